@@ -46,6 +46,18 @@ struct share {
   }
 };
 
+// One evaluation δ(recipient) of a polynomial dealt by another node during a
+// refresh, recovery or reshare. The value is secret.
+struct sub_share {
+  share_index dealer;
+  share_index recipient;
+  scalar value;
+
+  friend std::ostream& operator<<(std::ostream& os, const sub_share& s) {
+    return os << "sub_share{" << s.dealer << "->" << s.recipient << ", <redacted>}";
+  }
+};
+
 // Checks 2 <= t <= n <= shares_max.
 [[nodiscard]] status check_threshold(std::size_t threshold, std::size_t shares);
 // Checks threshold_min <= t <= shares_max (when n is not known yet).
