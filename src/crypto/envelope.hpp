@@ -22,6 +22,7 @@
 #include "core/ids.hpp"
 #include "core/result.hpp"
 #include "core/secure.hpp"
+#include "crypto/context.hpp"
 #include "crypto/random_source.hpp"
 #include "crypto/scalar.hpp"
 
@@ -29,10 +30,6 @@ namespace pss::crypto {
 
 // The largest payload one secret may hold.
 inline constexpr std::size_t payload_bytes_max = 64 * 1024;
-// Limits on the fields bound into the associated data.
-inline constexpr std::size_t cluster_id_bytes_max = 128;
-inline constexpr std::size_t secret_name_bytes_max = 256;
-
 inline constexpr std::size_t envelope_nonce_bytes = 24;
 inline constexpr std::size_t envelope_tag_bytes = 16;
 
