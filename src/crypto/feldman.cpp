@@ -1,0 +1,132 @@
+#include "crypto/feldman.hpp"
+
+#include <string>
+
+#include "core/check.hpp"
+
+namespace pss::crypto {
+
+namespace {
+std::string str(std::size_t v) { return std::to_string(v); }
+} // namespace
+
+commitment commitment::of(const polynomial& poly) {
+  std::vector<point> points;
+  points.reserve(poly.threshold());
+  for (const auto& a : poly.coefficients())
+    points.push_back(point::base_mul(a));
+  return commitment{std::move(points)};
+}
+
+result<commitment> commitment::from_points(std::vector<point> points, std::size_t threshold) {
+  PSS_TRY(check_threshold(threshold));
+  if (points.size() != threshold)
+    return error{errc::mismatch, "a commitment vector needs exactly " + str(threshold)
+                                   + " entries (one per coefficient), got "
+                                   + str(points.size())};
+  return commitment{std::move(points)};
+}
+
+result<commitment> commitment::decode(byte_view encoded, std::size_t threshold) {
+  PSS_TRY(check_threshold(threshold));
+  if (encoded.size() > commitment_encoded_bytes_max)
+    return error{errc::too_large, "commitment encoding of " + str(encoded.size())
+                                    + " bytes is above the maximum of "
+                                    + str(commitment_encoded_bytes_max)};
+  byte_reader reader{encoded};
+  const std::size_t count = reader.u16();
+  if (reader.ok() && count != threshold)
+    return error{errc::mismatch, "commitment vector has " + str(count) + " entries, expected "
+                                   + str(threshold)};
+  std::vector<point> points;
+  points.reserve(threshold);
+  for (std::size_t j = 0; j < count && reader.ok(); ++j) {
+    const auto raw = reader.raw(point::size);
+    if (!reader.ok())
+      break;
+    auto p = point::from_bytes(raw, identity_policy::allow);
+    if (!p)
+      return error{errc::malformed, "commitment entry " + str(j) + ": " + p.err().message()};
+    points.push_back(*p);
+  }
+  PSS_TRY(reader.finish("commitment vector"));
+  return commitment{std::move(points)};
+}
+
+bytes commitment::encode() const {
+  PSS_CHECK(points_.size() <= shares_max);
+  byte_writer writer;
+  writer.u16(static_cast<std::uint16_t>(points_.size()));
+  for (const auto& p : points_)
+    writer.raw(p.bytes());
+  return writer.take();
+}
+
+point commitment::evaluate(const scalar& x) const noexcept {
+  PSS_CHECK(!points_.empty());
+  point acc = points_.back();
+  for (std::size_t k = points_.size() - 1; k-- > 0;)
+    acc = acc.mul(x) + points_[k];
+  return acc;
+}
+
+result<point> commitment::public_share(share_index index) const {
+  auto x = index_scalar(index);
+  PSS_TRY(x);
+  return evaluate(*x);
+}
+
+status commitment::verify(const share& s) const {
+  auto expected = public_share(s.index);
+  PSS_TRY(expected);
+  if (!(point::base_mul(s.value) == *expected))
+    return error{errc::verification_failed,
+                 "share " + std::to_string(s.index.value())
+                   + " does not match its commitments; reject it and ask for it again"};
+  return {};
+}
+
+result<commitment> commitment::add(const commitment& other) const {
+  if (points_.size() != other.points_.size())
+    return error{errc::mismatch, "cannot add commitment vectors of " + str(points_.size())
+                                   + " and " + str(other.points_.size()) + " entries"};
+  std::vector<point> sum;
+  sum.reserve(points_.size());
+  for (std::size_t j = 0; j < points_.size(); ++j)
+    sum.push_back(points_[j] + other.points_[j]);
+  return commitment{std::move(sum)};
+}
+
+std::ostream& operator<<(std::ostream& os, const commitment& c) {
+  os << "commitment{t=" << c.threshold();
+  for (const auto& p : c.points_)
+    os << ", " << p;
+  return os << "}";
+}
+
+result<dealing> deal(const scalar& secret, std::size_t threshold, std::size_t shares,
+                     random_source& rng) {
+  PSS_TRY(check_threshold(threshold, shares));
+  auto poly = polynomial::random(secret, threshold, rng);
+  PSS_TRY(poly);
+  std::vector<share> out;
+  out.reserve(shares);
+  for (std::size_t i = 1; i <= shares; ++i)
+    out.push_back(share{share_index{static_cast<std::uint32_t>(i)},
+                        poly->evaluate(scalar::from_u64(i))});
+  return dealing{commitment::of(*poly), std::move(out)};
+}
+
+status validate_refresh_commitment(const commitment& c, std::size_t threshold) {
+  PSS_TRY(check_threshold(threshold));
+  if (c.threshold() != threshold)
+    return error{errc::mismatch, "refresh commitment has " + str(c.threshold())
+                                   + " entries, expected exactly " + str(threshold)};
+  if (!c.constant_term().is_identity())
+    return error{errc::verification_failed,
+                 "refresh commitment's constant term is not the identity, so the dealing "
+                 "would change the secret; exclude this dealer"};
+  return {};
+}
+
+} // namespace pss::crypto
