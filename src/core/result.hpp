@@ -117,7 +117,7 @@ using status = result<void>;
 // Propagates an error from an expression that yields a result.
 #define PSS_TRY(expr)                                                          \
   do {                                                                         \
-    if (auto pss_try_result_ = (expr); !pss_try_result_.ok())                  \
+    if (auto&& pss_try_result_ = (expr); !pss_try_result_.ok())                  \
       return pss_try_result_.err();                                            \
   } while (false)
 

@@ -1,0 +1,21 @@
+// The subcommands of the one pss binary.
+//
+// Each command parses its own options with Boost.Program_options, prints a
+// --help that explains itself, and returns an exit code from exit_code.
+#pragma once
+
+#include <string_view>
+
+namespace pss::cli {
+
+// Exit codes shared by every command; documented in the README.
+namespace exit_code {
+inline constexpr int ok = 0;
+inline constexpr int failed = 1;   // the operation was refused or failed
+inline constexpr int usage = 2;    // bad command line
+} // namespace exit_code
+
+int run_split(int argc, char** argv);
+int run_combine(int argc, char** argv);
+
+} // namespace pss::cli
