@@ -117,6 +117,42 @@ result<dealing> deal(const scalar& secret, std::size_t threshold, std::size_t sh
   return dealing{commitment::of(*poly), std::move(out)};
 }
 
+result<reconstruction> reconstruct(const commitment& c, std::span<const share> shares) {
+  const std::size_t t = c.threshold();
+  std::vector<share_index> indices;
+  indices.reserve(shares.size());
+  for (const auto& s : shares)
+    indices.push_back(s.index);
+  if (indices.empty())
+    return error{errc::insufficient, "no shares to reconstruct from; need " + str(t)};
+  PSS_TRY(check_indices(indices));
+  std::vector<share> good;
+  good.reserve(t);
+  reconstruction out;
+  for (const auto& s : shares) {
+    if (good.size() == t)
+      break;
+    if (c.verify(s))
+      good.push_back(s);
+    else
+      out.rejected.push_back(s.index);
+  }
+  if (good.size() < t) {
+    std::string message = "only " + str(good.size()) + " of the " + str(shares.size())
+                          + " shares verify, need " + str(t);
+    if (!out.rejected.empty()) {
+      message += "; rejected indices:";
+      for (auto index : out.rejected)
+        message += " " + std::to_string(index.value());
+    }
+    return error{errc::insufficient, message + "; ask more nodes"};
+  }
+  auto secret = interpolate_secret(good, t);
+  PSS_TRY(secret);
+  out.secret = std::move(*secret);
+  return out;
+}
+
 status validate_refresh_commitment(const commitment& c, std::size_t threshold) {
   PSS_TRY(check_threshold(threshold));
   if (c.threshold() != threshold)

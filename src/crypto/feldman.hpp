@@ -80,6 +80,20 @@ struct dealing {
 [[nodiscard]] result<dealing> deal(const scalar& secret, std::size_t threshold,
                                    std::size_t shares, random_source& rng);
 
+// A secret rebuilt from verified shares, and the indices of shares that
+// failed verification on the way (the caller reports or re-requests them).
+struct reconstruction {
+  scalar secret;
+  std::vector<share_index> rejected;
+};
+
+// The client's read path (DESIGN §5): verifies shares in order against the
+// commitments, skips any that fail, and interpolates f(0) from the first t
+// that verify. Duplicate or zero indices are refused outright; fewer than t
+// good shares is insufficient, and the error lists the rejected indices.
+[[nodiscard]] result<reconstruction> reconstruct(const commitment& c,
+                                                 std::span<const share> shares);
+
 // Checks that a refresh dealer's commitment has exactly t entries and that
 // its constant term is the identity (δ(0) = 0, so the secret is unchanged).
 [[nodiscard]] status validate_refresh_commitment(const commitment& c, std::size_t threshold);
