@@ -1,6 +1,9 @@
 #include "crypto/feldman.hpp"
 
+#include <sodium.h>
+
 #include <string>
+#include <string_view>
 
 #include "core/check.hpp"
 
@@ -60,6 +63,19 @@ bytes commitment::encode() const {
   for (const auto& p : points_)
     writer.raw(p.bytes());
   return writer.take();
+}
+
+std::array<std::uint8_t, 32> commitment::digest() const {
+  static constexpr std::string_view label = "pss/commitment/v1";
+  const bytes encoded = encode();
+  std::array<std::uint8_t, 32> out{};
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, nullptr, 0, out.size());
+  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(label.data()),
+                            label.size());
+  crypto_generichash_update(&state, encoded.data(), encoded.size());
+  crypto_generichash_final(&state, out.data(), out.size());
+  return out;
 }
 
 point commitment::evaluate(const scalar& x) const noexcept {

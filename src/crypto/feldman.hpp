@@ -12,7 +12,9 @@
 // share values.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <ostream>
 #include <span>
 #include <vector>
@@ -39,6 +41,9 @@ public:
   [[nodiscard]] static result<commitment> decode(byte_view encoded, std::size_t threshold);
 
   [[nodiscard]] bytes encode() const;
+  // BLAKE2b-256 of the encoding under the label "pss/commitment/v1": what a
+  // refresh round agrees on through Raft instead of the full vectors.
+  [[nodiscard]] std::array<std::uint8_t, 32> digest() const;
 
   [[nodiscard]] std::size_t threshold() const noexcept { return points_.size(); }
   [[nodiscard]] const std::vector<point>& points() const noexcept { return points_; }

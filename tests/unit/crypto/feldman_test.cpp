@@ -211,3 +211,16 @@ TEST_CASE("feldman: reconstruct skips bad shares and needs t good ones") {
   CHECK(reconstruct(d->commitments, dup).err().code() == errc::duplicate);
   CHECK(reconstruct(d->commitments, std::vector<share>{}).err().code() == errc::insufficient);
 }
+
+TEST_CASE("feldman: the commitment digest identifies the vector") {
+  seeded_random rng{10};
+  auto a = deal(scalar::random(rng), 3, 5, rng);
+  auto b = deal(scalar::random(rng), 3, 5, rng);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(a->commitments.digest() == a->commitments.digest());
+  CHECK(a->commitments.digest() != b->commitments.digest());
+  auto decoded = commitment::decode(a->commitments.encode(), 3);
+  REQUIRE(decoded.ok());
+  CHECK(decoded->digest() == a->commitments.digest());
+}
