@@ -18,6 +18,7 @@ commitment commitment::of(const polynomial& poly) {
   points.reserve(poly.threshold());
   for (const auto& a : poly.coefficients())
     points.push_back(point::base_mul(a));
+  PSS_CHECK(!points.empty() && points.size() == poly.threshold());
   return commitment{std::move(points)};
 }
 

@@ -76,6 +76,7 @@ result<polynomial> polynomial::random(const scalar& constant, std::size_t thresh
   coefficients.push_back(constant);
   for (std::size_t j = 1; j < threshold; ++j)
     coefficients.push_back(scalar::random(rng));
+  PSS_CHECK(coefficients.size() == threshold);
   return polynomial{std::move(coefficients)};
 }
 
