@@ -3,8 +3,8 @@
 // Every sealed sub-share and every signature in pss binds where it belongs:
 // the cluster, the epoch, the secret and its version, the dealer and the
 // recipient, and what kind of message it is. A message replayed into another
-// epoch, secret or recipient then fails to open or to verify (pitfall 8 in
-// docs: Vault's rekey, drand, kyber). The encoding is length-prefixed, so no
+// epoch, secret or recipient then fails to open or to verify (pitfall 8 of
+// the secret-sharing notes: Vault's rekey, drand, kyber). The encoding is length-prefixed, so no
 // two different contexts encode to the same bytes.
 #pragma once
 

@@ -1,6 +1,9 @@
 #include "crypto/feldman.hpp"
 
+#include <sodium.h>
+
 #include <string>
+#include <string_view>
 
 #include "core/check.hpp"
 
@@ -15,6 +18,7 @@ commitment commitment::of(const polynomial& poly) {
   points.reserve(poly.threshold());
   for (const auto& a : poly.coefficients())
     points.push_back(point::base_mul(a));
+  PSS_CHECK(!points.empty() && points.size() == poly.threshold());
   return commitment{std::move(points)};
 }
 
@@ -60,6 +64,19 @@ bytes commitment::encode() const {
   for (const auto& p : points_)
     writer.raw(p.bytes());
   return writer.take();
+}
+
+std::array<std::uint8_t, 32> commitment::digest() const {
+  static constexpr std::string_view label = "pss/commitment/v1";
+  const bytes encoded = encode();
+  std::array<std::uint8_t, 32> out{};
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, nullptr, 0, out.size());
+  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(label.data()),
+                            label.size());
+  crypto_generichash_update(&state, encoded.data(), encoded.size());
+  crypto_generichash_final(&state, out.data(), out.size());
+  return out;
 }
 
 point commitment::evaluate(const scalar& x) const noexcept {
@@ -115,6 +132,42 @@ result<dealing> deal(const scalar& secret, std::size_t threshold, std::size_t sh
     out.push_back(share{share_index{static_cast<std::uint32_t>(i)},
                         poly->evaluate(scalar::from_u64(i))});
   return dealing{commitment::of(*poly), std::move(out)};
+}
+
+result<reconstruction> reconstruct(const commitment& c, std::span<const share> shares) {
+  const std::size_t t = c.threshold();
+  std::vector<share_index> indices;
+  indices.reserve(shares.size());
+  for (const auto& s : shares)
+    indices.push_back(s.index);
+  if (indices.empty())
+    return error{errc::insufficient, "no shares to reconstruct from; need " + str(t)};
+  PSS_TRY(check_indices(indices));
+  std::vector<share> good;
+  good.reserve(t);
+  reconstruction out;
+  for (const auto& s : shares) {
+    if (good.size() == t)
+      break;
+    if (c.verify(s))
+      good.push_back(s);
+    else
+      out.rejected.push_back(s.index);
+  }
+  if (good.size() < t) {
+    std::string message = "only " + str(good.size()) + " of the " + str(shares.size())
+                          + " shares verify, need " + str(t);
+    if (!out.rejected.empty()) {
+      message += "; rejected indices:";
+      for (auto index : out.rejected)
+        message += " " + std::to_string(index.value());
+    }
+    return error{errc::insufficient, message + "; ask more nodes"};
+  }
+  auto secret = interpolate_secret(good, t);
+  PSS_TRY(secret);
+  out.secret = std::move(*secret);
+  return out;
 }
 
 status validate_refresh_commitment(const commitment& c, std::size_t threshold) {

@@ -12,7 +12,9 @@
 // share values.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <ostream>
 #include <span>
 #include <vector>
@@ -39,6 +41,9 @@ public:
   [[nodiscard]] static result<commitment> decode(byte_view encoded, std::size_t threshold);
 
   [[nodiscard]] bytes encode() const;
+  // BLAKE2b-256 of the encoding under the label "pss/commitment/v1": what a
+  // refresh round agrees on through Raft instead of the full vectors.
+  [[nodiscard]] std::array<std::uint8_t, 32> digest() const;
 
   [[nodiscard]] std::size_t threshold() const noexcept { return points_.size(); }
   [[nodiscard]] const std::vector<point>& points() const noexcept { return points_; }
@@ -79,6 +84,20 @@ struct dealing {
 // the polynomial (Feldman).
 [[nodiscard]] result<dealing> deal(const scalar& secret, std::size_t threshold,
                                    std::size_t shares, random_source& rng);
+
+// A secret rebuilt from verified shares, and the indices of shares that
+// failed verification on the way (the caller reports or re-requests them).
+struct reconstruction {
+  scalar secret;
+  std::vector<share_index> rejected;
+};
+
+// The client's read path (DESIGN §5): verifies shares in order against the
+// commitments, skips any that fail, and interpolates f(0) from the first t
+// that verify. Duplicate or zero indices are refused outright; fewer than t
+// good shares is insufficient, and the error lists the rejected indices.
+[[nodiscard]] result<reconstruction> reconstruct(const commitment& c,
+                                                 std::span<const share> shares);
 
 // Checks that a refresh dealer's commitment has exactly t entries and that
 // its constant term is the identity (δ(0) = 0, so the secret is unchanged).

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <ostream>
 #include <span>
+#include <string>
 
 #include "core/bytes.hpp"
 #include "core/result.hpp"

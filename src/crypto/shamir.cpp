@@ -76,6 +76,7 @@ result<polynomial> polynomial::random(const scalar& constant, std::size_t thresh
   coefficients.push_back(constant);
   for (std::size_t j = 1; j < threshold; ++j)
     coefficients.push_back(scalar::random(rng));
+  PSS_CHECK(coefficients.size() == threshold);
   return polynomial{std::move(coefficients)};
 }
 
@@ -191,11 +192,23 @@ result<scalar> interpolate_at(std::span<const share> shares, std::size_t thresho
   return interpolate(shares, threshold, *x);
 }
 
+namespace {
+void put_u32(std::uint8_t* out, std::uint32_t v) noexcept {
+  for (int i = 0; i < 4; ++i)
+    out[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+
+std::uint32_t get_u32(byte_view in) noexcept {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<std::uint32_t>(in[i]) << (8 * i);
+  return v;
+}
+} // namespace
+
 secure_bytes encode_share(const share& s) {
   secure_bytes out{share_encoded_bytes};
-  const std::uint32_t index = s.index.value();
-  for (int i = 0; i < 4; ++i)
-    out.data()[i] = static_cast<std::uint8_t>(index >> (8 * i));
+  put_u32(out.data(), s.index.value());
   std::copy(s.value.bytes().begin(), s.value.bytes().end(), out.data() + 4);
   return out;
 }
@@ -204,15 +217,37 @@ result<share> decode_share(byte_view encoded) {
   if (encoded.size() != share_encoded_bytes)
     return error{errc::malformed, "a share is " + str(share_encoded_bytes) + " bytes, got "
                                     + str(encoded.size())};
-  std::uint32_t index = 0;
-  for (int i = 0; i < 4; ++i)
-    index |= static_cast<std::uint32_t>(encoded[i]) << (8 * i);
-  PSS_TRY(index_scalar(share_index{index}));
+  const share_index index{get_u32(encoded)};
+  PSS_TRY(index_scalar(index));
   auto value = scalar::from_bytes(encoded.subspan(4));
   if (!value)
-    return error{errc::malformed, "share " + std::to_string(index)
+    return error{errc::malformed, "share " + std::to_string(index.value())
                                     + ": value is not a canonical scalar"};
-  return share{share_index{index}, std::move(*value)};
+  return share{index, std::move(*value)};
+}
+
+secure_bytes encode_sub_share(const sub_share& s) {
+  secure_bytes out{sub_share_encoded_bytes};
+  put_u32(out.data(), s.dealer.value());
+  put_u32(out.data() + 4, s.recipient.value());
+  std::copy(s.value.bytes().begin(), s.value.bytes().end(), out.data() + 8);
+  return out;
+}
+
+result<sub_share> decode_sub_share(byte_view encoded) {
+  if (encoded.size() != sub_share_encoded_bytes)
+    return error{errc::malformed, "a sub-share is " + str(sub_share_encoded_bytes)
+                                    + " bytes, got " + str(encoded.size())};
+  const share_index dealer{get_u32(encoded)};
+  const share_index recipient{get_u32(encoded.subspan(4))};
+  PSS_TRY(index_scalar(dealer));
+  PSS_TRY(index_scalar(recipient));
+  auto value = scalar::from_bytes(encoded.subspan(8));
+  if (!value)
+    return error{errc::malformed, "sub-share from " + std::to_string(dealer.value()) + " to "
+                                    + std::to_string(recipient.value())
+                                    + ": value is not a canonical scalar"};
+  return sub_share{dealer, recipient, std::move(*value)};
 }
 
 } // namespace pss::crypto

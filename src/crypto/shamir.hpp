@@ -35,6 +35,8 @@ inline constexpr std::size_t shares_max = 255;
 inline constexpr std::size_t threshold_min = 2;
 // The encoded size of a share: a u32 index and a 32-byte scalar.
 inline constexpr std::size_t share_encoded_bytes = 4 + scalar::size;
+// The encoded size of a sub-share: u32 dealer, u32 recipient, 32-byte scalar.
+inline constexpr std::size_t sub_share_encoded_bytes = 4 + 4 + scalar::size;
 
 // One evaluation f(index) of a sharing polynomial. The value is secret.
 struct share {
@@ -130,5 +132,12 @@ private:
 [[nodiscard]] secure_bytes encode_share(const share& s);
 // Parses a share; rejects a wrong length, index 0 and a non-canonical value.
 [[nodiscard]] result<share> decode_share(byte_view encoded);
+
+// A sub-share as bytes (u32 dealer, u32 recipient, then the scalar), for
+// sealing to its recipient.
+[[nodiscard]] secure_bytes encode_sub_share(const sub_share& s);
+// Parses a sub-share; rejects a wrong length, index 0 or above shares_max in
+// either index, and a non-canonical value.
+[[nodiscard]] result<sub_share> decode_sub_share(byte_view encoded);
 
 } // namespace pss::crypto

@@ -182,12 +182,24 @@ op_count count_for(const std::string& kind, double t, double n) {
 
 class floor_reporter : public benchmark::ConsoleReporter {
 public:
+  // Records seconds per iteration for each benchmark; with
+  // --benchmark_repetitions the median is used, which resists the noise of a
+  // shared machine.
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& run : runs) {
-      if (run.error_occurred || run.run_type != Run::RT_Iteration || run.iterations == 0)
+      if (run.error_occurred || run.iterations == 0)
         continue;
-      seconds_[run.benchmark_name()] =
-        run.real_accumulated_time / static_cast<double>(run.iterations);
+      const std::string name = run.run_name.str();
+      const double seconds =
+        run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit);
+      if (run.run_type == Run::RT_Aggregate) {
+        if (run.aggregate_name == "median") {
+          seconds_[name] = seconds;
+          medians_[name] = true;
+        }
+      } else if (!medians_[name]) {
+        seconds_[name] = seconds;
+      }
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -232,6 +244,7 @@ public:
 
 private:
   std::map<std::string, double> seconds_;
+  std::map<std::string, bool> medians_;
 };
 
 void shapes(benchmark::internal::Benchmark* b) {

@@ -180,3 +180,47 @@ TEST_CASE("feldman: deal validates its thresholds") {
   CHECK_FALSE(deal(scalar::one(), 4, 3, rng).ok());
   CHECK_FALSE(deal(scalar::one(), 2, shares_max + 1, rng).ok());
 }
+
+TEST_CASE("feldman: reconstruct skips bad shares and needs t good ones") {
+  seeded_random rng{9};
+  const auto secret = scalar::random(rng);
+  auto d = deal(secret, 3, 6, rng);
+  REQUIRE(d.ok());
+  std::vector<share> given{d->shares[0], d->shares[1], d->shares[2], d->shares[3]};
+  given[1].value += scalar::one(); // a bad share from node 2
+  auto r = reconstruct(d->commitments, given);
+  REQUIRE(r.ok());
+  CHECK(r->secret == secret);
+  REQUIRE(r->rejected.size() == 1);
+  CHECK(r->rejected[0] == idx(2));
+  // With two bad shares out of four only two verify: not enough.
+  given[3].value += scalar::one();
+  auto short_of = reconstruct(d->commitments, given);
+  REQUIRE_FALSE(short_of.ok());
+  CHECK(short_of.err().code() == errc::insufficient);
+  CHECK(short_of.err().message().find("rejected indices: 2 4") != std::string::npos);
+  // A share of another epoch (another polynomial) is rejected, not combined.
+  auto other = deal(secret, 3, 6, rng);
+  REQUIRE(other.ok());
+  std::vector<share> mixed{d->shares[0], other->shares[1], d->shares[2], d->shares[4]};
+  auto m = reconstruct(d->commitments, mixed);
+  REQUIRE(m.ok());
+  CHECK(m->secret == secret);
+  CHECK(m->rejected == std::vector<share_index>{idx(2)});
+  std::vector<share> dup{d->shares[0], d->shares[0], d->shares[2]};
+  CHECK(reconstruct(d->commitments, dup).err().code() == errc::duplicate);
+  CHECK(reconstruct(d->commitments, std::vector<share>{}).err().code() == errc::insufficient);
+}
+
+TEST_CASE("feldman: the commitment digest identifies the vector") {
+  seeded_random rng{10};
+  auto a = deal(scalar::random(rng), 3, 5, rng);
+  auto b = deal(scalar::random(rng), 3, 5, rng);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(a->commitments.digest() == a->commitments.digest());
+  CHECK(a->commitments.digest() != b->commitments.digest());
+  auto decoded = commitment::decode(a->commitments.encode(), 3);
+  REQUIRE(decoded.ok());
+  CHECK(decoded->digest() == a->commitments.digest());
+}

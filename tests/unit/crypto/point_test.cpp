@@ -127,6 +127,12 @@ TEST_CASE("point: from_hash matches the RFC 9496 hash-to-group vectors") {
     CAPTURE(v.output);
     const auto input = hex(v.input);
     REQUIRE(input.size() == point::hash_size);
+    // The input is SHA-512 of the RFC's label.
+    std::uint8_t digest[crypto_hash_sha512_BYTES];
+    const std::string_view label = v.label;
+    crypto_hash_sha512(digest, reinterpret_cast<const unsigned char*>(label.data()),
+                       label.size());
+    CHECK(to_hex(byte_view{digest, sizeof digest}) == to_hex(input));
     const auto p = point::from_hash(std::span<const std::uint8_t, 64>{input.data(), 64});
     CHECK(p.to_hex() == v.output);
   }

@@ -76,7 +76,7 @@ TEST_CASE("scalar: random is drawn from 64 bytes and is replayable from a seed")
 }
 
 TEST_CASE("scalar: from_wide reduces 64 bytes modulo L") {
-  // L + 5 and 2^256 + 0 spread over 64 bytes.
+  // L + 5, zero-extended to 64 bytes, reduces to 5.
   auto wide = hex(order_hex);
   wide.resize(64, 0);
   wide[0] += 5;

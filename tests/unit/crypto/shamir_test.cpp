@@ -179,3 +179,25 @@ TEST_CASE("shamir: shares and polynomials print redacted") {
   ps << *poly;
   CHECK(ps.str() == "polynomial{t=3, <redacted>}");
 }
+
+TEST_CASE("shamir: sub-share encoding round-trips and rejects bad indices and values") {
+  seeded_random rng{5};
+  const sub_share s{idx(2), idx(9), scalar::random(rng)};
+  const auto encoded = encode_sub_share(s);
+  REQUIRE(encoded.size() == sub_share_encoded_bytes);
+  auto back = decode_sub_share(encoded.view());
+  REQUIRE(back.ok());
+  CHECK(back->dealer == s.dealer);
+  CHECK(back->recipient == s.recipient);
+  CHECK(back->value == s.value);
+  CHECK_FALSE(decode_sub_share(encoded.view().first(sub_share_encoded_bytes - 1)).ok());
+  bytes raw(encoded.view().begin(), encoded.view().end());
+  raw[0] = 0; // dealer 0
+  CHECK_FALSE(decode_sub_share(raw).ok());
+  raw[0] = 2;
+  raw[7] = 0xff; // recipient far above shares_max
+  CHECK_FALSE(decode_sub_share(raw).ok());
+  raw[7] = 0;
+  std::fill(raw.begin() + 8, raw.end(), 0xff);
+  CHECK(decode_sub_share(raw).err().code() == errc::malformed);
+}
