@@ -264,6 +264,7 @@ void sim_disk::crash(prng& rng) {
   }
   current_files_ = durable_files_;
   current_dirs_ = durable_dirs_;
+  failing_syncs_ = 0;
 }
 
 void sim_disk::wipe() {
@@ -272,6 +273,7 @@ void sim_disk::wipe() {
   unsynced_changes_.clear();
   durable_dirs_ = {"/"};
   current_dirs_ = {"/"};
+  failing_syncs_ = 0;
 }
 
 std::map<std::string, bytes> sim_disk::durable_files() const {

@@ -58,7 +58,8 @@ public:
   [[nodiscard]] result<bytes> current_contents(const std::string& path) const;
 
   // Makes the next `count` syncs (file or directory) fail with an I/O error,
-  // to test that storage stops after a failed fsync.
+  // to test that storage stops after a failed fsync. A crash or wipe ends
+  // the injected failures.
   void fail_next_syncs(std::size_t count) noexcept { failing_syncs_ = count; }
 
   struct inode;
