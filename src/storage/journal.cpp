@@ -96,15 +96,17 @@ status record_journal::rewrite(std::span<const byte_view> live) {
   const std::string temp = path + std::string{temp_suffix};
   const std::uint64_t generation = generation_ + 1;
   {
+    // The header and every live record go out as one batch with one sync,
+    // even when no record is live: an empty journal needs its header durable.
+    bytes image = encode_file_header(record_file_kind::journal, generation);
+    image.reserve(total);
+    for (auto record : live) encode_record(image, image.size(), file_header_bytes, record);
     auto opened = fs_.open_file(temp, open_flags::create_truncate);
-    if (!opened) return fail(opened.err());
-    if (auto st = (*opened)->write_at(0, encode_file_header(record_file_kind::journal, generation));
-        !st)
-      return fail(st.err());
-    record_writer fresh{std::move(*opened), file_header_bytes, 0, true};
-    for (auto record : live) (void)fresh.add(record);
-    if (auto st = fresh.sync(); !st) return fail(st.err());
-    total = fresh.end();
+    status written = opened ? (*opened)->write_at(0, image) : status{opened.err()};
+    if (written) written = (*opened)->sync();
+    zeroize(image);
+    if (!written) return fail(written.err());
+    total = image.size();
   }
   // The new file is complete and durable; now it replaces the old one.
   if (auto st = fs_.rename(temp, path); !st) return fail(st.err());
