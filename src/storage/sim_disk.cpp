@@ -119,6 +119,10 @@ sim_disk::~sim_disk() = default;
 
 bool sim_disk::consume_sync_failure() noexcept {
   if (failing_syncs_ == 0) return false;
+  if (passing_syncs_ > 0) {
+    --passing_syncs_;
+    return false;
+  }
   --failing_syncs_;
   return true;
 }
@@ -265,6 +269,7 @@ void sim_disk::crash(prng& rng) {
   current_files_ = durable_files_;
   current_dirs_ = durable_dirs_;
   failing_syncs_ = 0;
+  passing_syncs_ = 0;
 }
 
 void sim_disk::wipe() {
@@ -274,6 +279,7 @@ void sim_disk::wipe() {
   durable_dirs_ = {"/"};
   current_dirs_ = {"/"};
   failing_syncs_ = 0;
+  passing_syncs_ = 0;
 }
 
 std::map<std::string, bytes> sim_disk::durable_files() const {

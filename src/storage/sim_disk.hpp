@@ -57,10 +57,14 @@ public:
   // The current contents of one file (what a read would return now).
   [[nodiscard]] result<bytes> current_contents(const std::string& path) const;
 
-  // Makes the next `count` syncs (file or directory) fail with an I/O error,
-  // to test that storage stops after a failed fsync. A crash or wipe ends
+  // Lets the next `after` syncs (file or directory) succeed, then makes
+  // `count` fail with an I/O error, to test that storage stops after a failed
+  // fsync and to stop an operation at any of its syncs. A crash or wipe ends
   // the injected failures.
-  void fail_next_syncs(std::size_t count) noexcept { failing_syncs_ = count; }
+  void fail_next_syncs(std::size_t count, std::size_t after = 0) noexcept {
+    failing_syncs_ = count;
+    passing_syncs_ = after;
+  }
 
   struct inode;
   struct namespace_change;
@@ -76,6 +80,7 @@ private:
   std::set<std::string> current_dirs_;
   std::vector<namespace_change> unsynced_changes_;
   std::size_t failing_syncs_ = 0;
+  std::size_t passing_syncs_ = 0;
 
   friend class sim_file;
 };

@@ -212,7 +212,7 @@ void check_recovered(const crash_model& m, const recovered_raft_state& got) {
 
 TEST_CASE("storage (simulated): random crashes never lose a synced entry nor invent one") {
   std::size_t crashes = 0, warnings = 0;
-  for (std::uint64_t seed = 1; seed <= 150; ++seed) {
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
     prng rng{seed};
     sim_disk disk;
     crash_model m;
@@ -221,7 +221,7 @@ TEST_CASE("storage (simulated): random crashes never lose a synced entry nor inv
     auto storage = std::move(opened->storage);
     for (int step = 0; step < 60; ++step) {
       const bool inject = rng.chance(0.08);
-      if (inject) disk.fail_next_syncs(1 + rng.below(2));
+      if (inject) disk.fail_next_syncs(1 + rng.below(2), rng.below(3));
       const auto before = m;
       bool failed = false;
       const auto op = rng.below(100);
@@ -296,4 +296,86 @@ TEST_CASE("storage (simulated): random crashes never lose a synced entry nor inv
   }
   CHECK(crashes > 100);
   CHECK(warnings > 0);
+}
+
+TEST_CASE("storage (simulated): a crash while saving a snapshot leaves the old or the new one with a matching log") {
+  const raft::snapshot_meta old_meta{log_index{4}, term_id{1}, {}};
+  std::size_t saw_old = 0, saw_new = 0;
+  for (std::uint64_t seed = 0; seed < 240; ++seed) {
+    const bool beyond = seed % 2 == 1; // a leader's snapshot past the end of the log
+    const raft::snapshot_meta new_meta = beyond ? raft::snapshot_meta{log_index{30}, term_id{5}, {}}
+                                                : raft::snapshot_meta{log_index{8}, term_id{1}, {}};
+    sim_disk disk;
+    {
+      auto s = open_sim(disk, open_mode::initialise);
+      REQUIRE(s.ok());
+      REQUIRE(s->storage->append(make_entries(1, 10, 1)).ok());
+      REQUIRE(s->storage->sync().ok());
+      REQUIRE(s->storage->save_snapshot(old_meta, bytes{1}).ok());
+      // Fail one of the syncs inside the save: the temporary file, the
+      // rename, the new empty segment or the removal of the old ones.
+      disk.fail_next_syncs(1, seed / 2 % 6);
+      (void)s->storage->save_snapshot(new_meta, bytes{2});
+    }
+    prng rng{seed};
+    disk.crash(rng);
+    auto s = open_sim(disk);
+    REQUIRE_MESSAGE(s.ok(), s.err().describe(), " seed ", seed);
+    const auto& meta = s->state.snapshot;
+    REQUIRE((meta == old_meta || meta == new_meta));
+    auto data = s->storage->read_snapshot();
+    REQUIRE(data.ok());
+    CHECK(*data == (meta == old_meta ? bytes{1} : bytes{2}));
+    if (meta == old_meta || !beyond) {
+      // The synced entries after the snapshot are all there.
+      CHECK(s->state.entries == make_entries(meta.last_index.value() + 1, 10, 1));
+    } else {
+      CHECK(s->state.entries.empty());
+      CHECK(s->storage->last_index() == log_index{30});
+    }
+    saw_old += meta == old_meta ? 1 : 0;
+    saw_new += meta == new_meta ? 1 : 0;
+  }
+  CHECK(saw_old > 0);
+  CHECK(saw_new > 0);
+}
+
+TEST_CASE("storage (simulated): hostile bytes in any file never crash the open") {
+  prng rng{99};
+  for (int round = 0; round < 300; ++round) {
+    sim_disk disk;
+    {
+      auto s = open_sim(disk, open_mode::initialise);
+      REQUIRE(s.ok());
+      REQUIRE(s->storage->append(make_entries(1, 50, 1)).ok());
+      REQUIRE(s->storage->sync().ok());
+      REQUIRE(s->storage->save_hard_state({term_id{1}, node_id{1}, log_index{3}}).ok());
+      REQUIRE(s->storage->save_snapshot({log_index{3}, term_id{1}, {{node_id{1}}, {}}}, bytes(20, 1)).ok());
+    }
+    auto names = disk.list_directory(dir);
+    REQUIRE(names.ok());
+    const std::string victim = dir + "/" + (*names)[rng.below(names->size())];
+    auto current = disk.current_contents(victim);
+    REQUIRE(current.ok());
+    bytes damaged = *current;
+    if (rng.chance(0.5) && !damaged.empty()) {
+      for (int i = 0; i < 1 + static_cast<int>(rng.below(8)); ++i)
+        damaged[rng.below(damaged.size())] = static_cast<std::uint8_t>(rng.next_u64());
+    } else {
+      damaged.resize(rng.below(damaged.size() + 64));
+      for (auto& b : damaged) b = static_cast<std::uint8_t>(rng.next_u64());
+    }
+    auto f = disk.open_file(victim, open_flags::create_truncate);
+    REQUIRE(f.ok());
+    REQUIRE((*f)->write_at(0, damaged).ok());
+    REQUIRE((*f)->sync().ok());
+    auto s = open_sim(disk);
+    if (s.ok()) {
+      // Whatever opened is a prefix of what was written.
+      for (const auto& e : s->state.entries) CHECK(e == make_entry(e.index.value(), 1));
+    } else {
+      CHECK(s.err().code() != errc::invalid_argument);
+      CHECK_FALSE(s.err().message().empty());
+    }
+  }
 }
