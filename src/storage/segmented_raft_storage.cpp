@@ -169,6 +169,8 @@ private:
   status load_hard_state(recovered_raft_state& out);
   status load_snapshot();
   status load_segments(recovered_raft_state& out);
+  status read_segment(segment& seg, bool last, recovered_raft_state& out,
+                      std::optional<std::uint64_t>& repair_at);
   status open_active(std::optional<std::uint64_t> repair_at);
   std::optional<term_id> term_at(log_index i) const;
   term_id last_term() const;
@@ -265,90 +267,87 @@ status segmented_raft_storage::load_snapshot() {
   return {};
 }
 
+// Reads one segment: its entries after the snapshot go to out.entries, and
+// damage found at its tail to out.warnings (and repair_at, for the last one).
+status segmented_raft_storage::read_segment(segment& seg, bool last, recovered_raft_state& out,
+                                            std::optional<std::uint64_t>& repair_at) {
+  auto data = fs_.read_file(seg.path, record_file_bytes_max);
+  if (!data) return data.err();
+  auto scanned = scan_record_file(*data, seg.path, record_file_kind::log_segment, last);
+  if (!scanned) return scanned.err();
+  if (scanned->base != seg.first.value())
+    return error{errc::corrupt, seg.path + " says its first entry is "
+                                  + std::to_string(scanned->base)
+                                  + ", which does not match its name; the file was renamed "
+                                    "by hand. Restore its name or move the directory aside"};
+  if (scanned->warning) out.warnings.push_back(*scanned->warning);
+  for (const auto& rec : scanned->records) {
+    byte_reader in{rec.payload};
+    raft::entry e = raft::decode_entry(in);
+    const auto where = seg.path + " at offset " + std::to_string(rec.offset);
+    if (auto st = in.finish("log entry"); !st)
+      return error{errc::corrupt, where + " holds a record that passes its checksum but is "
+                                          "not a log entry (" + st.err().message()
+                                    + "); a bug or a foreign writer. Keep the directory for "
+                                      "inspection and let this node rejoin as a new member"};
+    if (e.index != seg.next())
+      return error{errc::corrupt, where + " holds entry " + std::to_string(e.index.value())
+                                    + " where entry " + std::to_string(seg.next().value())
+                                    + " belongs; keep the directory for inspection and let "
+                                      "this node rejoin as a new member"};
+    seg.offsets.push_back(rec.offset);
+    seg.terms.push_back(e.term);
+    if (e.index > snapshot_.last_index) out.entries.push_back(std::move(e));
+  }
+  seg.end = scanned->end;
+  // Only the last segment is appended to. An earlier one with a damaged
+  // tail is cut when truncate_suffix makes it the last again.
+  if (scanned->needs_repair && last) repair_at = scanned->end;
+  return {};
+}
+
 status segmented_raft_storage::load_segments(recovered_raft_state& out) {
   auto names = fs_.list_directory(dir_);
   if (!names) return names.err();
-  std::vector<std::string> segment_names;
-  for (const auto& name : *names)
-    if (parse_segment_name(name)) segment_names.push_back(name); // sorted = index order
-  if (segment_names.empty())
-    return error{errc::corrupt, "data directory " + dir_
-                                  + " has an identity but no log segment: the log was removed. "
-                                    "Move the directory aside and let this node rejoin as a "
-                                    "new member"};
-
-  const log_index snap = snapshot_.last_index;
-  std::optional<std::uint64_t> repair_last;
-  std::vector<std::vector<raft::entry>> decoded(segment_names.size());
-  for (std::size_t i = 0; i < segment_names.size(); ++i) {
-    segment seg;
-    seg.path = path_of(segment_names[i]);
-    seg.first = *parse_segment_name(segment_names[i]);
-    const bool last = i + 1 == segment_names.size();
-    auto data = fs_.read_file(seg.path, record_file_bytes_max);
-    if (!data) return data.err();
-    auto scanned = scan_record_file(*data, seg.path, record_file_kind::log_segment, last);
-    if (!scanned) return scanned.err();
-    if (scanned->base != seg.first.value())
-      return error{errc::corrupt, seg.path + " says its first entry is "
-                                    + std::to_string(scanned->base)
-                                    + ", which does not match its name; the file was renamed "
-                                      "by hand. Restore its name or move the directory aside"};
-    if (scanned->warning) out.warnings.push_back(*scanned->warning);
-    for (const auto& rec : scanned->records) {
-      byte_reader in{rec.payload};
-      raft::entry e = raft::decode_entry(in);
-      const auto where = seg.path + " at offset " + std::to_string(rec.offset);
-      if (auto st = in.finish("log entry"); !st)
-        return error{errc::corrupt, where + " holds a record that passes its checksum but is "
-                                            "not a log entry (" + st.err().message()
-                                      + "); a bug or a foreign writer. Keep the directory for "
-                                        "inspection and let this node rejoin as a new member"};
-      if (e.index != seg.next())
-        return error{errc::corrupt, where + " holds entry " + std::to_string(e.index.value())
-                                      + " where entry " + std::to_string(seg.next().value())
-                                      + " belongs; keep the directory for inspection and let "
-                                        "this node rejoin as a new member"};
-      seg.offsets.push_back(rec.offset);
-      seg.terms.push_back(e.term);
-      if (e.index > snap) decoded[i].push_back(std::move(e));
-    }
-    seg.end = scanned->end;
-    // Only the last segment is appended to. An earlier one with a damaged
-    // tail is cut when truncate_suffix makes it the last again.
-    if (scanned->needs_repair && last) repair_last = scanned->end;
-    segments_.push_back(std::move(seg));
+  std::vector<segment> found;
+  for (const auto& name : *names) {
+    if (auto first = parse_segment_name(name)) // names sort in index order
+      found.push_back(segment{path_of(name), *first, {}, {}, file_header_bytes});
   }
-
   // The log after the snapshot starts in the last segment that begins at or
   // before snapshot+1. Segments before it hold only entries the snapshot
-  // covers, or a log that an interrupted snapshot install discarded.
-  std::size_t start = segments_.size();
-  for (std::size_t i = segments_.size(); i-- > 0;) {
-    if (segments_[i].first <= snap.next()) {
+  // covers (an interrupted compaction), or a log that an interrupted
+  // snapshot install discarded; they are removed unread.
+  const log_index snap = snapshot_.last_index;
+  std::size_t start = found.size();
+  for (std::size_t i = found.size(); i-- > 0;) {
+    if (found[i].first <= snap.next()) {
       start = i;
       break;
     }
   }
-  if (start == segments_.size())
-    return error{errc::corrupt, "the log in " + dir_ + " starts at entry "
-                                  + std::to_string(segments_.front().first.value())
-                                  + " but the snapshot ends at "
-                                  + std::to_string(snap.value()) + ": entries in between are "
-                                                                   "missing. Let this node "
-                                                                   "rejoin as a new member"};
-  for (std::size_t i = start + 1; i < segments_.size(); ++i) {
-    if (segments_[i].first != segments_[i - 1].next())
-      return error{errc::corrupt, segments_[i - 1].path + " ends before entry "
-                                    + std::to_string(segments_[i - 1].next().value()) + " but "
-                                    + segments_[i].path + " starts at entry "
-                                    + std::to_string(segments_[i].first.value())
+  if (start == found.size())
+    return error{errc::corrupt,
+                 found.empty()
+                   ? "data directory " + dir_ + " has an identity but no log segment: the log "
+                                                "was removed. Move the directory aside and let "
+                                                "this node rejoin as a new member"
+                   : "the log in " + dir_ + " starts at entry "
+                       + std::to_string(found.front().first.value())
+                       + " but the snapshot ends at " + std::to_string(snap.value())
+                       + ": entries in between are missing. Let this node rejoin as a new "
+                         "member"};
+  std::optional<std::uint64_t> repair_last;
+  for (std::size_t i = start; i < found.size(); ++i) {
+    PSS_TRY(read_segment(found[i], i + 1 == found.size(), out, repair_last));
+    if (i > start && found[i].first != found[i - 1].next())
+      return error{errc::corrupt, found[i - 1].path + " ends before entry "
+                                    + std::to_string(found[i - 1].next().value()) + " but "
+                                    + found[i].path + " starts at entry "
+                                    + std::to_string(found[i].first.value())
                                     + ": entries are missing or duplicated. Keep the directory "
                                       "for inspection and let this node rejoin as a new member"};
   }
-  // Only the retained segments make up the log; terms never go down in it.
-  for (std::size_t i = start; i < decoded.size(); ++i)
-    for (auto& e : decoded[i]) out.entries.push_back(std::move(e));
   term_id previous_term = snapshot_.last_term;
   for (const auto& e : out.entries) {
     if (e.term < previous_term)
@@ -358,6 +357,7 @@ status segmented_raft_storage::load_segments(recovered_raft_state& out) {
                                       "rejoin as a new member"};
     previous_term = e.term;
   }
+  segments_ = std::move(found);
 
   PSS_TRY(remove_segments_before(start));
   PSS_TRY(open_active(repair_last));

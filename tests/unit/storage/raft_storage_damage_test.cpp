@@ -274,3 +274,21 @@ TEST_CASE("storage: a leftover temporary file is removed at open with a warning"
   REQUIRE(s->state.warnings.size() == 1);
   CHECK(contains(s->state.warnings[0], "snapshot.tmp"));
 }
+
+TEST_CASE("storage: segments the snapshot covers are removed at open without being read") {
+  fixture f;
+  f.write_entries(100); // segments start at 1, 37 and 73
+  {
+    auto s = f.try_open();
+    REQUIRE(s.ok());
+    REQUIRE(s->storage->save_snapshot({log_index{80}, term_id{1}, {}}, bytes{1}).ok());
+  }
+  // As after a crash in the middle of compaction; the covered segment is
+  // even damaged, which must not matter.
+  write_all(f.first_segment, bytes(100, 0xee));
+  auto s = f.try_open();
+  REQUIRE_MESSAGE(s.ok(), s.err().describe());
+  CHECK(s->state.entries == make_entries(81, 100, 1));
+  CHECK_FALSE(std::filesystem::exists(f.first_segment));
+  CHECK_FALSE(std::filesystem::exists(f.dir + "/" + segment_file_name(log_index{37})));
+}
