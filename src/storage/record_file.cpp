@@ -192,6 +192,15 @@ status record_writer::fail(error err) {
 
 std::uint64_t record_writer::add(byte_view payload) {
   const std::uint64_t offset = end();
+  const std::size_t needed = pending_.size() + record_bytes(payload.size());
+  if (secret_ && needed > pending_.capacity()) {
+    // Grow by hand so the old buffer is zeroized, not freed with secrets in it.
+    bytes bigger;
+    bigger.reserve(std::max(needed, 2 * pending_.capacity()));
+    bigger.assign(pending_.begin(), pending_.end());
+    zeroize(pending_);
+    pending_.swap(bigger);
+  }
   encode_record(pending_, offset, synced_end_, payload);
   return offset;
 }
@@ -213,7 +222,9 @@ status record_writer::truncate(std::uint64_t new_end) {
   PSS_CHECK(new_end % record_alignment_bytes == 0);
   if (new_end > synced_end_) {
     // Only buffered records go; nothing on disk changes.
-    pending_.resize(new_end - synced_end_);
+    const std::size_t keep = new_end - synced_end_;
+    if (secret_) zeroize(std::span{pending_}.subspan(keep));
+    pending_.resize(keep);
     return {};
   }
   if (secret_) zeroize(pending_);

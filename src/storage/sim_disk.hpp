@@ -60,7 +60,9 @@ public:
   // Lets the next `after` syncs (file or directory) succeed, then makes
   // `count` fail with an I/O error, to test that storage stops after a failed
   // fsync and to stop an operation at any of its syncs. A crash or wipe ends
-  // the injected failures.
+  // the injected failures. To crash in the middle of an operation (between
+  // its write and its fdatasync, say), arm a failure, run the operation, then
+  // call crash(): what the failed sync did not make durable is lost or torn.
   void fail_next_syncs(std::size_t count, std::size_t after = 0) noexcept {
     failing_syncs_ = count;
     passing_syncs_ = after;
