@@ -12,9 +12,6 @@ constexpr std::array<std::uint8_t, 8> identity_magic{'P', 'S', 'S', 'I', 'D', 'N
 constexpr std::uint64_t identity_file_bytes_max = 4096;
 constexpr std::string_view empty_marker = "holds no pss state";
 
-bool ends_with(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
 } // namespace
 
 bool is_empty_data_dir(const error& err) noexcept {
@@ -67,6 +64,13 @@ result<data_dir_identity> decode_identity(byte_view data, const std::string& pat
   return id;
 }
 
+namespace {
+
+enum class data_dir_state {
+  belongs_to_us, // identity present and matching
+  empty,         // missing, or no identity yet
+};
+
 result<data_dir_state> inspect_data_dir(file_system& fs, const std::string& dir,
                                         const data_dir_identity& expected,
                                         bool (*known_file)(std::string_view)) {
@@ -80,7 +84,7 @@ result<data_dir_state> inspect_data_dir(file_system& fs, const std::string& dir,
   for (const auto& name : *names) {
     if (name == identity_file_name) {
       has_identity = true;
-    } else if (!ends_with(name, temp_suffix) && !known_file(name)) {
+    } else if (!name.ends_with(temp_suffix) && !known_file(name)) {
       // Checked even when an identity exists: a stranger in our directory
       // means someone else writes here too.
       return error{errc::conflict, "data directory " + dir + " contains '" + name
@@ -103,13 +107,16 @@ result<data_dir_state> inspect_data_dir(file_system& fs, const std::string& dir,
   return data_dir_state::belongs_to_us;
 }
 
-status remove_temp_files(file_system& fs, const std::string& dir) {
+status remove_temp_files(file_system& fs, const std::string& dir,
+                         std::vector<std::string>& warnings) {
   auto names = fs.list_directory(dir);
   if (!names) return names.err();
   bool removed = false;
   for (const auto& name : *names) {
-    if (ends_with(name, temp_suffix)) {
+    if (name.ends_with(temp_suffix)) {
       PSS_TRY(fs.remove(join_path(dir, name)));
+      warnings.push_back("removed " + join_path(dir, name)
+                         + ", left over from a write interrupted by a crash");
       removed = true;
     }
   }
@@ -117,6 +124,7 @@ status remove_temp_files(file_system& fs, const std::string& dir) {
   return {};
 }
 
+// Creates dir (and its parents) if needed, with mode 0700, durably.
 status ensure_directory(file_system& fs, const std::string& dir) {
   auto present = fs.exists(dir);
   if (!present) return present.err();
@@ -125,6 +133,42 @@ status ensure_directory(file_system& fs, const std::string& dir) {
   if (parent != dir) PSS_TRY(ensure_directory(fs, parent));
   PSS_TRY(fs.create_directory(dir));
   return fs.sync_directory(parent);
+}
+
+status initialise(file_system& fs, const std::string& dir, const data_dir_identity& identity,
+                  const std::function<status()>& create_files) {
+  PSS_TRY(ensure_directory(fs, dir));
+  // Leftovers of an interrupted initialisation go first.
+  auto names = fs.list_directory(dir);
+  if (!names) return names.err();
+  for (const auto& name : *names) PSS_TRY(fs.remove(join_path(dir, name)));
+  if (!names->empty()) PSS_TRY(fs.sync_directory(dir));
+  PSS_TRY(create_files());
+  return write_file_atomically(fs, join_path(dir, identity_file_name), encode_identity(identity));
+}
+
+} // namespace
+
+result<bool> open_data_dir(file_system& fs, const std::string& dir,
+                           const data_dir_identity& identity, open_mode mode,
+                           bool (*known_file)(std::string_view),
+                           const std::function<status()>& create_files,
+                           std::vector<std::string>& warnings) {
+  if (identity.cluster_id.empty() || identity.cluster_id.size() > cluster_id_bytes_max
+      || identity.node == no_node)
+    return error{errc::invalid_argument, "a data directory identity needs a cluster id of 1.."
+                                           + std::to_string(cluster_id_bytes_max)
+                                           + " bytes and a non-zero node id"};
+  auto state = inspect_data_dir(fs, dir, identity, known_file);
+  if (!state) return state.err();
+  bool initialised = false;
+  if (*state == data_dir_state::empty) {
+    if (mode == open_mode::existing) return empty_data_dir_error(dir);
+    PSS_TRY(initialise(fs, dir, identity, create_files));
+    initialised = true;
+  }
+  PSS_TRY(remove_temp_files(fs, dir, warnings));
+  return initialised;
 }
 
 } // namespace pss::storage

@@ -15,7 +15,9 @@
 //   preceding bytes (u32).
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "core/ids.hpp"
 #include "core/result.hpp"
@@ -46,26 +48,22 @@ enum class open_mode {
 [[nodiscard]] bytes encode_identity(const data_dir_identity& id);
 [[nodiscard]] result<data_dir_identity> decode_identity(byte_view data, const std::string& path);
 
-enum class data_dir_state {
-  belongs_to_us, // identity present and matching
-  empty,         // missing, or no identity yet (an interrupted initialisation)
-};
-
-// Checks the identity of dir. Returns belongs_to_us or empty; a foreign or
-// damaged identity, or unknown files in a directory without identity, is an
-// error. `known_file` says which names storage itself creates (so leftovers
-// of an interrupted initialisation count as empty).
-[[nodiscard]] result<data_dir_state> inspect_data_dir(file_system& fs, const std::string& dir,
-                                                      const data_dir_identity& expected,
-                                                      bool (*known_file)(std::string_view));
-
-// The error for an empty directory in open_mode::existing.
-[[nodiscard]] error empty_data_dir_error(const std::string& dir);
-
-// Removes leftover temporary files in dir and syncs it if any were removed.
-[[nodiscard]] status remove_temp_files(file_system& fs, const std::string& dir);
-
-// Creates dir (and its parent) if needed, with mode 0700, durably.
-[[nodiscard]] status ensure_directory(file_system& fs, const std::string& dir);
+// Opens the data directory `dir` for one store (the Raft log or the share
+// journal), before the store reads its files:
+// - checks the identity: another cluster's or node's directory is refused
+//   (errc::mismatch), a damaged identity too (errc::corrupt), and so is a
+//   file that `known_file` does not recognise (errc::conflict);
+// - a missing directory, or one without identity (an initialisation that a
+//   crash interrupted), is empty: with open_mode::existing that is the
+//   is_empty_data_dir error; with open_mode::initialise the directory is
+//   created (0700), emptied, `create_files` writes the store's initial files,
+//   and the identity is written last, so it exists only once all else does;
+// - leftover temporary files are removed, with a warning each.
+// Returns true if the directory was initialised.
+[[nodiscard]] result<bool> open_data_dir(file_system& fs, const std::string& dir,
+                                         const data_dir_identity& identity, open_mode mode,
+                                         bool (*known_file)(std::string_view),
+                                         const std::function<status()>& create_files,
+                                         std::vector<std::string>& warnings);
 
 } // namespace pss::storage

@@ -24,18 +24,6 @@ status overwrite_with_zeroes(file& old) {
   return old.sync();
 }
 
-status initialise(file_system& fs, const std::string& dir, const data_dir_identity& identity) {
-  PSS_TRY(ensure_directory(fs, dir));
-  auto names = fs.list_directory(dir);
-  if (!names) return names.err();
-  for (const auto& name : *names) PSS_TRY(fs.remove(join_path(dir, name)));
-  if (!names->empty()) PSS_TRY(fs.sync_directory(dir));
-  auto created = create_record_file(fs, join_path(dir, journal_file_name),
-                                    record_file_kind::journal, 1, 0, true);
-  if (!created) return created.err();
-  return write_file_atomically(fs, join_path(dir, identity_file_name), encode_identity(identity));
-}
-
 } // namespace
 
 record_journal::record_journal(file_system& fs, std::string dir,
@@ -122,29 +110,18 @@ status record_journal::rewrite(std::span<const byte_view> live) {
 
 result<opened_journal> open_journal(file_system& fs, const std::string& dir,
                                     const data_dir_identity& identity, open_mode mode) {
-  if (identity.cluster_id.empty() || identity.cluster_id.size() > cluster_id_bytes_max
-      || identity.node == no_node)
-    return error{errc::invalid_argument, "a data directory identity needs a cluster id of 1.."
-                                           + std::to_string(cluster_id_bytes_max)
-                                           + " bytes and a non-zero node id"};
-  auto state = inspect_data_dir(fs, dir, identity, is_known_file);
-  if (!state) return state.err();
-  opened_journal out;
-  if (*state == data_dir_state::empty) {
-    if (mode == open_mode::existing) return empty_data_dir_error(dir);
-    PSS_TRY(initialise(fs, dir, identity));
-    out.initialised = true;
-  }
-  auto names = fs.list_directory(dir);
-  if (!names) return names.err();
-  for (const auto& name : *names)
-    if (name.size() > temp_suffix.size()
-        && name.substr(name.size() - temp_suffix.size()) == temp_suffix)
-      out.warnings.push_back("removed " + join_path(dir, name)
-                             + ", left over from a rewrite interrupted by a crash");
-  PSS_TRY(remove_temp_files(fs, dir));
-
   const std::string path = join_path(dir, journal_file_name);
+  opened_journal out;
+  const auto create_files = [&]() -> status {
+    auto created = create_record_file(fs, path, record_file_kind::journal, 1, 0, true);
+    if (!created) return created.err();
+    return {};
+  };
+  auto initialised =
+    open_data_dir(fs, dir, identity, mode, is_known_file, create_files, out.warnings);
+  if (!initialised) return initialised.err();
+  out.initialised = *initialised;
+
   auto data = fs.read_file(path, record_file_bytes_max);
   if (!data) {
     if (data.err().code() == errc::not_found)

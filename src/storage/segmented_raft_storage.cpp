@@ -190,15 +190,6 @@ private:
 };
 
 status segmented_raft_storage::load(recovered_raft_state& out) {
-  auto names = fs_.list_directory(dir_);
-  if (!names) return names.err();
-  for (const auto& name : *names) {
-    if (name.size() > temp_suffix.size()
-        && name.substr(name.size() - temp_suffix.size()) == temp_suffix)
-      out.warnings.push_back("removed " + path_of(name)
-                             + ", left over from a write interrupted by a crash");
-  }
-  PSS_TRY(remove_temp_files(fs_, dir_));
   PSS_TRY(load_hard_state(out));
   PSS_TRY(load_snapshot());
   out.snapshot = snapshot_;
@@ -593,15 +584,9 @@ result<bytes> segmented_raft_storage::read_snapshot() {
   return bytes(decoded->data.begin(), decoded->data.end());
 }
 
-status initialise(file_system& fs, const std::string& dir, const data_dir_identity& identity,
-                  const log_options& options) {
-  PSS_TRY(ensure_directory(fs, dir));
-  // Leftovers of an interrupted initialisation go first; the identity is
-  // written last, so until it exists the directory counts as empty.
-  auto names = fs.list_directory(dir);
-  if (!names) return names.err();
-  for (const auto& name : *names) PSS_TRY(fs.remove(join_path(dir, name)));
-  if (!names->empty()) PSS_TRY(fs.sync_directory(dir));
+// The files of an empty log: both hard-state slots, and the first segment.
+status create_initial_files(file_system& fs, const std::string& dir,
+                            const log_options& options) {
   bytes hard_state_file(2 * hard_state_slot_bytes, 0);
   // Sequence n lives in slot n % 2, so the first write (sequence 2) goes to
   // the other slot and a torn one leaves this one.
@@ -613,7 +598,7 @@ status initialise(file_system& fs, const std::string& dir, const data_dir_identi
                                     record_file_kind::log_segment, 1, options.segment_bytes,
                                     false);
   if (!segment) return segment.err();
-  return write_file_atomically(fs, join_path(dir, identity_file_name), encode_identity(identity));
+  return {};
 }
 
 } // namespace
@@ -631,19 +616,12 @@ result<opened_raft_storage> open_raft_storage(file_system& fs, const std::string
     return error{errc::invalid_argument, "segment size " + std::to_string(options.segment_bytes)
                                            + " is outside " + std::to_string(segment_bytes_min)
                                            + ".." + std::to_string(segment_bytes_max)};
-  if (identity.cluster_id.empty() || identity.cluster_id.size() > cluster_id_bytes_max
-      || identity.node == no_node)
-    return error{errc::invalid_argument, "a data directory identity needs a cluster id of 1.."
-                                           + std::to_string(cluster_id_bytes_max)
-                                           + " bytes and a non-zero node id"};
-  auto state = inspect_data_dir(fs, dir, identity, is_known_file);
-  if (!state) return state.err();
   opened_raft_storage out;
-  if (*state == data_dir_state::empty) {
-    if (mode == open_mode::existing) return empty_data_dir_error(dir);
-    PSS_TRY(initialise(fs, dir, identity, options));
-    out.initialised = true;
-  }
+  auto initialised =
+    open_data_dir(fs, dir, identity, mode, is_known_file,
+                  [&] { return create_initial_files(fs, dir, options); }, out.state.warnings);
+  if (!initialised) return initialised.err();
+  out.initialised = *initialised;
   auto storage = std::make_unique<segmented_raft_storage>(fs, dir, options);
   PSS_TRY(storage->load(out.state));
   out.storage = std::move(storage);
