@@ -383,15 +383,11 @@ status segmented_raft_storage::open_active(std::optional<std::uint64_t> repair_a
 }
 
 std::optional<term_id> segmented_raft_storage::term_at(log_index i) const {
-  if (i == snapshot_.last_index && i > log_index{0}) {
-    // The log may still hold it too; the snapshot is authoritative only when
-    // the log does not.
-    for (const auto& seg : segments_)
-      if (seg.holds(i)) return seg.terms[i.value() - seg.first.value()];
-    return snapshot_.last_term;
-  }
-  for (const auto& seg : segments_)
-    if (seg.holds(i)) return seg.terms[i.value() - seg.first.value()];
+  // Newest first: the callers ask about the end of the log.
+  for (auto seg = segments_.rbegin(); seg != segments_.rend(); ++seg)
+    if (seg->holds(i)) return seg->terms[i.value() - seg->first.value()];
+  // The snapshot answers for its last entry when the log no longer holds it.
+  if (i == snapshot_.last_index && i > log_index{0}) return snapshot_.last_term;
   return std::nullopt;
 }
 
