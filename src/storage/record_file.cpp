@@ -58,26 +58,35 @@ bool all_zero(byte_view data) noexcept {
   return std::all_of(data.begin(), data.end(), [](std::uint8_t b) { return b == 0; });
 }
 
-error header_error(const std::string& path, const std::string& what) {
+// What the operator does about damage that cannot be repaired safely.
+std::string recovery_advice(record_file_kind kind) {
+  return kind == record_file_kind::log_segment
+           ? "Keep the directory for inspection, move it aside, and let this node rejoin the "
+             "cluster as a new member"
+           : "Keep the directory for inspection, move it aside, and let this node recover its "
+             "shares from the others";
+}
+
+error header_error(const std::string& path, record_file_kind kind, const std::string& what) {
   return error{errc::corrupt,
                path + ": " + what + " in the file header. Files are created whole and renamed "
                                     "into place, so this is damage or a foreign file, not a "
-                                    "crash. Move the file aside and restart; if it was a log "
-                                    "segment, let this node rejoin as a new member"};
+                                    "crash. " + recovery_advice(kind)};
 }
 
 status check_file_header(byte_view data, const std::string& path, record_file_kind kind) {
-  if (data.size() < file_header_bytes) return header_error(path, "the file is shorter than 32 bytes");
+  if (data.size() < file_header_bytes)
+    return header_error(path, kind, "the file is shorter than 32 bytes");
   if (!std::equal(file_magic.begin(), file_magic.end(), data.begin()))
-    return header_error(path, "the magic number is wrong");
+    return header_error(path, kind, "the magic number is wrong");
   if (load_u32(data, 24) != crc32c(data.first(24)) || load_u32(data, 28) != 0)
-    return header_error(path, "the checksum does not match");
+    return header_error(path, kind, "the checksum does not match");
   if (load_u32(data, 8) != record_file_format_version)
-    return header_error(path, "format version " + std::to_string(load_u32(data, 8))
+    return header_error(path, kind, "format version " + std::to_string(load_u32(data, 8))
                                 + " is not the supported version "
                                 + std::to_string(record_file_format_version));
   if (load_u32(data, 12) != static_cast<std::uint32_t>(kind))
-    return header_error(path, "the file kind is wrong");
+    return header_error(path, kind, "the file kind is wrong");
   return {};
 }
 
@@ -166,9 +175,8 @@ result<scanned_file> scan_record_file(byte_view data, const std::string& path,
                  + " intact record(s) written after it (the first at offset "
                  + std::to_string(first_later)
                  + ") follow in a later write batch, so data that had been synced was damaged "
-                   "and acknowledged entries may be lost. Refusing to open rather than "
-                   "silently drop them. Keep the directory for inspection, move it aside, and "
-                   "let this node rejoin the cluster as a new member"};
+                   "and acknowledged records may be lost. Refusing to open rather than "
+                   "silently drop them. " + recovery_advice(kind)};
 }
 
 record_writer::record_writer(std::unique_ptr<file> handle, std::uint64_t file_end,
