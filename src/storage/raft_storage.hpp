@@ -51,7 +51,9 @@ public:
   // (entries[0].index == last_index()+1) with non-decreasing terms.
   [[nodiscard]] virtual status append(std::span<const raft::entry> entries) = 0;
   // Removes the entries from `from` on (a conflicting suffix, Raft §5.3).
-  // `from` must be above the snapshot and at most last_index()+1.
+  // `from` must be above the snapshot and at most last_index()+1. Entries
+  // that were durable are durably gone when it returns; buffered ones are
+  // simply dropped.
   [[nodiscard]] virtual status truncate_suffix(log_index from) = 0;
   // Makes every appended entry durable (one fdatasync for all of them).
   [[nodiscard]] virtual status sync() = 0;
@@ -63,7 +65,9 @@ public:
   // the current one is refused (errc::conflict).
   [[nodiscard]] virtual status save_snapshot(const raft::snapshot_meta& meta,
                                              byte_view data) = 0;
-  // Drops log entries up to up_to, which the snapshot must cover.
+  // Drops log entries up to up_to, which the snapshot must cover. Whole
+  // segments are removed (durably); entries that share a segment with later
+  // ones stay on disk until that segment goes.
   [[nodiscard]] virtual status compact(log_index up_to) = 0;
   // The current snapshot's data (empty when there is none), checksum-verified.
   [[nodiscard]] virtual result<bytes> read_snapshot() = 0;
