@@ -79,6 +79,20 @@ std::uint32_t crc32c_portable(byte_view data, std::uint32_t crc) noexcept {
   return ~update_portable(~crc, data.data(), data.size());
 }
 
+void seal_with_crc32c(bytes& data) {
+  byte_writer{data}.u32(crc32c(data));
+}
+
+std::optional<byte_view> checksummed_body(byte_view data) noexcept {
+  if (data.size() < 4) return std::nullopt;
+  const auto body = data.first(data.size() - 4);
+  std::uint32_t stored = 0;
+  for (int i = 0; i < 4; ++i)
+    stored |= static_cast<std::uint32_t>(data[body.size() + i]) << (8 * i);
+  if (stored != crc32c(body)) return std::nullopt;
+  return body;
+}
+
 std::uint32_t crc32c(byte_view data, std::uint32_t crc) noexcept {
 #if defined(__x86_64__)
   if (have_sse42()) return ~update_sse42(~crc, data.data(), data.size());

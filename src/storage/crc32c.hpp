@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "core/bytes.hpp"
 
@@ -18,5 +19,12 @@ namespace pss::storage {
 
 // The table-driven path, exposed so tests can compare it with the hardware one.
 [[nodiscard]] std::uint32_t crc32c_portable(byte_view data, std::uint32_t crc = 0) noexcept;
+
+// Small checksummed files and slots end with the CRC32C of everything before
+// it, as a little-endian u32. seal_with_crc32c appends that trailer;
+// checksummed_body returns the bytes before a trailer that matches, or
+// nullopt for data that is too short or does not match.
+void seal_with_crc32c(bytes& data);
+[[nodiscard]] std::optional<byte_view> checksummed_body(byte_view data) noexcept;
 
 } // namespace pss::storage

@@ -34,7 +34,7 @@ bytes encode_identity(const data_dir_identity& id) {
   w.u32(identity_format_version);
   w.str(id.cluster_id);
   w.u64(id.node.value());
-  w.u32(crc32c(w.data()));
+  seal_with_crc32c(w.data());
   return w.take();
 }
 
@@ -45,12 +45,9 @@ result<data_dir_identity> decode_identity(byte_view data, const std::string& pat
                                     "file from a backup of this node, or move the directory "
                                     "aside and let the node rejoin as a new incarnation"};
   };
-  if (data.size() < identity_magic.size() + 4)
-    return damaged("too short");
-  const std::size_t body = data.size() - 4;
-  byte_reader crc_reader{data.subspan(body)};
-  if (crc_reader.u32() != crc32c(data.first(body))) return damaged("checksum mismatch");
-  byte_reader in{data.first(body)};
+  const auto body = checksummed_body(data);
+  if (!body) return damaged("checksum mismatch or too short");
+  byte_reader in{*body};
   const auto magic = in.raw(identity_magic.size());
   if (!std::equal(magic.begin(), magic.end(), identity_magic.begin()))
     return damaged("wrong magic number");

@@ -50,7 +50,7 @@ bytes encode_hard_state_slot(std::uint64_t sequence, const raft::hard_state& hs)
   w.u32(hard_state_format_version);
   w.u64(sequence);
   raft::encode(w, hs);
-  w.u32(crc32c(w.data()));
+  seal_with_crc32c(w.data());
   PSS_CHECK(w.data().size() == hard_state_record_bytes);
   return w.take();
 }
@@ -62,10 +62,9 @@ struct hard_state_slot {
 
 std::optional<hard_state_slot> decode_hard_state_slot(byte_view data) {
   if (data.size() < hard_state_record_bytes) return std::nullopt;
-  data = data.first(hard_state_record_bytes);
-  byte_reader crc_reader{data.subspan(hard_state_record_bytes - 4)};
-  if (crc_reader.u32() != crc32c(data.first(hard_state_record_bytes - 4))) return std::nullopt;
-  byte_reader in{data.first(hard_state_record_bytes - 4)};
+  const auto body = checksummed_body(data.first(hard_state_record_bytes));
+  if (!body) return std::nullopt;
+  byte_reader in{*body};
   if (in.u32() != hard_state_magic || in.u32() != hard_state_format_version) return std::nullopt;
   hard_state_slot slot{};
   slot.sequence = in.u64();
@@ -83,7 +82,7 @@ bytes encode_snapshot_file(const raft::snapshot_meta& meta, byte_view data) {
   w.blob(meta_bytes.data());
   w.u64(data.size());
   w.raw(data);
-  w.u32(crc32c(w.data()));
+  seal_with_crc32c(w.data());
   return w.take();
 }
 
@@ -100,11 +99,9 @@ result<decoded_snapshot> decode_snapshot_file(byte_view file, const std::string&
                      "the node cannot rebuild its state machine. Move the data directory aside "
                      "and let this node rejoin as a new member"};
   };
-  if (file.size() < snapshot_magic.size() + 4) return damaged("too short");
-  const std::size_t body = file.size() - 4;
-  byte_reader crc_reader{file.subspan(body)};
-  if (crc_reader.u32() != crc32c(file.first(body))) return damaged("checksum mismatch");
-  byte_reader in{file.first(body)};
+  const auto body = checksummed_body(file);
+  if (!body) return damaged("checksum mismatch or too short");
+  byte_reader in{*body};
   const auto magic = in.raw(snapshot_magic.size());
   if (!std::equal(magic.begin(), magic.end(), snapshot_magic.begin()))
     return damaged("wrong magic number");

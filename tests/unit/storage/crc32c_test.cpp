@@ -26,3 +26,21 @@ TEST_CASE("crc32c: the hardware and table paths agree and results chain") {
   flipped[500] ^= 0x01;
   CHECK(crc32c(flipped) != crc32c(data));
 }
+
+TEST_CASE("crc32c: a sealed buffer gives back its body, and any change is refused") {
+  bytes data{1, 2, 3, 4, 5};
+  seal_with_crc32c(data);
+  REQUIRE(data.size() == 9);
+  auto body = checksummed_body(data);
+  REQUIRE(body.has_value());
+  CHECK(bytes(body->begin(), body->end()) == bytes{1, 2, 3, 4, 5});
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    bytes damaged = data;
+    damaged[i] ^= 0x10;
+    CHECK_FALSE(checksummed_body(damaged).has_value());
+  }
+  CHECK_FALSE(checksummed_body(bytes{1, 2, 3}).has_value());
+  bytes empty;
+  seal_with_crc32c(empty);
+  CHECK(checksummed_body(empty).has_value());
+}
