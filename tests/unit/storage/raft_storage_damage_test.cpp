@@ -1,7 +1,6 @@
 // Damage, identity and atomicity tests for the Raft storage on real files.
 #include <doctest/doctest.h>
 
-#include "storage/posix_file_system.hpp"
 #include "storage/record_file.hpp"
 #include "storage/segmented_raft_storage.hpp"
 #include "test_support.hpp"
@@ -12,29 +11,7 @@ using namespace pss::storage::test;
 
 namespace {
 
-constexpr log_options small_segments{4096};
-
-struct fixture {
-  temp_dir tmp;
-  posix_file_system fs;
-  std::string dir = tmp.sub("raft");
-  std::string first_segment = dir + "/" + segment_file_name(log_index{1});
-
-  result<opened_raft_storage> try_open(open_mode mode = open_mode::existing,
-                                       data_dir_identity id = test_identity()) {
-    return open_raft_storage(fs, dir, id, mode, small_segments);
-  }
-
-  // Writes entries 1..count, each in its own write batch.
-  void write_entries(std::uint64_t count) {
-    auto s = try_open(open_mode::initialise);
-    REQUIRE(s.ok());
-    for (std::uint64_t i = 1; i <= count; ++i) {
-      REQUIRE(s->storage->append(make_entries(i, i, 1)).ok());
-      REQUIRE(s->storage->sync().ok());
-    }
-  }
-};
+using fixture = raft_fixture;
 
 std::uint64_t record_offset(std::uint64_t index_in_segment) {
   return file_header_bytes + index_in_segment * record_bytes(85);

@@ -1,39 +1,12 @@
 #include <doctest/doctest.h>
 
-#include "storage/posix_file_system.hpp"
-#include "storage/segmented_raft_storage.hpp"
 #include "test_support.hpp"
 
 using namespace pss;
 using namespace pss::storage;
 using namespace pss::storage::test;
 
-namespace {
-
-constexpr log_options small_segments{4096};
-
-struct fixture {
-  temp_dir tmp;
-  posix_file_system fs;
-  std::string dir = tmp.sub("raft");
-
-  opened_raft_storage open(open_mode mode = open_mode::existing,
-                           log_options options = small_segments) {
-    auto opened = open_raft_storage(fs, dir, test_identity(), mode, options);
-    if (!opened) FAIL(opened.err().describe());
-    return std::move(*opened);
-  }
-
-  std::size_t segment_count() {
-    auto names = fs.list_directory(dir);
-    REQUIRE(names.ok());
-    std::size_t n = 0;
-    for (const auto& name : *names) n += name.ends_with(".seg") ? 1 : 0;
-    return n;
-  }
-};
-
-} // namespace
+using fixture = raft_fixture;
 
 TEST_CASE("storage: entries, hard state and snapshot round trip through a reopen") {
   fixture f;

@@ -10,9 +10,13 @@
 #include <string>
 #include <vector>
 
+#include <doctest/doctest.h>
+
 #include "core/bytes.hpp"
 #include "raft/types.hpp"
 #include "storage/data_dir.hpp"
+#include "storage/posix_file_system.hpp"
+#include "storage/segmented_raft_storage.hpp"
 
 namespace pss::storage::test {
 
@@ -79,5 +83,45 @@ inline unsigned mode_of(const std::string& path) {
 inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
+
+// A Raft storage directory on real files with small (4 KiB) segments: 36
+// records of a 64-byte entry fit in one.
+struct raft_fixture {
+  static constexpr log_options small_segments{4096};
+
+  temp_dir tmp;
+  posix_file_system fs;
+  std::string dir = tmp.sub("raft");
+  std::string first_segment = dir + "/" + segment_file_name(log_index{1});
+
+  result<opened_raft_storage> try_open(open_mode mode = open_mode::existing,
+                                       data_dir_identity id = test_identity()) {
+    return open_raft_storage(fs, dir, id, mode, small_segments);
+  }
+
+  // Opens, and fails the test case if that does not work.
+  opened_raft_storage open(open_mode mode = open_mode::existing) {
+    auto opened = try_open(mode);
+    if (!opened) FAIL(opened.err().describe());
+    return std::move(*opened);
+  }
+
+  // Writes entries 1..count of term 1, each in its own write batch.
+  void write_entries(std::uint64_t count) {
+    auto s = open(open_mode::initialise);
+    for (std::uint64_t i = 1; i <= count; ++i) {
+      REQUIRE(s.storage->append(make_entries(i, i, 1)).ok());
+      REQUIRE(s.storage->sync().ok());
+    }
+  }
+
+  std::size_t segment_count() {
+    auto names = fs.list_directory(dir);
+    REQUIRE(names.ok());
+    std::size_t n = 0;
+    for (const auto& name : *names) n += name.ends_with(".seg") ? 1 : 0;
+    return n;
+  }
+};
 
 } // namespace pss::storage::test
