@@ -29,6 +29,15 @@ inline log_index li(std::uint64_t v) { return log_index{v}; }
 inline term_id tid(std::uint64_t v) { return term_id{v}; }
 inline bytes data_of(std::string_view s) { return bytes(s.begin(), s.end()); }
 
+// A log with the given terms at indices 1.., each entry naming its place.
+inline std::vector<entry> log_of(std::vector<std::uint64_t> terms) {
+  std::vector<entry> out;
+  for (std::size_t i = 0; i < terms.size(); ++i)
+    out.push_back(entry{term_id{terms[i]}, log_index{i + 1}, entry_kind::command,
+                        data_of("t" + std::to_string(terms[i]) + "i" + std::to_string(i + 1))});
+  return out;
+}
+
 // What a node has durably written.
 struct disk {
   hard_state hard;
@@ -193,6 +202,16 @@ public:
   void restart(std::uint64_t id) {
     member& x = m(id);
     REQUIRE_FALSE(x.up);
+    x.up = true;
+    boot(x);
+  }
+
+  // Replaces a node's disk (for hand-built logs) and boots it from there.
+  void reboot_with(std::uint64_t id, disk d) {
+    member& x = m(id);
+    x.raft.reset();
+    d.snap.config = x.d.snap.config;
+    x.d = std::move(d);
     x.up = true;
     boot(x);
   }
