@@ -255,6 +255,7 @@ public:
     auto it = members_.find(e.to);
     if (it == members_.end() || !it->second.up) return;
     ++delivered;
+    ++delivered_kinds[std::string(name_of(e.body))];
     it->second.raft->step(now, *decoded);
     flush(it->second);
   }
@@ -349,6 +350,7 @@ public:
   std::optional<std::string> violation() const { return checker_.violation(); }
   cluster_checker& checker() { return checker_; }
   std::uint64_t delivered = 0;
+  std::map<std::string, std::uint64_t> delivered_kinds;
 
 private:
   static bool by_order(const in_flight& a, const in_flight& b) { return a.order < b.order; }
