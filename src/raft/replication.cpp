@@ -136,7 +136,9 @@ void node::on_append_entries_response(millis now, node_id from,
   } else if (pr.acknowledge(m.match_index) && pr.state == progress_state::probe) {
     pr.become_replicate();
   }
-  maybe_commit(now);
+  // Committing a configuration that removed this leader makes it step down
+  // (thesis §4.2.2), which discards `pr`.
+  if (maybe_commit(now) && role_ != role::leader) return;
   maybe_send_timeout_now(from);
   send_append(from, pr, false);
 }

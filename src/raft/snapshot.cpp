@@ -99,14 +99,19 @@ void node::on_install_snapshot_response(millis now, node_id from,
     if (m.snapshot_index > log_.last_index()) return; // cannot be true
     pr.acknowledge(m.snapshot_index);
     if (pr.state == progress_state::snapshot && pr.match >= pr.snapshot_index) pr.become_probe();
-    maybe_commit(now);
+    if (maybe_commit(now) && role_ != role::leader) return; // removed leader stepped down
     send_append(from, pr, false);
     return;
   }
   if (pr.state != progress_state::snapshot || m.snapshot_index != pr.snapshot_index) return;
   if (m.next_offset > snapshot_data_.size()) return;
+  // Stop-and-wait: only an answer that moves forward sends the next chunk,
+  // so duplicated answers cannot multiply chunks. An answer asking for an
+  // earlier offset (the follower restarted, or a late duplicate) rewinds,
+  // and the heartbeat retransmission resends from there.
+  const bool forward = m.next_offset > pr.snapshot_offset;
   pr.snapshot_offset = m.next_offset;
-  send_snapshot_chunk(from, pr);
+  if (forward) send_snapshot_chunk(from, pr);
 }
 
 } // namespace pss::raft

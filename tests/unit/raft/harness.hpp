@@ -249,8 +249,10 @@ public:
   void deliver(const envelope& e) {
     auto wire = encode(e);
     auto decoded = decode_envelope(wire);
-    REQUIRE(decoded.ok());
-    REQUIRE(*decoded == e);
+    if (!decoded.ok() || !(*decoded == e)) {
+      FAIL_CHECK("a message did not survive encoding: ", name_of(e.body));
+      return;
+    }
     if (cut_.contains({e.from, e.to})) return;
     auto it = members_.find(e.to);
     if (it == members_.end() || !it->second.up) return;
