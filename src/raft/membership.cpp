@@ -99,7 +99,7 @@ status node::validate_change(const config_change& change) const {
 result<proposal> node::propose_config_change(millis now, config_change change) {
   PSS_CHECK_MSG(!ready_outstanding_, "advance() the last ready before new input");
   if (role_ != role::leader)
-    return error{errc::not_leader, "this node is not the leader; retry at the leader hint"};
+    return not_leader_error();
   if (transfer_target_)
     return error{errc::unavailable, "leadership transfer in progress; retry shortly"};
   if (!committed_in_current_term())

@@ -4,6 +4,7 @@
 #include "raft/node.hpp"
 
 #include <algorithm>
+#include <string>
 
 #include "core/check.hpp"
 
@@ -56,6 +57,13 @@ const configuration& node::config() const noexcept {
 }
 
 std::size_t node::quorum() const { return config().voters.size() / 2 + 1; }
+
+// The leader hint travels in the message (as "leader=n3", or "leader=n0"
+// when unknown) and through leader_hint().
+error node::not_leader_error() const {
+  return error{errc::not_leader, "this node is not the leader; retry at leader=n"
+                                     + std::to_string(leader_.value())};
+}
 
 void node::send(node_id to, message body) {
   PSS_CHECK(to != opts_.id && to != no_node);
@@ -150,7 +158,7 @@ void node::campaign(millis now) {
 result<proposal> node::propose(millis now, bytes data) {
   PSS_CHECK_MSG(!ready_outstanding_, "advance() the last ready before new input");
   if (role_ != role::leader)
-    return error{errc::not_leader, "this node is not the leader; retry at the leader hint"};
+    return not_leader_error();
   if (transfer_target_)
     return error{errc::unavailable, "leadership transfer in progress; retry shortly"};
   if (data.size() > opts_.proposal_bytes_max)

@@ -165,6 +165,7 @@ public:
 
 private:
   // node.cpp
+  [[nodiscard]] error not_leader_error() const;
   void send(node_id to, message body);
   void reset_election_timer(millis now);
   [[nodiscard]] std::size_t quorum() const;

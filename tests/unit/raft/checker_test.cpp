@@ -83,3 +83,28 @@ TEST_CASE("raft checker: memory that differs from disk after a flush is reported
   o.persisted_hard.term = tid(1);
   CHECK(k.observe(o));
 }
+
+TEST_CASE("raft: a wiped disk rejoining and voting again is caught by the checker (item 27)") {
+  // Refusing a wiped data directory is the storage layer's job; this shows
+  // what happens without it, and that the checker notices.
+  options o;
+  o.pre_vote = false;
+  cluster c{{1, 2, 3}, o};
+  c.cut(1, 3);
+  c.campaign(1);
+  c.deliver_all();
+  REQUIRE(c.m(2).d.hard.vote == n(1));
+  c.queue().clear();
+  disk wiped;
+  c.reboot_with(2, wiped);
+  c.cut(3, 1);
+  c.campaign(3);
+  c.deliver_all();
+  // The checker notices the disk going back in time as soon as the node
+  // restarts (its persisted term drops), before the double vote.
+  auto v = c.violation();
+  REQUIRE(v);
+  MESSAGE("checker reported: ", *v);
+  CHECK((v->find("persisted term went back") != std::string::npos
+         || v->find("voted twice") != std::string::npos));
+}

@@ -81,6 +81,10 @@ TEST_CASE("raft: a new leader serves no read before its no-op commits (item 39)"
   CHECK(c.m(1).reads[0].index == c.raft(1).commit_index());
   auto follower = c.raft(2).read_index(c.now, 9);
   CHECK(follower.err().code() == errc::not_leader);
+  auto write = c.raft(2).propose(c.now, data_of("w"));
+  CHECK(write.err().code() == errc::not_leader);
+  CHECK(write.err().message().find("leader=n1") != std::string::npos);
+  CHECK(c.raft(2).leader_hint() == n(1));
   CHECK_FALSE(c.violation());
 }
 
