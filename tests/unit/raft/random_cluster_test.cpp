@@ -9,7 +9,7 @@
 // (checklist item 41). A failing seed is printed; rerun it with
 // PSS_RAFT_SEED_START=<seed> PSS_RAFT_SEEDS=1.
 //
-// PSS_RAFT_SEEDS (default 500) sets how many seeds run.
+// PSS_RAFT_SEEDS (default 1000) sets how many seeds run.
 #include "harness.hpp"
 
 #include <sys/wait.h>
@@ -35,6 +35,19 @@ struct outcome {
   bool live = false;
   std::string note;
   std::uint64_t committed = 0;
+  // What the seed exercised, summed over the sweep for the report.
+  std::uint64_t config_changes = 0, transfers = 0, reads_served = 0, snapshot_chunks = 0,
+                crashes = 0, partitions = 0, messages = 0;
+  void add(const outcome& o) {
+    committed += o.committed;
+    config_changes += o.config_changes;
+    transfers += o.transfers;
+    reads_served += o.reads_served;
+    snapshot_chunks += o.snapshot_chunks;
+    crashes += o.crashes;
+    partitions += o.partitions;
+    messages += o.messages;
+  }
 };
 
 struct simulation {
@@ -90,6 +103,7 @@ struct simulation {
   std::uint64_t pick(const std::vector<std::uint64_t>& v) { return v[random.below(v.size())]; }
 
   void random_partition() {
+    ++stats.partitions;
     c.heal();
     auto all = ids(true);
     for (auto id : ids(false)) all.push_back(id);
@@ -111,6 +125,7 @@ struct simulation {
   void random_crash() {
     auto up = ids(true);
     if (ids(false).size() >= up.size() - 1 || up.size() < 2) return;
+    ++stats.crashes;
     auto victim = pick(up);
     if (auto leader = c.leader(); leader && prefer_leader_crash && random.chance(0.7))
       victim = leader->value();
@@ -129,14 +144,15 @@ struct simulation {
     node& l = c.raft(leader.value());
     const configuration& cfg = l.config();
     if (!cfg.learners.empty()) {
-      (void)l.propose_config_change(c.now, {config_change_kind::promote_learner, cfg.learners.front()});
+      stats.config_changes += l.propose_config_change(c.now, {config_change_kind::promote_learner, cfg.learners.front()}).ok();
     } else if (cfg.voters.size() > 3 && random.chance(0.5)) {
-      (void)l.propose_config_change(c.now, {config_change_kind::remove, cfg.voters[random.below(cfg.voters.size())]});
+      stats.config_changes += l.propose_config_change(c.now, {config_change_kind::remove, cfg.voters[random.below(cfg.voters.size())]}).ok();
     } else if (membership_changes < 3) {
       const node_id fresh{next_node};
       auto p = l.propose_config_change(c.now, {config_change_kind::add_learner, fresh});
       if (p.ok()) {
         c.add(fresh, {});
+        ++stats.config_changes;
         ++next_node;
         ++membership_changes;
       }
@@ -158,7 +174,7 @@ struct simulation {
     if (auto leader = c.leader(); leader && random.chance(0.004)) random_membership(*leader);
     if (auto leader = c.leader(); leader && random.chance(0.002)) {
       const auto& voters = c.raft(leader->value()).config().voters;
-      (void)c.raft(leader->value()).transfer_leadership(c.now, voters[random.below(voters.size())]);
+      stats.transfers += c.raft(leader->value()).transfer_leadership(c.now, voters[random.below(voters.size())]).ok();
       c.flush(leader->value());
     }
     if (random.chance(partition_rate)) random_partition();
@@ -206,6 +222,13 @@ struct simulation {
       out.note = "no leader committed a proposal on every voter within " +
                  std::to_string(liveness_bound.count()) + " ms of healing";
     out.committed = c.checker().applied_max().value();
+    out.config_changes = stats.config_changes;
+    out.transfers = stats.transfers;
+    out.crashes = stats.crashes;
+    out.partitions = stats.partitions;
+    for (auto& [id, m] : c.members()) out.reads_served += m.reads.size();
+    out.snapshot_chunks = c.delivered_kinds["install_snapshot"];
+    out.messages = c.delivered;
     return out;
   }
 
@@ -229,6 +252,7 @@ struct simulation {
   std::uint64_t proposals = 0;
   std::uint64_t reads = 0;
   int membership_changes = 0;
+  outcome stats;
 };
 
 outcome run_seed(std::uint64_t seed, bool unsafe) {
@@ -239,10 +263,10 @@ outcome run_seed(std::uint64_t seed, bool unsafe) {
 } // namespace
 
 TEST_CASE("raft random: 3- and 5-node clusters stay safe under faults and recover after healing (items 7, 18, 24, 41)") {
-  const std::uint64_t seeds = env_or("PSS_RAFT_SEEDS", 500);
+  const std::uint64_t seeds = env_or("PSS_RAFT_SEEDS", 1000);
   const std::uint64_t start = env_or("PSS_RAFT_SEED_START", 1);
   const auto began = std::chrono::steady_clock::now();
-  std::uint64_t committed = 0;
+  outcome total;
   for (std::uint64_t seed = start; seed < start + seeds; ++seed) {
     const auto t0 = std::chrono::steady_clock::now();
     auto out = run_seed(seed, false);
@@ -250,7 +274,7 @@ TEST_CASE("raft random: 3- and 5-node clusters stay safe under faults and recove
     if (std::getenv("PSS_RAFT_VERBOSE") || ms > 1000)
       std::printf("seed %llu: %lld ms, applied %llu\n", static_cast<unsigned long long>(seed),
                   static_cast<long long>(ms), static_cast<unsigned long long>(out.committed));
-    committed += out.committed;
+    total.add(out);
     if (out.violation || !out.live) {
       std::printf("raft random: seed %llu failed: %s\n", static_cast<unsigned long long>(seed),
                   out.violation ? out.violation->c_str() : out.note.c_str());
@@ -261,9 +285,13 @@ TEST_CASE("raft random: 3- and 5-node clusters stay safe under faults and recove
     REQUIRE_MESSAGE(out.live, "seed ", seed, ": ", out.note);
   }
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began);
-  std::printf("raft random: %llu seeds, %llu entries applied at the highest index in total, %lld ms\n",
-              static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(committed),
-              static_cast<long long>(took.count()));
+  auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+  std::printf("raft random: %llu seeds in %lld ms: %llu messages delivered, %llu entries committed "
+              "(sum of highest applied index), %llu crashes, %llu partition changes, %llu config "
+              "changes proposed, %llu transfers started, %llu reads served, %llu snapshot chunks\n",
+              u(seeds), static_cast<long long>(took.count()), u(total.messages), u(total.committed),
+              u(total.crashes), u(total.partitions), u(total.config_changes), u(total.transfers),
+              u(total.reads_served), u(total.snapshot_chunks));
 }
 
 // The planted Figure 8 bug must be caught within the seeds. A PSS_CHECK
@@ -274,7 +302,7 @@ TEST_CASE("raft random: the sweep catches the planted commit-by-counting bug") {
   // Figure 8 needs a rare interleaving (about 1 seed in 250 with the harsh
   // profile), so this sweep may look at up to four times as many seeds; it
   // stops at the first one that catches the bug.
-  const std::uint64_t seeds = 4 * env_or("PSS_RAFT_SEEDS", 500);
+  const std::uint64_t seeds = 4 * env_or("PSS_RAFT_SEEDS", 1000);
   std::fflush(stdout);
   const pid_t child = fork();
   REQUIRE(child >= 0);
