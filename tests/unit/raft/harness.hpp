@@ -330,8 +330,10 @@ public:
     return r;
   }
 
-  // The application snapshots its state at its applied index.
-  void compact(std::uint64_t id) {
+  // The application snapshots its state at its applied index. With
+  // crash_before_trim the node crashes after the snapshot is durable but
+  // before the log prefix it covers is deleted.
+  void compact(std::uint64_t id, bool crash_before_trim = false) {
     member& x = m(id);
     const log_index at = x.applied;
     if (at <= x.d.snap.last_index) return;
@@ -339,6 +341,10 @@ public:
     REQUIRE(x.raft->compact(at, data).ok());
     x.d.snap = x.raft->snapshot_metadata();
     x.d.snap_data = std::move(data);
+    if (crash_before_trim) {
+      crash(id);
+      return;
+    }
     std::erase_if(x.d.log, [&](const entry& e) { return e.index <= at; });
     observe(x);
   }
@@ -361,6 +367,9 @@ private:
   }
 
   void boot(member& x) {
+    // Storage drops entries a snapshot already covers (left behind by a
+    // crash between writing the snapshot and trimming the log).
+    std::erase_if(x.d.log, [&](const entry& e) { return e.index <= x.d.snap.last_index; });
     persisted_state ps{x.d.hard, x.d.snap, x.d.snap_data, x.d.log};
     x.raft = std::make_unique<node>(x.opts, std::move(ps), *x.random, now);
     x.sm.restore(x.d.snap_data);

@@ -218,3 +218,25 @@ TEST_CASE("raft: crashes around installing a received snapshot keep the node con
     CHECK_FALSE(c.violation());
   }
 }
+
+TEST_CASE("raft: a crash between writing a local snapshot and trimming the log recovers (item 24)") {
+  for (std::uint64_t victim : {1, 2}) {
+    cluster c{{1, 2, 3}};
+    c.elect(1);
+    fill(c, 1, 10, "v");
+    c.compact(victim, true);
+    REQUIRE_FALSE(c.m(victim).up);
+    c.restart(victim);
+    CHECK(c.raft(victim).log().snapshot_index() == c.m(victim).d.snap.last_index);
+    c.run_for(millis{1500});
+    auto l = c.leader();
+    REQUIRE(l);
+    REQUIRE(c.propose(l->value(), "after").ok());
+    c.run_for(millis{200});
+    for (int i = 1; i <= 3; ++i) {
+      CHECK(c.count(i, "v9") == 1);
+      CHECK(c.count(i, "after") == 1);
+    }
+    CHECK_FALSE(c.violation());
+  }
+}
