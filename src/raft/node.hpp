@@ -198,6 +198,9 @@ private:
   void broadcast_heartbeat();
   void send_heartbeat(node_id to, const progress& pr);
   void on_append_entries(millis now, node_id from, const append_entries& m);
+  [[nodiscard]] append_entries_response append_conflict(log_index rejected_prev,
+                                                        log_index checked) const;
+  void merge_entries(const std::vector<entry>& entries, std::size_t skip);
   void on_append_entries_response(millis now, node_id from, const append_entries_response& m);
   void on_heartbeat(millis now, node_id from, const heartbeat& m);
   void on_heartbeat_response(millis now, node_id from, const heartbeat_response& m);

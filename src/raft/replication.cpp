@@ -66,53 +66,56 @@ void node::on_append_entries(millis now, node_id from, const append_entries& m) 
   leader_contact_ = now;
   reset_election_timer(now);
 
-  append_entries_response reply{term_, false, {}, {}, {}, {}, log_.last_index()};
   const log_index last_new{m.prev_log_index.value() + m.entries.size()};
   if (last_new <= commit_) {
     // Everything it carries is already committed here (a late duplicate).
-    reply.success = true;
-    reply.match_index = commit_;
-    send(from, reply);
+    send(from, append_entries_response{term_, true, commit_, {}, {}, {}, log_.last_index()});
     return;
   }
   // Entries at or below our commit index are committed and therefore equal
   // to the leader's (Log Matching); skip them and check consistency at the
   // commit index instead, which may be the snapshot's last index.
-  log_index prev = m.prev_log_index;
-  term_id prev_term = m.prev_log_term;
-  std::size_t skip = 0;
-  if (prev < commit_) {
-    skip = static_cast<std::size_t>(commit_.value() - prev.value());
-    prev = commit_;
-    prev_term = m.entries[skip - 1].term;
-  }
+  const std::size_t skip = m.prev_log_index < commit_
+                             ? static_cast<std::size_t>(commit_.value() - m.prev_log_index.value())
+                             : 0;
+  const log_index prev = skip > 0 ? commit_ : m.prev_log_index;
+  const term_id prev_term = skip > 0 ? m.entries[skip - 1].term : m.prev_log_term;
   if (!log_.matches(prev, prev_term)) {
-    reply.rejected_prev_index = m.prev_log_index;
-    if (prev > log_.last_index()) {
-      reply.conflict_index = log_.last_index().next();
-    } else {
-      reply.conflict_term = *log_.term_at(prev);
-      reply.conflict_index = std::max(log_.first_index_of_term_at(prev), commit_.next());
-    }
-    send(from, reply);
+    send(from, append_conflict(m.prev_log_index, prev));
     return;
   }
-  for (std::size_t i = skip; i < m.entries.size(); ++i) {
-    const entry& e = m.entries[i];
+  merge_entries(m.entries, skip);
+  if (m.leader_commit > commit_) advance_commit(now, std::min(m.leader_commit, last_new));
+  send(from, append_entries_response{term_, true, last_new, {}, {}, {}, log_.last_index()});
+}
+
+// The hints for fast backtracking: the term of our conflicting entry and the
+// first index we hold of it, or just our length if the log is too short.
+append_entries_response node::append_conflict(log_index rejected_prev, log_index checked) const {
+  append_entries_response reply{term_, false, {}, rejected_prev, {}, {}, log_.last_index()};
+  if (checked > log_.last_index()) {
+    reply.conflict_index = log_.last_index().next();
+  } else {
+    reply.conflict_term = *log_.term_at(checked);
+    reply.conflict_index = std::max(log_.first_index_of_term_at(checked), commit_.next());
+  }
+  return reply;
+}
+
+// Raft §5.3: an entry that conflicts (same index, different term) is deleted
+// with all that follow it; entries we already hold are left alone, so a
+// duplicated or reordered request never removes anything (item 15).
+void node::merge_entries(const std::vector<entry>& entries, std::size_t skip) {
+  for (std::size_t i = skip; i < entries.size(); ++i) {
+    const entry& e = entries[i];
     if (e.index <= log_.last_index()) {
-      if (log_.matches(e.index, e.term)) continue; // duplicates never truncate
-      // Raft §5.3: delete the conflicting entry and all that follow it.
+      if (log_.matches(e.index, e.term)) continue;
       log_.truncate_from(e.index, commit_);
       rebuild_configs_after_truncation();
     }
     log_.append(e);
     note_appended(e);
   }
-  if (m.leader_commit > commit_) advance_commit(now, std::min(m.leader_commit, last_new));
-  reply.success = true;
-  reply.match_index = last_new;
-  reply.last_log_index = log_.last_index();
-  send(from, reply);
 }
 
 void node::on_append_entries_response(millis now, node_id from,
