@@ -1,0 +1,172 @@
+// Leader election: randomized timeouts (Raft §5.2), the election restriction
+// (§5.4.1), PreVote (thesis §9.6), CheckQuorum and leader stickiness
+// (thesis §6.2, §4.2.3).
+#include "core/check.hpp"
+#include "raft/node.hpp"
+
+namespace pss::raft {
+
+void node::start_campaign(millis now, bool leadership_transfer) {
+  if (!is_voter()) {
+    // Learners and removed servers never campaign, so they cannot disrupt
+    // the cluster (checklist item 35).
+    reset_election_timer(now);
+    return;
+  }
+  if (role_ == role::leader) return;
+  if (opts_.pre_vote && !leadership_transfer)
+    become_pre_candidate(now);
+  else
+    become_candidate(now, leadership_transfer);
+}
+
+void node::become_follower(millis now, term_id term, node_id leader) {
+  PSS_CHECK(term >= term_);
+  if (term > term_) {
+    term_ = term;
+    vote_ = no_node;
+  }
+  if (role_ == role::leader) {
+    fail_pending_reads();
+    progress_.clear();
+  }
+  abort_transfer();
+  role_ = role::follower;
+  leader_ = leader;
+  votes_.clear();
+  reset_election_timer(now);
+  if (leader != no_node) leader_contact_ = now;
+}
+
+void node::become_pre_candidate(millis now) {
+  PSS_CHECK(role_ != role::leader);
+  role_ = role::pre_candidate;
+  leader_ = no_node;
+  votes_.clear();
+  votes_[opts_.id] = true;
+  reset_election_timer(now);
+  if (vote_quorum_reached(votes_)) {
+    become_candidate(now, false);
+    return;
+  }
+  const pre_vote_request request{term_.next(), log_.last_index(), log_.last_term()};
+  for (node_id voter : config().voters)
+    if (voter != opts_.id) send(voter, request);
+}
+
+void node::become_candidate(millis now, bool leadership_transfer) {
+  PSS_CHECK(role_ != role::leader);
+  term_ = term_.next();
+  vote_ = opts_.id;
+  role_ = role::candidate;
+  leader_ = no_node;
+  campaign_is_transfer_ = leadership_transfer;
+  votes_.clear();
+  votes_[opts_.id] = true;
+  reset_election_timer(now);
+  if (vote_quorum_reached(votes_)) {
+    become_leader(now);
+    return;
+  }
+  const vote_request request{term_, log_.last_index(), log_.last_term(), leadership_transfer};
+  for (node_id voter : config().voters)
+    if (voter != opts_.id) send(voter, request);
+}
+
+// Raft §5.4.2 and §8: a new leader appends a no-op so that entries of
+// earlier terms commit through it, and so ReadIndex knows its commit index.
+void node::become_leader(millis now) {
+  PSS_CHECK(role_ == role::candidate && vote_ == opts_.id);
+  role_ = role::leader;
+  leader_ = opts_.id;
+  votes_.clear();
+  progress_.clear();
+  pending_reads_.clear();
+  sync_progress_with_config();
+  heartbeat_deadline_ = now + opts_.heartbeat_interval;
+  check_quorum_deadline_ = now + opts_.election_timeout_min;
+  leader_contact_ = now;
+  append_own(now, entry_kind::noop, {});
+}
+
+// Thesis §4.2.3: while a node believes a live leader exists it ignores vote
+// requests, so a partitioned or removed server cannot depose it. The leader
+// itself is in lease while CheckQuorum keeps confirming it.
+bool node::in_lease(millis now) const {
+  if (!opts_.check_quorum || leader_ == no_node) return false;
+  if (role_ == role::leader) return true;
+  return now < leader_contact_ + opts_.election_timeout_min;
+}
+
+bool node::vote_quorum_reached(const std::map<node_id, bool>& votes) const {
+  std::size_t granted = 0;
+  for (node_id voter : config().voters) {
+    auto it = votes.find(voter);
+    if (it != votes.end() && it->second) ++granted;
+  }
+  return !config().voters.empty() && granted >= quorum();
+}
+
+void node::on_pre_vote_request(millis now, node_id from, const pre_vote_request& m) {
+  const bool grant = m.term > term_ && !in_lease(now)
+                     && log_.is_up_to_date(m.last_log_index, m.last_log_term);
+  send(from, pre_vote_response{term_, m.term, grant});
+}
+
+void node::on_pre_vote_response(millis now, node_id from, const pre_vote_response& m) {
+  if (role_ != role::pre_candidate || m.request_term != term_.next()) return;
+  votes_[from] = m.granted;
+  if (vote_quorum_reached(votes_)) become_candidate(now, false);
+}
+
+// Raft §5.2 and §5.4.1: one vote per term, only for an up-to-date log. The
+// vote is part of the hard state, persisted before this response is sent.
+void node::on_vote_request(millis now, node_id from, const vote_request& m) {
+  PSS_CHECK(m.term == term_);
+  const bool can_vote = vote_ == from || (vote_ == no_node && leader_ == no_node);
+  const bool grant = can_vote && log_.is_up_to_date(m.last_log_index, m.last_log_term);
+  if (grant) {
+    vote_ = from;
+    reset_election_timer(now);
+  }
+  send(from, vote_response{term_, grant});
+}
+
+void node::on_vote_response(millis now, node_id from, const vote_response& m) {
+  if (role_ != role::candidate || m.term != term_) return;
+  votes_[from] = m.granted;
+  if (vote_quorum_reached(votes_)) become_leader(now);
+}
+
+void node::tick_election(millis now) {
+  if (now >= election_deadline_) start_campaign(now, false);
+}
+
+void node::tick_leader(millis now) {
+  if (now >= heartbeat_deadline_) {
+    broadcast_heartbeat();
+    heartbeat_deadline_ = now + opts_.heartbeat_interval;
+  }
+  if (opts_.check_quorum && now >= check_quorum_deadline_) {
+    check_quorum_round(now);
+    if (role_ != role::leader) return;
+  }
+  if (transfer_target_ && now >= transfer_deadline_) abort_transfer();
+}
+
+// Thesis §6.2: a leader that has not heard from a quorum within an election
+// timeout steps down, so a partitioned leader stops serving (item 11).
+void node::check_quorum_round(millis now) {
+  std::size_t active = is_voter() ? 1 : 0;
+  for (auto& [id, pr] : progress_) {
+    if (pr.recent_active && config().is_voter(id)) ++active;
+    pr.recent_active = false;
+  }
+  if (active < quorum()) {
+    become_follower(now, term_, no_node);
+    return;
+  }
+  check_quorum_deadline_ = now + opts_.election_timeout_min;
+}
+
+} // namespace pss::raft

@@ -1,0 +1,147 @@
+// Membership scenarios (Raft thesis §4). Checklist items covered here:
+//  33 single-server changes (own-term commit first, one at a time),
+//  34 removing the leader, 35 removed servers cannot disrupt,
+//  36 a configuration applies when appended and rolls back when truncated,
+//  37 learners do not vote or count, and catch up before promotion.
+#include "harness.hpp"
+
+using namespace pss;
+using namespace pss::raft;
+using namespace pss::raft::testing;
+
+TEST_CASE("raft: a configuration change waits for the leader's own-term commit and goes one at a time (item 33)") {
+  cluster c{{1, 2, 3}};
+  c.campaign(1);
+  while (c.raft(1).role() != role::leader) c.deliver_all(1);
+  // The no-op of this term is not committed yet.
+  auto early = c.raft(1).propose_config_change(c.now, {config_change_kind::add_learner, n(4)});
+  REQUIRE_FALSE(early.ok());
+  CHECK(early.err().code() == errc::unavailable);
+  c.deliver_all();
+  c.add(n(4), {});
+  c.add(n(5), {});
+  REQUIRE(c.raft(1).propose_config_change(c.now, {config_change_kind::add_learner, n(4)}).ok());
+  auto second = c.raft(1).propose_config_change(c.now, {config_change_kind::add_learner, n(5)});
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.err().code() == errc::unavailable);
+  c.flush(1);
+  c.deliver_all();
+  CHECK(c.raft(1).propose_config_change(c.now, {config_change_kind::add_learner, n(5)}).ok());
+  c.flush(1);
+  c.deliver_all();
+  CHECK(c.raft(1).config().learners.size() == 2);
+  // Nonsense changes are refused with a reason.
+  auto dup = c.raft(1).propose_config_change(c.now, {config_change_kind::add_learner, n(2)});
+  CHECK(dup.err().code() == errc::duplicate);
+  auto promote_voter = c.raft(1).propose_config_change(c.now, {config_change_kind::promote_learner, n(2)});
+  CHECK(promote_voter.err().code() == errc::invalid_argument);
+  auto gone = c.raft(1).propose_config_change(c.now, {config_change_kind::remove, n(9)});
+  CHECK(gone.err().code() == errc::not_found);
+  CHECK_FALSE(c.violation());
+}
+
+TEST_CASE("raft: a removed leader keeps replicating until its removal commits, then steps down (item 34)") {
+  cluster c{{1, 2, 3}};
+  c.elect(1);
+  auto p = c.raft(1).propose_config_change(c.now, {config_change_kind::remove, n(1)});
+  REQUIRE(p.ok());
+  c.flush(1);
+  CHECK(c.raft(1).role() == role::leader);
+  CHECK_FALSE(c.raft(1).config().is_voter(n(1))); // effective on append
+  c.deliver_all();
+  CHECK(c.raft(1).role() == role::follower);
+  auto l = c.run_until_leader(millis{2000});
+  REQUIRE(l);
+  CHECK(*l != n(1));
+  REQUIRE(c.propose(l->value(), "x").ok());
+  c.run_for(millis{2000});
+  CHECK(c.count(2, "x") == 1);
+  CHECK(c.count(3, "x") == 1);
+  CHECK(c.raft(1).role() == role::follower); // never campaigns again
+  CHECK_FALSE(c.violation());
+}
+
+TEST_CASE("raft: a removed server cannot disrupt the cluster (item 35)") {
+  cluster c{{1, 2, 3}};
+  c.elect(1);
+  c.isolate(3); // 3 never hears of its removal
+  REQUIRE(c.raft(1).propose_config_change(c.now, {config_change_kind::remove, n(3)}).ok());
+  c.flush(1);
+  c.run_for(millis{200});
+  REQUIRE(c.raft(1).commit_index() == c.raft(1).log().last_index());
+  const term_id t = c.raft(1).term();
+  c.run_for(millis{2000});
+  c.heal();
+  c.run_for(millis{3000});
+  CHECK(c.raft(1).role() == role::leader);
+  CHECK(c.raft(1).term() == t);
+  CHECK(c.raft(3).role() != role::leader);
+  CHECK_FALSE(c.violation());
+}
+
+TEST_CASE("raft: a configuration takes effect when appended and rolls back when truncated (item 36)") {
+  cluster c{{1, 2, 3, 4, 5}};
+  c.elect(1);
+  c.run_for(millis{50});
+  c.add(n(6), {});
+  c.isolate(3);
+  c.isolate(4);
+  c.isolate(5);
+  REQUIRE(c.raft(1).propose_config_change(c.now, {config_change_kind::add_learner, n(6)}).ok());
+  c.flush(1);
+  c.deliver_all();
+  CHECK(c.raft(2).config().is_learner(n(6))); // appended, not committed
+  CHECK(c.raft(2).commit_index() < c.raft(2).log().last_index());
+  c.crash(1);
+  c.heal();
+  c.isolate(2);
+  c.now += millis{400}; // the followers' leader lease runs out
+  c.elect(3);
+  c.heal();
+  c.isolate(1);
+  c.run_for(millis{300});
+  CHECK_FALSE(c.raft(2).config().is_learner(n(6))); // truncated: rolled back
+  CHECK(c.raft(2).config().voters.size() == 5);
+  CHECK_FALSE(c.violation());
+}
+
+TEST_CASE("raft: a learner neither votes nor counts, and is promoted only once caught up (item 37)") {
+  options o;
+  o.learner_catch_up_entries_max = 4;
+  cluster c{{1, 2, 3}, o};
+  c.elect(1);
+  c.run_for(millis{50});
+  c.add(n(4), {});
+  c.crash(4);
+  REQUIRE(c.raft(1).propose_config_change(c.now, {config_change_kind::add_learner, n(4)}).ok());
+  c.flush(1);
+  c.run_for(millis{100});
+  for (int i = 0; i < 10; ++i) REQUIRE(c.propose(1, "x" + std::to_string(i)).ok());
+  c.run_for(millis{100});
+  auto early = c.raft(1).propose_config_change(c.now, {config_change_kind::promote_learner, n(4)});
+  REQUIRE_FALSE(early.ok());
+  CHECK(early.err().code() == errc::unavailable);
+  c.restart(4);
+  c.run_for(millis{300});
+  CHECK(c.count(4, "x9") == 1);
+  CHECK(c.raft(4).role() == role::follower);
+  // With both other voters down, the learner's copy does not make a quorum.
+  c.crash(2);
+  c.crash(3);
+  auto p = c.propose(1, "alone");
+  REQUIRE(p.ok());
+  c.run_for(millis{100});
+  CHECK(c.raft(1).commit_index() < p->index);
+  CHECK(c.raft(4).log().last_index() >= p->index);
+  c.restart(2);
+  c.restart(3);
+  c.run_for(millis{1500});
+  auto l = c.leader();
+  REQUIRE(l);
+  CHECK(*l != n(4));
+  REQUIRE(c.raft(l->value()).propose_config_change(c.now, {config_change_kind::promote_learner, n(4)}).ok());
+  c.flush(l->value());
+  c.run_for(millis{300});
+  CHECK(c.raft(4).config().is_voter(n(4)));
+  CHECK_FALSE(c.violation());
+}
