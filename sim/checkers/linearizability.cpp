@@ -90,7 +90,8 @@ public:
     }
     // At equal times calls come first: intervals are closed, and two
     // operations that touch at one instant count as concurrent. This errs
-    // towards ok, never towards a false violation.
+    // towards ok, never towards a false violation, and it keeps an
+    // operation that completed at its invoke instant after its own call.
     std::sort(order.begin(), order.end(), [](const entry& a, const entry& b) {
       if (a.time_us != b.time_us) return a.time_us < b.time_us;
       if (a.is_return != b.is_return) return !a.is_return;
