@@ -42,25 +42,40 @@ private:
   std::vector<std::uint64_t> words_;
 };
 
+std::size_t configuration_hash(const std::vector<std::uint64_t>& linearized,
+                               const register_state& state) {
+  std::uint64_t h = state.hash();
+  for (std::uint64_t w : linearized) h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+  return static_cast<std::size_t>(h ^ (h >> 31));
+}
+
 // Lowe's memo entry: a configuration already explored, which need not be
 // explored again because the search from it depends on nothing else.
 struct memo_key {
   std::vector<std::uint64_t> linearized;
   register_state state;
   std::size_t hash = 0;
+};
 
-  memo_key(const op_set& set, register_state s) : linearized(set.words()), state(std::move(s)) {
-    std::uint64_t h = state.hash();
-    for (std::uint64_t w : linearized) h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-    hash = static_cast<std::size_t>(h ^ (h >> 31));
-  }
-  friend bool operator==(const memo_key& a, const memo_key& b) {
-    return a.hash == b.hash && a.linearized == b.linearized && a.state == b.state;
-  }
+// The same configuration by reference, to look up without copying.
+struct memo_probe {
+  const std::vector<std::uint64_t>& linearized;
+  const register_state& state;
+  std::size_t hash = 0;
 };
 
 struct memo_hash {
+  using is_transparent = void;
   std::size_t operator()(const memo_key& key) const noexcept { return key.hash; }
+  std::size_t operator()(const memo_probe& probe) const noexcept { return probe.hash; }
+};
+
+struct memo_equal {
+  using is_transparent = void;
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    return a.hash == b.hash && a.linearized == b.linearized && a.state == b.state;
+  }
 };
 
 // The call and return entries of the unlinearized operations, in time
@@ -160,15 +175,16 @@ public:
   // first remaining entry is a return (that operation had to be linearized
   // before its completion and was not).
   verdict run() {
-    register_state state;
-    std::vector<std::pair<std::size_t, register_state>> stack;
+    const register_state initial;
+    const register_state* state = &initial;  // otherwise owned by the memo
+    std::vector<std::pair<std::size_t, const register_state*>> stack;
     std::size_t cursor = entries_.first();
     while (cursor != no_node) {
       const entry_list::node& n = entries_.at(cursor);
       if (n.is_call) {
-        if (auto next = try_linearize(state, n.op)) {
-          stack.emplace_back(cursor, std::move(state));
-          state = std::move(*next);
+        if (const register_state* next = try_linearize(*state, n.op)) {
+          stack.emplace_back(cursor, state);
+          state = next;
           entries_.lift(cursor);
           cursor = entries_.first();
         } else if (explored_ >= options_.states_max) {
@@ -181,11 +197,11 @@ public:
       // Every info operation's return sorts last, so reaching one means
       // only info operations are left: they never took effect.
       if (ops_[n.op]->result == outcome::info) return verdict::ok;
-      note_dead_end(stack, n.op, state);
+      note_dead_end(stack, n.op, *state);
       if (stack.empty()) return verdict::violation;
-      auto [call, previous] = std::move(stack.back());
+      const auto [call, previous] = stack.back();
       stack.pop_back();
-      state = std::move(previous);
+      state = previous;
       linearized_.reset(entries_.at(call).op);
       entries_.unlift(call);
       cursor = entries_.at(call).next;
@@ -221,21 +237,25 @@ private:
     return must_follow;
   }
 
-  std::optional<register_state> try_linearize(const register_state& state, std::size_t op) {
-    if (explored_ >= options_.states_max) return std::nullopt;
-    if (must_follow_[op] != no_node && !linearized_.test(must_follow_[op])) return std::nullopt;
-    auto next = model_.step(state, *ops_[op]);
-    if (!next) return std::nullopt;
+  // The memo's copy of the state after linearizing `op`, or nullptr when
+  // the model rejects it or the configuration was explored before. Memo
+  // entries never move, so the search keeps pointers to their states.
+  const register_state* try_linearize(const register_state& state, std::size_t op) {
+    if (explored_ >= options_.states_max) return nullptr;
+    if (must_follow_[op] != no_node && !linearized_.test(must_follow_[op])) return nullptr;
+    std::optional<register_state> next = model_.step(state, *ops_[op]);
+    if (!next) return nullptr;
     linearized_.set(op);
-    if (!memo_.emplace(linearized_, *next).second) {
+    const std::size_t hash = configuration_hash(linearized_.words(), *next);
+    if (memo_.contains(memo_probe{linearized_.words(), *next, hash})) {
       linearized_.reset(op);
-      return std::nullopt;
+      return nullptr;
     }
     ++explored_;
-    return next;
+    return &memo_.insert(memo_key{linearized_.words(), std::move(*next), hash}).first->state;
   }
 
-  void note_dead_end(const std::vector<std::pair<std::size_t, register_state>>& stack,
+  void note_dead_end(const std::vector<std::pair<std::size_t, const register_state*>>& stack,
                      std::size_t blocked, const register_state& state) {
     if (deepest_.found && stack.size() <= deepest_.prefix.size()) return;
     deepest_.found = true;
@@ -251,7 +271,7 @@ private:
   entry_list entries_;
   op_set linearized_;
   std::vector<std::size_t> must_follow_;  // op -> the op it may only follow, or no_node
-  std::unordered_set<memo_key, memo_hash> memo_;  // looked up, never iterated
+  std::unordered_set<memo_key, memo_hash, memo_equal> memo_;  // looked up, never iterated
   std::uint64_t explored_ = 0;
   dead_end deepest_;
 };
