@@ -1,6 +1,5 @@
 #include "checkers/history.hpp"
 
-#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -45,7 +44,7 @@ namespace {
 
 error malformed_at(std::size_t index, const event& e, const std::string& what) {
   std::ostringstream os;
-  os << "malformed history at event " << index << " (" << e.client << " at "
+  os << "event " << index << " (" << e.client << " at "
      << e.time_us << "us): " << what
      << "; record one invoke and one completion per operation, one operation "
         "per client at a time";

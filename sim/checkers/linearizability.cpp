@@ -4,9 +4,9 @@
 #include <limits>
 #include <map>
 #include <set>
-#include <utility>
 #include <sstream>
 #include <unordered_set>
+#include <utility>
 
 #include "checkers/register_model.hpp"
 #include "core/check.hpp"
@@ -211,7 +211,6 @@ public:
 
   [[nodiscard]] std::uint64_t explored() const noexcept { return explored_; }
   [[nodiscard]] const dead_end& deepest() const noexcept { return deepest_; }
-  [[nodiscard]] const register_model& model() const noexcept { return model_; }
 
 private:
   // Info puts of an unread value are interchangeable, and so are info
