@@ -5,16 +5,21 @@
 // some total order of the operations respects real time (an operation that
 // completed before another was invoked comes first) and matches the
 // sequential register model (register_model.hpp). Each name is checked on
-// its own, which is sound because linearizability is compositional across
-// independent objects (Herlihy and Wing 1990, §3.3).
+// its own, which is sound because linearizability is local: a history is
+// linearizable if each object's is (Herlihy and Wing 1990, "locality").
 //
 // The search is Wing and Gong's, with Lowe's memoization of (linearized set,
 // model state) as in Porcupine. Operations that failed are dropped; gets
 // that did not complete ok are dropped; an info put or delete may take
-// effect at any point after its invoke, or never. The search is bounded by
-// a number of explored states, and hitting the bound yields "unknown",
-// never a hang. The checker is pure and deterministic: no clocks, no
-// threads, no randomness, and names are visited in sorted order.
+// effect at any point after its invoke, or never. Two reductions that lose
+// no linearization keep histories with many timeouts fast: values no get
+// returned are merged into one, and interchangeable timed-out puts and
+// deletes are taken in invoke order (see linearizability.cpp). At equal
+// times an invoke sorts before a completion, so operations that touch at
+// one instant count as concurrent. The search is bounded by a number of
+// explored states, and hitting the bound yields "unknown", never a hang.
+// The checker is pure and deterministic: no clocks, no threads, no
+// randomness, and names are visited in sorted order.
 #pragma once
 
 #include <cstdint>
