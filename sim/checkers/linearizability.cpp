@@ -1,7 +1,6 @@
 #include "checkers/linearizability.hpp"
 
 #include <algorithm>
-#include <array>
 #include <limits>
 #include <map>
 #include <set>
@@ -35,6 +34,7 @@ public:
   explicit op_set(std::size_t count) : words_((count + 63) / 64, 0) {}
   void set(std::size_t i) { words_[i / 64] |= bit(i); }
   void reset(std::size_t i) { words_[i / 64] &= ~bit(i); }
+  [[nodiscard]] bool test(std::size_t i) const { return (words_[i / 64] & bit(i)) != 0; }
   [[nodiscard]] const std::vector<std::uint64_t>& words() const noexcept { return words_; }
 
 private:
@@ -81,10 +81,7 @@ struct memo_equal {
 // The call and return entries of the unlinearized operations, in time
 // order, as a doubly linked list over a vector (Wing and Gong). Linearizing
 // an operation lifts both its entries out; backtracking puts them back in
-// the reverse order, so the list is restored exactly. Nodes are numbered in
-// time order, so comparing two node numbers compares their times. Entries
-// of operations the search handles outside the list are numbered but never
-// linked.
+// the reverse order, so the list is restored exactly.
 class entry_list {
 public:
   struct node {
@@ -95,8 +92,7 @@ public:
     std::size_t match = no_node;
   };
 
-  entry_list(const std::vector<const op_record*>& ops, const std::vector<bool>& unlinked)
-    : call_of_(ops.size(), no_node) {
+  explicit entry_list(const std::vector<const op_record*>& ops) {
     struct entry { std::uint64_t time_us; bool is_return; std::size_t op; };
     std::vector<entry> order;
     for (std::size_t i = 0; i < ops.size(); ++i) {
@@ -117,26 +113,23 @@ public:
       return a.op < b.op;
     });
     nodes_.resize(order.size() + 1);  // node 0 is the head sentinel
-    std::size_t last = 0;
-    for (std::size_t k = 1; k <= order.size(); ++k) {
-      node& n = nodes_[k];
-      n.op = order[k - 1].op;
-      n.is_call = !order[k - 1].is_return;
+    std::vector<std::size_t> call_of(ops.size(), no_node);
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      node& n = nodes_[k + 1];
+      n.op = order[k].op;
+      n.is_call = !order[k].is_return;
+      n.prev = k;
+      n.next = k + 2 < nodes_.size() ? k + 2 : no_node;
       if (n.is_call) {
-        call_of_[n.op] = k;
+        call_of[n.op] = k + 1;
       } else {
-        n.match = call_of_[n.op];
-        nodes_[n.match].match = k;
+        n.match = call_of[n.op];
+        nodes_[n.match].match = k + 1;
       }
-      if (unlinked[n.op]) continue;
-      n.prev = last;
-      nodes_[last].next = k;
-      last = k;
     }
+    nodes_[0].next = order.empty() ? no_node : 1;
   }
 
-  // The node of an operation's call, linked or not.
-  [[nodiscard]] std::size_t call_of(std::size_t op) const { return call_of_[op]; }
   [[nodiscard]] const node& at(std::size_t i) const { return nodes_[i]; }
   [[nodiscard]] std::size_t first() const { return nodes_[0].next; }
 
@@ -160,7 +153,6 @@ private:
   }
 
   std::vector<node> nodes_;
-  std::vector<std::size_t> call_of_;
 };
 
 // The deepest dead end, kept to explain a violation.
@@ -171,129 +163,77 @@ struct dead_end {
   register_state state;            // the model state after the prefix
 };
 
-// Info puts of an unread value are interchangeable, and so are info
-// deletes: each has the same effect as any other of its kind and may take
-// effect at any time after its invoke. So if a linearization uses some of
-// them, it can use the earliest invoked ones instead, in invoke order. The
-// search keeps each kind in a chain outside the entry list and only ever
-// offers the chain's next member, which cuts the 2^k subsets of k such
-// operations down to k+1 prefixes without losing any linearization, and
-// spares the scan from walking past every pending timeout.
-enum chain_kind : std::size_t { unread_puts, info_deletes, chain_count };
-
-std::optional<chain_kind> chain_of(const op_record& r, value_id unread) {
-  if (r.result != outcome::info) return std::nullopt;
-  if (r.op.kind == op_kind::put && r.op.value == unread) return unread_puts;
-  if (r.op.kind == op_kind::remove) return info_deletes;
-  return std::nullopt;
-}
-
-std::vector<bool> chained_ops(const std::vector<const op_record*>& ops, value_id unread) {
-  std::vector<bool> chained(ops.size(), false);
-  for (std::size_t i = 0; i < ops.size(); ++i) chained[i] = chain_of(*ops[i], unread).has_value();
-  return chained;
-}
-
 class register_search {
 public:
   register_search(const std::vector<const op_record*>& ops, const check_options& options,
                   value_id unread)
     : ops_(ops), options_(options), model_(register_model::for_operations(ops)),
-      entries_(ops, chained_ops(ops, unread)), linearized_(ops.size()) {
-    for (std::size_t op = 0; op < ops.size(); ++op)
-      if (auto kind = chain_of(*ops[op], unread)) chains_[*kind].push_back(op);
-    for (auto& chain : chains_)
-      std::sort(chain.begin(), chain.end(), [this](std::size_t a, std::size_t b) {
-        return entries_.call_of(a) < entries_.call_of(b);
-      });
-  }
+      entries_(ops), linearized_(ops.size()), must_follow_(chain_interchangeable(unread)) {}
 
   // Wing and Gong's loop: take the first unlinearized call whose step the
   // model accepts and whose configuration is new, or backtrack when the
   // first remaining entry is a return (that operation had to be linearized
-  // before its completion and was not). When the scan reaches that return,
-  // the chains' next members get their turn before the search backtracks.
+  // before its completion and was not).
   verdict run() {
     const register_state initial;
     const register_state* state = &initial;  // otherwise owned by the memo
-    std::vector<frame> stack;
+    std::vector<std::pair<std::size_t, const register_state*>> stack;
     std::size_t cursor = entries_.first();
-    std::size_t next_chain = 0;  // the chain to offer when the scan stops at a return
-    while (true) {
-      if (cursor != no_node && entries_.at(cursor).is_call) {
-        const std::size_t op = entries_.at(cursor).op;
-        if (const register_state* next = try_linearize(*state, op)) {
-          stack.push_back({op, cursor, chain_count, state});
+    while (cursor != no_node) {
+      const entry_list::node& n = entries_.at(cursor);
+      if (n.is_call) {
+        if (const register_state* next = try_linearize(*state, n.op)) {
+          stack.emplace_back(cursor, state);
           state = next;
           entries_.lift(cursor);
           cursor = entries_.first();
-          next_chain = 0;
         } else if (explored_ >= options_.states_max) {
           return verdict::unknown;
         } else {
-          cursor = entries_.at(cursor).next;
+          cursor = n.next;
         }
         continue;
       }
-      // Info operations' returns sort last, so reaching the end or one of
-      // them means every ok operation is linearized; the rest never took
-      // effect.
-      if (cursor == no_node || ops_[entries_.at(cursor).op]->result == outcome::info)
-        return verdict::ok;
-      if (const register_state* next = try_chains(*state, cursor, next_chain)) {
-        stack.push_back({chains_[next_chain][taken_[next_chain] - 1], cursor, next_chain, state});
-        state = next;
-        cursor = entries_.first();
-        next_chain = 0;
-        continue;
-      }
-      if (explored_ >= options_.states_max) return verdict::unknown;
-      note_dead_end(stack, entries_.at(cursor).op, *state);
+      // Every info operation's return sorts last, so reaching one means
+      // only info operations are left: they never took effect.
+      if (ops_[n.op]->result == outcome::info) return verdict::ok;
+      note_dead_end(stack, n.op, *state);
       if (stack.empty()) return verdict::violation;
-      const frame top = stack.back();
+      const auto [call, previous] = stack.back();
       stack.pop_back();
-      state = top.previous;
-      linearized_.reset(top.op);
-      if (top.chain == chain_count) {
-        entries_.unlift(top.node);
-        cursor = entries_.at(top.node).next;
-        next_chain = 0;
-      } else {
-        --taken_[top.chain];
-        cursor = top.node;
-        next_chain = top.chain + 1;
-      }
+      state = previous;
+      linearized_.reset(entries_.at(call).op);
+      entries_.unlift(call);
+      cursor = entries_.at(call).next;
     }
+    return verdict::ok;
   }
 
   [[nodiscard]] std::uint64_t explored() const noexcept { return explored_; }
   [[nodiscard]] const dead_end& deepest() const noexcept { return deepest_; }
 
 private:
-  // One linearized operation: a list call (chain == chain_count, node is its
-  // call) or a chain member (node is the return the scan had stopped at).
-  struct frame {
-    std::size_t op;
-    std::size_t node;
-    std::size_t chain;
-    const register_state* previous;
-  };
-
-  // Offers the next member of each chain from next_chain on, if it was
-  // invoked before the return at `stop`. On success, next_chain names the
-  // chain that advanced.
-  const register_state* try_chains(const register_state& state, std::size_t stop,
-                                   std::size_t& next_chain) {
-    for (; next_chain < chain_count; ++next_chain) {
-      const auto& chain = chains_[next_chain];
-      std::size_t& taken = taken_[next_chain];
-      if (taken == chain.size() || entries_.call_of(chain[taken]) > stop) continue;
-      if (const register_state* next = try_linearize(state, chain[taken])) {
-        ++taken;
-        return next;
+  // Info puts of an unread value are interchangeable, and so are info
+  // deletes: each has the same effect as any other of its kind and may take
+  // effect at any time after its invoke. So if a linearization uses one of
+  // them, it can use the earliest invoked instead, in invoke order. Chaining
+  // each to its predecessor cuts the 2^k subsets of k such operations down
+  // to k+1 prefixes without losing any linearization.
+  std::vector<std::size_t> chain_interchangeable(value_id unread) const {
+    std::vector<std::size_t> must_follow(ops_.size(), no_node);
+    std::size_t last_put = no_node;
+    std::size_t last_delete = no_node;
+    for (std::size_t i = entries_.first(); i != no_node; i = entries_.at(i).next) {
+      const entry_list::node& n = entries_.at(i);
+      const op_record& r = *ops_[n.op];
+      if (!n.is_call || r.result != outcome::info) continue;
+      if (r.op.kind == op_kind::put && r.op.value == unread) {
+        must_follow[n.op] = std::exchange(last_put, n.op);
+      } else if (r.op.kind == op_kind::remove) {
+        must_follow[n.op] = std::exchange(last_delete, n.op);
       }
     }
-    return nullptr;
+    return must_follow;
   }
 
   // The memo's copy of the state after linearizing `op`, or nullptr when
@@ -301,6 +241,7 @@ private:
   // entries never move, so the search keeps pointers to their states.
   const register_state* try_linearize(const register_state& state, std::size_t op) {
     if (explored_ >= options_.states_max) return nullptr;
+    if (must_follow_[op] != no_node && !linearized_.test(must_follow_[op])) return nullptr;
     std::optional<register_state> next = model_.step(state, *ops_[op]);
     if (!next) return nullptr;
     linearized_.set(op);
@@ -313,12 +254,12 @@ private:
     return &memo_.insert(memo_key{linearized_.words(), std::move(*next), hash}).first->state;
   }
 
-  void note_dead_end(const std::vector<frame>& stack, std::size_t blocked,
-                     const register_state& state) {
+  void note_dead_end(const std::vector<std::pair<std::size_t, const register_state*>>& stack,
+                     std::size_t blocked, const register_state& state) {
     if (deepest_.found && stack.size() <= deepest_.prefix.size()) return;
     deepest_.found = true;
     deepest_.prefix.clear();
-    for (const frame& f : stack) deepest_.prefix.push_back(f.op);
+    for (const auto& frame : stack) deepest_.prefix.push_back(entries_.at(frame.first).op);
     deepest_.blocked = blocked;
     deepest_.state = state;
   }
@@ -328,8 +269,7 @@ private:
   register_model model_;
   entry_list entries_;
   op_set linearized_;
-  std::array<std::vector<std::size_t>, chain_count> chains_;  // ops in invoke order
-  std::array<std::size_t, chain_count> taken_{};  // how many of each chain are linearized
+  std::vector<std::size_t> must_follow_;  // op -> the op it may only follow, or no_node
   std::unordered_set<memo_key, memo_hash, memo_equal> memo_;  // looked up, never iterated
   std::uint64_t explored_ = 0;
   dead_end deepest_;
