@@ -319,9 +319,13 @@ std::string explain(const std::string& name, verdict v, const register_search& s
   os << "name \"" << name << "\": " << to_string(v) << " after " << search.explored()
      << " states\n";
   if (!end.found) return os.str();
-  os << "  could not linearize: " << *ops[end.blocked] << '\n';
-  os << "  longest linearizable prefix (" << end.prefix.size() << " of " << ops.size()
-     << " operations):\n";
+  // After a violation the deepest dead end is the best explanation there
+  // is; after hitting the limit it is only the deepest one found so far.
+  const bool is_violation = v == verdict::violation;
+  os << (is_violation ? "  could not linearize: " : "  deepest dead end so far: ") << *ops[end.blocked]
+     << '\n';
+  os << "  longest linearizable prefix" << (is_violation ? "" : " found") << " (" << end.prefix.size()
+     << " of " << ops.size() << " operations):\n";
   for (std::size_t i = 0; i < end.prefix.size(); ++i)
     os << "    " << (i + 1) << ". " << *ops[end.prefix[i]] << '\n';
   os << "  model state after the prefix: ";
