@@ -90,28 +90,31 @@ result<bytes> decode_hex_field(std::string_view text, std::string_view field,
   return out;
 }
 
-status check_counts(std::uint32_t threshold, std::uint32_t shares) {
-  if (threshold < 1 || threshold > shares)
-    return error{errc::malformed, "threshold " + std::to_string(threshold)
+// Fields 2 and 3 of either kind of line: the threshold and the share count.
+status parse_counts(const std::vector<std::string_view>& f, std::uint32_t& threshold,
+                    std::uint32_t& shares) {
+  auto t = parse_count(f[2], "threshold");
+  PSS_TRY(t);
+  auto n = parse_count(f[3], "share count");
+  PSS_TRY(n);
+  if (*t > *n)
+    return error{errc::malformed, "threshold " + std::to_string(*t)
                                     + " is not between 1 and the share count "
-                                    + std::to_string(shares)};
+                                    + std::to_string(*n)};
+  threshold = *t;
+  shares = *n;
   return {};
 }
 
 result<parsed_line> parse_share(const std::vector<std::string_view>& f) {
   share_line line;
-  auto t = parse_count(f[2], "threshold");
-  PSS_TRY(t);
-  auto n = parse_count(f[3], "share count");
-  PSS_TRY(n);
+  PSS_TRY(parse_counts(f, line.threshold, line.shares));
   auto i = parse_count(f[4], "share index");
   PSS_TRY(i);
-  PSS_TRY(check_counts(*t, *n));
-  if (*i > *n)
+  if (*i > line.shares)
     return error{errc::malformed, "share index " + std::to_string(*i)
-                                    + " is above the share count " + std::to_string(*n)};
-  line.threshold = *t;
-  line.shares = *n;
+                                    + " is above the share count "
+                                    + std::to_string(line.shares)};
   line.index = *i;
   PSS_TRY(decode_hex_into(f[5], line.id, "split id"));
   line.value = secure_bytes{share_bytes};
@@ -121,22 +124,17 @@ result<parsed_line> parse_share(const std::vector<std::string_view>& f) {
 
 result<parsed_line> parse_commit(const std::vector<std::string_view>& f) {
   commit_line line;
-  auto t = parse_count(f[2], "threshold");
-  PSS_TRY(t);
-  auto n = parse_count(f[3], "share count");
-  PSS_TRY(n);
-  PSS_TRY(check_counts(*t, *n));
-  line.threshold = *t;
-  line.shares = *n;
+  PSS_TRY(parse_counts(f, line.threshold, line.shares));
+  const std::uint32_t t = line.threshold;
   PSS_TRY(decode_hex_into(f[4], line.id, "split id"));
   auto commitments = decode_hex_field(f[5], "commitments", point_bytes,
-                                      point_bytes * static_cast<std::size_t>(*t));
+                                      point_bytes * static_cast<std::size_t>(t));
   PSS_TRY(commitments);
-  if (commitments->size() != point_bytes * *t)
+  if (commitments->size() != point_bytes * t)
     return error{errc::malformed, "commitments hold "
                                     + std::to_string(commitments->size() / point_bytes)
                                     + " points, expected the threshold "
-                                    + std::to_string(*t)};
+                                    + std::to_string(t)};
   line.commitments = std::move(*commitments);
   auto ciphertext = decode_hex_field(f[6], "ciphertext", 1, 2 * secret_bytes_max);
   PSS_TRY(ciphertext);
@@ -146,6 +144,15 @@ result<parsed_line> parse_commit(const std::vector<std::string_view>& f) {
     return error{errc::verification_failed,
                  "commitment line's split id does not match its content"};
   return parsed_line{std::move(line)};
+}
+
+// "pss1:KIND:T:N:", the start of every line.
+std::string header(std::string_view kind, std::uint32_t threshold, std::uint32_t shares) {
+  std::string out{format_tag};
+  out += ':';
+  out += kind;
+  out += ':' + std::to_string(threshold) + ':' + std::to_string(shares) + ':';
+  return out;
 }
 
 } // namespace
@@ -165,11 +172,8 @@ split_id derive_split_id(std::uint32_t threshold, std::uint32_t shares,
 }
 
 std::string format(const share_line& line) {
-  std::string body{format_tag};
-  body += ':';
-  body += share_kind;
-  body += ':' + std::to_string(line.threshold) + ':' + std::to_string(line.shares) + ':'
-          + std::to_string(line.index) + ':' + to_hex(line.id) + ':';
+  std::string body = header(share_kind, line.threshold, line.shares);
+  body += std::to_string(line.index) + ':' + to_hex(line.id) + ':';
   body += to_hex(line.value.view());
   auto out = with_checksum(body);
   zeroize(std::span{reinterpret_cast<std::uint8_t*>(body.data()), body.size()});
@@ -177,11 +181,8 @@ std::string format(const share_line& line) {
 }
 
 std::string format(const commit_line& line) {
-  std::string body{format_tag};
-  body += ':';
-  body += commit_kind;
-  body += ':' + std::to_string(line.threshold) + ':' + std::to_string(line.shares) + ':'
-          + to_hex(line.id) + ':' + to_hex(line.commitments) + ':' + to_hex(line.ciphertext);
+  std::string body = header(commit_kind, line.threshold, line.shares);
+  body += to_hex(line.id) + ':' + to_hex(line.commitments) + ':' + to_hex(line.ciphertext);
   return with_checksum(std::move(body));
 }
 
