@@ -1,5 +1,6 @@
 #include "raft/messages.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace pss::raft {
@@ -112,22 +113,6 @@ message get_vote_response(byte_reader& in) {
   return m;
 }
 
-// Entries must be consecutive and follow prev_log_index, with terms that
-// never decrease and never exceed the message's term; anything else is a
-// forged or corrupted message.
-void check_entries(byte_reader& in, const append_entries& m) {
-  log_index expected = m.prev_log_index.next();
-  term_id previous = m.prev_log_term;
-  for (const auto& e : m.entries) {
-    if (e.index != expected || e.term < previous || e.term > m.term) {
-      in.fail("append_entries holds entries out of order or from a future term");
-      return;
-    }
-    expected = expected.next();
-    previous = e.term;
-  }
-}
-
 message get_append_entries(byte_reader& in) {
   append_entries m;
   m.term = get_term(in);
@@ -144,7 +129,6 @@ message get_append_entries(byte_reader& in) {
   m.entries.reserve(count);
   for (std::uint32_t i = 0; i < count && in.ok(); ++i)
     m.entries.push_back(decode_entry(in));
-  if (in.ok()) check_entries(in, m);
   return m;
 }
 message get_append_entries_response(byte_reader& in) {
@@ -180,12 +164,6 @@ message get_install_snapshot(byte_reader& in) {
   auto data = in.blob(snapshot_chunk_bytes_max);
   m.data.assign(data.begin(), data.end());
   m.done = get_bool(in);
-  if (in.ok() && (m.total_bytes > snapshot_total_bytes_max
-                  || m.offset > m.total_bytes
-                  || m.data.size() > m.total_bytes - m.offset))
-    in.fail("install_snapshot chunk lies outside the snapshot's size");
-  if (in.ok() && m.done && m.offset + m.data.size() != m.total_bytes)
-    in.fail("install_snapshot's last chunk does not end the snapshot");
   return m;
 }
 message get_install_snapshot_response(byte_reader& in) {
@@ -211,7 +189,60 @@ constexpr decoder decoders[] = {
 };
 static_assert(std::size(decoders) == std::variant_size_v<message>);
 
+bool valid_config(const configuration& config) {
+  if (config.voters.size() + config.learners.size() > configuration_members_max) return false;
+  std::vector<node_id> all = config.voters;
+  all.insert(all.end(), config.learners.begin(), config.learners.end());
+  std::sort(all.begin(), all.end());
+  return std::adjacent_find(all.begin(), all.end()) == all.end()
+         && std::find(all.begin(), all.end(), no_node) == all.end();
+}
+
+// Entries must be consecutive and follow prev_log_index, with terms that
+// never decrease and never exceed the message's term; anything else is a
+// forged or corrupted message.
+status validate_body(const append_entries& m) {
+  if (m.entries.size() > append_entries_count_max)
+    return error{errc::too_large, "append_entries carries too many entries"};
+  log_index expected = m.prev_log_index.next();
+  term_id previous = m.prev_log_term;
+  for (const auto& e : m.entries) {
+    if (e.index != expected || e.term < previous || e.term > m.term
+        || e.data.size() > entry_data_bytes_max || e.kind < entry_kind::noop
+        || e.kind > entry_kind::config)
+      return error{errc::malformed, "append_entries holds entries out of order, from a "
+                                    "future term, of an unknown kind or too large"};
+    expected = expected.next();
+    previous = e.term;
+  }
+  if (m.prev_log_term > m.term)
+    return error{errc::malformed, "append_entries' previous entry is from a future term"};
+  return ok_status();
+}
+
+status validate_body(const install_snapshot& m) {
+  if (m.total_bytes > snapshot_total_bytes_max || m.offset > m.total_bytes
+      || m.data.size() > snapshot_chunk_bytes_max || m.data.size() > m.total_bytes - m.offset)
+    return error{errc::malformed, "install_snapshot chunk lies outside the snapshot's size"};
+  if (m.done && m.offset + m.data.size() != m.total_bytes)
+    return error{errc::malformed, "install_snapshot's last chunk does not end the snapshot"};
+  if (m.meta.last_term > m.term || !valid_config(m.meta.config))
+    return error{errc::malformed, "install_snapshot's metadata is impossible"};
+  return ok_status();
+}
+
+template <class T>
+status validate_body(const T&) {
+  return ok_status();
+}
+
 } // namespace
+
+status validate(const envelope& e) {
+  if (e.from == no_node || e.to == no_node || e.from == e.to)
+    return error{errc::malformed, "a raft message has a zero or looping address"};
+  return std::visit([](const auto& body) { return validate_body(body); }, e.body);
+}
 
 term_id term_of(const message& m) noexcept {
   return std::visit([](const auto& body) { return body.term; }, m);
@@ -248,10 +279,9 @@ result<envelope> decode_envelope(byte_view data) {
   if (!in.ok()) return error{errc::malformed, "a raft message is truncated"};
   if (tag == 0 || tag > std::size(decoders))
     return error{errc::malformed, "unknown raft message tag " + std::to_string(tag)};
-  if (e.from == no_node || e.to == no_node || e.from == e.to)
-    return error{errc::malformed, "a raft message has a zero or looping address"};
   e.body = decoders[tag - 1](in);
   PSS_TRY(in.finish(name_of(e.body)));
+  PSS_TRY(validate(e));
   return e;
 }
 

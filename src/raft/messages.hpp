@@ -146,6 +146,12 @@ struct envelope {
 [[nodiscard]] term_id term_of(const message& m) noexcept;
 [[nodiscard]] std::string_view name_of(const message& m) noexcept;
 
+// The content checks decode_envelope applies, for messages that arrive as
+// structs by another path (for example CAF's own serialization): addresses,
+// entry order and terms, snapshot chunk bounds. node::step ignores a message
+// that fails them.
+[[nodiscard]] status validate(const envelope& e);
+
 [[nodiscard]] bytes encode(const envelope& e);
 [[nodiscard]] result<envelope> decode_envelope(byte_view data);
 

@@ -77,8 +77,8 @@ void node::reset_election_timer(millis now) {
 
 void node::step(millis now, const envelope& m) {
   PSS_CHECK_MSG(!ready_outstanding_, "advance() the last ready before new input");
-  // Misaddressed or self-addressed messages are never trusted.
-  if (m.to != opts_.id || m.from == no_node || m.from == opts_.id) return;
+  // Misaddressed, self-addressed or impossible messages are never trusted.
+  if (m.to != opts_.id || !validate(m).ok()) return;
   bool drop = false;
   handle_term(now, m, drop);
   if (!drop) dispatch(now, m);

@@ -119,6 +119,8 @@ struct config_change {
 
 class node {
 public:
+  // `state` is exactly what the shell has on disk; `random` (which must
+  // outlive the node) draws the election timeouts, so a seed replays them.
   node(options opts, persisted_state state, prng& random, millis now);
 
   // Inputs. Each may queue outputs for the next ready.
@@ -126,10 +128,20 @@ public:
   void tick(millis now);
   // Starts an election now, as if the election timeout had fired.
   void campaign(millis now);
-  // errc::not_leader carries the leader hint in leader_hint().
+  // A proposal is only appended: the client learns its fate when the entry
+  // at (index, term) is applied (success) or that index is applied with
+  // another term (failure). errc::not_leader names the leader hint in its
+  // message ("leader=n3") and in leader_hint(); errc::unavailable means a
+  // leadership transfer is running.
   [[nodiscard]] result<proposal> propose(millis now, bytes data);
+  // One single-server change at a time (thesis §4.1); errc::unavailable
+  // while the leader's no-op or a previous change is uncommitted, or while a
+  // learner is still catching up.
   [[nodiscard]] result<proposal> propose_config_change(millis now, config_change change);
+  // Refuses self, non-voters and non-leaders; times out after
+  // election_timeout_min.
   [[nodiscard]] status transfer_leadership(millis now, node_id target);
+  // The answer comes back in ready.reads (or ready.failed_reads).
   [[nodiscard]] status read_index(millis now, std::uint64_t request_id);
   // The shell has durably stored a snapshot of the state machine at
   // `index` (<= applied); the core drops the log up to it and keeps the data

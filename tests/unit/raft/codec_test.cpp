@@ -139,3 +139,21 @@ TEST_CASE("raft: misaddressed, unknown-sender and impossible messages are ignore
   CHECK(c.raft(2).role() == role::follower);
   CHECK_FALSE(c.violation());
 }
+
+TEST_CASE("raft: impossible messages handed over as structs are ignored by step") {
+  cluster c{{1, 2, 3}};
+  c.elect(1);
+  node& f = c.raft(2);
+  const term_id t = f.term();
+  const auto last = f.log().last_index();
+  // Entries with a gap, from a future term, and a chunk beyond its snapshot:
+  // the same checks decode_envelope applies, so another transport cannot
+  // smuggle them in.
+  f.step(c.now, envelope{n(1), n(2), append_entries{t, last, t, li(0), {entry{t, last.next().next(), entry_kind::command, {}}}}});
+  f.step(c.now, envelope{n(1), n(2), append_entries{t, last, t, li(0), {entry{t.next(), last.next(), entry_kind::command, {}}}}});
+  f.step(c.now, envelope{n(1), n(2), install_snapshot{t, snapshot_meta{li(9), t, {}}, 4, 2, data_of("abcd"), true}});
+  f.step(c.now, envelope{no_node, n(2), heartbeat{t, li(0), 0}});
+  CHECK_FALSE(f.has_ready());
+  CHECK(f.log().last_index() == last);
+  CHECK(validate(envelope{n(1), n(2), heartbeat{t, li(0), 0}}).ok());
+}

@@ -34,7 +34,7 @@ TEST_CASE("raft: append_entries is accepted only if prev index and term match (i
   const term_id t = f.term();
   const auto last = f.log().last_index();
   // prev term mismatch at the last index.
-  f.step(c.now, envelope{n(1), n(2), append_entries{t, last, t.next(), li(0), {entry{t, last.next(), entry_kind::command, data_of("x")}}}});
+  f.step(c.now, envelope{n(1), n(2), append_entries{t, last, t.prev(), li(0), {entry{t, last.next(), entry_kind::command, data_of("x")}}}});
   c.flush(2);
   CHECK(f.log().last_index() == last);
   // prev index beyond the end.

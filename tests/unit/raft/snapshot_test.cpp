@@ -240,3 +240,22 @@ TEST_CASE("raft: a crash between writing a local snapshot and trimming the log r
     CHECK_FALSE(c.violation());
   }
 }
+
+// Regression: the randomized sweep (seed 133 of an earlier profile) spent
+// 100 s in one seed because every duplicated snapshot answer sent another
+// chunk, so chunks multiplied with each round trip.
+TEST_CASE("raft: duplicated snapshot answers do not multiply chunks (item 31, regression)") {
+  cluster c{{1, 2, 3}, small_chunks()};
+  c.elect(1);
+  c.crash(3);
+  fill(c, 1, 30, "v");
+  c.compact(1);
+  c.compact(2);
+  c.faults.duplicate = 1.0; // every message arrives twice
+  c.restart(3);
+  c.run_for(millis{1000});
+  const auto chunks_needed = c.m(1).d.snap_data.size() / 8 + 1;
+  CHECK(c.count(3, "v29") == 1);
+  CHECK(c.delivered_kinds["install_snapshot"] < 6 * chunks_needed + 100);
+  CHECK_FALSE(c.violation());
+}
