@@ -153,8 +153,6 @@ void node_engine::on_tick(millis now) {
     return;
   }
   raft_->tick(now);
-  shares_->collect_garbage(now, options_.pending_share_lifetime);
-  if (auto st = shares_->flush(); !st.ok()) return fail(st.err());
   drain(now);
 }
 
@@ -382,7 +380,17 @@ status node_engine::persist(raft::ready& r) {
   return ok_status();
 }
 
+// Pending shares whose register never came are erased after their lifetime.
+// Runs on any input, since a follower that hears heartbeats is rarely ticked.
+void node_engine::maybe_collect_garbage(millis now) {
+  if (now < next_share_gc_) return;
+  next_share_gc_ = now + share_gc_interval;
+  shares_->collect_garbage(now, options_.pending_share_lifetime);
+  if (auto st = shares_->flush(); !st.ok()) fail(st.err());
+}
+
 void node_engine::drain(millis now) {
+  maybe_collect_garbage(now);
   bool any = false;
   while (!failed_ && raft_->has_ready()) {
     any = true;
@@ -416,7 +424,9 @@ void node_engine::drain(millis now) {
   serve_reads();
   maybe_compact();
   if (!any && raft_wakeup_ <= now) raft_wakeup_ = now + idle_wakeup;
-  output_.next_wakeup = std::max(raft_wakeup_, now + millis{1});
+  millis wake = raft_wakeup_;
+  if (shares_->has_pending()) wake = std::min(wake, next_share_gc_);
+  output_.next_wakeup = std::max(wake, now + millis{1});
 }
 
 void node_engine::install_snapshot(const raft::snapshot& s) {

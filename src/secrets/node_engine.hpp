@@ -51,6 +51,8 @@ inline constexpr std::size_t pending_proposals_max = 1024;
 inline constexpr std::size_t pending_reads_max = 1024;
 inline constexpr std::uint64_t snapshot_every_entries_default = 64;
 inline constexpr millis idle_wakeup{50};
+// How often pending shares are checked against their lifetime.
+inline constexpr millis share_gc_interval{1'000};
 
 struct node_test_only_options {
   // Serve get_share with a share that does not verify (a faulty node), so
@@ -156,6 +158,7 @@ private:
   };
 
   void drain(millis now);
+  void maybe_collect_garbage(millis now);
   [[nodiscard]] status persist(raft::ready& r);
   void apply_committed(const raft::entry& e);
   void install_snapshot(const raft::snapshot& s);
@@ -197,6 +200,7 @@ private:
   std::optional<error> failed_;
   engine_output output_;
   millis raft_wakeup_{0};
+  millis next_share_gc_{0};
 };
 
 } // namespace pss::secrets

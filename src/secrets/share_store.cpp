@@ -102,10 +102,10 @@ void share_store::reconcile(const catalog& c) {
     auto current = it++;
     const share_key& key = current->first;
     const secret_record* s = c.find(key.name);
-    if (s == nullptr) {
-      if (current->second.state == share_state::live) erase(current);
-      continue;
-    }
+    // Erase only on positive evidence: the catalog moves forward only, so a
+    // name or version it does not know yet (it may be restored from an older
+    // snapshot and not yet re-applied) is left alone.
+    if (s == nullptr) continue;
     if (s->deleted && key.version <= s->latest) {
       erase(current);
       continue;
@@ -166,6 +166,11 @@ status share_store::flush() {
     needs_sync_ = false;
   }
   return ok_status();
+}
+
+bool share_store::has_pending() const noexcept {
+  return std::any_of(shares_.begin(), shares_.end(),
+                     [](const auto& kv) { return kv.second.state == share_state::pending; });
 }
 
 const held_share* share_store::find_live(const std::string& name, secret_version version,

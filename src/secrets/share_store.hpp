@@ -93,6 +93,7 @@ public:
   // For checkers and for sealing to an authorised reader only.
   [[nodiscard]] std::optional<crypto::share> share_value(const share_key& key) const;
   [[nodiscard]] std::size_t size() const noexcept { return shares_.size(); }
+  [[nodiscard]] bool has_pending() const noexcept;
 
   share_store(std::unique_ptr<storage::record_journal> journal) : journal_(std::move(journal)) {}
 
