@@ -611,51 +611,54 @@ void client_engine::on_share_reply(millis now, node_id from, get_share_response&
 }
 
 void client_engine::on_tick(millis now) {
-  start(now);
   std::optional<millis> wake;
   auto want = [&](millis at) { wake = wake ? std::min(*wake, at) : at; };
-  while (!queue_.empty() && queue_.front()->started) {
-    operation& op = *queue_.front();
-    if (now >= op.deadline) {
+  // A step may finish the operation (and the next one must start), so the
+  // loop re-reads the front after anything that can complete it.
+  for (;;) {
+    start(now);
+    if (queue_.empty()) break;
+    operation* op = queue_.front().get();
+    auto finished = [&] { return queue_.empty() || queue_.front().get() != op; };
+    if (now >= op->deadline) {
       fail(client_error::timeout, "no answer within the operation timeout",
-           op.proposed ? operation_outcome::unknown : operation_outcome::fail);
-      start(now);
+           op->proposed ? operation_outcome::unknown : operation_outcome::fail);
       continue;
     }
-    if (op.step == phase::store) {
+    if (op->step == phase::store) {
       decide_put(now);
-      if (queue_.empty() || &op != queue_.front().get() || op.step != phase::store) continue;
-      for (auto& [node, at] : op.node_resend_at)
-        if (!op.answers.contains(node) && now >= at) send_store(now, node);
-      for (auto& [node, at] : op.node_resend_at)
-        if (!op.answers.contains(node)) want(at);
-      want(op.collect_deadline);
-    } else if (op.step == phase::shares) {
+      if (finished() || op->step != phase::store) continue;
+      for (auto& [node, at] : op->node_resend_at)
+        if (!op->answers.contains(node) && now >= at) send_store(now, node);
+      for (auto& [node, at] : op->node_resend_at)
+        if (!op->answers.contains(node)) want(at);
+      want(op->collect_deadline);
+    } else if (op->step == phase::shares) {
       try_reconstruct(now);
-      if (queue_.empty() || &op != queue_.front().get()) continue;
-      for (auto h : op.record->holders) {
-        const bool settled = op.good.contains(h) || op.bad.contains(h)
-                             || (op.answers.contains(h) && op.answers[h] != reply_code::not_found);
+      if (finished()) continue;
+      for (auto h : op->record->holders) {
+        const bool settled = op->good.contains(h) || op->bad.contains(h)
+                             || (op->answers.contains(h) && op->answers[h] != reply_code::not_found);
         if (settled) continue;
-        if (now >= op.node_resend_at[h]) {
-          op.answers.erase(h);
+        if (now >= op->node_resend_at[h]) {
+          op->answers.erase(h);
           send_get_share(now, h);
         }
-        want(op.node_resend_at[h]);
+        want(op->node_resend_at[h]);
       }
-      want(op.collect_deadline);
+      want(op->collect_deadline);
+    } else if (now >= op->resend_at) {
+      if (op->request_id == 0) {
+        send_single(now); // a backoff ended
+      } else {
+        retry_single(now, true); // timed out: try another node after a backoff
+        continue;
+      }
+      want(op->resend_at);
     } else {
-      if (now >= op.resend_at) {
-        if (op.request_id == 0) {
-          send_single(now); // a backoff ended
-        } else {
-          retry_single(now, true); // timed out: try another node
-          continue;
-        }
-      }
-      want(op.resend_at);
+      want(op->resend_at);
     }
-    want(op.deadline);
+    want(op->deadline);
     break;
   }
   if (wake) output_.next_wakeup = std::max(*wake, now + millis{1});

@@ -63,8 +63,14 @@ status share_store::replay(byte_view record) {
   return r.finish("share journal record");
 }
 
+// Record buffers are reserved up front so that no reallocation leaves a
+// stray copy of share bytes in freed memory; they are zeroized after use.
+constexpr std::size_t record_reserve_bytes = 64 + secret_name_bytes_max + crypto::share_encoded_bytes;
+
 status share_store::append(std::uint8_t kind, const share_key& key, const held_share* share) {
-  byte_writer w;
+  bytes buffer;
+  buffer.reserve(record_reserve_bytes);
+  byte_writer w{buffer};
   w.u8(kind);
   encode_key(w, key);
   if (share != nullptr) {
@@ -136,8 +142,11 @@ status share_store::flush() {
   if (failed_) return *failed_;
   if (needs_rewrite_) {
     std::vector<bytes> records;
+    records.reserve(shares_.size());
     for (const auto& [key, h] : shares_) {
-      byte_writer w;
+      bytes buffer;
+      buffer.reserve(record_reserve_bytes);
+      byte_writer w{buffer};
       w.u8(op_put);
       encode_key(w, key);
       w.u8(static_cast<std::uint8_t>(h.state));

@@ -81,5 +81,25 @@ TEST_CASE("secrets: a client with an unknown token is refused by every node") {
   CHECK(refused >= 1);
 }
 
+std::uint64_t scripted_run(std::uint64_t seed) {
+  network net{5, 3, seed};
+  net.elect(2);
+  net.add_client(100);
+  net.add_client(200);
+  net.client(100).put(net.now, 1, "a", value_of("1"));
+  net.client(200).put(net.now, 1, "a", value_of("2"));
+  net.flush_client(100);
+  net.flush_client(200);
+  (void)net.await(100, 1);
+  (void)net.await(200, 1);
+  (void)net.get(100, 2, "a");
+  return net.trace_hash;
+}
+
+TEST_CASE("secrets: a run is a function of its seed") {
+  CHECK(scripted_run(21) == scripted_run(21));
+  CHECK(scripted_run(21) != scripted_run(22));
+}
+
 } // namespace
 } // namespace pss::secrets::testing

@@ -189,6 +189,7 @@ public:
 
   millis now{0};
   millis latency{2};
+  std::uint64_t trace_hash = 14695981039346656037ULL;
 
 private:
   bool step(millis end) {
@@ -230,6 +231,11 @@ private:
 
   void deliver(const in_flight& m) {
     if (cut_.contains({m.from, m.to})) return;
+    // FNV-1a over what is delivered, when and to whom: equal for equal seeds.
+    auto mix = [&](std::uint64_t v) { trace_hash = (trace_hash ^ v) * 1099511628211ULL; };
+    mix(static_cast<std::uint64_t>(now.count()));
+    mix(m.to.id);
+    for (auto b : m.payload) mix(b);
     engine* x = find(m.to);
     if (x == nullptr) return;
     x->on_message(now, m.from, m.payload);
