@@ -148,6 +148,9 @@ public:
   }
   void heal() { cut_.clear(); }
   bool duplicate_client_messages = false;
+  double drop = 0;      // probability a message is lost
+  double duplicate = 0; // probability a message arrives twice
+  millis latency_jitter{0}; // extra delay drawn from [0, jitter], which reorders
   bool print_events = false;
 
   // Hands a raw payload to an engine as if `from` had sent it.
@@ -247,8 +250,14 @@ private:
     if (x == nullptr) return;
     engine_output out = x->take_output();
     for (auto& msg : out.messages) {
-      const int copies = duplicate_client_messages && !e.is_node() ? 2 : 1;
-      for (int c = 0; c < copies; ++c) queue_.push_back(in_flight{now + latency, order_++, e, msg.to, msg.payload});
+      if (net_random_.chance(drop)) continue;
+      int copies = duplicate_client_messages && !e.is_node() ? 2 : 1;
+      if (net_random_.chance(duplicate)) ++copies;
+      for (int c = 0; c < copies; ++c) {
+        const millis jitter{static_cast<millis::rep>(
+          net_random_.below(static_cast<std::uint64_t>(latency_jitter.count()) + 1))};
+        queue_.push_back(in_flight{now + latency + jitter, order_++, e, msg.to, msg.payload});
+      }
     }
     if (out.next_wakeup) wakeups_[e] = *out.next_wakeup;
     if (print_events)
@@ -267,6 +276,7 @@ private:
 
   test_cluster cluster_;
   prng random_;
+  prng net_random_{random_.next_u64()};
   std::uint64_t snapshot_every_;
   std::map<node_id, std::unique_ptr<storage::sim_disk>> disks_;
   std::map<node_id, std::unique_ptr<node_engine>> nodes_;
