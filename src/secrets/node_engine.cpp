@@ -424,9 +424,21 @@ void node_engine::drain(millis now) {
   serve_reads();
   maybe_compact();
   if (!any && raft_wakeup_ <= now) raft_wakeup_ = now + idle_wakeup;
+  check_invariants();
   millis wake = raft_wakeup_;
   if (shares_->has_pending()) wake = std::min(wake, next_share_gc_);
   output_.next_wakeup = std::max(wake, now + millis{1});
+}
+
+void node_engine::check_invariants() const {
+  PSS_CHECK(catalog_.applied_index() == applied_);
+  PSS_CHECK(applied_ == raft_->applied_index() || applied_ == raft_->log().snapshot_index());
+  PSS_CHECK(applied_ <= raft_->commit_index() || applied_ == raft_->log().snapshot_index());
+  PSS_CHECK(last_snapshot_ <= applied_);
+  PSS_CHECK(proposals_.size() <= pending_proposals_max);
+  PSS_CHECK(reads_.size() <= pending_reads_max);
+  PSS_CHECK(persisted_.hard == raft_->current_hard_state());
+  for (const auto& [index, p] : proposals_) PSS_CHECK(index > applied_);
 }
 
 void node_engine::install_snapshot(const raft::snapshot& s) {

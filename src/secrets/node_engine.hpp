@@ -140,6 +140,10 @@ public:
   // must be restarted from its disk.
   [[nodiscard]] const std::optional<error>& failure() const noexcept { return failed_; }
 
+  // Aborts (PSS_CHECK) if the engine's own state is inconsistent; called at
+  // the end of every input.
+  void check_invariants() const;
+
   node_engine(node_options options, node_keys keys, storage::opened_raft_storage raft_storage,
               std::unique_ptr<share_store> shares, catalog initial,
               std::unique_ptr<crypto::random_source> random, bytes snapshot_data, millis now);
