@@ -1,5 +1,5 @@
-// A seeded sweep: one client's puts, gets, lists and deletes against five
-// nodes while messages are dropped, duplicated and reordered and nodes crash
+// A seeded sweep: one client's puts, gets, lists and deletes against three,
+// five or seven nodes while messages are dropped, duplicated and reordered and nodes crash
 // and restart. Every read must agree with a model of the acknowledged
 // writes; an operation whose outcome is unknown makes its name ambiguous
 // until the next acknowledged put or delete. After healing, every name the
@@ -34,8 +34,13 @@ std::string outcome_name(const completion& c) {
 
 void sweep_one(std::uint64_t seed, sweep_stats& stats) {
   CAPTURE(seed);
-  network net{5, 3, seed, 8};
   prng r{seed * 7919 + 1};
+  // Mostly five nodes with t = 3, sometimes 3 with t = 2 (where t+1 = n, so
+  // a put needs every node) or 7 with t = 4.
+  static constexpr std::pair<std::size_t, std::size_t> shapes[] = {{5, 3}, {5, 3}, {3, 2}, {7, 4}};
+  const auto [n, t] = shapes[r.below(4)];
+  CAPTURE(n);
+  network net{n, t, seed, 8};
   net.drop = 0.02 * static_cast<double>(r.below(4));
   net.duplicate = 0.05 * static_cast<double>(r.below(3));
   net.latency_jitter = millis{static_cast<millis::rep>(r.below(8))};
@@ -49,7 +54,7 @@ void sweep_one(std::uint64_t seed, sweep_stats& stats) {
       net.restart(down);
       down = no_node;
     } else if (down == no_node && r.chance(0.25)) {
-      down = node_id{1 + r.below(5)};
+      down = node_id{1 + r.below(n)};
       net.crash(down);
     }
     const std::string name = "s" + std::to_string(r.below(3));
