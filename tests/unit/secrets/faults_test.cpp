@@ -274,3 +274,64 @@ TEST_CASE("secrets: malformed and forged payloads are dropped and counted") {
 
 } // namespace
 } // namespace pss::secrets::testing
+
+namespace pss::secrets::testing {
+namespace {
+
+// Hands one store_share_request straight to node 1 and decodes its answer.
+store_share_response store_at_node1(network& net, const store_share_request& req) {
+  net.node(1).on_message(net.now, endpoint::of(client_id{300}), encode(wire_message{req}));
+  auto out = net.node(1).take_output();
+  for (const auto& m : out.messages) {
+    if (m.to != endpoint::of(client_id{300})) continue;
+    auto decoded = decode_wire_message(m.payload);
+    REQUIRE(decoded.ok());
+    return std::get<store_share_response>(*decoded);
+  }
+  FAIL("node 1 did not answer");
+  return {};
+}
+
+TEST_CASE("secrets: a node refuses a faulty dealer's share and names itself") {
+  network net;
+  net.elect(1);
+  const cluster_view& view = net.cluster().view;
+  crypto::seeded_random rng{77};
+  auto dealt = crypto::deal(crypto::scalar::random_nonzero(rng), 3, 5, rng);
+  REQUIRE(dealt.ok());
+  auto request_for = [&](const crypto::share& s, node_id sealed_to, secret_version sealed_version) {
+    store_share_request req;
+    req.request_id = 1;
+    req.token = token;
+    req.name = "x";
+    req.version = secret_version{1};
+    req.epoch = view.epoch;
+    req.commitments = dealt->commitments.encode();
+    auto ctx = share_context_for_store(view.cluster_id, view.epoch, "x", sealed_version, sealed_to);
+    secure_bytes plain = crypto::encode_share(s);
+    req.sealed_share = *crypto::seal(view.find(sealed_to)->box_key, plain.view(), *ctx, rng);
+    return req;
+  };
+  crypto::share wrong = dealt->shares[0];
+  wrong.value += crypto::scalar::one();
+  auto bad = store_at_node1(net, request_for(wrong, node_id{1}, secret_version{1}));
+  CHECK(bad.code == reply_code::verification_failed);
+  CHECK(bad.reason.find("node 1") != std::string::npos);
+  CHECK(store_at_node1(net, request_for(dealt->shares[1], node_id{1}, secret_version{1})).code
+        == reply_code::refused); // another node's index
+  CHECK(store_at_node1(net, request_for(dealt->shares[0], node_id{2}, secret_version{1})).code
+        == reply_code::verification_failed); // sealed to node 2
+  CHECK(store_at_node1(net, request_for(dealt->shares[0], node_id{1}, secret_version{2})).code
+        == reply_code::verification_failed); // sealed for another version
+  auto wrong_token = request_for(dealt->shares[0], node_id{1}, secret_version{1});
+  wrong_token.token = "nope";
+  CHECK(store_at_node1(net, wrong_token).code == reply_code::unauthorized);
+  CHECK(net.node(1).shares().size() == 0);
+  CHECK(net.node(1).counters().shares_refused == 5);
+  auto good = store_at_node1(net, request_for(dealt->shares[0], node_id{1}, secret_version{1}));
+  CHECK(good.code == reply_code::ok);
+  CHECK(net.node(1).shares().size() == 1);
+}
+
+} // namespace
+} // namespace pss::secrets::testing
