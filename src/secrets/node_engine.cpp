@@ -251,6 +251,7 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
     return refuse(reply_code::unavailable, "cannot store the share");
   }
   ++counters_.shares_stored;
+  event("stored a pending share of " + m.name + " v" + std::to_string(m.version.value()));
   send(from, store_share_response{m.request_id, reply_code::ok, node_name(keys_.id) + ": stored"});
 }
 
@@ -424,6 +425,11 @@ void node_engine::drain(millis now) {
   serve_reads();
   maybe_compact();
   if (!any && raft_wakeup_ <= now) raft_wakeup_ = now + idle_wakeup;
+  if (raft_->role() != last_role_ && raft_->role() == raft::role::leader)
+    event("leader in term " + std::to_string(raft_->term().value()));
+  if (raft_->role() != last_role_ && last_role_ == raft::role::leader)
+    event("no longer leader (term " + std::to_string(raft_->term().value()) + ")");
+  last_role_ = raft_->role();
   check_invariants();
   millis wake = raft_wakeup_;
   if (shares_->has_pending()) wake = std::min(wake, next_share_gc_);

@@ -205,6 +205,7 @@ private:
   engine_output output_;
   millis raft_wakeup_{0};
   millis next_share_gc_{0};
+  raft::role last_role_ = raft::role::follower;
 };
 
 } // namespace pss::secrets

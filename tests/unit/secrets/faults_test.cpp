@@ -190,7 +190,7 @@ TEST_CASE("secrets: a leader crash in the middle of a put still completes it onc
   net.check();
 }
 
-TEST_CASE("secrets: no share appears in any Raft entry, snapshot or log file") {
+TEST_CASE("secrets: no share appears in any Raft entry, snapshot, Raft file or event") {
   network net{5, 3, 13, 3};
   net.elect(1);
   net.add_client(100);
@@ -207,11 +207,18 @@ TEST_CASE("secrets: no share appears in any Raft entry, snapshot or log file") {
       REQUIRE(share.has_value());
       ++shares_checked;
       for (const auto& blob : replicated) CHECK_FALSE(contains(blob, share->value.bytes()));
+      const std::string hex = to_hex(share->value.bytes());
+      const std::string raw{share->value.bytes().begin(), share->value.bytes().end()};
+      for (const auto& ev : net.events) {
+        CHECK(ev.find(hex) == std::string::npos);
+        CHECK(ev.find(raw) == std::string::npos);
+      }
       // The scan can fail: the share is in this node's own journal.
       CHECK(net.disk(i).durable_image_contains(share->value.bytes()));
     }
   }
   CHECK(shares_checked == 20);
+  CHECK(net.events.size() > 20); // the events were really searched
 }
 
 TEST_CASE("secrets: a delete erases the shares from the durable disk image") {

@@ -193,6 +193,7 @@ public:
   millis now{0};
   millis latency{2};
   std::uint64_t trace_hash = 14695981039346656037ULL;
+  std::vector<std::string> events; // every event any engine reported
 
 private:
   bool step(millis end) {
@@ -260,8 +261,10 @@ private:
       }
     }
     if (out.next_wakeup) wakeups_[e] = *out.next_wakeup;
-    if (print_events)
-      for (const auto& ev : out.events) MESSAGE(ev);
+    for (auto& ev : out.events) {
+      if (print_events) MESSAGE(ev);
+      events.push_back(std::move(ev));
+    }
     if (e.is_node()) observe(nodes_.at(e.as_node()).get());
   }
 
