@@ -344,7 +344,8 @@ void node_engine::on_get_share(endpoint from, const get_share_request& m) {
   if (held == nullptr) return refuse(reply_code::not_found, "holds no live share of this version");
   auto reader = crypto::box_public_key::from_bytes(m.reader_key);
   if (!reader.ok()) return refuse(reply_code::refused, "the reader key is invalid");
-  auto context = share_context_for_read(catalog_.view().cluster_id, rec->epoch, m.name, rec->version, keys_.id);
+  const epoch_id epoch = options_.test_only.claim_next_epoch ? rec->epoch.next() : rec->epoch;
+  auto context = share_context_for_read(catalog_.view().cluster_id, epoch, m.name, rec->version, keys_.id);
   if (!context.ok()) return refuse(reply_code::refused, context.err().message());
   crypto::share value = held->value;
   if (options_.test_only.corrupt_read_shares) value.value += crypto::scalar::one();
@@ -352,7 +353,7 @@ void node_engine::on_get_share(endpoint from, const get_share_request& m) {
   auto sealed = crypto::seal(*reader, plain.view(), *context, *random_);
   if (!sealed.ok()) return refuse(reply_code::refused, "cannot seal to the reader key");
   ++counters_.shares_served;
-  reply.epoch = rec->epoch;
+  reply.epoch = epoch;
   reply.sealed_share = std::move(*sealed);
   send(from, reply);
 }

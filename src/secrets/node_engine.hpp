@@ -58,6 +58,9 @@ struct node_test_only_options {
   // Serve get_share with a share that does not verify (a faulty node), so
   // tests can show the reader names and skips it.
   bool corrupt_read_shares = false;
+  // Serve get_share claiming the next epoch (a share of another epoch must
+  // never be combined with this one's).
+  bool claim_next_epoch = false;
 };
 
 struct node_options {

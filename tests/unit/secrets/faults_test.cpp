@@ -77,6 +77,23 @@ TEST_CASE("secrets: a node that returns a bad share is named and skipped") {
   CHECK(short_read.bad_nodes == std::vector<node_id>{node_id{2}});
 }
 
+TEST_CASE("secrets: a share of another epoch is refused, never combined") {
+  network net;
+  net.test_only[node_id{3}].claim_next_epoch = true;
+  net.crash(node_id{3});
+  net.restart(node_id{3});
+  net.elect(1);
+  net.add_client(100);
+  REQUIRE(net.put(100, 1, "s", "value").outcome == operation_outcome::ok);
+  auto got = net.get(100, 2, "s");
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "value");
+  CHECK(got.bad_nodes == std::vector<node_id>{node_id{3}});
+  bool reported = false;
+  for (const auto& e : net.events) reported |= e.find("node 3 returned a share of epoch 2") != std::string::npos;
+  CHECK(reported);
+}
+
 TEST_CASE("secrets: two clients dealing the same version: one conflicts and re-deals") {
   network net;
   net.elect(1);
