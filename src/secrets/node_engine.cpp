@@ -35,6 +35,26 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
   const auto mode = options.first_start ? storage::open_mode::initialise : storage::open_mode::existing;
   auto raft_dir = storage::join_path(options.data_dir, "raft");
   auto share_dir = storage::join_path(options.data_dir, "shares");
+  // The share journal is opened first and initialised only when the Raft
+  // directory has no identity yet (a first start, or one a crash
+  // interrupted): a node whose Raft state exists but whose journal is gone
+  // must not start with silently missing shares.
+  auto raft_exists = fs.exists(storage::join_path(raft_dir, storage::identity_file_name));
+  if (!raft_exists.ok()) return raft_exists.err();
+  const bool new_node = options.first_start && !*raft_exists;
+  auto shares = share_store::open(fs, share_dir, identity,
+                                  new_node ? storage::open_mode::initialise : storage::open_mode::existing);
+  if (!shares.ok()) {
+    if (storage::is_empty_data_dir(shares.err()))
+      return error{errc::not_found,
+                   node_name(keys.id) + " refuses to start: its share journal " + share_dir +
+                     " is empty (a wiped disk?). Its shares are lost and must be recovered "
+                     "(not implemented yet); if its Raft state was wiped too, it must not rejoin "
+                     "as a voter but be re-added as a new member."};
+    return shares.err();
+  }
+  // With first_start still set on a restart, an existing directory is
+  // reopened as it is, never initialised again.
   auto opened = storage::open_raft_storage(fs, raft_dir, identity, mode);
   if (!opened.ok()) {
     if (storage::is_empty_data_dir(opened.err()))
@@ -45,20 +65,7 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
                      "(not implemented yet). [" + opened.err().message() + "]"};
     return opened.err();
   }
-  if (opened->initialised && !options.first_start)
-    return error{errc::conflict, "initialised a Raft directory on a restart"};
-  if (!opened->initialised && options.first_start) {
-    // A restart with first_start still set: an existing directory is reused
-    // as is (never re-initialised).
-  }
-  auto shares = share_store::open(fs, share_dir, identity, mode);
-  if (!shares.ok()) {
-    if (storage::is_empty_data_dir(shares.err()))
-      return error{errc::not_found, node_name(keys.id) + " refuses to start: its share journal " +
-                                      share_dir + " is empty while its Raft log exists (a wiped "
-                                      "share disk?); recover its shares (not implemented yet)"};
-    return shares.err();
-  }
+  PSS_CHECK(!opened->initialised || options.first_start);
   auto snapshot_data = opened->storage->read_snapshot();
   if (!snapshot_data.ok()) return snapshot_data.err();
   catalog initial{options.cluster, options.session_expiry};

@@ -183,6 +183,23 @@ TEST_CASE("secrets: a wiped node refuses to start and says why") {
   REQUIRE(!opened.ok());
   CHECK(opened.err().code() == errc::not_found);
   CHECK(opened.err().message().find("wiped") != std::string::npos);
+  // With both directories empty a wiped node looks exactly like a new one,
+  // so first_start must be set only on a member's very first start.
+}
+
+TEST_CASE("secrets: a node whose share journal is gone refuses to start, even with first_start") {
+  network net;
+  net.elect(1);
+  net.crash(node_id{2});
+  auto& disk = net.disk(2);
+  REQUIRE(disk.remove("/data/shares/journal").ok());
+  REQUIRE(disk.remove("/data/shares/identity").ok());
+  REQUIRE(disk.sync_directory("/data/shares").ok());
+  for (bool first_start : {false, true}) {
+    auto opened = net.open_node(node_id{2}, first_start);
+    REQUIRE(!opened.ok());
+    CHECK(opened.err().message().find("share journal") != std::string::npos);
+  }
 }
 
 TEST_CASE("secrets: a leader crash in the middle of a put still completes it once") {
