@@ -62,7 +62,16 @@ void sweep_one(std::uint64_t seed, sweep_stats& stats) {
     ++op;
     if (choice < 5) {
       const std::string value = "v" + std::to_string(op);
-      auto c = net.put(100, op, name, value);
+      net.client(100).put(net.now, op, name, value_of(value));
+      net.flush_client(100);
+      if (down == no_node && r.chance(0.3)) {
+        // Crash a node (often the leader) in the middle of the put.
+        net.run_for(millis{static_cast<millis::rep>(r.below(40))});
+        const node_id leader = net.leader();
+        down = leader != no_node && r.chance(0.5) ? leader : node_id{1 + r.below(n)};
+        net.crash(down);
+      }
+      auto c = net.await(100, op);
       ++stats.outcomes[outcome_name(c)];
       if (c.outcome == operation_outcome::ok) model[name] = {true, value};
       else if (c.outcome == operation_outcome::unknown) model[name].known = false;
