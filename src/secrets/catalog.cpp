@@ -1,0 +1,211 @@
+#include "secrets/catalog.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "crypto/envelope.hpp"
+#include "crypto/feldman.hpp"
+
+namespace pss::secrets {
+namespace {
+
+constexpr std::uint32_t snapshot_format = 1;
+
+command_result make(result_code code, secret_version v, std::string message) {
+  return command_result{code, v, std::move(message)};
+}
+
+} // namespace
+
+std::size_t holders_min(const cluster_view& view) noexcept {
+  return std::min<std::size_t>(view.members.size(), view.threshold + 1);
+}
+
+catalog::catalog(cluster_view view, millis session_expiry)
+  : view_(std::move(view)), sessions_(session_expiry) {
+  PSS_CHECK(view_.validate().ok());
+}
+
+applied_command catalog::apply(const raft::entry& e) {
+  PSS_CHECK(e.index > applied_);
+  applied_ = e.index;
+  applied_command out;
+  if (e.kind != raft::entry_kind::command) return out;
+  auto decoded = decode_command(e.data);
+  if (!decoded.ok()) {
+    out.result = make(result_code::invalid, {}, "the entry does not decode: " + decoded.err().message());
+    return out;
+  }
+  command& c = *decoded;
+  out.session = c.session;
+  sessions_.expire(c.session.leader_time);
+  const auto look = sessions_.check(c.session.client, c.session.sequence);
+  switch (look.kind) {
+    case raft::session_table::verdict::duplicate: {
+      auto cached = command_result_from_bytes(*look.cached);
+      PSS_CHECK(cached.ok());
+      out.result = *cached;
+      return out;
+    }
+    case raft::session_table::verdict::stale:
+      out.result = make(result_code::stale, {}, "an older request of this session");
+      return out;
+    case raft::session_table::verdict::expired:
+      out.result = make(result_code::session_expired, {},
+                        "the session is unknown or expired; start again at sequence 1");
+      return out;
+    case raft::session_table::verdict::fresh: break;
+  }
+  out.result = std::visit([&](const auto& body) { return execute(body, out.effects); }, c.body);
+  sessions_.record(c.session.client, c.session.sequence, to_bytes(out.result), c.session.leader_time);
+  return out;
+}
+
+status catalog::validate(const register_secret& r, digest& out) const {
+  if (r.name.empty() || r.name.size() > secret_name_bytes_max)
+    return error{errc::invalid_argument, "a secret name must be 1.." +
+                 std::to_string(secret_name_bytes_max) + " bytes"};
+  if (r.epoch != view_.epoch)
+    return error{errc::mismatch, "dealt for epoch " + std::to_string(r.epoch.value()) +
+                 " but the cluster is in epoch " + std::to_string(view_.epoch.value())};
+  auto c = crypto::commitment::decode(r.commitments, view_.threshold);
+  if (!c.ok()) return error{errc::malformed, "commitments: " + c.err().message()};
+  if (!crypto::envelope::decode(r.ciphertext).ok())
+    return error{errc::malformed, "the envelope does not parse"};
+  std::set<node_id> seen;
+  for (auto h : r.holders) {
+    if (view_.find(h) == nullptr)
+      return error{errc::invalid_argument, "holder " + std::to_string(h.value()) + " is not a member"};
+    if (!seen.insert(h).second) return error{errc::duplicate, "a holder listed twice"};
+  }
+  if (seen.size() < holders_min(view_))
+    return error{errc::insufficient, std::to_string(seen.size()) + " holders, need " +
+                 std::to_string(holders_min(view_))};
+  out = c->digest();
+  return ok_status();
+}
+
+command_result catalog::execute(const register_secret& r, apply_effects& fx) {
+  digest d{};
+  if (auto v = validate(r, d); !v.ok()) return make(result_code::invalid, {}, v.err().message());
+  secret_record& s = secrets_[r.name];
+  if (r.version != s.latest.next())
+    return make(result_code::conflict, s.latest,
+                "version " + std::to_string(r.version.value()) + " is not latest+1 (latest is " +
+                  std::to_string(s.latest.value()) + "); deal again");
+  s.latest = r.version;
+  s.deleted = false;
+  s.versions[r.version] = version_record{r.version, r.epoch, r.commitments, r.ciphertext,
+                                         r.holders, version_state::live, d};
+  while (s.versions.size() > versions_kept_max) {
+    fx.dropped_versions.emplace_back(r.name, s.versions.begin()->first);
+    s.versions.erase(s.versions.begin());
+  }
+  fx.registered = apply_effects::registered_version{r.name, r.version, r.epoch, d};
+  return make(result_code::ok, r.version, "registered");
+}
+
+command_result catalog::execute(const delete_secret& d, apply_effects& fx) {
+  auto it = secrets_.find(d.name);
+  if (it == secrets_.end() || it->second.deleted)
+    return make(result_code::not_found, {}, "no secret named this");
+  it->second.deleted = true;
+  it->second.versions.clear();
+  fx.deleted_name = d.name;
+  return make(result_code::ok, it->second.latest, "deleted");
+}
+
+const secret_record* catalog::find(const std::string& name) const {
+  auto it = secrets_.find(name);
+  return it == secrets_.end() ? nullptr : &it->second;
+}
+
+result<version_record> catalog::lookup(const std::string& name, secret_version version) const {
+  const secret_record* s = find(name);
+  if (s == nullptr) return error{errc::not_found, "unknown secret"};
+  if (s->deleted) return error{errc::not_found, "deleted secret"};
+  const secret_version want = version == secret_version{} ? s->latest : version;
+  auto it = s->versions.find(want);
+  if (it == s->versions.end())
+    return error{errc::not_found, "version " + std::to_string(want.value()) + " not found"};
+  return it->second;
+}
+
+std::vector<list_item> catalog::list() const {
+  std::vector<list_item> out;
+  for (const auto& [name, s] : secrets_) out.push_back(list_item{name, s.latest, s.deleted});
+  return out;
+}
+
+bytes catalog::snapshot() const {
+  byte_writer w;
+  w.u32(snapshot_format);
+  w.u64(applied_.value());
+  encode(w, view_);
+  w.u32(static_cast<std::uint32_t>(secrets_.size()));
+  for (const auto& [name, s] : secrets_) {
+    w.str(name);
+    w.u64(s.latest.value());
+    w.u8(s.deleted ? 1 : 0);
+    w.u32(static_cast<std::uint32_t>(s.versions.size()));
+    for (const auto& [v, rec] : s.versions) {
+      w.u64(v.value());
+      w.u64(rec.epoch.value());
+      w.blob(rec.commitments);
+      w.blob(rec.ciphertext);
+      w.u32(static_cast<std::uint32_t>(rec.holders.size()));
+      for (auto h : rec.holders) w.u64(h.value());
+      w.u8(static_cast<std::uint8_t>(rec.state));
+    }
+  }
+  sessions_.encode(w);
+  return w.take();
+}
+
+result<catalog> catalog::restore(byte_view data) {
+  byte_reader r{data};
+  if (r.u32() != snapshot_format) return error{errc::malformed, "unknown catalog snapshot format"};
+  const log_index applied{r.u64()};
+  auto view = decode_cluster_view(r);
+  if (!view.ok()) return view.err();
+  catalog out{std::move(*view)};
+  out.applied_ = applied;
+  const auto count = r.u32();
+  if (count > secrets_max_decode) return error{errc::too_large, "a catalog with too many secrets"};
+  for (std::uint32_t i = 0; i < count && r.ok(); ++i) {
+    std::string name = r.str(secret_name_bytes_max);
+    secret_record s;
+    s.latest = secret_version{r.u64()};
+    s.deleted = r.u8() != 0;
+    const auto versions = r.u32();
+    if (versions > versions_kept_max) return error{errc::malformed, "too many versions of a secret"};
+    for (std::uint32_t j = 0; j < versions && r.ok(); ++j) {
+      version_record rec;
+      rec.version = secret_version{r.u64()};
+      rec.epoch = epoch_id{r.u64()};
+      auto c = r.blob(commitments_bytes_max);
+      rec.commitments.assign(c.begin(), c.end());
+      auto e = r.blob(ciphertext_bytes_max);
+      rec.ciphertext.assign(e.begin(), e.end());
+      const auto holders = r.u32();
+      if (holders > holders_max) return error{errc::malformed, "too many holders"};
+      for (std::uint32_t k = 0; k < holders && r.ok(); ++k) rec.holders.push_back(node_id{r.u64()});
+      const auto state = r.u8();
+      if (state > static_cast<std::uint8_t>(version_state::deleted)) r.fail("unknown version state");
+      rec.state = static_cast<version_state>(state);
+      if (!r.ok()) break;
+      auto decoded = crypto::commitment::decode(rec.commitments, out.view_.threshold);
+      if (!decoded.ok()) return error{errc::malformed, "a snapshot's commitments: " + decoded.err().message()};
+      rec.commitments_digest = decoded->digest();
+      s.versions.emplace(rec.version, std::move(rec));
+    }
+    out.secrets_.emplace(std::move(name), std::move(s));
+  }
+  auto sessions = raft::session_table::decode(r);
+  if (!sessions.ok()) return sessions.err();
+  out.sessions_ = std::move(*sessions);
+  PSS_TRY(r.finish("catalog snapshot"));
+  return out;
+}
+
+} // namespace pss::secrets

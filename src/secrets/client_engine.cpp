@@ -1,0 +1,667 @@
+#include "secrets/client_engine.hpp"
+
+#include <algorithm>
+
+#include "crypto/envelope.hpp"
+#include "crypto/shamir.hpp"
+
+namespace pss::secrets {
+namespace {
+
+enum class phase : std::uint8_t { view, read, store, propose, shares };
+
+std::string node_name(node_id id) { return "node " + std::to_string(id.value()); }
+
+completion make_completion(std::uint64_t id, operation_kind kind, operation_outcome outcome,
+                           client_error error, std::string message) {
+  completion c;
+  c.operation_id = id;
+  c.kind = kind;
+  c.outcome = outcome;
+  c.error = error;
+  c.message = std::move(message);
+  return c;
+}
+
+} // namespace
+
+struct client_engine::operation {
+  std::uint64_t id = 0;
+  operation_kind kind = operation_kind::put;
+  std::string name;
+  secret_version requested;
+  secure_bytes value;
+  millis deadline{0};
+  phase step = phase::view;
+  bool started = false;
+
+  // The single outstanding request of the view, read and propose phases.
+  std::uint64_t request_id = 0;
+  node_id target;
+  millis resend_at{0};
+  std::size_t attempts = 0;
+
+  // put
+  secret_version version;
+  bytes commitments;
+  bytes ciphertext;
+  std::map<node_id, store_share_request> stores;
+  std::map<std::uint64_t, node_id> requests; // request id -> node, for fan-out phases
+  std::map<node_id, reply_code> answers;
+  std::map<node_id, millis> node_resend_at;
+  std::set<node_id> acked;
+  millis collect_deadline{0};
+  std::size_t redeals = 0;
+  bool proposed = false;
+  std::vector<node_id> holders;
+
+  // get
+  std::optional<version_record> record;
+  std::uint32_t threshold = 0;
+  std::optional<crypto::box_key_pair> reader;
+  std::optional<crypto::commitment> parsed_commitments;
+  std::map<node_id, crypto::share> good;
+  std::set<node_id> bad;
+  std::vector<std::string> bad_reasons;
+};
+
+std::string_view to_string(client_error e) noexcept {
+  switch (e) {
+    case client_error::none: return "none";
+    case client_error::unknown_secret: return "unknown_secret";
+    case client_error::version_not_found: return "version_not_found";
+    case client_error::too_few_nodes: return "too_few_nodes";
+    case client_error::not_authorised: return "not_authorised";
+    case client_error::verification_failed: return "verification_failed";
+    case client_error::conflict: return "conflict";
+    case client_error::timeout: return "timeout";
+    case client_error::refused: return "refused";
+    case client_error::invalid_argument: return "invalid_argument";
+  }
+  return "unknown";
+}
+
+client_engine::client_engine(client_options options, std::unique_ptr<crypto::random_source> random)
+  : options_(std::move(options)), random_(std::move(random)) {
+  PSS_CHECK(random_ != nullptr);
+  PSS_CHECK(!options_.nodes.empty());
+  PSS_CHECK(options_.id != client_id{});
+}
+
+client_engine::~client_engine() = default;
+
+engine_output client_engine::take_output() {
+  engine_output out = std::move(output_);
+  output_ = {};
+  return out;
+}
+
+std::vector<completion> client_engine::take_completions() {
+  auto out = std::move(completions_);
+  completions_.clear();
+  return out;
+}
+
+void client_engine::event(std::string text) {
+  output_.events.push_back("client " + std::to_string(options_.id.value()) + ": " + std::move(text));
+}
+
+// ---- starting operations ---------------------------------------------------
+
+void client_engine::enqueue(millis now, std::unique_ptr<operation> op) {
+  if (queue_.size() >= queued_operations_max) {
+    completions_.push_back(make_completion(op->id, op->kind, operation_outcome::fail, client_error::refused,
+                                      "too many queued operations (queued_operations_max)"));
+    return;
+  }
+  queue_.push_back(std::move(op));
+  if (queue_.size() == 1) start(now);
+  on_tick(now);
+}
+
+void client_engine::put(millis now, std::uint64_t operation_id, std::string name, secure_bytes value) {
+  auto op = std::make_unique<operation>();
+  op->id = operation_id;
+  op->kind = operation_kind::put;
+  op->name = std::move(name);
+  op->value = std::move(value);
+  enqueue(now, std::move(op));
+}
+
+void client_engine::get(millis now, std::uint64_t operation_id, std::string name, secret_version version) {
+  auto op = std::make_unique<operation>();
+  op->id = operation_id;
+  op->kind = operation_kind::get;
+  op->name = std::move(name);
+  op->requested = version;
+  enqueue(now, std::move(op));
+}
+
+void client_engine::list(millis now, std::uint64_t operation_id) {
+  auto op = std::make_unique<operation>();
+  op->id = operation_id;
+  op->kind = operation_kind::list;
+  enqueue(now, std::move(op));
+}
+
+void client_engine::remove(millis now, std::uint64_t operation_id, std::string name) {
+  auto op = std::make_unique<operation>();
+  op->id = operation_id;
+  op->kind = operation_kind::remove;
+  op->name = std::move(name);
+  enqueue(now, std::move(op));
+}
+
+void client_engine::start(millis now) {
+  while (!queue_.empty() && !queue_.front()->started) {
+    operation& op = *queue_.front();
+    op.started = true;
+    op.deadline = now + options_.operation_timeout;
+    const bool needs_name = op.kind != operation_kind::list;
+    if (needs_name && (op.name.empty() || op.name.size() > secret_name_bytes_max)) {
+      fail(client_error::invalid_argument, "a secret name must be 1.." +
+                                             std::to_string(secret_name_bytes_max) + " bytes");
+      continue;
+    }
+    if (op.kind == operation_kind::put && op.value.size() > crypto::payload_bytes_max) {
+      fail(client_error::invalid_argument, "the value is above payload_bytes_max");
+      continue;
+    }
+    if (!view_) {
+      begin_view(now);
+    } else if (op.kind == operation_kind::remove) {
+      begin_propose(now, true);
+    } else {
+      begin_read(now);
+    }
+  }
+}
+
+void client_engine::finish(completion c) {
+  PSS_CHECK(!queue_.empty());
+  completions_.push_back(std::move(c));
+  queue_.pop_front();
+}
+
+void client_engine::fail(client_error e, std::string message, operation_outcome o) {
+  operation& op = *queue_.front();
+  event("operation " + std::to_string(op.id) + " " + (o == operation_outcome::unknown ? "unknown" : "failed") +
+        ": " + std::string{to_string(e)} + ": " + message);
+  completion c = make_completion(op.id, op.kind, o, e, std::move(message));
+  c.version = op.version;
+  c.answered = op.kind == operation_kind::get ? op.good.size() : op.acked.size();
+  c.bad_nodes.assign(op.bad.begin(), op.bad.end());
+  finish(std::move(c));
+}
+
+// ---- single-target requests ------------------------------------------------
+
+node_id client_engine::next_node() {
+  const std::vector<node_id> nodes = view_ ? view_->node_ids() : options_.nodes;
+  return nodes[round_robin_++ % nodes.size()];
+}
+
+millis client_engine::backoff() const {
+  const operation& op = *queue_.front();
+  millis b = retry_backoff_min;
+  for (std::size_t i = 1; i < op.attempts && b < retry_backoff_max; ++i) b *= 2;
+  return std::min(b, retry_backoff_max);
+}
+
+void client_engine::send_single(millis now) {
+  operation& op = *queue_.front();
+  op.request_id = next_request_id_++;
+  op.resend_at = now + options_.request_timeout;
+  wire_message m;
+  switch (op.step) {
+    case phase::view: m = get_view_request{op.request_id}; break;
+    case phase::read: {
+      read_request r;
+      r.request_id = op.request_id;
+      r.token = options_.token;
+      r.kind = op.kind == operation_kind::list ? read_kind::list : read_kind::metadata;
+      r.name = op.name;
+      r.version = op.kind == operation_kind::get ? op.requested : secret_version{};
+      m = std::move(r);
+      break;
+    }
+    case phase::propose: {
+      propose_request p;
+      p.request_id = op.request_id;
+      p.token = options_.token;
+      p.sequence = sequence_;
+      if (op.kind == operation_kind::remove)
+        p.body = delete_secret{op.name};
+      else
+        p.body = register_secret{op.name, op.version, op.commitments, op.ciphertext, view_->epoch, op.holders};
+      m = std::move(p);
+      break;
+    }
+    default: PSS_UNREACHABLE();
+  }
+  output_.messages.push_back(outgoing{endpoint::of(op.target), encode(m)});
+}
+
+// Gives up on the outstanding request and sends again after a backoff, to
+// the hinted leader, the next node, or the same one.
+void client_engine::retry_single(millis now, bool move_on, node_id hint) {
+  operation& op = *queue_.front();
+  ++op.attempts;
+  ++counters_.retries;
+  const bool known_hint = hint != no_node && (!view_ || view_->find(hint) != nullptr);
+  if (known_hint) {
+    op.target = hint;
+    leader_ = hint;
+  } else if (move_on) {
+    op.target = next_node();
+    if (op.step != phase::view) leader_ = no_node;
+  }
+  op.request_id = 0;
+  op.resend_at = now + backoff();
+}
+
+void client_engine::begin_view(millis now) {
+  operation& op = *queue_.front();
+  op.step = phase::view;
+  op.target = next_node();
+  send_single(now);
+}
+
+void client_engine::begin_read(millis now) {
+  operation& op = *queue_.front();
+  op.step = phase::read;
+  op.attempts = 0;
+  op.target = leader_ != no_node ? leader_ : next_node();
+  send_single(now);
+}
+
+void client_engine::begin_propose(millis now, bool fresh_sequence) {
+  operation& op = *queue_.front();
+  if (fresh_sequence) sequence_ = sequence_.next();
+  op.step = phase::propose;
+  op.attempts = 0;
+  op.proposed = true;
+  op.target = leader_ != no_node ? leader_ : next_node();
+  send_single(now);
+}
+
+// ---- put: deal and store ---------------------------------------------------
+
+void client_engine::begin_deal(millis now) {
+  operation& op = *queue_.front();
+  const cluster_view& view = *view_;
+  op.step = phase::store;
+  op.stores.clear();
+  op.requests.clear();
+  op.answers.clear();
+  op.node_resend_at.clear();
+  op.acked.clear();
+  const crypto::scalar k = crypto::scalar::random_nonzero(*random_);
+  const crypto::envelope_context ctx{view.cluster_id, op.name, op.version};
+  auto sealed = crypto::envelope_seal(k, op.value.view(), ctx, *random_);
+  if (!sealed.ok()) return fail(client_error::invalid_argument, sealed.err().message());
+  auto dealt = crypto::deal(k, view.threshold, view.members.size(), *random_);
+  if (!dealt.ok()) return fail(client_error::refused, "cannot deal: " + dealt.err().message());
+  op.ciphertext = sealed->encode();
+  op.commitments = dealt->commitments.encode();
+  for (const auto& m : view.members) {
+    const crypto::share* s = nullptr;
+    for (const auto& candidate : dealt->shares)
+      if (candidate.index == m.index) s = &candidate;
+    PSS_CHECK(s != nullptr);
+    auto context = share_context_for_store(view.cluster_id, view.epoch, op.name, op.version, m.id);
+    if (!context.ok()) return fail(client_error::invalid_argument, context.err().message());
+    secure_bytes plain = crypto::encode_share(*s);
+    auto box = crypto::seal(m.box_key, plain.view(), *context, *random_);
+    if (!box.ok()) return fail(client_error::refused, "cannot seal to " + node_name(m.id));
+    store_share_request req;
+    req.token = options_.token;
+    req.name = op.name;
+    req.version = op.version;
+    req.epoch = view.epoch;
+    req.commitments = op.commitments;
+    req.sealed_share = std::move(*box);
+    op.stores.emplace(m.id, std::move(req));
+  }
+  for (auto& d : dealt->shares) d.value = crypto::scalar::zero();
+  op.collect_deadline = now + options_.put_ack_timeout;
+  for (const auto& m : view.members) send_store(now, m.id);
+}
+
+void client_engine::send_store(millis now, node_id to) {
+  operation& op = *queue_.front();
+  store_share_request& req = op.stores.at(to);
+  req.request_id = next_request_id_++;
+  op.requests[req.request_id] = to;
+  op.node_resend_at[to] = now + options_.request_timeout;
+  output_.messages.push_back(outgoing{endpoint::of(to), encode(wire_message{req})});
+}
+
+void client_engine::decide_put(millis now) {
+  operation& op = *queue_.front();
+  const cluster_view& view = *view_;
+  std::size_t need = holders_min(view);
+  if (options_.write_quorum) need = std::max(need, std::min(*options_.write_quorum, view.members.size()));
+  const bool all_answered = op.answers.size() == view.members.size();
+  if (!all_answered && now < op.collect_deadline) return;
+  for (const auto& [node, code] : op.answers) {
+    if (code == reply_code::conflict && op.acked.size() < need) {
+      // Another dealing took this version: learn the latest and deal again.
+      if (op.redeals >= redeal_attempts_max) return fail(client_error::conflict, "version conflicts persist");
+      ++op.redeals;
+      ++counters_.redeals;
+      return begin_read(now);
+    }
+  }
+  if (op.acked.size() < need) {
+    std::size_t unauthorised = 0;
+    for (const auto& [node, code] : op.answers) unauthorised += code == reply_code::unauthorized;
+    if (unauthorised > 0 && op.acked.empty())
+      return fail(client_error::not_authorised, "the nodes refused the token");
+    return fail(client_error::too_few_nodes,
+                std::to_string(op.acked.size()) + " of " + std::to_string(view.members.size()) +
+                  " nodes acknowledged their share (" + std::to_string(op.answers.size()) +
+                  " answered), need " + std::to_string(need));
+  }
+  op.holders.assign(op.acked.begin(), op.acked.end());
+  op.stores.clear(); // the sealed shares are no longer needed
+  begin_propose(now, true);
+}
+
+// ---- get: collect and verify shares ------------------------------------------
+
+void client_engine::begin_shares(millis now) {
+  operation& op = *queue_.front();
+  op.step = phase::shares;
+  auto parsed = crypto::commitment::decode(op.record->commitments, op.threshold);
+  if (!parsed.ok()) return fail(client_error::verification_failed, "the catalog's commitments do not parse");
+  op.parsed_commitments = std::move(*parsed);
+  op.reader = crypto::box_key_pair::generate(*random_);
+  op.collect_deadline = now + options_.share_collect_timeout;
+  op.requests.clear();
+  op.answers.clear();
+  for (auto h : op.record->holders) send_get_share(now, h);
+}
+
+void client_engine::send_get_share(millis now, node_id to) {
+  operation& op = *queue_.front();
+  get_share_request req;
+  req.request_id = next_request_id_++;
+  req.token = options_.token;
+  req.name = op.name;
+  req.version = op.record->version;
+  std::copy(op.reader->public_key.bytes().begin(), op.reader->public_key.bytes().end(), req.reader_key.begin());
+  op.requests[req.request_id] = to;
+  op.node_resend_at[to] = now + options_.request_timeout;
+  output_.messages.push_back(outgoing{endpoint::of(to), encode(wire_message{req})});
+}
+
+void client_engine::try_reconstruct(millis now) {
+  operation& op = *queue_.front();
+  if (op.good.size() < op.threshold) {
+    const bool all_answered = op.answers.size() + op.bad.size() >= op.record->holders.size()
+                              && std::all_of(op.answers.begin(), op.answers.end(), [](const auto& a) {
+                                   return a.second != reply_code::not_found;
+                                 });
+    if (all_answered || now >= op.collect_deadline) finish_get_shortfall();
+    return;
+  }
+  std::vector<crypto::share> shares;
+  for (const auto& [node, s] : op.good) shares.push_back(s);
+  auto rebuilt = crypto::reconstruct(*op.parsed_commitments, shares);
+  if (!rebuilt.ok()) return fail(client_error::verification_failed, rebuilt.err().message());
+  auto envelope = crypto::envelope::decode(op.record->ciphertext);
+  if (!envelope.ok()) return fail(client_error::verification_failed, "the catalog's envelope does not parse");
+  auto opened = crypto::envelope_open(rebuilt->secret, *envelope,
+                                      crypto::envelope_context{view_->cluster_id, op.name, op.record->version});
+  if (!opened.ok()) return fail(client_error::verification_failed, "the envelope does not open: " + opened.err().message());
+  completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, "read");
+  c.version = op.record->version;
+  c.value = std::move(*opened);
+  c.answered = op.good.size();
+  c.bad_nodes.assign(op.bad.begin(), op.bad.end());
+  finish(std::move(c));
+}
+
+void client_engine::finish_get_shortfall() {
+  operation& op = *queue_.front();
+  std::size_t unauthorised = 0;
+  for (const auto& [node, code] : op.answers) unauthorised += code == reply_code::unauthorized;
+  if (unauthorised > 0 && op.good.empty() && op.bad.empty())
+    return fail(client_error::not_authorised, "the nodes refused the token");
+  std::string msg = std::to_string(op.good.size()) + " valid shares from " +
+                    std::to_string(op.record->holders.size()) + " holders, need " +
+                    std::to_string(op.threshold);
+  for (const auto& r : op.bad_reasons) msg += "; " + r;
+  fail(op.bad.empty() ? client_error::too_few_nodes : client_error::verification_failed, msg);
+}
+
+// ---- inputs -------------------------------------------------------------------
+
+void client_engine::on_message(millis now, endpoint from, byte_view payload) {
+  auto decoded = decode_wire_message(payload);
+  if (!decoded.ok()) {
+    ++counters_.malformed;
+    return;
+  }
+  if (!from.is_node()) {
+    ++counters_.unexpected;
+    return;
+  }
+  wire_message& m = *decoded;
+  if (queue_.empty() || !queue_.front()->started) {
+    ++counters_.stale_responses;
+    return;
+  }
+  if (auto* v = std::get_if<get_view_response>(&m)) on_view(now, *v);
+  else if (auto* r = std::get_if<read_response>(&m)) on_read_reply(now, from, std::move(*r));
+  else if (auto* s = std::get_if<store_share_response>(&m)) on_store_reply(now, from.as_node(), *s);
+  else if (auto* p = std::get_if<propose_response>(&m)) on_propose_reply(now, from, *p);
+  else if (auto* g = std::get_if<get_share_response>(&m)) on_share_reply(now, from.as_node(), std::move(*g));
+  else ++counters_.unexpected;
+  start(now);
+  on_tick(now);
+}
+
+void client_engine::on_view(millis now, const get_view_response& m) {
+  operation& op = *queue_.front();
+  if (op.step != phase::view || m.request_id != op.request_id) {
+    ++counters_.stale_responses;
+    return;
+  }
+  if (!options_.expected_cluster_id.empty() && m.view.cluster_id != options_.expected_cluster_id) {
+    event(node_name(op.target) + " serves cluster " + m.view.cluster_id + ", not ours; trying another");
+    return retry_single(now, true);
+  }
+  view_ = m.view;
+  if (op.kind == operation_kind::remove) return begin_propose(now, true);
+  begin_read(now);
+}
+
+void client_engine::on_read_reply(millis now, endpoint from, read_response&& m) {
+  operation& op = *queue_.front();
+  if (op.step != phase::read || m.request_id != op.request_id) {
+    ++counters_.stale_responses;
+    return;
+  }
+  switch (m.code) {
+    case reply_code::not_leader: return retry_single(now, true, m.leader_hint);
+    case reply_code::unavailable: return retry_single(now, false);
+    case reply_code::unauthorized: return fail(client_error::not_authorised, m.reason);
+    case reply_code::ok:
+    case reply_code::not_found: break;
+    default: return fail(client_error::refused, m.reason);
+  }
+  leader_ = from.as_node();
+  if (op.kind == operation_kind::list) {
+    completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, "listed");
+    c.items = std::move(m.items);
+    return finish(std::move(c));
+  }
+  if (op.kind == operation_kind::put) {
+    op.version = m.latest.next();
+    return begin_deal(now);
+  }
+  // get
+  if (m.code == reply_code::not_found) {
+    if (m.latest == secret_version{} || m.deleted)
+      return fail(client_error::unknown_secret, m.deleted ? "the secret was deleted" : "no secret of this name");
+    return fail(client_error::version_not_found, m.reason);
+  }
+  if (!m.record) return fail(client_error::refused, "a catalog answer without its record");
+  op.record = std::move(m.record);
+  op.version = op.record->version;
+  op.threshold = m.threshold;
+  begin_shares(now);
+}
+
+void client_engine::on_store_reply(millis now, node_id from, const store_share_response& m) {
+  operation& op = *queue_.front();
+  auto it = op.requests.find(m.request_id);
+  if (op.step != phase::store || it == op.requests.end() || it->second != from) {
+    ++counters_.stale_responses;
+    return;
+  }
+  op.requests.erase(it);
+  if (op.answers.contains(from) && op.answers[from] == reply_code::ok) return;
+  op.answers[from] = m.code;
+  if (m.code == reply_code::ok) op.acked.insert(from);
+  else event("store refused: " + m.reason);
+  decide_put(now);
+}
+
+void client_engine::on_propose_reply(millis now, endpoint from, const propose_response& m) {
+  operation& op = *queue_.front();
+  if (op.step != phase::propose || m.request_id != op.request_id) {
+    ++counters_.stale_responses;
+    return;
+  }
+  switch (m.code) {
+    case reply_code::not_leader: return retry_single(now, true, m.leader_hint);
+    case reply_code::unavailable: return retry_single(now, false);
+    case reply_code::unauthorized: return fail(client_error::not_authorised, m.reason, operation_outcome::fail);
+    case reply_code::ok: break;
+    default: return fail(client_error::refused, m.reason, operation_outcome::unknown);
+  }
+  leader_ = from.as_node();
+  switch (m.result.code) {
+    case result_code::ok: {
+      completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, m.result.message);
+      c.version = m.result.version;
+      c.answered = op.acked.size();
+      return finish(std::move(c));
+    }
+    case result_code::conflict:
+      if (op.kind != operation_kind::put || op.redeals >= redeal_attempts_max)
+        return fail(client_error::conflict, m.result.message);
+      ++op.redeals;
+      ++counters_.redeals;
+      event("version " + std::to_string(op.version.value()) + " of " + op.name + " was taken; dealing again");
+      return begin_read(now);
+    case result_code::not_found: return fail(client_error::unknown_secret, m.result.message);
+    case result_code::session_expired:
+      // The session was expired by log time: it cannot have applied this
+      // command, so start a new session at sequence 1 and propose again.
+      sequence_ = sequence_number{};
+      return begin_propose(now, true);
+    case result_code::stale:
+      return fail(client_error::refused, "the cluster saw a newer request of this session",
+                  operation_outcome::unknown);
+    case result_code::invalid: return fail(client_error::refused, m.result.message);
+  }
+}
+
+void client_engine::on_share_reply(millis now, node_id from, get_share_response&& m) {
+  operation& op = *queue_.front();
+  auto it = op.requests.find(m.request_id);
+  if (op.step != phase::shares || it == op.requests.end() || it->second != from) {
+    ++counters_.stale_responses;
+    return;
+  }
+  op.requests.erase(it);
+  if (op.good.contains(from) || op.bad.contains(from)) return;
+  op.answers[from] = m.code;
+  if (m.code == reply_code::ok) {
+    auto reject = [&](const std::string& why) {
+      op.bad.insert(from);
+      op.answers.erase(from);
+      op.bad_reasons.push_back(node_name(from) + ": " + why);
+      event(node_name(from) + " " + why + "; skipped");
+    };
+    const member* m_member = view_->find(from);
+    auto context = share_context_for_read(view_->cluster_id, m.epoch, op.name, op.record->version, from);
+    if (m_member == nullptr || !context.ok()) {
+      reject("is not a member");
+    } else if (m.epoch != op.record->epoch) {
+      reject("returned a share of epoch " + std::to_string(m.epoch.value()) + ", the catalog's is " +
+             std::to_string(op.record->epoch.value()));
+    } else if (auto plain = crypto::open_sealed(*op.reader, m.sealed_share, *context); !plain.ok()) {
+      reject("returned a sealed share that does not open");
+    } else if (auto s = crypto::decode_share(plain->view()); !s.ok()) {
+      reject("returned a share that does not parse");
+    } else if (s->index != m_member->index) {
+      reject("returned the share of index " + std::to_string(s->index.value()));
+    } else if (!op.parsed_commitments->verify(*s).ok()) {
+      reject("returned a share that does not verify against the commitments (verification failure)");
+    } else {
+      op.good.emplace(from, *s);
+    }
+  }
+  try_reconstruct(now);
+}
+
+void client_engine::on_tick(millis now) {
+  std::optional<millis> wake;
+  auto want = [&](millis at) { wake = wake ? std::min(*wake, at) : at; };
+  // A step may finish the operation (and the next one must start), so the
+  // loop re-reads the front after anything that can complete it.
+  for (;;) {
+    start(now);
+    if (queue_.empty()) break;
+    operation* op = queue_.front().get();
+    auto finished = [&] { return queue_.empty() || queue_.front().get() != op; };
+    if (now >= op->deadline) {
+      fail(client_error::timeout, "no answer within the operation timeout",
+           op->proposed ? operation_outcome::unknown : operation_outcome::fail);
+      continue;
+    }
+    if (op->step == phase::store) {
+      decide_put(now);
+      if (finished() || op->step != phase::store) continue;
+      for (auto& [node, at] : op->node_resend_at)
+        if (!op->answers.contains(node) && now >= at) send_store(now, node);
+      for (auto& [node, at] : op->node_resend_at)
+        if (!op->answers.contains(node)) want(at);
+      want(op->collect_deadline);
+    } else if (op->step == phase::shares) {
+      try_reconstruct(now);
+      if (finished()) continue;
+      for (auto h : op->record->holders) {
+        const bool settled = op->good.contains(h) || op->bad.contains(h)
+                             || (op->answers.contains(h) && op->answers[h] != reply_code::not_found);
+        if (settled) continue;
+        if (now >= op->node_resend_at[h]) {
+          op->answers.erase(h);
+          send_get_share(now, h);
+        }
+        want(op->node_resend_at[h]);
+      }
+      want(op->collect_deadline);
+    } else if (now >= op->resend_at) {
+      if (op->request_id == 0) {
+        send_single(now); // a backoff ended
+      } else {
+        retry_single(now, true); // timed out: try another node after a backoff
+        continue;
+      }
+      want(op->resend_at);
+    } else {
+      want(op->resend_at);
+    }
+    want(op->deadline);
+    break;
+  }
+  if (wake) output_.next_wakeup = std::max(*wake, now + millis{1});
+}
+
+} // namespace pss::secrets

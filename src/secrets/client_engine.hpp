@@ -1,0 +1,175 @@
+// The client engine: the dealer and reader of DESIGN §5.
+//
+// put(name, value) reads the cluster view from any node, learns the name's
+// latest version through a linearizable catalog read at the leader, deals
+// version latest+1 (a random envelope key k, the payload sealed under it,
+// Shamir + Feldman shares of k, each share sealed to its node), collects
+// durable acks until write_quorum, and then proposes `register` through the
+// leader with one session sequence number for every retry (exactly-once).
+// A conflict (someone registered that version first) makes it re-deal.
+// get(name[, version]) reads the catalog entry through the leader, asks the
+// holders for their shares sealed to a fresh ephemeral key, verifies each
+// against that version's epoch and commitments, skips and names bad ones,
+// interpolates k from t good shares and opens the envelope.
+//
+// Operations are queued and run one at a time, so a session has at most one
+// command in flight (the session table caches only the last response).
+// Everything is driven by the injected `now` and on_tick; every timeout,
+// retry and backoff is a named constant below. Randomness for keys comes
+// from the injected random_source, so a seed replays a run exactly.
+// Never logs or prints the value, k or a share.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/secure.hpp"
+#include "crypto/feldman.hpp"
+#include "crypto/random_source.hpp"
+#include "crypto/seal.hpp"
+#include "secrets/cluster.hpp"
+#include "secrets/engine.hpp"
+#include "secrets/messages.hpp"
+
+namespace pss::secrets {
+
+inline constexpr millis request_timeout_default{300};
+inline constexpr millis put_ack_timeout_default{1'000};
+inline constexpr millis share_collect_timeout_default{1'000};
+inline constexpr millis operation_timeout_default{10'000};
+inline constexpr millis retry_backoff_min{20};
+inline constexpr millis retry_backoff_max{500};
+inline constexpr std::size_t redeal_attempts_max = 3;
+inline constexpr std::size_t queued_operations_max = 1024;
+
+struct client_options {
+  client_id id;
+  std::string token;
+  std::vector<node_id> nodes;      // who to ask first (bootstrap addresses)
+  std::string expected_cluster_id; // refuse a view of another cluster; empty = any
+  // nullopt: every member that acks within put_ack_timeout, never fewer than
+  // t+1 (holders_min). A value raises the floor (never below holders_min).
+  std::optional<std::size_t> write_quorum;
+  millis request_timeout = request_timeout_default;
+  millis put_ack_timeout = put_ack_timeout_default;
+  millis share_collect_timeout = share_collect_timeout_default;
+  millis operation_timeout = operation_timeout_default;
+};
+
+enum class operation_kind : std::uint8_t { put, get, list, remove };
+// ok and fail are definite; unknown (an "info" event) means the command may
+// or may not have been applied (a timeout after proposing).
+enum class operation_outcome : std::uint8_t { ok, fail, unknown };
+enum class client_error : std::uint8_t {
+  none,
+  unknown_secret,      // no such name, or it was deleted
+  version_not_found,   // the name exists, the version does not (any more)
+  too_few_nodes,       // fewer acks or valid shares than needed; see `answered`
+  not_authorised,      // the nodes refused the token
+  verification_failed, // a share or the envelope failed; see bad_nodes
+  conflict,            // still conflicting after redeal_attempts_max re-deals
+  timeout,             // the operation deadline passed
+  refused,             // the cluster refused the request; see message
+  invalid_argument,    // the caller's input is invalid
+};
+[[nodiscard]] std::string_view to_string(client_error e) noexcept;
+
+struct completion {
+  std::uint64_t operation_id = 0;
+  operation_kind kind = operation_kind::put;
+  operation_outcome outcome = operation_outcome::ok;
+  client_error error = client_error::none;
+  std::string message;                // never secret material
+  secret_version version;             // put: registered; get: read; remove: latest
+  std::optional<secure_bytes> value;  // get
+  std::vector<list_item> items;       // list
+  std::size_t answered = 0;           // put: acks; get: valid shares
+  std::vector<node_id> bad_nodes;     // nodes whose shares failed verification
+};
+
+struct client_counters {
+  std::uint64_t malformed = 0;       // did not decode
+  std::uint64_t unexpected = 0;      // not a response, or not from a node
+  std::uint64_t stale_responses = 0; // unknown or already answered request id
+  std::uint64_t retries = 0;
+  std::uint64_t redeals = 0;
+  bool operator==(const client_counters&) const = default;
+};
+
+class client_engine final : public engine {
+public:
+  client_engine(client_options options, std::unique_ptr<crypto::random_source> random);
+  ~client_engine() override;
+
+  // Start operations; each completes exactly once, reported by
+  // take_completions(). Operations run one at a time in start order.
+  void put(millis now, std::uint64_t operation_id, std::string name, secure_bytes value);
+  void get(millis now, std::uint64_t operation_id, std::string name,
+           secret_version version = secret_version{});
+  void list(millis now, std::uint64_t operation_id);
+  void remove(millis now, std::uint64_t operation_id, std::string name);
+
+  void on_message(millis now, endpoint from, byte_view payload) override;
+  void on_tick(millis now) override;
+  [[nodiscard]] engine_output take_output() override;
+  [[nodiscard]] std::vector<completion> take_completions();
+
+  [[nodiscard]] const client_counters& counters() const noexcept { return counters_; }
+  [[nodiscard]] const std::optional<cluster_view>& view() const noexcept { return view_; }
+  [[nodiscard]] std::size_t pending_operations() const noexcept { return queue_.size(); }
+  [[nodiscard]] node_id leader_guess() const noexcept { return leader_; }
+
+  struct operation; // defined in client_engine.cpp
+
+private:
+  void enqueue(millis now, std::unique_ptr<operation> op);
+  void start(millis now);
+  void step(millis now);
+  void finish(completion c);
+  void fail(client_error e, std::string message, operation_outcome o = operation_outcome::fail);
+  void event(std::string text);
+
+  // The single-target request of a phase (view, catalog read, propose).
+  void send_single(millis now);
+  void retry_single(millis now, bool next_node, node_id hint = no_node);
+  [[nodiscard]] node_id next_node();
+  [[nodiscard]] millis backoff() const;
+
+  void begin_view(millis now);
+  void begin_read(millis now);
+  void begin_deal(millis now);
+  void send_store(millis now, node_id to);
+  void decide_put(millis now);
+  void begin_propose(millis now, bool fresh_sequence);
+  void begin_shares(millis now);
+  void send_get_share(millis now, node_id to);
+  void try_reconstruct(millis now);
+  void finish_get_shortfall();
+
+  void on_view(millis now, const get_view_response& m);
+  void on_read_reply(millis now, endpoint from, read_response&& m);
+  void on_store_reply(millis now, node_id from, const store_share_response& m);
+  void on_propose_reply(millis now, endpoint from, const propose_response& m);
+  void on_share_reply(millis now, node_id from, get_share_response&& m);
+
+  client_options options_;
+  std::unique_ptr<crypto::random_source> random_;
+  std::optional<cluster_view> view_;
+  node_id leader_;
+  std::size_t round_robin_ = 0;
+  sequence_number sequence_;
+  std::uint64_t next_request_id_ = 1;
+
+  std::deque<std::unique_ptr<operation>> queue_;
+  std::vector<completion> completions_;
+  client_counters counters_;
+  engine_output output_;
+};
+
+} // namespace pss::secrets

@@ -1,0 +1,78 @@
+// The public description of a pss cluster, and each node's private keys.
+//
+// The cluster view is what every node and client agrees on before any secret
+// exists: the cluster id (bound into every envelope and sealed share), the
+// members with their share indices 1..n and public keys, the threshold t and
+// the current epoch. It is public and replicated (DESIGN §4). A node's
+// private keys are handed to its engine at construction and never leave it.
+//
+// make_test_cluster() derives a whole cluster, keys included, from one seed
+// for tests and the simulator. Its keys come from crypto::seeded_random and
+// are NOT secure.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "core/ids.hpp"
+#include "core/result.hpp"
+#include "crypto/seal.hpp"
+#include "crypto/sign.hpp"
+
+namespace pss::secrets {
+
+inline constexpr std::size_t members_max = 255; // = crypto::shares_max
+inline constexpr std::size_t address_bytes_max = 256;
+
+struct member {
+  node_id id;
+  share_index index;
+  std::string address;
+  crypto::box_public_key box_key;
+  crypto::sign_public_key sign_key;
+
+  bool operator==(const member&) const = default;
+};
+
+struct cluster_view {
+  std::string cluster_id;
+  std::vector<member> members; // sorted by node id; indices distinct, 1..n
+  std::uint32_t threshold = 0;
+  epoch_id epoch;
+
+  [[nodiscard]] const member* find(node_id id) const noexcept;
+  [[nodiscard]] std::vector<node_id> node_ids() const;
+  // Checks ids non-zero and distinct, indices distinct in 1..members_max,
+  // 2 <= t <= n, and the size limits.
+  [[nodiscard]] status validate() const;
+
+  bool operator==(const cluster_view&) const = default;
+};
+
+void encode(byte_writer& out, const cluster_view& view);
+// Decodes and validates.
+[[nodiscard]] result<cluster_view> decode_cluster_view(byte_reader& in);
+
+// One node's private keys. Never printed, never serialised by this module.
+struct node_keys {
+  node_id id;
+  crypto::box_key_pair box;
+  crypto::sign_key_pair sign;
+
+  [[nodiscard]] node_keys clone() const;
+};
+
+struct test_cluster {
+  cluster_view view;
+  std::vector<node_keys> keys; // keys[i] belongs to view.members[i]
+};
+
+// n nodes with ids and indices 1..n, addresses "node-<i>", threshold t,
+// epoch 1, cluster id "test-cluster-<seed>", keys from seeded_random(seed).
+[[nodiscard]] test_cluster make_test_cluster(std::size_t n, std::size_t t, std::uint64_t seed);
+
+} // namespace pss::secrets

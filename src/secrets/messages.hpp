@@ -1,0 +1,165 @@
+// The wire messages of the secrets protocol: one struct per message.
+//
+// Every payload an engine sends starts with a one-byte type tag. Node-to-node
+// traffic is only `raft_message` (a raft::envelope). Client-to-node traffic
+// is request/response; every request carries a request id the client chose,
+// echoed in its response. Every decode is bounds-checked against the named
+// limits, requires every byte consumed, and is hostile until the receiving
+// engine has checked it against its own state.
+//
+// Shares travel only inside `sealed` fields (crypto::seal to the recipient's
+// X25519 key with a crypto::encode_context associated data; see
+// share_context_for_store and share_context_for_read). No struct here holds
+// a plaintext share, so none can be printed by accident.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "core/ids.hpp"
+#include "core/result.hpp"
+#include "crypto/context.hpp"
+#include "raft/messages.hpp"
+#include "secrets/catalog.hpp"
+#include "secrets/cluster.hpp"
+#include "secrets/commands.hpp"
+
+namespace pss::secrets {
+
+inline constexpr std::size_t token_bytes_max = 256;
+inline constexpr std::size_t sealed_share_bytes_max = 256;
+inline constexpr std::size_t reason_bytes_max = 1024;
+inline constexpr std::size_t list_items_max = 1 << 16;
+inline constexpr std::size_t wire_message_bytes_max = raft::message_bytes_max;
+
+enum class message_type : std::uint8_t {
+  raft_message = 1,
+  get_view_request = 10,
+  get_view_response = 11,
+  store_share_request = 12,
+  store_share_response = 13,
+  propose_request = 14,
+  propose_response = 15,
+  read_request = 16,
+  read_response = 17,
+  get_share_request = 18,
+  get_share_response = 19,
+};
+
+// Why a node refused a request, or that it did not.
+enum class reply_code : std::uint8_t {
+  ok = 0,
+  not_leader = 1,    // leader_hint names the leader if known
+  unauthorized = 2,  // the token is not accepted by this node
+  refused = 3,       // the request is invalid here; `reason` says why
+  not_found = 4,     // unknown secret, version, or not yet applied here
+  conflict = 5,      // a stale version (register) or another dealing held
+  unavailable = 6,   // the node cannot serve now (no quorum, storage failed)
+  verification_failed = 7, // the share did not verify against the commitments
+};
+[[nodiscard]] std::string_view to_string(reply_code c) noexcept;
+
+struct raft_message {
+  raft::envelope envelope;
+};
+
+struct get_view_request {
+  std::uint64_t request_id = 0;
+};
+struct get_view_response {
+  std::uint64_t request_id = 0;
+  cluster_view view;
+};
+
+// A client's dealt share for this node, sealed to the node's box key.
+struct store_share_request {
+  std::uint64_t request_id = 0;
+  std::string token;
+  std::string name;
+  secret_version version;
+  epoch_id epoch;
+  bytes commitments;
+  bytes sealed_share;
+};
+struct store_share_response {
+  std::uint64_t request_id = 0;
+  reply_code code = reply_code::ok;
+  std::string reason; // names the node; never share material
+};
+
+struct propose_request {
+  std::uint64_t request_id = 0;
+  std::string token;
+  sequence_number sequence; // the client's session sequence number
+  command_body body;
+};
+struct propose_response {
+  std::uint64_t request_id = 0;
+  reply_code code = reply_code::ok;
+  node_id leader_hint;
+  command_result result; // when code is ok: what applying the command answered
+  std::string reason;
+};
+
+enum class read_kind : std::uint8_t { metadata = 1, list = 2 };
+// A linearizable catalog read (ReadIndex, thesis §6.4); version 0 = latest.
+struct read_request {
+  std::uint64_t request_id = 0;
+  std::string token;
+  read_kind kind = read_kind::metadata;
+  std::string name;
+  secret_version version;
+};
+struct read_response {
+  std::uint64_t request_id = 0;
+  reply_code code = reply_code::ok;
+  node_id leader_hint;
+  std::string reason;
+  // metadata: found (code ok) or why not (code not_found, reason); latest is
+  // the name's latest version even when deleted, so a put can deal latest+1.
+  secret_version latest;
+  bool deleted = false;
+  std::uint32_t threshold = 0;
+  std::optional<version_record> record;
+  // list
+  std::vector<list_item> items;
+};
+
+// A reader's request for this node's share, sealed to `reader_key`.
+struct get_share_request {
+  std::uint64_t request_id = 0;
+  std::string token;
+  std::string name;
+  secret_version version;
+  std::array<std::uint8_t, crypto::box_key_bytes> reader_key{};
+};
+struct get_share_response {
+  std::uint64_t request_id = 0;
+  reply_code code = reply_code::ok;
+  std::string reason;
+  epoch_id epoch;
+  bytes sealed_share;
+};
+
+using wire_message =
+  std::variant<raft_message, get_view_request, get_view_response, store_share_request,
+               store_share_response, propose_request, propose_response, read_request,
+               read_response, get_share_request, get_share_response>;
+
+[[nodiscard]] bytes encode(const wire_message& m);
+[[nodiscard]] result<wire_message> decode_wire_message(byte_view data);
+
+// The associated data of a share sealed by a client to node `recipient`.
+[[nodiscard]] result<bytes> share_context_for_store(const std::string& cluster_id, epoch_id epoch,
+                                                    const std::string& name, secret_version version,
+                                                    node_id recipient);
+// The associated data of a share a node seals to a reader's ephemeral key.
+[[nodiscard]] result<bytes> share_context_for_read(const std::string& cluster_id, epoch_id epoch,
+                                                   const std::string& name, secret_version version,
+                                                   node_id dealer);
+
+} // namespace pss::secrets

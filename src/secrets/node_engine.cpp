@@ -1,0 +1,536 @@
+#include "secrets/node_engine.hpp"
+
+#include <algorithm>
+
+#include "crypto/feldman.hpp"
+#include "crypto/seal.hpp"
+#include "storage/data_dir.hpp"
+#include "storage/segmented_raft_storage.hpp"
+
+namespace pss::secrets {
+namespace {
+
+std::string node_name(node_id id) { return "node " + std::to_string(id.value()); }
+
+raft::configuration initial_configuration(const cluster_view& view) {
+  raft::configuration c;
+  c.voters = view.node_ids();
+  return c;
+}
+
+} // namespace
+
+result<std::unique_ptr<node_engine>> node_engine::open(node_options options, node_keys keys,
+                                                       storage::file_system& fs,
+                                                       std::unique_ptr<crypto::random_source> random,
+                                                       millis now) {
+  PSS_TRY(options.cluster.validate());
+  const member* self = options.cluster.find(keys.id);
+  if (self == nullptr)
+    return error{errc::invalid_argument, node_name(keys.id) + " is not a member of the cluster"};
+  if (!(self->box_key == keys.box.public_key) || !(self->sign_key == keys.sign.public_key))
+    return error{errc::mismatch, node_name(keys.id) + ": private keys do not match the cluster's public keys"};
+  PSS_CHECK(random != nullptr);
+  const storage::data_dir_identity identity{options.cluster.cluster_id, keys.id};
+  const auto mode = options.first_start ? storage::open_mode::initialise : storage::open_mode::existing;
+  auto raft_dir = storage::join_path(options.data_dir, "raft");
+  auto share_dir = storage::join_path(options.data_dir, "shares");
+  // The share journal is opened first and initialised only when the Raft
+  // directory has no identity yet (a first start, or one a crash
+  // interrupted): a node whose Raft state exists but whose journal is gone
+  // must not start with silently missing shares.
+  auto raft_exists = fs.exists(storage::join_path(raft_dir, storage::identity_file_name));
+  if (!raft_exists.ok()) return raft_exists.err();
+  const bool new_node = options.first_start && !*raft_exists;
+  auto shares = share_store::open(fs, share_dir, identity,
+                                  new_node ? storage::open_mode::initialise : storage::open_mode::existing);
+  if (!shares.ok()) {
+    if (storage::is_empty_data_dir(shares.err()))
+      return error{errc::not_found,
+                   node_name(keys.id) + " refuses to start: its share journal " + share_dir +
+                     " is empty (a wiped disk?). Its shares are lost and must be recovered "
+                     "(not implemented yet); if its Raft state was wiped too, it must not rejoin "
+                     "as a voter but be re-added as a new member."};
+    return shares.err();
+  }
+  // With first_start still set on a restart, an existing directory is
+  // reopened as it is, never initialised again.
+  auto opened = storage::open_raft_storage(fs, raft_dir, identity, mode);
+  if (!opened.ok()) {
+    if (storage::is_empty_data_dir(opened.err()))
+      return error{errc::not_found,
+                   node_name(keys.id) + " refuses to start: its Raft directory " + raft_dir +
+                     " is empty (a wiped disk?). It has lost its term, vote and log, so it must "
+                     "not rejoin as a voter; re-add it as a new member and recover its shares "
+                     "(not implemented yet). [" + opened.err().message() + "]"};
+    return opened.err();
+  }
+  PSS_CHECK(!opened->initialised || options.first_start);
+  auto snapshot_data = opened->storage->read_snapshot();
+  if (!snapshot_data.ok()) return snapshot_data.err();
+  catalog initial{options.cluster, options.session_expiry};
+  if (!snapshot_data->empty()) {
+    auto restored = catalog::restore(*snapshot_data);
+    if (!restored.ok()) return error{errc::corrupt, "the catalog snapshot does not restore: " + restored.err().message()};
+    initial = std::move(*restored);
+  }
+  return std::make_unique<node_engine>(std::move(options), std::move(keys), std::move(*opened),
+                                       std::move(*shares), std::move(initial), std::move(random),
+                                       std::move(*snapshot_data), now);
+}
+
+node_engine::node_engine(node_options options, node_keys keys, storage::opened_raft_storage opened,
+                         std::unique_ptr<share_store> shares, catalog initial,
+                         std::unique_ptr<crypto::random_source> random, bytes snapshot_data,
+                         millis now)
+  : options_(std::move(options)), keys_(std::move(keys)), storage_(std::move(opened.storage)),
+    shares_(std::move(shares)), catalog_(std::move(initial)), random_(std::move(random)),
+    prng_(options_.prng_seed) {
+  self_index_ = options_.cluster.find(keys_.id)->index;
+  for (const auto& w : opened.state.warnings) event("storage: " + w);
+  raft::persisted_state ps;
+  ps.hard = opened.state.hard_state;
+  ps.snapshot = opened.state.snapshot;
+  if (ps.snapshot.last_index == log_index{} && ps.snapshot.config.voters.empty())
+    ps.snapshot.config = initial_configuration(options_.cluster);
+  ps.snapshot_data = std::move(snapshot_data);
+  ps.entries = opened.state.entries;
+  persisted_.hard = ps.hard;
+  persisted_.snapshot_index = ps.snapshot.last_index;
+  persisted_.entries = ps.entries;
+  applied_ = ps.snapshot.last_index;
+  last_snapshot_ = applied_;
+  PSS_CHECK(catalog_.applied_index() == applied_);
+  options_.raft.id = keys_.id;
+  raft_ = std::make_unique<raft::node>(options_.raft, std::move(ps), prng_, now);
+  if (options_.record_apply_events) apply_events_.push_back(apply_event{true, applied_, {}});
+  shares_->reconcile(catalog_);
+  if (auto st = shares_->flush(); !st.ok()) fail(st.err());
+  drain(now);
+}
+
+node_engine::~node_engine() = default;
+
+void node_engine::event(std::string text) {
+  output_.events.push_back(node_name(keys_.id) + ": " + std::move(text));
+}
+
+void node_engine::fail(const error& e) {
+  if (failed_) return;
+  failed_ = e;
+  event("storage failed, the node stops until restarted: " + e.describe());
+}
+
+void node_engine::send(endpoint to, const wire_message& m) {
+  output_.messages.push_back(outgoing{to, encode(m)});
+}
+
+bool node_engine::authorised(const std::string& token) {
+  if (options_.accepted_tokens.contains(token)) return true;
+  ++counters_.unauthorized;
+  return false;
+}
+
+engine_output node_engine::take_output() {
+  engine_output out = std::move(output_);
+  output_ = {};
+  return out;
+}
+
+raft::node_observation node_engine::observe() const {
+  auto o = raft::observe(*raft_);
+  o.persisted_hard = persisted_.hard;
+  o.persisted_snapshot_index = persisted_.snapshot_index;
+  o.persisted_entries = persisted_.entries;
+  o.settled = true;
+  return o;
+}
+
+std::vector<apply_event> node_engine::take_apply_events() {
+  auto out = std::move(apply_events_);
+  apply_events_.clear();
+  return out;
+}
+
+// ---- inputs -------------------------------------------------------------
+
+void node_engine::on_tick(millis now) {
+  if (failed_) {
+    ++counters_.dropped_after_failure;
+    return;
+  }
+  raft_->tick(now);
+  drain(now);
+}
+
+void node_engine::campaign(millis now) {
+  if (failed_) return;
+  raft_->campaign(now);
+  drain(now);
+}
+
+void node_engine::on_message(millis now, endpoint from, byte_view payload) {
+  if (failed_) {
+    ++counters_.dropped_after_failure;
+    return;
+  }
+  auto decoded = decode_wire_message(payload);
+  if (!decoded.ok()) {
+    ++counters_.malformed;
+    return;
+  }
+  wire_message& m = *decoded;
+  if (auto* r = std::get_if<raft_message>(&m)) {
+    on_raft(now, from, std::move(*r));
+  } else if (from.is_node()) {
+    ++counters_.unexpected; // nodes speak only Raft to each other
+  } else if (auto* v = std::get_if<get_view_request>(&m)) {
+    on_get_view(from, *v);
+  } else if (auto* s = std::get_if<store_share_request>(&m)) {
+    on_store_share(now, from, *s);
+  } else if (auto* p = std::get_if<propose_request>(&m)) {
+    on_propose(now, from, std::move(*p));
+  } else if (auto* q = std::get_if<read_request>(&m)) {
+    on_read(now, from, std::move(*q));
+  } else if (auto* g = std::get_if<get_share_request>(&m)) {
+    on_get_share(from, *g);
+  } else {
+    ++counters_.unexpected; // a response type sent to a node
+  }
+  drain(now);
+}
+
+void node_engine::on_raft(millis now, endpoint from, raft_message&& m) {
+  const raft::envelope& e = m.envelope;
+  if (!from.is_node() || catalog_.view().find(from.as_node()) == nullptr
+      || e.from != from.as_node() || e.to != keys_.id || e.from == keys_.id) {
+    ++counters_.unknown_sender;
+    return;
+  }
+  raft_->step(now, e);
+}
+
+void node_engine::on_get_view(endpoint from, const get_view_request& m) {
+  send(from, get_view_response{m.request_id, catalog_.view()});
+}
+
+void node_engine::on_store_share(millis now, endpoint from, const store_share_request& m) {
+  auto refuse = [&](reply_code code, std::string why) {
+    ++counters_.shares_refused;
+    send(from, store_share_response{m.request_id, code, node_name(keys_.id) + ": " + why});
+  };
+  if (!authorised(m.token)) return refuse(reply_code::unauthorized, "the token is not accepted");
+  const cluster_view& view = catalog_.view();
+  if (m.name.empty()) return refuse(reply_code::refused, "an empty secret name");
+  if (m.version == secret_version{}) return refuse(reply_code::refused, "version 0 is not a version");
+  if (m.epoch != view.epoch)
+    return refuse(reply_code::conflict, "the share is for epoch " + std::to_string(m.epoch.value()) +
+                                          " but this node is in epoch " + std::to_string(view.epoch.value()));
+  auto commitments = crypto::commitment::decode(m.commitments, view.threshold);
+  if (!commitments.ok()) return refuse(reply_code::refused, "commitments: " + commitments.err().message());
+  const digest d = commitments->digest();
+  if (const secret_record* s = catalog_.find(m.name); s != nullptr && m.version <= s->latest) {
+    auto it = s->versions.find(m.version);
+    if (it == s->versions.end() || it->second.commitments_digest != d)
+      return refuse(reply_code::conflict, "version " + std::to_string(m.version.value()) +
+                                            " is already taken (latest is " +
+                                            std::to_string(s->latest.value()) + ")");
+  }
+  auto context = share_context_for_store(view.cluster_id, m.epoch, m.name, m.version, keys_.id);
+  if (!context.ok()) return refuse(reply_code::refused, context.err().message());
+  auto opened = crypto::open_sealed(keys_.box, m.sealed_share, *context);
+  if (!opened.ok()) return refuse(reply_code::verification_failed, "the sealed share does not open");
+  auto share = crypto::decode_share(opened->view());
+  if (!share.ok()) return refuse(reply_code::refused, "the sealed share does not parse");
+  if (share->index != self_index_)
+    return refuse(reply_code::refused, "the share has index " + std::to_string(share->index.value()) +
+                                         ", this node's is " + std::to_string(self_index_.value()));
+  if (!commitments->verify(*share).ok())
+    return refuse(reply_code::verification_failed, "the share does not verify against the commitments");
+  const share_key key{m.name, m.version, m.epoch, d};
+  if (auto st = shares_->store_pending(key, *share, now); !st.ok()) {
+    if (st.err().code() != errc::too_large) fail(st.err());
+    return refuse(reply_code::unavailable, "cannot store the share: " + st.err().message());
+  }
+  shares_->reconcile(catalog_); // already registered: promote at once
+  if (auto st = shares_->flush(); !st.ok()) {
+    fail(st.err());
+    return refuse(reply_code::unavailable, "cannot store the share");
+  }
+  ++counters_.shares_stored;
+  event("stored a pending share of " + m.name + " v" + std::to_string(m.version.value()));
+  send(from, store_share_response{m.request_id, reply_code::ok, node_name(keys_.id) + ": stored"});
+}
+
+void node_engine::on_propose(millis now, endpoint from, propose_request&& m) {
+  propose_response reply;
+  reply.request_id = m.request_id;
+  if (!authorised(m.token)) {
+    reply.code = reply_code::unauthorized;
+    reply.reason = node_name(keys_.id) + ": the token is not accepted";
+    return send(from, reply);
+  }
+  if (proposals_.size() >= pending_proposals_max) {
+    reply.code = reply_code::unavailable;
+    reply.reason = node_name(keys_.id) + ": too many proposals in flight; retry later";
+    return send(from, reply);
+  }
+  const command c{session_header{from.as_client(), m.sequence, now}, std::move(m.body)};
+  auto proposed = raft_->propose(now, encode_command(c));
+  if (!proposed.ok()) {
+    reply.code = proposed.err().code() == errc::not_leader ? reply_code::not_leader : reply_code::unavailable;
+    reply.leader_hint = raft_->leader_hint();
+    reply.reason = node_name(keys_.id) + ": " + proposed.err().message();
+    return send(from, reply);
+  }
+  ++counters_.proposals;
+  proposals_[proposed->index] = pending_proposal{from, m.request_id, proposed->term};
+}
+
+void node_engine::on_read(millis now, endpoint from, read_request&& m) {
+  if (!authorised(m.token)) {
+    read_response reply;
+    reply.request_id = m.request_id;
+    reply.code = reply_code::unauthorized;
+    reply.reason = node_name(keys_.id) + ": the token is not accepted";
+    return send(from, reply);
+  }
+  const std::uint64_t id = next_read_id_++;
+  status st = reads_.size() >= pending_reads_max
+                ? status{error{errc::unavailable, "too many reads in flight"}}
+                : raft_->read_index(now, id);
+  if (!st.ok()) {
+    read_response reply;
+    reply.request_id = m.request_id;
+    reply.code = st.err().code() == errc::not_leader ? reply_code::not_leader : reply_code::unavailable;
+    reply.leader_hint = raft_->leader_hint();
+    reply.reason = node_name(keys_.id) + ": " + st.err().message();
+    return send(from, reply);
+  }
+  reads_.emplace(id, pending_read{from, std::move(m), std::nullopt});
+}
+
+read_response node_engine::answer(const read_request& m) const {
+  read_response r;
+  r.request_id = m.request_id;
+  r.threshold = catalog_.view().threshold;
+  if (m.kind == read_kind::list) {
+    r.items = catalog_.list();
+    return r;
+  }
+  const secret_record* s = catalog_.find(m.name);
+  if (s == nullptr) {
+    r.code = reply_code::not_found;
+    r.reason = "unknown secret";
+    return r;
+  }
+  r.latest = s->latest;
+  r.deleted = s->deleted;
+  auto rec = catalog_.lookup(m.name, m.version);
+  if (!rec.ok()) {
+    r.code = reply_code::not_found;
+    r.reason = rec.err().message();
+    return r;
+  }
+  r.record = std::move(*rec);
+  return r;
+}
+
+void node_engine::on_get_share(endpoint from, const get_share_request& m) {
+  get_share_response reply;
+  reply.request_id = m.request_id;
+  auto refuse = [&](reply_code code, std::string why) {
+    reply.code = code;
+    reply.reason = node_name(keys_.id) + ": " + why;
+    send(from, reply);
+  };
+  if (!authorised(m.token)) return refuse(reply_code::unauthorized, "the token is not accepted");
+  auto rec = catalog_.lookup(m.name, m.version);
+  if (!rec.ok()) return refuse(reply_code::not_found, rec.err().message() + " (as applied here)");
+  const held_share* held = shares_->find_live(m.name, rec->version, rec->commitments_digest);
+  if (held == nullptr) return refuse(reply_code::not_found, "holds no live share of this version");
+  auto reader = crypto::box_public_key::from_bytes(m.reader_key);
+  if (!reader.ok()) return refuse(reply_code::refused, "the reader key is invalid");
+  const epoch_id epoch = options_.test_only.claim_next_epoch ? rec->epoch.next() : rec->epoch;
+  auto context = share_context_for_read(catalog_.view().cluster_id, epoch, m.name, rec->version, keys_.id);
+  if (!context.ok()) return refuse(reply_code::refused, context.err().message());
+  crypto::share value = held->value;
+  if (options_.test_only.corrupt_read_shares) value.value += crypto::scalar::one();
+  secure_bytes plain = crypto::encode_share(value);
+  auto sealed = crypto::seal(*reader, plain.view(), *context, *random_);
+  if (!sealed.ok()) return refuse(reply_code::refused, "cannot seal to the reader key");
+  ++counters_.shares_served;
+  reply.epoch = epoch;
+  reply.sealed_share = std::move(*sealed);
+  send(from, reply);
+}
+
+// ---- the shell contract ---------------------------------------------------
+
+status node_engine::persist(raft::ready& r) {
+  if (r.install_snapshot) {
+    PSS_TRY(storage_->save_snapshot(r.install_snapshot->meta, r.install_snapshot->data));
+    persisted_.snapshot_index = r.install_snapshot->meta.last_index;
+    persisted_.entries.clear();
+  }
+  if (r.truncate_from) {
+    PSS_TRY(storage_->truncate_suffix(*r.truncate_from));
+    std::erase_if(persisted_.entries, [&](const raft::entry& e) { return e.index >= *r.truncate_from; });
+  }
+  if (!r.entries.empty()) {
+    PSS_TRY(storage_->append(r.entries));
+    PSS_TRY(storage_->sync()); // before a hard state whose commit covers them
+    persisted_.entries.insert(persisted_.entries.end(), r.entries.begin(), r.entries.end());
+  }
+  if (r.hard) {
+    PSS_TRY(storage_->save_hard_state(*r.hard));
+    persisted_.hard = *r.hard;
+  }
+  return ok_status();
+}
+
+// Pending shares whose register never came are erased after their lifetime.
+// Runs on any input, since a follower that hears heartbeats is rarely ticked.
+void node_engine::maybe_collect_garbage(millis now) {
+  if (now < next_share_gc_) return;
+  next_share_gc_ = now + share_gc_interval;
+  shares_->collect_garbage(now, options_.pending_share_lifetime);
+  if (auto st = shares_->flush(); !st.ok()) fail(st.err());
+}
+
+void node_engine::drain(millis now) {
+  maybe_collect_garbage(now);
+  bool any = false;
+  while (!failed_ && raft_->has_ready()) {
+    any = true;
+    raft::ready r = raft_->take_ready(now);
+    if (auto st = persist(r); !st.ok()) return fail(st.err());
+    for (const auto& m : r.messages) send(endpoint::of(m.to), raft_message{m});
+    if (r.install_snapshot) install_snapshot(*r.install_snapshot);
+    for (const auto& e : r.committed) apply_committed(e);
+    if (catalog_changed_) {
+      shares_->reconcile(catalog_);
+      catalog_changed_ = false;
+    }
+    if (auto st = shares_->flush(); !st.ok()) return fail(st.err());
+    for (const auto& rs : r.reads)
+      if (auto it = reads_.find(rs.request_id); it != reads_.end()) it->second.index = rs.index;
+    for (auto id : r.failed_reads) {
+      auto it = reads_.find(id);
+      if (it == reads_.end()) continue;
+      read_response reply;
+      reply.request_id = it->second.request.request_id;
+      reply.code = reply_code::not_leader;
+      reply.leader_hint = raft_->leader_hint();
+      reply.reason = node_name(keys_.id) + ": leadership changed during the read; retry";
+      send(it->second.client, reply);
+      reads_.erase(it);
+    }
+    raft_->advance(now);
+    raft_wakeup_ = r.next_wakeup;
+  }
+  if (failed_) return;
+  serve_reads();
+  maybe_compact();
+  if (!any && raft_wakeup_ <= now) raft_wakeup_ = now + idle_wakeup;
+  if (raft_->role() != last_role_ && raft_->role() == raft::role::leader)
+    event("leader in term " + std::to_string(raft_->term().value()));
+  if (raft_->role() != last_role_ && last_role_ == raft::role::leader)
+    event("no longer leader (term " + std::to_string(raft_->term().value()) + ")");
+  last_role_ = raft_->role();
+  check_invariants();
+  millis wake = raft_wakeup_;
+  if (shares_->has_pending()) wake = std::min(wake, next_share_gc_);
+  output_.next_wakeup = std::max(wake, now + millis{1});
+}
+
+void node_engine::check_invariants() const {
+  PSS_CHECK(catalog_.applied_index() == applied_);
+  PSS_CHECK(applied_ == raft_->applied_index() || applied_ == raft_->log().snapshot_index());
+  PSS_CHECK(applied_ <= raft_->commit_index() || applied_ == raft_->log().snapshot_index());
+  PSS_CHECK(last_snapshot_ <= applied_);
+  PSS_CHECK(proposals_.size() <= pending_proposals_max);
+  PSS_CHECK(reads_.size() <= pending_reads_max);
+  PSS_CHECK(persisted_.hard == raft_->current_hard_state());
+  for (const auto& [index, p] : proposals_) PSS_CHECK(index > applied_);
+}
+
+void node_engine::install_snapshot(const raft::snapshot& s) {
+  if (s.data.empty()) {
+    catalog_ = catalog{options_.cluster, options_.session_expiry};
+  } else {
+    auto restored = catalog::restore(s.data);
+    if (!restored.ok()) {
+      // The leader's snapshot is replicated state we cannot read: stop rather
+      // than run with a state machine that differs from the others.
+      fail(error{errc::corrupt, "an installed catalog snapshot does not restore: " + restored.err().message()});
+      return;
+    }
+    catalog_ = std::move(*restored);
+  }
+  applied_ = s.meta.last_index;
+  last_snapshot_ = applied_;
+  catalog_changed_ = true;
+  // Proposals inside the snapshot can no longer be matched to their result.
+  for (auto it = proposals_.begin(); it != proposals_.end() && it->first <= applied_;) {
+    propose_response reply;
+    reply.request_id = it->second.request_id;
+    reply.code = reply_code::unavailable;
+    reply.reason = node_name(keys_.id) + ": the outcome is unknown here; retry with the same sequence";
+    send(it->second.client, reply);
+    it = proposals_.erase(it);
+  }
+  if (options_.record_apply_events) apply_events_.push_back(apply_event{true, applied_, {}});
+  event("installed a catalog snapshot at index " + std::to_string(applied_.value()));
+}
+
+void node_engine::apply_committed(const raft::entry& e) {
+  if (failed_) return;
+  PSS_CHECK(e.index == applied_.next());
+  applied_command a = catalog_.apply(e);
+  applied_ = e.index;
+  if (options_.record_apply_events) apply_events_.push_back(apply_event{false, e.index, e});
+  if (a.effects.registered || a.effects.deleted_name || !a.effects.dropped_versions.empty())
+    catalog_changed_ = true;
+  auto it = proposals_.find(e.index);
+  if (it == proposals_.end()) return;
+  propose_response reply;
+  reply.request_id = it->second.request_id;
+  if (e.term == it->second.term && e.kind == raft::entry_kind::command) {
+    reply.code = reply_code::ok;
+    reply.result = a.result;
+  } else {
+    reply.code = reply_code::not_leader;
+    reply.leader_hint = raft_->leader_hint();
+    reply.reason = node_name(keys_.id) + ": the proposal was overwritten by a new leader; retry";
+  }
+  send(it->second.client, reply);
+  proposals_.erase(it);
+}
+
+void node_engine::serve_reads() {
+  for (auto it = reads_.begin(); it != reads_.end();) {
+    if (it->second.index && *it->second.index <= applied_) {
+      ++counters_.reads_served;
+      send(it->second.client, answer(it->second.request));
+      it = reads_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void node_engine::maybe_compact() {
+  if (applied_.value() < last_snapshot_.value() + options_.snapshot_every_entries) return;
+  bytes data = catalog_.snapshot();
+  if (auto st = raft_->compact(applied_, data); !st.ok()) return;
+  const raft::snapshot_meta meta = raft_->snapshot_metadata();
+  if (auto st = storage_->save_snapshot(meta, data); !st.ok()) return fail(st.err());
+  if (auto st = storage_->compact(meta.last_index); !st.ok()) return fail(st.err());
+  persisted_.snapshot_index = meta.last_index;
+  std::erase_if(persisted_.entries, [&](const raft::entry& e) { return e.index <= meta.last_index; });
+  last_snapshot_ = applied_;
+  ++counters_.snapshots_taken;
+}
+
+} // namespace pss::secrets

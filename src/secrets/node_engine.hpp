@@ -1,0 +1,214 @@
+// The node engine: one cluster member's pure secrets protocol.
+//
+// It owns the Raft core (src/raft) with its durable storage, the replicated
+// catalog and the node's private share store, and speaks the wire messages
+// of messages.hpp. A host (the CAF node_actor, the simulator, a unit test)
+// feeds it messages and ticks with the current time and sends what
+// take_output() returns. On every input it drains Raft in the shell-contract
+// order: persist snapshot, entries and hard state and sync them, then queue
+// Raft's messages, then apply committed entries to the catalog and bring the
+// share store in line (promote, erase; durable before the next step), answer
+// linearizable reads, then advance. Everything it emits depends only on
+// state that is already durable.
+//
+// Storage lives under options.data_dir on an injected file_system:
+// `<data_dir>/raft` (segmented Raft log, hard state, catalog snapshots) and
+// `<data_dir>/shares` (the share journal), both with identity (cluster id,
+// node id). A brand-new member opens with first_start = true. A restart
+// reopens both; an empty directory on restart means a wiped disk, and open()
+// refuses with an error that says so (the node has lost its term, vote and
+// log, so it must not vote again; rejoining and recovering shares is the
+// recovery issue's job).
+//
+// Never trusts a message: anything malformed, forged, unexpected or
+// unauthorised is dropped or refused and counted, never a crash. Never logs,
+// prints or replicates share material.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/prng.hpp"
+#include "crypto/random_source.hpp"
+#include "raft/cluster_checker.hpp"
+#include "raft/node.hpp"
+#include "secrets/catalog.hpp"
+#include "secrets/cluster.hpp"
+#include "secrets/engine.hpp"
+#include "secrets/messages.hpp"
+#include "secrets/share_store.hpp"
+#include "storage/file_system.hpp"
+#include "storage/raft_storage.hpp"
+
+namespace pss::secrets {
+
+inline constexpr std::size_t pending_proposals_max = 1024;
+inline constexpr std::size_t pending_reads_max = 1024;
+inline constexpr std::uint64_t snapshot_every_entries_default = 64;
+inline constexpr millis idle_wakeup{50};
+// How often pending shares are checked against their lifetime.
+inline constexpr millis share_gc_interval{1'000};
+
+struct node_test_only_options {
+  // Serve get_share with a share that does not verify (a faulty node), so
+  // tests can show the reader names and skips it.
+  bool corrupt_read_shares = false;
+  // Serve get_share claiming the next epoch (a share of another epoch must
+  // never be combined with this one's).
+  bool claim_next_epoch = false;
+};
+
+struct node_options {
+  cluster_view cluster;     // the initial public description (bootstrap)
+  std::string data_dir;     // holds `raft` and `shares`
+  bool first_start = false; // initialise empty directories (a new cluster only)
+  // PLACEHOLDER authorisation until the auth issue: a request is served only
+  // if its token is in this set, checked by each node on its own. An empty
+  // set refuses every client request.
+  std::set<std::string> accepted_tokens;
+  raft::options raft;       // raft.id is set from the node's keys
+  std::uint64_t prng_seed = 1; // Raft's election timeouts
+  std::uint64_t snapshot_every_entries = snapshot_every_entries_default;
+  millis session_expiry = session_expiry_default;
+  millis pending_share_lifetime = secrets::pending_share_lifetime;
+  // Keep a queue of apply events for a raft::cluster_checker (take_apply_events).
+  bool record_apply_events = false;
+  node_test_only_options test_only;
+};
+
+// Everything dropped or refused is counted here.
+struct node_counters {
+  std::uint64_t malformed = 0;          // did not decode
+  std::uint64_t unknown_sender = 0;     // Raft traffic from a non-member or with forged addresses
+  std::uint64_t unexpected = 0;         // a message this node never accepts (a response, a client's Raft)
+  std::uint64_t unauthorized = 0;       // a client request with an unknown token
+  std::uint64_t dropped_after_failure = 0; // inputs after the storage failed
+  std::uint64_t shares_stored = 0;
+  std::uint64_t shares_refused = 0;     // bad seal, bad index, failed verification, conflict
+  std::uint64_t shares_served = 0;
+  std::uint64_t proposals = 0;
+  std::uint64_t reads_served = 0;
+  std::uint64_t snapshots_taken = 0;
+
+  bool operator==(const node_counters&) const = default;
+};
+
+// What the node has durably stored, mirrored for raft::cluster_checker.
+struct persisted_view {
+  raft::hard_state hard;
+  log_index snapshot_index;
+  std::vector<raft::entry> entries;
+};
+
+// For raft::cluster_checker::on_applied / on_snapshot_installed.
+struct apply_event {
+  bool snapshot = false; // true: the state machine was replaced up to index
+  log_index index;
+  raft::entry entry;     // when !snapshot
+};
+
+class node_engine final : public engine {
+public:
+  // Opens (or on first start initialises) the node's storage and builds its
+  // cores. Errors: the wiped-disk refusal (storage::is_empty_data_dir),
+  // another node's directory, damage, or invalid options.
+  [[nodiscard]] static result<std::unique_ptr<node_engine>>
+  open(node_options options, node_keys keys, storage::file_system& fs,
+       std::unique_ptr<crypto::random_source> random, millis now);
+
+  void on_message(millis now, endpoint from, byte_view payload) override;
+  void on_tick(millis now) override;
+  [[nodiscard]] engine_output take_output() override;
+
+  // Starts an election now (ops and tests).
+  void campaign(millis now);
+
+  // Observers for checkers and tests. Read-only.
+  [[nodiscard]] node_id id() const noexcept { return keys_.id; }
+  [[nodiscard]] const raft::node& raft() const noexcept { return *raft_; }
+  [[nodiscard]] const catalog& state() const noexcept { return catalog_; }
+  [[nodiscard]] const share_store& shares() const noexcept { return *shares_; }
+  [[nodiscard]] const node_counters& counters() const noexcept { return counters_; }
+  [[nodiscard]] const persisted_view& persisted() const noexcept { return persisted_; }
+  // raft::observe() plus the persisted fields; settled, since every ready is
+  // drained before an input returns.
+  [[nodiscard]] raft::node_observation observe() const;
+  [[nodiscard]] std::vector<apply_event> take_apply_events();
+  // The storage error that stopped the node, if any: it drops all input and
+  // must be restarted from its disk.
+  [[nodiscard]] const std::optional<error>& failure() const noexcept { return failed_; }
+
+  // Aborts (PSS_CHECK) if the engine's own state is inconsistent; called at
+  // the end of every input.
+  void check_invariants() const;
+
+  node_engine(node_options options, node_keys keys, storage::opened_raft_storage raft_storage,
+              std::unique_ptr<share_store> shares, catalog initial,
+              std::unique_ptr<crypto::random_source> random, bytes snapshot_data, millis now);
+  ~node_engine() override;
+
+private:
+  struct pending_proposal {
+    endpoint client;
+    std::uint64_t request_id = 0;
+    term_id term;
+  };
+  struct pending_read {
+    endpoint client;
+    read_request request;
+    std::optional<log_index> index;
+  };
+
+  void drain(millis now);
+  void maybe_collect_garbage(millis now);
+  [[nodiscard]] status persist(raft::ready& r);
+  void apply_committed(const raft::entry& e);
+  void install_snapshot(const raft::snapshot& s);
+  void maybe_compact();
+  void serve_reads();
+  void fail(const error& e);
+  void send(endpoint to, const wire_message& m);
+  void event(std::string text);
+  [[nodiscard]] bool authorised(const std::string& token);
+
+  void on_raft(millis now, endpoint from, raft_message&& m);
+  void on_get_view(endpoint from, const get_view_request& m);
+  void on_store_share(millis now, endpoint from, const store_share_request& m);
+  void on_propose(millis now, endpoint from, propose_request&& m);
+  void on_read(millis now, endpoint from, read_request&& m);
+  void on_get_share(endpoint from, const get_share_request& m);
+  [[nodiscard]] read_response answer(const read_request& m) const;
+
+  node_options options_;
+  node_keys keys_;
+  share_index self_index_;
+  std::unique_ptr<storage::raft_storage> storage_;
+  std::unique_ptr<share_store> shares_;
+  catalog catalog_;
+  std::unique_ptr<crypto::random_source> random_;
+  prng prng_;
+  std::unique_ptr<raft::node> raft_;
+
+  std::map<log_index, pending_proposal> proposals_;
+  std::map<std::uint64_t, pending_read> reads_;
+  std::uint64_t next_read_id_ = 1;
+  log_index applied_;
+  log_index last_snapshot_;
+  bool catalog_changed_ = false;
+
+  persisted_view persisted_;
+  std::vector<apply_event> apply_events_;
+  node_counters counters_;
+  std::optional<error> failed_;
+  engine_output output_;
+  millis raft_wakeup_{0};
+  millis next_share_gc_{0};
+  raft::role last_role_ = raft::role::follower;
+};
+
+} // namespace pss::secrets

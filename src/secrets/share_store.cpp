@@ -1,0 +1,205 @@
+#include "secrets/share_store.hpp"
+
+#include <algorithm>
+
+#include "core/secure.hpp"
+
+namespace pss::secrets {
+namespace {
+
+enum op : std::uint8_t { op_put = 1, op_promote = 2 };
+
+void encode_key(byte_writer& w, const share_key& key) {
+  w.str(key.name);
+  w.u64(key.version.value());
+  w.u64(key.epoch.value());
+  w.raw(key.commitments_digest);
+}
+
+share_key decode_key(byte_reader& r) {
+  share_key key;
+  key.name = r.str(secret_name_bytes_max);
+  key.version = secret_version{r.u64()};
+  key.epoch = epoch_id{r.u64()};
+  auto d = r.raw(key.commitments_digest.size());
+  if (r.ok()) std::copy(d.begin(), d.end(), key.commitments_digest.begin());
+  return key;
+}
+
+} // namespace
+
+result<std::unique_ptr<share_store>> share_store::open(storage::file_system& fs,
+                                                       const std::string& dir,
+                                                       const storage::data_dir_identity& identity,
+                                                       storage::open_mode mode) {
+  auto opened = storage::open_journal(fs, dir, identity, mode);
+  if (!opened.ok()) return opened.err();
+  auto store = std::make_unique<share_store>(std::move(opened->journal));
+  for (const auto& record : opened->records) PSS_TRY(store->replay(record.view()));
+  return store;
+}
+
+status share_store::replay(byte_view record) {
+  byte_reader r{record};
+  const auto kind = r.u8();
+  share_key key = decode_key(r);
+  if (kind == op_put) {
+    held_share h;
+    const auto state = r.u8();
+    h.stored_at = millis{static_cast<millis::rep>(r.u64())};
+    auto encoded = r.raw(crypto::share_encoded_bytes);
+    if (!r.ok() || (state != 1 && state != 2))
+      return error{errc::corrupt, "a share journal record does not parse; recover this node's shares"};
+    auto s = crypto::decode_share(encoded);
+    if (!s.ok()) return error{errc::corrupt, "a share journal record holds an invalid share"};
+    h.state = static_cast<share_state>(state);
+    h.value = *s;
+    shares_[key] = std::move(h);
+  } else if (kind == op_promote) {
+    if (auto it = shares_.find(key); it != shares_.end()) it->second.state = share_state::live;
+  } else {
+    return error{errc::corrupt, "a share journal record of unknown kind"};
+  }
+  return r.finish("share journal record");
+}
+
+// Record buffers are reserved up front so that no reallocation leaves a
+// stray copy of share bytes in freed memory; they are zeroized after use.
+constexpr std::size_t record_reserve_bytes = 64 + secret_name_bytes_max + crypto::share_encoded_bytes;
+
+status share_store::append(std::uint8_t kind, const share_key& key, const held_share* share) {
+  bytes buffer;
+  buffer.reserve(record_reserve_bytes);
+  byte_writer w{buffer};
+  w.u8(kind);
+  encode_key(w, key);
+  if (share != nullptr) {
+    w.u8(static_cast<std::uint8_t>(share->state));
+    w.u64(static_cast<std::uint64_t>(share->stored_at.count()));
+    secure_bytes encoded = crypto::encode_share(share->value);
+    w.raw(encoded.view());
+  }
+  bytes record = w.take();
+  auto st = journal_->append(record);
+  zeroize(record);
+  if (!st.ok()) failed_ = st.err();
+  needs_sync_ = true;
+  return st;
+}
+
+status share_store::store_pending(const share_key& key, const crypto::share& value, millis now) {
+  if (failed_) return *failed_;
+  if (shares_.contains(key)) return ok_status();
+  if (shares_.size() >= shares_held_max)
+    return error{errc::too_large, "this node holds shares_held_max shares already"};
+  held_share h{share_state::pending, now, value};
+  PSS_TRY(append(op_put, key, &h));
+  shares_.emplace(key, std::move(h));
+  return flush();
+}
+
+void share_store::erase(std::map<share_key, held_share>::iterator it) {
+  shares_.erase(it);
+  needs_rewrite_ = true;
+}
+
+void share_store::reconcile(const catalog& c) {
+  for (auto it = shares_.begin(); it != shares_.end();) {
+    auto current = it++;
+    const share_key& key = current->first;
+    const secret_record* s = c.find(key.name);
+    // Erase only on positive evidence: the catalog moves forward only, so a
+    // name or version it does not know yet (it may be restored from an older
+    // snapshot and not yet re-applied) is left alone.
+    if (s == nullptr) continue;
+    if (s->deleted && key.version <= s->latest) {
+      erase(current);
+      continue;
+    }
+    if (key.version > s->latest) continue; // not registered yet
+    auto v = s->versions.find(key.version);
+    if (v == s->versions.end() || v->second.commitments_digest != key.commitments_digest
+        || v->second.epoch != key.epoch) {
+      erase(current); // dropped, or another dealing of this version won
+      continue;
+    }
+    if (current->second.state == share_state::pending) {
+      current->second.state = share_state::live;
+      (void)append(op_promote, key, nullptr);
+    }
+  }
+}
+
+void share_store::collect_garbage(millis now, millis lifetime) {
+  for (auto it = shares_.begin(); it != shares_.end();) {
+    auto current = it++;
+    if (current->second.state == share_state::pending && current->second.stored_at + lifetime < now)
+      erase(current);
+  }
+}
+
+status share_store::flush() {
+  if (failed_) return *failed_;
+  if (needs_rewrite_) {
+    std::vector<bytes> records;
+    records.reserve(shares_.size());
+    for (const auto& [key, h] : shares_) {
+      bytes buffer;
+      buffer.reserve(record_reserve_bytes);
+      byte_writer w{buffer};
+      w.u8(op_put);
+      encode_key(w, key);
+      w.u8(static_cast<std::uint8_t>(h.state));
+      w.u64(static_cast<std::uint64_t>(h.stored_at.count()));
+      secure_bytes encoded = crypto::encode_share(h.value);
+      w.raw(encoded.view());
+      records.push_back(w.take());
+    }
+    std::vector<byte_view> views(records.begin(), records.end());
+    auto st = journal_->rewrite(views);
+    for (auto& r : records) zeroize(r);
+    if (!st.ok()) {
+      failed_ = st.err();
+      return st;
+    }
+    needs_rewrite_ = false;
+    needs_sync_ = false;
+    return ok_status();
+  }
+  if (needs_sync_) {
+    auto st = journal_->sync();
+    if (!st.ok()) {
+      failed_ = st.err();
+      return st;
+    }
+    needs_sync_ = false;
+  }
+  return ok_status();
+}
+
+bool share_store::has_pending() const noexcept {
+  return std::any_of(shares_.begin(), shares_.end(),
+                     [](const auto& kv) { return kv.second.state == share_state::pending; });
+}
+
+const held_share* share_store::find_live(const std::string& name, secret_version version,
+                                         const digest& d) const {
+  for (auto it = shares_.lower_bound(share_key{name, version, epoch_id{}, digest{}});
+       it != shares_.end() && it->first.name == name && it->first.version == version; ++it)
+    if (it->first.commitments_digest == d && it->second.state == share_state::live) return &it->second;
+  return nullptr;
+}
+
+std::vector<share_info> share_store::inventory() const {
+  std::vector<share_info> out;
+  for (const auto& [key, h] : shares_) out.push_back(share_info{key, h.state});
+  return out;
+}
+
+std::optional<crypto::share> share_store::share_value(const share_key& key) const {
+  auto it = shares_.find(key);
+  if (it == shares_.end()) return std::nullopt;
+  return it->second.value;
+}
+
+} // namespace pss::secrets

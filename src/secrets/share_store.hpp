@@ -1,0 +1,112 @@
+// One node's private share store: the shares it holds, durable in a journal.
+//
+// SECRET: this module holds share material. It never logs or prints a share
+// (held_share prints "<redacted>"), never hands one to the replicated
+// catalog or a snapshot, and its journal records are zeroized after they
+// are written. The only ways out are share_value() (for the node's own
+// sealed reply to an authorised reader, and for simulator checkers) and the
+// journal file on this node's own disk.
+//
+// Life of a share (DESIGN §5 Create): a verified share arrives and is stored
+// pending, tagged (name, version, epoch, commitments digest), and synced
+// before the node acknowledges it. When the node applies the register entry
+// with that digest it becomes live. It is erased when its version is deleted
+// or superseded, when a conflicting dealing of the same version was
+// registered instead, or (still pending) after pending_share_lifetime.
+// Erasure reaches the disk through a journal rewrite (storage/journal.hpp:
+// the old file is overwritten). reconcile() re-derives every state from the
+// catalog, so a crash between applying an entry and journaling its effect is
+// repaired at the next open.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "core/result.hpp"
+#include "crypto/shamir.hpp"
+#include "secrets/catalog.hpp"
+#include "storage/journal.hpp"
+
+namespace pss::secrets {
+
+inline constexpr millis pending_share_lifetime{10 * 60 * 1000};
+inline constexpr std::size_t shares_held_max = 1 << 20;
+
+struct share_key {
+  std::string name;
+  secret_version version;
+  epoch_id epoch;
+  digest commitments_digest{};
+
+  auto operator<=>(const share_key&) const = default;
+  bool operator==(const share_key&) const = default;
+};
+
+enum class share_state : std::uint8_t { pending = 1, live = 2 };
+
+struct held_share {
+  share_state state = share_state::pending;
+  millis stored_at{0};
+  crypto::share value;
+
+  friend std::ostream& operator<<(std::ostream& os, const held_share&) {
+    return os << "held_share{<redacted>}";
+  }
+};
+
+// What a checker may see without touching share values.
+struct share_info {
+  share_key key;
+  share_state state = share_state::pending;
+};
+
+class share_store {
+public:
+  // Opens (or with open_mode::initialise creates) the journal in dir and
+  // replays it.
+  [[nodiscard]] static result<std::unique_ptr<share_store>>
+  open(storage::file_system& fs, const std::string& dir, const storage::data_dir_identity& identity,
+       storage::open_mode mode);
+
+  // Stores a verified share as pending and makes it durable. Storing the
+  // same key again is a no-op success (a retried store_share).
+  [[nodiscard]] status store_pending(const share_key& key, const crypto::share& value, millis now);
+  // Brings every share in line with the catalog: promotes registered ones,
+  // erases deleted, dropped, superseded and conflicting ones. Durable when
+  // flush() returns.
+  void reconcile(const catalog& c);
+  // Erases pending shares older than the lifetime.
+  void collect_garbage(millis now, millis lifetime = pending_share_lifetime);
+  // Makes every change durable: a rewrite if anything was erased (so the
+  // erased bytes leave the disk), else a sync of appended records.
+  [[nodiscard]] status flush();
+
+  // The live share of (name, version) with this digest, if held.
+  [[nodiscard]] const held_share* find_live(const std::string& name, secret_version version,
+                                            const digest& d) const;
+  [[nodiscard]] std::vector<share_info> inventory() const;
+  // For checkers and for sealing to an authorised reader only.
+  [[nodiscard]] std::optional<crypto::share> share_value(const share_key& key) const;
+  [[nodiscard]] std::size_t size() const noexcept { return shares_.size(); }
+  [[nodiscard]] bool has_pending() const noexcept;
+
+  share_store(std::unique_ptr<storage::record_journal> journal) : journal_(std::move(journal)) {}
+
+private:
+  void erase(std::map<share_key, held_share>::iterator it);
+  [[nodiscard]] status append(std::uint8_t op, const share_key& key, const held_share* share);
+  [[nodiscard]] status replay(byte_view record);
+
+  std::unique_ptr<storage::record_journal> journal_;
+  std::map<share_key, held_share> shares_;
+  bool needs_rewrite_ = false;
+  bool needs_sync_ = false;
+  std::optional<error> failed_;
+};
+
+} // namespace pss::secrets

@@ -1,0 +1,378 @@
+// The engines under faults: nodes down, unreachable, lying, crashing, wiped;
+// leaders crashing mid-put; hostile payloads; and the rule that no share
+// ever reaches the Raft log, a snapshot or another node.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "network.hpp"
+#include "storage/data_dir.hpp"
+
+namespace pss::secrets::testing {
+namespace {
+
+bool contains(const bytes& hay, byte_view needle) {
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end()) != hay.end();
+}
+
+TEST_CASE("secrets: a node down during put still gives a successful put and get") {
+  network net;
+  net.elect(1);
+  net.add_client(100);
+  net.crash(node_id{5});
+  auto put = net.put(100, 1, "s", "value");
+  REQUIRE_MESSAGE(put.outcome == operation_outcome::ok, put.message);
+  CHECK(put.answered == 4);
+  auto got = net.get(100, 2, "s");
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "value");
+  // The catalog names the four holders only.
+  auto rec = net.node(1).state().lookup("s", {});
+  REQUIRE(rec.ok());
+  CHECK(rec->holders.size() == 4);
+  CHECK(std::find(rec->holders.begin(), rec->holders.end(), node_id{5}) == rec->holders.end());
+  net.check();
+}
+
+TEST_CASE("secrets: a put that reaches fewer than t+1 nodes fails and says how many answered") {
+  network net;
+  net.elect(1);
+  net.add_client(100);
+  for (std::uint64_t i = 3; i <= 5; ++i) net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{i}));
+  auto put = net.put(100, 1, "s", "value");
+  CHECK(put.outcome == operation_outcome::fail);
+  CHECK(put.error == client_error::too_few_nodes);
+  CHECK(put.answered == 2);
+  CHECK(put.message.find("2 of 5") != std::string::npos);
+  // Nothing was registered, and the pending shares are collected later.
+  CHECK(net.node(1).state().find("s") == nullptr);
+  CHECK(net.node(1).shares().size() == 1);
+  net.heal();
+  net.run_for(pending_share_lifetime + millis{1'000});
+  CHECK(net.node(1).shares().size() == 0);
+  CHECK(net.node(2).shares().size() == 0);
+}
+
+TEST_CASE("secrets: a node that returns a bad share is named and skipped") {
+  network net;
+  net.test_only[node_id{2}].corrupt_read_shares = true;
+  net.crash(node_id{2});
+  net.restart(node_id{2});
+  net.elect(1);
+  net.add_client(100);
+  REQUIRE(net.put(100, 1, "s", "value").outcome == operation_outcome::ok);
+  auto got = net.get(100, 2, "s");
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "value");
+  REQUIRE(got.bad_nodes == std::vector<node_id>{node_id{2}});
+
+  // With two more holders unreachable, the bad share leaves too few: the
+  // failure names the node.
+  net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{4}));
+  net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{5}));
+  auto short_read = net.get(100, 3, "s");
+  CHECK(short_read.outcome == operation_outcome::fail);
+  CHECK(short_read.error == client_error::verification_failed);
+  CHECK(short_read.message.find("node 2") != std::string::npos);
+  CHECK(short_read.bad_nodes == std::vector<node_id>{node_id{2}});
+}
+
+TEST_CASE("secrets: a share of another epoch is refused, never combined") {
+  network net;
+  net.test_only[node_id{3}].claim_next_epoch = true;
+  net.crash(node_id{3});
+  net.restart(node_id{3});
+  net.elect(1);
+  net.add_client(100);
+  REQUIRE(net.put(100, 1, "s", "value").outcome == operation_outcome::ok);
+  auto got = net.get(100, 2, "s");
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "value");
+  CHECK(got.bad_nodes == std::vector<node_id>{node_id{3}});
+  bool reported = false;
+  for (const auto& e : net.events) reported |= e.find("node 3 returned a share of epoch 2") != std::string::npos;
+  CHECK(reported);
+}
+
+TEST_CASE("secrets: two clients dealing the same version: one conflicts and re-deals") {
+  network net;
+  net.elect(1);
+  net.add_client(100);
+  net.add_client(200);
+  net.client(100).put(net.now, 1, "shared", value_of("from 100"));
+  net.client(200).put(net.now, 1, "shared", value_of("from 200"));
+  net.flush_client(100);
+  net.flush_client(200);
+  auto a = net.await(100, 1);
+  auto b = net.await(200, 1);
+  REQUIRE_MESSAGE(a.outcome == operation_outcome::ok, a.message);
+  REQUIRE_MESSAGE(b.outcome == operation_outcome::ok, b.message);
+  CHECK(a.version != b.version);
+  CHECK(std::max(a.version, b.version) == secret_version{2});
+  CHECK(net.client(100).counters().redeals + net.client(200).counters().redeals >= 1);
+  const std::string last = a.version > b.version ? "from 100" : "from 200";
+  CHECK(text_of(*net.get(100, 2, "shared").value) == last);
+  net.run_for(millis{200});
+  for (std::uint64_t i = 1; i <= 5; ++i) CHECK(net.node(i).shares().size() == 2);
+}
+
+TEST_CASE("secrets: a retried register is applied once") {
+  network net;
+  net.elect(1);
+  net.add_client(100);
+  net.duplicate_client_messages = true; // every request arrives twice
+  auto put = net.put(100, 1, "s", "v");
+  REQUIRE(put.outcome == operation_outcome::ok);
+  CHECK(put.version == secret_version{1});
+  net.run_for(millis{200});
+  // Two register entries were committed, the second answered from the session.
+  std::size_t registers = 0;
+  for (const auto& e : net.node(1).persisted().entries)
+    if (e.kind == raft::entry_kind::command) ++registers;
+  CHECK(registers == 2);
+  const secret_record* s = net.node(1).state().find("s");
+  REQUIRE(s != nullptr);
+  CHECK(s->latest == secret_version{1});
+  CHECK(s->versions.size() == 1);
+  CHECK(net.client(100).counters().stale_responses >= 1);
+}
+
+TEST_CASE("secrets: a crashed node restarts from its disk and serves reads again") {
+  network net{5, 3, 11, 4}; // snapshots every 4 entries
+  net.elect(1);
+  net.add_client(100);
+  for (std::uint64_t i = 0; i < 6; ++i)
+    REQUIRE(net.put(100, i + 1, "s" + std::to_string(i), "v" + std::to_string(i)).outcome == operation_outcome::ok);
+  net.crash(node_id{3});
+  REQUIRE(net.put(100, 10, "while-down", "x").outcome == operation_outcome::ok);
+  net.restart(node_id{3});
+  net.run_for(millis{500});
+  CHECK(net.node(3).state() == net.node(1).state());
+  CHECK(net.node(3).shares().size() == 6); // it missed "while-down"
+  // Reads that need node 3: two others are unreachable.
+  net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{4}));
+  net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{5}));
+  auto got = net.get(100, 11, "s2");
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "v2");
+  net.check();
+}
+
+TEST_CASE("secrets: a lagging node catches up from a catalog snapshot without any share") {
+  network net{5, 3, 12, 4};
+  net.elect(1);
+  net.add_client(100);
+  net.crash(node_id{5});
+  for (std::uint64_t i = 0; i < 8; ++i)
+    REQUIRE(net.put(100, i + 1, "s" + std::to_string(i), "v").outcome == operation_outcome::ok);
+  net.run_for(millis{200});
+  REQUIRE(net.node(1).raft().log().snapshot_index() > log_index{1});
+  net.restart(node_id{5});
+  net.run_for(millis{1'000});
+  CHECK(net.node(5).state() == net.node(1).state());
+  CHECK(net.node(5).shares().size() == 0); // a snapshot carries no shares
+  net.check();
+}
+
+TEST_CASE("secrets: a wiped node refuses to start and says why") {
+  network net;
+  net.elect(1);
+  net.crash(node_id{4});
+  net.disk(4).wipe();
+  auto opened = net.open_node(node_id{4}, false);
+  REQUIRE(!opened.ok());
+  CHECK(opened.err().code() == errc::not_found);
+  CHECK(opened.err().message().find("wiped") != std::string::npos);
+  // With both directories empty a wiped node looks exactly like a new one,
+  // so first_start must be set only on a member's very first start.
+}
+
+TEST_CASE("secrets: a node whose share journal is gone refuses to start, even with first_start") {
+  network net;
+  net.elect(1);
+  net.crash(node_id{2});
+  auto& disk = net.disk(2);
+  REQUIRE(disk.remove("/data/shares/journal").ok());
+  REQUIRE(disk.remove("/data/shares/identity").ok());
+  REQUIRE(disk.sync_directory("/data/shares").ok());
+  for (bool first_start : {false, true}) {
+    auto opened = net.open_node(node_id{2}, first_start);
+    REQUIRE(!opened.ok());
+    CHECK(opened.err().message().find("share journal") != std::string::npos);
+  }
+}
+
+TEST_CASE("secrets: a leader crash in the middle of a put still completes it once") {
+  network net;
+  net.elect(1);
+  net.add_client(100);
+  net.client(100).put(net.now, 1, "s", value_of("survives"));
+  net.flush_client(100);
+  // Run until the register is proposed to the leader, then crash it.
+  net.run_until([&] { return net.node(1).counters().proposals > 0; }, millis{5'000});
+  REQUIRE(net.node(1).counters().proposals == 1);
+  net.crash(node_id{1});
+  auto put = net.await(100, 1);
+  REQUIRE_MESSAGE(put.outcome == operation_outcome::ok, put.message);
+  CHECK(put.version == secret_version{1});
+  net.restart(node_id{1});
+  auto got = net.get(100, 2, "s");
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "survives");
+  net.run_for(millis{300});
+  CHECK(net.node(1).state().find("s")->latest == secret_version{1});
+  net.check();
+}
+
+TEST_CASE("secrets: no share appears in any Raft entry, snapshot, Raft file or event") {
+  network net{5, 3, 13, 3};
+  net.elect(1);
+  net.add_client(100);
+  for (std::uint64_t i = 0; i < 5; ++i)
+    REQUIRE(net.put(100, i + 1, "s" + std::to_string(i), "v").outcome == operation_outcome::ok);
+  net.client(100).remove(net.now, 9, "s0");
+  REQUIRE(net.await(100, 9).outcome == operation_outcome::ok);
+  net.run_for(millis{300});
+  const auto replicated = net.replicated_bytes();
+  std::size_t shares_checked = 0;
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    for (const auto& info : net.node(i).shares().inventory()) {
+      auto share = net.node(i).shares().share_value(info.key);
+      REQUIRE(share.has_value());
+      ++shares_checked;
+      for (const auto& blob : replicated) CHECK_FALSE(contains(blob, share->value.bytes()));
+      const std::string hex = to_hex(share->value.bytes());
+      const std::string raw{share->value.bytes().begin(), share->value.bytes().end()};
+      for (const auto& ev : net.events) {
+        CHECK(ev.find(hex) == std::string::npos);
+        CHECK(ev.find(raw) == std::string::npos);
+      }
+      // The scan can fail: the share is in this node's own journal.
+      CHECK(net.disk(i).durable_image_contains(share->value.bytes()));
+    }
+  }
+  CHECK(shares_checked == 20);
+  CHECK(net.events.size() > 20); // the events were really searched
+}
+
+TEST_CASE("secrets: a delete erases the shares from the durable disk image") {
+  network net;
+  net.elect(1);
+  net.add_client(100);
+  REQUIRE(net.put(100, 1, "doomed", "v").outcome == operation_outcome::ok);
+  net.run_for(millis{200});
+  std::vector<bytes> values;
+  for (std::uint64_t i = 1; i <= 5; ++i)
+    for (const auto& info : net.node(i).shares().inventory()) {
+      auto s = net.node(i).shares().share_value(info.key);
+      values.emplace_back(s->value.bytes().begin(), s->value.bytes().end());
+      CHECK(net.disk(i).durable_image_contains(values.back()));
+    }
+  REQUIRE(values.size() == 5);
+  net.client(100).remove(net.now, 2, "doomed");
+  REQUIRE(net.await(100, 2).outcome == operation_outcome::ok);
+  net.run_for(millis{200});
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    CHECK(net.node(i).shares().size() == 0);
+    for (const auto& v : values) CHECK_FALSE(net.disk(i).durable_image_contains(v));
+  }
+}
+
+TEST_CASE("secrets: malformed and forged payloads are dropped and counted") {
+  network net;
+  net.elect(1);
+  net.add_client(100);
+  const endpoint client = endpoint::of(client_id{100});
+  const endpoint stranger = endpoint::of(client_id{666});
+  const endpoint n1 = endpoint::of(node_id{1});
+  prng junk{99};
+  for (int i = 0; i < 200; ++i) {
+    bytes b(junk.below(64));
+    for (auto& x : b) x = static_cast<std::uint8_t>(junk.next_u64());
+    if (!b.empty()) b[0] = static_cast<std::uint8_t>(1 + junk.below(20));
+    net.inject(stranger, n1, b);
+    net.inject(n1, client, b);
+  }
+  net.inject(stranger, n1, {});
+  // Raft traffic from a client, and Raft traffic claiming another sender.
+  raft::envelope forged{node_id{2}, node_id{1}, raft::heartbeat{}};
+  net.inject(stranger, n1, encode(wire_message{raft_message{forged}}));
+  net.inject(endpoint::of(node_id{3}), n1, encode(wire_message{raft_message{forged}}));
+  // A response sent to a node, and a request sent to a client.
+  net.inject(stranger, n1, encode(wire_message{store_share_response{1, reply_code::ok, "x"}}));
+  net.inject(n1, client, encode(wire_message{get_view_request{1}}));
+  net.run_for(millis{50});
+  const auto& c = net.node(1).counters();
+  CHECK(c.malformed >= 150);
+  CHECK(c.unknown_sender == 2);
+  CHECK(c.unexpected == 1);
+  CHECK(net.client(100).counters().malformed >= 150);
+  CHECK(net.client(100).counters().stale_responses + net.client(100).counters().unexpected >= 1);
+  // Still works.
+  REQUIRE(net.put(100, 1, "s", "v").outcome == operation_outcome::ok);
+  net.check();
+}
+
+} // namespace
+} // namespace pss::secrets::testing
+
+namespace pss::secrets::testing {
+namespace {
+
+// Hands one store_share_request straight to node 1 and decodes its answer.
+store_share_response store_at_node1(network& net, const store_share_request& req) {
+  net.node(1).on_message(net.now, endpoint::of(client_id{300}), encode(wire_message{req}));
+  auto out = net.node(1).take_output();
+  for (const auto& m : out.messages) {
+    if (m.to != endpoint::of(client_id{300})) continue;
+    auto decoded = decode_wire_message(m.payload);
+    REQUIRE(decoded.ok());
+    return std::get<store_share_response>(*decoded);
+  }
+  FAIL("node 1 did not answer");
+  return {};
+}
+
+TEST_CASE("secrets: a node refuses a faulty dealer's share and names itself") {
+  network net;
+  net.elect(1);
+  const cluster_view& view = net.cluster().view;
+  crypto::seeded_random rng{77};
+  auto dealt = crypto::deal(crypto::scalar::random_nonzero(rng), 3, 5, rng);
+  REQUIRE(dealt.ok());
+  auto request_for = [&](const crypto::share& s, node_id sealed_to, secret_version sealed_version) {
+    store_share_request req;
+    req.request_id = 1;
+    req.token = token;
+    req.name = "x";
+    req.version = secret_version{1};
+    req.epoch = view.epoch;
+    req.commitments = dealt->commitments.encode();
+    auto ctx = share_context_for_store(view.cluster_id, view.epoch, "x", sealed_version, sealed_to);
+    secure_bytes plain = crypto::encode_share(s);
+    req.sealed_share = *crypto::seal(view.find(sealed_to)->box_key, plain.view(), *ctx, rng);
+    return req;
+  };
+  crypto::share wrong = dealt->shares[0];
+  wrong.value += crypto::scalar::one();
+  auto bad = store_at_node1(net, request_for(wrong, node_id{1}, secret_version{1}));
+  CHECK(bad.code == reply_code::verification_failed);
+  CHECK(bad.reason.find("node 1") != std::string::npos);
+  CHECK(store_at_node1(net, request_for(dealt->shares[1], node_id{1}, secret_version{1})).code
+        == reply_code::refused); // another node's index
+  CHECK(store_at_node1(net, request_for(dealt->shares[0], node_id{2}, secret_version{1})).code
+        == reply_code::verification_failed); // sealed to node 2
+  CHECK(store_at_node1(net, request_for(dealt->shares[0], node_id{1}, secret_version{2})).code
+        == reply_code::verification_failed); // sealed for another version
+  auto wrong_token = request_for(dealt->shares[0], node_id{1}, secret_version{1});
+  wrong_token.token = "nope";
+  CHECK(store_at_node1(net, wrong_token).code == reply_code::unauthorized);
+  CHECK(net.node(1).shares().size() == 0);
+  CHECK(net.node(1).counters().shares_refused == 5);
+  auto good = store_at_node1(net, request_for(dealt->shares[0], node_id{1}, secret_version{1}));
+  CHECK(good.code == reply_code::ok);
+  CHECK(net.node(1).shares().size() == 1);
+}
+
+} // namespace
+} // namespace pss::secrets::testing

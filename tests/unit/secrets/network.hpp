@@ -1,0 +1,295 @@
+// A small deterministic network for the secrets engines: simulated time, a
+// message queue with fixed latency, crashes and client-side cuts, one
+// sim_disk per node, and raft::cluster_checker fed after every node input.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/prng.hpp"
+#include "crypto/random_source.hpp"
+#include "raft/cluster_checker.hpp"
+#include "secrets/client_engine.hpp"
+#include "secrets/node_engine.hpp"
+#include "storage/sim_disk.hpp"
+
+namespace pss::secrets::testing {
+
+inline const std::string token = "test-token";
+inline secure_bytes value_of(std::string_view s) { return secure_bytes{as_bytes(s)}; }
+inline std::string text_of(const secure_bytes& b) { return std::string{b.as_string()}; }
+
+struct in_flight {
+  millis at{0};
+  std::uint64_t order = 0;
+  endpoint from;
+  endpoint to;
+  bytes payload;
+};
+
+class network {
+public:
+  explicit network(std::size_t n = 5, std::size_t t = 3, std::uint64_t seed = 7,
+                   std::uint64_t snapshot_every = snapshot_every_entries_default)
+    : cluster_(make_test_cluster(n, t, seed)), random_(seed), snapshot_every_(snapshot_every) {
+    for (const auto& m : cluster_.view.members) {
+      disks_[m.id] = std::make_unique<storage::sim_disk>();
+      start_node(m.id, true);
+    }
+  }
+
+  // ---- nodes --------------------------------------------------------------
+  node_options options_for(node_id id, bool first_start) {
+    node_options o;
+    o.cluster = cluster_.view;
+    o.data_dir = "/data";
+    o.first_start = first_start;
+    o.accepted_tokens = {token};
+    o.prng_seed = random_.next_u64() ^ id.value();
+    o.snapshot_every_entries = snapshot_every_;
+    o.record_apply_events = true;
+    o.test_only = test_only[id];
+    return o;
+  }
+
+  result<std::unique_ptr<node_engine>> open_node(node_id id, bool first_start) {
+    const auto& keys = cluster_.keys[id.value() - 1];
+    return node_engine::open(options_for(id, first_start), keys.clone(), *disks_.at(id),
+                             std::make_unique<crypto::seeded_random>(random_.next_u64()), now);
+  }
+
+  void start_node(node_id id, bool first_start) {
+    auto opened = open_node(id, first_start);
+    REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? "" : opened.err().describe()));
+    checker_.on_restart(id, (*opened)->persisted().snapshot_index);
+    nodes_[id] = std::move(*opened);
+    collect(endpoint::of(id));
+  }
+
+  // A power failure: the engine is gone and unsynced writes are lost.
+  void crash(node_id id) {
+    nodes_.erase(id);
+    wakeups_.erase(endpoint::of(id));
+    prng p{random_.next_u64()};
+    disks_.at(id)->crash(p);
+  }
+  void restart(node_id id) { start_node(id, false); }
+
+  node_engine& node(std::uint64_t id) { return *nodes_.at(node_id{id}); }
+  bool is_up(node_id id) const { return nodes_.contains(id); }
+  storage::sim_disk& disk(std::uint64_t id) { return *disks_.at(node_id{id}); }
+  const test_cluster& cluster() const { return cluster_; }
+  std::map<node_id, node_test_only_options> test_only;
+
+  node_id leader() {
+    for (auto& [id, n] : nodes_)
+      if (n->raft().role() == raft::role::leader) return id;
+    return no_node;
+  }
+
+  void elect(std::uint64_t id) {
+    node(id).campaign(now);
+    collect(endpoint::of(node_id{id}));
+    run_until([&] { return leader() == node_id{id}; }, millis{2'000});
+    REQUIRE(leader() == node_id{id});
+    run_for(millis{100}); // let the no-op commit everywhere
+  }
+
+  // ---- clients ------------------------------------------------------------
+  client_engine& add_client(std::uint64_t id, client_options o = {}) {
+    o.id = client_id{id};
+    if (o.token.empty()) o.token = token;
+    if (o.nodes.empty()) o.nodes = cluster_.view.node_ids();
+    o.expected_cluster_id = cluster_.view.cluster_id;
+    clients_[client_id{id}] =
+      std::make_unique<client_engine>(o, std::make_unique<crypto::seeded_random>(random_.next_u64()));
+    return *clients_.at(client_id{id});
+  }
+  client_engine& client(std::uint64_t id) { return *clients_.at(client_id{id}); }
+  // Sends what a client queued when an operation was started directly.
+  void flush_client(std::uint64_t id) { collect(endpoint::of(client_id{id})); }
+
+  // Runs until the client completes the operation; fails the test if not.
+  completion await(std::uint64_t client_id_value, std::uint64_t op, millis limit = millis{30'000}) {
+    collect(endpoint::of(client_id{client_id_value}));
+    std::optional<completion> done;
+    run_until([&] {
+      for (auto& c : client(client_id_value).take_completions()) completed_[c.operation_id] = std::move(c);
+      if (auto it = completed_.find(op); it != completed_.end()) {
+        done = std::move(it->second);
+        completed_.erase(it);
+        return true;
+      }
+      return false;
+    }, limit);
+    REQUIRE_MESSAGE(done.has_value(), "operation " << op << " did not complete");
+    return std::move(*done);
+  }
+
+  completion put(std::uint64_t c, std::uint64_t op, const std::string& name, std::string_view value) {
+    client(c).put(now, op, name, value_of(value));
+    return await(c, op);
+  }
+  completion get(std::uint64_t c, std::uint64_t op, const std::string& name, secret_version v = {}) {
+    client(c).get(now, op, name, v);
+    return await(c, op);
+  }
+
+  // ---- faults -------------------------------------------------------------
+  void cut(endpoint a, endpoint b) {
+    cut_.insert({a, b});
+    cut_.insert({b, a});
+  }
+  void heal() { cut_.clear(); }
+  bool duplicate_client_messages = false;
+  double drop = 0;      // probability a message is lost
+  double duplicate = 0; // probability a message arrives twice
+  millis latency_jitter{0}; // extra delay drawn from [0, jitter], which reorders
+  bool print_events = false;
+
+  // Hands a raw payload to an engine as if `from` had sent it.
+  void inject(endpoint from, endpoint to, bytes payload) {
+    queue_.push_back(in_flight{now + latency, order_++, from, to, std::move(payload)});
+  }
+
+  // ---- running ------------------------------------------------------------
+  void run_until(const std::function<bool()>& done, millis limit) {
+    const millis end = now + limit;
+    while (!done()) {
+      if (!step(end)) return;
+    }
+  }
+  void run_for(millis d) {
+    const millis end = now + d;
+    while (step(end)) {
+    }
+    now = end;
+  }
+
+  // Every Raft entry and snapshot any node holds in memory or on disk.
+  std::vector<bytes> replicated_bytes() {
+    std::vector<bytes> out;
+    for (auto& [id, n] : nodes_) {
+      for (const auto& e : n->raft().log().entries()) out.push_back(e.data);
+      for (const auto& e : n->persisted().entries) out.push_back(e.data);
+      out.push_back(n->state().snapshot());
+    }
+    for (auto& [id, d] : disks_)
+      for (auto& [path, contents] : d->durable_files())
+        if (path.find("/raft/") != std::string::npos) out.push_back(contents);
+    return out;
+  }
+
+  void check() {
+    REQUIRE_MESSAGE(!checker_.violation().has_value(), *checker_.violation());
+  }
+
+  millis now{0};
+  millis latency{2};
+  std::uint64_t trace_hash = 14695981039346656037ULL;
+  std::vector<std::string> events; // every event any engine reported
+
+private:
+  bool step(millis end) {
+    millis next = end + millis{1};
+    for (const auto& m : queue_) next = std::min(next, m.at);
+    for (const auto& [e, at] : wakeups_) next = std::min(next, at);
+    if (next > end) return false;
+    now = std::max(now, next);
+    // Deliver every message due now, in send order.
+    std::vector<in_flight> due;
+    std::erase_if(queue_, [&](in_flight& m) {
+      if (m.at > now) return false;
+      due.push_back(std::move(m));
+      return true;
+    });
+    std::sort(due.begin(), due.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
+    for (auto& m : due) deliver(m);
+    std::vector<endpoint> wake;
+    for (const auto& [e, at] : wakeups_)
+      if (at <= now) wake.push_back(e);
+    for (auto e : wake) {
+      wakeups_.erase(e);
+      if (engine* x = find(e)) {
+        x->on_tick(now);
+        collect(e);
+      }
+    }
+    return true;
+  }
+
+  engine* find(endpoint e) {
+    if (e.is_node()) {
+      auto it = nodes_.find(e.as_node());
+      return it == nodes_.end() ? nullptr : it->second.get();
+    }
+    auto it = clients_.find(e.as_client());
+    return it == clients_.end() ? nullptr : it->second.get();
+  }
+
+  void deliver(const in_flight& m) {
+    if (cut_.contains({m.from, m.to})) return;
+    // FNV-1a over what is delivered, when and to whom: equal for equal seeds.
+    auto mix = [&](std::uint64_t v) { trace_hash = (trace_hash ^ v) * 1099511628211ULL; };
+    mix(static_cast<std::uint64_t>(now.count()));
+    mix(m.to.id);
+    for (auto b : m.payload) mix(b);
+    engine* x = find(m.to);
+    if (x == nullptr) return;
+    x->on_message(now, m.from, m.payload);
+    collect(m.to);
+  }
+
+  void collect(endpoint e) {
+    engine* x = find(e);
+    if (x == nullptr) return;
+    engine_output out = x->take_output();
+    for (auto& msg : out.messages) {
+      if (net_random_.chance(drop)) continue;
+      int copies = duplicate_client_messages && !e.is_node() ? 2 : 1;
+      if (net_random_.chance(duplicate)) ++copies;
+      for (int c = 0; c < copies; ++c) {
+        const millis jitter{static_cast<millis::rep>(
+          net_random_.below(static_cast<std::uint64_t>(latency_jitter.count()) + 1))};
+        queue_.push_back(in_flight{now + latency + jitter, order_++, e, msg.to, msg.payload});
+      }
+    }
+    if (out.next_wakeup) wakeups_[e] = *out.next_wakeup;
+    for (auto& ev : out.events) {
+      if (print_events) MESSAGE(ev);
+      events.push_back(std::move(ev));
+    }
+    if (e.is_node()) observe(nodes_.at(e.as_node()).get());
+  }
+
+  void observe(node_engine* n) {
+    for (const auto& ev : n->take_apply_events()) {
+      if (ev.snapshot) (void)checker_.on_snapshot_installed(n->id(), ev.index);
+      else (void)checker_.on_applied(n->id(), ev.entry);
+    }
+    (void)checker_.observe(n->observe());
+    check();
+  }
+
+  test_cluster cluster_;
+  prng random_;
+  prng net_random_{random_.next_u64()};
+  std::uint64_t snapshot_every_;
+  std::map<node_id, std::unique_ptr<storage::sim_disk>> disks_;
+  std::map<node_id, std::unique_ptr<node_engine>> nodes_;
+  std::map<client_id, std::unique_ptr<client_engine>> clients_;
+  std::map<endpoint, millis> wakeups_;
+  std::vector<in_flight> queue_;
+  std::uint64_t order_ = 0;
+  std::set<std::pair<endpoint, endpoint>> cut_;
+  raft::cluster_checker checker_;
+  std::map<std::uint64_t, completion> completed_;
+};
+
+} // namespace pss::secrets::testing

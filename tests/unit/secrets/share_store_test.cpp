@@ -1,0 +1,92 @@
+// The private share store: durable before ack, replay, promotion, erasure
+// that reaches the disk, and a catalog-driven reconcile.
+#include <doctest/doctest.h>
+
+#include "core/prng.hpp"
+#include <sstream>
+
+#include "crypto/envelope.hpp"
+#include "crypto/feldman.hpp"
+#include "secrets/share_store.hpp"
+#include "storage/sim_disk.hpp"
+
+namespace pss::secrets {
+namespace {
+
+const storage::data_dir_identity identity{"c", node_id{1}};
+
+std::unique_ptr<share_store> open(storage::sim_disk& disk, bool first) {
+  auto s = share_store::open(disk, "/shares", identity,
+                             first ? storage::open_mode::initialise : storage::open_mode::existing);
+  REQUIRE(s.ok());
+  return std::move(*s);
+}
+
+crypto::share some_share(std::uint64_t seed) {
+  crypto::seeded_random rng{seed};
+  return crypto::share{share_index{1}, crypto::scalar::random_nonzero(rng)};
+}
+
+TEST_CASE("share store: a stored share survives a crash and replays") {
+  storage::sim_disk disk;
+  auto store = open(disk, true);
+  const share_key key{"x", secret_version{1}, epoch_id{1}, {}};
+  const auto s = some_share(1);
+  REQUIRE(store->store_pending(key, s, millis{5}).ok());
+  store.reset();
+  prng p{1};
+  disk.crash(p);
+  auto again = open(disk, false);
+  REQUIRE(again->size() == 1);
+  CHECK(again->share_value(key)->value == s.value);
+  CHECK(again->inventory()[0].state == share_state::pending);
+}
+
+TEST_CASE("share store: reconcile promotes registered shares and erases conflicting ones from disk") {
+  auto tc = make_test_cluster(5, 3, 2);
+  catalog c{tc.view};
+  crypto::seeded_random rng{3};
+  auto d = crypto::deal(crypto::scalar::random_nonzero(rng), 3, 5, rng);
+  register_secret reg{"x", secret_version{1}, d->commitments.encode(), {}, tc.view.epoch,
+                      {node_id{1}, node_id{2}, node_id{3}, node_id{4}}};
+  crypto::envelope_context ctx{tc.view.cluster_id, "x", secret_version{1}};
+  reg.ciphertext = crypto::envelope_seal(crypto::scalar::one(), as_bytes("p"), ctx, rng)->encode();
+  const command cmd{session_header{client_id{1}, sequence_number{1}, millis{0}}, reg};
+  REQUIRE(c.apply(raft::entry{term_id{1}, log_index{1}, raft::entry_kind::command, encode_command(cmd)})
+            .result.code == result_code::ok);
+
+  storage::sim_disk disk;
+  auto store = open(disk, true);
+  const share_key winner{"x", secret_version{1}, tc.view.epoch, d->commitments.digest()};
+  const share_key loser{"x", secret_version{1}, tc.view.epoch, digest{9}};
+  const share_key future{"x", secret_version{2}, tc.view.epoch, digest{}};
+  const auto lost = some_share(7);
+  REQUIRE(store->store_pending(winner, d->shares[0], millis{0}).ok());
+  REQUIRE(store->store_pending(loser, lost, millis{0}).ok());
+  REQUIRE(store->store_pending(future, some_share(8), millis{0}).ok());
+  CHECK(disk.durable_image_contains(lost.value.bytes()));
+  store->reconcile(c);
+  REQUIRE(store->flush().ok());
+  CHECK(store->size() == 2);
+  CHECK(store->find_live("x", secret_version{1}, d->commitments.digest()) != nullptr);
+  CHECK_FALSE(disk.durable_image_contains(lost.value.bytes()));
+
+  // Pending shares past their lifetime go; live ones stay.
+  store->collect_garbage(pending_share_lifetime + millis{1});
+  REQUIRE(store->flush().ok());
+  CHECK(store->size() == 1);
+  store.reset();
+  auto again = open(disk, false);
+  CHECK(again->size() == 1);
+  CHECK(again->inventory()[0].state == share_state::live);
+}
+
+TEST_CASE("share store: a share prints redacted") {
+  held_share h{share_state::live, millis{0}, some_share(1)};
+  std::ostringstream os;
+  os << h;
+  CHECK(os.str() == "held_share{<redacted>}");
+}
+
+} // namespace
+} // namespace pss::secrets
