@@ -1,0 +1,359 @@
+#include "sim/raft_engine.hpp"
+
+#include <algorithm>
+
+#include "raft/messages.hpp"
+#include "storage/data_dir.hpp"
+#include "storage/segmented_raft_storage.hpp"
+
+namespace pss::sim {
+
+// ---- client protocol codec ------------------------------------------------
+
+bytes encode(const client_request& r) {
+  byte_writer w;
+  w.u8(payload_tag_request);
+  w.u64(r.op_id);
+  w.u8(static_cast<std::uint8_t>(r.kind));
+  w.str(r.key);
+  w.blob(r.value);
+  return w.take();
+}
+
+bytes encode(const client_reply& r) {
+  byte_writer w;
+  w.u8(payload_tag_reply);
+  w.u64(r.op_id);
+  w.u8(static_cast<std::uint8_t>(r.status));
+  w.u64(r.leader_hint.value());
+  w.blob(r.value);
+  return w.take();
+}
+
+result<client_request> decode_request(byte_view payload) {
+  byte_reader in{payload};
+  if (in.u8() != payload_tag_request) in.fail("not a client request");
+  client_request r;
+  r.op_id = in.u64();
+  const auto kind = in.u8();
+  if (kind != 1 && kind != 2) in.fail("unknown operation kind");
+  r.kind = static_cast<actors::op_kind>(kind);
+  r.key = in.str(key_bytes_max);
+  auto v = in.blob(value_bytes_max);
+  r.value.assign(v.begin(), v.end());
+  PSS_TRY(in.finish("client request"));
+  return r;
+}
+
+result<client_reply> decode_reply(byte_view payload) {
+  byte_reader in{payload};
+  if (in.u8() != payload_tag_reply) in.fail("not a client reply");
+  client_reply r;
+  r.op_id = in.u64();
+  const auto st = in.u8();
+  if (st > 2) in.fail("unknown reply status");
+  r.status = static_cast<reply_status>(st);
+  r.leader_hint = node_id{in.u64()};
+  auto v = in.blob(value_bytes_max);
+  r.value.assign(v.begin(), v.end());
+  PSS_TRY(in.finish("client reply"));
+  return r;
+}
+
+namespace {
+
+bytes put_command(const std::string& key, const bytes& value) {
+  byte_writer w;
+  w.u8('K');
+  w.str(key);
+  w.blob(value);
+  return w.take();
+}
+
+} // namespace
+
+// ---- node engine ----------------------------------------------------------
+
+result<std::unique_ptr<raft_engine>> raft_engine::open(storage::file_system& fs,
+                                                       raft_engine_config config, millis now,
+                                                       bool first_boot) {
+  const storage::data_dir_identity identity{config.cluster_id, config.id};
+  storage::log_options log;
+  log.segment_bytes = config.segment_bytes;
+  auto opened = storage::open_raft_storage(
+    fs, "/raft", identity, first_boot ? storage::open_mode::initialise : storage::open_mode::existing,
+    log);
+  if (!opened.ok()) return opened.err();
+  return std::unique_ptr<raft_engine>(new raft_engine(std::move(config), std::move(opened->storage),
+                                                      std::move(opened->state), now));
+}
+
+raft_engine::raft_engine(raft_engine_config config, std::unique_ptr<storage::raft_storage> storage,
+                         storage::recovered_raft_state state, millis now)
+  : config_(std::move(config)), random_(config_.seed), storage_(std::move(storage)) {
+  config_.options.id = config_.id;
+  warnings_ = std::move(state.warnings);
+  persisted_hard_ = state.hard_state;
+  persisted_snapshot_index_ = state.snapshot.last_index;
+  persisted_entries_ = state.entries;
+  // This engine never compacts, so the snapshot is always the boot one and
+  // carries the initial configuration.
+  PSS_CHECK(state.snapshot.last_index == log_index{0});
+  raft::persisted_state ps;
+  ps.hard = state.hard_state;
+  ps.snapshot = state.snapshot;
+  ps.snapshot.config = config_.initial;
+  ps.entries = std::move(state.entries);
+  node_ = std::make_unique<raft::node>(config_.options, std::move(ps), random_, now);
+  drain(now);
+}
+
+raft_engine::~raft_engine() = default;
+
+void raft_engine::halt(const std::string& why) {
+  if (!halted_) halted_ = why;
+  out_ = {};
+}
+
+void raft_engine::on_message(millis now, endpoint from, byte_view payload) {
+  if (halted_ || payload.empty()) return;
+  if (payload[0] == payload_tag_raft && from.is_node()) {
+    auto decoded = raft::decode_envelope(payload.subspan(1));
+    // The transport authenticated `from`; a payload claiming another sender
+    // or another receiver is dropped.
+    if (!decoded.ok() || decoded->from != from.as_node() || decoded->to != config_.id) return;
+    node_->step(now, *decoded);
+  } else if (payload[0] == payload_tag_request && !from.is_node()) {
+    auto request = decode_request(payload);
+    if (!request.ok()) return;
+    on_client_request(now, from, *request);
+  } else {
+    return;
+  }
+  drain(now);
+}
+
+void raft_engine::on_tick(millis now) {
+  if (halted_) return;
+  node_->tick(now);
+  drain(now);
+}
+
+secrets::engine_output raft_engine::take_output() {
+  if (!halted_) {
+    // The core wants a tick by its next deadline; reads of the ready already
+    // drained it, so ask the node directly.
+    out_.next_wakeup = next_wakeup_;
+  }
+  return std::exchange(out_, {});
+}
+
+void raft_engine::on_client_request(millis now, endpoint from, const client_request& request) {
+  if (node_->role() != raft::role::leader) {
+    reply(from, {request.op_id, reply_status::not_leader, node_->leader_hint(), {}});
+    return;
+  }
+  if (request.kind == actors::op_kind::put) {
+    auto p = node_->propose(now, put_command(request.key, request.value));
+    if (!p.ok()) {
+      reply(from, {request.op_id, p.err().code() == errc::not_leader ? reply_status::not_leader
+                                                                      : reply_status::retry,
+                   node_->leader_hint(), {}});
+      return;
+    }
+    puts_[p->index] = pending_put{from, request.op_id, p->term};
+    return;
+  }
+  const std::uint64_t read = next_read_++;
+  if (auto st = node_->read_index(now, read); !st.ok()) {
+    reply(from, {request.op_id, reply_status::not_leader, node_->leader_hint(), {}});
+    return;
+  }
+  gets_[read] = pending_get{from, request.op_id, request.key, std::nullopt};
+}
+
+void raft_engine::reply(endpoint to, client_reply r) {
+  out_.messages.push_back(secrets::outgoing{to, encode(r)});
+}
+
+status raft_engine::persist(const raft::ready& r) {
+  if (r.install_snapshot) {
+    PSS_TRY(storage_->save_snapshot(r.install_snapshot->meta, r.install_snapshot->data));
+    persisted_snapshot_index_ = r.install_snapshot->meta.last_index;
+    persisted_entries_.clear();
+  }
+  if (r.truncate_from) {
+    PSS_TRY(storage_->truncate_suffix(*r.truncate_from));
+    std::erase_if(persisted_entries_, [&](const raft::entry& e) { return e.index >= *r.truncate_from; });
+  }
+  if (!r.entries.empty()) PSS_TRY(storage_->append(r.entries));
+  // Sync before the hard state: its commit must never be ahead of the
+  // durable log (docs/storage.md).
+  PSS_TRY(storage_->sync());
+  persisted_entries_.insert(persisted_entries_.end(), r.entries.begin(), r.entries.end());
+  if (r.hard) {
+    PSS_TRY(storage_->save_hard_state(*r.hard));
+    persisted_hard_ = *r.hard;
+  }
+  return ok_status();
+}
+
+void raft_engine::drain(millis now) {
+  while (!halted_ && node_->has_ready()) {
+    raft::ready r = node_->take_ready(now);
+    if (auto st = persist(r); !st.ok()) {
+      // After a failed write or sync nothing on disk can be trusted to match
+      // memory: stop, send nothing that depended on it, and let the host
+      // restart the node from its disk.
+      halt("storage failed: " + st.err().describe());
+      return;
+    }
+    for (const auto& m : r.messages) {
+      bytes payload{payload_tag_raft};
+      const bytes body = raft::encode(m);
+      payload.insert(payload.end(), body.begin(), body.end());
+      out_.messages.push_back(secrets::outgoing{endpoint::of(m.to), std::move(payload)});
+    }
+    if (r.install_snapshot) {
+      // Never happens while no node compacts; kept correct anyway.
+      values_.clear();
+    }
+    for (const auto& e : r.committed) apply(now, e);
+    for (const auto& rs : r.reads) {
+      if (auto it = gets_.find(rs.request_id); it != gets_.end()) it->second.index = rs.index;
+    }
+    for (auto id : r.failed_reads) {
+      if (auto it = gets_.find(id); it != gets_.end()) {
+        reply(it->second.client, {it->second.op_id, reply_status::not_leader, node_->leader_hint(), {}});
+        gets_.erase(it);
+      }
+    }
+    answer_reads();
+    next_wakeup_ = r.next_wakeup;
+    node_->advance(now);
+  }
+}
+
+void raft_engine::apply(millis, const raft::entry& e) {
+  applied_.push_back(e);
+  if (e.kind == raft::entry_kind::command && !e.data.empty() && e.data[0] == 'K') {
+    byte_reader in{e.data};
+    in.u8();
+    std::string key = in.str(key_bytes_max);
+    auto v = in.blob(value_bytes_max);
+    if (in.finish("put command").ok()) values_[std::move(key)] = bytes(v.begin(), v.end());
+  }
+  auto it = puts_.find(e.index);
+  if (it == puts_.end()) return;
+  // The slot holds our proposal only if the terms agree (Log Matching);
+  // otherwise it was overwritten and is certainly not committed.
+  const bool ours = e.term == it->second.term;
+  reply(it->second.client, {it->second.op_id, ours ? reply_status::ok : reply_status::retry,
+                            node_->leader_hint(), {}});
+  puts_.erase(it);
+}
+
+void raft_engine::answer_reads() {
+  for (auto it = gets_.begin(); it != gets_.end();) {
+    if (!it->second.index || *it->second.index > node_->applied_index()) {
+      ++it;
+      continue;
+    }
+    bytes value;
+    if (auto v = values_.find(it->second.key); v != values_.end()) value = v->second;
+    reply(it->second.client, {it->second.op_id, reply_status::ok, node_->leader_hint(), std::move(value)});
+    it = gets_.erase(it);
+  }
+}
+
+raft::node_observation raft_engine::observation() const {
+  auto o = raft::observe(*node_);
+  o.persisted_hard = persisted_hard_;
+  o.persisted_snapshot_index = persisted_snapshot_index_;
+  o.persisted_entries = persisted_entries_;
+  o.settled = !halted_ && !node_->has_ready();
+  return o;
+}
+
+std::vector<raft::entry> raft_engine::take_applied() { return std::exchange(applied_, {}); }
+
+std::optional<bytes> raft_engine::value_of(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+// ---- client engine --------------------------------------------------------
+
+raft_client_engine::raft_client_engine(raft_client_config config) : config_(std::move(config)) {
+  PSS_CHECK(!config_.nodes.empty());
+  target_ = config_.id.value() % config_.nodes.size();
+}
+
+void raft_client_engine::start(millis now, std::uint64_t op_id, actors::operation op) {
+  PSS_CHECK_MSG(!current_, "a client runs one operation at a time");
+  current_ = current_op{op_id, std::move(op), now + config_.operation_timeout, std::nullopt};
+  send_attempt(now);
+}
+
+void raft_client_engine::send_attempt(millis now) {
+  client_request r{current_->op_id, current_->op.kind, current_->op.key, current_->op.value};
+  out_.messages.push_back(secrets::outgoing{endpoint::of(config_.nodes[target_]), encode(r)});
+  current_->retry_at = now + config_.attempt_timeout;
+  current_->redirected = false;
+}
+
+void raft_client_engine::finish(actors::op_outcome outcome, bytes value, std::string note) {
+  done_.push_back(actors::completion{current_->op_id, outcome, std::move(value), std::move(note)});
+  current_.reset();
+}
+
+void raft_client_engine::on_message(millis now, endpoint from, byte_view payload) {
+  if (!current_ || !from.is_node()) return;
+  auto r = decode_reply(payload);
+  if (!r.ok() || r->op_id != current_->op_id) return; // stale or foreign
+  switch (r->status) {
+    case reply_status::ok: finish(actors::op_outcome::ok, std::move(r->value), {}); return;
+    case reply_status::not_leader: {
+      auto hint = std::find(config_.nodes.begin(), config_.nodes.end(), r->leader_hint);
+      target_ = hint != config_.nodes.end() ? static_cast<std::size_t>(hint - config_.nodes.begin())
+                                            : (target_ + 1) % config_.nodes.size();
+      break;
+    }
+    case reply_status::retry: break;
+  }
+  current_->retry_at = now + config_.redirect_backoff;
+  current_->redirected = true;
+}
+
+void raft_client_engine::on_tick(millis now) {
+  if (!current_) return;
+  if (now >= current_->deadline) {
+    finish(actors::op_outcome::info, {}, "timeout: the outcome is unknown");
+    return;
+  }
+  if (current_->retry_at && now >= *current_->retry_at) {
+    // No answer from this node: try the next one. A put may then be
+    // proposed twice; the Raft-only state machine does not mind.
+    if (!current_->redirected) target_ = (target_ + 1) % config_.nodes.size();
+    send_attempt(now);
+  }
+}
+
+std::optional<millis> raft_client_engine::wakeup() const {
+  if (!current_) return std::nullopt;
+  millis at = current_->deadline;
+  if (current_->retry_at) at = std::min(at, *current_->retry_at);
+  return at;
+}
+
+secrets::engine_output raft_client_engine::take_output() {
+  out_.next_wakeup = wakeup();
+  return std::exchange(out_, {});
+}
+
+std::vector<actors::completion> raft_client_engine::take_completions() {
+  return std::exchange(done_, {});
+}
+
+} // namespace pss::sim
