@@ -128,7 +128,8 @@ int run_sim(int argc, char** argv) {
     ("liveness-seconds", po::value<double>()->default_value(20), "simulated bound to recover after healing")
     ("profile", po::value<std::string>()->default_value("swarm"), "calm, faults, partitions, crashes or swarm")
     ("planted-bug", po::value<std::string>(), "figure8: plant the commit-by-counting bug")
-    ("no-shuffle", "run ready actors in FIFO order instead of a seeded shuffle");
+    ("no-shuffle", "run ready actors in FIFO order instead of a seeded shuffle")
+    ("first-failure", "with --seeds: stop at the first failing seed");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
@@ -196,7 +197,7 @@ int run_sim(int argc, char** argv) {
     } else {
       ++safety;
     }
-    if (seed == b) break;
+    if (seed == b || (vm.count("first-failure") && passed != seed - a + 1)) break;
   }
   const std::uint64_t failed = safety + liveness + aborted;
   std::cout << "sweep: seeds " << a << ".." << b << " (profile " << o.profile

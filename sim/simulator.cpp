@@ -33,7 +33,6 @@ using secrets::endpoint;
 namespace {
 
 // How often the nemesis considers a fault, and how often progress prints.
-constexpr millis chaos_step{10};
 constexpr millis progress_step{5000};
 constexpr std::size_t keys_in_workload = 3;
 constexpr millis think_time_max{40};
@@ -51,6 +50,7 @@ struct fault_plan {
   double mid_flush = 0; // share of crashes that hit the middle of a flush
   double wipe = 0;      // share of crashes that also wipe the disk
   bool prefer_leader = false;
+  millis step{10}; // how often the nemesis considers a fault
 
   [[nodiscard]] bool chaos() const { return partition > 0 || crash > 0; }
   [[nodiscard]] std::string describe() const {
@@ -100,12 +100,15 @@ fault_plan draw_plan(const sim_options& o, prng& r) {
   if (o.planted_figure8) {
     // Figure 8 needs leaders to change often while entries of older terms
     // sit on a minority (the harsh profile of the Raft unit sweep).
+    // Per 2 ms step, as in the Raft unit sweep's harsh profile.
+    p.step = millis{2};
     p.crash = 0.01 + r.unit() * 0.04;
     p.restart = 0.05;
+    p.mid_flush = 0.5;
     p.partition = 0.01 + r.unit() * 0.04;
     p.heal = 0.05 + r.unit() * 0.1;
-    p.drop = 0.05 + r.unit() * 0.3;
-    p.delay_max_ms = r.between(5, 40);
+    p.drop = r.unit() * 0.1;
+    p.delay_max_ms = r.between(5, 20);
     p.prefer_leader = true;
     p.wipe = 0;
   }
@@ -117,6 +120,7 @@ raft::options raft_options_for(const sim_options& o, prng& r) {
   opts.test_only.unsafe_commit_previous_term_by_counting = o.planted_figure8;
   if (o.planted_figure8) {
     opts.append_batch_entries_max = 1;
+    opts.inflight_appends_max = r.between(1, 2);
     opts.pre_vote = r.chance(0.5);
     opts.check_quorum = r.chance(0.5);
     opts.election_timeout_min = millis{static_cast<millis::rep>(r.between(40, 150))};
@@ -178,7 +182,8 @@ struct simulation::impl final : actors::host_hooks {
     std::shared_ptr<actors::host_slot> slot;
     caf::actor actor;
     bool up = false;
-    bool wiped = false;
+    bool wiped = false;      // storage refused to start it: its disk was wiped
+    bool disk_wiped = false; // the nemesis wiped its disk (restart will be refused)
     bool sync_failure_armed = false;
   };
   std::map<node_id, node_slot> nodes;
@@ -239,7 +244,7 @@ struct simulation::impl final : actors::host_hooks {
     }
     for (std::size_t c = 1; c <= opts.clients + 1; ++c) spawn_client(c);
     spawn_workload();
-    next_chaos = now() + chaos_step;
+    next_chaos = now() + plan.step;
     next_progress = now() + progress_step;
     say("sim: seed " + std::to_string(opts.seed) + ", profile " + opts.profile + ", "
         + std::to_string(opts.nodes) + " nodes, " + std::to_string(opts.clients) + " clients"
@@ -492,9 +497,13 @@ struct simulation::impl final : actors::host_hooks {
     completions[r.op_id] = actors::completion{r.op_id, outcome, r.value, r.note};
     history.push_back(std::move(done));
     if (opts.workload && safety_phase && c <= opts.clients)
-      self->delayed_send(self, millis{static_cast<millis::rep>(workload_rng.below(think_time_max.count()) + 1)},
+      self->delayed_send(self, millis{static_cast<millis::rep>(workload_rng.below(think_max().count()) + 1)},
                          next_atom::value, static_cast<std::uint64_t>(c));
   }
+
+  // The planted-bug runs propose densely: Figure 8 needs uncommitted entries
+  // of old terms lying around when leaders change.
+  [[nodiscard]] millis think_max() const { return opts.planted_figure8 ? millis{5} : think_time_max; }
 
   // ---- the nemesis ---------------------------------------------------------
   std::vector<node_slot*> pick_nodes(bool up) {
@@ -506,7 +515,7 @@ struct simulation::impl final : actors::host_hooks {
 
   std::size_t wiped_count() const {
     std::size_t w = 0;
-    for (const auto& [id, n] : nodes) w += n.wiped ? 1 : 0;
+    for (const auto& [id, n] : nodes) w += n.disk_wiped ? 1 : 0;
     return w;
   }
 
@@ -571,6 +580,7 @@ struct simulation::impl final : actors::host_hooks {
           crash_node(*victim, "crash");
           if (chaos_rng.chance(plan.wipe) && 2 * (wiped_count() + 1) < opts.nodes) {
             victim->disk.wipe();
+            victim->disk_wiped = true;
             ++counters.faults["wipe"];
             trace.add(0x3A9E);
           }
@@ -625,7 +635,7 @@ struct simulation::impl final : actors::host_hooks {
       const millis t = now();
       if (safety_phase && plan.chaos() && next_chaos <= t) {
         chaos();
-        next_chaos += chaos_step;
+        next_chaos += plan.step;
         continue;
       }
       if (next_progress <= t) {
