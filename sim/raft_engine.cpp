@@ -84,25 +84,42 @@ result<std::unique_ptr<raft_engine>> raft_engine::open(storage::file_system& fs,
     fs, "/raft", identity, first_boot ? storage::open_mode::initialise : storage::open_mode::existing,
     log);
   if (!opened.ok()) return opened.err();
-  return std::unique_ptr<raft_engine>(new raft_engine(std::move(config), std::move(opened->storage),
-                                                      std::move(opened->state), now));
+  bytes data;
+  if (opened->state.snapshot.last_index > log_index{0}) {
+    auto read = opened->storage->read_snapshot();
+    if (!read.ok()) return read.err();
+    data = std::move(*read);
+  }
+  auto engine = std::unique_ptr<raft_engine>(new raft_engine(
+    std::move(config), std::move(opened->storage), std::move(opened->state), std::move(data), now));
+  if (engine->halted()) return error{errc::corrupt, *engine->halt_reason()};
+  return engine;
 }
 
 raft_engine::raft_engine(raft_engine_config config, std::unique_ptr<storage::raft_storage> storage,
-                         storage::recovered_raft_state state, millis now)
+                         storage::recovered_raft_state state, bytes snapshot_data, millis now)
   : config_(std::move(config)), random_(config_.seed), storage_(std::move(storage)) {
   config_.options.id = config_.id;
   warnings_ = std::move(state.warnings);
+  // Defensive: the core's log must start right after its snapshot, so any
+  // recovered entry the snapshot covers is dropped (storage promises none).
+  const auto covered = std::erase_if(state.entries, [&](const raft::entry& e) {
+    return e.index <= state.snapshot.last_index;
+  });
+  if (covered > 0)
+    warnings_.push_back("dropped " + std::to_string(covered) + " recovered entries the snapshot covers");
   persisted_hard_ = state.hard_state;
   persisted_snapshot_index_ = state.snapshot.last_index;
+  boot_snapshot_index_ = state.snapshot.last_index;
   persisted_entries_ = state.entries;
-  // This engine never compacts, so the snapshot is always the boot one and
-  // carries the initial configuration.
-  PSS_CHECK(state.snapshot.last_index == log_index{0});
   raft::persisted_state ps;
   ps.hard = state.hard_state;
   ps.snapshot = state.snapshot;
-  ps.snapshot.config = config_.initial;
+  // A new cluster boots from an empty snapshot holding the initial
+  // configuration; a real snapshot records its own.
+  if (state.snapshot.last_index == log_index{0}) ps.snapshot.config = config_.initial;
+  if (auto st = restore_values(snapshot_data); !st.ok()) halt("snapshot does not decode: " + st.err().describe());
+  ps.snapshot_data = std::move(snapshot_data);
   ps.entries = std::move(state.entries);
   node_ = std::make_unique<raft::node>(config_.options, std::move(ps), random_, now);
   drain(now);
@@ -178,8 +195,11 @@ void raft_engine::reply(endpoint to, client_reply r) {
 
 status raft_engine::persist(const raft::ready& r) {
   if (r.install_snapshot) {
+    const log_index last = r.install_snapshot->meta.last_index;
     PSS_TRY(storage_->save_snapshot(r.install_snapshot->meta, r.install_snapshot->data));
-    persisted_snapshot_index_ = r.install_snapshot->meta.last_index;
+    // The core drops its whole log for a received snapshot; so does disk.
+    if (storage_->last_index() > last) PSS_TRY(storage_->truncate_suffix(last.next()));
+    persisted_snapshot_index_ = last;
     persisted_entries_.clear();
   }
   if (r.truncate_from) {
@@ -215,8 +235,11 @@ void raft_engine::drain(millis now) {
       out_.messages.push_back(secrets::outgoing{endpoint::of(m.to), std::move(payload)});
     }
     if (r.install_snapshot) {
-      // Never happens while no node compacts; kept correct anyway.
-      values_.clear();
+      if (auto st = restore_values(r.install_snapshot->data); !st.ok()) {
+        halt("received snapshot does not decode: " + st.err().describe());
+        return;
+      }
+      applied_.push_back(applied_event{true, r.install_snapshot->meta.last_index, {}});
     }
     for (const auto& e : r.committed) apply(now, e);
     for (const auto& rs : r.reads) {
@@ -232,10 +255,52 @@ void raft_engine::drain(millis now) {
     next_wakeup_ = r.next_wakeup;
     node_->advance(now);
   }
+  maybe_compact();
+}
+
+bytes raft_engine::encode_values() const {
+  byte_writer w;
+  w.u32(static_cast<std::uint32_t>(values_.size()));
+  for (const auto& [key, value] : values_) {
+    w.str(key);
+    w.blob(value);
+  }
+  return w.take();
+}
+
+status raft_engine::restore_values(byte_view data) {
+  values_.clear();
+  if (data.empty()) return ok_status();
+  byte_reader in{data};
+  const std::uint32_t count = in.u32();
+  for (std::uint32_t i = 0; i < count && in.ok(); ++i) {
+    std::string key = in.str(key_bytes_max);
+    auto v = in.blob(value_bytes_max);
+    values_[std::move(key)] = bytes(v.begin(), v.end());
+  }
+  return in.finish("state machine snapshot");
+}
+
+// Snapshot the state machine and drop the log it covers (Raft §7), first
+// durably, then in the core, then the log segments.
+void raft_engine::maybe_compact() {
+  if (halted_ || config_.compact_every_entries == 0) return;
+  const log_index applied = node_->applied_index();
+  if (applied.value() < persisted_snapshot_index_.value() + config_.compact_every_entries) return;
+  bytes data = encode_values();
+  if (auto st = node_->compact(applied, data); !st.ok()) return;
+  const raft::snapshot_meta meta = node_->snapshot_metadata();
+  if (auto st = storage_->save_snapshot(meta, data); !st.ok()) {
+    halt("storage failed: " + st.err().describe());
+    return;
+  }
+  persisted_snapshot_index_ = meta.last_index;
+  std::erase_if(persisted_entries_, [&](const raft::entry& e) { return e.index <= meta.last_index; });
+  if (auto st = storage_->compact(meta.last_index); !st.ok()) halt("storage failed: " + st.err().describe());
 }
 
 void raft_engine::apply(millis, const raft::entry& e) {
-  applied_.push_back(e);
+  applied_.push_back(applied_event{false, e.index, e});
   if (e.kind == raft::entry_kind::command && !e.data.empty() && e.data[0] == 'K') {
     byte_reader in{e.data};
     in.u8();
@@ -275,7 +340,7 @@ raft::node_observation raft_engine::observation() const {
   return o;
 }
 
-std::vector<raft::entry> raft_engine::take_applied() { return std::exchange(applied_, {}); }
+std::vector<applied_event> raft_engine::take_applied() { return std::exchange(applied_, {}); }
 
 std::optional<bytes> raft_engine::value_of(const std::string& key) const {
   auto it = values_.find(key);

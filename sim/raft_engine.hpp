@@ -69,6 +69,16 @@ struct raft_engine_config {
   std::uint64_t seed = 1;      // the core's election-timeout randomness
   // Small segments keep sim_disk cheap: it copies a whole file on sync.
   std::uint64_t segment_bytes = 32 * 1024;
+  // Snapshot the state machine and compact the log once this many entries
+  // were applied after the last snapshot (0: never).
+  std::uint64_t compact_every_entries = 512;
+};
+
+// What the state machine did, in order, for the checker.
+struct applied_event {
+  bool snapshot = false; // true: replaced by a snapshot up to `index`
+  log_index index;
+  raft::entry entry;     // when !snapshot
 };
 
 class raft_engine final : public secrets::engine {
@@ -89,10 +99,14 @@ public:
   [[nodiscard]] raft::node_observation observation() const;
   [[nodiscard]] bool halted() const noexcept { return halted_.has_value(); }
   [[nodiscard]] const std::optional<std::string>& halt_reason() const noexcept { return halted_; }
-  // Entries applied since the last call, in order, for cluster_checker::on_applied.
-  [[nodiscard]] std::vector<raft::entry> take_applied();
+  // What was applied since the last call, in order, for
+  // cluster_checker::on_applied / on_snapshot_installed.
+  [[nodiscard]] std::vector<applied_event> take_applied();
   [[nodiscard]] const std::vector<std::string>& open_warnings() const noexcept { return warnings_; }
   [[nodiscard]] log_index snapshot_index() const noexcept { return persisted_snapshot_index_; }
+  // The snapshot the engine started from: the state machine restarts there
+  // (cluster_checker::on_restart), even if it compacted again while booting.
+  [[nodiscard]] log_index boot_snapshot_index() const noexcept { return boot_snapshot_index_; }
   // The state machine: the value last put for key, if any.
   [[nodiscard]] std::optional<bytes> value_of(const std::string& key) const;
 
@@ -102,12 +116,15 @@ public:
 
 private:
   raft_engine(raft_engine_config config, std::unique_ptr<storage::raft_storage> storage,
-              storage::recovered_raft_state state, millis now);
+              storage::recovered_raft_state state, bytes snapshot_data, millis now);
 
   void drain(millis now);
   [[nodiscard]] status persist(const raft::ready& r);
   void apply(millis now, const raft::entry& e);
   void answer_reads();
+  void maybe_compact();
+  [[nodiscard]] bytes encode_values() const;
+  [[nodiscard]] status restore_values(byte_view data);
   void on_client_request(millis now, endpoint from, const client_request& request);
   void reply(endpoint to, client_reply r);
   void halt(const std::string& why);
@@ -134,13 +151,14 @@ private:
   // What is durable, mirrored for the checker's persisted-equals-memory test.
   raft::hard_state persisted_hard_;
   log_index persisted_snapshot_index_;
+  log_index boot_snapshot_index_;
   std::vector<raft::entry> persisted_entries_;
 
   std::map<std::string, bytes> values_;
   std::map<log_index, pending_put> puts_;
   std::map<std::uint64_t, pending_get> gets_;
   std::uint64_t next_read_ = 1;
-  std::vector<raft::entry> applied_;
+  std::vector<applied_event> applied_;
   millis next_wakeup_{0};
   secrets::engine_output out_;
 };

@@ -330,7 +330,7 @@ struct simulation::impl final : actors::host_hooks {
     }
     n.engine = std::shared_ptr<raft_engine>(std::move(*opened));
     for (const auto& w : n.engine->open_warnings()) trace.add(as_bytes(w));
-    checker.on_restart(n.id, n.engine->snapshot_index());
+    checker.on_restart(n.id, n.engine->boot_snapshot_index());
     check_node(n);
     n.slot = std::make_shared<actors::host_slot>();
     n.slot->self = endpoint::of(n.id);
@@ -375,8 +375,10 @@ struct simulation::impl final : actors::host_hooks {
   void check_node(node_slot& n) {
     raft_engine& e = *n.engine;
     if (auto v = checker.observe(e.observation())) violation(*v);
-    for (const auto& entry : e.take_applied())
-      if (auto v = checker.on_applied(n.id, entry)) violation(*v);
+    for (const auto& a : e.take_applied()) {
+      auto v = a.snapshot ? checker.on_snapshot_installed(n.id, a.index) : checker.on_applied(n.id, a.entry);
+      if (v) violation(*v);
+    }
     if (e.core().role() == raft::role::leader) leader_terms.insert(e.core().term());
     if (e.halted() && std::find(halted.begin(), halted.end(), n.id) == halted.end())
       halted.push_back(n.id);
