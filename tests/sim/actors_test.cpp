@@ -154,3 +154,29 @@ TEST_CASE("sim: a history checker's verdict is a violation with exit code 1") {
   CHECK(exit_code_of(r) == 1);
   CHECK(to_json(r).find(R"(history: not linearizable: \"quoted\"\n)") != std::string::npos);
 }
+
+// Seeds that once failed stay as regressions.
+TEST_CASE("sim regression: the checker restarts a node's state machine at the snapshot it booted from (seeds 28, 113)") {
+  for (std::uint64_t seed : {28, 113}) {
+    sim_options o;
+    o.seed = seed;
+    o.profile = "crashes";
+    o.seconds = 30;
+    simulation s{o};
+    const auto r = s.run();
+    CHECK_MESSAGE(r.ok, "seed ", seed, ": ", r.violations.empty() ? "" : r.violations.front());
+    CHECK(r.live);
+  }
+}
+
+TEST_CASE("sim regression: wipes leave a majority of disks, so healing restores liveness (seed 159)") {
+  sim_options o;
+  o.seed = 159;
+  o.nodes = 3;
+  o.profile = "swarm";
+  o.seconds = 5;
+  simulation s{o};
+  const auto r = s.run();
+  CHECK(r.ok);
+  CHECK(r.live);
+}
