@@ -60,6 +60,28 @@ result<client_reply> decode_reply(byte_view payload) {
   return r;
 }
 
+bytes encode(const membership_request& r) {
+  byte_writer w;
+  w.u8(payload_tag_membership);
+  w.u64(r.op_id);
+  w.u8(static_cast<std::uint8_t>(r.change.kind));
+  w.u64(r.change.node.value());
+  return w.take();
+}
+
+result<membership_request> decode_membership(byte_view payload) {
+  byte_reader in{payload};
+  if (in.u8() != payload_tag_membership) in.fail("not a membership request");
+  membership_request r;
+  r.op_id = in.u64();
+  const auto kind = in.u8();
+  if (kind > 2) in.fail("unknown membership change");
+  r.change.kind = static_cast<raft::config_change_kind>(kind);
+  r.change.node = node_id{in.u64()};
+  PSS_TRY(in.finish("membership request"));
+  return r;
+}
+
 namespace {
 
 bytes put_command(const std::string& key, const bytes& value) {
@@ -117,7 +139,8 @@ raft_engine::raft_engine(raft_engine_config config, std::unique_ptr<storage::raf
   ps.snapshot = state.snapshot;
   // A new cluster boots from an empty snapshot holding the initial
   // configuration; a real snapshot records its own.
-  if (state.snapshot.last_index == log_index{0}) ps.snapshot.config = config_.initial;
+  if (state.snapshot.last_index == log_index{0})
+    ps.snapshot.config = config_.joining ? raft::configuration{} : config_.initial;
   if (auto st = restore_values(snapshot_data); !st.ok()) halt("snapshot does not decode: " + st.err().describe());
   ps.snapshot_data = std::move(snapshot_data);
   ps.entries = std::move(state.entries);
@@ -144,6 +167,15 @@ void raft_engine::on_message(millis now, endpoint from, byte_view payload) {
     auto request = decode_request(payload);
     if (!request.ok()) return;
     on_client_request(now, from, *request);
+  } else if (payload[0] == payload_tag_membership && !from.is_node()) {
+    auto request = decode_membership(payload);
+    if (!request.ok()) return;
+    if (node_->role() != raft::role::leader) {
+      reply(from, {request->op_id, reply_status::not_leader, node_->leader_hint(), {}});
+    } else {
+      const bool ok = node_->propose_config_change(now, request->change).ok();
+      reply(from, {request->op_id, ok ? reply_status::ok : reply_status::retry, node_->leader_hint(), {}});
+    }
   } else {
     return;
   }
@@ -381,6 +413,12 @@ void raft_client_engine::on_message(millis now, endpoint from, byte_view payload
     case reply_status::ok: finish(actors::op_outcome::ok, std::move(r->value), {}); return;
     case reply_status::not_leader: {
       auto hint = std::find(config_.nodes.begin(), config_.nodes.end(), r->leader_hint);
+      if (hint == config_.nodes.end() && r->leader_hint != no_node
+          && config_.nodes.size() < known_nodes_max) {
+        // A member that joined after this client started: learn it.
+        config_.nodes.push_back(r->leader_hint);
+        hint = config_.nodes.end() - 1;
+      }
       target_ = hint != config_.nodes.end() ? static_cast<std::size_t>(hint - config_.nodes.begin())
                                             : (target_ + 1) % config_.nodes.size();
       break;
@@ -415,6 +453,12 @@ std::optional<millis> raft_client_engine::wakeup() const {
 secrets::engine_output raft_client_engine::take_output() {
   out_.next_wakeup = wakeup();
   return std::exchange(out_, {});
+}
+
+void raft_client_engine::learn_node(node_id n) {
+  if (std::find(config_.nodes.begin(), config_.nodes.end(), n) == config_.nodes.end()
+      && config_.nodes.size() < known_nodes_max)
+    config_.nodes.push_back(n);
 }
 
 std::vector<actors::completion> raft_client_engine::take_completions() {

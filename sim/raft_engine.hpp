@@ -36,6 +36,9 @@ using secrets::millis;
 inline constexpr std::uint8_t payload_tag_raft = 'R';
 inline constexpr std::uint8_t payload_tag_request = 'Q';
 inline constexpr std::uint8_t payload_tag_reply = 'A';
+// An operator's membership change (Raft thesis §4), sent by the simulator
+// on behalf of an operator; answered like a put.
+inline constexpr std::uint8_t payload_tag_membership = 'M';
 inline constexpr std::size_t key_bytes_max = 256;
 inline constexpr std::size_t value_bytes_max = 64 * 1024;
 
@@ -55,6 +58,13 @@ struct client_reply {
   bytes value;
 };
 
+struct membership_request {
+  std::uint64_t op_id = 0;
+  raft::config_change change;
+};
+
+[[nodiscard]] bytes encode(const membership_request& r);
+[[nodiscard]] result<membership_request> decode_membership(byte_view payload);
 [[nodiscard]] bytes encode(const client_request& r);
 [[nodiscard]] bytes encode(const client_reply& r);
 [[nodiscard]] result<client_request> decode_request(byte_view payload);
@@ -69,6 +79,9 @@ struct raft_engine_config {
   std::uint64_t seed = 1;      // the core's election-timeout randomness
   // Small segments keep sim_disk cheap: it copies a whole file on sync.
   std::uint64_t segment_bytes = 32 * 1024;
+  // A node added to a running cluster boots with an empty configuration and
+  // waits to be added as a learner (docs/raft.md).
+  bool joining = false;
   // Snapshot the state machine and compact the log once this many entries
   // were applied after the last snapshot (0: never).
   std::uint64_t compact_every_entries = 512;
@@ -164,6 +177,9 @@ private:
 };
 
 // ---- the client engine ----------------------------------------------------
+// A client learns members from leader hints, up to this many.
+inline constexpr std::size_t known_nodes_max = 64;
+
 struct raft_client_config {
   client_id id;
   std::vector<node_id> nodes;
@@ -181,6 +197,8 @@ public:
   [[nodiscard]] secrets::engine_output take_output() override;
   void start(millis now, std::uint64_t op_id, actors::operation op) override;
   [[nodiscard]] std::vector<actors::completion> take_completions() override;
+  // The operator updated the cluster file: a new member to try.
+  void learn_node(node_id n);
 
 private:
   void send_attempt(millis now);

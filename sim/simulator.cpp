@@ -184,12 +184,14 @@ struct simulation::impl final : actors::host_hooks {
     bool up = false;
     bool wiped = false;      // storage refused to start it: its disk was wiped
     bool disk_wiped = false; // the nemesis wiped its disk (restart will be refused)
+    bool joining = false;    // a new incarnation that replaces a wiped node
     bool sync_failure_armed = false;
   };
   std::map<node_id, node_slot> nodes;
 
   struct client_info {
     std::shared_ptr<actors::client_slot> slot;
+    std::shared_ptr<raft_client_engine> engine;
     caf::actor actor;
     std::uint64_t seq = 0;
     bool busy = false;
@@ -200,6 +202,16 @@ struct simulation::impl final : actors::host_hooks {
   std::shared_ptr<actors::relay_peer_directory> relay;
   caf::actor network;
   caf::actor workload;
+
+  // A wiped node comes back as a new member: the operator removes the old
+  // id, adds a fresh one as a learner, and promotes it once it caught up
+  // (raft checklist item 27; thesis §4 single-server changes).
+  struct rejoin {
+    node_id old_id;
+    node_id new_id; // no_node until the new incarnation boots
+  };
+  std::vector<rejoin> rejoins;
+  std::uint64_t next_admin_op = 1;
 
   std::set<std::pair<node_id, node_id>> cuts; // directed: from, to
   raft::cluster_checker checker;
@@ -308,6 +320,7 @@ struct simulation::impl final : actors::host_hooks {
   raft_engine_config engine_config(node_id id) {
     raft_engine_config c;
     c.id = id;
+    c.joining = nodes.at(id).joining;
     c.initial = initial;
     c.options = raft_opts;
     c.seed = master.next_u64();
@@ -320,6 +333,7 @@ struct simulation::impl final : actors::host_hooks {
       if (storage::is_empty_data_dir(opened.err())) {
         // A wiped node has lost its vote: storage refuses to start it as if
         // nothing happened (raft checklist item 27).
+        if (!n.wiped) rejoins.push_back(rejoin{n.id, no_node});
         n.wiped = true;
         ++counters.faults["wipe_refused"];
         return false;
@@ -411,7 +425,8 @@ struct simulation::impl final : actors::host_hooks {
     client_info info;
     info.slot = std::make_shared<actors::client_slot>();
     info.slot->self = endpoint::of(client_id{c});
-    info.slot->engine = std::make_shared<raft_client_engine>(cc);
+    info.engine = std::make_shared<raft_client_engine>(cc);
+    info.slot->engine = info.engine;
     info.slot->directory = relay;
     info.slot->hooks = this;
     info.actor = actors::spawn_client_actor(*sys, info.slot);
@@ -517,8 +532,8 @@ struct simulation::impl final : actors::host_hooks {
 
   std::size_t wiped_count() const {
     std::size_t w = 0;
-    for (const auto& [id, n] : nodes) w += n.disk_wiped ? 1 : 0;
-    return w;
+    for (const auto& [id, n] : nodes) w += n.disk_wiped && !n.wiped ? 1 : 0;
+    return w + rejoins.size();
   }
 
   void partition() {
@@ -595,6 +610,48 @@ struct simulation::impl final : actors::host_hooks {
     }
   }
 
+  void send_admin(node_id to, raft::config_change change) {
+    const auto& target = nodes.at(to);
+    if (!target.up) return;
+    membership_request r{next_admin_op++, change};
+    const endpoint admin = endpoint::of(client_id{0});
+    caf::anon_send(target.actor, wire_message::make(admin, endpoint::of(to), encode(r)));
+  }
+
+  // One operator step per nemesis step for the oldest pending rejoin.
+  void drive_rejoins() {
+    if (rejoins.empty()) return;
+    const auto l = leader();
+    if (!l) return;
+    const raft::configuration& cfg = nodes.at(*l).engine->core().config();
+    rejoin& r = rejoins.front();
+    if (cfg.contains(r.old_id)) {
+      if (r.old_id != *l) send_admin(*l, {raft::config_change_kind::remove, r.old_id});
+      return;
+    }
+    if (r.new_id == no_node) {
+      r.new_id = node_id{node_ids.back().value() + 1};
+      node_ids.push_back(r.new_id);
+      auto& fresh = nodes[r.new_id];
+      fresh.id = r.new_id;
+      fresh.joining = true;
+      ++counters.faults["rejoin_started"];
+      trace.add(0x7E70);
+      trace.add(r.new_id.value());
+      boot(fresh, true);
+      // The operator adds the new member to the clients' cluster file.
+      for (auto& c : clients) c.engine->learn_node(r.new_id);
+    }
+    if (!cfg.contains(r.new_id)) {
+      send_admin(*l, {raft::config_change_kind::add_learner, r.new_id});
+    } else if (cfg.is_learner(r.new_id)) {
+      send_admin(*l, {raft::config_change_kind::promote_learner, r.new_id});
+    } else {
+      ++counters.faults["rejoined"];
+      rejoins.erase(rejoins.begin());
+    }
+  }
+
   // ---- the event loop ------------------------------------------------------
   void handle_halts() {
     while (!halted.empty()) {
@@ -635,8 +692,9 @@ struct simulation::impl final : actors::host_hooks {
       drain();
       if (!violations.empty()) return;
       const millis t = now();
-      if (safety_phase && plan.chaos() && next_chaos <= t) {
-        chaos();
+      if (next_chaos <= t) {
+        if (safety_phase && plan.chaos()) chaos();
+        drive_rejoins();
         next_chaos += plan.step;
         continue;
       }
@@ -652,7 +710,7 @@ struct simulation::impl final : actors::host_hooks {
         continue;
       }
       millis next = std::min(end, next_progress);
-      if (safety_phase && plan.chaos()) next = std::min(next, next_chaos);
+      next = std::min(next, next_chaos);
       auto target = caf::actor_clock::time_point{std::chrono::duration_cast<clock_duration>(next)};
       if (!schedule.empty()) target = std::min(target, schedule.begin()->first);
       if (target <= clock_now) return; // reached the end
@@ -785,6 +843,18 @@ log_index simulation::applied_index(node_id n) const {
 }
 void simulation::crash(node_id n) { impl_->crash_node(impl_->nodes.at(n), "crash"); }
 void simulation::restart(node_id n) { impl_->restart_node(impl_->nodes.at(n)); }
+void simulation::crash_and_wipe(node_id n) {
+  auto& x = impl_->nodes.at(n);
+  impl_->crash_node(x, "crash");
+  x.disk.wipe();
+  x.disk_wiped = true;
+  ++impl_->counters.faults["wipe"];
+}
+std::vector<node_id> simulation::voters() const {
+  const auto l = impl_->leader();
+  if (!l) return {};
+  return impl_->nodes.at(*l).engine->core().config().voters;
+}
 std::uint64_t simulation::submit(std::size_t client, actors::operation op) {
   return impl_->start_op(nullptr, client, std::move(op));
 }

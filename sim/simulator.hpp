@@ -105,7 +105,12 @@ public:
   [[nodiscard]] log_index commit_index(node_id n) const;
   [[nodiscard]] log_index applied_index(node_id n) const;
   void crash(node_id n);
+  // A crash that also loses the whole disk: storage refuses to restart the
+  // node, and the simulator's operator replaces it with a new member.
+  void crash_and_wipe(node_id n);
   void restart(node_id n);
+  // The voters in the leader's configuration (empty without a leader).
+  [[nodiscard]] std::vector<node_id> voters() const;
   // Starts an operation on client `client` (1-based); returns its op id.
   std::uint64_t submit(std::size_t client, actors::operation op);
   [[nodiscard]] std::optional<actors::completion> completion_of(std::uint64_t op_id) const;

@@ -3,6 +3,7 @@
 // run with its report. Everything runs in simulated time and never sleeps.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "sim/simulator.hpp"
@@ -179,4 +180,26 @@ TEST_CASE("sim regression: wipes leave a majority of disks, so healing restores 
   const auto r = s.run();
   CHECK(r.ok);
   CHECK(r.live);
+}
+
+TEST_CASE("actors: a wiped node is refused by its storage and replaced by a new member that catches up (item 27)") {
+  simulation s{calm(15, 3)};
+  s.run_until(millis{2000});
+  const auto leader = s.leader();
+  REQUIRE(leader.has_value());
+  const node_id victim{leader->value() % 3 + 1};
+  REQUIRE(wait_for(s, s.submit(1, put("k", "before")), millis{2000})->outcome == actors::op_outcome::ok);
+  s.crash_and_wipe(victim);
+  s.restart(victim);
+  CHECK_FALSE(s.is_up(victim)); // it lost its vote: never rejoin as if nothing happened
+  s.run_until(s.now() + millis{3000});
+  const auto voters = s.voters();
+  CHECK(voters.size() == 3);
+  CHECK(std::find(voters.begin(), voters.end(), victim) == voters.end());
+  const node_id fresh{4};
+  CHECK(std::find(voters.begin(), voters.end(), fresh) != voters.end());
+  REQUIRE(wait_for(s, s.submit(2, put("k", "after")), millis{2000})->outcome == actors::op_outcome::ok);
+  s.run_until(s.now() + millis{500});
+  CHECK(s.applied_index(fresh) == s.applied_index(*s.leader()));
+  CHECK_FALSE(s.violation());
 }
