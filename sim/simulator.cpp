@@ -281,12 +281,14 @@ struct simulation::impl final : actors::host_hooks {
   // ---- network actor -------------------------------------------------------
   void spawn_network() {
     targets = std::make_shared<actors::local_peer_directory>();
-    network = sys->spawn([this](caf::event_based_actor* self) -> caf::behavior {
+    // The simulator is passed as a spawn argument: CAF 0.17 binds a null
+    // tuple for argument-less function actors (UBSan flags it).
+    network = sys->spawn([](caf::event_based_actor* self, impl* sim) -> caf::behavior {
       return {
-        [this, self](wire_message& m) { route(self, std::move(m)); },
-        [this, self](actors::deliver_atom, wire_message& m) { deliver(self, std::move(m)); },
+        [sim, self](wire_message& m) { sim->route(self, std::move(m)); },
+        [sim, self](actors::deliver_atom, wire_message& m) { sim->deliver(self, std::move(m)); },
       };
-    });
+    }, this);
   }
 
   void route(caf::event_based_actor* self, wire_message m) {
@@ -435,16 +437,16 @@ struct simulation::impl final : actors::host_hooks {
   }
 
   void spawn_workload() {
-    workload = sys->spawn([this](caf::event_based_actor* self) -> caf::behavior {
-      if (opts.workload)
-        for (std::size_t c = 1; c <= opts.clients; ++c)
-          self->delayed_send(self, millis{static_cast<millis::rep>(1 + workload_rng.below(100))},
+    workload = sys->spawn([](caf::event_based_actor* self, impl* sim) -> caf::behavior {
+      if (sim->opts.workload)
+        for (std::size_t c = 1; c <= sim->opts.clients; ++c)
+          self->delayed_send(self, millis{static_cast<millis::rep>(1 + sim->workload_rng.below(100))},
                              next_atom::value, static_cast<std::uint64_t>(c));
       return {
-        [this, self](actors::client_operation_result& r) { on_result(self, r); },
-        [this, self](next_atom, std::uint64_t c) { issue_random(self, c); },
+        [sim, self](actors::client_operation_result& r) { sim->on_result(self, r); },
+        [sim, self](next_atom, std::uint64_t c) { sim->issue_random(self, c); },
       };
-    });
+    }, this);
   }
 
   std::uint64_t start_op(caf::event_based_actor* self, std::size_t c, actors::operation op) {
