@@ -28,6 +28,8 @@ namespace pss::actors {
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 // The simulator's network actor delivering a delayed message.
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+// The simulator's workload actor: time for a client's next operation.
+using next_atom = caf::atom_constant<caf::atom("next")>;
 
 // The one message between engines: opaque payload from one endpoint to
 // another. Endpoints are flattened to integers for the serializer.
