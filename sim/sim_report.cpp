@@ -59,7 +59,7 @@ std::string reproduce_command(const sim_options& o) {
 std::string to_json(const sim_report& r) {
   std::ostringstream out;
   out << "{\"seed\":" << r.options.seed << ",\"ok\":" << (r.ok && r.live ? "true" : "false")
-      << ",\"safe\":" << (r.ok ? "true" : "false") << ",\"live\":" << (r.live ? "true" : "false")
+      << ",\"safe\":" << (r.ok ? "true" : "false") << ",\"live\":" << (!r.ok ? "null" : r.live ? "true" : "false")
       << ",\"engine\":\"raft-only\""
       << ",\"profile\":" << quoted(r.options.profile)
       << ",\"planted_bug\":" << (r.options.planted_figure8 ? "\"figure8\"" : "null")
