@@ -13,9 +13,11 @@ namespace exit_code {
 inline constexpr int ok = 0;
 inline constexpr int failed = 1;   // the operation was refused or failed
 inline constexpr int usage = 2;    // bad command line
+inline constexpr int lost_liveness = 3; // pss sim: no progress after healing
 } // namespace exit_code
 
 int run_split(int argc, char** argv);
 int run_combine(int argc, char** argv);
+int run_sim(int argc, char** argv);
 
 } // namespace pss::cli

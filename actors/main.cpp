@@ -16,6 +16,7 @@ struct command {
 constexpr command commands[] = {
   {"split", "split a secret into verifiable shares (offline)", pss::cli::run_split},
   {"combine", "verify shares and recover the secret (offline)", pss::cli::run_combine},
+  {"sim", "deterministic fault-injection simulation of the cluster", pss::cli::run_sim},
 };
 
 void print_usage(std::FILE* out) {
@@ -26,7 +27,7 @@ void print_usage(std::FILE* out) {
   for (const auto& c : commands)
     std::fprintf(out, "  %-10.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
                  static_cast<int>(c.summary.size()), c.summary.data());
-  std::fputs("\nexit codes: 0 ok, 1 the operation failed, 2 bad usage\n", out);
+  std::fputs("\nexit codes: 0 ok, 1 the operation failed, 2 bad usage, 3 lost liveness (sim)\n", out);
 }
 
 } // namespace

@@ -1,0 +1,131 @@
+// The faults one simulated seed injects, every probability drawn from the
+// seed (swarm testing, as in TigerBeetle's VOPR), the Raft options a seed
+// runs with, and the trace hash. Included by simulator.cpp only; no CAF.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "core/bytes.hpp"
+#include "core/prng.hpp"
+#include "raft/node.hpp"
+#include "sim/simulator.hpp"
+
+namespace pss::sim {
+
+// The faults one seed injects, every probability drawn from the seed.
+struct fault_plan {
+  double drop = 0;
+  double duplicate = 0;
+  std::uint64_t delay_min_ms = 1;
+  std::uint64_t delay_max_ms = 5;
+  double partition = 0; // per chaos step: form a new partition
+  double heal = 0.05;   // per chaos step, while partitioned
+  double crash = 0;     // per chaos step
+  double restart = 0.05;
+  double mid_flush = 0; // share of crashes that hit the middle of a flush
+  double wipe = 0;      // share of crashes that also wipe the disk
+  bool prefer_leader = false;
+  millis step{10}; // how often the nemesis considers a fault
+
+  [[nodiscard]] bool chaos() const { return partition > 0 || crash > 0; }
+  [[nodiscard]] std::string describe() const {
+    char line[320];
+    std::snprintf(line, sizeof line,
+                  "drop=%.3f dup=%.3f delay=%llu..%llums partition=%.4f heal=%.3f crash=%.4f "
+                  "restart=%.3f mid_flush=%.2f wipe=%.2f",
+                  drop, duplicate, static_cast<unsigned long long>(delay_min_ms),
+                  static_cast<unsigned long long>(delay_max_ms), partition, heal, crash, restart,
+                  mid_flush, wipe);
+    return line;
+  }
+};
+
+inline void draw_network(fault_plan& p, prng& r) {
+  p.drop = r.unit() * 0.3;
+  p.duplicate = r.unit() * 0.3;
+  p.delay_min_ms = r.between(0, 2);
+  p.delay_max_ms = p.delay_min_ms + r.between(1, 50);
+}
+inline void draw_partitions(fault_plan& p, prng& r) {
+  p.partition = 0.002 + r.unit() * 0.02;
+  p.heal = 0.01 + r.unit() * 0.1;
+}
+inline void draw_crashes(fault_plan& p, prng& r) {
+  p.crash = 0.001 + r.unit() * 0.01;
+  p.restart = 0.01 + r.unit() * 0.1;
+  p.mid_flush = r.unit() * 0.6;
+  p.wipe = r.unit() * 0.15;
+}
+
+inline fault_plan draw_plan(const sim_options& o, prng& r) {
+  fault_plan p;
+  p.delay_max_ms = r.between(1, 10);
+  if (o.profile == "faults") {
+    draw_network(p, r);
+  } else if (o.profile == "partitions") {
+    draw_partitions(p, r);
+    p.drop = r.unit() * 0.05;
+  } else if (o.profile == "crashes") {
+    draw_crashes(p, r);
+  } else if (o.profile == "swarm") {
+    if (r.chance(0.5)) draw_network(p, r);
+    if (r.chance(0.5)) draw_partitions(p, r);
+    if (r.chance(0.5)) draw_crashes(p, r);
+  }
+  if (o.planted_figure8) {
+    // Figure 8 needs leaders to change often while entries of older terms
+    // sit on a minority (the harsh profile of the Raft unit sweep).
+    // Per 2 ms step, as in the Raft unit sweep's harsh profile.
+    p.step = millis{2};
+    p.crash = 0.01 + r.unit() * 0.04;
+    p.restart = 0.05;
+    p.mid_flush = 0.5;
+    p.partition = 0.01 + r.unit() * 0.04;
+    p.heal = 0.05 + r.unit() * 0.1;
+    p.drop = r.unit() * 0.1;
+    p.delay_max_ms = r.between(5, 20);
+    p.prefer_leader = true;
+    p.wipe = 0;
+  }
+  return p;
+}
+
+inline raft::options raft_options_for(const sim_options& o, prng& r) {
+  raft::options opts;
+  opts.test_only.unsafe_commit_previous_term_by_counting = o.planted_figure8;
+  if (o.planted_figure8) {
+    opts.append_batch_entries_max = 1;
+    opts.inflight_appends_max = r.between(1, 2);
+    opts.pre_vote = r.chance(0.5);
+    opts.check_quorum = r.chance(0.5);
+    opts.election_timeout_min = millis{static_cast<millis::rep>(r.between(40, 150))};
+    opts.heartbeat_interval = millis{10};
+  } else {
+    opts.append_batch_entries_max = r.between(1, 64);
+    opts.inflight_appends_max = r.between(1, 8);
+  }
+  return opts;
+}
+
+// FNV-1a over 64-bit words: the trace hash.
+struct trace_hasher {
+  std::uint64_t h = 1469598103934665603ull;
+  void add(std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      h ^= (v >> (8 * i)) & 0xff;
+      h *= 1099511628211ull;
+    }
+  }
+  void add(byte_view data) {
+    add(data.size());
+    for (auto b : data) {
+      h ^= b;
+      h *= 1099511628211ull;
+    }
+  }
+};
+
+} // namespace pss::sim

@@ -1,0 +1,468 @@
+#include "sim/raft_engine.hpp"
+
+#include <algorithm>
+
+#include "raft/messages.hpp"
+#include "storage/data_dir.hpp"
+#include "storage/segmented_raft_storage.hpp"
+
+namespace pss::sim {
+
+// ---- client protocol codec ------------------------------------------------
+
+bytes encode(const client_request& r) {
+  byte_writer w;
+  w.u8(payload_tag_request);
+  w.u64(r.op_id);
+  w.u8(static_cast<std::uint8_t>(r.kind));
+  w.str(r.key);
+  w.blob(r.value);
+  return w.take();
+}
+
+bytes encode(const client_reply& r) {
+  byte_writer w;
+  w.u8(payload_tag_reply);
+  w.u64(r.op_id);
+  w.u8(static_cast<std::uint8_t>(r.status));
+  w.u64(r.leader_hint.value());
+  w.blob(r.value);
+  return w.take();
+}
+
+result<client_request> decode_request(byte_view payload) {
+  byte_reader in{payload};
+  if (in.u8() != payload_tag_request) in.fail("not a client request");
+  client_request r;
+  r.op_id = in.u64();
+  const auto kind = in.u8();
+  if (kind != 1 && kind != 2) in.fail("unknown operation kind");
+  r.kind = static_cast<actors::op_kind>(kind);
+  r.key = in.str(key_bytes_max);
+  auto v = in.blob(value_bytes_max);
+  r.value.assign(v.begin(), v.end());
+  PSS_TRY(in.finish("client request"));
+  return r;
+}
+
+result<client_reply> decode_reply(byte_view payload) {
+  byte_reader in{payload};
+  if (in.u8() != payload_tag_reply) in.fail("not a client reply");
+  client_reply r;
+  r.op_id = in.u64();
+  const auto st = in.u8();
+  if (st > 2) in.fail("unknown reply status");
+  r.status = static_cast<reply_status>(st);
+  r.leader_hint = node_id{in.u64()};
+  auto v = in.blob(value_bytes_max);
+  r.value.assign(v.begin(), v.end());
+  PSS_TRY(in.finish("client reply"));
+  return r;
+}
+
+bytes encode(const membership_request& r) {
+  byte_writer w;
+  w.u8(payload_tag_membership);
+  w.u64(r.op_id);
+  w.u8(static_cast<std::uint8_t>(r.change.kind));
+  w.u64(r.change.node.value());
+  return w.take();
+}
+
+result<membership_request> decode_membership(byte_view payload) {
+  byte_reader in{payload};
+  if (in.u8() != payload_tag_membership) in.fail("not a membership request");
+  membership_request r;
+  r.op_id = in.u64();
+  const auto kind = in.u8();
+  if (kind > 2) in.fail("unknown membership change");
+  r.change.kind = static_cast<raft::config_change_kind>(kind);
+  r.change.node = node_id{in.u64()};
+  PSS_TRY(in.finish("membership request"));
+  return r;
+}
+
+namespace {
+
+bytes put_command(const std::string& key, const bytes& value) {
+  byte_writer w;
+  w.u8('K');
+  w.str(key);
+  w.blob(value);
+  return w.take();
+}
+
+} // namespace
+
+// ---- node engine ----------------------------------------------------------
+
+result<std::unique_ptr<raft_engine>> raft_engine::open(storage::file_system& fs,
+                                                       raft_engine_config config, millis now,
+                                                       bool first_boot) {
+  const storage::data_dir_identity identity{config.cluster_id, config.id};
+  storage::log_options log;
+  log.segment_bytes = config.segment_bytes;
+  auto opened = storage::open_raft_storage(
+    fs, "/raft", identity, first_boot ? storage::open_mode::initialise : storage::open_mode::existing,
+    log);
+  if (!opened.ok()) return opened.err();
+  bytes data;
+  if (opened->state.snapshot.last_index > log_index{0}) {
+    auto read = opened->storage->read_snapshot();
+    if (!read.ok()) return read.err();
+    data = std::move(*read);
+  }
+  auto engine = std::unique_ptr<raft_engine>(new raft_engine(
+    std::move(config), std::move(opened->storage), std::move(opened->state), std::move(data), now));
+  if (engine->halted()) return error{errc::corrupt, *engine->halt_reason()};
+  return engine;
+}
+
+raft_engine::raft_engine(raft_engine_config config, std::unique_ptr<storage::raft_storage> storage,
+                         storage::recovered_raft_state state, bytes snapshot_data, millis now)
+  : config_(std::move(config)), random_(config_.seed), storage_(std::move(storage)) {
+  config_.options.id = config_.id;
+  warnings_ = std::move(state.warnings);
+  // Defensive: the core's log must start right after its snapshot, so any
+  // recovered entry the snapshot covers is dropped (storage promises none).
+  const auto covered = std::erase_if(state.entries, [&](const raft::entry& e) {
+    return e.index <= state.snapshot.last_index;
+  });
+  if (covered > 0)
+    warnings_.push_back("dropped " + std::to_string(covered) + " recovered entries the snapshot covers");
+  persisted_hard_ = state.hard_state;
+  persisted_snapshot_index_ = state.snapshot.last_index;
+  boot_snapshot_index_ = state.snapshot.last_index;
+  persisted_entries_ = state.entries;
+  raft::persisted_state ps;
+  ps.hard = state.hard_state;
+  ps.snapshot = state.snapshot;
+  // A new cluster boots from an empty snapshot holding the initial
+  // configuration; a real snapshot records its own.
+  if (state.snapshot.last_index == log_index{0})
+    ps.snapshot.config = config_.joining ? raft::configuration{} : config_.initial;
+  if (auto st = restore_values(snapshot_data); !st.ok()) halt("snapshot does not decode: " + st.err().describe());
+  ps.snapshot_data = std::move(snapshot_data);
+  ps.entries = std::move(state.entries);
+  node_ = std::make_unique<raft::node>(config_.options, std::move(ps), random_, now);
+  drain(now);
+}
+
+raft_engine::~raft_engine() = default;
+
+void raft_engine::halt(const std::string& why) {
+  if (!halted_) halted_ = why;
+  out_ = {};
+}
+
+void raft_engine::on_message(millis now, endpoint from, byte_view payload) {
+  if (halted_ || payload.empty()) return;
+  if (payload[0] == payload_tag_raft && from.is_node()) {
+    auto decoded = raft::decode_envelope(payload.subspan(1));
+    // The transport authenticated `from`; a payload claiming another sender
+    // or another receiver is dropped.
+    if (!decoded.ok() || decoded->from != from.as_node() || decoded->to != config_.id) return;
+    node_->step(now, *decoded);
+  } else if (payload[0] == payload_tag_request && !from.is_node()) {
+    auto request = decode_request(payload);
+    if (!request.ok()) return;
+    on_client_request(now, from, *request);
+  } else if (payload[0] == payload_tag_membership && !from.is_node()) {
+    auto request = decode_membership(payload);
+    if (!request.ok()) return;
+    if (node_->role() != raft::role::leader) {
+      reply(from, {request->op_id, reply_status::not_leader, node_->leader_hint(), {}});
+    } else {
+      const bool ok = node_->propose_config_change(now, request->change).ok();
+      reply(from, {request->op_id, ok ? reply_status::ok : reply_status::retry, node_->leader_hint(), {}});
+    }
+  } else {
+    return;
+  }
+  drain(now);
+}
+
+void raft_engine::on_tick(millis now) {
+  if (halted_) return;
+  node_->tick(now);
+  drain(now);
+}
+
+secrets::engine_output raft_engine::take_output() {
+  if (!halted_) {
+    // The core wants a tick by its next deadline; reads of the ready already
+    // drained it, so ask the node directly.
+    out_.next_wakeup = next_wakeup_;
+  }
+  return std::exchange(out_, {});
+}
+
+void raft_engine::on_client_request(millis now, endpoint from, const client_request& request) {
+  if (node_->role() != raft::role::leader) {
+    reply(from, {request.op_id, reply_status::not_leader, node_->leader_hint(), {}});
+    return;
+  }
+  if (request.kind == actors::op_kind::put) {
+    auto p = node_->propose(now, put_command(request.key, request.value));
+    if (!p.ok()) {
+      reply(from, {request.op_id, p.err().code() == errc::not_leader ? reply_status::not_leader
+                                                                      : reply_status::retry,
+                   node_->leader_hint(), {}});
+      return;
+    }
+    puts_[p->index] = pending_put{from, request.op_id, p->term};
+    return;
+  }
+  const std::uint64_t read = next_read_++;
+  if (auto st = node_->read_index(now, read); !st.ok()) {
+    reply(from, {request.op_id, reply_status::not_leader, node_->leader_hint(), {}});
+    return;
+  }
+  gets_[read] = pending_get{from, request.op_id, request.key, std::nullopt};
+}
+
+void raft_engine::reply(endpoint to, client_reply r) {
+  out_.messages.push_back(secrets::outgoing{to, encode(r)});
+}
+
+status raft_engine::persist(const raft::ready& r) {
+  if (r.install_snapshot) {
+    const log_index last = r.install_snapshot->meta.last_index;
+    PSS_TRY(storage_->save_snapshot(r.install_snapshot->meta, r.install_snapshot->data));
+    // The core drops its whole log for a received snapshot; so does disk.
+    if (storage_->last_index() > last) PSS_TRY(storage_->truncate_suffix(last.next()));
+    persisted_snapshot_index_ = last;
+    persisted_entries_.clear();
+  }
+  if (r.truncate_from) {
+    PSS_TRY(storage_->truncate_suffix(*r.truncate_from));
+    std::erase_if(persisted_entries_, [&](const raft::entry& e) { return e.index >= *r.truncate_from; });
+  }
+  if (!r.entries.empty()) PSS_TRY(storage_->append(r.entries));
+  // Sync before the hard state: its commit must never be ahead of the
+  // durable log (docs/storage.md).
+  PSS_TRY(storage_->sync());
+  persisted_entries_.insert(persisted_entries_.end(), r.entries.begin(), r.entries.end());
+  if (r.hard) {
+    PSS_TRY(storage_->save_hard_state(*r.hard));
+    persisted_hard_ = *r.hard;
+  }
+  return ok_status();
+}
+
+void raft_engine::drain(millis now) {
+  while (!halted_ && node_->has_ready()) {
+    raft::ready r = node_->take_ready(now);
+    if (auto st = persist(r); !st.ok()) {
+      // After a failed write or sync nothing on disk can be trusted to match
+      // memory: stop, send nothing that depended on it, and let the host
+      // restart the node from its disk.
+      halt("storage failed: " + st.err().describe());
+      return;
+    }
+    for (const auto& m : r.messages) {
+      bytes payload{payload_tag_raft};
+      const bytes body = raft::encode(m);
+      payload.insert(payload.end(), body.begin(), body.end());
+      out_.messages.push_back(secrets::outgoing{endpoint::of(m.to), std::move(payload)});
+    }
+    if (r.install_snapshot) {
+      if (auto st = restore_values(r.install_snapshot->data); !st.ok()) {
+        halt("received snapshot does not decode: " + st.err().describe());
+        return;
+      }
+      applied_.push_back(applied_event{true, r.install_snapshot->meta.last_index, {}});
+    }
+    for (const auto& e : r.committed) apply(now, e);
+    for (const auto& rs : r.reads) {
+      if (auto it = gets_.find(rs.request_id); it != gets_.end()) it->second.index = rs.index;
+    }
+    for (auto id : r.failed_reads) {
+      if (auto it = gets_.find(id); it != gets_.end()) {
+        reply(it->second.client, {it->second.op_id, reply_status::not_leader, node_->leader_hint(), {}});
+        gets_.erase(it);
+      }
+    }
+    answer_reads();
+    next_wakeup_ = r.next_wakeup;
+    node_->advance(now);
+  }
+  maybe_compact();
+}
+
+bytes raft_engine::encode_values() const {
+  byte_writer w;
+  w.u32(static_cast<std::uint32_t>(values_.size()));
+  for (const auto& [key, value] : values_) {
+    w.str(key);
+    w.blob(value);
+  }
+  return w.take();
+}
+
+status raft_engine::restore_values(byte_view data) {
+  values_.clear();
+  if (data.empty()) return ok_status();
+  byte_reader in{data};
+  const std::uint32_t count = in.u32();
+  for (std::uint32_t i = 0; i < count && in.ok(); ++i) {
+    std::string key = in.str(key_bytes_max);
+    auto v = in.blob(value_bytes_max);
+    values_[std::move(key)] = bytes(v.begin(), v.end());
+  }
+  return in.finish("state machine snapshot");
+}
+
+// Snapshot the state machine and drop the log it covers (Raft §7), first
+// durably, then in the core, then the log segments.
+void raft_engine::maybe_compact() {
+  if (halted_ || config_.compact_every_entries == 0) return;
+  const log_index applied = node_->applied_index();
+  if (applied.value() < persisted_snapshot_index_.value() + config_.compact_every_entries) return;
+  bytes data = encode_values();
+  if (auto st = node_->compact(applied, data); !st.ok()) return;
+  const raft::snapshot_meta meta = node_->snapshot_metadata();
+  if (auto st = storage_->save_snapshot(meta, data); !st.ok()) {
+    halt("storage failed: " + st.err().describe());
+    return;
+  }
+  persisted_snapshot_index_ = meta.last_index;
+  std::erase_if(persisted_entries_, [&](const raft::entry& e) { return e.index <= meta.last_index; });
+  if (auto st = storage_->compact(meta.last_index); !st.ok()) halt("storage failed: " + st.err().describe());
+}
+
+void raft_engine::apply(millis, const raft::entry& e) {
+  applied_.push_back(applied_event{false, e.index, e});
+  if (e.kind == raft::entry_kind::command && !e.data.empty() && e.data[0] == 'K') {
+    byte_reader in{e.data};
+    in.u8();
+    std::string key = in.str(key_bytes_max);
+    auto v = in.blob(value_bytes_max);
+    if (in.finish("put command").ok()) values_[std::move(key)] = bytes(v.begin(), v.end());
+  }
+  auto it = puts_.find(e.index);
+  if (it == puts_.end()) return;
+  // The slot holds our proposal only if the terms agree (Log Matching);
+  // otherwise it was overwritten and is certainly not committed.
+  const bool ours = e.term == it->second.term;
+  reply(it->second.client, {it->second.op_id, ours ? reply_status::ok : reply_status::retry,
+                            node_->leader_hint(), {}});
+  puts_.erase(it);
+}
+
+void raft_engine::answer_reads() {
+  for (auto it = gets_.begin(); it != gets_.end();) {
+    if (!it->second.index || *it->second.index > node_->applied_index()) {
+      ++it;
+      continue;
+    }
+    bytes value;
+    if (auto v = values_.find(it->second.key); v != values_.end()) value = v->second;
+    reply(it->second.client, {it->second.op_id, reply_status::ok, node_->leader_hint(), std::move(value)});
+    it = gets_.erase(it);
+  }
+}
+
+raft::node_observation raft_engine::observation() const {
+  auto o = raft::observe(*node_);
+  o.persisted_hard = persisted_hard_;
+  o.persisted_snapshot_index = persisted_snapshot_index_;
+  o.persisted_entries = persisted_entries_;
+  o.settled = !halted_ && !node_->has_ready();
+  return o;
+}
+
+std::vector<applied_event> raft_engine::take_applied() { return std::exchange(applied_, {}); }
+
+std::optional<bytes> raft_engine::value_of(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+// ---- client engine --------------------------------------------------------
+
+raft_client_engine::raft_client_engine(raft_client_config config) : config_(std::move(config)) {
+  PSS_CHECK(!config_.nodes.empty());
+  target_ = config_.id.value() % config_.nodes.size();
+}
+
+void raft_client_engine::start(millis now, std::uint64_t op_id, actors::operation op) {
+  PSS_CHECK_MSG(!current_, "a client runs one operation at a time");
+  current_ = current_op{op_id, std::move(op), now + config_.operation_timeout, std::nullopt};
+  send_attempt(now);
+}
+
+void raft_client_engine::send_attempt(millis now) {
+  client_request r{current_->op_id, current_->op.kind, current_->op.key, current_->op.value};
+  out_.messages.push_back(secrets::outgoing{endpoint::of(config_.nodes[target_]), encode(r)});
+  current_->retry_at = now + config_.attempt_timeout;
+  current_->redirected = false;
+}
+
+void raft_client_engine::finish(actors::op_outcome outcome, bytes value, std::string note) {
+  done_.push_back(actors::completion{current_->op_id, outcome, std::move(value), std::move(note)});
+  current_.reset();
+}
+
+void raft_client_engine::on_message(millis now, endpoint from, byte_view payload) {
+  if (!current_ || !from.is_node()) return;
+  auto r = decode_reply(payload);
+  if (!r.ok() || r->op_id != current_->op_id) return; // stale or foreign
+  switch (r->status) {
+    case reply_status::ok: finish(actors::op_outcome::ok, std::move(r->value), {}); return;
+    case reply_status::not_leader: {
+      auto hint = std::find(config_.nodes.begin(), config_.nodes.end(), r->leader_hint);
+      if (hint == config_.nodes.end() && r->leader_hint != no_node
+          && config_.nodes.size() < known_nodes_max) {
+        // A member that joined after this client started: learn it.
+        config_.nodes.push_back(r->leader_hint);
+        hint = config_.nodes.end() - 1;
+      }
+      target_ = hint != config_.nodes.end() ? static_cast<std::size_t>(hint - config_.nodes.begin())
+                                            : (target_ + 1) % config_.nodes.size();
+      break;
+    }
+    case reply_status::retry: break;
+  }
+  current_->retry_at = now + config_.redirect_backoff;
+  current_->redirected = true;
+}
+
+void raft_client_engine::on_tick(millis now) {
+  if (!current_) return;
+  if (now >= current_->deadline) {
+    finish(actors::op_outcome::info, {}, "timeout: the outcome is unknown");
+    return;
+  }
+  if (current_->retry_at && now >= *current_->retry_at) {
+    // No answer from this node: try the next one. A put may then be
+    // proposed twice; the Raft-only state machine does not mind.
+    if (!current_->redirected) target_ = (target_ + 1) % config_.nodes.size();
+    send_attempt(now);
+  }
+}
+
+std::optional<millis> raft_client_engine::wakeup() const {
+  if (!current_) return std::nullopt;
+  millis at = current_->deadline;
+  if (current_->retry_at) at = std::min(at, *current_->retry_at);
+  return at;
+}
+
+secrets::engine_output raft_client_engine::take_output() {
+  out_.next_wakeup = wakeup();
+  return std::exchange(out_, {});
+}
+
+void raft_client_engine::learn_node(node_id n) {
+  if (std::find(config_.nodes.begin(), config_.nodes.end(), n) == config_.nodes.end()
+      && config_.nodes.size() < known_nodes_max)
+    config_.nodes.push_back(n);
+}
+
+std::vector<actors::completion> raft_client_engine::take_completions() {
+  return std::exchange(done_, {});
+}
+
+} // namespace pss::sim

@@ -1,0 +1,98 @@
+// The simulator's outputs that need no CAF: the reproduce line, the JSON
+// summary and the exit code.
+#include <cstdio>
+#include <sstream>
+
+#include "sim/simulator.hpp"
+
+namespace pss::sim {
+
+bool is_profile(const std::string& name) {
+  for (const char* p : profile_names)
+    if (name == p) return true;
+  return false;
+}
+
+namespace {
+
+std::string number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// A JSON string literal, escaped by hand (RFC 8259 §7).
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+} // namespace
+
+std::string reproduce_command(const sim_options& o) {
+  std::ostringstream out;
+  out << "pss sim --seed " << o.seed << " --nodes " << o.nodes << " --threshold " << o.threshold
+      << " --clients " << o.clients << " --seconds " << number(o.seconds) << " --profile "
+      << o.profile;
+  if (o.planted_figure8) out << " --planted-bug figure8";
+  if (!o.shuffle) out << " --no-shuffle";
+  return out.str();
+}
+
+std::string to_json(const sim_report& r) {
+  std::ostringstream out;
+  out << "{\"seed\":" << r.options.seed << ",\"ok\":" << (r.ok && r.live ? "true" : "false")
+      << ",\"safe\":" << (r.ok ? "true" : "false") << ",\"live\":" << (!r.ok ? "null" : r.live ? "true" : "false")
+      << ",\"engine\":\"raft-only\""
+      << ",\"profile\":" << quoted(r.options.profile)
+      << ",\"planted_bug\":" << (r.options.planted_figure8 ? "\"figure8\"" : "null")
+      << ",\"nodes\":" << r.options.nodes << ",\"threshold\":" << r.options.threshold
+      << ",\"clients\":" << r.options.clients << ",\"sim_seconds\":" << number(r.options.seconds)
+      << ",\"leaders_elected\":" << r.leaders_elected
+      << ",\"entries_committed\":" << r.entries_committed << ",\"puts_acked\":" << r.puts_acked
+      << ",\"gets_ok\":" << r.gets_ok << ",\"secrets_verified\":" << r.secrets_verified
+      << ",\"ops_info\":" << r.ops_info << ",\"ops_failed\":" << r.ops_failed
+      << ",\"messages_delivered\":" << r.messages_delivered
+      << ",\"timer_firings\":" << r.timer_firings
+      << ",\"liveness_ms\":" << number(r.liveness_ms) << ",\"faults\":{";
+  bool first = true;
+  for (const auto& [kind, count] : r.faults) {
+    out << (first ? "" : ",") << quoted(kind) << ":" << count;
+    first = false;
+  }
+  out << "},\"fault_plan\":" << quoted(r.fault_plan) << ",\"violations\":[";
+  first = true;
+  for (const auto& v : r.violations) {
+    out << (first ? "" : ",") << quoted(v);
+    first = false;
+  }
+  char hash[24];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(r.trace_hash));
+  out << "],\"trace_hash\":\"" << hash << "\"}";
+  return out.str();
+}
+
+int exit_code_of(const sim_report& r) {
+  if (!r.ok) return 1;
+  if (!r.live) return 3;
+  return 0;
+}
+
+} // namespace pss::sim

@@ -1,0 +1,761 @@
+// The simulator's CAF side: the test-coordinator fixture and event loop,
+// the network actor, the workload actor, node crashes and restarts, and the
+// checkers. See simulator.hpp.
+#include "sim/simulator.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+#include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/exit_reason.hpp"
+#include "caf/scheduler/test_coordinator.hpp"
+#include "caf/send.hpp"
+#include "caf/stateful_actor.hpp"
+
+#include "actors/engine_actor.hpp"
+#include "actors/messages.hpp"
+#include "core/prng.hpp"
+#include "raft/cluster_checker.hpp"
+#include "sim/fault_plan.hpp"
+#include "sim/raft_engine.hpp"
+#include "storage/data_dir.hpp"
+#include "storage/sim_disk.hpp"
+
+namespace pss::sim {
+
+using actors::wire_message;
+using secrets::endpoint;
+
+namespace {
+
+// How often progress prints, and the shape of the workload.
+constexpr millis progress_step{5000};
+constexpr std::size_t keys_in_workload = 3;
+constexpr millis think_time_max{40};
+
+std::uint64_t code_of(endpoint e) { return (static_cast<std::uint64_t>(e.kind) << 56) ^ e.id; }
+
+} // namespace
+
+struct simulation::impl final : actors::host_hooks {
+  // The actor system comes first so it is destroyed last.
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  caf::scheduler::test_coordinator* sched = nullptr;
+
+  sim_options opts;
+  std::ostream* progress = nullptr;
+  prng master;
+  prng chaos_rng;
+  prng net_rng;
+  prng sched_rng;
+  prng disk_rng;
+  prng workload_rng;
+  fault_plan plan;
+  raft::options raft_opts;
+  raft::configuration initial;
+  std::vector<node_id> node_ids;
+
+  struct node_slot {
+    node_id id;
+    storage::sim_disk disk;
+    std::shared_ptr<raft_engine> engine;
+    std::shared_ptr<actors::host_slot> slot;
+    caf::actor actor;
+    bool up = false;
+    bool wiped = false;      // storage refused to start it: its disk was wiped
+    bool disk_wiped = false; // the nemesis wiped its disk (restart will be refused)
+    bool joining = false;    // a new incarnation that replaces a wiped node
+    bool sync_failure_armed = false;
+  };
+  std::map<node_id, node_slot> nodes;
+
+  struct client_info {
+    std::shared_ptr<actors::client_slot> slot;
+    std::shared_ptr<raft_client_engine> engine;
+    caf::actor actor;
+    std::uint64_t seq = 0;
+    bool busy = false;
+  };
+  std::vector<client_info> clients; // index 0 is client 1
+
+  std::shared_ptr<actors::local_peer_directory> targets;
+  std::shared_ptr<actors::relay_peer_directory> relay;
+  caf::actor network;
+  caf::actor workload;
+
+  // A wiped node comes back as a new member: the operator removes the old
+  // id, adds a fresh one as a learner, and promotes it once it caught up
+  // (raft checklist item 27; thesis §4 single-server changes).
+  struct rejoin {
+    node_id old_id;
+    node_id new_id; // no_node until the new incarnation boots
+  };
+  std::vector<rejoin> rejoins;
+  std::uint64_t next_admin_op = 1;
+
+  std::set<std::pair<node_id, node_id>> cuts; // directed: from, to
+  raft::cluster_checker checker;
+  std::set<term_id> leader_terms;
+  std::vector<std::string> violations;
+  std::vector<node_id> halted;
+  trace_hasher trace;
+  sim_report counters;
+  std::vector<history_event> history;
+  std::map<std::uint64_t, actors::completion> completions;
+  std::map<std::uint64_t, std::size_t> op_client; // op id -> client index
+  std::map<std::string, std::set<bytes>> values_put;
+  std::uint64_t next_op = 1;
+  bool safety_phase = true;
+  millis next_chaos{0};
+  millis next_progress{0};
+
+  impl(sim_options o, std::ostream* out)
+    : opts(std::move(o)), progress(out), master(opts.seed), chaos_rng(master.next_u64()),
+      net_rng(master.next_u64()), sched_rng(master.next_u64()), disk_rng(master.next_u64()),
+      workload_rng(master.next_u64()) {
+    PSS_CHECK(opts.nodes >= 1 && opts.clients >= 1);
+    prng plan_rng{master.next_u64()};
+    plan = draw_plan(opts, plan_rng);
+    raft_opts = raft_options_for(opts, plan_rng);
+    counters.fault_plan = plan.describe();
+    actors::register_message_types(cfg);
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    cfg.set("logger.verbosity", caf::atom("quiet"));
+    sys = std::make_unique<caf::actor_system>(cfg);
+    sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
+    for (std::size_t i = 1; i <= opts.nodes; ++i) {
+      node_ids.push_back(node_id{i});
+      initial.voters.push_back(node_id{i});
+    }
+    spawn_network();
+    relay = std::make_shared<actors::relay_peer_directory>(network);
+    for (node_id id : node_ids) {
+      auto& n = nodes[id];
+      n.id = id;
+      boot(n, true);
+    }
+    for (std::size_t c = 1; c <= opts.clients + 1; ++c) spawn_client(c);
+    spawn_workload();
+    next_chaos = now() + plan.step;
+    next_progress = now() + progress_step;
+    say("sim: seed " + std::to_string(opts.seed) + ", profile " + opts.profile + ", "
+        + std::to_string(opts.nodes) + " nodes, " + std::to_string(opts.clients) + " clients"
+        + (opts.planted_figure8 ? ", PLANTED BUG figure8" : "") + "; faults: " + plan.describe());
+  }
+
+  ~impl() override { shutdown(); }
+
+  void say(const std::string& line) {
+    if (progress) *progress << line << '\n';
+  }
+
+  [[nodiscard]] millis now() const {
+    return std::chrono::duration_cast<millis>(sched->clock().now().time_since_epoch());
+  }
+
+  void violation(std::string what) {
+    if (std::find(violations.begin(), violations.end(), what) == violations.end())
+      violations.push_back(std::move(what));
+  }
+
+  // ---- network actor -------------------------------------------------------
+  void spawn_network() {
+    targets = std::make_shared<actors::local_peer_directory>();
+    // The simulator is passed as a spawn argument: CAF 0.17 binds a null
+    // tuple for argument-less function actors (UBSan flags it).
+    network = sys->spawn([](caf::event_based_actor* self, impl* sim) -> caf::behavior {
+      return {
+        [sim, self](wire_message& m) { sim->route(self, std::move(m)); },
+        [sim, self](actors::deliver_atom, wire_message& m) { sim->deliver(self, std::move(m)); },
+      };
+    }, this);
+  }
+
+  void route(caf::event_based_actor* self, wire_message m) {
+    if (net_rng.chance(plan.drop)) {
+      ++counters.faults["drop"];
+      return;
+    }
+    const int copies = net_rng.chance(plan.duplicate) ? 2 : 1;
+    if (copies == 2) ++counters.faults["duplicate"];
+    for (int c = 0; c < copies; ++c) {
+      const millis delay{static_cast<millis::rep>(net_rng.between(plan.delay_min_ms, plan.delay_max_ms))};
+      if (delay.count() == 0)
+        deliver(self, c + 1 < copies ? m : std::move(m));
+      else
+        self->delayed_send(self, delay, actors::deliver_atom::value, c + 1 < copies ? m : std::move(m));
+    }
+  }
+
+  void deliver(caf::event_based_actor* self, wire_message m) {
+    const endpoint from = m.from(), to = m.to();
+    if (from.is_node() && to.is_node() && cuts.contains({from.as_node(), to.as_node()})) {
+      ++counters.faults["partition_drop"];
+      return;
+    }
+    caf::actor dest = targets->route(to);
+    if (!dest) return; // the node is down
+    self->send(dest, std::move(m));
+  }
+
+  // ---- nodes ---------------------------------------------------------------
+  raft_engine_config engine_config(node_id id) {
+    raft_engine_config c;
+    c.id = id;
+    c.joining = nodes.at(id).joining;
+    c.initial = initial;
+    c.options = raft_opts;
+    c.seed = master.next_u64();
+    return c;
+  }
+
+  bool boot(node_slot& n, bool first) {
+    auto opened = raft_engine::open(n.disk, engine_config(n.id), now(), first);
+    if (!opened.ok()) {
+      if (storage::is_empty_data_dir(opened.err())) {
+        // A wiped node has lost its vote: storage refuses to start it as if
+        // nothing happened (raft checklist item 27).
+        if (!n.wiped) rejoins.push_back(rejoin{n.id, no_node});
+        n.wiped = true;
+        ++counters.faults["wipe_refused"];
+        return false;
+      }
+      violation("node " + std::to_string(n.id.value()) + " could not reopen its disk after a crash: "
+                + opened.err().describe());
+      return false;
+    }
+    n.engine = std::shared_ptr<raft_engine>(std::move(*opened));
+    for (const auto& w : n.engine->open_warnings()) trace.add(as_bytes(w));
+    checker.on_restart(n.id, n.engine->boot_snapshot_index());
+    check_node(n);
+    n.slot = std::make_shared<actors::host_slot>();
+    n.slot->self = endpoint::of(n.id);
+    n.slot->engine = n.engine;
+    n.slot->directory = relay;
+    n.slot->hooks = this;
+    n.actor = actors::spawn_node_actor(*sys, n.slot);
+    targets->set(endpoint::of(n.id), n.actor);
+    n.up = true;
+    return true;
+  }
+
+  void kill(node_slot& n) {
+    n.slot->alive = false;
+    caf::anon_send_exit(n.actor, caf::exit_reason::kill);
+    targets->erase(endpoint::of(n.id));
+    n.actor = caf::actor{};
+    n.slot.reset();
+    n.engine.reset();
+    n.up = false;
+  }
+
+  void crash_node(node_slot& n, const char* kind) {
+    if (!n.up) return;
+    ++counters.faults[kind];
+    trace.add(0xC0A5);
+    trace.add(n.id.value());
+    kill(n);
+    n.disk.crash(disk_rng);
+    n.sync_failure_armed = false;
+  }
+
+  void restart_node(node_slot& n) {
+    if (n.up || n.wiped) return;
+    ++counters.faults["restart"];
+    trace.add(0x5EB0);
+    trace.add(n.id.value());
+    boot(n, false);
+  }
+
+  // The checkers, after every input a node processed.
+  void check_node(node_slot& n) {
+    raft_engine& e = *n.engine;
+    if (auto v = checker.observe(e.observation())) violation(*v);
+    for (const auto& a : e.take_applied()) {
+      auto v = a.snapshot ? checker.on_snapshot_installed(n.id, a.index) : checker.on_applied(n.id, a.entry);
+      if (v) violation(*v);
+    }
+    if (e.core().role() == raft::role::leader) leader_terms.insert(e.core().term());
+    if (e.halted() && std::find(halted.begin(), halted.end(), n.id) == halted.end())
+      halted.push_back(n.id);
+  }
+
+  void on_input(millis t, endpoint self, bool tick, endpoint from, byte_view payload) override {
+    trace.add(static_cast<std::uint64_t>(t.count()));
+    trace.add(code_of(self));
+    trace.add(tick ? 1 : 0);
+    if (tick) {
+      ++counters.timer_firings;
+      return;
+    }
+    ++counters.messages_delivered;
+    trace.add(code_of(from));
+    trace.add(payload);
+  }
+
+  void after_input(millis, endpoint self) override {
+    if (!self.is_node()) return;
+    auto it = nodes.find(self.as_node());
+    if (it != nodes.end() && it->second.up) check_node(it->second);
+  }
+
+  // ---- clients and workload ------------------------------------------------
+  void spawn_client(std::size_t c) {
+    raft_client_config cc;
+    cc.id = client_id{c};
+    cc.nodes = node_ids;
+    client_info info;
+    info.slot = std::make_shared<actors::client_slot>();
+    info.slot->self = endpoint::of(client_id{c});
+    info.engine = std::make_shared<raft_client_engine>(cc);
+    info.slot->engine = info.engine;
+    info.slot->directory = relay;
+    info.slot->hooks = this;
+    info.actor = actors::spawn_client_actor(*sys, info.slot);
+    targets->set(info.slot->self, info.actor);
+    clients.push_back(std::move(info));
+  }
+
+  void spawn_workload() {
+    workload = sys->spawn([](caf::event_based_actor* self, impl* sim) -> caf::behavior {
+      if (sim->opts.workload)
+        for (std::size_t c = 1; c <= sim->opts.clients; ++c)
+          self->delayed_send(self, millis{static_cast<millis::rep>(1 + sim->workload_rng.below(100))},
+                             actors::next_atom::value, static_cast<std::uint64_t>(c));
+      return {
+        [sim, self](actors::client_operation_result& r) { sim->on_result(self, r); },
+        [sim, self](actors::next_atom, std::uint64_t c) { sim->issue_random(self, c); },
+      };
+    }, this);
+  }
+
+  std::uint64_t start_op(caf::event_based_actor* self, std::size_t c, actors::operation op) {
+    client_info& info = clients.at(c - 1);
+    const std::uint64_t id = next_op++;
+    info.busy = true;
+    op_client[id] = c;
+    history.push_back({now(), c, id, true, op.kind, op.key, op.value, actors::op_outcome::info});
+    if (op.kind == actors::op_kind::put) values_put[op.key].insert(op.value);
+    actors::client_operation_request req{id, static_cast<std::uint8_t>(op.kind), op.key, op.value};
+    if (self)
+      self->send(info.actor, std::move(req));
+    else
+      caf::send_as(workload, info.actor, std::move(req));
+    return id;
+  }
+
+  void issue_random(caf::event_based_actor* self, std::uint64_t c) {
+    if (!safety_phase || clients.at(c - 1).busy) return;
+    actors::operation op;
+    op.key = "k" + std::to_string(workload_rng.below(keys_in_workload));
+    if (workload_rng.chance(0.7)) {
+      op.kind = actors::op_kind::put;
+      const std::string v = "c" + std::to_string(c) + "-" + std::to_string(++clients.at(c - 1).seq);
+      op.value.assign(v.begin(), v.end());
+    } else {
+      op.kind = actors::op_kind::get;
+    }
+    start_op(self, c, std::move(op));
+  }
+
+  void on_result(caf::event_based_actor* self, actors::client_operation_result& r) {
+    auto it = op_client.find(r.op_id);
+    if (it == op_client.end()) return;
+    const std::size_t c = it->second;
+    clients.at(c - 1).busy = false;
+    const auto outcome = static_cast<actors::op_outcome>(r.outcome);
+    const history_event* invoke = nullptr;
+    for (auto h = history.rbegin(); h != history.rend(); ++h)
+      if (h->op_id == r.op_id && h->invoke) {
+        invoke = &*h;
+        break;
+      }
+    PSS_CHECK(invoke != nullptr);
+    history_event done = *invoke;
+    done.time = now();
+    done.invoke = false;
+    done.outcome = outcome;
+    if (done.kind == actors::op_kind::get) done.value = r.value;
+    trace.add(0x0F00 + r.outcome);
+    trace.add(r.op_id);
+    if (outcome == actors::op_outcome::ok && done.kind == actors::op_kind::put) ++counters.puts_acked;
+    if (outcome == actors::op_outcome::ok && done.kind == actors::op_kind::get) {
+      ++counters.gets_ok;
+      if (!done.value.empty()) {
+        // The weak value check the Raft-only engine affords: a read returns
+        // only something some client wrote to that key.
+        auto w = values_put.find(done.key);
+        if (w == values_put.end() || !w->second.contains(done.value))
+          violation("client " + std::to_string(c) + " read a value nobody wrote to " + done.key);
+        else
+          ++counters.secrets_verified;
+      }
+    }
+    if (outcome == actors::op_outcome::info) ++counters.ops_info;
+    if (outcome == actors::op_outcome::fail) ++counters.ops_failed;
+    completions[r.op_id] = actors::completion{r.op_id, outcome, r.value, r.note};
+    history.push_back(std::move(done));
+    if (opts.workload && safety_phase && c <= opts.clients)
+      self->delayed_send(self, millis{static_cast<millis::rep>(workload_rng.below(think_max().count()) + 1)},
+                         actors::next_atom::value, static_cast<std::uint64_t>(c));
+  }
+
+  // The planted-bug runs propose densely: Figure 8 needs uncommitted entries
+  // of old terms lying around when leaders change.
+  [[nodiscard]] millis think_max() const { return opts.planted_figure8 ? millis{5} : think_time_max; }
+
+  // ---- the nemesis ---------------------------------------------------------
+  std::vector<node_slot*> pick_nodes(bool up) {
+    std::vector<node_slot*> out;
+    for (auto& [id, n] : nodes)
+      if (n.up == up && !(n.wiped && !up)) out.push_back(&n);
+    return out;
+  }
+
+  std::size_t wiped_count() const {
+    std::size_t w = 0;
+    for (const auto& [id, n] : nodes) w += n.disk_wiped && !n.wiped ? 1 : 0;
+    return w + rejoins.size();
+  }
+
+  void partition() {
+    cuts.clear();
+    ++counters.faults["partition"];
+    switch (chaos_rng.below(3)) {
+      case 0: { // symmetric split into two sides
+        std::set<node_id> side;
+        for (node_id id : node_ids)
+          if (chaos_rng.chance(0.5)) side.insert(id);
+        for (node_id a : node_ids)
+          for (node_id b : node_ids)
+            if (side.contains(a) != side.contains(b)) cuts.insert({a, b});
+        break;
+      }
+      case 1: { // one node isolated
+        const node_id lone = node_ids[chaos_rng.below(node_ids.size())];
+        for (node_id b : node_ids)
+          if (b != lone) {
+            cuts.insert({lone, b});
+            cuts.insert({b, lone});
+          }
+        break;
+      }
+      default: { // asymmetric: a few one-way cuts
+        ++counters.faults["partition_asymmetric"];
+        for (int k = 0; k < 3; ++k) {
+          const node_id a = node_ids[chaos_rng.below(node_ids.size())];
+          const node_id b = node_ids[chaos_rng.below(node_ids.size())];
+          if (a != b) cuts.insert({a, b});
+        }
+      }
+    }
+    trace.add(0x9A97);
+    for (const auto& [a, b] : cuts) trace.add((a.value() << 32) ^ b.value());
+  }
+
+  void chaos() {
+    if (!cuts.empty() && chaos_rng.chance(plan.heal)) {
+      cuts.clear();
+      ++counters.faults["heal"];
+      trace.add(0x4EA1);
+    } else if (chaos_rng.chance(plan.partition)) {
+      partition();
+    }
+    if (chaos_rng.chance(plan.crash)) {
+      auto up = pick_nodes(true);
+      if (!up.empty()) {
+        node_slot* victim = up[chaos_rng.below(up.size())];
+        if (plan.prefer_leader && chaos_rng.chance(0.7))
+          if (auto l = leader()) victim = &nodes.at(*l);
+        if (chaos_rng.chance(plan.mid_flush)) {
+          // Let a few syncs pass, then fail one: the engine halts inside a
+          // flush and the node crashes with that write unsynced or torn.
+          if (!victim->sync_failure_armed) {
+            victim->disk.fail_next_syncs(1, chaos_rng.below(4));
+            victim->sync_failure_armed = true;
+            ++counters.faults["mid_flush_armed"];
+          }
+        } else {
+          crash_node(*victim, "crash");
+          if (chaos_rng.chance(plan.wipe) && 2 * (wiped_count() + 1) < opts.nodes) {
+            victim->disk.wipe();
+            victim->disk_wiped = true;
+            ++counters.faults["wipe"];
+            trace.add(0x3A9E);
+          }
+        }
+      }
+    }
+    if (chaos_rng.chance(plan.restart)) {
+      auto down = pick_nodes(false);
+      if (!down.empty()) restart_node(*down[chaos_rng.below(down.size())]);
+    }
+  }
+
+  void send_admin(node_id to, raft::config_change change) {
+    const auto& target = nodes.at(to);
+    if (!target.up) return;
+    membership_request r{next_admin_op++, change};
+    const endpoint admin = endpoint::of(client_id{0});
+    caf::anon_send(target.actor, wire_message::make(admin, endpoint::of(to), encode(r)));
+  }
+
+  // One operator step per nemesis step for the oldest pending rejoin.
+  void drive_rejoins() {
+    if (rejoins.empty()) return;
+    const auto l = leader();
+    if (!l) return;
+    const raft::configuration& cfg = nodes.at(*l).engine->core().config();
+    rejoin& r = rejoins.front();
+    if (cfg.contains(r.old_id)) {
+      if (r.old_id != *l) send_admin(*l, {raft::config_change_kind::remove, r.old_id});
+      return;
+    }
+    if (r.new_id == no_node) {
+      r.new_id = node_id{node_ids.back().value() + 1};
+      node_ids.push_back(r.new_id);
+      auto& fresh = nodes[r.new_id];
+      fresh.id = r.new_id;
+      fresh.joining = true;
+      ++counters.faults["rejoin_started"];
+      trace.add(0x7E70);
+      trace.add(r.new_id.value());
+      boot(fresh, true);
+      // The operator adds the new member to the clients' cluster file.
+      for (auto& c : clients) c.engine->learn_node(r.new_id);
+    }
+    if (!cfg.contains(r.new_id)) {
+      send_admin(*l, {raft::config_change_kind::add_learner, r.new_id});
+    } else if (cfg.is_learner(r.new_id)) {
+      send_admin(*l, {raft::config_change_kind::promote_learner, r.new_id});
+    } else {
+      ++counters.faults["rejoined"];
+      rejoins.erase(rejoins.begin());
+    }
+  }
+
+  // ---- the event loop ------------------------------------------------------
+  void handle_halts() {
+    while (!halted.empty()) {
+      const node_id id = halted.back();
+      halted.pop_back();
+      crash_node(nodes.at(id), "crash_mid_flush");
+    }
+  }
+
+  void drain() {
+    while (sched->has_job()) {
+      if (opts.shuffle && sched->jobs.size() > 1) {
+        const auto k = sched_rng.below(sched->jobs.size());
+        std::swap(sched->jobs[0], sched->jobs[k]);
+      }
+      sched->run_once();
+      handle_halts();
+      if (!violations.empty()) return;
+    }
+  }
+
+  void print_progress() {
+    std::ostringstream line;
+    line << "t=" << now().count() / 1000.0 << "s";
+    if (auto l = leader()) line << " leader=n" << l->value() << " term=" << nodes.at(*l).engine->core().term().value();
+    else line << " leader=none";
+    line << " committed=" << checker.applied_max().value() << " puts_acked=" << counters.puts_acked
+         << " gets_ok=" << counters.gets_ok << " delivered=" << counters.messages_delivered;
+    std::uint64_t faults = 0;
+    for (const auto& [k, v] : counters.faults) faults += v;
+    line << " faults=" << faults;
+    say(line.str());
+  }
+
+  void run_until(millis end) {
+    using clock_duration = caf::actor_clock::duration_type;
+    for (;;) {
+      drain();
+      if (!violations.empty()) return;
+      const millis t = now();
+      if (next_chaos <= t) {
+        if (safety_phase && plan.chaos()) chaos();
+        drive_rejoins();
+        next_chaos += plan.step;
+        continue;
+      }
+      if (next_progress <= t) {
+        print_progress();
+        next_progress += progress_step;
+        continue;
+      }
+      const auto& schedule = sched->clock().schedule();
+      const auto clock_now = sched->clock().now();
+      if (!schedule.empty() && schedule.begin()->first <= clock_now) {
+        sched->trigger_timeout();
+        continue;
+      }
+      millis next = std::min(end, next_progress);
+      next = std::min(next, next_chaos);
+      auto target = caf::actor_clock::time_point{std::chrono::duration_cast<clock_duration>(next)};
+      if (!schedule.empty()) target = std::min(target, schedule.begin()->first);
+      if (target <= clock_now) return; // reached the end
+      sched->advance_time(target - clock_now);
+    }
+  }
+
+  [[nodiscard]] std::optional<node_id> leader() const {
+    std::optional<node_id> best;
+    term_id best_term;
+    for (const auto& [id, n] : nodes)
+      if (n.up && n.engine->core().role() == raft::role::leader && n.engine->core().term() >= best_term) {
+        best = id;
+        best_term = n.engine->core().term();
+      }
+    return best;
+  }
+
+  // ---- the phases ----------------------------------------------------------
+  void heal_everything() {
+    safety_phase = false;
+    cuts.clear();
+    plan.drop = plan.duplicate = 0;
+    plan.delay_min_ms = 1;
+    plan.delay_max_ms = std::min<std::uint64_t>(plan.delay_max_ms, 5);
+    plan.partition = plan.crash = 0;
+    for (auto& [id, n] : nodes) {
+      n.disk.fail_next_syncs(0, 0);
+      n.sync_failure_armed = false;
+      if (!n.up) restart_node(n);
+    }
+    trace.add(0x11FE);
+  }
+
+  void liveness() {
+    heal_everything();
+    const millis healed = now();
+    const millis bound{static_cast<millis::rep>(opts.liveness_seconds * 1000)};
+    say("liveness: healed at t=" + std::to_string(healed.count() / 1000.0) + "s; a leader must commit a new put within "
+        + std::to_string(bound.count() / 1000.0) + "s");
+    const std::size_t prober = opts.clients + 1;
+    std::uint64_t probe = 0; // op ids start at 1
+    while (now() < healed + bound && violations.empty()) {
+      if (probe == 0) {
+        actors::operation op{actors::op_kind::put, "liveness", bytes{'o', 'k'}};
+        probe = start_op(nullptr, prober, std::move(op));
+      }
+      run_until(std::min(now() + millis{100}, healed + bound));
+      if (auto it = completions.find(probe); it != completions.end()) {
+        if (it->second.outcome == actors::op_outcome::ok) {
+          counters.liveness_ms = static_cast<double>((now() - healed).count());
+          say("liveness: a new put committed " + std::to_string((now() - healed).count()) + " ms after healing");
+          return;
+        }
+        probe = 0;
+      }
+    }
+    if (violations.empty()) counters.live = false;
+  }
+
+  sim_report report() {
+    sim_report r = counters;
+    r.options = opts;
+    r.violations = violations;
+    r.ok = violations.empty();
+    r.leaders_elected = leader_terms.size();
+    r.entries_committed = checker.applied_max().value();
+    r.trace_hash = trace.h;
+    r.history = history;
+    return r;
+  }
+
+  void shutdown() {
+    if (!sys) return;
+    std::vector<caf::actor> all{network, workload};
+    for (auto& [id, n] : nodes)
+      if (n.up) {
+        n.slot->alive = false;
+        all.push_back(n.actor);
+      }
+    for (auto& c : clients) {
+      c.slot->alive = false;
+      all.push_back(c.actor);
+    }
+    for (auto& a : all)
+      if (a) caf::anon_send_exit(a, caf::exit_reason::kill);
+    sched->run();
+    targets->clear();
+    relay->reset();
+    for (auto& [id, n] : nodes) {
+      n.actor = caf::actor{};
+      n.slot.reset();
+    }
+    clients.clear();
+    network = caf::actor{};
+    workload = caf::actor{};
+    sched->run();
+    sys.reset();
+  }
+};
+
+simulation::simulation(sim_options options, std::ostream* progress)
+  : impl_(std::make_unique<impl>(std::move(options), progress)) {}
+
+simulation::~simulation() = default;
+
+sim_report simulation::run() {
+  impl& s = *impl_;
+  s.run_until(millis{static_cast<millis::rep>(s.opts.seconds * 1000)});
+  if (s.violations.empty()) s.liveness();
+  if (s.violations.empty() && s.opts.check_history)
+    if (auto v = s.opts.check_history(s.history)) s.violation("history: " + *v);
+  auto r = s.report();
+  s.say(r.ok ? (r.live ? "result: ok" : "result: LOST LIVENESS")
+             : "result: SAFETY VIOLATION: " + r.violations.front());
+  return r;
+}
+
+void simulation::run_until(millis t) { impl_->run_until(t); }
+millis simulation::now() const { return impl_->now(); }
+std::optional<node_id> simulation::leader() const { return impl_->leader(); }
+bool simulation::is_up(node_id n) const { return impl_->nodes.at(n).up; }
+log_index simulation::commit_index(node_id n) const {
+  const auto& x = impl_->nodes.at(n);
+  return x.up ? x.engine->core().commit_index() : log_index{0};
+}
+log_index simulation::applied_index(node_id n) const {
+  const auto& x = impl_->nodes.at(n);
+  return x.up ? x.engine->core().applied_index() : log_index{0};
+}
+void simulation::crash(node_id n) { impl_->crash_node(impl_->nodes.at(n), "crash"); }
+void simulation::restart(node_id n) { impl_->restart_node(impl_->nodes.at(n)); }
+void simulation::crash_and_wipe(node_id n) {
+  auto& x = impl_->nodes.at(n);
+  impl_->crash_node(x, "crash");
+  x.disk.wipe();
+  x.disk_wiped = true;
+  ++impl_->counters.faults["wipe"];
+}
+std::vector<node_id> simulation::voters() const {
+  const auto l = impl_->leader();
+  if (!l) return {};
+  return impl_->nodes.at(*l).engine->core().config().voters;
+}
+std::uint64_t simulation::submit(std::size_t client, actors::operation op) {
+  return impl_->start_op(nullptr, client, std::move(op));
+}
+std::optional<actors::completion> simulation::completion_of(std::uint64_t op_id) const {
+  auto it = impl_->completions.find(op_id);
+  if (it == impl_->completions.end()) return std::nullopt;
+  return it->second;
+}
+std::optional<std::string> simulation::violation() const {
+  if (impl_->violations.empty()) return std::nullopt;
+  return impl_->violations.front();
+}
+std::uint64_t simulation::trace_hash() const { return impl_->trace.h; }
+sim_report simulation::report() const { return impl_->report(); }
+
+} // namespace pss::sim

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# CLI tests for `pss sim`: usage errors exit 2, the JSON summary is the last
+# line with the reproduce line before it, the same seed gives the same trace
+# hash in two processes (and another seed a different one), and a sweep
+# reports a total line. Usage: sim_cli_test.sh PATH_TO_PSS
+set -uo pipefail
+pss=${1:?usage: sim_cli_test.sh PATH_TO_PSS}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+expect_usage() {
+  local name=$1; shift
+  "$pss" sim "$@" > "$work/out" 2> "$work/err"
+  local rc=$?
+  if [ "$rc" -ne 2 ]; then bad "$name: exit $rc, want 2"; return; fi
+  if ! grep -q "pss sim:" "$work/err"; then bad "$name: no error message"; return; fi
+  ok
+}
+expect_usage "no seed" --profile calm
+expect_usage "both seed and seeds" --seed 1 --seeds 1..2
+expect_usage "unknown profile" --seed 1 --profile stormy
+expect_usage "bad range" --seeds 5..2
+expect_usage "unknown planted bug" --seed 1 --planted-bug lost-vote
+expect_usage "threshold above nodes" --seed 1 --nodes 3 --threshold 4
+
+hash_of() { tail -n 1 "$1" | sed -n 's/.*"trace_hash":"\([0-9a-f]*\)".*/\1/p'; }
+
+"$pss" sim --seed 42 --seconds 3 --profile swarm > "$work/a" 2>/dev/null; rc_a=$?
+"$pss" sim --seed 42 --seconds 3 --profile swarm > "$work/b" 2>/dev/null
+"$pss" sim --seed 43 --seconds 3 --profile swarm > "$work/c" 2>/dev/null
+if [ "$rc_a" -eq 0 ]; then ok; else bad "seed 42 exited $rc_a"; fi
+if tail -n 1 "$work/a" | grep -qE '^\{"seed":42,"ok":true,.*"violations":\[\],"trace_hash":"[0-9a-f]{16}"\}$'; then ok
+else bad "last line is not the JSON summary: $(tail -n 1 "$work/a")"; fi
+if tail -n 2 "$work/a" | head -n 1 | grep -q '^reproduce: pss sim --seed 42 '; then ok
+else bad "no reproduce line before the JSON"; fi
+if [ -n "$(hash_of "$work/a")" ] && [ "$(hash_of "$work/a")" = "$(hash_of "$work/b")" ]; then ok
+else bad "same seed, different trace hashes: $(hash_of "$work/a") $(hash_of "$work/b")"; fi
+if [ "$(hash_of "$work/a")" != "$(hash_of "$work/c")" ]; then ok
+else bad "seeds 42 and 43 gave the same trace hash"; fi
+
+"$pss" sim --seeds 1..5 --seconds 2 --profile faults > "$work/sweep" 2>/dev/null; rc=$?
+if [ "$rc" -eq 0 ] && grep -q '^sweep: seeds 1..5 (profile faults): 5 ok, 0 failed' "$work/sweep"; then ok
+else bad "sweep: exit $rc, output $(cat "$work/sweep")"; fi
+
+echo "sim-cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
