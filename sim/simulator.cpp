@@ -133,6 +133,7 @@ struct simulation::impl final : actors::host_hooks {
       PSS_CHECK(opts.threshold >= 2 && opts.threshold <= opts.nodes);
       // The secrets engine cannot rejoin a wiped member yet: no wipes.
       plan.wipe = 0;
+      if (!opts.check_history) opts.check_history = linearizability_checker();
       cluster = secrets::make_test_cluster(opts.nodes, opts.threshold, opts.seed ^ 0x5EC4E75u);
     }
     counters.fault_plan = plan.describe();

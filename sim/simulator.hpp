@@ -48,6 +48,11 @@ struct history_event {
 using history_checker =
   std::function<std::optional<std::string>(const std::vector<history_event>&)>;
 
+// The pure linearizability checker (sim/checkers) as a history_checker:
+// one register per key; a search that hits its bound is not a violation.
+// Secrets mode uses it unless the caller sets check_history.
+[[nodiscard]] history_checker linearizability_checker();
+
 struct sim_options {
   std::uint64_t seed = 1;
   std::size_t nodes = 5;

@@ -88,3 +88,20 @@ TEST_CASE("secrets sim: the same seed gives the same trace hash and report") {
   simulation c{secrets_options(12, 3)};
   CHECK(c.run().trace_hash != ra.trace_hash);
 }
+
+TEST_CASE("secrets sim: the linearizability hook flags a stale read and passes a fresh one") {
+  auto ev = [](std::int64_t t, std::uint64_t c, std::uint64_t op, bool invoke, actors::op_kind k, std::string v,
+               actors::op_outcome o = actors::op_outcome::ok) {
+    return history_event{millis{t}, c, op, invoke, k, "k", bytes(v.begin(), v.end()), o};
+  };
+  using actors::op_kind;
+  std::vector<history_event> h{
+    ev(0, 1, 1, true, op_kind::put, "a"),  ev(10, 1, 1, false, op_kind::put, "a"),
+    ev(20, 1, 2, true, op_kind::put, "b"), ev(30, 1, 2, false, op_kind::put, "b"),
+    ev(40, 2, 3, true, op_kind::get, ""),  ev(50, 2, 3, false, op_kind::get, "a"),
+  };
+  const auto check = linearizability_checker();
+  CHECK(check(h).has_value());
+  h.back().value = bytes{'b'};
+  CHECK_FALSE(check(h).has_value());
+}
