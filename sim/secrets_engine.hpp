@@ -66,6 +66,8 @@ public:
 
 private:
   std::unique_ptr<secrets::node_engine> engine_;
+  // The apply events of opening (the boot snapshot first), kept for take_applied.
+  std::vector<secrets::apply_event> boot_events_;
   log_index boot_snapshot_index_;
   std::vector<std::string> warnings_;
 };
