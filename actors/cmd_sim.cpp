@@ -122,11 +122,13 @@ int run_sim(int argc, char** argv) {
     ("seed", po::value<std::uint64_t>(), "run one seed")
     ("seeds", po::value<std::string>(), "sweep seeds A..B (inclusive)")
     ("nodes", po::value<std::size_t>()->default_value(5), "cluster size (1..9)")
-    ("threshold", po::value<std::size_t>()->default_value(3), "secret threshold t (reported; unused by the Raft-only engine)")
+    ("threshold", po::value<std::size_t>()->default_value(3), "secret threshold t (2..nodes with --engine secrets; reported only by the Raft-only engine)")
     ("clients", po::value<std::size_t>()->default_value(3), "workload clients (1..16)")
     ("seconds", po::value<double>()->default_value(20), "simulated seconds of the safety phase")
     ("liveness-seconds", po::value<double>()->default_value(20), "simulated bound to recover after healing")
     ("profile", po::value<std::string>()->default_value("swarm"), "calm, faults, partitions, crashes or swarm")
+    ("engine", po::value<std::string>()->default_value("raft"),
+     "raft (the Raft-only engines) or secrets (the real secrets engines; no disk wipes)")
     ("planted-bug", po::value<std::string>(), "figure8: plant the commit-by-counting bug")
     ("no-shuffle", "run ready actors in FIFO order instead of a seeded shuffle")
     ("first-failure", "with --seeds: stop at the first failing seed");
@@ -155,12 +157,16 @@ int run_sim(int argc, char** argv) {
   o.liveness_seconds = vm["liveness-seconds"].as<double>();
   o.profile = vm["profile"].as<std::string>();
   o.shuffle = !vm.count("no-shuffle");
+  o.engine = vm["engine"].as<std::string>();
+  if (o.engine != "raft" && o.engine != "secrets") return usage("--engine must be raft or secrets");
   if (o.nodes < 1 || o.nodes > 9) return usage("--nodes must be between 1 and 9");
   if (o.threshold < 1 || o.threshold > o.nodes) return usage("--threshold must be between 1 and --nodes");
   if (o.clients < 1 || o.clients > 16) return usage("--clients must be between 1 and 16");
   if (!(o.seconds > 0 && o.seconds <= 86400)) return usage("--seconds must be in (0, 86400]");
   if (!(o.liveness_seconds > 0 && o.liveness_seconds <= 3600))
     return usage("--liveness-seconds must be in (0, 3600]");
+  if (o.engine == "secrets" && o.threshold < 2)
+    return usage("--engine secrets needs --threshold of at least 2 (and --nodes at least 2)");
   if (!sim::is_profile(o.profile)) return usage("unknown --profile '" + o.profile + "'");
   if (vm.count("planted-bug")) {
     if (vm["planted-bug"].as<std::string>() != "figure8")

@@ -24,6 +24,7 @@
 #include "raft/cluster_checker.hpp"
 #include "raft/node.hpp"
 #include "secrets/engine.hpp"
+#include "sim/node_host.hpp"
 #include "storage/file_system.hpp"
 #include "storage/raft_storage.hpp"
 
@@ -87,14 +88,7 @@ struct raft_engine_config {
   std::uint64_t compact_every_entries = 512;
 };
 
-// What the state machine did, in order, for the checker.
-struct applied_event {
-  bool snapshot = false; // true: replaced by a snapshot up to `index`
-  log_index index;
-  raft::entry entry;     // when !snapshot
-};
-
-class raft_engine final : public secrets::engine {
+class raft_engine final : public sim_node_engine {
 public:
   // Opens the node's storage under "/raft" on fs. first_boot initialises an
   // empty disk; otherwise an empty (wiped) disk is refused with the
@@ -108,18 +102,18 @@ public:
   [[nodiscard]] secrets::engine_output take_output() override;
 
   // Observers for the simulator's checkers.
-  [[nodiscard]] const raft::node& core() const noexcept { return *node_; }
-  [[nodiscard]] raft::node_observation observation() const;
-  [[nodiscard]] bool halted() const noexcept { return halted_.has_value(); }
+  [[nodiscard]] const raft::node& core() const noexcept override { return *node_; }
+  [[nodiscard]] raft::node_observation observation() const override;
+  [[nodiscard]] bool halted() const noexcept override { return halted_.has_value(); }
   [[nodiscard]] const std::optional<std::string>& halt_reason() const noexcept { return halted_; }
   // What was applied since the last call, in order, for
   // cluster_checker::on_applied / on_snapshot_installed.
-  [[nodiscard]] std::vector<applied_event> take_applied();
-  [[nodiscard]] const std::vector<std::string>& open_warnings() const noexcept { return warnings_; }
+  [[nodiscard]] std::vector<applied_event> take_applied() override;
+  [[nodiscard]] const std::vector<std::string>& open_warnings() const noexcept override { return warnings_; }
   [[nodiscard]] log_index snapshot_index() const noexcept { return persisted_snapshot_index_; }
   // The snapshot the engine started from: the state machine restarts there
   // (cluster_checker::on_restart), even if it compacted again while booting.
-  [[nodiscard]] log_index boot_snapshot_index() const noexcept { return boot_snapshot_index_; }
+  [[nodiscard]] log_index boot_snapshot_index() const noexcept override { return boot_snapshot_index_; }
   // The state machine: the value last put for key, if any.
   [[nodiscard]] std::optional<bytes> value_of(const std::string& key) const;
 

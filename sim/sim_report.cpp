@@ -51,6 +51,7 @@ std::string reproduce_command(const sim_options& o) {
   out << "pss sim --seed " << o.seed << " --nodes " << o.nodes << " --threshold " << o.threshold
       << " --clients " << o.clients << " --seconds " << number(o.seconds) << " --profile "
       << o.profile;
+  if (o.engine != "raft") out << " --engine " << o.engine;
   if (o.planted_figure8) out << " --planted-bug figure8";
   if (!o.shuffle) out << " --no-shuffle";
   return out.str();
@@ -60,7 +61,7 @@ std::string to_json(const sim_report& r) {
   std::ostringstream out;
   out << "{\"seed\":" << r.options.seed << ",\"ok\":" << (r.ok && r.live ? "true" : "false")
       << ",\"safe\":" << (r.ok ? "true" : "false") << ",\"live\":" << (!r.ok ? "null" : r.live ? "true" : "false")
-      << ",\"engine\":\"raft-only\""
+      << ",\"engine\":" << (r.options.engine == "raft" ? std::string{"\"raft-only\""} : quoted(r.options.engine))
       << ",\"profile\":" << quoted(r.options.profile)
       << ",\"planted_bug\":" << (r.options.planted_figure8 ? "\"figure8\"" : "null")
       << ",\"nodes\":" << r.options.nodes << ",\"threshold\":" << r.options.threshold

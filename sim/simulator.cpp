@@ -23,6 +23,7 @@
 #include "raft/cluster_checker.hpp"
 #include "sim/fault_plan.hpp"
 #include "sim/raft_engine.hpp"
+#include "sim/secrets_engine.hpp"
 #include "storage/data_dir.hpp"
 #include "storage/sim_disk.hpp"
 
@@ -60,11 +61,13 @@ struct simulation::impl final : actors::host_hooks {
   raft::options raft_opts;
   raft::configuration initial;
   std::vector<node_id> node_ids;
+  bool secrets_mode = false;
+  secrets::test_cluster cluster; // secrets mode: keys and the public view
 
   struct node_slot {
     node_id id;
     storage::sim_disk disk;
-    std::shared_ptr<raft_engine> engine;
+    std::shared_ptr<sim_node_engine> engine;
     std::shared_ptr<actors::host_slot> slot;
     caf::actor actor;
     bool up = false;
@@ -77,7 +80,9 @@ struct simulation::impl final : actors::host_hooks {
 
   struct client_info {
     std::shared_ptr<actors::client_slot> slot;
-    std::shared_ptr<raft_client_engine> engine;
+    std::shared_ptr<actors::client_host_engine> engine;
+    std::shared_ptr<raft_client_engine> raft_client;       // raft mode
+    std::shared_ptr<secrets_client_host> secrets_client;   // secrets mode
     caf::actor actor;
     std::uint64_t seq = 0;
     bool busy = false;
@@ -123,6 +128,14 @@ struct simulation::impl final : actors::host_hooks {
     prng plan_rng{master.next_u64()};
     plan = draw_plan(opts, plan_rng);
     raft_opts = raft_options_for(opts, plan_rng);
+    secrets_mode = opts.engine == "secrets";
+    if (secrets_mode) {
+      PSS_CHECK(opts.threshold >= 2 && opts.threshold <= opts.nodes);
+      // The secrets engine cannot rejoin a wiped member yet: no wipes.
+      plan.wipe = 0;
+      if (!opts.check_history) opts.check_history = linearizability_checker();
+      cluster = secrets::make_test_cluster(opts.nodes, opts.threshold, opts.seed ^ 0x5EC4E75u);
+    }
     counters.fault_plan = plan.describe();
     actors::register_message_types(cfg);
     cfg.set("scheduler.policy", caf::atom("testing"));
@@ -215,8 +228,22 @@ struct simulation::impl final : actors::host_hooks {
     return c;
   }
 
-  bool boot(node_slot& n, bool first) {
+  result<std::shared_ptr<sim_node_engine>> open_engine(node_slot& n, bool first) {
+    if (secrets_mode) {
+      const std::uint64_t prng_seed = master.next_u64();
+      const std::uint64_t random_seed = master.next_u64();
+      auto opened = secrets_node_host::open(n.disk, cluster.view, cluster.keys.at(n.id.value() - 1), raft_opts,
+                                            prng_seed, random_seed, now(), first);
+      if (!opened.ok()) return opened.err();
+      return std::shared_ptr<sim_node_engine>(std::move(*opened));
+    }
     auto opened = raft_engine::open(n.disk, engine_config(n.id), now(), first);
+    if (!opened.ok()) return opened.err();
+    return std::shared_ptr<sim_node_engine>(std::move(*opened));
+  }
+
+  bool boot(node_slot& n, bool first) {
+    auto opened = open_engine(n, first);
     if (!opened.ok()) {
       if (storage::is_empty_data_dir(opened.err())) {
         // A wiped node has lost its vote: storage refuses to start it as if
@@ -230,7 +257,7 @@ struct simulation::impl final : actors::host_hooks {
                 + opened.err().describe());
       return false;
     }
-    n.engine = std::shared_ptr<raft_engine>(std::move(*opened));
+    n.engine = std::move(*opened);
     for (const auto& w : n.engine->open_warnings()) trace.add(as_bytes(w));
     checker.on_restart(n.id, n.engine->boot_snapshot_index());
     check_node(n);
@@ -275,7 +302,7 @@ struct simulation::impl final : actors::host_hooks {
 
   // The checkers, after every input a node processed.
   void check_node(node_slot& n) {
-    raft_engine& e = *n.engine;
+    sim_node_engine& e = *n.engine;
     if (auto v = checker.observe(e.observation())) violation(*v);
     for (const auto& a : e.take_applied()) {
       auto v = a.snapshot ? checker.on_snapshot_installed(n.id, a.index) : checker.on_applied(n.id, a.entry);
@@ -307,13 +334,24 @@ struct simulation::impl final : actors::host_hooks {
 
   // ---- clients and workload ------------------------------------------------
   void spawn_client(std::size_t c) {
-    raft_client_config cc;
-    cc.id = client_id{c};
-    cc.nodes = node_ids;
     client_info info;
+    if (secrets_mode) {
+      secrets::client_options co;
+      co.id = client_id{c};
+      co.token = secrets_sim_token;
+      co.nodes = node_ids;
+      co.expected_cluster_id = cluster.view.cluster_id;
+      info.secrets_client = std::make_shared<secrets_client_host>(co, master.next_u64());
+      info.engine = info.secrets_client;
+    } else {
+      raft_client_config cc;
+      cc.id = client_id{c};
+      cc.nodes = node_ids;
+      info.raft_client = std::make_shared<raft_client_engine>(cc);
+      info.engine = info.raft_client;
+    }
     info.slot = std::make_shared<actors::client_slot>();
     info.slot->self = endpoint::of(client_id{c});
-    info.engine = std::make_shared<raft_client_engine>(cc);
     info.slot->engine = info.engine;
     info.slot->directory = relay;
     info.slot->hooks = this;
@@ -394,7 +432,7 @@ struct simulation::impl final : actors::host_hooks {
         if (w == values_put.end() || !w->second.contains(done.value))
           violation("client " + std::to_string(c) + " read a value nobody wrote to " + done.key);
         else
-          ++counters.secrets_verified;
+          if (!secrets_mode) ++counters.secrets_verified; // secrets mode: counted by check_secrets
       }
     }
     if (outcome == actors::op_outcome::info) ++counters.ops_info;
@@ -508,7 +546,8 @@ struct simulation::impl final : actors::host_hooks {
 
   // One operator step per nemesis step for the oldest pending rejoin.
   void drive_rejoins() {
-    if (rejoins.empty()) return;
+    // The secrets engine has no rejoin yet: a wiped node stays down.
+    if (rejoins.empty() || secrets_mode) return;
     const auto l = leader();
     if (!l) return;
     const raft::configuration& cfg = nodes.at(*l).engine->core().config();
@@ -528,7 +567,7 @@ struct simulation::impl final : actors::host_hooks {
       trace.add(r.new_id.value());
       boot(fresh, true);
       // The operator adds the new member to the clients' cluster file.
-      for (auto& c : clients) c.engine->learn_node(r.new_id);
+      for (auto& c : clients) c.raft_client->learn_node(r.new_id);
     }
     if (!cfg.contains(r.new_id)) {
       send_admin(*l, {raft::config_change_kind::add_learner, r.new_id});
@@ -659,6 +698,38 @@ struct simulation::impl final : actors::host_hooks {
     if (violations.empty()) counters.live = false;
   }
 
+  // The secrets checkers at the end of a secrets-mode run: acknowledged
+  // puts read back from the share stores, no share material in Raft.
+  void check_secrets() {
+    std::vector<acked_secret> acked;
+    for (const auto& h : history) {
+      if (h.invoke || h.kind != actors::op_kind::put || h.outcome != actors::op_outcome::ok) continue;
+      const auto& versions = clients.at(h.client - 1).secrets_client->put_versions();
+      auto v = versions.find(h.op_id);
+      PSS_CHECK(v != versions.end());
+      acked.push_back(acked_secret{h.key, v->second, h.value});
+    }
+    std::vector<const secrets::node_engine*> live;
+    for (const auto& [id, n] : nodes)
+      if (n.up) live.push_back(&static_cast<const secrets_node_host&>(*n.engine).engine());
+    auto r = check_secrets_read_back(live, cluster.view, acked);
+    counters.secrets_verified = r.verified;
+    counters.faults["secrets_retired"] = r.retired;
+    for (auto& v : r.violations) violation(std::move(v));
+    std::uint64_t controls = 0, held = 0;
+    for (const auto& [id, n] : nodes) {
+      if (!n.up) continue;
+      const auto& e = static_cast<const secrets_node_host&>(*n.engine).engine();
+      held += e.shares().size();
+      for (auto& v : check_no_shares_in_raft(e, n.disk, controls)) violation(std::move(v));
+    }
+    counters.faults["share_scan_controls"] = controls;
+    // The scan must be able to see shares where they belong, or it proves
+    // nothing: every durable live share must show up in its journal.
+    if (held > 0 && controls == 0)
+      violation("secrets: the share scan found no share even in the share journals (the scan is blind)");
+  }
+
   sim_report report() {
     sim_report r = counters;
     r.options = opts;
@@ -709,6 +780,12 @@ sim_report simulation::run() {
   impl& s = *impl_;
   s.run_until(millis{static_cast<millis::rep>(s.opts.seconds * 1000)});
   if (s.violations.empty()) s.liveness();
+  if (s.secrets_mode && s.violations.empty() && s.counters.live) {
+    // Let every node catch up (and apply the last registers) before
+    // reading the acknowledged secrets back from the share stores.
+    s.run_until(s.now() + millis{2000});
+    if (s.violations.empty()) s.check_secrets();
+  }
   if (s.violations.empty() && s.opts.check_history)
     if (auto v = s.opts.check_history(s.history)) s.violation("history: " + *v);
   auto r = s.report();

@@ -46,5 +46,21 @@ else bad "seeds 42 and 43 gave the same trace hash"; fi
 if [ "$rc" -eq 0 ] && grep -q '^sweep: seeds 1..5 (profile faults): 5 ok, 0 failed' "$work/sweep"; then ok
 else bad "sweep: exit $rc, output $(cat "$work/sweep")"; fi
 
+# The real secrets engines: usage checks, a passing run whose JSON says so,
+# and the same trace hash from the same seed in two processes.
+expect_usage "unknown engine" --seed 1 --engine paxos
+expect_usage "secrets threshold 1" --seed 1 --engine secrets --threshold 1
+"$pss" sim --seed 7 --seconds 3 --nodes 5 --threshold 3 --profile swarm --engine secrets > "$work/s1" 2>/dev/null; rc_s=$?
+"$pss" sim --seed 7 --seconds 3 --nodes 5 --threshold 3 --profile swarm --engine secrets > "$work/s2" 2>/dev/null
+if [ "$rc_s" -eq 0 ]; then ok; else bad "secrets seed 7 exited $rc_s: $(tail -n 1 "$work/s1")"; fi
+if tail -n 1 "$work/s1" | grep -qE '^\{"seed":7,"ok":true,.*"engine":"secrets".*"violations":\[\],'; then ok
+else bad "secrets JSON: $(tail -n 1 "$work/s1")"; fi
+if tail -n 1 "$work/s1" | grep -qE '"puts_acked":[1-9][0-9]*,"gets_ok":[0-9]+,"secrets_verified":[1-9]'; then ok
+else bad "secrets run acknowledged or verified nothing: $(tail -n 1 "$work/s1")"; fi
+if tail -n 2 "$work/s1" | head -n 1 | grep -q -- '--engine secrets$'; then ok
+else bad "secrets reproduce line lacks --engine secrets: $(tail -n 2 "$work/s1" | head -n 1)"; fi
+if [ -n "$(hash_of "$work/s1")" ] && [ "$(hash_of "$work/s1")" = "$(hash_of "$work/s2")" ]; then ok
+else bad "secrets: same seed, different trace hashes: $(hash_of "$work/s1") $(hash_of "$work/s2")"; fi
+
 echo "sim-cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

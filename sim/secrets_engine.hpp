@@ -1,0 +1,136 @@
+// Adapters that let the simulator host the real secrets engines
+// (`pss sim --engine secrets`):
+//
+// - secrets_node_host wraps secrets::node_engine on a node's sim_disk and
+//   provides the observers of sim_node_engine (core, observation,
+//   take_applied, boot_snapshot_index, halted) from node_engine's raft(),
+//   observe(), take_apply_events(), persisted() and failure().
+// - secrets_client_host wraps secrets::client_engine as a
+//   client_host_engine: put/get map onto the client engine's put/get, the
+//   outcomes ok/fail/unknown onto ok/fail/info. It remembers the version
+//   each acknowledged put registered, for the end-of-run read-back check.
+//
+// CAF-free: the simulator's CAF TU only sees these classes.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/operations.hpp"
+#include "secrets/client_engine.hpp"
+#include "secrets/node_engine.hpp"
+#include "sim/node_host.hpp"
+#include "storage/file_system.hpp"
+
+namespace pss::sim {
+
+using secrets::millis;
+
+// The placeholder token every simulated node accepts and client presents.
+inline constexpr const char* secrets_sim_token = "pss-sim-token";
+
+class secrets_node_host final : public sim_node_engine {
+public:
+  // Opens the node's storage under "/data" on fs. first_start only on the
+  // very first boot of a member; a wiped disk is refused by node_engine
+  // (storage::is_empty_data_dir).
+  [[nodiscard]] static result<std::unique_ptr<secrets_node_host>>
+  open(storage::file_system& fs, const secrets::cluster_view& view, const secrets::node_keys& keys,
+       const raft::options& raft_options, std::uint64_t prng_seed, std::uint64_t random_seed,
+       millis now, bool first_start);
+
+  void on_message(millis now, secrets::endpoint from, byte_view payload) override;
+  void on_tick(millis now) override;
+  [[nodiscard]] secrets::engine_output take_output() override;
+
+  [[nodiscard]] const raft::node& core() const override { return engine_->raft(); }
+  // node_engine::observe() reports settled even after a storage failure
+  // stopped it mid-flush (memory then runs ahead of the disk); like the
+  // Raft-only engine, a halted engine is not settled.
+  [[nodiscard]] raft::node_observation observation() const override {
+    auto o = engine_->observe();
+    if (halted()) o.settled = false;
+    return o;
+  }
+  [[nodiscard]] std::vector<applied_event> take_applied() override;
+  [[nodiscard]] log_index boot_snapshot_index() const override { return boot_snapshot_index_; }
+  [[nodiscard]] bool halted() const override { return engine_->failure().has_value(); }
+  [[nodiscard]] const std::vector<std::string>& open_warnings() const override { return warnings_; }
+
+  [[nodiscard]] const secrets::node_engine& engine() const noexcept { return *engine_; }
+
+  explicit secrets_node_host(std::unique_ptr<secrets::node_engine> engine);
+  ~secrets_node_host() override;
+
+private:
+  std::unique_ptr<secrets::node_engine> engine_;
+  // The apply events of opening (the boot snapshot first), kept for take_applied.
+  std::vector<secrets::apply_event> boot_events_;
+  log_index boot_snapshot_index_;
+  std::vector<std::string> warnings_;
+};
+
+class secrets_client_host final : public actors::client_host_engine {
+public:
+  secrets_client_host(secrets::client_options options, std::uint64_t random_seed);
+  ~secrets_client_host() override;
+
+  void on_message(millis now, secrets::endpoint from, byte_view payload) override;
+  void on_tick(millis now) override;
+  [[nodiscard]] secrets::engine_output take_output() override;
+  void start(millis now, std::uint64_t op_id, actors::operation op) override;
+  [[nodiscard]] std::vector<actors::completion> take_completions() override;
+
+  // The version each acknowledged put registered, by op id.
+  [[nodiscard]] const std::map<std::uint64_t, secret_version>& put_versions() const noexcept {
+    return put_versions_;
+  }
+
+private:
+  secrets::client_engine engine_;
+  std::map<std::uint64_t, secret_version> put_versions_;
+};
+
+} // namespace pss::sim
+
+namespace pss::storage { class sim_disk; }
+
+namespace pss::sim {
+
+// An acknowledged put: what the client stored under which version.
+struct acked_secret {
+  std::string name;
+  secret_version version;
+  bytes value;
+};
+
+struct secrets_check_result {
+  std::uint64_t verified = 0; // acknowledged versions read back and equal
+  std::uint64_t retired = 0;  // acknowledged versions the catalog no longer keeps
+  std::vector<std::string> violations;
+};
+
+// (a) Every acknowledged put reads back: from the catalog of the most
+// advanced live node, for each acknowledged (name, version) it still keeps,
+// takes the live shares of the live holders straight from their share
+// stores, verifies them against the catalog's commitments, interpolates k
+// from t of them, opens the envelope and compares with what the client put.
+// A version above the catalog's latest (lost), fewer than t good shares, or
+// a different value is a violation. Versions dropped by the catalog's
+// retention (older than its kept versions) are counted as retired.
+[[nodiscard]] secrets_check_result
+check_secrets_read_back(const std::vector<const secrets::node_engine*>& live, const secrets::cluster_view& view,
+                        const std::vector<acked_secret>& acked);
+
+// (b) No share material in Raft: for one live node, every share it holds
+// (its scalar, 32 bytes) must not appear in its in-memory Raft log nor in
+// any durable file under "/data/raft" of its disk. As a positive control the
+// encoded share must appear in the durable share journal ("/data/shares"),
+// or the scan could not find anything; `controls` counts shares found there.
+[[nodiscard]] std::vector<std::string> check_no_shares_in_raft(const secrets::node_engine& node,
+                                                               const storage::sim_disk& disk,
+                                                               std::uint64_t& controls);
+
+} // namespace pss::sim
