@@ -46,13 +46,8 @@ public:
   [[nodiscard]] secrets::engine_output take_output() override;
 
   [[nodiscard]] const raft::node& core() const override { return engine_->raft(); }
-  // node_engine::observe() reports settled even after a storage failure
-  // stopped it mid-flush (memory then runs ahead of the disk); like the
-  // Raft-only engine, a halted engine is not settled.
   [[nodiscard]] raft::node_observation observation() const override {
-    auto o = engine_->observe();
-    if (halted()) o.settled = false;
-    return o;
+    return engine_->observe();
   }
   [[nodiscard]] std::vector<applied_event> take_applied() override;
   [[nodiscard]] log_index boot_snapshot_index() const override { return boot_snapshot_index_; }
