@@ -9,10 +9,124 @@
 namespace pss::secrets {
 namespace {
 
-constexpr std::uint32_t snapshot_format = 1;
+constexpr std::uint32_t snapshot_format = 2;
 
 command_result make(result_code code, secret_version v, std::string message) {
   return command_result{code, v, std::move(message)};
+}
+
+void encode_ids(byte_writer& w, const std::vector<node_id>& ids) {
+  w.u32(static_cast<std::uint32_t>(ids.size()));
+  for (auto n : ids) w.u64(n.value());
+}
+
+std::vector<node_id> decode_ids(byte_reader& r) {
+  std::vector<node_id> out;
+  const auto n = r.u32();
+  if (n > members_max) {
+    r.fail("more ids than members_max");
+    return out;
+  }
+  for (std::uint32_t i = 0; i < n && r.ok(); ++i) out.push_back(node_id{r.u64()});
+  return out;
+}
+
+void encode_round(byte_writer& w, const round_state& s) {
+  w.u8(static_cast<std::uint8_t>(s.kind));
+  w.u64(s.id);
+  w.u64(s.target.value());
+  w.u64(s.epoch.value());
+  w.u8(static_cast<std::uint8_t>(s.phase));
+  encode_ids(w, s.participants);
+  w.u32(static_cast<std::uint32_t>(s.secrets.size()));
+  for (const auto& x : s.secrets) {
+    w.str(x.name);
+    w.u64(x.version.value());
+  }
+  w.u32(static_cast<std::uint32_t>(s.dealings.size()));
+  for (const auto& [dealer, digests] : s.dealings) {
+    w.u64(dealer.value());
+    w.u32(static_cast<std::uint32_t>(digests.size()));
+    for (const auto& d : digests) w.raw({d.data(), d.size()});
+  }
+  encode_ids(w, s.dealers);
+  w.raw({s.challenge.data(), s.challenge.size()});
+  w.u32(static_cast<std::uint32_t>(s.responses.size()));
+  for (const auto& [receiver, answers] : s.responses) {
+    w.u64(receiver.value());
+    w.u32(static_cast<std::uint32_t>(answers.size()));
+    for (const auto& a : answers) {
+      w.u64(a.dealer.value());
+      w.u8(static_cast<std::uint8_t>(a.status));
+      w.raw({a.y.data(), a.y.size()});
+    }
+  }
+  encode_ids(w, s.qualified);
+  encode_ids(w, s.receivers);
+  encode_ids(w, s.ready);
+}
+
+template <std::size_t N>
+void read_array(byte_reader& r, std::array<std::uint8_t, N>& out) {
+  auto v = r.raw(N);
+  if (r.ok()) std::copy(v.begin(), v.end(), out.begin());
+}
+
+result<round_state> decode_round(byte_reader& r, const cluster_view& view) {
+  round_state s;
+  const auto kind = r.u8();
+  if (kind != 1 && kind != 2) return error{errc::malformed, "a snapshot's round has an unknown kind"};
+  s.kind = static_cast<round_kind>(kind);
+  s.id = r.u64();
+  s.target = node_id{r.u64()};
+  s.epoch = epoch_id{r.u64()};
+  const auto phase = r.u8();
+  if (phase < 1 || phase > 3) return error{errc::malformed, "a snapshot's round has an unknown phase"};
+  s.phase = static_cast<round_phase>(phase);
+  s.participants = decode_ids(r);
+  const auto secrets = r.u32();
+  if (secrets > secrets_max_decode * versions_kept_max) return error{errc::too_large, "a round with too many secrets"};
+  for (std::uint32_t i = 0; i < secrets && r.ok(); ++i) {
+    round_secret x;
+    x.name = r.str(secret_name_bytes_max);
+    x.version = secret_version{r.u64()};
+    s.secrets.push_back(std::move(x));
+  }
+  const auto dealings = r.u32();
+  if (dealings > members_max) return error{errc::malformed, "too many dealings"};
+  for (std::uint32_t i = 0; i < dealings && r.ok(); ++i) {
+    const node_id dealer{r.u64()};
+    const auto n = r.u32();
+    if (n > members_max) return error{errc::malformed, "too many digests"};
+    std::vector<digest> ds(n);
+    for (auto& d : ds) read_array(r, d);
+    s.dealings.emplace(dealer, std::move(ds));
+  }
+  s.dealers = decode_ids(r);
+  read_array(r, s.challenge);
+  const auto responses = r.u32();
+  if (responses > members_max) return error{errc::malformed, "too many responses"};
+  for (std::uint32_t i = 0; i < responses && r.ok(); ++i) {
+    const node_id receiver{r.u64()};
+    const auto n = r.u32();
+    if (n > members_max) return error{errc::malformed, "too many answers"};
+    std::vector<dealer_answer> answers(n);
+    for (auto& a : answers) {
+      a.dealer = node_id{r.u64()};
+      const auto st = r.u8();
+      if (st > 2) r.fail("unknown answer status");
+      a.status = static_cast<answer_status>(st);
+      read_array(r, a.y);
+    }
+    s.responses.emplace(receiver, std::move(answers));
+  }
+  s.qualified = decode_ids(r);
+  s.receivers = decode_ids(r);
+  s.ready = decode_ids(r);
+  if (!r.ok()) return error{errc::malformed, "a snapshot's round does not decode"};
+  for (node_id n : s.participants)
+    if (view.find(n) == nullptr) return error{errc::malformed, "a snapshot's round names a non-member"};
+  return s;
 }
 
 } // namespace
@@ -37,6 +151,11 @@ applied_command catalog::apply(const raft::entry& e) {
     return out;
   }
   command& c = *decoded;
+  if (is_round_command(c.body)) {
+    // Rounds are named by id and phase, so a duplicate is refused by them.
+    out.result = std::visit([&](const auto& body) { return execute(body, out.effects); }, c.body);
+    return out;
+  }
   out.session = c.session;
   sessions_.expire(c.session.leader_time);
   const auto look = sessions_.check(c.session.client, c.session.sequence);
@@ -65,7 +184,9 @@ status catalog::validate(const register_secret& r, digest& out) const {
   if (r.name.empty() || r.name.size() > secret_name_bytes_max)
     return error{errc::invalid_argument, "a secret name must be 1.." +
                  std::to_string(secret_name_bytes_max) + " bytes"};
-  if (r.epoch != view_.epoch)
+  // A put dealt just before a refresh committed keeps its epoch and joins
+  // the next round; anything older is refused.
+  if (r.epoch != view_.epoch && r.epoch.next() != view_.epoch)
     return error{errc::mismatch, "dealt for epoch " + std::to_string(r.epoch.value()) +
                  " but the cluster is in epoch " + std::to_string(view_.epoch.value())};
   auto c = crypto::commitment::decode(r.commitments, view_.threshold);
@@ -95,8 +216,10 @@ command_result catalog::execute(const register_secret& r, apply_effects& fx) {
                   std::to_string(s.latest.value()) + "); deal again");
   s.latest = r.version;
   s.deleted = false;
-  s.versions[r.version] = version_record{r.version, r.epoch, r.commitments, r.ciphertext,
-                                         r.holders, version_state::live, d};
+  std::vector<node_id> holders = r.holders;
+  std::sort(holders.begin(), holders.end());
+  s.versions[r.version] = version_record{r.version, r.epoch, r.epoch, r.commitments, r.ciphertext,
+                                         std::move(holders), version_state::live, d};
   while (s.versions.size() > versions_kept_max) {
     fx.dropped_versions.emplace_back(r.name, s.versions.begin()->first);
     s.versions.erase(s.versions.begin());
@@ -151,6 +274,7 @@ bytes catalog::snapshot() const {
     for (const auto& [v, rec] : s.versions) {
       w.u64(v.value());
       w.u64(rec.epoch.value());
+      w.u64(rec.dealt_epoch.value());
       w.blob(rec.commitments);
       w.blob(rec.ciphertext);
       w.u32(static_cast<std::uint32_t>(rec.holders.size()));
@@ -159,6 +283,13 @@ bytes catalog::snapshot() const {
     }
   }
   sessions_.encode(w);
+  w.u64(last_round_id_);
+  w.u64(stats_.refresh_epochs_committed);
+  w.u64(stats_.rounds_aborted);
+  w.u64(stats_.recoveries);
+  w.u64(stats_.dealers_excluded);
+  w.u8(round_ ? 1 : 0);
+  if (round_) encode_round(w, *round_);
   return w.take();
 }
 
@@ -183,6 +314,7 @@ result<catalog> catalog::restore(byte_view data) {
       version_record rec;
       rec.version = secret_version{r.u64()};
       rec.epoch = epoch_id{r.u64()};
+      rec.dealt_epoch = epoch_id{r.u64()};
       auto c = r.blob(commitments_bytes_max);
       rec.commitments.assign(c.begin(), c.end());
       auto e = r.blob(ciphertext_bytes_max);
@@ -204,6 +336,16 @@ result<catalog> catalog::restore(byte_view data) {
   auto sessions = raft::session_table::decode(r);
   if (!sessions.ok()) return sessions.err();
   out.sessions_ = std::move(*sessions);
+  out.last_round_id_ = r.u64();
+  out.stats_.refresh_epochs_committed = r.u64();
+  out.stats_.rounds_aborted = r.u64();
+  out.stats_.recoveries = r.u64();
+  out.stats_.dealers_excluded = r.u64();
+  if (r.u8() != 0) {
+    auto round = decode_round(r, out.view_);
+    if (!round.ok()) return round.err();
+    out.round_ = std::move(*round);
+  }
   PSS_TRY(r.finish("catalog snapshot"));
   return out;
 }

@@ -41,15 +41,14 @@ inline constexpr std::size_t versions_kept_max = 8;
 inline constexpr std::size_t secrets_max_decode = 1 << 20;
 inline constexpr millis session_expiry_default{10 * 60 * 1000};
 
-using digest = std::array<std::uint8_t, 32>;
-
 // pending is reserved for refresh rounds; a version is live when registered
 // (its shares were durable on its holders before the register was proposed).
 enum class version_state : std::uint8_t { pending = 0, live = 1, deleted = 2 };
 
 struct version_record {
   secret_version version;
-  epoch_id epoch;
+  epoch_id epoch;       // the epoch of the shares its holders hold now
+  epoch_id dealt_epoch; // the epoch `commitments` describe (docs/refresh.md §2)
   bytes commitments;
   bytes ciphertext;
   std::vector<node_id> holders;
@@ -78,7 +77,59 @@ struct apply_effects {
   std::optional<registered_version> registered;
   std::vector<std::pair<std::string, secret_version>> dropped_versions;
   std::optional<std::string> deleted_name;
+  bool round_changed = false;     // a round command moved the round on
+  bool round_finished = false;    // committed, recovered or aborted: shares to reconcile
 };
+
+// ---- rounds (docs/refresh.md §3) -------------------------------------------
+
+enum class round_phase : std::uint8_t { dealing = 1, responding = 2, finishing = 3 };
+
+struct round_secret {
+  std::string name;
+  secret_version version;
+  auto operator<=>(const round_secret&) const = default;
+  bool operator==(const round_secret&) const = default;
+};
+
+// The one round in progress, as every replica sees it.
+struct round_state {
+  round_kind kind = round_kind::refresh;
+  std::uint64_t id = 0;
+  node_id target;            // recovery: the node whose shares are rebuilt
+  epoch_id epoch;            // refresh: the epoch being created; recovery: current
+  round_phase phase = round_phase::dealing;
+  std::vector<node_id> participants; // dealers and receivers, sorted
+  std::vector<round_secret> secrets; // sorted; fixed at begin
+  std::map<node_id, std::vector<digest>> dealings; // per participant order
+  std::vector<node_id> dealers;   // D, fixed at close
+  digest challenge{};             // c, fixed at close
+  std::map<node_id, std::vector<dealer_answer>> responses;
+  std::vector<node_id> qualified; // QUAL, fixed at qualify
+  std::vector<node_id> receivers; // R, fixed at qualify
+  std::vector<node_id> ready;     // sorted
+
+  // x0: 0 for a refresh, the target's share index for a recovery.
+  [[nodiscard]] std::uint32_t zero_point(const cluster_view& view) const;
+  [[nodiscard]] bool is_participant(node_id n) const;
+  [[nodiscard]] std::size_t position(node_id n) const; // in participants; n must be one
+  bool operator==(const round_state&) const = default;
+};
+
+// Replicated counters of how rounds ended (the simulator reports them).
+struct round_stats {
+  std::uint64_t refresh_epochs_committed = 0;
+  std::uint64_t rounds_aborted = 0;
+  std::uint64_t recoveries = 0;
+  std::uint64_t dealers_excluded = 0;
+  bool operator==(const round_stats&) const = default;
+};
+
+// The message a dealer signs for its round_dealing, and a receiver for its
+// round_response (the signature field left out).
+[[nodiscard]] bytes signed_part(const std::string& cluster_id, const round_dealing& d);
+[[nodiscard]] bytes signed_part(const std::string& cluster_id, const round_response& r);
+[[nodiscard]] bytes round_signature_context(const std::string& cluster_id);
 
 struct applied_command {
   command_result result;
@@ -112,6 +163,11 @@ public:
   [[nodiscard]] const std::map<std::string, secret_record>& secrets() const noexcept { return secrets_; }
   [[nodiscard]] const raft::session_table& sessions() const noexcept { return sessions_; }
   [[nodiscard]] log_index applied_index() const noexcept { return applied_; }
+  [[nodiscard]] const std::optional<round_state>& round() const noexcept { return round_; }
+  [[nodiscard]] std::uint64_t last_round_id() const noexcept { return last_round_id_; }
+  [[nodiscard]] const round_stats& stats() const noexcept { return stats_; }
+  // Readable versions that `n` does not hold (what a recovery would rebuild).
+  [[nodiscard]] std::vector<round_secret> missing_for(node_id n) const;
 
   bool operator==(const catalog&) const = default;
 
@@ -119,11 +175,24 @@ private:
   [[nodiscard]] command_result execute(const register_secret& r, apply_effects& fx);
   [[nodiscard]] command_result execute(const delete_secret& d, apply_effects& fx);
   [[nodiscard]] status validate(const register_secret& r, digest& out) const;
+  [[nodiscard]] command_result execute(const round_begin& b, apply_effects& fx);
+  [[nodiscard]] command_result execute(const round_dealing& d, apply_effects& fx);
+  [[nodiscard]] command_result execute(const round_close& c, apply_effects& fx);
+  [[nodiscard]] command_result execute(const round_response& r, apply_effects& fx);
+  [[nodiscard]] command_result execute(const round_qualify& q, apply_effects& fx);
+  [[nodiscard]] command_result execute(const round_ready& r, apply_effects& fx);
+  [[nodiscard]] command_result execute(const round_commit& c, apply_effects& fx);
+  [[nodiscard]] command_result execute(const round_abort& a, apply_effects& fx);
+  [[nodiscard]] command_result abort_round(std::string reason, apply_effects& fx);
+  [[nodiscard]] round_state* round_for(std::uint64_t id, round_phase phase);
 
   cluster_view view_;
   std::map<std::string, secret_record> secrets_;
   raft::session_table sessions_;
   log_index applied_;
+  std::optional<round_state> round_;
+  std::uint64_t last_round_id_ = 0;
+  round_stats stats_;
 };
 
 // The number of acknowledged holders a register needs: t+1, or n when the

@@ -1,9 +1,23 @@
 #include "secrets/commands.hpp"
 
+#include <algorithm>
+
 namespace pss::secrets {
 namespace {
 
-enum class body_tag : std::uint8_t { register_secret = 1, delete_secret = 2 };
+enum class body_tag : std::uint8_t {
+  register_secret = 1,
+  delete_secret = 2,
+  round_begin = 10,
+  round_dealing = 11,
+  round_close = 12,
+  round_response = 13,
+  round_qualify = 14,
+  round_ready = 15,
+  round_commit = 16,
+  round_abort = 17,
+};
+constexpr std::size_t round_participants_max = 255;
 constexpr std::uint8_t command_format = 1;
 
 void encode_body(byte_writer& w, const register_secret& r) {
@@ -20,6 +34,80 @@ void encode_body(byte_writer& w, const register_secret& r) {
 void encode_body(byte_writer& w, const delete_secret& d) {
   w.u8(static_cast<std::uint8_t>(body_tag::delete_secret));
   w.str(d.name);
+}
+
+void tag(byte_writer& w, body_tag t) { w.u8(static_cast<std::uint8_t>(t)); }
+
+void encode_body(byte_writer& w, const round_begin& b) {
+  tag(w, body_tag::round_begin);
+  w.u8(static_cast<std::uint8_t>(b.kind));
+  w.u64(b.round_id);
+  w.u64(b.target.value());
+}
+
+void encode_body(byte_writer& w, const round_dealing& b) {
+  tag(w, body_tag::round_dealing);
+  w.u64(b.round_id);
+  w.u64(b.dealer.value());
+  w.u32(static_cast<std::uint32_t>(b.digests.size()));
+  for (const auto& d : b.digests) w.raw({d.data(), d.size()});
+  w.raw({b.signature.data(), b.signature.size()});
+}
+
+void encode_body(byte_writer& w, const round_close& b) {
+  tag(w, body_tag::round_close);
+  w.u64(b.round_id);
+}
+
+void encode_body(byte_writer& w, const round_response& b) {
+  tag(w, body_tag::round_response);
+  w.u64(b.round_id);
+  w.u64(b.receiver.value());
+  w.u32(static_cast<std::uint32_t>(b.answers.size()));
+  for (const auto& a : b.answers) {
+    w.u64(a.dealer.value());
+    w.u8(static_cast<std::uint8_t>(a.status));
+    w.raw({a.y.data(), a.y.size()});
+  }
+  w.raw({b.signature.data(), b.signature.size()});
+}
+
+void encode_body(byte_writer& w, const round_qualify& b) {
+  tag(w, body_tag::round_qualify);
+  w.u64(b.round_id);
+}
+
+void encode_body(byte_writer& w, const round_ready& b) {
+  tag(w, body_tag::round_ready);
+  w.u64(b.round_id);
+  w.u64(b.node.value());
+}
+
+void encode_body(byte_writer& w, const round_commit& b) {
+  tag(w, body_tag::round_commit);
+  w.u64(b.round_id);
+}
+
+void encode_body(byte_writer& w, const round_abort& b) {
+  tag(w, body_tag::round_abort);
+  w.u64(b.round_id);
+  w.str(b.reason.substr(0, round_reason_bytes_max));
+}
+
+template <std::size_t N>
+void read_array(byte_reader& r, std::array<std::uint8_t, N>& out) {
+  auto v = r.raw(N);
+  if (r.ok()) std::copy(v.begin(), v.end(), out.begin());
+}
+
+// A count of participants, refused above the limit.
+std::uint32_t read_count(byte_reader& r) {
+  const auto n = r.u32();
+  if (n > round_participants_max) {
+    r.fail("a round with more than 255 participants");
+    return 0;
+  }
+  return n;
 }
 
 bytes copy(byte_view v) { return bytes(v.begin(), v.end()); }
@@ -58,6 +146,60 @@ command_body decode_command_body(byte_reader& r) {
     return reg;
   }
   if (tag == static_cast<std::uint8_t>(body_tag::delete_secret)) return delete_secret{r.str(secret_name_bytes_max)};
+  switch (static_cast<body_tag>(tag)) {
+    case body_tag::round_begin: {
+      round_begin b;
+      const auto kind = r.u8();
+      if (kind != static_cast<std::uint8_t>(round_kind::refresh)
+          && kind != static_cast<std::uint8_t>(round_kind::recovery))
+        r.fail("unknown round kind");
+      b.kind = static_cast<round_kind>(kind);
+      b.round_id = r.u64();
+      b.target = node_id{r.u64()};
+      return b;
+    }
+    case body_tag::round_dealing: {
+      round_dealing b;
+      b.round_id = r.u64();
+      b.dealer = node_id{r.u64()};
+      const auto n = read_count(r);
+      for (std::uint32_t i = 0; i < n && r.ok(); ++i) read_array(r, b.digests.emplace_back());
+      read_array(r, b.signature);
+      return b;
+    }
+    case body_tag::round_close: return round_close{r.u64()};
+    case body_tag::round_response: {
+      round_response b;
+      b.round_id = r.u64();
+      b.receiver = node_id{r.u64()};
+      const auto n = read_count(r);
+      for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
+        dealer_answer& a = b.answers.emplace_back();
+        a.dealer = node_id{r.u64()};
+        const auto st = r.u8();
+        if (st > static_cast<std::uint8_t>(answer_status::bad)) r.fail("unknown answer status");
+        a.status = static_cast<answer_status>(st);
+        read_array(r, a.y);
+      }
+      read_array(r, b.signature);
+      return b;
+    }
+    case body_tag::round_qualify: return round_qualify{r.u64()};
+    case body_tag::round_ready: {
+      round_ready b;
+      b.round_id = r.u64();
+      b.node = node_id{r.u64()};
+      return b;
+    }
+    case body_tag::round_commit: return round_commit{r.u64()};
+    case body_tag::round_abort: {
+      round_abort b;
+      b.round_id = r.u64();
+      b.reason = r.str(round_reason_bytes_max);
+      return b;
+    }
+    default: break;
+  }
   r.fail("unknown command tag " + std::to_string(tag));
   return delete_secret{};
 }
@@ -73,6 +215,14 @@ result<command> decode_command(byte_view data) {
   c.body = decode_command_body(r);
   PSS_TRY(r.finish("command"));
   return c;
+}
+
+bool is_round_command(const command_body& body) noexcept {
+  return !std::holds_alternative<register_secret>(body) && !std::holds_alternative<delete_secret>(body);
+}
+
+std::string_view to_string(round_kind k) noexcept {
+  return k == round_kind::refresh ? "refresh" : "recovery";
 }
 
 std::string_view to_string(result_code code) noexcept {

@@ -12,6 +12,7 @@
 // trailing bytes.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -34,6 +35,10 @@ inline constexpr std::size_t commitments_bytes_max = 2 + 255 * 32;
 inline constexpr std::size_t holders_max = 255;
 inline constexpr std::size_t result_message_bytes_max = 1024;
 inline constexpr std::size_t command_bytes_max = 128 * 1024;
+inline constexpr std::size_t round_reason_bytes_max = 512;
+inline constexpr std::size_t round_signature_bytes = 64;
+
+using digest = std::array<std::uint8_t, 32>;
 
 struct session_header {
   client_id client;
@@ -61,7 +66,87 @@ struct delete_secret {
   bool operator==(const delete_secret&) const = default;
 };
 
-using command_body = std::variant<register_secret, delete_secret>;
+// ---- refresh and recovery rounds (docs/refresh.md §3) ----------------------
+// Proposed by nodes, never by clients, and carried without a client session:
+// every round command names its round, and applying one for another round or
+// in the wrong phase changes nothing, so a retried proposal is harmless.
+
+enum class round_kind : std::uint8_t { refresh = 1, recovery = 2 };
+[[nodiscard]] std::string_view to_string(round_kind k) noexcept;
+
+// The leader starts round `round_id` (the catalog's last round id + 1). For a
+// recovery, `target` is the node whose shares are rebuilt.
+struct round_begin {
+  round_kind kind = round_kind::refresh;
+  std::uint64_t round_id = 0;
+  node_id target;
+  bool operator==(const round_begin&) const = default;
+};
+
+// Dealer `dealer` commits to the sealed bundles it sent: one digest per
+// receiver, in participant order, signed with its Ed25519 key.
+struct round_dealing {
+  std::uint64_t round_id = 0;
+  node_id dealer;
+  std::vector<digest> digests;
+  std::array<std::uint8_t, round_signature_bytes> signature{};
+  bool operator==(const round_dealing&) const = default;
+};
+
+struct round_close {
+  std::uint64_t round_id = 0;
+  bool operator==(const round_close&) const = default;
+};
+
+enum class answer_status : std::uint8_t { ok = 0, missing = 1, bad = 2 };
+
+// What one receiver says about one dealer: y = ρ(x) + Σ λ_m δ_m(x), or that
+// the bundle never arrived, or that it did not match the digest (a complaint).
+struct dealer_answer {
+  node_id dealer;
+  answer_status status = answer_status::ok;
+  std::array<std::uint8_t, 32> y{};
+  bool operator==(const dealer_answer&) const = default;
+};
+
+struct round_response {
+  std::uint64_t round_id = 0;
+  node_id receiver;
+  std::vector<dealer_answer> answers; // one per dealer of the closed set, in order
+  std::array<std::uint8_t, round_signature_bytes> signature{};
+  bool operator==(const round_response&) const = default;
+};
+
+struct round_qualify {
+  std::uint64_t round_id = 0;
+  bool operator==(const round_qualify&) const = default;
+};
+
+// Refresh: `node` holds its new shares pending and synced. Recovery: the
+// target stored its recovered shares.
+struct round_ready {
+  std::uint64_t round_id = 0;
+  node_id node;
+  bool operator==(const round_ready&) const = default;
+};
+
+struct round_commit {
+  std::uint64_t round_id = 0;
+  bool operator==(const round_commit&) const = default;
+};
+
+struct round_abort {
+  std::uint64_t round_id = 0;
+  std::string reason;
+  bool operator==(const round_abort&) const = default;
+};
+
+using command_body =
+  std::variant<register_secret, delete_secret, round_begin, round_dealing, round_close,
+               round_response, round_qualify, round_ready, round_commit, round_abort>;
+
+// True for the round commands, which are applied without a client session.
+[[nodiscard]] bool is_round_command(const command_body& body) noexcept;
 
 struct command {
   session_header session;

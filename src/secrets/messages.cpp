@@ -10,6 +10,7 @@ bytes copy(byte_view v) { return bytes(v.begin(), v.end()); }
 void encode_record(byte_writer& w, const version_record& r) {
   w.u64(r.version.value());
   w.u64(r.epoch.value());
+  w.u64(r.dealt_epoch.value());
   w.blob(r.commitments);
   w.blob(r.ciphertext);
   w.u32(static_cast<std::uint32_t>(r.holders.size()));
@@ -22,6 +23,7 @@ version_record decode_record(byte_reader& r) {
   version_record rec;
   rec.version = secret_version{r.u64()};
   rec.epoch = epoch_id{r.u64()};
+  rec.dealt_epoch = epoch_id{r.u64()};
   rec.commitments = copy(r.blob(commitments_bytes_max));
   rec.ciphertext = copy(r.blob(ciphertext_bytes_max));
   const auto holders = r.u32();

@@ -15,7 +15,7 @@ std::vector<wire_message> samples() {
   meta.request_id = 5;
   meta.latest = secret_version{3};
   meta.threshold = 2;
-  meta.record = version_record{secret_version{3}, epoch_id{1}, bytes(66, 1), bytes(40, 3),
+  meta.record = version_record{secret_version{3}, epoch_id{2}, epoch_id{1}, bytes(66, 1), bytes(40, 3),
                                {node_id{1}}, version_state::live, {}};
   meta.items = {list_item{"a", secret_version{1}, false}, list_item{"b", secret_version{4}, true}};
   get_share_request gs;

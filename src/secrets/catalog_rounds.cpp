@@ -1,0 +1,347 @@
+// The catalog's side of refresh and recovery rounds (docs/refresh.md §3):
+// the replicated, deterministic bookkeeping every node applies. The bulk
+// data (sub-shares) never comes here; only digests, masked responses and
+// the decisions derived from them.
+#include <algorithm>
+#include <set>
+
+#include "crypto/shamir.hpp"
+#include "crypto/hash.hpp"
+#include "crypto/scalar.hpp"
+#include "crypto/sign.hpp"
+#include "secrets/catalog.hpp"
+
+namespace pss::secrets {
+namespace {
+
+command_result make(result_code code, std::string message) {
+  return command_result{code, {}, std::move(message)};
+}
+
+std::string name_of(node_id n) { return "node " + std::to_string(n.value()); }
+
+bool contains(const std::vector<node_id>& v, node_id n) {
+  return std::find(v.begin(), v.end(), n) != v.end();
+}
+
+void encode_header(byte_writer& w, const std::string& cluster_id, std::string_view what,
+                   std::uint64_t round_id, node_id who) {
+  w.str(cluster_id);
+  w.str(what);
+  w.u64(round_id);
+  w.u64(who.value());
+}
+
+// TEMPORARY until crypto/batch lands: true iff one polynomial of degree
+// <= t-1 with p(x0) = 0 passes through every point (at least t of them).
+// p(x) = (x - x0)·q(x) with deg q <= t-2, so q(x_j) = y_j / (x_j - x0) must
+// lie on one polynomial through its first t-1 values.
+bool points_fit(const std::vector<std::pair<share_index, crypto::scalar>>& points, std::size_t t,
+                std::uint32_t x0) {
+  if (points.size() < t) return false;
+  std::vector<share_index> base;
+  std::vector<crypto::scalar> q;
+  for (const auto& [x, y] : points) {
+    if (x.value() == x0) return false;
+    auto inv = (crypto::scalar::from_u64(x.value()) - crypto::scalar::from_u64(x0)).invert();
+    if (!inv.ok()) return false;
+    q.push_back(y * *inv);
+  }
+  for (std::size_t i = 0; i + 1 < t; ++i) base.push_back(points[i].first);
+  for (std::size_t k = t - 1; k < points.size(); ++k) {
+    auto l = crypto::lagrange_coefficients(base, crypto::scalar::from_u64(points[k].first.value()));
+    if (!l.ok()) return false;
+    crypto::scalar at = crypto::scalar::zero();
+    for (std::size_t i = 0; i < base.size(); ++i) at = at + (*l)[i] * q[i];
+    if (!(at == q[k])) return false;
+  }
+  return true;
+}
+
+} // namespace
+
+bytes round_signature_context(const std::string& cluster_id) {
+  byte_writer w;
+  w.str("pss round v1");
+  w.str(cluster_id);
+  return w.take();
+}
+
+bytes signed_part(const std::string& cluster_id, const round_dealing& d) {
+  byte_writer w;
+  encode_header(w, cluster_id, "dealing", d.round_id, d.dealer);
+  w.u32(static_cast<std::uint32_t>(d.digests.size()));
+  for (const auto& x : d.digests) w.raw({x.data(), x.size()});
+  return w.take();
+}
+
+bytes signed_part(const std::string& cluster_id, const round_response& r) {
+  byte_writer w;
+  encode_header(w, cluster_id, "response", r.round_id, r.receiver);
+  w.u32(static_cast<std::uint32_t>(r.answers.size()));
+  for (const auto& a : r.answers) {
+    w.u64(a.dealer.value());
+    w.u8(static_cast<std::uint8_t>(a.status));
+    w.raw({a.y.data(), a.y.size()});
+  }
+  return w.take();
+}
+
+std::uint32_t round_state::zero_point(const cluster_view& view) const {
+  if (kind == round_kind::refresh) return 0;
+  const member* m = view.find(target);
+  PSS_CHECK(m != nullptr);
+  return m->index.value();
+}
+
+bool round_state::is_participant(node_id n) const { return contains(participants, n); }
+
+std::size_t round_state::position(node_id n) const {
+  auto it = std::find(participants.begin(), participants.end(), n);
+  PSS_CHECK(it != participants.end());
+  return static_cast<std::size_t>(it - participants.begin());
+}
+
+std::vector<round_secret> catalog::missing_for(node_id n) const {
+  std::vector<round_secret> out;
+  for (const auto& [name, s] : secrets_) {
+    if (s.deleted) continue;
+    for (const auto& [v, rec] : s.versions)
+      if (!contains(rec.holders, n)) out.push_back(round_secret{name, v});
+  }
+  return out;
+}
+
+round_state* catalog::round_for(std::uint64_t id, round_phase phase) {
+  if (!round_ || round_->id != id || round_->phase != phase) return nullptr;
+  return &*round_;
+}
+
+command_result catalog::abort_round(std::string reason, apply_effects& fx) {
+  PSS_CHECK(round_.has_value());
+  ++stats_.rounds_aborted;
+  round_.reset();
+  fx.round_changed = true;
+  fx.round_finished = true;
+  return make(result_code::ok, "aborted: " + reason);
+}
+
+command_result catalog::execute(const round_begin& b, apply_effects& fx) {
+  if (round_) return make(result_code::invalid, "a round is already running");
+  if (b.round_id != last_round_id_ + 1)
+    return make(result_code::invalid, "round " + std::to_string(b.round_id) + " is not the next round");
+  round_state r;
+  r.kind = b.kind;
+  r.id = b.round_id;
+  r.phase = round_phase::dealing;
+  if (b.kind == round_kind::refresh) {
+    r.epoch = view_.epoch.next();
+    r.participants = view_.node_ids();
+    for (const auto& [name, s] : secrets_) {
+      if (s.deleted) continue;
+      for (const auto& [v, rec] : s.versions) r.secrets.push_back(round_secret{name, v});
+    }
+  } else {
+    if (view_.find(b.target) == nullptr) return make(result_code::invalid, "the target is not a member");
+    r.target = b.target;
+    r.epoch = view_.epoch;
+    r.secrets = missing_for(b.target);
+    if (r.secrets.empty()) return make(result_code::invalid, name_of(b.target) + " misses no share");
+    // Helpers hold every version the target misses.
+    for (node_id n : view_.node_ids()) {
+      if (n == b.target) continue;
+      bool holds_all = true;
+      for (const auto& s : r.secrets) holds_all = holds_all && contains(secrets_[s.name].versions[s.version].holders, n);
+      if (holds_all) r.participants.push_back(n);
+    }
+    if (r.participants.size() < view_.threshold)
+      return make(result_code::invalid, "fewer than t nodes hold every share " + name_of(b.target) + " misses");
+  }
+  last_round_id_ = b.round_id;
+  round_ = std::move(r);
+  fx.round_changed = true;
+  return make(result_code::ok, "round begun");
+}
+
+command_result catalog::execute(const round_dealing& d, apply_effects& fx) {
+  round_state* r = round_for(d.round_id, round_phase::dealing);
+  if (r == nullptr) return make(result_code::invalid, "no such round in its dealing phase");
+  if (!r->is_participant(d.dealer)) return make(result_code::invalid, "the dealer is not a participant");
+  if (r->dealings.contains(d.dealer)) return make(result_code::invalid, "the dealer has dealt already");
+  if (d.digests.size() != r->participants.size())
+    return make(result_code::invalid, "one digest per participant is required");
+  auto key = view_.find(d.dealer)->sign_key;
+  auto sig = crypto::signature::from_bytes({d.signature.data(), d.signature.size()});
+  if (!sig.ok() || !crypto::verify_signature(key, round_signature_context(view_.cluster_id),
+                                              signed_part(view_.cluster_id, d), *sig).ok())
+    return make(result_code::invalid, "the dealing's signature does not verify");
+  r->dealings.emplace(d.dealer, d.digests);
+  fx.round_changed = true;
+  return make(result_code::ok, "dealing recorded");
+}
+
+command_result catalog::execute(const round_close& c, apply_effects& fx) {
+  round_state* r = round_for(c.round_id, round_phase::dealing);
+  if (r == nullptr) return make(result_code::invalid, "no such round in its dealing phase");
+  if (r->dealings.size() < view_.threshold)
+    return abort_round(std::to_string(r->dealings.size()) + " dealings, fewer than t", fx);
+  byte_writer w;
+  w.str("pss round challenge v1");
+  w.str(view_.cluster_id);
+  w.u8(static_cast<std::uint8_t>(r->kind));
+  w.u64(r->id);
+  w.u64(r->epoch.value());
+  w.u64(r->target.value());
+  w.u32(static_cast<std::uint32_t>(r->secrets.size()));
+  for (const auto& [dealer, digests] : r->dealings) {
+    r->dealers.push_back(dealer);
+    w.u64(dealer.value());
+    for (const auto& x : digests) w.raw({x.data(), x.size()});
+  }
+  r->challenge = crypto::blake2b_256(w.data());
+  r->phase = round_phase::responding;
+  fx.round_changed = true;
+  return make(result_code::ok, "dealings closed");
+}
+
+command_result catalog::execute(const round_response& resp, apply_effects& fx) {
+  round_state* r = round_for(resp.round_id, round_phase::responding);
+  if (r == nullptr) return make(result_code::invalid, "no such round in its responding phase");
+  if (!r->is_participant(resp.receiver)) return make(result_code::invalid, "the receiver is not a participant");
+  if (r->responses.contains(resp.receiver)) return make(result_code::invalid, "the receiver has responded already");
+  if (resp.answers.size() != r->dealers.size())
+    return make(result_code::invalid, "one answer per dealer is required");
+  for (std::size_t i = 0; i < resp.answers.size(); ++i) {
+    if (resp.answers[i].dealer != r->dealers[i]) return make(result_code::invalid, "answers out of dealer order");
+    if (resp.answers[i].status == answer_status::ok
+        && !crypto::scalar::from_bytes({resp.answers[i].y.data(), resp.answers[i].y.size()}).ok())
+      return make(result_code::invalid, "an answer is not a canonical scalar");
+  }
+  auto key = view_.find(resp.receiver)->sign_key;
+  auto sig = crypto::signature::from_bytes({resp.signature.data(), resp.signature.size()});
+  if (!sig.ok() || !crypto::verify_signature(key, round_signature_context(view_.cluster_id),
+                                              signed_part(view_.cluster_id, resp), *sig).ok())
+    return make(result_code::invalid, "the response's signature does not verify");
+  r->responses.emplace(resp.receiver, resp.answers);
+  fx.round_changed = true;
+  return make(result_code::ok, "response recorded");
+}
+
+command_result catalog::execute(const round_qualify& q, apply_effects& fx) {
+  round_state* r = round_for(q.round_id, round_phase::responding);
+  if (r == nullptr) return make(result_code::invalid, "no such round in its responding phase");
+  const std::size_t t = view_.threshold;
+  const auto x0 = r->zero_point(view_);
+  // Who holds a good bundle of each dealer, and whose points fit (§4).
+  std::map<node_id, std::vector<node_id>> reached;
+  std::vector<node_id> candidates;
+  for (std::size_t i = 0; i < r->dealers.size(); ++i) {
+    const node_id dealer = r->dealers[i];
+    bool complained = false;
+    std::vector<std::pair<share_index, crypto::scalar>> points;
+    for (const auto& [receiver, answers] : r->responses) {
+      const dealer_answer& a = answers[i];
+      if (a.status == answer_status::bad) complained = true;
+      if (a.status != answer_status::ok) continue;
+      points.emplace_back(view_.find(receiver)->index,
+                          *crypto::scalar::from_bytes({a.y.data(), a.y.size()}));
+      reached[dealer].push_back(receiver);
+    }
+    if (complained || points.size() < t) continue;
+    if (!points_fit(points, t, x0)) continue;
+    candidates.push_back(dealer);
+  }
+  // R: responders reached by every qualified dealer; drop the dealer that
+  // reached the fewest (then the highest id) until R is large enough.
+  std::vector<node_id> receivers;
+  while (true) {
+    receivers.clear();
+    for (const auto& [receiver, answers] : r->responses) {
+      bool all = true;
+      for (node_id d : candidates) all = all && contains(reached[d], receiver);
+      if (all) receivers.push_back(receiver);
+    }
+    if (receivers.size() >= t || candidates.empty()) break;
+    auto worst = std::min_element(candidates.begin(), candidates.end(), [&](node_id a, node_id b) {
+      if (reached[a].size() != reached[b].size()) return reached[a].size() < reached[b].size();
+      return a > b;
+    });
+    candidates.erase(worst);
+  }
+  stats_.dealers_excluded += r->dealers.size() - candidates.size();
+  if (candidates.size() < t)
+    return abort_round(std::to_string(candidates.size()) + " qualified dealers, fewer than t", fx);
+  if (receivers.size() < t)
+    return abort_round(std::to_string(receivers.size()) + " receivers, fewer than t", fx);
+  r->qualified = std::move(candidates);
+  r->receivers = std::move(receivers);
+  r->phase = round_phase::finishing;
+  fx.round_changed = true;
+  return make(result_code::ok, "qualified");
+}
+
+command_result catalog::execute(const round_ready& rd, apply_effects& fx) {
+  round_state* r = round_for(rd.round_id, round_phase::finishing);
+  if (r == nullptr) return make(result_code::invalid, "no such round in its finishing phase");
+  if (r->kind == round_kind::recovery) {
+    if (rd.node != r->target) return make(result_code::invalid, "only the target completes a recovery");
+    for (const auto& s : r->secrets) {
+      auto it = secrets_.find(s.name);
+      if (it == secrets_.end() || it->second.deleted) continue;
+      auto v = it->second.versions.find(s.version);
+      if (v == it->second.versions.end() || contains(v->second.holders, r->target)) continue;
+      v->second.holders.push_back(r->target);
+      std::sort(v->second.holders.begin(), v->second.holders.end());
+    }
+    ++stats_.recoveries;
+    round_.reset();
+    fx.round_changed = true;
+    fx.round_finished = true;
+    return make(result_code::ok, "recovered");
+  }
+  if (!contains(r->receivers, rd.node)) return make(result_code::invalid, "not a receiver of this round");
+  if (contains(r->ready, rd.node)) return make(result_code::invalid, "ready already");
+  r->ready.push_back(rd.node);
+  std::sort(r->ready.begin(), r->ready.end());
+  fx.round_changed = true;
+  return make(result_code::ok, "ready recorded");
+}
+
+command_result catalog::execute(const round_commit& c, apply_effects& fx) {
+  round_state* r = round_for(c.round_id, round_phase::finishing);
+  if (r == nullptr || r->kind != round_kind::refresh)
+    return make(result_code::invalid, "no such refresh round in its finishing phase");
+  // Every version must keep t ready holders, or the round aborts whole.
+  for (const auto& s : r->secrets) {
+    auto it = secrets_.find(s.name);
+    if (it == secrets_.end() || it->second.deleted) continue;
+    auto v = it->second.versions.find(s.version);
+    if (v == it->second.versions.end()) continue;
+    std::size_t kept = 0;
+    for (node_id h : v->second.holders) kept += contains(r->ready, h) ? 1 : 0;
+    if (kept < view_.threshold)
+      return abort_round(s.name + " v" + std::to_string(s.version.value()) + " would keep " +
+                           std::to_string(kept) + " holders, fewer than t", fx);
+  }
+  for (const auto& s : r->secrets) {
+    auto it = secrets_.find(s.name);
+    if (it == secrets_.end() || it->second.deleted) continue;
+    auto v = it->second.versions.find(s.version);
+    if (v == it->second.versions.end()) continue;
+    std::erase_if(v->second.holders, [&](node_id h) { return !contains(r->ready, h); });
+    v->second.epoch = r->epoch;
+  }
+  view_.epoch = r->epoch;
+  ++stats_.refresh_epochs_committed;
+  round_.reset();
+  fx.round_changed = true;
+  fx.round_finished = true;
+  return make(result_code::ok, "committed");
+}
+
+command_result catalog::execute(const round_abort& a, apply_effects& fx) {
+  if (!round_ || round_->id != a.round_id) return make(result_code::invalid, "no such round");
+  return abort_round(a.reason, fx);
+}
+
+} // namespace pss::secrets
