@@ -115,6 +115,26 @@ void put(byte_writer& w, const get_share_response& m) {
   w.blob(m.sealed_share);
 }
 
+void put(byte_writer& w, const node_proposal& m) { encode(w, m.body); }
+void put(byte_writer& w, const round_chunk& m) {
+  w.u8(static_cast<std::uint8_t>(m.kind));
+  w.u64(m.round_id);
+  w.u64(m.sender.value());
+  w.u64(m.receiver.value());
+  w.u32(m.chunk);
+  w.u32(m.chunks);
+  w.blob(m.sealed);
+}
+void put(byte_writer& w, const refresh_request& m) {
+  w.u64(m.request_id);
+  w.str(m.token);
+}
+void put(byte_writer& w, const refresh_response& m) {
+  w.u64(m.request_id);
+  w.u8(static_cast<std::uint8_t>(m.code));
+  w.str(m.reason);
+}
+
 constexpr message_type type_of(const wire_message& m) {
   constexpr message_type types[] = {
     message_type::raft_message,        message_type::get_view_request,
@@ -122,7 +142,9 @@ constexpr message_type type_of(const wire_message& m) {
     message_type::store_share_response, message_type::propose_request,
     message_type::propose_response,    message_type::read_request,
     message_type::read_response,       message_type::get_share_request,
-    message_type::get_share_response};
+    message_type::get_share_response,  message_type::node_proposal,
+    message_type::round_chunk,         message_type::refresh_request,
+    message_type::refresh_response};
   return types[m.index()];
 }
 
@@ -228,6 +250,38 @@ result<wire_message> decode_body(message_type type, byte_reader& r, byte_view re
       m.sealed_share = copy(r.blob(sealed_share_bytes_max));
       return wire_message{std::move(m)};
     }
+    case message_type::node_proposal: {
+      node_proposal m{decode_command_body(r)};
+      if (r.ok() && !is_round_command(m.body)) r.fail("a node may propose round commands only");
+      return wire_message{std::move(m)};
+    }
+    case message_type::round_chunk: {
+      round_chunk m;
+      const auto kind = r.u8();
+      if (kind != 1 && kind != 2) r.fail("unknown chunk kind");
+      m.kind = static_cast<chunk_kind>(kind);
+      m.round_id = r.u64();
+      m.sender = node_id{r.u64()};
+      m.receiver = node_id{r.u64()};
+      m.chunk = r.u32();
+      m.chunks = r.u32();
+      if (m.chunks == 0 || m.chunks > round_chunks_max || m.chunk >= m.chunks) r.fail("a chunk number out of range");
+      m.sealed = copy(r.blob(round_chunk_bytes_max));
+      return wire_message{std::move(m)};
+    }
+    case message_type::refresh_request: {
+      refresh_request m;
+      m.request_id = r.u64();
+      m.token = r.str(token_bytes_max);
+      return wire_message{std::move(m)};
+    }
+    case message_type::refresh_response: {
+      refresh_response m;
+      m.request_id = r.u64();
+      m.code = decode_code(r);
+      m.reason = r.str(reason_bytes_max);
+      return wire_message{std::move(m)};
+    }
   }
   return error{errc::malformed, "unknown message type " + std::to_string(static_cast<int>(type))};
 }
@@ -264,6 +318,13 @@ result<wire_message> decode_wire_message(byte_view data) {
   if (!m.ok()) return m;
   PSS_TRY(r.finish("secrets message"));
   return m;
+}
+
+result<bytes> round_chunk_context(const std::string& cluster_id, const round_chunk& c, epoch_id epoch) {
+  std::string purpose = c.kind == chunk_kind::bundle ? "round/bundle/" : "round/masked/";
+  purpose += std::to_string(c.round_id) + "/" + std::to_string(c.chunk) + "/" + std::to_string(c.chunks);
+  return crypto::encode_context(crypto::protocol_context{purpose, cluster_id, epoch, {}, {},
+                                                         c.sender, c.receiver});
 }
 
 result<bytes> share_context_for_store(const std::string& cluster_id, epoch_id epoch,

@@ -48,6 +48,10 @@ enum class message_type : std::uint8_t {
   read_response = 17,
   get_share_request = 18,
   get_share_response = 19,
+  node_proposal = 20,
+  round_chunk = 21,
+  refresh_request = 22,
+  refresh_response = 23,
 };
 
 // Why a node refused a request, or that it did not.
@@ -145,13 +149,51 @@ struct get_share_response {
   bytes sealed_share;
 };
 
+// Node to node: a round command for the leader to propose (docs/refresh.md).
+struct node_proposal {
+  command_body body;
+};
+
+// Node to node: one sealed chunk of round data. A `bundle` is a dealer's
+// sub-shares for one receiver; `masked` is a recovery helper's masked shares
+// for the target. Sealed to the receiver with round_chunk_context.
+enum class chunk_kind : std::uint8_t { bundle = 1, masked = 2 };
+struct round_chunk {
+  chunk_kind kind = chunk_kind::bundle;
+  std::uint64_t round_id = 0;
+  node_id sender;
+  node_id receiver;
+  std::uint32_t chunk = 0;
+  std::uint32_t chunks = 1;
+  bytes sealed;
+};
+
+// Client to node: start a refresh round now (`pss refresh`).
+struct refresh_request {
+  std::uint64_t request_id = 0;
+  std::string token;
+};
+struct refresh_response {
+  std::uint64_t request_id = 0;
+  reply_code code = reply_code::ok;
+  std::string reason;
+};
+
+inline constexpr std::size_t round_chunk_bytes_max = 2 * 1024 * 1024;
+inline constexpr std::uint32_t round_chunks_max = 1024;
+
 using wire_message =
   std::variant<raft_message, get_view_request, get_view_response, store_share_request,
                store_share_response, propose_request, propose_response, read_request,
-               read_response, get_share_request, get_share_response>;
+               read_response, get_share_request, get_share_response, node_proposal,
+               round_chunk, refresh_request, refresh_response>;
 
 [[nodiscard]] bytes encode(const wire_message& m);
 [[nodiscard]] result<wire_message> decode_wire_message(byte_view data);
+
+// The associated data of a round chunk.
+[[nodiscard]] result<bytes> round_chunk_context(const std::string& cluster_id, const round_chunk& c,
+                                                epoch_id epoch);
 
 // The associated data of a share sealed by a client to node `recipient`.
 [[nodiscard]] result<bytes> share_context_for_store(const std::string& cluster_id, epoch_id epoch,

@@ -185,7 +185,17 @@ void node_engine::on_message(millis now, endpoint from, byte_view payload) {
   if (auto* r = std::get_if<raft_message>(&m)) {
     on_raft(now, from, std::move(*r));
   } else if (from.is_node()) {
-    ++counters_.unexpected; // nodes speak only Raft to each other
+    if (catalog_.view().find(from.as_node()) == nullptr || from.as_node() == keys_.id) {
+      ++counters_.unknown_sender;
+    } else if (auto* p = std::get_if<node_proposal>(&m)) {
+      on_node_proposal(now, from, std::move(*p));
+    } else if (auto* c = std::get_if<round_chunk>(&m)) {
+      on_round_chunk(from, std::move(*c));
+    } else {
+      ++counters_.unexpected; // nodes speak Raft and rounds to each other
+    }
+  } else if (auto* f = std::get_if<refresh_request>(&m)) {
+    on_refresh_request(now, from, *f);
   } else if (auto* v = std::get_if<get_view_request>(&m)) {
     on_get_view(from, *v);
   } else if (auto* s = std::get_if<store_share_request>(&m)) {
@@ -396,13 +406,15 @@ status node_engine::persist(raft::ready& r) {
 void node_engine::maybe_collect_garbage(millis now) {
   if (now < next_share_gc_) return;
   next_share_gc_ = now + share_gc_interval;
-  shares_->collect_garbage(now, options_.pending_share_lifetime);
+  shares_->collect_garbage(catalog_, now, options_.pending_share_lifetime);
   if (auto st = shares_->flush(); !st.ok()) fail(st.err());
 }
 
 void node_engine::drain(millis now) {
   maybe_collect_garbage(now);
   bool any = false;
+  for (int pass = 0; pass < 2; ++pass) {
+  if (pass == 1 && !failed_) drive_rounds(now);
   while (!failed_ && raft_->has_ready()) {
     any = true;
     raft::ready r = raft_->take_ready(now);
@@ -411,7 +423,7 @@ void node_engine::drain(millis now) {
     if (r.install_snapshot) install_snapshot(*r.install_snapshot);
     for (const auto& e : r.committed) apply_committed(e);
     if (catalog_changed_) {
-      shares_->reconcile(catalog_);
+      shares_->reconcile(catalog_, options_.test_only.skip_erasure);
       catalog_changed_ = false;
     }
     if (auto st = shares_->flush(); !st.ok()) return fail(st.err());
@@ -431,6 +443,7 @@ void node_engine::drain(millis now) {
     raft_->advance(now);
     raft_wakeup_ = r.next_wakeup;
   }
+  }
   if (failed_) return;
   serve_reads();
   maybe_compact();
@@ -443,6 +456,8 @@ void node_engine::drain(millis now) {
   check_invariants();
   millis wake = raft_wakeup_;
   if (shares_->has_pending()) wake = std::min(wake, next_share_gc_);
+  if (catalog_.round() || options_.refresh_interval > millis{0} || refresh_requested_)
+    wake = std::min(wake, std::max(work_.next_send, now + millis{1}));
   output_.next_wakeup = std::max(wake, now + millis{1});
 }
 
@@ -492,7 +507,8 @@ void node_engine::apply_committed(const raft::entry& e) {
   applied_command a = catalog_.apply(e);
   applied_ = e.index;
   if (options_.record_apply_events) apply_events_.push_back(apply_event{false, e.index, e});
-  if (a.effects.registered || a.effects.deleted_name || !a.effects.dropped_versions.empty())
+  if (a.effects.registered || a.effects.deleted_name || !a.effects.dropped_versions.empty()
+      || a.effects.round_finished)
     catalog_changed_ = true;
   auto it = proposals_.find(e.index);
   if (it == proposals_.end()) return;

@@ -61,7 +61,20 @@ struct node_test_only_options {
   // Serve get_share claiming the next epoch (a share of another epoch must
   // never be combined with this one's).
   bool claim_next_epoch = false;
+  // A faulty dealer (issue 5): deal one sub-share that is off its
+  // polynomial, or send a receiver bytes other than those it committed to.
+  bool deal_inconsistent = false;
+  bool deal_equivocating = false;
+  // PLANTED BUG for the simulator's proof: keep the old share after a
+  // refresh commit instead of erasing it.
+  bool skip_erasure = false;
 };
+
+// Rounds (docs/refresh.md). The leader's phase timeout and the interval at
+// which a node resends what the log does not show yet.
+inline constexpr millis round_phase_timeout_default{3'000};
+inline constexpr millis round_resend_interval_default{400};
+inline constexpr std::size_t round_chunk_values = 16'384;
 
 struct node_options {
   cluster_view cluster;     // the initial public description (bootstrap)
@@ -76,6 +89,12 @@ struct node_options {
   std::uint64_t snapshot_every_entries = snapshot_every_entries_default;
   millis session_expiry = session_expiry_default;
   millis pending_share_lifetime = secrets::pending_share_lifetime;
+  // A caught-up member that misses shares asks for its own recovery.
+  bool auto_recover = true;
+  // The leader starts a refresh round this often; zero: only on request.
+  millis refresh_interval{0};
+  millis round_phase_timeout = round_phase_timeout_default;
+  millis round_resend_interval = round_resend_interval_default;
   // Keep a queue of apply events for a raft::cluster_checker (take_apply_events).
   bool record_apply_events = false;
   node_test_only_options test_only;
@@ -94,6 +113,8 @@ struct node_counters {
   std::uint64_t proposals = 0;
   std::uint64_t reads_served = 0;
   std::uint64_t snapshots_taken = 0;
+  std::uint64_t round_chunks_refused = 0; // stale, unexpected or not opening
+  std::uint64_t rounds_dealt = 0;
 
   bool operator==(const node_counters&) const = default;
 };
@@ -147,6 +168,12 @@ public:
   // the end of every input.
   void check_invariants() const;
 
+  // True while this node still holds round material (sub-shares, masked
+  // values) in memory; the simulator checks it is gone after each round.
+  [[nodiscard]] bool holds_round_material() const noexcept;
+  // Asks the cluster to start a refresh round now (forwarded to the leader).
+  void request_refresh(millis now);
+
   node_engine(node_options options, node_keys keys, storage::opened_raft_storage raft_storage,
               std::unique_ptr<share_store> shares, catalog initial,
               std::unique_ptr<crypto::random_source> random, bytes snapshot_data, millis now);
@@ -163,6 +190,44 @@ private:
     read_request request;
     std::optional<log_index> index;
   };
+
+  // One round's private work on this node (docs/refresh.md §3). Secret.
+  struct round_work {
+    std::uint64_t id = 0;
+    bool dealt = false;
+    std::vector<std::vector<bytes>> sealed_to; // per participant: chunks
+    std::map<node_id, std::map<std::uint32_t, bytes>> chunks;   // bundles received
+    std::map<node_id, std::uint32_t> chunk_counts;
+    std::map<node_id, std::vector<crypto::scalar>> opened;      // [ρ(x), δ_0(x)..]
+    std::set<node_id> bad;
+    std::optional<millis> closed_at;
+    bool finished_here = false; // new shares stored / masked values computed / recovered
+    bool recover_failed = false;
+    std::vector<bytes> masked_out;                              // helper → target
+    std::map<node_id, std::map<std::uint32_t, bytes>> masked_in; // at the target
+    std::map<node_id, std::uint32_t> masked_counts;
+    millis next_send{0};
+    // the leader's view of the phase
+    round_phase seen_phase = round_phase::dealing;
+    millis phase_since{0};
+  };
+
+  void drive_rounds(millis now);
+  void lead_round(millis now);
+  void take_part(millis now);
+  void deal(millis now, const round_state& r);
+  void send_bundles(const round_state& r, bool only_missing);
+  void open_bundles(const round_state& r);
+  void respond(millis now, const round_state& r);
+  void finish_refresh(millis now, const round_state& r, bool resend);
+  void send_masked(millis now, const round_state& r, bool resend);
+  void try_recover(millis now, const round_state& r, bool resend);
+  void forward(millis now, command_body body);
+  void propose_round(millis now, command_body body);
+  void on_node_proposal(millis now, endpoint from, node_proposal&& m);
+  void on_round_chunk(endpoint from, round_chunk&& m);
+  void on_refresh_request(millis now, endpoint from, const refresh_request& m);
+  void drop_round_work();
 
   void drain(millis now);
   void maybe_collect_garbage(millis now);
@@ -209,6 +274,10 @@ private:
   millis raft_wakeup_{0};
   millis next_share_gc_{0};
   raft::role last_role_ = raft::role::follower;
+  round_work work_;
+  millis next_refresh_{0};
+  bool refresh_requested_ = false;
+  millis next_round_request_{0};
 };
 
 } // namespace pss::secrets

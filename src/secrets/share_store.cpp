@@ -103,7 +103,8 @@ void share_store::erase(std::map<share_key, held_share>::iterator it) {
   needs_rewrite_ = true;
 }
 
-void share_store::reconcile(const catalog& c) {
+void share_store::reconcile(const catalog& c, bool keep_old_epochs) {
+  const auto& round = c.round();
   for (auto it = shares_.begin(); it != shares_.end();) {
     auto current = it++;
     const share_key& key = current->first;
@@ -118,8 +119,15 @@ void share_store::reconcile(const catalog& c) {
     }
     if (key.version > s->latest) continue; // not registered yet
     auto v = s->versions.find(key.version);
-    if (v == s->versions.end() || v->second.commitments_digest != key.commitments_digest
-        || v->second.epoch != key.epoch) {
+    if (v != s->versions.end() && v->second.commitments_digest == key.commitments_digest
+        && v->second.epoch != key.epoch) {
+      const bool next_epoch = round && round->kind == round_kind::refresh && key.epoch == round->epoch
+                              && current->second.state == share_state::pending;
+      const bool planted_keep = keep_old_epochs && key.epoch < v->second.epoch;
+      if (!next_epoch && !planted_keep) erase(current); // an old epoch, or an aborted round's
+      continue;
+    }
+    if (v == s->versions.end() || v->second.commitments_digest != key.commitments_digest) {
       erase(current); // dropped, or another dealing of this version won
       continue;
     }
@@ -130,11 +138,13 @@ void share_store::reconcile(const catalog& c) {
   }
 }
 
-void share_store::collect_garbage(millis now, millis lifetime) {
+void share_store::collect_garbage(const catalog& c, millis now, millis lifetime) {
   for (auto it = shares_.begin(); it != shares_.end();) {
     auto current = it++;
-    if (current->second.state == share_state::pending && current->second.stored_at + lifetime < now)
-      erase(current);
+    if (current->second.state != share_state::pending || current->second.stored_at + lifetime >= now) continue;
+    const secret_record* s = c.find(current->first.name);
+    const bool registered = s != nullptr && s->versions.contains(current->first.version);
+    if (!registered) erase(current);
   }
 }
 

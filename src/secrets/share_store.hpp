@@ -79,9 +79,12 @@ public:
   // Brings every share in line with the catalog: promotes registered ones,
   // erases deleted, dropped, superseded and conflicting ones. Durable when
   // flush() returns.
-  void reconcile(const catalog& c);
-  // Erases pending shares older than the lifetime.
-  void collect_garbage(millis now, millis lifetime = pending_share_lifetime);
+  // A pending share of a refresh round's new epoch is kept while that round
+  // runs and becomes live when it commits; the old epoch's share is erased
+  // then (keep_old_epochs is the simulator's planted bug, never set otherwise).
+  void reconcile(const catalog& c, bool keep_old_epochs = false);
+  // Erases pending shares of versions never registered, after the lifetime.
+  void collect_garbage(const catalog& c, millis now, millis lifetime = pending_share_lifetime);
   // Makes every change durable: a rewrite if anything was erased (so the
   // erased bytes leave the disk), else a sync of appended records.
   [[nodiscard]] status flush();

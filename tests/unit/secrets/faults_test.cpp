@@ -146,9 +146,12 @@ TEST_CASE("secrets: a crashed node restarts from its disk and serves reads again
   net.crash(node_id{3});
   REQUIRE(net.put(100, 10, "while-down", "x").outcome == operation_outcome::ok);
   net.restart(node_id{3});
-  net.run_for(millis{500});
+  net.run_for(millis{3'000});
   CHECK(net.node(3).state() == net.node(1).state());
-  CHECK(net.node(3).shares().size() == 6); // it missed "while-down"
+  // It missed "while-down" and recovered it from the others (HJKY).
+  CHECK(net.node(3).shares().size() == 7);
+  CHECK(net.node(1).state().stats().recoveries == 1);
+  CHECK(net.node(1).state().lookup("while-down", secret_version{1})->holders.size() == 5);
   // Reads that need node 3: two others are unreachable.
   net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{4}));
   net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{5}));
@@ -160,6 +163,7 @@ TEST_CASE("secrets: a crashed node restarts from its disk and serves reads again
 
 TEST_CASE("secrets: a lagging node catches up from a catalog snapshot without any share") {
   network net{5, 3, 12, 4};
+  net.tweak = [](node_id, node_options& o) { o.auto_recover = false; };
   net.elect(1);
   net.add_client(100);
   net.crash(node_id{5});

@@ -55,6 +55,7 @@ public:
     o.snapshot_every_entries = snapshot_every_;
     o.record_apply_events = true;
     o.test_only = test_only[id];
+    if (tweak) tweak(id, o);
     return o;
   }
 
@@ -86,6 +87,7 @@ public:
   storage::sim_disk& disk(std::uint64_t id) { return *disks_.at(node_id{id}); }
   const test_cluster& cluster() const { return cluster_; }
   std::map<node_id, node_test_only_options> test_only;
+  std::function<void(node_id, node_options&)> tweak; // applied to every node's options
 
   node_id leader() {
     for (auto& [id, n] : nodes_)

@@ -72,7 +72,7 @@ TEST_CASE("share store: reconcile promotes registered shares and erases conflict
   CHECK_FALSE(disk.durable_image_contains(lost.value.bytes()));
 
   // Pending shares past their lifetime go; live ones stay.
-  store->collect_garbage(pending_share_lifetime + millis{1});
+  store->collect_garbage(c, pending_share_lifetime + millis{1});
   REQUIRE(store->flush().ok());
   CHECK(store->size() == 1);
   store.reset();

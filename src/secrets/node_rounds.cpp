@@ -1,0 +1,539 @@
+// A node's part in refresh and recovery rounds (docs/refresh.md §3): dealing
+// zero polynomials, opening and checking bundles, the masked responses, new
+// shares, and HJKY recovery; plus the leader's phase decisions. Everything
+// here is driven from drain() and on_tick(), with injected time and
+// randomness, so rounds run under the simulator like everything else.
+//
+// SECRET: round_work holds sub-shares and masked values. They never leave
+// this node except sealed to their receiver, and drop_round_work() zeroizes
+// them when the round ends.
+#include <algorithm>
+
+#include "crypto/feldman.hpp"
+#include "crypto/hash.hpp"
+#include "crypto/seal.hpp"
+#include "crypto/shamir.hpp"
+#include "crypto/sign.hpp"
+#include "secrets/node_engine.hpp"
+
+namespace pss::secrets {
+namespace {
+
+std::string node_name(node_id id) { return "node " + std::to_string(id.value()); }
+
+// A chunk's plaintext: offset, count, then canonical scalars.
+secure_bytes encode_values(std::span<const crypto::scalar> values, std::size_t offset) {
+  byte_writer w;
+  w.u32(static_cast<std::uint32_t>(offset));
+  w.u32(static_cast<std::uint32_t>(values.size()));
+  for (const auto& v : values) w.raw(v.bytes());
+  bytes plain = w.take();
+  secure_bytes out{plain};
+  zeroize(plain);
+  return out;
+}
+
+// Chunks of sealed values, in order; each sealed to `to` with its context.
+result<std::vector<bytes>> seal_values(const cluster_view& view, chunk_kind kind, std::uint64_t round,
+                                       epoch_id epoch, node_id from, const member& to,
+                                       const std::vector<crypto::scalar>& values,
+                                       crypto::random_source& rng) {
+  const std::size_t chunks = std::max<std::size_t>(1, (values.size() + round_chunk_values - 1) / round_chunk_values);
+  if (chunks > round_chunks_max) return error{errc::too_large, "a round with too many secrets"};
+  std::vector<bytes> out;
+  for (std::size_t c = 0; c < chunks; ++c) {
+    const std::size_t begin = c * round_chunk_values;
+    const std::size_t end = std::min(values.size(), begin + round_chunk_values);
+    secure_bytes plain = encode_values(std::span{values}.subspan(begin, end - begin), begin);
+    round_chunk header{kind, round, from, to.id, static_cast<std::uint32_t>(c),
+                       static_cast<std::uint32_t>(chunks), {}};
+    auto context = round_chunk_context(view.cluster_id, header, epoch);
+    if (!context.ok()) return context.err();
+    auto sealed = crypto::seal(to.box_key, plain.view(), *context, rng);
+    if (!sealed.ok()) return sealed.err();
+    out.push_back(std::move(*sealed));
+  }
+  return out;
+}
+
+// The digest a dealer commits to for one receiver: over each chunk's digest.
+digest digest_of(const std::vector<bytes>& chunks) {
+  byte_writer w;
+  for (const auto& c : chunks) {
+    auto d = crypto::blake2b_256(c);
+    w.raw({d.data(), d.size()});
+  }
+  return crypto::blake2b_256(w.data());
+}
+
+// Opens and decodes the chunks of one sender; `count` values expected.
+result<std::vector<crypto::scalar>> open_values(const cluster_view& view, const crypto::box_key_pair& key,
+                                                chunk_kind kind, std::uint64_t round, epoch_id epoch,
+                                                node_id from, node_id self,
+                                                const std::map<std::uint32_t, bytes>& chunks,
+                                                std::size_t count) {
+  std::vector<crypto::scalar> values;
+  values.reserve(count);
+  for (const auto& [index, sealed] : chunks) {
+    round_chunk header{kind, round, from, self, index, static_cast<std::uint32_t>(chunks.size()), {}};
+    auto context = round_chunk_context(view.cluster_id, header, epoch);
+    if (!context.ok()) return context.err();
+    auto plain = crypto::open_sealed(key, sealed, *context);
+    if (!plain.ok()) return plain.err();
+    byte_reader r{plain->view()};
+    const auto offset = r.u32();
+    const auto n = r.u32();
+    if (offset != values.size() || n > round_chunk_values || offset + n > count)
+      return error{errc::malformed, "a chunk out of place"};
+    for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
+      auto v = crypto::scalar::from_bytes(r.raw(crypto::scalar::size));
+      if (!v.ok()) return error{errc::malformed, "a chunk value is not a canonical scalar"};
+      values.push_back(*v);
+    }
+    PSS_TRY(r.finish("round chunk"));
+  }
+  if (values.size() != count) return error{errc::malformed, "a bundle with the wrong number of values"};
+  return values;
+}
+
+// λ_m for the round's challenge (docs/refresh.md §4).
+std::vector<crypto::scalar> challenge_coefficients(const digest& c, std::size_t count) {
+  std::vector<crypto::scalar> out;
+  out.reserve(count);
+  byte_writer w;
+  w.str("pss batch challenge v1");
+  w.raw({c.data(), c.size()});
+  const std::size_t prefix = w.data().size();
+  for (std::size_t m = 0; m < count; ++m) {
+    w.data().resize(prefix);
+    w.u64(m);
+    auto wide = crypto::blake2b_512(w.data());
+    out.push_back(crypto::scalar::from_wide(std::span<const std::uint8_t, 64>{wide}));
+  }
+  return out;
+}
+
+bool contains(const std::vector<node_id>& v, node_id n) {
+  return std::find(v.begin(), v.end(), n) != v.end();
+}
+
+template <std::size_t N>
+void copy_into(std::array<std::uint8_t, N>& out, byte_view in) {
+  PSS_CHECK(in.size() == N);
+  std::copy(in.begin(), in.end(), out.begin());
+}
+
+} // namespace
+
+bool node_engine::holds_round_material() const noexcept {
+  return !work_.opened.empty() || !work_.chunks.empty() || !work_.sealed_to.empty()
+         || !work_.masked_out.empty() || !work_.masked_in.empty();
+}
+
+void node_engine::drop_round_work() {
+  work_ = round_work{}; // scalars zeroize themselves; sealed bytes are ciphertext
+}
+
+void node_engine::request_refresh(millis now) {
+  if (failed_) return;
+  refresh_requested_ = true;
+  if (!catalog_.round() && raft_->role() != raft::role::leader)
+    forward(now, round_begin{round_kind::refresh, catalog_.last_round_id() + 1, {}});
+  drain(now);
+}
+
+void node_engine::on_refresh_request(millis now, endpoint from, const refresh_request& m) {
+  if (!authorised(m.token))
+    return send(from, refresh_response{m.request_id, reply_code::unauthorized,
+                                       node_name(keys_.id) + ": the token is not accepted"});
+  refresh_requested_ = true;
+  if (raft_->role() != raft::role::leader && !catalog_.round())
+    forward(now, round_begin{round_kind::refresh, catalog_.last_round_id() + 1, {}});
+  send(from, refresh_response{m.request_id, reply_code::ok,
+                              catalog_.round() ? "a round is running; another follows on request"
+                                               : "a refresh round was requested"});
+}
+
+void node_engine::propose_round(millis now, command_body body) {
+  const command c{session_header{client_id{}, sequence_number{}, now}, std::move(body)};
+  if (raft_->propose(now, encode_command(c)).ok()) ++counters_.proposals;
+}
+
+void node_engine::forward(millis now, command_body body) {
+  if (raft_->role() == raft::role::leader) return propose_round(now, std::move(body));
+  const node_id leader = raft_->leader_hint();
+  if (leader == node_id{} || leader == keys_.id) return;
+  send(endpoint::of(leader), node_proposal{std::move(body)});
+}
+
+void node_engine::on_node_proposal(millis now, endpoint from, node_proposal&& m) {
+  const node_id sender = from.as_node();
+  // A node may speak only for itself.
+  bool own = std::visit(
+    [&](const auto& b) {
+      using T = std::decay_t<decltype(b)>;
+      if constexpr (std::is_same_v<T, round_dealing>) return b.dealer == sender;
+      else if constexpr (std::is_same_v<T, round_response>) return b.receiver == sender;
+      else if constexpr (std::is_same_v<T, round_ready>) return b.node == sender;
+      else if constexpr (std::is_same_v<T, round_begin>)
+        return b.kind == round_kind::refresh || b.target == sender;
+      else return false; // close, qualify, commit, abort are the leader's own
+    },
+    m.body);
+  if (!own) {
+    ++counters_.unexpected;
+    return;
+  }
+  if (raft_->role() != raft::role::leader) return; // the sender retries at the leader
+  if (auto* b = std::get_if<round_begin>(&m.body); b && b->kind == round_kind::refresh) {
+    refresh_requested_ = true; // the leader starts it in lead_round
+    return;
+  }
+  propose_round(now, std::move(m.body));
+}
+
+void node_engine::on_round_chunk(endpoint from, round_chunk&& m) {
+  const auto& r = catalog_.round();
+  const bool expected = r && m.round_id == r->id && m.sender == from.as_node() && m.receiver == keys_.id
+                        && (m.kind == chunk_kind::bundle ? r->is_participant(m.sender)
+                                                         : r->kind == round_kind::recovery && r->target == keys_.id);
+  auto& counts = m.kind == chunk_kind::bundle ? work_.chunk_counts : work_.masked_counts;
+  auto& store = m.kind == chunk_kind::bundle ? work_.chunks : work_.masked_in;
+  if (!expected || work_.id != m.round_id || (counts.contains(m.sender) && counts[m.sender] != m.chunks)
+      || (m.kind == chunk_kind::bundle && work_.opened.contains(m.sender))) {
+    ++counters_.round_chunks_refused;
+    return;
+  }
+  counts[m.sender] = m.chunks;
+  store[m.sender].emplace(m.chunk, std::move(m.sealed));
+}
+
+void node_engine::drive_rounds(millis now) {
+  const auto& r = catalog_.round();
+  if (!r) {
+    if (work_.id != 0) drop_round_work();
+  } else if (work_.id != r->id) {
+    drop_round_work();
+    work_.id = r->id;
+    work_.phase_since = now;
+    work_.seen_phase = r->phase;
+  }
+  if (r && r->phase != work_.seen_phase) {
+    work_.seen_phase = r->phase;
+    work_.phase_since = now;
+    work_.next_send = now; // act on the new phase at once
+  }
+  if (raft_->role() == raft::role::leader) lead_round(now);
+  if (r) take_part(now);
+  // A caught-up member that misses shares asks for its own recovery.
+  if (!r && options_.auto_recover && now >= next_round_request_ && applied_ == raft_->commit_index()
+      && raft_->leader_hint() != node_id{} && !catalog_.missing_for(keys_.id).empty()) {
+    next_round_request_ = now + options_.round_resend_interval * 4;
+    forward(now, round_begin{round_kind::recovery, catalog_.last_round_id() + 1, keys_.id});
+  }
+}
+
+void node_engine::lead_round(millis now) {
+  const auto& r = catalog_.round();
+  if (last_role_ != raft::role::leader) next_refresh_ = now + options_.refresh_interval;
+  if (!r) {
+    const bool due = options_.refresh_interval > millis{0} && now >= next_refresh_;
+    if ((due || refresh_requested_) && now >= work_.next_send) {
+      work_.next_send = now + options_.round_resend_interval;
+      next_refresh_ = now + options_.refresh_interval;
+      refresh_requested_ = false;
+      propose_round(now, round_begin{round_kind::refresh, catalog_.last_round_id() + 1, {}});
+    }
+    return;
+  }
+  if (now < work_.next_send && now < work_.phase_since + options_.round_phase_timeout) return;
+  const bool timed_out = now >= work_.phase_since + options_.round_phase_timeout;
+  switch (r->phase) {
+    case round_phase::dealing:
+      if (r->dealings.size() == r->participants.size() || timed_out) propose_round(now, round_close{r->id});
+      break;
+    case round_phase::responding:
+      if (r->responses.size() == r->participants.size() || timed_out) propose_round(now, round_qualify{r->id});
+      break;
+    case round_phase::finishing:
+      if (r->kind == round_kind::refresh && (r->ready.size() == r->receivers.size() || timed_out))
+        propose_round(now, round_commit{r->id});
+      else if (r->kind == round_kind::recovery && timed_out)
+        propose_round(now, round_abort{r->id, "the target did not recover in time"});
+      break;
+  }
+}
+
+void node_engine::take_part(millis now) {
+  const round_state& r = *catalog_.round();
+  const bool participant = r.is_participant(keys_.id);
+  const bool resend = now >= work_.next_send;
+  if (resend) work_.next_send = now + options_.round_resend_interval;
+  switch (r.phase) {
+    case round_phase::dealing:
+      if (!participant) return;
+      if (!work_.dealt) deal(now, r);
+      else if (resend && !r.dealings.contains(keys_.id)) {
+        send_bundles(r, false);
+        deal(now, r); // re-forwards the same dealing
+      }
+      return;
+    case round_phase::responding: {
+      if (!participant) return;
+      if (!work_.closed_at) work_.closed_at = now;
+      if (resend && contains(r.dealers, keys_.id)) send_bundles(r, true);
+      if (r.responses.contains(keys_.id)) return;
+      open_bundles(r);
+      const bool all = std::all_of(r.dealers.begin(), r.dealers.end(), [&](node_id d) {
+        return work_.opened.contains(d) || work_.bad.contains(d);
+      });
+      if ((all || now >= *work_.closed_at + options_.round_phase_timeout / 2) && resend) respond(now, r);
+      return;
+    }
+    case round_phase::finishing:
+      if (r.kind == round_kind::refresh) {
+        if (contains(r.receivers, keys_.id)) finish_refresh(now, r, resend);
+      } else if (contains(r.receivers, keys_.id)) {
+        send_masked(now, r, resend);
+      } else if (r.target == keys_.id) {
+        try_recover(now, r, resend);
+      }
+      return;
+  }
+}
+
+void node_engine::deal(millis now, const round_state& r) {
+  const cluster_view& view = catalog_.view();
+  if (!work_.dealt) {
+    const std::size_t t = view.threshold;
+    const auto x0 = crypto::scalar::from_u64(r.zero_point(view));
+    const std::size_t values = r.secrets.size() + 1; // the mask first
+    std::vector<std::vector<crypto::scalar>> out(r.participants.size());
+    for (auto& v : out) v.reserve(values);
+    for (std::size_t m = 0; m < values; ++m) {
+      auto p = crypto::polynomial::random(crypto::scalar::zero(), t, *random_);
+      PSS_CHECK(p.ok());
+      std::vector<crypto::scalar> coefficients = p->coefficients();
+      coefficients[0] = coefficients[0] - p->evaluate(x0); // zero at x0
+      auto q = crypto::polynomial::from_coefficients(std::move(coefficients));
+      PSS_CHECK(q.ok());
+      for (std::size_t j = 0; j < r.participants.size(); ++j)
+        out[j].push_back(q->evaluate(crypto::scalar::from_u64(view.find(r.participants[j])->index.value())));
+    }
+    if (options_.test_only.deal_inconsistent && values > 1)
+      out.back().back() = out.back().back() + crypto::scalar::one();
+    work_.sealed_to.clear();
+    for (std::size_t j = 0; j < r.participants.size(); ++j) {
+      auto sealed = seal_values(view, chunk_kind::bundle, r.id, r.epoch, keys_.id,
+                                *view.find(r.participants[j]), out[j], *random_);
+      if (!sealed.ok()) {
+        event("cannot deal in round " + std::to_string(r.id) + ": " + sealed.err().message());
+        work_.dealt = true;
+        return;
+      }
+      work_.sealed_to.push_back(std::move(*sealed));
+    }
+    work_.dealt = true;
+    ++counters_.rounds_dealt;
+    send_bundles(r, false);
+  }
+  round_dealing d;
+  d.round_id = r.id;
+  d.dealer = keys_.id;
+  for (const auto& chunks : work_.sealed_to) d.digests.push_back(digest_of(chunks));
+  auto sig = crypto::sign(keys_.sign, round_signature_context(catalog_.view().cluster_id),
+                          signed_part(catalog_.view().cluster_id, d));
+  PSS_CHECK(sig.ok());
+  copy_into(d.signature, sig->bytes());
+  forward(now, std::move(d));
+}
+
+void node_engine::send_bundles(const round_state& r, bool only_missing) {
+  for (std::size_t j = 0; j < work_.sealed_to.size() && j < r.participants.size(); ++j) {
+    const node_id to = r.participants[j];
+    if (only_missing && r.responses.contains(to)) continue;
+    const auto& chunks = work_.sealed_to[j];
+    for (std::size_t c = 0; c < chunks.size(); ++c) {
+      round_chunk m{chunk_kind::bundle, r.id, keys_.id, to, static_cast<std::uint32_t>(c),
+                    static_cast<std::uint32_t>(chunks.size()), chunks[c]};
+      // Equivocation: this receiver gets bytes other than those committed.
+      if (options_.test_only.deal_equivocating && j == 0 && !m.sealed.empty()) m.sealed.back() ^= 1;
+      if (to == keys_.id) on_round_chunk(endpoint::of(keys_.id), std::move(m));
+      else send(endpoint::of(to), m);
+    }
+  }
+}
+
+void node_engine::open_bundles(const round_state& r) {
+  const std::size_t me = r.position(keys_.id);
+  for (node_id dealer : r.dealers) {
+    if (work_.opened.contains(dealer) || work_.bad.contains(dealer)) continue;
+    auto it = work_.chunks.find(dealer);
+    if (it == work_.chunks.end() || it->second.size() != work_.chunk_counts[dealer]) continue;
+    std::vector<bytes> ordered;
+    for (const auto& [index, sealed] : it->second) ordered.push_back(sealed);
+    if (digest_of(ordered) != r.dealings.at(dealer)[me]) {
+      work_.bad.insert(dealer);
+      event("round " + std::to_string(r.id) + ": " + node_name(dealer) + "'s bundle does not match its dealing");
+      continue;
+    }
+    auto values = open_values(catalog_.view(), keys_.box, chunk_kind::bundle, r.id, r.epoch, dealer,
+                              keys_.id, it->second, r.secrets.size() + 1);
+    if (!values.ok()) {
+      work_.bad.insert(dealer);
+      event("round " + std::to_string(r.id) + ": " + node_name(dealer) + "'s bundle: " + values.err().message());
+      continue;
+    }
+    work_.opened.emplace(dealer, std::move(*values));
+    work_.chunks.erase(it);
+  }
+}
+
+void node_engine::respond(millis now, const round_state& r) {
+  const auto lambdas = challenge_coefficients(r.challenge, r.secrets.size());
+  round_response resp;
+  resp.round_id = r.id;
+  resp.receiver = keys_.id;
+  for (node_id dealer : r.dealers) {
+    dealer_answer a;
+    a.dealer = dealer;
+    if (work_.bad.contains(dealer)) {
+      a.status = answer_status::bad;
+    } else if (auto it = work_.opened.find(dealer); it == work_.opened.end()) {
+      a.status = answer_status::missing;
+    } else {
+      const auto& v = it->second;
+      crypto::scalar y = v[0];
+      for (std::size_t m = 0; m < lambdas.size(); ++m) y = y + lambdas[m] * v[m + 1];
+      copy_into(a.y, y.bytes());
+    }
+    resp.answers.push_back(a);
+  }
+  auto sig = crypto::sign(keys_.sign, round_signature_context(catalog_.view().cluster_id),
+                          signed_part(catalog_.view().cluster_id, resp));
+  PSS_CHECK(sig.ok());
+  copy_into(resp.signature, sig->bytes());
+  forward(now, std::move(resp));
+}
+
+// s' = s + Σ_{QUAL} δ(x) for every round version this node holds, stored
+// pending for the new epoch and synced before it says ready.
+// Whether this node still has every qualified dealer's bundle in memory (a
+// restart loses them: the node then sits the round out and is recovered).
+static bool has_bundles(const std::map<node_id, std::vector<crypto::scalar>>& opened,
+                        const std::vector<node_id>& qualified) {
+  return std::all_of(qualified.begin(), qualified.end(), [&](node_id d) { return opened.contains(d); });
+}
+
+void node_engine::finish_refresh(millis now, const round_state& r, bool resend) {
+  if (!work_.finished_here && !has_bundles(work_.opened, r.qualified)) return;
+  if (!work_.finished_here) {
+    for (std::size_t m = 0; m < r.secrets.size(); ++m) {
+      auto rec = catalog_.lookup(r.secrets[m].name, r.secrets[m].version);
+      if (!rec.ok()) continue;
+      const held_share* held = shares_->find_live(r.secrets[m].name, rec->version, rec->commitments_digest);
+      if (held == nullptr || !contains(rec->holders, keys_.id)) continue;
+      crypto::share next = held->value;
+      for (node_id d : r.qualified) next.value = next.value + work_.opened.at(d)[m + 1];
+      const share_key key{r.secrets[m].name, rec->version, r.epoch, rec->commitments_digest};
+      if (auto st = shares_->store_pending(key, next, now); !st.ok()) return fail(st.err());
+    }
+    if (auto st = shares_->flush(); !st.ok()) return fail(st.err());
+    work_.finished_here = true;
+    work_.opened.clear(); // the sub-shares are folded into the pending shares
+    work_.chunks.clear();
+    resend = true;
+  }
+  if (!contains(r.ready, keys_.id) && resend) forward(now, round_ready{r.id, keys_.id});
+}
+
+// A recovery helper: v = s + Σ_{QUAL} ζ(x), sealed to the target.
+void node_engine::send_masked(millis /*now*/, const round_state& r, bool resend) {
+  if (work_.masked_out.empty()) {
+    if (!has_bundles(work_.opened, r.qualified)) return;
+    std::vector<crypto::scalar> values;
+    for (std::size_t m = 0; m < r.secrets.size(); ++m) {
+      auto rec = catalog_.lookup(r.secrets[m].name, r.secrets[m].version);
+      const held_share* held = rec.ok() ? shares_->find_live(r.secrets[m].name, rec->version, rec->commitments_digest)
+                                        : nullptr;
+      if (held == nullptr) {
+        event("round " + std::to_string(r.id) + ": cannot help, a share is missing here");
+        return;
+      }
+      crypto::scalar v = held->value.value;
+      for (node_id d : r.qualified) v = v + work_.opened.at(d)[m + 1];
+      values.push_back(v);
+    }
+    const member* target = catalog_.view().find(r.target);
+    auto sealed = seal_values(catalog_.view(), chunk_kind::masked, r.id, r.epoch, keys_.id, *target,
+                              values, *random_);
+    if (!sealed.ok()) return;
+    work_.masked_out = std::move(*sealed);
+    work_.opened.clear();
+    work_.chunks.clear();
+    resend = true;
+  }
+  if (!resend) return;
+  for (std::size_t c = 0; c < work_.masked_out.size(); ++c)
+    send(endpoint::of(r.target), round_chunk{chunk_kind::masked, r.id, keys_.id, r.target,
+                                             static_cast<std::uint32_t>(c),
+                                             static_cast<std::uint32_t>(work_.masked_out.size()),
+                                             work_.masked_out[c]});
+}
+
+// The target: interpolate each version at its own index from the helpers'
+// masked values, check them, store, sync, then say ready.
+void node_engine::try_recover(millis now, const round_state& r, bool resend) {
+  if (work_.finished_here) {
+    if (resend && !work_.recover_failed) forward(now, round_ready{r.id, keys_.id});
+    return;
+  }
+  std::vector<std::pair<node_id, std::vector<crypto::scalar>>> helpers;
+  for (node_id h : r.receivers) {
+    auto it = work_.masked_in.find(h);
+    if (it == work_.masked_in.end() || it->second.size() != work_.masked_counts[h]) return; // wait
+    auto values = open_values(catalog_.view(), keys_.box, chunk_kind::masked, r.id, r.epoch, h, keys_.id,
+                              it->second, r.secrets.size());
+    if (!values.ok()) {
+      event("round " + std::to_string(r.id) + ": " + node_name(h) + "'s masked values: " + values.err().message());
+      work_.masked_in.erase(it);
+      return;
+    }
+    helpers.emplace_back(h, std::move(*values));
+  }
+  const cluster_view& view = catalog_.view();
+  const std::size_t t = view.threshold;
+  for (std::size_t m = 0; m < r.secrets.size(); ++m) {
+    auto rec = catalog_.lookup(r.secrets[m].name, r.secrets[m].version);
+    if (!rec.ok()) continue;
+    std::vector<crypto::share> points;
+    for (const auto& [h, v] : helpers) points.push_back(crypto::share{view.find(h)->index, v[m]});
+    auto mine = crypto::interpolate_at(points, t, self_index_);
+    bool good = mine.ok();
+    // Every further helper must lie on the same polynomial.
+    for (std::size_t k = t; good && k < points.size(); ++k) {
+      auto at = crypto::interpolate_at(points, t, points[k].index);
+      good = at.ok() && *at == points[k].value;
+    }
+    const crypto::share recovered{self_index_, good ? *mine : crypto::scalar::zero()};
+    if (good && rec->epoch == rec->dealt_epoch) {
+      auto c = crypto::commitment::decode(rec->commitments, t);
+      good = c.ok() && c->verify(recovered).ok();
+    }
+    if (!good) {
+      event("round " + std::to_string(r.id) + ": a recovered share does not verify; waiting for the round to end");
+      work_.finished_here = true;
+      work_.recover_failed = true; // never say ready; the leader aborts the round
+      return;
+    }
+    const share_key key{r.secrets[m].name, rec->version, rec->epoch, rec->commitments_digest};
+    if (auto st = shares_->store_pending(key, recovered, now); !st.ok()) return fail(st.err());
+  }
+  if (auto st = shares_->flush(); !st.ok()) return fail(st.err());
+  work_.finished_here = true;
+  work_.masked_in.clear();
+  event("recovered " + std::to_string(r.secrets.size()) + " shares in round " + std::to_string(r.id));
+  forward(now, round_ready{r.id, keys_.id});
+}
+
+} // namespace pss::secrets
