@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/envelope.hpp"
+#include "crypto/point.hpp"
 #include "crypto/shamir.hpp"
 
 namespace pss::secrets {
@@ -370,6 +371,46 @@ void client_engine::decide_put(millis now) {
 
 // ---- get: collect and verify shares ------------------------------------------
 
+namespace {
+
+struct rebuilt_key {
+  crypto::scalar secret;
+  std::vector<share_index> outliers;
+};
+
+// TEMPORARY until crypto/batch lands: t-subsets in order until one rebuilds
+// k with k·G = C_0; then every other share is checked against that
+// polynomial in the scalar field.
+result<rebuilt_key> rebuild_from_constant(const std::vector<crypto::share>& shares, std::size_t t,
+                                          const crypto::point& c0) {
+  if (shares.size() < t) return error{errc::insufficient, "fewer than t shares"};
+  const std::size_t n = shares.size();
+  std::vector<std::size_t> pick(t);
+  for (std::size_t i = 0; i < t; ++i) pick[i] = i;
+  for (std::size_t tries = 0; tries < 256; ++tries) {
+    std::vector<crypto::share> subset;
+    for (auto i : pick) subset.push_back(shares[i]);
+    auto k = crypto::interpolate_secret(subset, t);
+    if (k.ok() && !k->is_zero() && crypto::point::base_mul(*k) == c0) {
+      rebuilt_key out{*k, {}};
+      for (const auto& s : shares) {
+        auto at = crypto::interpolate_at(subset, t, s.index);
+        if (!at.ok() || !(*at == s.value)) out.outliers.push_back(s.index);
+      }
+      return out;
+    }
+    // the next t-subset in lexicographic order
+    std::size_t i = t;
+    while (i > 0 && pick[i - 1] == n - t + i - 1) --i;
+    if (i == 0) break;
+    ++pick[i - 1];
+    for (std::size_t j = i; j < t; ++j) pick[j] = pick[j - 1] + 1;
+  }
+  return error{errc::verification_failed, "no t of them rebuild the committed key"};
+}
+
+} // namespace
+
 void client_engine::begin_shares(millis now) {
   operation& op = *queue_.front();
   op.step = phase::shares;
@@ -408,11 +449,34 @@ void client_engine::try_reconstruct(millis now) {
   }
   std::vector<crypto::share> shares;
   for (const auto& [node, s] : op.good) shares.push_back(s);
-  auto rebuilt = crypto::reconstruct(*op.parsed_commitments, shares);
-  if (!rebuilt.ok()) return fail(client_error::verification_failed, rebuilt.err().message());
+  crypto::scalar key;
+  if (op.record->epoch == op.record->dealt_epoch) {
+    auto rebuilt = crypto::reconstruct(*op.parsed_commitments, shares);
+    if (!rebuilt.ok()) return fail(client_error::verification_failed, rebuilt.err().message());
+    key = rebuilt->secret;
+  } else {
+    // Refreshed shares: no per-share commitments (docs/refresh.md §2). Find
+    // t shares that rebuild k with k·G = C_0 and name those that do not fit.
+    auto rebuilt = rebuild_from_constant(shares, op.threshold, op.parsed_commitments->constant_term());
+    if (!rebuilt.ok()) {
+      const bool all_answered = op.answers.size() + op.bad.size() >= op.record->holders.size();
+      if (!all_answered && now < op.collect_deadline) return; // more shares may settle it
+      return fail(client_error::verification_failed,
+                  std::to_string(shares.size()) + " shares of epoch " + std::to_string(op.record->epoch.value()) +
+                    " do not rebuild the key: " + rebuilt.err().message());
+    }
+    for (auto index : rebuilt->outliers)
+      for (const auto& [node, s] : op.good)
+        if (s.index == index) {
+          op.bad.insert(node);
+          op.bad_reasons.push_back(node_name(node) + ": returned a share that does not fit the others");
+          event(node_name(node) + " returned a share that does not fit the others; skipped");
+        }
+    key = rebuilt->secret;
+  }
   auto envelope = crypto::envelope::decode(op.record->ciphertext);
   if (!envelope.ok()) return fail(client_error::verification_failed, "the catalog's envelope does not parse");
-  auto opened = crypto::envelope_open(rebuilt->secret, *envelope,
+  auto opened = crypto::envelope_open(key, *envelope,
                                       crypto::envelope_context{view_->cluster_id, op.name, op.record->version});
   if (!opened.ok()) return fail(client_error::verification_failed, "the envelope does not open: " + opened.err().message());
   completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, "read");
@@ -601,7 +665,7 @@ void client_engine::on_share_reply(millis now, node_id from, get_share_response&
       reject("returned a share that does not parse");
     } else if (s->index != m_member->index) {
       reject("returned the share of index " + std::to_string(s->index.value()));
-    } else if (!op.parsed_commitments->verify(*s).ok()) {
+    } else if (op.record->epoch == op.record->dealt_epoch && !op.parsed_commitments->verify(*s).ok()) {
       reject("returned a share that does not verify against the commitments (verification failure)");
     } else {
       op.good.emplace(from, *s);

@@ -320,8 +320,10 @@ void node_engine::deal(millis now, const round_state& r) {
       for (std::size_t j = 0; j < r.participants.size(); ++j)
         out[j].push_back(q->evaluate(crypto::scalar::from_u64(view.find(r.participants[j])->index.value())));
     }
-    if (options_.test_only.deal_inconsistent && values > 1)
-      out.back().back() = out.back().back() + crypto::scalar::one();
+    if (options_.test_only.deal_inconsistent && values > 1) {
+      auto& victim = out[r.participants.front() == keys_.id ? 1 : 0]; // another node's bundle
+      victim.back() = victim.back() + crypto::scalar::one();
+    }
     work_.sealed_to.clear();
     for (std::size_t j = 0; j < r.participants.size(); ++j) {
       auto sealed = seal_values(view, chunk_kind::bundle, r.id, r.epoch, keys_.id,
@@ -357,7 +359,9 @@ void node_engine::send_bundles(const round_state& r, bool only_missing) {
       round_chunk m{chunk_kind::bundle, r.id, keys_.id, to, static_cast<std::uint32_t>(c),
                     static_cast<std::uint32_t>(chunks.size()), chunks[c]};
       // Equivocation: this receiver gets bytes other than those committed.
-      if (options_.test_only.deal_equivocating && j == 0 && !m.sealed.empty()) m.sealed.back() ^= 1;
+      if (options_.test_only.deal_equivocating && to != keys_.id && j == (r.participants.front() == keys_.id ? 1 : 0)
+          && !m.sealed.empty())
+        m.sealed.back() ^= 1;
       if (to == keys_.id) on_round_chunk(endpoint::of(keys_.id), std::move(m));
       else send(endpoint::of(to), m);
     }

@@ -116,6 +116,7 @@ public:
   client_engine& client(std::uint64_t id) { return *clients_.at(client_id{id}); }
   // Sends what a client queued when an operation was started directly.
   void flush_client(std::uint64_t id) { collect(endpoint::of(client_id{id})); }
+  void flush_node(std::uint64_t id) { collect(endpoint::of(node_id{id})); }
 
   // Runs until the client completes the operation; fails the test if not.
   completion await(std::uint64_t client_id_value, std::uint64_t op, millis limit = millis{30'000}) {

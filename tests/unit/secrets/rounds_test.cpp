@@ -1,0 +1,165 @@
+// Refresh and recovery rounds end to end on the in-test network
+// (docs/refresh.md): shares change, secrets still read, old shares leave the
+// disk, faulty dealers are excluded, and a round that cannot finish aborts
+// without losing anything.
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "network.hpp"
+
+namespace pss::secrets::testing {
+namespace {
+
+using share_map = std::map<std::pair<node_id, share_key>, bytes>;
+
+// Every live share value of every node, by (node, key).
+share_map all_shares(network& net) {
+  share_map out;
+  for (const auto& m : net.cluster().view.members) {
+    if (!net.is_up(m.id)) continue;
+    for (const auto& info : net.node(m.id.value()).shares().inventory()) {
+      auto v = net.node(m.id.value()).shares().share_value(info.key);
+      REQUIRE(v.has_value());
+      out[{m.id, info.key}] = bytes(v->value.bytes().begin(), v->value.bytes().end());
+    }
+  }
+  return out;
+}
+
+void refresh_and_wait(network& net, std::uint64_t node, std::uint64_t rounds_before) {
+  net.node(node).request_refresh(net.now);
+  net.flush_node(node);
+  net.run_until([&] {
+    const auto& s = net.node(net.leader().value()).state().stats();
+    return s.refresh_epochs_committed + s.rounds_aborted > rounds_before && !net.node(node).state().round();
+  }, millis{20'000});
+  net.run_for(millis{200}); // every node applies the end of the round
+}
+
+void put_three(network& net) {
+  net.add_client(100);
+  for (std::uint64_t i = 0; i < 3; ++i)
+    REQUIRE(net.put(100, i + 1, "s" + std::to_string(i), "value " + std::to_string(i)).outcome ==
+            operation_outcome::ok);
+  net.run_for(millis{100});
+}
+
+TEST_CASE("refresh: every share changes, the epoch moves, the secrets still read") {
+  network net{5, 3, 31};
+  net.elect(1);
+  put_three(net);
+  const auto before = all_shares(net);
+  REQUIRE(before.size() >= 3 * 4);
+  const epoch_id e0 = net.node(1).state().view().epoch;
+
+  refresh_and_wait(net, 2, 0); // asked through a follower
+  const catalog& c = net.node(1).state();
+  CHECK(c.stats().refresh_epochs_committed == 1);
+  CHECK(c.view().epoch == e0.next());
+  const auto after = all_shares(net);
+  for (const auto& [where, value] : after) {
+    CHECK(where.second.epoch == e0.next()); // no share of the old epoch is left
+    share_key old = where.second;
+    old.epoch = e0;
+    auto it = before.find({where.first, old});
+    REQUIRE(it != before.end());
+    CHECK(it->second != value); // the share changed
+    // Erased means gone: the old value is on no disk of that node.
+    CHECK_FALSE(net.disk(where.first.value()).durable_image_contains(it->second));
+  }
+  for (const auto& m : net.cluster().view.members) CHECK_FALSE(net.node(m.id.value()).holds_round_material());
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    auto got = net.get(100, 10 + i, "s" + std::to_string(i));
+    REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+    CHECK(text_of(*got.value) == "value " + std::to_string(i));
+  }
+  // A second epoch changes them again.
+  refresh_and_wait(net, 1, 1);
+  CHECK(net.node(3).state().view().epoch == e0.next().next());
+  auto got = net.get(100, 20, "s1");
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  // No share, sub-share or masked value is in any Raft entry or snapshot.
+  for (const auto& [where, value] : all_shares(net))
+    for (const auto& b : net.replicated_bytes())
+      CHECK(std::search(b.begin(), b.end(), value.begin(), value.end()) == b.end());
+  net.check();
+}
+
+TEST_CASE("refresh: a dealer whose sub-shares are off its polynomial is excluded") {
+  network net{5, 3, 32};
+  net.test_only[node_id{4}].deal_inconsistent = true;
+  net.test_only[node_id{5}].deal_equivocating = true;
+  net.restart(node_id{4});
+  net.restart(node_id{5});
+  net.elect(1);
+  put_three(net);
+  refresh_and_wait(net, 1, 0);
+  const catalog& c = net.node(1).state();
+  CHECK(c.stats().refresh_epochs_committed == 1);
+  CHECK(c.stats().dealers_excluded == 2);
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    auto got = net.get(100, 10 + i, "s" + std::to_string(i));
+    REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+    CHECK(text_of(*got.value) == "value " + std::to_string(i));
+  }
+  net.check();
+}
+
+TEST_CASE("refresh: with too few nodes the round aborts and nothing is lost") {
+  network net{5, 3, 33};
+  net.tweak = [](node_id, node_options& o) { o.auto_recover = false; };
+  for (std::uint64_t id = 1; id <= 5; ++id) net.restart(node_id{id});
+  net.elect(1);
+  put_three(net);
+  const auto before = all_shares(net);
+  // Two faulty dealers and one node down leave two qualified dealers, fewer
+  // than t = 3 (Raft still has its majority of four).
+  net.test_only[node_id{2}].deal_inconsistent = true;
+  net.test_only[node_id{3}].deal_inconsistent = true;
+  net.restart(node_id{2});
+  net.restart(node_id{3});
+  net.run_for(millis{500});
+  net.crash(node_id{5});
+  refresh_and_wait(net, 1, 0);
+  const catalog& c = net.node(1).state();
+  CHECK(c.stats().rounds_aborted == 1);
+  CHECK(c.stats().refresh_epochs_committed == 0);
+  for (const auto& [where, value] : all_shares(net)) {
+    auto it = before.find(where);
+    REQUIRE(it != before.end());
+    CHECK(it->second == value); // the old shares are untouched
+  }
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    auto got = net.get(100, 10 + i, "s" + std::to_string(i));
+    REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  }
+  net.check();
+}
+
+TEST_CASE("refresh: a node down during the round is recovered with the new epoch's share") {
+  network net{5, 3, 34};
+  net.elect(1);
+  put_three(net);
+  net.crash(node_id{4});
+  refresh_and_wait(net, 1, 0);
+  const catalog& c = net.node(1).state();
+  REQUIRE(c.stats().refresh_epochs_committed == 1);
+  CHECK(c.lookup("s0", secret_version{1})->holders.size() == 4);
+  net.restart(node_id{4});
+  net.run_until([&] { return net.node(1).state().stats().recoveries >= 1; }, millis{20'000});
+  net.run_for(millis{200});
+  CHECK(net.node(1).state().lookup("s0", secret_version{1})->holders.size() == 5);
+  // Node 4 holds only new-epoch shares, and they fit: read with node 4 and
+  // two others only.
+  for (const auto& info : net.node(4).shares().inventory()) CHECK(info.key.epoch == c.view().epoch);
+  net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{2}));
+  net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{3}));
+  auto got = net.get(100, 30, "s2");
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "value 2");
+  net.check();
+}
+
+} // namespace
+} // namespace pss::secrets::testing
