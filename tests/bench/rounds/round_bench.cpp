@@ -1,0 +1,223 @@
+// round_bench: one refresh round of M secrets through the real node engines.
+//
+// n = 5 nodes and t = 3 by default, all in this process, each on real files
+// under a fresh temporary directory (so every sync is a real fdatasync).
+// Messages are delivered at once and time is simulated, so the figures are
+// the engines' own cost: dealing, sealing, opening, responding, the batch
+// check, storing the new shares and the erasing rewrite. Setup (M puts
+// through a client) is timed separately and is not part of the round.
+//
+//   round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D]
+//
+// --dir picks where the temporary data directories go (default /tmp); a
+// tmpfs such as /dev/shm takes the disk's sync latency out of the figures.
+//
+// Prints, per M: setup time, wall time of the round, CPU time of the round
+// (this process; one thread), and CPU per secret per node.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "crypto/random_source.hpp"
+#include "crypto/sodium.hpp"
+#include "secrets/client_engine.hpp"
+#include "secrets/node_engine.hpp"
+#include "storage/posix_file_system.hpp"
+
+using namespace pss;
+using namespace pss::secrets;
+
+namespace {
+
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double wall_seconds() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+struct message {
+  endpoint from;
+  endpoint to;
+  bytes payload;
+};
+
+class cluster {
+public:
+  cluster(std::size_t n, std::size_t t, const std::string& dir) : tc_(make_test_cluster(n, t, 99)) {
+    for (std::size_t i = 0; i < n; ++i) {
+      node_options o;
+      o.cluster = tc_.view;
+      o.data_dir = dir + "/node-" + std::to_string(i + 1);
+      std::filesystem::create_directories(o.data_dir);
+      o.first_start = true;
+      o.accepted_tokens = {"bench"};
+      o.prng_seed = 1000 + i;
+      o.snapshot_every_entries = 1'000'000; // a huge catalog is not snapshotted mid-bench
+      o.auto_recover = false;
+      o.round_phase_timeout = millis{600'000};
+      auto opened = node_engine::open(o, tc_.keys[i].clone(), fs_,
+                                      std::make_unique<crypto::seeded_random>(2000 + i), now_);
+      if (!opened.ok()) {
+        std::fprintf(stderr, "round_bench: %s\n", opened.err().describe().c_str());
+        std::exit(1);
+      }
+      nodes_.emplace(tc_.view.members[i].id, std::move(*opened));
+    }
+    client_options co;
+    co.id = client_id{1};
+    co.token = "bench";
+    co.nodes = tc_.view.node_ids();
+    client_ = std::make_unique<client_engine>(co, std::make_unique<crypto::seeded_random>(7));
+    nodes_.at(node_id{1})->campaign(now_);
+    collect(endpoint::of(node_id{1}));
+    run_until([&] { return nodes_.at(node_id{1})->raft().role() == raft::role::leader; });
+  }
+
+  node_engine& node(std::uint64_t id) { return *nodes_.at(node_id{id}); }
+  client_engine& client() { return *client_; }
+
+  void collect(endpoint e) {
+    engine_output out = e.is_node() ? nodes_.at(e.as_node())->take_output() : client_->take_output();
+    for (auto& m : out.messages) queue_.push_back(message{e, m.to, std::move(m.payload)});
+    if (out.next_wakeup) wake_[e] = *out.next_wakeup;
+  }
+
+  // Delivers until done() or nothing is left to do.
+  template <class F>
+  void run_until(F done) {
+    while (!done()) {
+      if (!queue_.empty()) {
+        message m = std::move(queue_.front());
+        queue_.pop_front();
+        if (m.to.is_node()) nodes_.at(m.to.as_node())->on_message(now_, m.from, m.payload);
+        else client_->on_message(now_, m.from, m.payload);
+        collect(m.to);
+        continue;
+      }
+      if (wake_.empty()) return;
+      auto next = wake_.begin();
+      for (auto it = wake_.begin(); it != wake_.end(); ++it)
+        if (it->second < next->second) next = it;
+      const endpoint e = next->first;
+      now_ = std::max(now_, next->second);
+      wake_.erase(next);
+      if (e.is_node()) nodes_.at(e.as_node())->on_tick(now_);
+      else client_->on_tick(now_);
+      collect(e);
+    }
+  }
+
+  millis now() const { return now_; }
+
+private:
+  storage::posix_file_system fs_;
+  test_cluster tc_;
+  std::map<node_id, std::unique_ptr<node_engine>> nodes_;
+  std::unique_ptr<client_engine> client_;
+  std::deque<message> queue_;
+  std::map<endpoint, millis> wake_;
+  millis now_{0};
+};
+
+void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string& base) {
+  std::string templ = base + "/pss-round-bench-XXXXXX";
+  const char* dir = mkdtemp(templ.data());
+  if (dir == nullptr) {
+    std::perror("round_bench: mkdtemp");
+    std::exit(1);
+  }
+  {
+    cluster c{n, t, dir};
+    const double setup_start = wall_seconds();
+    for (std::size_t i = 0; i < secrets; ++i) {
+      std::string value = "bench value " + std::to_string(i);
+      c.client().put(c.now(), i + 1, "secret-" + std::to_string(i), secure_bytes{as_bytes(value)});
+      c.collect(endpoint::of(client_id{1}));
+      c.run_until([&] { return c.client().pending_operations() == 0; });
+      for (const auto& done : c.client().take_completions())
+        if (done.outcome != operation_outcome::ok) {
+          std::fprintf(stderr, "round_bench: a setup put failed: %s\n", done.message.c_str());
+          std::exit(1);
+        }
+    }
+    const double setup = wall_seconds() - setup_start;
+
+    const double wall_start = wall_seconds();
+    const double cpu_start = cpu_seconds();
+    c.node(1).request_refresh(c.now());
+    c.collect(endpoint::of(node_id{1}));
+    c.run_until([&] {
+      const auto& s = c.node(1).state().stats();
+      bool all = s.refresh_epochs_committed + s.rounds_aborted > 0;
+      for (std::uint64_t id = 1; all && id <= n; ++id) all = !c.node(id).state().round();
+      return all;
+    });
+    const double wall = wall_seconds() - wall_start;
+    const double cpu = cpu_seconds() - cpu_start;
+    const auto& s = c.node(1).state().stats();
+    if (s.refresh_epochs_committed != 1) {
+      std::fprintf(stderr, "round_bench: the round did not commit\n");
+      std::exit(1);
+    }
+    std::printf("| %7zu | %d/%d | %8.2f | %8.3f | %8.3f | %9.1f |\n", secrets, static_cast<int>(t),
+                static_cast<int>(n), setup, wall, cpu, cpu / static_cast<double>(secrets * n) * 1e6);
+    std::fflush(stdout);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+std::vector<std::size_t> parse_list(const std::string& text) {
+  std::vector<std::size_t> out;
+  std::stringstream ss{text};
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(std::stoul(item));
+  return out;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::size_t> sizes{1'000, 10'000};
+  std::size_t n = 5;
+  std::size_t t = 3;
+  std::string base = "/tmp";
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--secrets" && i + 1 < argc) sizes = parse_list(argv[++i]);
+    else if (a == "--nodes" && i + 1 < argc) n = std::stoul(argv[++i]);
+    else if (a == "--threshold" && i + 1 < argc) t = std::stoul(argv[++i]);
+    else if (a == "--dir" && i + 1 < argc) base = argv[++i];
+    else if (a == "-h" || a == "--help") {
+      std::puts("round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D]\n"
+                "One refresh round of M secrets through the real node engines, in one process,\n"
+                "on real files under D (default /tmp). Prints wall and CPU time of the round\n"
+                "and CPU per secret per node.");
+      return 0;
+    } else if (a.rfind("--benchmark", 0) == 0) {
+      // ./scripts/bench may pass Google Benchmark flags to every program.
+    } else {
+      std::fprintf(stderr, "round_bench: unknown option '%s' (try --help)\n", a.c_str());
+      return 2;
+    }
+  }
+  if (!crypto::init().ok()) return 1;
+  std::puts("| secrets | t/n | setup s | round wall s | round CPU s | CPU µs/secret/node |");
+  std::puts("|---|---|---|---|---|---|");
+  for (auto m : sizes) bench(m, n, t, base);
+  return 0;
+}
