@@ -11,7 +11,7 @@ result<std::unique_ptr<secrets_node_host>>
 secrets_node_host::open(storage::file_system& fs, const secrets::cluster_view& view,
                         const secrets::node_keys& keys, const raft::options& raft_options,
                         std::uint64_t prng_seed, std::uint64_t random_seed, millis now,
-                        bool first_start) {
+                        bool first_start, secrets::node_test_only_options test_only) {
   secrets::node_options o;
   o.cluster = view;
   o.data_dir = "/data";
@@ -20,6 +20,7 @@ secrets_node_host::open(storage::file_system& fs, const secrets::cluster_view& v
   o.raft = raft_options;
   o.prng_seed = prng_seed;
   o.record_apply_events = true;
+  o.test_only = test_only;
   auto opened = secrets::node_engine::open(std::move(o), keys.clone(), fs,
                                            std::make_unique<crypto::seeded_random>(random_seed), now);
   if (!opened.ok()) return opened.err();
@@ -56,6 +57,10 @@ std::vector<applied_event> secrets_node_host::take_applied() {
 // ---- client -----------------------------------------------------------------
 secrets_client_host::secrets_client_host(secrets::client_options options, std::uint64_t random_seed)
   : engine_(std::move(options), std::make_unique<crypto::seeded_random>(random_seed)) {}
+
+secrets_client_host::secrets_client_host(secrets::client_options options,
+                                         std::unique_ptr<crypto::random_source> random)
+  : engine_(std::move(options), std::move(random)) {}
 
 secrets_client_host::~secrets_client_host() = default;
 

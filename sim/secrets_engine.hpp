@@ -39,7 +39,7 @@ public:
   [[nodiscard]] static result<std::unique_ptr<secrets_node_host>>
   open(storage::file_system& fs, const secrets::cluster_view& view, const secrets::node_keys& keys,
        const raft::options& raft_options, std::uint64_t prng_seed, std::uint64_t random_seed,
-       millis now, bool first_start);
+       millis now, bool first_start, secrets::node_test_only_options test_only = {});
 
   void on_message(millis now, secrets::endpoint from, byte_view payload) override;
   void on_tick(millis now) override;
@@ -70,6 +70,8 @@ private:
 class secrets_client_host final : public actors::client_host_engine {
 public:
   secrets_client_host(secrets::client_options options, std::uint64_t random_seed);
+  // With any random source: `pss demo` passes crypto::system_random.
+  secrets_client_host(secrets::client_options options, std::unique_ptr<crypto::random_source> random);
   ~secrets_client_host() override;
 
   void on_message(millis now, secrets::endpoint from, byte_view payload) override;
