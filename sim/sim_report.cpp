@@ -53,6 +53,7 @@ std::string reproduce_command(const sim_options& o) {
       << o.profile;
   if (o.engine != "raft") out << " --engine " << o.engine;
   if (o.planted_figure8) out << " --planted-bug figure8";
+  if (o.planted_wrong_share) out << " --planted-bug wrong-share";
   if (!o.shuffle) out << " --no-shuffle";
   return out.str();
 }
@@ -63,7 +64,9 @@ std::string to_json(const sim_report& r) {
       << ",\"safe\":" << (r.ok ? "true" : "false") << ",\"live\":" << (!r.ok ? "null" : r.live ? "true" : "false")
       << ",\"engine\":" << (r.options.engine == "raft" ? std::string{"\"raft-only\""} : quoted(r.options.engine))
       << ",\"profile\":" << quoted(r.options.profile)
-      << ",\"planted_bug\":" << (r.options.planted_figure8 ? "\"figure8\"" : "null")
+      << ",\"planted_bug\":" << (r.options.planted_figure8      ? "\"figure8\""
+                               : r.options.planted_wrong_share ? "\"wrong-share\""
+                                                               : "null")
       << ",\"nodes\":" << r.options.nodes << ",\"threshold\":" << r.options.threshold
       << ",\"clients\":" << r.options.clients << ",\"sim_seconds\":" << number(r.options.seconds)
       << ",\"leaders_elected\":" << r.leaders_elected

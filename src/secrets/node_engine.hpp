@@ -61,6 +61,10 @@ struct node_test_only_options {
   // Serve get_share claiming the next epoch (a share of another epoch must
   // never be combined with this one's).
   bool claim_next_epoch = false;
+  // Store a different share than the one that verified (a planted bug for
+  // `pss sim --planted-bug wrong-share`): the acknowledged secrets must then
+  // fail the simulator's read-back check.
+  bool store_wrong_share = false;
 };
 
 struct node_options {
