@@ -38,7 +38,9 @@ constexpr const char* description =
   "--planted-bug figure8 makes the Raft core commit earlier-term entries by counting\n"
   "replicas (forbidden by Raft §5.4.2) with a harsher fault plan: the checkers must fail.\n"
   "--planted-bug wrong-share (with --engine secrets) makes every node store a different\n"
-  "share than the one it verified: the end-of-run read-back check must fail.\n\n"
+  "share than the one it verified: the end-of-run read-back check must fail.\n"
+  "--planted-bug share-leak (with --engine secrets) makes every node's host dump its shares\n"
+  "into a file in its Raft directory: the end-of-run share scan must fail.\n\n"
   "output: progress lines, `reproduce: pss sim ...`, then one JSON object as the last line.\n"
   "exit codes: 0 ok, 1 safety violation, 2 bad usage, 3 lost liveness after healing.\n"
   "With --seeds A..B: one line per failing seed and a total line; exit 1 if any seed\n"
@@ -133,7 +135,8 @@ int run_sim(int argc, char** argv) {
      "raft (the Raft-only engines) or secrets (the real secrets engines; no disk wipes)")
     ("planted-bug", po::value<std::string>(),
      "figure8: plant the commit-by-counting bug; wrong-share (with --engine secrets): nodes store a "
-     "different share than the one that verified")
+     "different share than the one that verified; share-leak (with --engine secrets): node hosts dump "
+     "their shares into a file in the Raft directory")
     ("no-shuffle", "run ready actors in FIFO order instead of a seeded shuffle")
     ("first-failure", "with --seeds: stop at the first failing seed");
   po::variables_map vm;
@@ -179,8 +182,11 @@ int run_sim(int argc, char** argv) {
     } else if (bug == "wrong-share") {
       if (o.engine != "secrets") return usage("--planted-bug wrong-share needs --engine secrets");
       o.planted_wrong_share = true;
+    } else if (bug == "share-leak") {
+      if (o.engine != "secrets") return usage("--planted-bug share-leak needs --engine secrets");
+      o.planted_share_leak = true;
     } else {
-      return usage("the planted bugs are 'figure8' and 'wrong-share'");
+      return usage("the planted bugs are 'figure8', 'wrong-share' and 'share-leak'");
     }
   }
   if (vm.count("seed") == vm.count("seeds")) return usage("give exactly one of --seed and --seeds");
@@ -218,7 +224,8 @@ int run_sim(int argc, char** argv) {
   const std::uint64_t failed = safety + liveness + aborted;
   std::cout << "sweep: seeds " << a << ".." << b << " (profile " << o.profile
             << (o.planted_figure8 ? ", planted bug figure8" : "")
-            << (o.planted_wrong_share ? ", planted bug wrong-share" : "") << "): " << passed << " ok, "
+            << (o.planted_wrong_share ? ", planted bug wrong-share" : "")
+            << (o.planted_share_leak ? ", planted bug share-leak" : "") << "): " << passed << " ok, "
             << failed << " failed (safety " << safety << ", aborted " << aborted << ", liveness "
             << liveness << ")\n";
   std::fprintf(stderr, "pss sim: sweep took %.2f s wall\n", wall());

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "crypto/random_source.hpp"
+#include "crypto/shamir.hpp"
 
 namespace pss::sim {
 
@@ -41,8 +42,27 @@ secrets_node_host::~secrets_node_host() = default;
 
 void secrets_node_host::on_message(millis now, secrets::endpoint from, byte_view payload) {
   engine_->on_message(now, from, payload);
+  if (leak_fs_) leak_shares();
 }
-void secrets_node_host::on_tick(millis now) { engine_->on_tick(now); }
+void secrets_node_host::on_tick(millis now) {
+  engine_->on_tick(now);
+  if (leak_fs_) leak_shares();
+}
+
+// The planted bug: rewrite the dump whenever the number of held shares changes.
+void secrets_node_host::leak_shares() {
+  const auto inventory = engine_->shares().inventory();
+  if (inventory.size() == leaked_shares_) return;
+  leaked_shares_ = inventory.size();
+  bytes dump;
+  for (const auto& info : inventory)
+    if (auto value = engine_->shares().share_value(info.key)) {
+      const secure_bytes encoded = crypto::encode_share(*value);
+      dump.insert(dump.end(), encoded.view().begin(), encoded.view().end());
+    }
+  // A failed write only hides the planted bug; the scan then reports nothing.
+  (void)storage::write_file_atomically(*leak_fs_, "/data/raft/debug-shares", dump);
+}
 secrets::engine_output secrets_node_host::take_output() { return engine_->take_output(); }
 
 std::vector<applied_event> secrets_node_host::take_applied() {

@@ -56,6 +56,12 @@ public:
 
   [[nodiscard]] const secrets::node_engine& engine() const noexcept { return *engine_; }
 
+  // A planted bug in the host, not the engine (`pss sim --planted-bug
+  // share-leak`): after every input, dump every share the node holds into a
+  // file in its Raft directory on fs, as a careless debug dump would. The
+  // end-of-run share scan must report it.
+  void plant_share_leak(storage::file_system& fs) noexcept { leak_fs_ = &fs; }
+
   explicit secrets_node_host(std::unique_ptr<secrets::node_engine> engine);
   ~secrets_node_host() override;
 
@@ -65,6 +71,10 @@ private:
   std::vector<secrets::apply_event> boot_events_;
   log_index boot_snapshot_index_;
   std::vector<std::string> warnings_;
+  storage::file_system* leak_fs_ = nullptr;
+  std::size_t leaked_shares_ = 0;
+
+  void leak_shares();
 };
 
 class secrets_client_host final : public actors::client_host_engine {

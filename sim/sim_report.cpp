@@ -54,6 +54,7 @@ std::string reproduce_command(const sim_options& o) {
   if (o.engine != "raft") out << " --engine " << o.engine;
   if (o.planted_figure8) out << " --planted-bug figure8";
   if (o.planted_wrong_share) out << " --planted-bug wrong-share";
+  if (o.planted_share_leak) out << " --planted-bug share-leak";
   if (!o.shuffle) out << " --no-shuffle";
   return out.str();
 }
@@ -66,6 +67,7 @@ std::string to_json(const sim_report& r) {
       << ",\"profile\":" << quoted(r.options.profile)
       << ",\"planted_bug\":" << (r.options.planted_figure8      ? "\"figure8\""
                                : r.options.planted_wrong_share ? "\"wrong-share\""
+                               : r.options.planted_share_leak  ? "\"share-leak\""
                                                                : "null")
       << ",\"nodes\":" << r.options.nodes << ",\"threshold\":" << r.options.threshold
       << ",\"clients\":" << r.options.clients << ",\"sim_seconds\":" << number(r.options.seconds)
