@@ -97,14 +97,21 @@ void secrets_client_host::start(millis now, std::uint64_t op_id, actors::operati
     engine_.get(now, op_id, std::move(op.key));
 }
 
+actors::op_outcome history_outcome(secrets::operation_outcome o) noexcept {
+  switch (o) {
+    case secrets::operation_outcome::ok: return actors::op_outcome::ok;
+    case secrets::operation_outcome::fail: return actors::op_outcome::fail;
+    case secrets::operation_outcome::unknown: return actors::op_outcome::info;
+  }
+  return actors::op_outcome::info;
+}
+
 std::vector<actors::completion> secrets_client_host::take_completions() {
   std::vector<actors::completion> out;
   for (auto& c : engine_.take_completions()) {
     actors::completion d;
     d.op_id = c.operation_id;
-    d.outcome = c.outcome == secrets::operation_outcome::ok     ? actors::op_outcome::ok
-                : c.outcome == secrets::operation_outcome::fail ? actors::op_outcome::fail
-                                                                : actors::op_outcome::info;
+    d.outcome = history_outcome(c.outcome);
     if (c.value) d.value.assign(c.value->view().begin(), c.value->view().end());
     d.note = c.error == secrets::client_error::none ? c.message
                                                     : std::string{secrets::to_string(c.error)} + ": " + c.message;

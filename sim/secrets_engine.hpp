@@ -77,6 +77,11 @@ private:
   void leak_shares();
 };
 
+// How a secrets operation's outcome enters the client history: ok and fail
+// are definite; unknown (a timeout after proposing, a refused retry) is info,
+// so the linearizability checker lets it take effect or not, never fail.
+[[nodiscard]] actors::op_outcome history_outcome(secrets::operation_outcome o) noexcept;
+
 class secrets_client_host final : public actors::client_host_engine {
 public:
   secrets_client_host(secrets::client_options options, std::uint64_t random_seed);
