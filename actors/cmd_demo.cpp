@@ -15,16 +15,17 @@
 #include <boost/program_options.hpp>
 
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <iostream>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -88,10 +89,12 @@ struct demo_failure : std::runtime_error {
 class temp_dir {
 public:
   temp_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "pss-demo-XXXXXX").string();
+    const char* tmp = std::getenv("TMPDIR");
+    const std::string base = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+    std::string pattern = base + "/pss-demo-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr)
-      throw demo_failure{"cannot create a temporary directory under " +
-                         std::filesystem::temp_directory_path().string() + " (is it writable?)"};
+      throw demo_failure{"cannot create a temporary directory under " + base + " (" + std::strerror(errno)
+                         + "); set TMPDIR to a writable directory"};
     path_ = pattern;
   }
   ~temp_dir() {
@@ -526,10 +529,7 @@ int run_demo(int argc, char** argv) {
     demo d{o};
     d.run();
     d.shutdown();
-  } catch (const demo_failure& e) {
-    std::cerr << "pss demo: FAILED: " << e.what() << "\n";
-    return exit_code::failed;
-  } catch (const std::exception& e) {
+  } catch (const std::exception& e) { // demo_failure, or CAF or the library failing
     std::cerr << "pss demo: FAILED: " << e.what() << "\n";
     return exit_code::failed;
   }

@@ -49,5 +49,13 @@ for args in "--nodes 3" "--threshold 4" "--threshold 1" "--bogus"; do
 done
 "$pss" demo --help > "$work/out" 2>&1 && grep -q "real, threaded scheduler" "$work/out" && ok || bad "pss demo --help"
 
+TMPDIR="$work/missing" "$pss" demo > /dev/null 2> "$work/err"
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "pss demo: FAILED: cannot create a temporary directory under $work/missing" "$work/err"; then
+  ok
+else
+  bad "pss demo with an unusable TMPDIR: exit $rc, want 1 and a clear message ($(cat "$work/err"))"
+fi
+
 echo "demo cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
