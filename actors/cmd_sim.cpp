@@ -36,7 +36,11 @@ constexpr const char* description =
   "              in the middle of a flush (a failed fsync), wiped disks, restarts\n"
   "  swarm       each of the three fault families above on or off by the seed\n\n"
   "--planted-bug figure8 makes the Raft core commit earlier-term entries by counting\n"
-  "replicas (forbidden by Raft §5.4.2) with a harsher fault plan: the checkers must fail.\n\n"
+  "replicas (forbidden by Raft §5.4.2) with a harsher fault plan: the checkers must fail.\n"
+  "--planted-bug wrong-share (with --engine secrets) makes every node store a different\n"
+  "share than the one it verified: the end-of-run read-back check must fail.\n"
+  "--planted-bug share-leak (with --engine secrets) makes every node's host dump its shares\n"
+  "into a file in its Raft directory: the end-of-run share scan must fail.\n\n"
   "output: progress lines, `reproduce: pss sim ...`, then one JSON object as the last line.\n"
   "exit codes: 0 ok, 1 safety violation, 2 bad usage, 3 lost liveness after healing.\n"
   "With --seeds A..B: one line per failing seed and a total line; exit 1 if any seed\n"
@@ -129,7 +133,10 @@ int run_sim(int argc, char** argv) {
     ("profile", po::value<std::string>()->default_value("swarm"), "calm, faults, partitions, crashes or swarm")
     ("engine", po::value<std::string>()->default_value("raft"),
      "raft (the Raft-only engines) or secrets (the real secrets engines; no disk wipes)")
-    ("planted-bug", po::value<std::string>(), "figure8: plant the commit-by-counting bug")
+    ("planted-bug", po::value<std::string>(),
+     "figure8: plant the commit-by-counting bug; wrong-share (with --engine secrets): nodes store a "
+     "different share than the one that verified; share-leak (with --engine secrets): node hosts dump "
+     "their shares into a file in the Raft directory")
     ("no-shuffle", "run ready actors in FIFO order instead of a seeded shuffle")
     ("first-failure", "with --seeds: stop at the first failing seed");
   po::variables_map vm;
@@ -169,9 +176,18 @@ int run_sim(int argc, char** argv) {
     return usage("--engine secrets needs --threshold of at least 2 (and --nodes at least 2)");
   if (!sim::is_profile(o.profile)) return usage("unknown --profile '" + o.profile + "'");
   if (vm.count("planted-bug")) {
-    if (vm["planted-bug"].as<std::string>() != "figure8")
-      return usage("the only planted bug is 'figure8'");
-    o.planted_figure8 = true;
+    const std::string bug = vm["planted-bug"].as<std::string>();
+    if (bug == "figure8") {
+      o.planted_figure8 = true;
+    } else if (bug == "wrong-share") {
+      if (o.engine != "secrets") return usage("--planted-bug wrong-share needs --engine secrets");
+      o.planted_wrong_share = true;
+    } else if (bug == "share-leak") {
+      if (o.engine != "secrets") return usage("--planted-bug share-leak needs --engine secrets");
+      o.planted_share_leak = true;
+    } else {
+      return usage("the planted bugs are 'figure8', 'wrong-share' and 'share-leak'");
+    }
   }
   if (vm.count("seed") == vm.count("seeds")) return usage("give exactly one of --seed and --seeds");
 
@@ -207,7 +223,9 @@ int run_sim(int argc, char** argv) {
   }
   const std::uint64_t failed = safety + liveness + aborted;
   std::cout << "sweep: seeds " << a << ".." << b << " (profile " << o.profile
-            << (o.planted_figure8 ? ", planted bug figure8" : "") << "): " << passed << " ok, "
+            << (o.planted_figure8 ? ", planted bug figure8" : "")
+            << (o.planted_wrong_share ? ", planted bug wrong-share" : "")
+            << (o.planted_share_leak ? ", planted bug share-leak" : "") << "): " << passed << " ok, "
             << failed << " failed (safety " << safety << ", aborted " << aborted << ", liveness "
             << liveness << ")\n";
   std::fprintf(stderr, "pss sim: sweep took %.2f s wall\n", wall());

@@ -19,5 +19,6 @@ inline constexpr int lost_liveness = 3; // pss sim: no progress after healing
 int run_split(int argc, char** argv);
 int run_combine(int argc, char** argv);
 int run_sim(int argc, char** argv);
+int run_demo(int argc, char** argv);
 
 } // namespace pss::cli

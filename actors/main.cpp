@@ -16,6 +16,7 @@ struct command {
 constexpr command commands[] = {
   {"split", "split a secret into verifiable shares (offline)", pss::cli::run_split},
   {"combine", "verify shares and recover the secret (offline)", pss::cli::run_combine},
+  {"demo", "a whole cluster in this process: puts, reads, a crash, a restart", pss::cli::run_demo},
   {"sim", "deterministic fault-injection simulation of the cluster", pss::cli::run_sim},
 };
 

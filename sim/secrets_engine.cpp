@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "crypto/random_source.hpp"
+#include "crypto/shamir.hpp"
 
 namespace pss::sim {
 
@@ -11,7 +12,7 @@ result<std::unique_ptr<secrets_node_host>>
 secrets_node_host::open(storage::file_system& fs, const secrets::cluster_view& view,
                         const secrets::node_keys& keys, const raft::options& raft_options,
                         std::uint64_t prng_seed, std::uint64_t random_seed, millis now,
-                        bool first_start) {
+                        bool first_start, secrets::node_test_only_options test_only) {
   secrets::node_options o;
   o.cluster = view;
   o.data_dir = "/data";
@@ -20,6 +21,7 @@ secrets_node_host::open(storage::file_system& fs, const secrets::cluster_view& v
   o.raft = raft_options;
   o.prng_seed = prng_seed;
   o.record_apply_events = true;
+  o.test_only = test_only;
   auto opened = secrets::node_engine::open(std::move(o), keys.clone(), fs,
                                            std::make_unique<crypto::seeded_random>(random_seed), now);
   if (!opened.ok()) return opened.err();
@@ -40,8 +42,27 @@ secrets_node_host::~secrets_node_host() = default;
 
 void secrets_node_host::on_message(millis now, secrets::endpoint from, byte_view payload) {
   engine_->on_message(now, from, payload);
+  if (leak_fs_) leak_shares();
 }
-void secrets_node_host::on_tick(millis now) { engine_->on_tick(now); }
+void secrets_node_host::on_tick(millis now) {
+  engine_->on_tick(now);
+  if (leak_fs_) leak_shares();
+}
+
+// The planted bug: rewrite the dump whenever the number of held shares changes.
+void secrets_node_host::leak_shares() {
+  const auto inventory = engine_->shares().inventory();
+  if (inventory.size() == leaked_shares_) return;
+  leaked_shares_ = inventory.size();
+  bytes dump;
+  for (const auto& info : inventory)
+    if (auto value = engine_->shares().share_value(info.key)) {
+      const secure_bytes encoded = crypto::encode_share(*value);
+      dump.insert(dump.end(), encoded.view().begin(), encoded.view().end());
+    }
+  // A failed write only hides the planted bug; the scan then reports nothing.
+  (void)storage::write_file_atomically(*leak_fs_, "/data/raft/debug-shares", dump);
+}
 secrets::engine_output secrets_node_host::take_output() { return engine_->take_output(); }
 
 std::vector<applied_event> secrets_node_host::take_applied() {
@@ -56,6 +77,10 @@ std::vector<applied_event> secrets_node_host::take_applied() {
 // ---- client -----------------------------------------------------------------
 secrets_client_host::secrets_client_host(secrets::client_options options, std::uint64_t random_seed)
   : engine_(std::move(options), std::make_unique<crypto::seeded_random>(random_seed)) {}
+
+secrets_client_host::secrets_client_host(secrets::client_options options,
+                                         std::unique_ptr<crypto::random_source> random)
+  : engine_(std::move(options), std::move(random)) {}
 
 secrets_client_host::~secrets_client_host() = default;
 
@@ -72,14 +97,21 @@ void secrets_client_host::start(millis now, std::uint64_t op_id, actors::operati
     engine_.get(now, op_id, std::move(op.key));
 }
 
+actors::op_outcome history_outcome(secrets::operation_outcome o) noexcept {
+  switch (o) {
+    case secrets::operation_outcome::ok: return actors::op_outcome::ok;
+    case secrets::operation_outcome::fail: return actors::op_outcome::fail;
+    case secrets::operation_outcome::unknown: return actors::op_outcome::info;
+  }
+  return actors::op_outcome::info;
+}
+
 std::vector<actors::completion> secrets_client_host::take_completions() {
   std::vector<actors::completion> out;
   for (auto& c : engine_.take_completions()) {
     actors::completion d;
     d.op_id = c.operation_id;
-    d.outcome = c.outcome == secrets::operation_outcome::ok     ? actors::op_outcome::ok
-                : c.outcome == secrets::operation_outcome::fail ? actors::op_outcome::fail
-                                                                : actors::op_outcome::info;
+    d.outcome = history_outcome(c.outcome);
     if (c.value) d.value.assign(c.value->view().begin(), c.value->view().end());
     d.note = c.error == secrets::client_error::none ? c.message
                                                     : std::string{secrets::to_string(c.error)} + ": " + c.message;

@@ -39,7 +39,7 @@ public:
   [[nodiscard]] static result<std::unique_ptr<secrets_node_host>>
   open(storage::file_system& fs, const secrets::cluster_view& view, const secrets::node_keys& keys,
        const raft::options& raft_options, std::uint64_t prng_seed, std::uint64_t random_seed,
-       millis now, bool first_start);
+       millis now, bool first_start, secrets::node_test_only_options test_only = {});
 
   void on_message(millis now, secrets::endpoint from, byte_view payload) override;
   void on_tick(millis now) override;
@@ -56,6 +56,12 @@ public:
 
   [[nodiscard]] const secrets::node_engine& engine() const noexcept { return *engine_; }
 
+  // A planted bug in the host, not the engine (`pss sim --planted-bug
+  // share-leak`): after every input, dump every share the node holds into a
+  // file in its Raft directory on fs, as a careless debug dump would. The
+  // end-of-run share scan must report it.
+  void plant_share_leak(storage::file_system& fs) noexcept { leak_fs_ = &fs; }
+
   explicit secrets_node_host(std::unique_ptr<secrets::node_engine> engine);
   ~secrets_node_host() override;
 
@@ -65,11 +71,22 @@ private:
   std::vector<secrets::apply_event> boot_events_;
   log_index boot_snapshot_index_;
   std::vector<std::string> warnings_;
+  storage::file_system* leak_fs_ = nullptr;
+  std::size_t leaked_shares_ = 0;
+
+  void leak_shares();
 };
+
+// How a secrets operation's outcome enters the client history: ok and fail
+// are definite; unknown (a timeout after proposing, a refused retry) is info,
+// so the linearizability checker lets it take effect or not, never fail.
+[[nodiscard]] actors::op_outcome history_outcome(secrets::operation_outcome o) noexcept;
 
 class secrets_client_host final : public actors::client_host_engine {
 public:
   secrets_client_host(secrets::client_options options, std::uint64_t random_seed);
+  // With any random source: `pss demo` passes crypto::system_random.
+  secrets_client_host(secrets::client_options options, std::unique_ptr<crypto::random_source> random);
   ~secrets_client_host() override;
 
   void on_message(millis now, secrets::endpoint from, byte_view payload) override;

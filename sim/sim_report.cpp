@@ -53,6 +53,8 @@ std::string reproduce_command(const sim_options& o) {
       << o.profile;
   if (o.engine != "raft") out << " --engine " << o.engine;
   if (o.planted_figure8) out << " --planted-bug figure8";
+  if (o.planted_wrong_share) out << " --planted-bug wrong-share";
+  if (o.planted_share_leak) out << " --planted-bug share-leak";
   if (!o.shuffle) out << " --no-shuffle";
   return out.str();
 }
@@ -63,7 +65,10 @@ std::string to_json(const sim_report& r) {
       << ",\"safe\":" << (r.ok ? "true" : "false") << ",\"live\":" << (!r.ok ? "null" : r.live ? "true" : "false")
       << ",\"engine\":" << (r.options.engine == "raft" ? std::string{"\"raft-only\""} : quoted(r.options.engine))
       << ",\"profile\":" << quoted(r.options.profile)
-      << ",\"planted_bug\":" << (r.options.planted_figure8 ? "\"figure8\"" : "null")
+      << ",\"planted_bug\":" << (r.options.planted_figure8      ? "\"figure8\""
+                               : r.options.planted_wrong_share ? "\"wrong-share\""
+                               : r.options.planted_share_leak  ? "\"share-leak\""
+                                                               : "null")
       << ",\"nodes\":" << r.options.nodes << ",\"threshold\":" << r.options.threshold
       << ",\"clients\":" << r.options.clients << ",\"sim_seconds\":" << number(r.options.seconds)
       << ",\"leaders_elected\":" << r.leaders_elected

@@ -159,7 +159,9 @@ struct simulation::impl final : actors::host_hooks {
     next_progress = now() + progress_step;
     say("sim: seed " + std::to_string(opts.seed) + ", profile " + opts.profile + ", "
         + std::to_string(opts.nodes) + " nodes, " + std::to_string(opts.clients) + " clients"
-        + (opts.planted_figure8 ? ", PLANTED BUG figure8" : "") + "; faults: " + plan.describe());
+        + (opts.planted_figure8 ? ", PLANTED BUG figure8" : "")
+        + (opts.planted_wrong_share ? ", PLANTED BUG wrong-share" : "")
+        + (opts.planted_share_leak ? ", PLANTED BUG share-leak" : "") + "; faults: " + plan.describe());
   }
 
   ~impl() override { shutdown(); }
@@ -232,9 +234,12 @@ struct simulation::impl final : actors::host_hooks {
     if (secrets_mode) {
       const std::uint64_t prng_seed = master.next_u64();
       const std::uint64_t random_seed = master.next_u64();
+      secrets::node_test_only_options test_only;
+      test_only.store_wrong_share = opts.planted_wrong_share;
       auto opened = secrets_node_host::open(n.disk, cluster.view, cluster.keys.at(n.id.value() - 1), raft_opts,
-                                            prng_seed, random_seed, now(), first);
+                                            prng_seed, random_seed, now(), first, test_only);
       if (!opened.ok()) return opened.err();
+      if (opts.planted_share_leak) (*opened)->plant_share_leak(n.disk);
       return std::shared_ptr<sim_node_engine>(std::move(*opened));
     }
     auto opened = raft_engine::open(n.disk, engine_config(n.id), now(), first);

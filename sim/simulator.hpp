@@ -62,6 +62,14 @@ struct sim_options {
   double liveness_seconds = 20; // bound for electing and committing after healing
   std::string profile = "swarm";
   bool planted_figure8 = false;
+  // Secrets mode only: every node stores a different share than the one that
+  // verified (node_test_only_options::store_wrong_share), so the end-of-run
+  // read-back check must report the acknowledged secrets as unreadable.
+  bool planted_wrong_share = false;
+  // Secrets mode only: every node's host dumps its shares into a file in its
+  // Raft directory (secrets_node_host::plant_share_leak), so the end-of-run
+  // share scan must report share material in Raft storage.
+  bool planted_share_leak = false;
   // "raft": the Raft-only engines (sim/raft_engine.hpp); "secrets": the real
   // secrets::node_engine / client_engine (sim/secrets_engine.hpp). In secrets
   // mode the nemesis never wipes a disk (the secrets engine has no rejoin

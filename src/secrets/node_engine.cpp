@@ -260,6 +260,7 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
   if (!commitments->verify(*share).ok())
     return refuse(reply_code::verification_failed, "the share does not verify against the commitments");
   const share_key key{m.name, m.version, m.epoch, d};
+  if (options_.test_only.store_wrong_share) share->value += crypto::scalar::one();
   if (auto st = shares_->store_pending(key, *share, now); !st.ok()) {
     if (st.err().code() != errc::too_large) fail(st.err());
     return refuse(reply_code::unavailable, "cannot store the share: " + st.err().message());

@@ -25,6 +25,8 @@ expect_usage "both seed and seeds" --seed 1 --seeds 1..2
 expect_usage "unknown profile" --seed 1 --profile stormy
 expect_usage "bad range" --seeds 5..2
 expect_usage "unknown planted bug" --seed 1 --planted-bug lost-vote
+expect_usage "wrong-share without the secrets engine" --seed 1 --planted-bug wrong-share
+expect_usage "share-leak without the secrets engine" --seed 1 --planted-bug share-leak
 expect_usage "threshold above nodes" --seed 1 --nodes 3 --threshold 4
 
 hash_of() { tail -n 1 "$1" | sed -n 's/.*"trace_hash":"\([0-9a-f]*\)".*/\1/p'; }

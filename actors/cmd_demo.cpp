@@ -1,0 +1,539 @@
+// `pss demo`: a whole cluster in one process, on CAF's real scheduler.
+//
+// Every node is the real secrets::node_engine in a node actor, with its Raft
+// log and share journal on real files (posix_file_system) in a fresh
+// temporary directory, so crashing a node and restarting it is a real
+// restart from disk. One client actor hosts the real secrets::client_engine.
+// The demo narrates what happens with elapsed wall-clock timestamps: the
+// election, puts and reads, a crashed leader and the re-election, a read
+// with a node down, the restart and catch-up, then a summary with measured
+// latencies.
+//
+// This is a shell, not a core: it reads the steady clock and sleeps on a
+// condition variable. It prints the demo's own made-up payloads, never a
+// share, a key or an envelope.
+#include <boost/program_options.hpp>
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/exit_reason.hpp"
+#include "caf/scoped_actor.hpp"
+#include "caf/send.hpp"
+
+#include "actors/engine_actor.hpp"
+#include "actors/messages.hpp"
+#include "commands.hpp"
+#include "crypto/random_source.hpp"
+#include "secrets/cluster.hpp"
+#include "secrets/node_engine.hpp"
+#include "sim/secrets_engine.hpp"
+#include "storage/posix_file_system.hpp"
+
+namespace po = boost::program_options;
+
+namespace pss::cli {
+
+namespace {
+
+constexpr const char* description =
+  "Runs a whole pss cluster inside this one process on CAF's real, threaded scheduler:\n"
+  "every node is the real secrets node engine in its own actor, with its Raft log and\n"
+  "share journal on real files in a fresh temporary directory (removed at exit), and one\n"
+  "client actor runs the real client engine. It narrates, with elapsed seconds:\n"
+  "  1. the nodes start and elect a leader;\n"
+  "  2. a secret is put (split into one verified share per node) and read back;\n"
+  "  3. a few more secrets are put and read;\n"
+  "  4. the leader is crashed (its actor killed): a new leader is elected, the secrets\n"
+  "     are still read from the remaining nodes, and one more secret is put;\n"
+  "  5. the crashed node restarts from its disk and catches up with the leader;\n"
+  "  6. a summary: leaders elected, operations, median put/get latency, total time.\n"
+  "The payloads are made-up demo values and are printed; shares and keys never are.\n"
+  "The cluster's node keys are derived from --seed (NOT secure: a demo only).\n\n"
+  "exit codes: 0 every step worked, 1 a step failed (the message says which), 2 bad usage.";
+
+// Bounds of the demo's waits: generous next to Raft's 150-300 ms election
+// timeout and the client's 1 s ack timeout, small enough to fail promptly.
+constexpr std::chrono::milliseconds leader_wait_max{5'000};
+constexpr std::chrono::milliseconds catch_up_wait_max{5'000};
+constexpr std::chrono::milliseconds operation_wait_max{15'000};
+constexpr std::chrono::milliseconds actor_exit_wait_max{3'000};
+constexpr std::size_t demo_nodes_max = 9;
+
+using clock_type = std::chrono::steady_clock;
+
+// A failed step: the message says what failed; run_demo prints it, exits 1.
+struct demo_failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A temporary directory, removed with everything in it at exit.
+class temp_dir {
+public:
+  temp_dir() {
+    const char* tmp = std::getenv("TMPDIR");
+    const std::string base = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+    std::string pattern = base + "/pss-demo-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr)
+      throw demo_failure{"cannot create a temporary directory under " + base + " (" + std::strerror(errno)
+                         + "); set TMPDIR to a writable directory"};
+    path_ = pattern;
+  }
+  ~temp_dir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+private:
+  std::string path_;
+};
+
+// What the demo knows of one node's Raft state, updated by the node's actor
+// after every input and read by the narrating thread.
+struct node_view {
+  bool up = false;
+  raft::role role = raft::role::follower;
+  std::uint64_t term = 0;
+  std::uint64_t commit = 0;
+  std::uint64_t applied = 0;
+};
+
+struct leader_event {
+  std::uint64_t term = 0;
+  std::uint64_t node = 0;
+};
+
+// The cluster as the node actors report it. Thread-safe.
+class cluster_watch {
+public:
+  explicit cluster_watch(std::size_t nodes) : views_(nodes) {}
+
+  void update(std::size_t index, const raft::node& core) {
+    {
+      std::lock_guard lock{mutex_};
+      node_view& v = views_.at(index);
+      v.up = true;
+      v.role = core.role();
+      v.term = core.term().value();
+      v.commit = core.commit_index().value();
+      v.applied = core.applied_index().value();
+      if (v.role == raft::role::leader && terms_led_.insert(v.term).second)
+        leaders_.push_back(leader_event{v.term, index + 1});
+    }
+    changed_.notify_all();
+  }
+
+  void mark_down(std::size_t index) {
+    {
+      std::lock_guard lock{mutex_};
+      views_.at(index) = node_view{};
+    }
+    changed_.notify_all();
+  }
+
+  // Waits until pred(views) holds or the deadline passes; returns whether it held.
+  bool wait(std::chrono::milliseconds within, const std::function<bool(const std::vector<node_view>&)>& pred) {
+    std::unique_lock lock{mutex_};
+    return changed_.wait_for(lock, within, [&] { return pred(views_); });
+  }
+
+  [[nodiscard]] std::vector<node_view> views() const {
+    std::lock_guard lock{mutex_};
+    return views_;
+  }
+  [[nodiscard]] std::vector<leader_event> leaders() const {
+    std::lock_guard lock{mutex_};
+    return leaders_;
+  }
+
+private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<node_view> views_;
+  std::set<std::uint64_t> terms_led_;
+  std::vector<leader_event> leaders_;
+};
+
+// The one live leader with the highest term among the up nodes, or 0.
+std::size_t current_leader(const std::vector<node_view>& views, std::uint64_t term_above = 0) {
+  std::size_t best = 0;
+  std::uint64_t best_term = term_above;
+  for (std::size_t i = 0; i < views.size(); ++i)
+    if (views[i].up && views[i].role == raft::role::leader && views[i].term > best_term) {
+      best = i + 1;
+      best_term = views[i].term;
+    }
+  return best;
+}
+
+// Reports a node's Raft state to the watch after every input. Runs inside
+// the node actor's handler, so it reads the engine on the engine's thread.
+class node_observer final : public actors::host_hooks {
+public:
+  node_observer(cluster_watch& watch, std::size_t index, const secrets::node_engine& engine)
+    : watch_(watch), index_(index), engine_(engine) {}
+  void on_input(actors::millis, secrets::endpoint, bool, secrets::endpoint, byte_view) override {}
+  void after_input(actors::millis, secrets::endpoint) override { watch_.update(index_, engine_.raft()); }
+
+private:
+  cluster_watch& watch_;
+  std::size_t index_;
+  const secrets::node_engine& engine_;
+};
+
+struct demo_options {
+  std::size_t nodes = 5;
+  std::size_t threshold = 3;
+  std::uint64_t seed = 1;
+};
+
+class demo {
+public:
+  explicit demo(demo_options o)
+    : options_(o), cluster_(secrets::make_test_cluster(o.nodes, o.threshold, o.seed)),
+      watch_(o.nodes), nodes_(o.nodes), began_(clock_type::now()) {
+    actors::register_message_types(cfg_);
+    cfg_.set("logger.verbosity", caf::atom("quiet"));
+    cfg_.set("logger.console", caf::atom("none"));
+    // Idle workers otherwise sleep between steal attempts, which dominates
+    // the latency of a sequential request/response chain.
+    cfg_.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
+    system_.emplace(cfg_);
+    directory_ = std::make_shared<actors::local_peer_directory>();
+  }
+
+  ~demo() { shutdown(); }
+
+  void run() {
+    const std::string every_node = "each node verified and stored its own sealed share; no node holds the secret";
+    say("starting " + std::to_string(options_.nodes) + " nodes (threshold t = " + std::to_string(options_.threshold)
+        + ": any " + std::to_string(options_.threshold) + " shares rebuild a secret, "
+        + std::to_string(options_.threshold - 1) + " reveal nothing)");
+    say("each node keeps its Raft log and share journal on disk under " + dir_.path() + "/node-<i>");
+    const auto booting = clock_type::now();
+    for (std::size_t i = 1; i <= options_.nodes; ++i) boot(i, true);
+    say("the " + std::to_string(options_.nodes) + " node actors are running (creating and syncing their "
+        "directories took " + std::to_string(ms_since(booting)) + " ms); they hold an election");
+    const std::size_t first_leader = await_leader(0, "the first election", booting);
+
+    spawn_client();
+    const std::string greeting_name = "demo/greeting";
+    const std::string greeting = "hello from the pss demo";
+    put(greeting_name, greeting, every_node);
+    get(greeting_name, greeting, "");
+
+    const std::vector<std::pair<std::string, std::string>> more = {
+      {"demo/db-password", "not-a-real-password-42"},
+      {"demo/api-key", "demo-api-key-0123456789"},
+      {"demo/root-key", "made-up root key for the demo"},
+    };
+    for (const auto& [name, value] : more) put(name, value, every_node);
+    for (const auto& [name, value] : more) get(name, value, "");
+
+    const std::uint64_t old_term = watch_.views().at(first_leader - 1).term;
+    const auto crashed_at = clock_type::now();
+    crash(first_leader);
+    await_leader(old_term, "the re-election", crashed_at);
+    get(greeting_name, greeting, " with node " + std::to_string(first_leader) + " down");
+    put("demo/while-down", "written while a node was down",
+        "the " + std::to_string(options_.nodes - 1) + " live nodes each stored a share (the client waited up to "
+        "1 s for the crashed node's ack, then registered the secret with the nodes that stored one)");
+
+    restart(first_leader);
+    get("demo/while-down", "written while a node was down", "");
+    for (const auto& [name, value] : more) get(name, value, " after the restart");
+    summary();
+  }
+
+  void shutdown() {
+    if (!system_) return;
+    directory_->clear();
+    for (auto& n : nodes_)
+      if (n.actor) caf::anon_send_exit(n.actor, caf::exit_reason::user_shutdown);
+    if (client_) caf::anon_send_exit(client_, caf::exit_reason::user_shutdown);
+    for (auto& n : nodes_) n.actor = caf::actor{};
+    client_ = caf::actor{};
+    system_.reset(); // waits for every actor to finish
+    observers_.clear();
+  }
+
+private:
+  struct node_record {
+    caf::actor actor;
+    std::string data_dir;
+  };
+
+  void say(const std::string& line) {
+    std::printf("[%6.3fs] %s\n", elapsed_seconds(), line.c_str());
+    std::fflush(stdout);
+  }
+  [[nodiscard]] double elapsed_seconds() const {
+    return std::chrono::duration<double>(clock_type::now() - began_).count();
+  }
+  [[nodiscard]] actors::millis now() {
+    return std::chrono::duration_cast<actors::millis>(system_->clock().now().time_since_epoch());
+  }
+
+  void boot(std::size_t i, bool first) {
+    node_record& n = nodes_.at(i - 1);
+    if (first) {
+      n.data_dir = dir_.path() + "/node-" + std::to_string(i);
+      std::error_code ec;
+      std::filesystem::create_directory(n.data_dir, ec);
+      if (ec) throw demo_failure{"cannot create " + n.data_dir + ": " + ec.message()};
+    }
+    secrets::node_options o;
+    o.cluster = cluster_.view;
+    o.data_dir = n.data_dir;
+    o.first_start = first;
+    o.accepted_tokens = {token_};
+    o.prng_seed = options_.seed * 1'000 + i + (first ? 0 : 500);
+    auto opened = secrets::node_engine::open(std::move(o), cluster_.keys.at(i - 1).clone(), fs_,
+                                             std::make_unique<crypto::system_random>(), now());
+    if (!opened.ok())
+      throw demo_failure{"node " + std::to_string(i) + " could not open its storage in " + n.data_dir + ": "
+                         + opened.err().describe()};
+    std::shared_ptr<secrets::node_engine> engine{std::move(*opened)};
+    watch_.update(i - 1, engine->raft());
+    auto observer = std::make_unique<node_observer>(watch_, i - 1, *engine);
+    auto slot = std::make_shared<actors::host_slot>();
+    slot->self = secrets::endpoint::of(node_id{i});
+    slot->engine = engine;
+    slot->directory = directory_;
+    slot->hooks = observer.get();
+    observers_.push_back(std::move(observer)); // outlives the actor (freed at shutdown)
+    n.actor = actors::spawn_node_actor(*system_, slot);
+    directory_->set(slot->self, n.actor);
+  }
+
+  // Waits for a leader of a term above term_above; `since` is when the
+  // election became necessary.
+  std::size_t await_leader(std::uint64_t term_above, const std::string& what, clock_type::time_point since) {
+    std::size_t leader = 0;
+    const bool elected = watch_.wait(leader_wait_max, [&](const std::vector<node_view>& v) {
+      leader = current_leader(v, term_above);
+      return leader != 0;
+    });
+    if (!elected)
+      throw demo_failure{"no leader was elected within " + std::to_string(leader_wait_max.count()) + " ms ("
+                         + what + ")"};
+    const auto v = watch_.views();
+    say("node " + std::to_string(leader) + " was elected leader for term " + std::to_string(v.at(leader - 1).term)
+        + " (" + what + ", " + std::to_string(ms_since(since)) + " ms after " + (term_above == 0 ? "the start" : "the crash") + ")");
+    return leader;
+  }
+
+  void spawn_client() {
+    secrets::client_options co;
+    co.id = client_id{1};
+    co.token = token_;
+    co.nodes = cluster_.view.node_ids();
+    co.expected_cluster_id = cluster_.view.cluster_id;
+    auto slot = std::make_shared<actors::client_slot>();
+    slot->self = secrets::endpoint::of(client_id{1});
+    slot->engine = std::make_shared<sim::secrets_client_host>(co, std::make_unique<crypto::system_random>());
+    slot->directory = directory_;
+    client_ = actors::spawn_client_actor(*system_, slot);
+    directory_->set(slot->self, client_);
+  }
+
+  [[nodiscard]] static long ms_since(clock_type::time_point t) {
+    return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t).count());
+  }
+
+  // Runs one client operation and returns its result and wall latency in ms.
+  std::pair<actors::client_operation_result, double> operate(actors::op_kind kind, const std::string& name,
+                                                              const std::string& value) {
+    const std::uint64_t id = next_op_++;
+    std::optional<actors::client_operation_result> got;
+    caf::scoped_actor self{*system_};
+    const auto started = clock_type::now();
+    self->send(client_, actors::client_operation_request{id, static_cast<std::uint8_t>(kind), name,
+                                                         std::vector<std::uint8_t>(value.begin(), value.end())});
+    self->receive([&](actors::client_operation_result& r) { got = std::move(r); },
+                  caf::after(operation_wait_max) >> [] {});
+    const double ms = std::chrono::duration<double, std::milli>(clock_type::now() - started).count();
+    if (!got)
+      throw demo_failure{std::string{actors::to_string(kind)} + " " + name + ": the client did not answer within "
+                         + std::to_string(operation_wait_max.count()) + " ms"};
+    if (got->op_id != id) throw demo_failure{"the client answered another operation than " + name};
+    return {std::move(*got), ms};
+  }
+
+  void put(const std::string& name, const std::string& value, const std::string& remark) {
+    auto [r, ms] = operate(actors::op_kind::put, name, value);
+    if (r.outcome != static_cast<std::uint8_t>(actors::op_outcome::ok))
+      throw demo_failure{"put " + name + " failed (" + actors::to_string(static_cast<actors::op_outcome>(r.outcome))
+                         + "): " + r.note};
+    put_ms_.push_back(ms);
+    say("put " + name + " = \"" + value + "\" in " + format_ms(ms) + " ms: " + remark);
+  }
+
+  void get(const std::string& name, const std::string& expected, const std::string& remark) {
+    auto [r, ms] = operate(actors::op_kind::get, name, "");
+    if (r.outcome != static_cast<std::uint8_t>(actors::op_outcome::ok))
+      throw demo_failure{"get " + name + " failed (" + actors::to_string(static_cast<actors::op_outcome>(r.outcome))
+                         + "): " + r.note};
+    const std::string read(r.value.begin(), r.value.end());
+    if (read != expected)
+      throw demo_failure{"get " + name + " read back a different value than was put"};
+    get_ms_.push_back(ms);
+    say("get " + name + " in " + format_ms(ms) + " ms: rebuilt from " + std::to_string(options_.threshold)
+        + " verified shares, equal to what was put" + remark);
+  }
+
+  static std::string format_ms(double ms) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", ms);
+    return buf;
+  }
+
+  void crash(std::size_t i) {
+    node_record& n = nodes_.at(i - 1);
+    say("crashing node " + std::to_string(i) + ", the leader (its actor is killed; its files stay on disk)");
+    directory_->erase(secrets::endpoint::of(node_id{i}));
+    caf::scoped_actor self{*system_};
+    self->monitor(n.actor);
+    caf::anon_send_exit(n.actor, caf::exit_reason::kill);
+    bool gone = false;
+    self->receive([&](caf::down_msg&) { gone = true; }, caf::after(actor_exit_wait_max) >> [] {});
+    if (!gone) throw demo_failure{"node " + std::to_string(i) + "'s actor did not stop when killed"};
+    n.actor = caf::actor{};
+    watch_.mark_down(i - 1);
+    ++crashes_;
+  }
+
+  void restart(std::size_t i) {
+    const auto started = clock_type::now();
+    boot(i, false);
+    const auto boot_view = watch_.views().at(i - 1);
+    say("restarted node " + std::to_string(i) + " from its disk: it reopened its log at applied index "
+        + std::to_string(boot_view.applied) + ", term " + std::to_string(boot_view.term));
+    std::uint64_t leader_commit = 0, applied = 0;
+    std::size_t leader = 0;
+    const bool caught_up = watch_.wait(catch_up_wait_max, [&](const std::vector<node_view>& v) {
+      leader = current_leader(v);
+      if (leader == 0 || leader == i) return false;
+      leader_commit = v.at(leader - 1).commit;
+      applied = v.at(i - 1).applied;
+      return applied >= leader_commit && applied > boot_view.applied;
+    });
+    if (!caught_up)
+      throw demo_failure{"node " + std::to_string(i) + " did not catch up within "
+                         + std::to_string(catch_up_wait_max.count()) + " ms (applied " + std::to_string(applied)
+                         + ", leader's commit " + std::to_string(leader_commit) + ")"};
+    say("node " + std::to_string(i) + " caught up: its applied index " + std::to_string(applied)
+        + " reached leader node " + std::to_string(leader) + "'s commit index " + std::to_string(leader_commit)
+        + " (" + std::to_string(ms_since(started)) + " ms after the restart)");
+  }
+
+  static double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const std::size_t m = v.size() / 2;
+    return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+  }
+
+  void summary() {
+    const auto leaders = watch_.leaders();
+    std::string who;
+    for (const auto& e : leaders)
+      who += (who.empty() ? "" : ", ") + std::string{"node "} + std::to_string(e.node) + " (term "
+             + std::to_string(e.term) + ")";
+    say("summary: " + std::to_string(options_.nodes) + " nodes, t = " + std::to_string(options_.threshold) + ", "
+        + std::to_string(leaders.size()) + " leaders elected [" + who + "], " + std::to_string(crashes_)
+        + " crash and restart");
+    say("summary: " + std::to_string(put_ms_.size()) + " puts, median " + format_ms(median(put_ms_)) + " ms; "
+        + std::to_string(get_ms_.size()) + " gets, median " + format_ms(median(get_ms_)) + " ms (real scheduler)");
+    char total[64];
+    std::snprintf(total, sizeof total, "%.2f", elapsed_seconds());
+    say(std::string{"demo complete in "} + total + " s: every step worked");
+  }
+
+  demo_options options_;
+  secrets::test_cluster cluster_;
+  cluster_watch watch_;
+  std::vector<node_record> nodes_;
+  clock_type::time_point began_;
+  temp_dir dir_;
+  storage::posix_file_system fs_;
+  std::string token_ = "pss-demo-token";
+  caf::actor_system_config cfg_;
+  std::optional<caf::actor_system> system_;
+  std::shared_ptr<actors::local_peer_directory> directory_;
+  std::vector<std::unique_ptr<node_observer>> observers_;
+  caf::actor client_;
+  std::uint64_t next_op_ = 1;
+  std::size_t crashes_ = 0;
+  std::vector<double> put_ms_, get_ms_;
+};
+
+} // namespace
+
+int run_demo(int argc, char** argv) {
+  po::options_description options{"options"};
+  options.add_options()
+    ("help,h", "show this help")
+    ("nodes", po::value<std::size_t>()->default_value(5), "cluster size (4..9)")
+    ("threshold", po::value<std::size_t>()->default_value(3), "shares needed to rebuild a secret (2..nodes-2)")
+    ("seed", po::value<std::uint64_t>()->default_value(1), "derives the cluster's node keys (demo only, not secure)");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: pss demo [options]\n\n" << description << "\n\n" << options;
+      return exit_code::ok;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "pss demo: " << e.what() << " (try --help)\n";
+    return exit_code::usage;
+  }
+  demo_options o;
+  o.nodes = vm["nodes"].as<std::size_t>();
+  o.threshold = vm["threshold"].as<std::size_t>();
+  o.seed = vm["seed"].as<std::uint64_t>();
+  // One node is crashed, and a put made meanwhile needs t+1 nodes to store
+  // a share (holders_min), so t + 2 <= nodes.
+  if (o.nodes < 4 || o.nodes > demo_nodes_max) {
+    std::cerr << "pss demo: --nodes must be between 4 and " << demo_nodes_max << " (try --help)\n";
+    return exit_code::usage;
+  }
+  if (o.threshold < 2 || o.threshold + 2 > o.nodes) {
+    std::cerr << "pss demo: --threshold must be between 2 and --nodes minus 2: with one node crashed, a put "
+                 "still needs t+1 nodes to store a share (try --help)\n";
+    return exit_code::usage;
+  }
+  try {
+    demo d{o};
+    d.run();
+    d.shutdown();
+  } catch (const std::exception& e) { // demo_failure, or CAF or the library failing
+    std::cerr << "pss demo: FAILED: " << e.what() << "\n";
+    return exit_code::failed;
+  }
+  return exit_code::ok;
+}
+
+} // namespace pss::cli
