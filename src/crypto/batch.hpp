@@ -206,7 +206,7 @@ struct reconstruction_result {
 // the same k. Among matching subsets it keeps the polynomial most shares fit,
 // and stops as soon as every share fits. k is then correct whenever it is
 // returned; the misfits name the bad shares if the good ones number at least
-// t + (number of bad ones), otherwise an adversary controlling several shares
+// t + (number of bad ones) and an all-good subset is within the bound; otherwise an adversary controlling several shares
 // can make honest ones look bad. Fails with verification_failed when no subset
 // matches and insufficient with fewer than t shares.
 [[nodiscard]] result<reconstruction_result> reconstruct_with_constant(
