@@ -77,6 +77,25 @@ scalar scalar::operator*(const scalar& other) const noexcept {
   return out;
 }
 
+// libsodium's scalar add, sub and mul read both operands completely before
+// writing the result (add and sub copy them into 64-byte buffers, sc25519_mul
+// loads them into limbs), so the output may alias an input. scalar_test
+// checks that a *= a, a += a and a -= a match the out-of-place forms.
+scalar& scalar::operator+=(const scalar& other) noexcept {
+  crypto_core_ristretto255_scalar_add(bytes_.data(), bytes_.data(), other.bytes_.data());
+  return *this;
+}
+
+scalar& scalar::operator-=(const scalar& other) noexcept {
+  crypto_core_ristretto255_scalar_sub(bytes_.data(), bytes_.data(), other.bytes_.data());
+  return *this;
+}
+
+scalar& scalar::operator*=(const scalar& other) noexcept {
+  crypto_core_ristretto255_scalar_mul(bytes_.data(), bytes_.data(), other.bytes_.data());
+  return *this;
+}
+
 scalar scalar::operator-() const noexcept {
   scalar out;
   crypto_core_ristretto255_scalar_negate(out.bytes_.data(), bytes_.data());

@@ -53,9 +53,11 @@ public:
   [[nodiscard]] scalar operator-(const scalar& other) const noexcept;
   [[nodiscard]] scalar operator*(const scalar& other) const noexcept;
   [[nodiscard]] scalar operator-() const noexcept;
-  scalar& operator+=(const scalar& other) noexcept { return *this = *this + other; }
-  scalar& operator-=(const scalar& other) noexcept { return *this = *this - other; }
-  scalar& operator*=(const scalar& other) noexcept { return *this = *this * other; }
+  // In place, without a temporary: hot loops (batch.hpp) make millions of
+  // these, and every temporary scalar costs a zeroization.
+  scalar& operator+=(const scalar& other) noexcept;
+  scalar& operator-=(const scalar& other) noexcept;
+  scalar& operator*=(const scalar& other) noexcept;
 
   // The multiplicative inverse; zero has none and fails with invalid_argument.
   [[nodiscard]] result<scalar> invert() const;

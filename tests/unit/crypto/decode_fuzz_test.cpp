@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "core/prng.hpp"
+#include "crypto/batch.hpp"
 #include "crypto/envelope.hpp"
 #include "crypto/feldman.hpp"
 #include "crypto/seal.hpp"
@@ -86,4 +87,29 @@ TEST_CASE("decoders: mutated valid encodings are refused or decode to something 
     if (mutated != *sealed)
       CHECK_FALSE(open_sealed(recipient, mutated, as_bytes("ad")).ok());
   }
+}
+
+TEST_CASE("decoders: mutated batch bundle chunks never crash decode or reassembly") {
+  prng gen{93};
+  seeded_random rng{94};
+  auto d = deal_batch(share_index{1}, 20, 3, share_index{0}, rng);
+  REQUIRE(d.ok());
+  auto b = d->bundle_for(share_index{2});
+  REQUIRE(b.ok());
+  auto chunks = encode_bundle_chunks(*b, 6);
+  REQUIRE(chunks.ok());
+  int rejected = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const auto& pick = (*chunks)[gen.below(chunks->size())];
+    const auto bad = mutate(gen, bytes(pick.view().begin(), pick.view().end()));
+    rejected += !decode_bundle(bad).ok();
+    std::vector<byte_view> views;
+    for (const auto& c : *chunks)
+      views.push_back(c.view());
+    views[gen.below(views.size())] = bad;
+    rejected += !reassemble_bundle(views).ok();
+    const auto noise = random_bytes(gen, 300);
+    CHECK_FALSE(decode_bundle(noise).ok());
+  }
+  CHECK(rejected > 0);
 }

@@ -98,3 +98,29 @@ TEST_CASE("scalar: prints redacted, never its value") {
   CHECK(to_string(a) == "<redacted>");
   CHECK(a.to_secure_bytes().equals(a.bytes()));
 }
+
+TEST_CASE("scalar: in-place arithmetic matches out-of-place, also on itself") {
+  seeded_random rng{171};
+  for (int i = 0; i < 50; ++i) {
+    const auto a = scalar::random(rng);
+    const auto b = scalar::random(rng);
+    auto x = a;
+    x *= b;
+    CHECK(x == a * b);
+    x = a;
+    x += b;
+    CHECK(x == a + b);
+    x = a;
+    x -= b;
+    CHECK(x == a - b);
+    x = a;
+    x *= x; // the output aliases both inputs
+    CHECK(x == a * a);
+    x = a;
+    x += x;
+    CHECK(x == a + a);
+    x = a;
+    x -= x;
+    CHECK(x.is_zero());
+  }
+}
