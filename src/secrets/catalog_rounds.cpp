@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "crypto/shamir.hpp"
+#include "crypto/batch.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/scalar.hpp"
 #include "crypto/sign.hpp"
@@ -30,32 +30,6 @@ void encode_header(byte_writer& w, const std::string& cluster_id, std::string_vi
   w.str(what);
   w.u64(round_id);
   w.u64(who.value());
-}
-
-// TEMPORARY until crypto/batch lands: true iff one polynomial of degree
-// <= t-1 with p(x0) = 0 passes through every point (at least t of them).
-// p(x) = (x - x0)·q(x) with deg q <= t-2, so q(x_j) = y_j / (x_j - x0) must
-// lie on one polynomial through its first t-1 values.
-bool points_fit(const std::vector<std::pair<share_index, crypto::scalar>>& points, std::size_t t,
-                std::uint32_t x0) {
-  if (points.size() < t) return false;
-  std::vector<share_index> base;
-  std::vector<crypto::scalar> q;
-  for (const auto& [x, y] : points) {
-    if (x.value() == x0) return false;
-    auto inv = (crypto::scalar::from_u64(x.value()) - crypto::scalar::from_u64(x0)).invert();
-    if (!inv.ok()) return false;
-    q.push_back(y * *inv);
-  }
-  for (std::size_t i = 0; i + 1 < t; ++i) base.push_back(points[i].first);
-  for (std::size_t k = t - 1; k < points.size(); ++k) {
-    auto l = crypto::lagrange_coefficients(base, crypto::scalar::from_u64(points[k].first.value()));
-    if (!l.ok()) return false;
-    crypto::scalar at = crypto::scalar::zero();
-    for (std::size_t i = 0; i < base.size(); ++i) at = at + (*l)[i] * q[i];
-    if (!(at == q[k])) return false;
-  }
-  return true;
 }
 
 } // namespace
@@ -238,7 +212,7 @@ command_result catalog::execute(const round_qualify& q, apply_effects& fx) {
   for (std::size_t i = 0; i < r->dealers.size(); ++i) {
     const node_id dealer = r->dealers[i];
     bool complained = false;
-    std::vector<std::pair<share_index, crypto::scalar>> points;
+    std::vector<crypto::batch_point> points;
     for (const auto& [receiver, answers] : r->responses) {
       const dealer_answer& a = answers[i];
       if (a.status == answer_status::bad) complained = true;
@@ -248,7 +222,7 @@ command_result catalog::execute(const round_qualify& q, apply_effects& fx) {
       reached[dealer].push_back(receiver);
     }
     if (complained || points.size() < t) continue;
-    if (!points_fit(points, t, x0)) continue;
+    if (!crypto::check_batch_points(points, t, share_index{x0}).ok()) continue;
     candidates.push_back(dealer);
   }
   // R: responders reached by every qualified dealer; drop the dealer that

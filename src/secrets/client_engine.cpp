@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "crypto/envelope.hpp"
-#include "crypto/point.hpp"
+#include "crypto/batch.hpp"
 #include "crypto/shamir.hpp"
 
 namespace pss::secrets {
@@ -371,45 +371,6 @@ void client_engine::decide_put(millis now) {
 
 // ---- get: collect and verify shares ------------------------------------------
 
-namespace {
-
-struct rebuilt_key {
-  crypto::scalar secret;
-  std::vector<share_index> outliers;
-};
-
-// TEMPORARY until crypto/batch lands: t-subsets in order until one rebuilds
-// k with k·G = C_0; then every other share is checked against that
-// polynomial in the scalar field.
-result<rebuilt_key> rebuild_from_constant(const std::vector<crypto::share>& shares, std::size_t t,
-                                          const crypto::point& c0) {
-  if (shares.size() < t) return error{errc::insufficient, "fewer than t shares"};
-  const std::size_t n = shares.size();
-  std::vector<std::size_t> pick(t);
-  for (std::size_t i = 0; i < t; ++i) pick[i] = i;
-  for (std::size_t tries = 0; tries < 256; ++tries) {
-    std::vector<crypto::share> subset;
-    for (auto i : pick) subset.push_back(shares[i]);
-    auto k = crypto::interpolate_secret(subset, t);
-    if (k.ok() && !k->is_zero() && crypto::point::base_mul(*k) == c0) {
-      rebuilt_key out{*k, {}};
-      for (const auto& s : shares) {
-        auto at = crypto::interpolate_at(subset, t, s.index);
-        if (!at.ok() || !(*at == s.value)) out.outliers.push_back(s.index);
-      }
-      return out;
-    }
-    // the next t-subset in lexicographic order
-    std::size_t i = t;
-    while (i > 0 && pick[i - 1] == n - t + i - 1) --i;
-    if (i == 0) break;
-    ++pick[i - 1];
-    for (std::size_t j = i; j < t; ++j) pick[j] = pick[j - 1] + 1;
-  }
-  return error{errc::verification_failed, "no t of them rebuild the committed key"};
-}
-
-} // namespace
 
 void client_engine::begin_shares(millis now) {
   operation& op = *queue_.front();
@@ -457,7 +418,8 @@ void client_engine::try_reconstruct(millis now) {
   } else {
     // Refreshed shares: no per-share commitments (docs/refresh.md §2). Find
     // t shares that rebuild k with k·G = C_0 and name those that do not fit.
-    auto rebuilt = rebuild_from_constant(shares, op.threshold, op.parsed_commitments->constant_term());
+    auto rebuilt = crypto::reconstruct_with_constant(shares, op.threshold,
+                                                     op.parsed_commitments->constant_term());
     if (!rebuilt.ok()) {
       const bool all_answered = op.answers.size() + op.bad.size() >= op.record->holders.size();
       if (!all_answered && now < op.collect_deadline) return; // more shares may settle it
@@ -465,7 +427,7 @@ void client_engine::try_reconstruct(millis now) {
                   std::to_string(shares.size()) + " shares of epoch " + std::to_string(op.record->epoch.value()) +
                     " do not rebuild the key: " + rebuilt.err().message());
     }
-    for (auto index : rebuilt->outliers)
+    for (auto index : rebuilt->misfits)
       for (const auto& [node, s] : op.good)
         if (s.index == index) {
           op.bad.insert(node);

@@ -265,7 +265,7 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
     if (st.err().code() != errc::too_large) fail(st.err());
     return refuse(reply_code::unavailable, "cannot store the share: " + st.err().message());
   }
-  shares_->reconcile(catalog_); // already registered: promote at once
+  shares_->reconcile(catalog_, options_.test_only.skip_erasure, &m.name); // already registered: promote at once
   if (auto st = shares_->flush(); !st.ok()) {
     fail(st.err());
     return refuse(reply_code::unavailable, "cannot store the share");
@@ -426,7 +426,10 @@ void node_engine::drain(millis now) {
     if (catalog_changed_) {
       shares_->reconcile(catalog_, options_.test_only.skip_erasure);
       catalog_changed_ = false;
+      changed_names_.clear();
     }
+    for (const auto& name : changed_names_) shares_->reconcile(catalog_, options_.test_only.skip_erasure, &name);
+    changed_names_.clear();
     if (auto st = shares_->flush(); !st.ok()) return fail(st.err());
     for (const auto& rs : r.reads)
       if (auto it = reads_.find(rs.request_id); it != reads_.end()) it->second.index = rs.index;
@@ -508,9 +511,10 @@ void node_engine::apply_committed(const raft::entry& e) {
   applied_command a = catalog_.apply(e);
   applied_ = e.index;
   if (options_.record_apply_events) apply_events_.push_back(apply_event{false, e.index, e});
-  if (a.effects.registered || a.effects.deleted_name || !a.effects.dropped_versions.empty()
-      || a.effects.round_finished)
-    catalog_changed_ = true;
+  if (a.effects.round_finished) catalog_changed_ = true;
+  if (a.effects.registered) changed_names_.insert(a.effects.registered->name);
+  if (a.effects.deleted_name) changed_names_.insert(*a.effects.deleted_name);
+  for (const auto& [name, v] : a.effects.dropped_versions) changed_names_.insert(name);
   auto it = proposals_.find(e.index);
   if (it == proposals_.end()) return;
   propose_response reply;

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "core/prng.hpp"
+#include "crypto/batch.hpp"
 #include "crypto/random_source.hpp"
 #include "raft/cluster_checker.hpp"
 #include "raft/node.hpp"
@@ -202,7 +203,7 @@ private:
     std::vector<std::vector<bytes>> sealed_to; // per participant: chunks
     std::map<node_id, std::map<std::uint32_t, bytes>> chunks;   // bundles received
     std::map<node_id, std::uint32_t> chunk_counts;
-    std::map<node_id, std::vector<crypto::scalar>> opened;      // [ρ(x), δ_0(x)..]
+    std::map<node_id, crypto::sub_share_bundle> opened;         // opened bundles
     std::set<node_id> bad;
     std::optional<millis> closed_at;
     bool finished_here = false; // new shares stored / masked values computed / recovered
@@ -222,6 +223,8 @@ private:
   void deal(millis now, const round_state& r);
   void send_bundles(const round_state& r, bool only_missing);
   void open_bundles(const round_state& r);
+  [[nodiscard]] result<crypto::sub_share_bundle> open_bundle(const round_state& r, node_id dealer,
+                                                             const std::map<std::uint32_t, bytes>& chunks) const;
   void respond(millis now, const round_state& r);
   void finish_refresh(millis now, const round_state& r, bool resend);
   void send_masked(millis now, const round_state& r, bool resend);
@@ -268,7 +271,8 @@ private:
   std::uint64_t next_read_id_ = 1;
   log_index applied_;
   log_index last_snapshot_;
-  bool catalog_changed_ = false;
+  bool catalog_changed_ = false;          // reconcile every share
+  std::set<std::string> changed_names_;   // reconcile only these names' shares
 
   persisted_view persisted_;
   std::vector<apply_event> apply_events_;

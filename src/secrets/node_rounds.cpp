@@ -9,6 +9,7 @@
 // them when the round ends.
 #include <algorithm>
 
+#include "crypto/batch.hpp"
 #include "crypto/feldman.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/seal.hpp"
@@ -21,7 +22,7 @@ namespace {
 
 std::string node_name(node_id id) { return "node " + std::to_string(id.value()); }
 
-// A chunk's plaintext: offset, count, then canonical scalars.
+// A masked-values chunk's plaintext: offset, count, then canonical scalars.
 secure_bytes encode_values(std::span<const crypto::scalar> values, std::size_t offset) {
   byte_writer w;
   w.u32(static_cast<std::uint32_t>(offset));
@@ -33,25 +34,32 @@ secure_bytes encode_values(std::span<const crypto::scalar> values, std::size_t o
   return out;
 }
 
-// Chunks of sealed values, in order; each sealed to `to` with its context.
-result<std::vector<bytes>> seal_values(const cluster_view& view, chunk_kind kind, std::uint64_t round,
+// Seals each plaintext chunk to `to` with its own context, in order.
+result<std::vector<bytes>> seal_chunks(const cluster_view& view, chunk_kind kind, std::uint64_t round,
                                        epoch_id epoch, node_id from, const member& to,
-                                       const std::vector<crypto::scalar>& values,
+                                       const std::vector<secure_bytes>& plain,
                                        crypto::random_source& rng) {
-  const std::size_t chunks = std::max<std::size_t>(1, (values.size() + round_chunk_values - 1) / round_chunk_values);
-  if (chunks > round_chunks_max) return error{errc::too_large, "a round with too many secrets"};
+  if (plain.size() > round_chunks_max) return error{errc::too_large, "a round with too many secrets"};
   std::vector<bytes> out;
-  for (std::size_t c = 0; c < chunks; ++c) {
-    const std::size_t begin = c * round_chunk_values;
-    const std::size_t end = std::min(values.size(), begin + round_chunk_values);
-    secure_bytes plain = encode_values(std::span{values}.subspan(begin, end - begin), begin);
+  for (std::size_t c = 0; c < plain.size(); ++c) {
     round_chunk header{kind, round, from, to.id, static_cast<std::uint32_t>(c),
-                       static_cast<std::uint32_t>(chunks), {}};
+                       static_cast<std::uint32_t>(plain.size()), {}};
     auto context = round_chunk_context(view.cluster_id, header, epoch);
     if (!context.ok()) return context.err();
-    auto sealed = crypto::seal(to.box_key, plain.view(), *context, rng);
+    auto sealed = crypto::seal(to.box_key, plain[c].view(), *context, rng);
     if (!sealed.ok()) return sealed.err();
     out.push_back(std::move(*sealed));
+  }
+  return out;
+}
+
+// Masked values in chunks of round_chunk_values.
+std::vector<secure_bytes> masked_chunks(const std::vector<crypto::scalar>& values) {
+  std::vector<secure_bytes> out;
+  for (std::size_t begin = 0; begin < values.size() || out.empty(); begin += round_chunk_values) {
+    const std::size_t end = std::min(values.size(), begin + round_chunk_values);
+    out.push_back(encode_values(std::span{values}.subspan(begin, end - begin), begin));
+    if (end == values.size()) break;
   }
   return out;
 }
@@ -66,21 +74,29 @@ digest digest_of(const std::vector<bytes>& chunks) {
   return crypto::blake2b_256(w.data());
 }
 
-// Opens and decodes the chunks of one sender; `count` values expected.
-result<std::vector<crypto::scalar>> open_values(const cluster_view& view, const crypto::box_key_pair& key,
-                                                chunk_kind kind, std::uint64_t round, epoch_id epoch,
-                                                node_id from, node_id self,
-                                                const std::map<std::uint32_t, bytes>& chunks,
-                                                std::size_t count) {
-  std::vector<crypto::scalar> values;
-  values.reserve(count);
+// Opens the chunks of one sender, in order.
+result<std::vector<secure_bytes>> open_chunks(const cluster_view& view, const crypto::box_key_pair& key,
+                                              chunk_kind kind, std::uint64_t round, epoch_id epoch,
+                                              node_id from, node_id self,
+                                              const std::map<std::uint32_t, bytes>& chunks) {
+  std::vector<secure_bytes> out;
   for (const auto& [index, sealed] : chunks) {
     round_chunk header{kind, round, from, self, index, static_cast<std::uint32_t>(chunks.size()), {}};
     auto context = round_chunk_context(view.cluster_id, header, epoch);
     if (!context.ok()) return context.err();
     auto plain = crypto::open_sealed(key, sealed, *context);
     if (!plain.ok()) return plain.err();
-    byte_reader r{plain->view()};
+    out.push_back(std::move(*plain));
+  }
+  return out;
+}
+
+// Decodes masked-value chunks (in order); `count` values expected.
+result<std::vector<crypto::scalar>> decode_masked(const std::vector<secure_bytes>& plain, std::size_t count) {
+  std::vector<crypto::scalar> values;
+  values.reserve(count);
+  for (const auto& p : plain) {
+    byte_reader r{p.view()};
     const auto offset = r.u32();
     const auto n = r.u32();
     if (offset != values.size() || n > round_chunk_values || offset + n > count)
@@ -92,25 +108,8 @@ result<std::vector<crypto::scalar>> open_values(const cluster_view& view, const 
     }
     PSS_TRY(r.finish("round chunk"));
   }
-  if (values.size() != count) return error{errc::malformed, "a bundle with the wrong number of values"};
+  if (values.size() != count) return error{errc::malformed, "the wrong number of masked values"};
   return values;
-}
-
-// λ_m for the round's challenge (docs/refresh.md §4).
-std::vector<crypto::scalar> challenge_coefficients(const digest& c, std::size_t count) {
-  std::vector<crypto::scalar> out;
-  out.reserve(count);
-  byte_writer w;
-  w.str("pss batch challenge v1");
-  w.raw({c.data(), c.size()});
-  const std::size_t prefix = w.data().size();
-  for (std::size_t m = 0; m < count; ++m) {
-    w.data().resize(prefix);
-    w.u64(m);
-    auto wide = crypto::blake2b_512(w.data());
-    out.push_back(crypto::scalar::from_wide(std::span<const std::uint8_t, 64>{wide}));
-  }
-  return out;
 }
 
 bool contains(const std::vector<node_id>& v, node_id n) {
@@ -305,37 +304,33 @@ void node_engine::take_part(millis now) {
 void node_engine::deal(millis now, const round_state& r) {
   const cluster_view& view = catalog_.view();
   if (!work_.dealt) {
-    const std::size_t t = view.threshold;
-    const auto x0 = crypto::scalar::from_u64(r.zero_point(view));
-    const std::size_t values = r.secrets.size() + 1; // the mask first
-    std::vector<std::vector<crypto::scalar>> out(r.participants.size());
-    for (auto& v : out) v.reserve(values);
-    for (std::size_t m = 0; m < values; ++m) {
-      auto p = crypto::polynomial::random(crypto::scalar::zero(), t, *random_);
-      PSS_CHECK(p.ok());
-      std::vector<crypto::scalar> coefficients = p->coefficients();
-      coefficients[0] = coefficients[0] - p->evaluate(x0); // zero at x0
-      auto q = crypto::polynomial::from_coefficients(std::move(coefficients));
-      PSS_CHECK(q.ok());
-      for (std::size_t j = 0; j < r.participants.size(); ++j)
-        out[j].push_back(q->evaluate(crypto::scalar::from_u64(view.find(r.participants[j])->index.value())));
+    work_.dealt = true;
+    auto dealing = crypto::deal_batch(self_index_, std::max<std::size_t>(1, r.secrets.size()), view.threshold,
+                                      share_index{r.zero_point(view)}, *random_);
+    std::vector<share_index> xs;
+    for (node_id p : r.participants) xs.push_back(view.find(p)->index);
+    auto bundles = dealing.ok() ? dealing->bundles_for(xs) : result<std::vector<crypto::sub_share_bundle>>{dealing.err()};
+    if (!bundles.ok()) {
+      event("cannot deal in round " + std::to_string(r.id) + ": " + bundles.err().message());
+      return;
     }
-    if (options_.test_only.deal_inconsistent && values > 1) {
-      auto& victim = out[r.participants.front() == keys_.id ? 1 : 0]; // another node's bundle
-      victim.back() = victim.back() + crypto::scalar::one();
+    if (options_.test_only.deal_inconsistent) {
+      auto& victim = (*bundles)[r.participants.front() == keys_.id ? 1 : 0]; // another node's bundle
+      victim.values.back() += crypto::scalar::one();
     }
     work_.sealed_to.clear();
     for (std::size_t j = 0; j < r.participants.size(); ++j) {
-      auto sealed = seal_values(view, chunk_kind::bundle, r.id, r.epoch, keys_.id,
-                                *view.find(r.participants[j]), out[j], *random_);
+      auto plain = crypto::encode_bundle_chunks((*bundles)[j], round_chunk_values);
+      auto sealed = plain.ok() ? seal_chunks(view, chunk_kind::bundle, r.id, r.epoch, keys_.id,
+                                             *view.find(r.participants[j]), *plain, *random_)
+                               : result<std::vector<bytes>>{plain.err()};
       if (!sealed.ok()) {
         event("cannot deal in round " + std::to_string(r.id) + ": " + sealed.err().message());
-        work_.dealt = true;
+        work_.sealed_to.clear();
         return;
       }
       work_.sealed_to.push_back(std::move(*sealed));
     }
-    work_.dealt = true;
     ++counters_.rounds_dealt;
     send_bundles(r, false);
   }
@@ -381,20 +376,37 @@ void node_engine::open_bundles(const round_state& r) {
       event("round " + std::to_string(r.id) + ": " + node_name(dealer) + "'s bundle does not match its dealing");
       continue;
     }
-    auto values = open_values(catalog_.view(), keys_.box, chunk_kind::bundle, r.id, r.epoch, dealer,
-                              keys_.id, it->second, r.secrets.size() + 1);
-    if (!values.ok()) {
+    auto bundle = open_bundle(r, dealer, it->second);
+    if (!bundle.ok()) {
       work_.bad.insert(dealer);
-      event("round " + std::to_string(r.id) + ": " + node_name(dealer) + "'s bundle: " + values.err().message());
+      event("round " + std::to_string(r.id) + ": " + node_name(dealer) + "'s bundle: " + bundle.err().message());
       continue;
     }
-    work_.opened.emplace(dealer, std::move(*values));
+    work_.opened.emplace(dealer, std::move(*bundle));
     work_.chunks.erase(it);
   }
 }
 
+result<crypto::sub_share_bundle> node_engine::open_bundle(const round_state& r, node_id dealer,
+                                                         const std::map<std::uint32_t, bytes>& chunks) const {
+  const cluster_view& view = catalog_.view();
+  auto plain = open_chunks(view, keys_.box, chunk_kind::bundle, r.id, r.epoch, dealer, keys_.id, chunks);
+  if (!plain.ok()) return plain.err();
+  std::vector<byte_view> views;
+  for (const auto& p : *plain) views.push_back(p.view());
+  auto bundle = crypto::reassemble_bundle(views);
+  if (!bundle.ok()) return bundle.err();
+  if (bundle->dealer != view.find(dealer)->index || bundle->recipient != self_index_
+      || bundle->x0 != share_index{r.zero_point(view)}
+      || bundle->values.size() != std::max<std::size_t>(1, r.secrets.size()))
+    return error{errc::mismatch, "the bundle is addressed to another dealer, receiver, point or round size"};
+  return bundle;
+}
+
 void node_engine::respond(millis now, const round_state& r) {
-  const auto lambdas = challenge_coefficients(r.challenge, r.secrets.size());
+  auto lambdas = crypto::challenge_coefficients({r.challenge.data(), r.challenge.size()},
+                                                std::max<std::size_t>(1, r.secrets.size()));
+  PSS_CHECK(lambdas.ok());
   round_response resp;
   resp.round_id = r.id;
   resp.receiver = keys_.id;
@@ -406,10 +418,9 @@ void node_engine::respond(millis now, const round_state& r) {
     } else if (auto it = work_.opened.find(dealer); it == work_.opened.end()) {
       a.status = answer_status::missing;
     } else {
-      const auto& v = it->second;
-      crypto::scalar y = v[0];
-      for (std::size_t m = 0; m < lambdas.size(); ++m) y = y + lambdas[m] * v[m + 1];
-      copy_into(a.y, y.bytes());
+      auto y = crypto::combine(it->second, *lambdas);
+      PSS_CHECK(y.ok()); // open_bundle checked the count
+      copy_into(a.y, y->bytes());
     }
     resp.answers.push_back(a);
   }
@@ -424,7 +435,7 @@ void node_engine::respond(millis now, const round_state& r) {
 // pending for the new epoch and synced before it says ready.
 // Whether this node still has every qualified dealer's bundle in memory (a
 // restart loses them: the node then sits the round out and is recovered).
-static bool has_bundles(const std::map<node_id, std::vector<crypto::scalar>>& opened,
+static bool has_bundles(const std::map<node_id, crypto::sub_share_bundle>& opened,
                         const std::vector<node_id>& qualified) {
   return std::all_of(qualified.begin(), qualified.end(), [&](node_id d) { return opened.contains(d); });
 }
@@ -438,9 +449,9 @@ void node_engine::finish_refresh(millis now, const round_state& r, bool resend) 
       const held_share* held = shares_->find_live(r.secrets[m].name, rec->version, rec->commitments_digest);
       if (held == nullptr || !contains(rec->holders, keys_.id)) continue;
       crypto::share next = held->value;
-      for (node_id d : r.qualified) next.value = next.value + work_.opened.at(d)[m + 1];
+      for (node_id d : r.qualified) next.value += work_.opened.at(d).values[m];
       const share_key key{r.secrets[m].name, rec->version, r.epoch, rec->commitments_digest};
-      if (auto st = shares_->store_pending(key, next, now); !st.ok()) return fail(st.err());
+      if (auto st = shares_->store_pending(key, next, now, false); !st.ok()) return fail(st.err());
     }
     if (auto st = shares_->flush(); !st.ok()) return fail(st.err());
     work_.finished_here = true;
@@ -465,12 +476,12 @@ void node_engine::send_masked(millis /*now*/, const round_state& r, bool resend)
         return;
       }
       crypto::scalar v = held->value.value;
-      for (node_id d : r.qualified) v = v + work_.opened.at(d)[m + 1];
+      for (node_id d : r.qualified) v += work_.opened.at(d).values[m];
       values.push_back(v);
     }
     const member* target = catalog_.view().find(r.target);
-    auto sealed = seal_values(catalog_.view(), chunk_kind::masked, r.id, r.epoch, keys_.id, *target,
-                              values, *random_);
+    auto sealed = seal_chunks(catalog_.view(), chunk_kind::masked, r.id, r.epoch, keys_.id, *target,
+                              masked_chunks(values), *random_);
     if (!sealed.ok()) return;
     work_.masked_out = std::move(*sealed);
     work_.opened.clear();
@@ -496,8 +507,10 @@ void node_engine::try_recover(millis now, const round_state& r, bool resend) {
   for (node_id h : r.receivers) {
     auto it = work_.masked_in.find(h);
     if (it == work_.masked_in.end() || it->second.size() != work_.masked_counts[h]) return; // wait
-    auto values = open_values(catalog_.view(), keys_.box, chunk_kind::masked, r.id, r.epoch, h, keys_.id,
-                              it->second, r.secrets.size());
+    auto plain = open_chunks(catalog_.view(), keys_.box, chunk_kind::masked, r.id, r.epoch, h, keys_.id,
+                             it->second);
+    auto values = plain.ok() ? decode_masked(*plain, r.secrets.size())
+                             : result<std::vector<crypto::scalar>>{plain.err()};
     if (!values.ok()) {
       event("round " + std::to_string(r.id) + ": " + node_name(h) + "'s masked values: " + values.err().message());
       work_.masked_in.erase(it);
@@ -531,7 +544,7 @@ void node_engine::try_recover(millis now, const round_state& r, bool resend) {
       return;
     }
     const share_key key{r.secrets[m].name, rec->version, rec->epoch, rec->commitments_digest};
-    if (auto st = shares_->store_pending(key, recovered, now); !st.ok()) return fail(st.err());
+    if (auto st = shares_->store_pending(key, recovered, now, false); !st.ok()) return fail(st.err());
   }
   if (auto st = shares_->flush(); !st.ok()) return fail(st.err());
   work_.finished_here = true;

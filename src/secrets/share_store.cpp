@@ -54,9 +54,11 @@ status share_store::replay(byte_view record) {
     if (!s.ok()) return error{errc::corrupt, "a share journal record holds an invalid share"};
     h.state = static_cast<share_state>(state);
     h.value = *s;
-    shares_[key] = std::move(h);
+    if (auto old = shares_.find(key); old != shares_.end()) erase_in_memory(old);
+    if (h.state == share_state::pending) ++pending_;
+    shares_.emplace(key, std::move(h));
   } else if (kind == op_promote) {
-    if (auto it = shares_.find(key); it != shares_.end()) it->second.state = share_state::live;
+    if (auto it = shares_.find(key); it != shares_.end()) mark_live(it->second);
   } else {
     return error{errc::corrupt, "a share journal record of unknown kind"};
   }
@@ -87,7 +89,7 @@ status share_store::append(std::uint8_t kind, const share_key& key, const held_s
   return st;
 }
 
-status share_store::store_pending(const share_key& key, const crypto::share& value, millis now) {
+status share_store::store_pending(const share_key& key, const crypto::share& value, millis now, bool sync) {
   if (failed_) return *failed_;
   if (shares_.contains(key)) return ok_status();
   if (shares_.size() >= shares_held_max)
@@ -95,17 +97,30 @@ status share_store::store_pending(const share_key& key, const crypto::share& val
   held_share h{share_state::pending, now, value};
   PSS_TRY(append(op_put, key, &h));
   shares_.emplace(key, std::move(h));
-  return flush();
+  ++pending_;
+  return sync ? flush() : ok_status();
+}
+
+void share_store::mark_live(held_share& h) {
+  if (h.state == share_state::pending) --pending_;
+  h.state = share_state::live;
+}
+
+void share_store::erase_in_memory(std::map<share_key, held_share>::iterator it) {
+  if (it->second.state == share_state::pending) --pending_;
+  shares_.erase(it);
 }
 
 void share_store::erase(std::map<share_key, held_share>::iterator it) {
-  shares_.erase(it);
+  erase_in_memory(it);
   needs_rewrite_ = true;
 }
 
-void share_store::reconcile(const catalog& c, bool keep_old_epochs) {
+void share_store::reconcile(const catalog& c, bool keep_old_epochs, const std::string* only_name) {
   const auto& round = c.round();
-  for (auto it = shares_.begin(); it != shares_.end();) {
+  auto it = only_name ? shares_.lower_bound(share_key{*only_name, {}, {}, {}}) : shares_.begin();
+  for (; it != shares_.end();) {
+    if (only_name && it->first.name != *only_name) break;
     auto current = it++;
     const share_key& key = current->first;
     const secret_record* s = c.find(key.name);
@@ -132,7 +147,7 @@ void share_store::reconcile(const catalog& c, bool keep_old_epochs) {
       continue;
     }
     if (current->second.state == share_state::pending) {
-      current->second.state = share_state::live;
+      mark_live(current->second);
       (void)append(op_promote, key, nullptr);
     }
   }
@@ -188,8 +203,7 @@ status share_store::flush() {
 }
 
 bool share_store::has_pending() const noexcept {
-  return std::any_of(shares_.begin(), shares_.end(),
-                     [](const auto& kv) { return kv.second.state == share_state::pending; });
+  return pending_ > 0;
 }
 
 const held_share* share_store::find_live(const std::string& name, secret_version version,

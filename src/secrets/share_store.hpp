@@ -75,14 +75,17 @@ public:
 
   // Stores a verified share as pending and makes it durable. Storing the
   // same key again is a no-op success (a retried store_share).
-  [[nodiscard]] status store_pending(const share_key& key, const crypto::share& value, millis now);
+  // With sync = false the caller batches several and calls flush() once.
+  [[nodiscard]] status store_pending(const share_key& key, const crypto::share& value, millis now,
+                                     bool sync = true);
   // Brings every share in line with the catalog: promotes registered ones,
   // erases deleted, dropped, superseded and conflicting ones. Durable when
   // flush() returns.
   // A pending share of a refresh round's new epoch is kept while that round
   // runs and becomes live when it commits; the old epoch's share is erased
   // then (keep_old_epochs is the simulator's planted bug, never set otherwise).
-  void reconcile(const catalog& c, bool keep_old_epochs = false);
+  // With only_name, just that name's shares (a register or delete of it).
+  void reconcile(const catalog& c, bool keep_old_epochs = false, const std::string* only_name = nullptr);
   // Erases pending shares of versions never registered, after the lifetime.
   void collect_garbage(const catalog& c, millis now, millis lifetime = pending_share_lifetime);
   // Makes every change durable: a rewrite if anything was erased (so the
@@ -102,11 +105,14 @@ public:
 
 private:
   void erase(std::map<share_key, held_share>::iterator it);
+  void erase_in_memory(std::map<share_key, held_share>::iterator it);
+  void mark_live(held_share& h);
   [[nodiscard]] status append(std::uint8_t op, const share_key& key, const held_share* share);
   [[nodiscard]] status replay(byte_view record);
 
   std::unique_ptr<storage::record_journal> journal_;
   std::map<share_key, held_share> shares_;
+  std::size_t pending_ = 0; // how many shares are pending (has_pending in O(1))
   bool needs_rewrite_ = false;
   bool needs_sync_ = false;
   std::optional<error> failed_;
