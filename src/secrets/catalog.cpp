@@ -151,7 +151,7 @@ applied_command catalog::apply(const raft::entry& e) {
     return out;
   }
   command& c = *decoded;
-  if (is_round_command(c.body)) {
+  if (is_node_command(c.body)) {
     // Rounds are named by id and phase, so a duplicate is refused by them.
     out.result = std::visit([&](const auto& body) { return execute(body, out.effects); }, c.body);
     return out;

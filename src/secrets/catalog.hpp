@@ -166,6 +166,8 @@ public:
   [[nodiscard]] const std::optional<round_state>& round() const noexcept { return round_; }
   [[nodiscard]] std::uint64_t last_round_id() const noexcept { return last_round_id_; }
   [[nodiscard]] const round_stats& stats() const noexcept { return stats_; }
+  // Whether `n` is listed as a holder of any readable version.
+  [[nodiscard]] bool holds_any(node_id n) const;
   // Readable versions that `n` does not hold (what a recovery would rebuild).
   [[nodiscard]] std::vector<round_secret> missing_for(node_id n) const;
 
@@ -183,6 +185,7 @@ private:
   [[nodiscard]] command_result execute(const round_ready& r, apply_effects& fx);
   [[nodiscard]] command_result execute(const round_commit& c, apply_effects& fx);
   [[nodiscard]] command_result execute(const round_abort& a, apply_effects& fx);
+  [[nodiscard]] command_result execute(const shares_lost& l, apply_effects& fx);
   [[nodiscard]] command_result abort_round(std::string reason, apply_effects& fx);
   [[nodiscard]] round_state* round_for(std::uint64_t id, round_phase phase);
 

@@ -86,6 +86,23 @@ std::vector<round_secret> catalog::missing_for(node_id n) const {
   return out;
 }
 
+bool catalog::holds_any(node_id n) const {
+  for (const auto& [name, s] : secrets_)
+    for (const auto& [v, rec] : s.versions)
+      if (contains(rec.holders, n)) return true;
+  return false;
+}
+
+command_result catalog::execute(const shares_lost& l, apply_effects& fx) {
+  if (view_.find(l.node) == nullptr) return make(result_code::invalid, "not a member");
+  for (auto& [name, s] : secrets_)
+    for (auto& [v, rec] : s.versions) std::erase(rec.holders, l.node);
+  // A round that counted on this node's shares cannot rely on them.
+  if (round_ && round_->is_participant(l.node) && round_->kind == round_kind::recovery)
+    return abort_round(name_of(l.node) + " lost its shares", fx);
+  return make(result_code::ok, name_of(l.node) + " holds no share now");
+}
+
 round_state* catalog::round_for(std::uint64_t id, round_phase phase) {
   if (!round_ || round_->id != id || round_->phase != phase) return nullptr;
   return &*round_;

@@ -16,6 +16,7 @@ enum class body_tag : std::uint8_t {
   round_ready = 15,
   round_commit = 16,
   round_abort = 17,
+  shares_lost = 18,
 };
 constexpr std::size_t round_participants_max = 255;
 constexpr std::uint8_t command_format = 1;
@@ -92,6 +93,11 @@ void encode_body(byte_writer& w, const round_abort& b) {
   tag(w, body_tag::round_abort);
   w.u64(b.round_id);
   w.str(b.reason.substr(0, round_reason_bytes_max));
+}
+
+void encode_body(byte_writer& w, const shares_lost& b) {
+  tag(w, body_tag::shares_lost);
+  w.u64(b.node.value());
 }
 
 template <std::size_t N>
@@ -198,6 +204,7 @@ command_body decode_command_body(byte_reader& r) {
       b.reason = r.str(round_reason_bytes_max);
       return b;
     }
+    case body_tag::shares_lost: return shares_lost{node_id{r.u64()}};
     default: break;
   }
   r.fail("unknown command tag " + std::to_string(tag));
@@ -217,7 +224,7 @@ result<command> decode_command(byte_view data) {
   return c;
 }
 
-bool is_round_command(const command_body& body) noexcept {
+bool is_node_command(const command_body& body) noexcept {
   return !std::holds_alternative<register_secret>(body) && !std::holds_alternative<delete_secret>(body);
 }
 

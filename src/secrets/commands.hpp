@@ -141,12 +141,21 @@ struct round_abort {
   bool operator==(const round_abort&) const = default;
 };
 
+// A node restarted with its share journal gone (its Raft state intact): it
+// no longer holds any share, so it leaves every holder list and is then
+// recovered like a node that missed its shares.
+struct shares_lost {
+  node_id node;
+  bool operator==(const shares_lost&) const = default;
+};
+
 using command_body =
   std::variant<register_secret, delete_secret, round_begin, round_dealing, round_close,
-               round_response, round_qualify, round_ready, round_commit, round_abort>;
+               round_response, round_qualify, round_ready, round_commit, round_abort, shares_lost>;
 
-// True for the round commands, which are applied without a client session.
-[[nodiscard]] bool is_round_command(const command_body& body) noexcept;
+// True for the commands nodes propose (rounds, shares_lost), which are
+// applied without a client session.
+[[nodiscard]] bool is_node_command(const command_body& body) noexcept;
 
 struct command {
   session_header session;

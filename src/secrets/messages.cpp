@@ -252,7 +252,7 @@ result<wire_message> decode_body(message_type type, byte_reader& r, byte_view re
     }
     case message_type::node_proposal: {
       node_proposal m{decode_command_body(r)};
-      if (r.ok() && !is_round_command(m.body)) r.fail("a node may propose round commands only");
+      if (r.ok() && !is_node_command(m.body)) r.fail("a node may propose round commands only");
       return wire_message{std::move(m)};
     }
     case message_type::round_chunk: {

@@ -44,15 +44,12 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
   const bool new_node = options.first_start && !*raft_exists;
   auto shares = share_store::open(fs, share_dir, identity,
                                   new_node ? storage::open_mode::initialise : storage::open_mode::existing);
-  if (!shares.ok()) {
-    if (storage::is_empty_data_dir(shares.err()))
-      return error{errc::not_found,
-                   node_name(keys.id) + " refuses to start: its share journal " + share_dir +
-                     " is empty (a wiped disk?). Its shares are lost and must be recovered "
-                     "(not implemented yet); if its Raft state was wiped too, it must not rejoin "
-                     "as a voter but be re-added as a new member."};
-    return shares.err();
+  if (!shares.ok() && *raft_exists && storage::is_empty_data_dir(shares.err())) {
+    // The share journal is gone but the Raft state is not: start with no
+    // shares; the node then leaves the holder lists and is recovered.
+    shares = share_store::open(fs, share_dir, identity, storage::open_mode::initialise);
   }
+  if (!shares.ok()) return shares.err();
   // With first_start still set on a restart, an existing directory is
   // reopened as it is, never initialised again.
   auto opened = storage::open_raft_storage(fs, raft_dir, identity, mode);

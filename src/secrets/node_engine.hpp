@@ -235,6 +235,7 @@ private:
   void on_round_chunk(endpoint from, round_chunk&& m);
   void on_refresh_request(millis now, endpoint from, const refresh_request& m);
   void drop_round_work();
+  [[nodiscard]] bool holds_less_than_listed() const;
 
   void drain(millis now);
   void maybe_collect_garbage(millis now);

@@ -174,6 +174,7 @@ void node_engine::on_node_proposal(millis now, endpoint from, node_proposal&& m)
       if constexpr (std::is_same_v<T, round_dealing>) return b.dealer == sender;
       else if constexpr (std::is_same_v<T, round_response>) return b.receiver == sender;
       else if constexpr (std::is_same_v<T, round_ready>) return b.node == sender;
+      else if constexpr (std::is_same_v<T, shares_lost>) return b.node == sender;
       else if constexpr (std::is_same_v<T, round_begin>)
         return b.kind == round_kind::refresh || b.target == sender;
       else return false; // close, qualify, commit, abort are the leader's own
@@ -224,12 +225,26 @@ void node_engine::drive_rounds(millis now) {
   }
   if (raft_->role() == raft::role::leader) lead_round(now);
   if (r) take_part(now);
-  // A caught-up member that misses shares asks for its own recovery.
-  if (!r && options_.auto_recover && now >= next_round_request_ && applied_ == raft_->commit_index()
-      && raft_->leader_hint() != node_id{} && !catalog_.missing_for(keys_.id).empty()) {
+  // A caught-up member checks, now and then, that it holds every share the
+  // catalog says it holds (else its journal was lost: it leaves the holder
+  // lists), and asks for its own recovery when it misses any.
+  if (!r && now >= next_round_request_ && applied_ == raft_->commit_index()
+      && raft_->leader_hint() != node_id{}) {
     next_round_request_ = now + options_.round_resend_interval * 4;
-    forward(now, round_begin{round_kind::recovery, catalog_.last_round_id() + 1, keys_.id});
+    if (holds_less_than_listed()) {
+      forward(now, shares_lost{keys_.id});
+    } else if (options_.auto_recover && !catalog_.missing_for(keys_.id).empty()) {
+      forward(now, round_begin{round_kind::recovery, catalog_.last_round_id() + 1, keys_.id});
+    }
   }
+}
+
+bool node_engine::holds_less_than_listed() const {
+  for (const auto& [name, s] : catalog_.secrets())
+    for (const auto& [v, rec] : s.versions)
+      if (contains(rec.holders, keys_.id) && shares_->find_live(name, v, rec.commitments_digest) == nullptr)
+        return true;
+  return false;
 }
 
 void node_engine::lead_round(millis now) {
