@@ -24,7 +24,8 @@ namespace pss::cli {
 namespace {
 
 constexpr const char* description =
-  "Runs the whole cluster (Raft-only engines for now) under CAF's test coordinator with\n"
+  "Runs the whole cluster (the Raft-only engines, or with --engine secrets the real secrets\n"
+  "engines) under CAF's test coordinator with\n"
   "simulated time, injecting faults drawn from the seed, with the Raft checkers after\n"
   "every delivered message and timer. After the safety phase everything heals and a\n"
   "leader must commit a new operation within --liveness-seconds.\n\n"
@@ -34,13 +35,20 @@ constexpr const char* description =
   "  partitions  symmetric splits, isolated nodes, one-way cuts, healing; drops 0-5%\n"
   "  crashes     node crashes (power failure: unsynced writes lost or torn), crashes\n"
   "              in the middle of a flush (a failed fsync), wiped disks, restarts\n"
-  "  swarm       each of the three fault families above on or off by the seed\n\n"
+  "  swarm       each of the three fault families above on or off by the seed\n"
+  "  refresh     (--engine secrets) calm network; the leader starts a refresh round every\n"
+  "              300..1500 ms; nodes that miss shares are recovered (HJKY)\n"
+  "  refresh-faults  (--engine secrets) refresh rounds under the swarm faults, faulty\n"
+  "              dealers (--faulty-dealers, default min(2, nodes - threshold)) and at most\n"
+  "              one lost share journal per run\n\n"
   "--planted-bug figure8 makes the Raft core commit earlier-term entries by counting\n"
   "replicas (forbidden by Raft §5.4.2) with a harsher fault plan: the checkers must fail.\n"
   "--planted-bug wrong-share (with --engine secrets) makes every node store a different\n"
   "share than the one it verified: the end-of-run read-back check must fail.\n"
   "--planted-bug share-leak (with --engine secrets) makes every node's host dump its shares\n"
-  "into a file in its Raft directory: the end-of-run share scan must fail.\n\n"
+  "into a file in its Raft directory: the end-of-run share scan must fail.\n"
+  "--planted-bug skip-erasure (with --engine secrets and a refresh profile) makes nodes keep\n"
+  "their old share after a refresh commits: the epoch checker must fail.\n\n"
   "output: progress lines, `reproduce: pss sim ...`, then one JSON object as the last line.\n"
   "exit codes: 0 ok, 1 safety violation, 2 bad usage, 3 lost liveness after healing.\n"
   "With --seeds A..B: one line per failing seed and a total line; exit 1 if any seed\n"
@@ -130,13 +138,18 @@ int run_sim(int argc, char** argv) {
     ("clients", po::value<std::size_t>()->default_value(3), "workload clients (1..16)")
     ("seconds", po::value<double>()->default_value(20), "simulated seconds of the safety phase")
     ("liveness-seconds", po::value<double>()->default_value(20), "simulated bound to recover after healing")
-    ("profile", po::value<std::string>()->default_value("swarm"), "calm, faults, partitions, crashes or swarm")
+    ("profile", po::value<std::string>()->default_value("swarm"),
+     "calm, faults, partitions, crashes, swarm, refresh or refresh-faults")
     ("engine", po::value<std::string>()->default_value("raft"),
-     "raft (the Raft-only engines) or secrets (the real secrets engines; no disk wipes)")
+     "raft (the Raft-only engines) or secrets (the real secrets engines; a wipe loses the share journal only)")
+    ("faulty-dealers", po::value<int>(),
+     "with --engine secrets: how many nodes (the highest ids) deal faulty refresh bundles, "
+     "alternately off their polynomial and equivocating (0..nodes-threshold)")
     ("planted-bug", po::value<std::string>(),
      "figure8: plant the commit-by-counting bug; wrong-share (with --engine secrets): nodes store a "
      "different share than the one that verified; share-leak (with --engine secrets): node hosts dump "
-     "their shares into a file in the Raft directory")
+     "their shares into a file in the Raft directory; skip-erasure (with --engine secrets): nodes keep "
+     "old shares after a refresh commits")
     ("no-shuffle", "run ready actors in FIFO order instead of a seeded shuffle")
     ("first-failure", "with --seeds: stop at the first failing seed");
   po::variables_map vm;
@@ -175,6 +188,15 @@ int run_sim(int argc, char** argv) {
   if (o.engine == "secrets" && o.threshold < 2)
     return usage("--engine secrets needs --threshold of at least 2 (and --nodes at least 2)");
   if (!sim::is_profile(o.profile)) return usage("unknown --profile '" + o.profile + "'");
+  if (sim::is_refresh_profile(o.profile) && o.engine != "secrets")
+    return usage("--profile " + o.profile + " needs --engine secrets");
+  if (vm.count("faulty-dealers")) {
+    const int k = vm["faulty-dealers"].as<int>();
+    if (o.engine != "secrets") return usage("--faulty-dealers needs --engine secrets");
+    if (k < 0 || static_cast<std::size_t>(k) > o.nodes - o.threshold)
+      return usage("--faulty-dealers must be 0..nodes-threshold (at least t honest dealers are needed)");
+    o.faulty_dealers = k;
+  }
   if (vm.count("planted-bug")) {
     const std::string bug = vm["planted-bug"].as<std::string>();
     if (bug == "figure8") {
@@ -185,8 +207,12 @@ int run_sim(int argc, char** argv) {
     } else if (bug == "share-leak") {
       if (o.engine != "secrets") return usage("--planted-bug share-leak needs --engine secrets");
       o.planted_share_leak = true;
+    } else if (bug == "skip-erasure") {
+      if (!sim::is_refresh_profile(o.profile))
+        return usage("--planted-bug skip-erasure needs --engine secrets and a refresh profile");
+      o.planted_skip_erasure = true;
     } else {
-      return usage("the planted bugs are 'figure8', 'wrong-share' and 'share-leak'");
+      return usage("the planted bugs are 'figure8', 'wrong-share', 'share-leak' and 'skip-erasure'");
     }
   }
   if (vm.count("seed") == vm.count("seeds")) return usage("give exactly one of --seed and --seeds");
@@ -225,7 +251,8 @@ int run_sim(int argc, char** argv) {
   std::cout << "sweep: seeds " << a << ".." << b << " (profile " << o.profile
             << (o.planted_figure8 ? ", planted bug figure8" : "")
             << (o.planted_wrong_share ? ", planted bug wrong-share" : "")
-            << (o.planted_share_leak ? ", planted bug share-leak" : "") << "): " << passed << " ok, "
+            << (o.planted_share_leak ? ", planted bug share-leak" : "")
+            << (o.planted_skip_erasure ? ", planted bug skip-erasure" : "") << "): " << passed << " ok, "
             << failed << " failed (safety " << safety << ", aborted " << aborted << ", liveness "
             << liveness << ")\n";
   std::fprintf(stderr, "pss sim: sweep took %.2f s wall\n", wall());

@@ -70,11 +70,12 @@ inline fault_plan draw_plan(const sim_options& o, prng& r) {
     p.drop = r.unit() * 0.05;
   } else if (o.profile == "crashes") {
     draw_crashes(p, r);
-  } else if (o.profile == "swarm") {
+  } else if (o.profile == "swarm" || o.profile == "refresh-faults") {
     if (r.chance(0.5)) draw_network(p, r);
     if (r.chance(0.5)) draw_partitions(p, r);
     if (r.chance(0.5)) draw_crashes(p, r);
   }
+  // "refresh" keeps the calm network: refresh rounds and recovery alone.
   if (o.planted_figure8) {
     // Figure 8 needs leaders to change often while entries of older terms
     // sit on a minority (the harsh profile of the Raft unit sweep).

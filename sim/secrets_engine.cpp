@@ -12,7 +12,8 @@ result<std::unique_ptr<secrets_node_host>>
 secrets_node_host::open(storage::file_system& fs, const secrets::cluster_view& view,
                         const secrets::node_keys& keys, const raft::options& raft_options,
                         std::uint64_t prng_seed, std::uint64_t random_seed, millis now,
-                        bool first_start, secrets::node_test_only_options test_only) {
+                        bool first_start, secrets::node_test_only_options test_only,
+                        millis refresh_interval) {
   secrets::node_options o;
   o.cluster = view;
   o.data_dir = "/data";
@@ -22,6 +23,7 @@ secrets_node_host::open(storage::file_system& fs, const secrets::cluster_view& v
   o.prng_seed = prng_seed;
   o.record_apply_events = true;
   o.test_only = test_only;
+  o.refresh_interval = refresh_interval;
   auto opened = secrets::node_engine::open(std::move(o), keys.clone(), fs,
                                            std::make_unique<crypto::seeded_random>(random_seed), now);
   if (!opened.ok()) return opened.err();
@@ -126,6 +128,7 @@ std::vector<actors::completion> secrets_client_host::take_completions() {
 
 #include <algorithm>
 
+#include "crypto/batch.hpp"
 #include "crypto/envelope.hpp"
 #include "crypto/feldman.hpp"
 #include "storage/sim_disk.hpp"
@@ -175,11 +178,14 @@ secrets_check_result check_secrets_read_back(const std::vector<const secrets::no
       out.violations.push_back("secrets: the commitments of " + label(a.name, a.version) + " do not parse");
       continue;
     }
+    // The holders' shares of the version's current epoch (pending on a node
+    // that is ready but has not applied the commit yet: it is durable).
+    const bool refreshed = r.epoch != r.dealt_epoch;
     std::vector<crypto::share> shares;
     for (const auto* n : live) {
       if (std::find(r.holders.begin(), r.holders.end(), n->id()) == r.holders.end()) continue;
-      const secrets::held_share* h = n->shares().find_live(a.name, a.version, r.commitments_digest);
-      if (h && commitments->verify(h->value).ok()) shares.push_back(h->value);
+      auto h = n->shares().share_value(secrets::share_key{a.name, a.version, r.epoch, r.commitments_digest});
+      if (h && (refreshed || commitments->verify(*h).ok())) shares.push_back(*h);
     }
     if (shares.size() < view.threshold) {
       out.violations.push_back("secrets: acknowledged " + label(a.name, a.version) + " is unreadable: "
@@ -187,13 +193,32 @@ secrets_check_result check_secrets_read_back(const std::vector<const secrets::no
                                + std::to_string(view.threshold));
       continue;
     }
-    auto rebuilt = crypto::reconstruct(*commitments, shares);
+    // Every holder's share must fit one polynomial whose constant is the
+    // committed key: t shares of the new epoch reconstruct the secret.
+    crypto::scalar key;
+    if (refreshed) {
+      auto rebuilt = crypto::reconstruct_with_constant(shares, view.threshold, commitments->constant_term());
+      if (!rebuilt.ok() || !rebuilt->misfits.empty()) {
+        out.violations.push_back("secrets: the epoch-" + std::to_string(r.epoch.value()) + " shares of acknowledged "
+                                 + label(a.name, a.version) + " do not reconstruct the committed key"
+                                 + (rebuilt.ok() ? " (a holder's share does not fit)" : ""));
+        continue;
+      }
+      key = rebuilt->secret;
+    } else {
+      auto rebuilt = crypto::reconstruct(*commitments, shares);
+      if (!rebuilt.ok()) {
+        out.violations.push_back("secrets: acknowledged " + label(a.name, a.version) + " does not reconstruct");
+        continue;
+      }
+      key = rebuilt->secret;
+    }
     auto env = crypto::envelope::decode(r.ciphertext);
-    if (!rebuilt.ok() || !env.ok()) {
-      out.violations.push_back("secrets: acknowledged " + label(a.name, a.version) + " does not reconstruct");
+    if (!env.ok()) {
+      out.violations.push_back("secrets: the envelope of acknowledged " + label(a.name, a.version) + " does not parse");
       continue;
     }
-    auto opened = crypto::envelope_open(rebuilt->secret, *env,
+    auto opened = crypto::envelope_open(key, *env,
                                         crypto::envelope_context{view.cluster_id, a.name, a.version});
     if (!opened.ok()) {
       out.violations.push_back("secrets: the envelope of acknowledged " + label(a.name, a.version) + " does not open");
@@ -207,6 +232,54 @@ secrets_check_result check_secrets_read_back(const std::vector<const secrets::no
     ++out.verified;
   }
   return out;
+}
+
+void wipe_share_journal(storage::sim_disk& disk) {
+  auto files = disk.list_directory("/data/shares");
+  if (!files.ok()) return;
+  for (const auto& f : *files) (void)disk.remove("/data/shares/" + f);
+  (void)disk.sync_directory("/data/shares");
+}
+
+void share_epoch_checker::observe(const secrets::node_engine& node, std::vector<std::string>& violations) {
+  const secrets::catalog& cat = node.state();
+  const std::string who = "n" + std::to_string(node.id().value());
+  for (const auto& info : node.shares().inventory()) {
+    const auto& k = info.key;
+    auto rec = cat.lookup(k.name, k.version);
+    if (!rec.ok() || rec->commitments_digest != k.commitments_digest) continue;
+    if (k.epoch < rec->epoch)
+      violations.push_back("refresh: " + who + " still holds its epoch-" + std::to_string(k.epoch.value()) + " share of "
+                           + label(k.name, k.version) + " after applying epoch " + std::to_string(rec->epoch.value()));
+    auto value = node.shares().share_value(k);
+    if (!value) continue;
+    bytes v(value->value.bytes().begin(), value->value.bytes().end());
+    const key here{node.id(), k.name, k.version, k.epoch};
+    if (seen_.contains(here)) continue;
+    // The same value under another epoch means the share did not change.
+    for (auto it = seen_.lower_bound(key{node.id(), k.name, k.version, epoch_id{}});
+         it != seen_.end() && it->first.node == node.id() && it->first.name == k.name && it->first.version == k.version;
+         ++it)
+      if (it->second == v)
+        violations.push_back("refresh: " + who + "'s share of " + label(k.name, k.version) + " did not change from epoch "
+                             + std::to_string(it->first.epoch.value()) + " to " + std::to_string(k.epoch.value()));
+    seen_.emplace(here, std::move(v));
+  }
+  if (!cat.round() && node.holds_round_material())
+    violations.push_back("refresh: " + who + " still holds sub-shares or masked values after its round ended");
+}
+
+void share_epoch_checker::check_disk(const secrets::node_engine& node, const storage::sim_disk& disk,
+                                     std::vector<std::string>& violations) const {
+  const secrets::catalog& cat = node.state();
+  for (auto it = seen_.lower_bound(key{node.id(), {}, {}, {}}); it != seen_.end() && it->first.node == node.id(); ++it) {
+    auto rec = cat.lookup(it->first.name, it->first.version);
+    if (!rec.ok() || it->first.epoch >= rec->epoch) continue;
+    if (disk.durable_image_contains(it->second))
+      violations.push_back("refresh: n" + std::to_string(node.id().value()) + "'s epoch-"
+                           + std::to_string(it->first.epoch.value()) + " share of " + label(it->first.name, it->first.version)
+                           + " is still on its disk after epoch " + std::to_string(rec->epoch.value()));
+  }
 }
 
 std::vector<std::string> check_no_shares_in_raft(const secrets::node_engine& node, const storage::sim_disk& disk,

@@ -39,7 +39,8 @@ public:
   [[nodiscard]] static result<std::unique_ptr<secrets_node_host>>
   open(storage::file_system& fs, const secrets::cluster_view& view, const secrets::node_keys& keys,
        const raft::options& raft_options, std::uint64_t prng_seed, std::uint64_t random_seed,
-       millis now, bool first_start, secrets::node_test_only_options test_only = {});
+       millis now, bool first_start, secrets::node_test_only_options test_only = {},
+       millis refresh_interval = millis{0});
 
   void on_message(millis now, secrets::endpoint from, byte_view payload) override;
   void on_tick(millis now) override;
@@ -141,6 +142,38 @@ check_secrets_read_back(const std::vector<const secrets::node_engine*>& live, co
 // any durable file under "/data/raft" of its disk. As a positive control the
 // encoded share must appear in the durable share journal ("/data/shares"),
 // or the scan could not find anything; `controls` counts shares found there.
+// (c) Refresh and recovery, checked after every input of every node and at
+// the end (docs/refresh.md):
+// - a node holds no share of an epoch older than the one its own catalog
+//   gives the version (after applying a commit the old share is gone);
+// - a node's share of a version changes at every epoch (it is never equal
+//   to its share of another epoch);
+// - no sub-share or masked value stays in a node's memory once its catalog
+//   has no round;
+// - at the end, no durable disk image still holds a share of an epoch older
+//   than the version's current one on that node (erased means gone).
+// A nemesis fault for secrets mode: the share journal of a crashed node is
+// lost (every file under /data/shares), its Raft state is not.
+void wipe_share_journal(storage::sim_disk& disk);
+
+class share_epoch_checker {
+public:
+  void observe(const secrets::node_engine& node, std::vector<std::string>& violations);
+  void check_disk(const secrets::node_engine& node, const storage::sim_disk& disk,
+                  std::vector<std::string>& violations) const;
+  [[nodiscard]] std::uint64_t values_seen() const noexcept { return seen_.size(); }
+
+private:
+  struct key {
+    node_id node;
+    std::string name;
+    secret_version version;
+    epoch_id epoch;
+    auto operator<=>(const key&) const = default;
+  };
+  std::map<key, bytes> seen_; // each share value a node held, by epoch
+};
+
 [[nodiscard]] std::vector<std::string> check_no_shares_in_raft(const secrets::node_engine& node,
                                                                const storage::sim_disk& disk,
                                                                std::uint64_t& controls);

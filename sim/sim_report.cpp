@@ -7,6 +7,8 @@
 
 namespace pss::sim {
 
+bool is_refresh_profile(const std::string& name) { return name == "refresh" || name == "refresh-faults"; }
+
 bool is_profile(const std::string& name) {
   for (const char* p : profile_names)
     if (name == p) return true;
@@ -55,6 +57,8 @@ std::string reproduce_command(const sim_options& o) {
   if (o.planted_figure8) out << " --planted-bug figure8";
   if (o.planted_wrong_share) out << " --planted-bug wrong-share";
   if (o.planted_share_leak) out << " --planted-bug share-leak";
+  if (o.planted_skip_erasure) out << " --planted-bug skip-erasure";
+  if (o.faulty_dealers >= 0) out << " --faulty-dealers " << o.faulty_dealers;
   if (!o.shuffle) out << " --no-shuffle";
   return out.str();
 }
@@ -68,12 +72,17 @@ std::string to_json(const sim_report& r) {
       << ",\"planted_bug\":" << (r.options.planted_figure8      ? "\"figure8\""
                                : r.options.planted_wrong_share ? "\"wrong-share\""
                                : r.options.planted_share_leak  ? "\"share-leak\""
+                               : r.options.planted_skip_erasure ? "\"skip-erasure\""
                                                                : "null")
       << ",\"nodes\":" << r.options.nodes << ",\"threshold\":" << r.options.threshold
       << ",\"clients\":" << r.options.clients << ",\"sim_seconds\":" << number(r.options.seconds)
       << ",\"leaders_elected\":" << r.leaders_elected
       << ",\"entries_committed\":" << r.entries_committed << ",\"puts_acked\":" << r.puts_acked
       << ",\"gets_ok\":" << r.gets_ok << ",\"secrets_verified\":" << r.secrets_verified
+      << ",\"refresh_epochs_committed\":" << r.refresh_epochs_committed
+      << ",\"refresh_rounds_aborted\":" << r.refresh_rounds_aborted << ",\"recoveries\":" << r.recoveries
+      << ",\"dealers_excluded\":" << r.dealers_excluded
+      << ",\"share_epochs_checked\":" << r.share_epochs_checked
       << ",\"ops_info\":" << r.ops_info << ",\"ops_failed\":" << r.ops_failed
       << ",\"messages_delivered\":" << r.messages_delivered
       << ",\"timer_firings\":" << r.timer_firings

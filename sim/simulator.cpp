@@ -119,6 +119,8 @@ struct simulation::impl final : actors::host_hooks {
   bool safety_phase = true;
   millis next_chaos{0};
   millis next_progress{0};
+  millis refresh_interval{0};      // secrets mode, refresh profiles
+  share_epoch_checker epochs;      // secrets mode
 
   impl(sim_options o, std::ostream* out)
     : opts(std::move(o)), progress(out), master(opts.seed), chaos_rng(master.next_u64()),
@@ -131,8 +133,15 @@ struct simulation::impl final : actors::host_hooks {
     secrets_mode = opts.engine == "secrets";
     if (secrets_mode) {
       PSS_CHECK(opts.threshold >= 2 && opts.threshold <= opts.nodes);
-      // The secrets engine cannot rejoin a wiped member yet: no wipes.
-      plan.wipe = 0;
+      // The secrets engine cannot rejoin a member whose whole disk is gone:
+      // in secrets mode a wipe loses the share journal only (the Raft state
+      // stays), and the node leaves the holder lists and is recovered.
+      // Only the refresh-faults profile wipes, at most once per run.
+      if (opts.profile != "refresh-faults") plan.wipe = 0;
+      if (is_refresh_profile(opts.profile)) refresh_interval = millis{plan_rng.between(300, 1500)};
+      if (opts.faulty_dealers < 0)
+        opts.faulty_dealers = opts.profile == "refresh-faults"
+                                ? static_cast<int>(std::min<std::size_t>(2, opts.nodes - opts.threshold)) : 0;
       if (!opts.check_history) opts.check_history = linearizability_checker();
       cluster = secrets::make_test_cluster(opts.nodes, opts.threshold, opts.seed ^ 0x5EC4E75u);
     }
@@ -161,7 +170,11 @@ struct simulation::impl final : actors::host_hooks {
         + std::to_string(opts.nodes) + " nodes, " + std::to_string(opts.clients) + " clients"
         + (opts.planted_figure8 ? ", PLANTED BUG figure8" : "")
         + (opts.planted_wrong_share ? ", PLANTED BUG wrong-share" : "")
-        + (opts.planted_share_leak ? ", PLANTED BUG share-leak" : "") + "; faults: " + plan.describe());
+        + (opts.planted_share_leak ? ", PLANTED BUG share-leak" : "")
+        + (opts.planted_skip_erasure ? ", PLANTED BUG skip-erasure" : "")
+        + (secrets_mode && refresh_interval > millis{0} ? ", refresh every " + std::to_string(refresh_interval.count()) + " ms" : "")
+        + (opts.faulty_dealers > 0 ? ", " + std::to_string(opts.faulty_dealers) + " faulty dealers" : "")
+        + "; faults: " + plan.describe());
   }
 
   ~impl() override { shutdown(); }
@@ -236,8 +249,16 @@ struct simulation::impl final : actors::host_hooks {
       const std::uint64_t random_seed = master.next_u64();
       secrets::node_test_only_options test_only;
       test_only.store_wrong_share = opts.planted_wrong_share;
+      test_only.skip_erasure = opts.planted_skip_erasure;
+      // The highest ids deal faulty bundles, alternately off their
+      // polynomial and equivocating.
+      const std::size_t from_top = opts.nodes - n.id.value();
+      if (opts.faulty_dealers > 0 && from_top < static_cast<std::size_t>(opts.faulty_dealers)) {
+        if (from_top % 2 == 0) test_only.deal_inconsistent = true;
+        else test_only.deal_equivocating = true;
+      }
       auto opened = secrets_node_host::open(n.disk, cluster.view, cluster.keys.at(n.id.value() - 1), raft_opts,
-                                            prng_seed, random_seed, now(), first, test_only);
+                                            prng_seed, random_seed, now(), first, test_only, refresh_interval);
       if (!opened.ok()) return opened.err();
       if (opts.planted_share_leak) (*opened)->plant_share_leak(n.disk);
       return std::shared_ptr<sim_node_engine>(std::move(*opened));
@@ -316,6 +337,11 @@ struct simulation::impl final : actors::host_hooks {
     if (e.core().role() == raft::role::leader) leader_terms.insert(e.core().term());
     if (e.halted() && std::find(halted.begin(), halted.end(), n.id) == halted.end())
       halted.push_back(n.id);
+    if (secrets_mode && !e.halted()) {
+      std::vector<std::string> found;
+      epochs.observe(static_cast<const secrets_node_host&>(e).engine(), found);
+      for (auto& v : found) violation(std::move(v));
+    }
   }
 
   void on_input(millis t, endpoint self, bool tick, endpoint from, byte_view payload) override {
@@ -526,7 +552,13 @@ struct simulation::impl final : actors::host_hooks {
           }
         } else {
           crash_node(*victim, "crash");
-          if (chaos_rng.chance(plan.wipe) && 2 * (wiped_count() + 1) < opts.nodes) {
+          if (secrets_mode) {
+            if (chaos_rng.chance(plan.wipe) && counters.faults["shares_wiped"] == 0) {
+              wipe_share_journal(victim->disk);
+              ++counters.faults["shares_wiped"];
+              trace.add(0x5A9E);
+            }
+          } else if (chaos_rng.chance(plan.wipe) && 2 * (wiped_count() + 1) < opts.nodes) {
             victim->disk.wipe();
             victim->disk_wiped = true;
             ++counters.faults["wipe"];
@@ -729,6 +761,28 @@ struct simulation::impl final : actors::host_hooks {
       for (auto& v : check_no_shares_in_raft(e, n.disk, controls)) violation(std::move(v));
     }
     counters.faults["share_scan_controls"] = controls;
+    // Erased means gone: no disk still holds a share of an older epoch.
+    for (const auto& [id, n] : nodes) {
+      if (!n.up) continue;
+      std::vector<std::string> found;
+      epochs.check_disk(static_cast<const secrets_node_host&>(*n.engine).engine(), n.disk, found);
+      for (auto& v : found) violation(std::move(v));
+    }
+    counters.share_epochs_checked = epochs.values_seen();
+    // The rounds' outcome, from the most advanced live node's catalog.
+    const secrets::node_engine* ahead = nullptr;
+    for (const auto& [id, n] : nodes) {
+      if (!n.up) continue;
+      const auto& e = static_cast<const secrets_node_host&>(*n.engine).engine();
+      if (!ahead || e.raft().applied_index() > ahead->raft().applied_index()) ahead = &e;
+    }
+    if (ahead) {
+      const auto& st = ahead->state().stats();
+      counters.refresh_epochs_committed = st.refresh_epochs_committed;
+      counters.refresh_rounds_aborted = st.rounds_aborted;
+      counters.recoveries = st.recoveries;
+      counters.dealers_excluded = st.dealers_excluded;
+    }
     // The scan must be able to see shares where they belong, or it proves
     // nothing: every durable live share must show up in its journal.
     if (held > 0 && controls == 0)

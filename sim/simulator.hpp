@@ -28,7 +28,10 @@ namespace pss::sim {
 
 using millis = actors::millis;
 
-inline constexpr const char* profile_names[] = {"calm", "faults", "partitions", "crashes", "swarm"};
+inline constexpr const char* profile_names[] = {"calm",  "faults",  "partitions",
+                                                "crashes", "swarm", "refresh", "refresh-faults"};
+// The profiles that run refresh rounds; they need --engine secrets.
+[[nodiscard]] bool is_refresh_profile(const std::string& name);
 
 // One operation event of the client history, on the simulated clock. Every
 // invoke has at most one completion; a timeout completes as info.
@@ -70,6 +73,14 @@ struct sim_options {
   // Raft directory (secrets_node_host::plant_share_leak), so the end-of-run
   // share scan must report share material in Raft storage.
   bool planted_share_leak = false;
+  // Secrets mode only: nodes keep the old epoch's share after a refresh
+  // commits (node_test_only_options::skip_erasure), so the epoch checker
+  // must report a share of an older epoch.
+  bool planted_skip_erasure = false;
+  // Secrets mode: how many nodes deal faulty refresh bundles (the highest
+  // ids; alternately off their polynomial and equivocating). -1: by profile
+  // (refresh-faults: min(2, nodes - threshold)).
+  int faulty_dealers = -1;
   // "raft": the Raft-only engines (sim/raft_engine.hpp); "secrets": the real
   // secrets::node_engine / client_engine (sim/secrets_engine.hpp). In secrets
   // mode the nemesis never wipes a disk (the secrets engine has no rejoin
@@ -93,6 +104,11 @@ struct sim_report {
   std::uint64_t puts_acked = 0;
   std::uint64_t gets_ok = 0;
   std::uint64_t secrets_verified = 0;
+  std::uint64_t refresh_epochs_committed = 0;
+  std::uint64_t refresh_rounds_aborted = 0;
+  std::uint64_t recoveries = 0;
+  std::uint64_t dealers_excluded = 0;
+  std::uint64_t share_epochs_checked = 0; // distinct (node, share, epoch) values the epoch checker saw
   std::uint64_t ops_info = 0;
   std::uint64_t ops_failed = 0;
   std::uint64_t messages_delivered = 0;

@@ -347,11 +347,12 @@ void client_engine::decide_put(millis now) {
   if (!all_answered && now < op.collect_deadline) return;
   for (const auto& [node, code] : op.answers) {
     if (code == reply_code::conflict && op.acked.size() < need) {
-      // Another dealing took this version: learn the latest and deal again.
+      // Another dealing took this version, or a refresh moved the cluster to
+      // a new epoch: learn the view and the latest version, and deal again.
       if (op.redeals >= redeal_attempts_max) return fail(client_error::conflict, "version conflicts persist");
       ++op.redeals;
       ++counters_.redeals;
-      return begin_read(now);
+      return begin_view(now);
     }
   }
   if (op.acked.size() < need) {
