@@ -74,6 +74,9 @@ inline fault_plan draw_plan(const sim_options& o, prng& r) {
     if (r.chance(0.5)) draw_network(p, r);
     if (r.chance(0.5)) draw_partitions(p, r);
     if (r.chance(0.5)) draw_crashes(p, r);
+    // refresh-faults: a crash loses its share journal more often (at most
+    // once per run), so recovery of a wiped node is exercised.
+    if (o.profile == "refresh-faults" && p.crash > 0) p.wipe = 0.3 + r.unit() * 0.5;
   }
   // "refresh" keeps the calm network: refresh rounds and recovery alone.
   if (o.planted_figure8) {

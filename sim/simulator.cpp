@@ -727,11 +727,37 @@ struct simulation::impl final : actors::host_hooks {
         if (it->second.outcome == actors::op_outcome::ok) {
           counters.liveness_ms = static_cast<double>((now() - healed).count());
           say("liveness: a new put committed " + std::to_string((now() - healed).count()) + " ms after healing");
+          if (secrets_mode && is_refresh_profile(opts.profile)) settle_recoveries(healed + bound);
           return;
         }
         probe = 0;
       }
     }
+    if (violations.empty()) counters.live = false;
+  }
+
+  // Refresh profiles: after healing, every node must also get back every
+  // share it missed (recovery is automatic) before the bound; else liveness
+  // is lost. (Refresh rounds keep running meanwhile.)
+  void settle_recoveries(millis until) {
+    const millis from = now();
+    std::string missing;
+    while (true) {
+      missing.clear();
+      for (const auto& [id, n] : nodes) {
+        if (!n.up) continue;
+        const auto& e = static_cast<const secrets_node_host&>(*n.engine).engine();
+        const auto lacks = e.state().missing_for(id).size();
+        if (lacks > 0) missing += " n" + std::to_string(id.value()) + " misses " + std::to_string(lacks) + " shares";
+      }
+      if (missing.empty() || now() >= until || !violations.empty()) break;
+      run_until(std::min(now() + millis{100}, until));
+    }
+    if (missing.empty()) {
+      say("liveness: every node holds every share " + std::to_string((now() - from).count()) + " ms later");
+      return;
+    }
+    say("liveness: recovery did not finish:" + missing);
     if (violations.empty()) counters.live = false;
   }
 

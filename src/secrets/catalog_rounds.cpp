@@ -136,17 +136,20 @@ command_result catalog::execute(const round_begin& b, apply_effects& fx) {
     if (view_.find(b.target) == nullptr) return make(result_code::invalid, "the target is not a member");
     r.target = b.target;
     r.epoch = view_.epoch;
-    r.secrets = missing_for(b.target);
-    if (r.secrets.empty()) return make(result_code::invalid, name_of(b.target) + " misses no share");
-    // Helpers hold every version the target misses.
-    for (node_id n : view_.node_ids()) {
-      if (n == b.target) continue;
-      bool holds_all = true;
-      for (const auto& s : r.secrets) holds_all = holds_all && contains(secrets_[s.name].versions[s.version].holders, n);
-      if (holds_all) r.participants.push_back(n);
+    // Helpers: the holders of the first version the target misses; the
+    // round rebuilds every missing version they all hold (the others wait
+    // for the next round). They are at least t: every version keeps t.
+    const auto missing = missing_for(b.target);
+    if (missing.empty()) return make(result_code::invalid, name_of(b.target) + " misses no share");
+    r.participants = secrets_[missing.front().name].versions[missing.front().version].holders;
+    for (const auto& m : missing) {
+      const auto& holders = secrets_[m.name].versions[m.version].holders;
+      if (std::all_of(r.participants.begin(), r.participants.end(),
+                      [&](node_id h) { return contains(holders, h); }))
+        r.secrets.push_back(m);
     }
     if (r.participants.size() < view_.threshold)
-      return make(result_code::invalid, "fewer than t nodes hold every share " + name_of(b.target) + " misses");
+      return make(result_code::invalid, "fewer than t nodes hold the shares " + name_of(b.target) + " misses");
   }
   last_round_id_ = b.round_id;
   round_ = std::move(r);
@@ -174,8 +177,10 @@ command_result catalog::execute(const round_dealing& d, apply_effects& fx) {
 command_result catalog::execute(const round_close& c, apply_effects& fx) {
   round_state* r = round_for(c.round_id, round_phase::dealing);
   if (r == nullptr) return make(result_code::invalid, "no such round in its dealing phase");
-  if (r->dealings.size() < view_.threshold)
-    return abort_round(std::to_string(r->dealings.size()) + " dealings, fewer than t", fx);
+  const std::size_t dealers_min =
+    r->kind == round_kind::refresh ? view_.threshold : std::max<std::size_t>(1, view_.threshold - 1);
+  if (r->dealings.size() < dealers_min)
+    return abort_round(std::to_string(r->dealings.size()) + " dealings, fewer than " + std::to_string(dealers_min), fx);
   byte_writer w;
   w.str("pss round challenge v1");
   w.str(view_.cluster_id);
@@ -260,8 +265,14 @@ command_result catalog::execute(const round_qualify& q, apply_effects& fx) {
     candidates.erase(worst);
   }
   stats_.dealers_excluded += r->dealers.size() - candidates.size();
-  if (candidates.size() < t)
-    return abort_round(std::to_string(candidates.size()) + " qualified dealers, fewer than t", fx);
+  // A refresh needs t qualified dealers, so that one of them is honest (the
+  // adversary holds at most t-1 nodes). A recovery needs t-1: the target is
+  // one of the adversary's t-1 at worst, so t-1 helpers include an honest
+  // one, whose mask hides every other share from the target.
+  const std::size_t dealers_min = r->kind == round_kind::refresh ? t : std::max<std::size_t>(1, t - 1);
+  if (candidates.size() < dealers_min)
+    return abort_round(std::to_string(candidates.size()) + " qualified dealers, fewer than " +
+                         std::to_string(dealers_min), fx);
   if (receivers.size() < t)
     return abort_round(std::to_string(receivers.size()) + " receivers, fewer than t", fx);
   r->qualified = std::move(candidates);

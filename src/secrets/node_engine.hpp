@@ -286,6 +286,7 @@ private:
   round_work work_;
   millis next_refresh_{0};
   bool refresh_requested_ = false;
+  std::set<node_id> recovery_requests_; // the leader's queue of nodes to recover
   millis next_round_request_{0};
 };
 

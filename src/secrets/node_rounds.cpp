@@ -185,8 +185,11 @@ void node_engine::on_node_proposal(millis now, endpoint from, node_proposal&& m)
     return;
   }
   if (raft_->role() != raft::role::leader) return; // the sender retries at the leader
-  if (auto* b = std::get_if<round_begin>(&m.body); b && b->kind == round_kind::refresh) {
-    refresh_requested_ = true; // the leader starts it in lead_round
+  // Rounds are started by the leader in lead_round, recoveries first, so a
+  // node that misses shares is not starved by periodic refreshes.
+  if (auto* b = std::get_if<round_begin>(&m.body)) {
+    if (b->kind == round_kind::refresh) refresh_requested_ = true;
+    else recovery_requests_.insert(b->target);
     return;
   }
   propose_round(now, std::move(m.body));
@@ -234,7 +237,8 @@ void node_engine::drive_rounds(millis now) {
     if (holds_less_than_listed()) {
       forward(now, shares_lost{keys_.id});
     } else if (options_.auto_recover && !catalog_.missing_for(keys_.id).empty()) {
-      forward(now, round_begin{round_kind::recovery, catalog_.last_round_id() + 1, keys_.id});
+      if (raft_->role() == raft::role::leader) recovery_requests_.insert(keys_.id);
+      else forward(now, round_begin{round_kind::recovery, catalog_.last_round_id() + 1, keys_.id});
     }
   }
 }
@@ -251,6 +255,13 @@ void node_engine::lead_round(millis now) {
   const auto& r = catalog_.round();
   if (last_role_ != raft::role::leader) next_refresh_ = now + options_.refresh_interval;
   if (!r) {
+    if (!recovery_requests_.empty() && now >= work_.next_send) {
+      work_.next_send = now + options_.round_resend_interval;
+      const node_id target = *recovery_requests_.begin();
+      recovery_requests_.erase(recovery_requests_.begin());
+      propose_round(now, round_begin{round_kind::recovery, catalog_.last_round_id() + 1, target});
+      return;
+    }
     const bool due = options_.refresh_interval > millis{0} && now >= next_refresh_;
     if ((due || refresh_requested_) && now >= work_.next_send) {
       work_.next_send = now + options_.round_resend_interval;

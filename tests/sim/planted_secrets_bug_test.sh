@@ -6,17 +6,20 @@
 #                the read-back check (acknowledged puts rebuilt from t live
 #                holders' share stores) finds them unreadable;
 #   share-leak   every node's host dumps its shares into its Raft directory:
-#                the share scan finds share material in Raft storage.
-# Usage: planted_secrets_bug_test.sh PSS BUG PATTERN
+#                the share scan finds share material in Raft storage;
+#   skip-erasure nodes keep their old share after a refresh commits (run with
+#                PROFILE refresh): the epoch checker finds the old share.
+# Usage: planted_secrets_bug_test.sh PSS BUG PATTERN [PROFILE]
 set -uo pipefail
 pss=${1:?usage: planted_secrets_bug_test.sh PSS BUG PATTERN}
 bug=${2:?usage: planted_secrets_bug_test.sh PSS BUG PATTERN}
 pattern=${3:?usage: planted_secrets_bug_test.sh PSS BUG PATTERN}
+profile=${4:-calm}
 seeds=${PSS_SIM_PLANTED_SECRETS_SEEDS:-1..3}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 failed=0
-common=(--seeds "$seeds" --engine secrets --nodes 5 --threshold 3 --clients 3 --seconds 5 --profile calm)
+common=(--seeds "$seeds" --engine secrets --nodes 5 --threshold 3 --clients 3 --seconds 5 --profile "$profile")
 
 "$pss" sim "${common[@]}" --planted-bug "$bug" > "$out" 2>/dev/null
 rc=$?
