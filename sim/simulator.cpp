@@ -37,6 +37,7 @@ namespace {
 // How often progress prints, and the shape of the workload.
 constexpr millis progress_step{5000};
 constexpr std::size_t keys_in_workload = 3;
+constexpr std::size_t keys_in_refresh_workload = 16;
 constexpr millis think_time_max{40};
 
 std::uint64_t code_of(endpoint e) { return (static_cast<std::uint64_t>(e.kind) << 56) ^ e.id; }
@@ -422,7 +423,10 @@ struct simulation::impl final : actors::host_hooks {
   void issue_random(caf::event_based_actor* self, std::uint64_t c) {
     if (!safety_phase || clients.at(c - 1).busy) return;
     actors::operation op;
-    op.key = "k" + std::to_string(workload_rng.below(keys_in_workload));
+    // Refresh profiles spread puts over more names, so that versions live
+    // long enough (versions_kept_max per name) to be refreshed.
+    const std::size_t keys = is_refresh_profile(opts.profile) ? keys_in_refresh_workload : keys_in_workload;
+    op.key = "k" + std::to_string(workload_rng.below(keys));
     if (workload_rng.chance(0.7)) {
       op.kind = actors::op_kind::put;
       const std::string v = "c" + std::to_string(c) + "-" + std::to_string(++clients.at(c - 1).seq);

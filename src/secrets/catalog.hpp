@@ -112,6 +112,7 @@ struct round_state {
   // x0: 0 for a refresh, the target's share index for a recovery.
   [[nodiscard]] std::uint32_t zero_point(const cluster_view& view) const;
   [[nodiscard]] bool is_participant(node_id n) const;
+  [[nodiscard]] std::size_t dealers_min(std::size_t threshold) const;
   [[nodiscard]] std::size_t position(node_id n) const; // in participants; n must be one
   bool operator==(const round_state&) const = default;
 };

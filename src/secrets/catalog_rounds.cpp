@@ -24,6 +24,14 @@ bool contains(const std::vector<node_id>& v, node_id n) {
   return std::find(v.begin(), v.end(), n) != v.end();
 }
 
+// Whether `signer` (a member) signed `part` with its Ed25519 key.
+bool signed_by(const cluster_view& view, node_id signer, const bytes& part,
+               const std::array<std::uint8_t, round_signature_bytes>& raw) {
+  auto sig = crypto::signature::from_bytes({raw.data(), raw.size()});
+  return sig.ok() && crypto::verify_signature(view.find(signer)->sign_key, round_signature_context(view.cluster_id),
+                                              part, *sig).ok();
+}
+
 void encode_header(byte_writer& w, const std::string& cluster_id, std::string_view what,
                    std::uint64_t round_id, node_id who) {
   w.str(cluster_id);
@@ -66,6 +74,14 @@ std::uint32_t round_state::zero_point(const cluster_view& view) const {
   const member* m = view.find(target);
   PSS_CHECK(m != nullptr);
   return m->index.value();
+}
+
+// A refresh needs t qualified dealers, so that one of them is honest (the
+// adversary holds at most t-1 nodes). A recovery needs t-1: the target is
+// one of the adversary's t-1 at worst, so t-1 helpers include an honest one,
+// whose mask hides every other share from the target.
+std::size_t round_state::dealers_min(std::size_t t) const {
+  return kind == round_kind::refresh ? t : std::max<std::size_t>(1, t - 1);
 }
 
 bool round_state::is_participant(node_id n) const { return contains(participants, n); }
@@ -164,10 +180,7 @@ command_result catalog::execute(const round_dealing& d, apply_effects& fx) {
   if (r->dealings.contains(d.dealer)) return make(result_code::invalid, "the dealer has dealt already");
   if (d.digests.size() != r->participants.size())
     return make(result_code::invalid, "one digest per participant is required");
-  auto key = view_.find(d.dealer)->sign_key;
-  auto sig = crypto::signature::from_bytes({d.signature.data(), d.signature.size()});
-  if (!sig.ok() || !crypto::verify_signature(key, round_signature_context(view_.cluster_id),
-                                              signed_part(view_.cluster_id, d), *sig).ok())
+  if (!signed_by(view_, d.dealer, signed_part(view_.cluster_id, d), d.signature))
     return make(result_code::invalid, "the dealing's signature does not verify");
   r->dealings.emplace(d.dealer, d.digests);
   fx.round_changed = true;
@@ -177,8 +190,7 @@ command_result catalog::execute(const round_dealing& d, apply_effects& fx) {
 command_result catalog::execute(const round_close& c, apply_effects& fx) {
   round_state* r = round_for(c.round_id, round_phase::dealing);
   if (r == nullptr) return make(result_code::invalid, "no such round in its dealing phase");
-  const std::size_t dealers_min =
-    r->kind == round_kind::refresh ? view_.threshold : std::max<std::size_t>(1, view_.threshold - 1);
+  const std::size_t dealers_min = r->dealers_min(view_.threshold);
   if (r->dealings.size() < dealers_min)
     return abort_round(std::to_string(r->dealings.size()) + " dealings, fewer than " + std::to_string(dealers_min), fx);
   byte_writer w;
@@ -213,10 +225,7 @@ command_result catalog::execute(const round_response& resp, apply_effects& fx) {
         && !crypto::scalar::from_bytes({resp.answers[i].y.data(), resp.answers[i].y.size()}).ok())
       return make(result_code::invalid, "an answer is not a canonical scalar");
   }
-  auto key = view_.find(resp.receiver)->sign_key;
-  auto sig = crypto::signature::from_bytes({resp.signature.data(), resp.signature.size()});
-  if (!sig.ok() || !crypto::verify_signature(key, round_signature_context(view_.cluster_id),
-                                              signed_part(view_.cluster_id, resp), *sig).ok())
+  if (!signed_by(view_, resp.receiver, signed_part(view_.cluster_id, resp), resp.signature))
     return make(result_code::invalid, "the response's signature does not verify");
   r->responses.emplace(resp.receiver, resp.answers);
   fx.round_changed = true;
@@ -265,11 +274,7 @@ command_result catalog::execute(const round_qualify& q, apply_effects& fx) {
     candidates.erase(worst);
   }
   stats_.dealers_excluded += r->dealers.size() - candidates.size();
-  // A refresh needs t qualified dealers, so that one of them is honest (the
-  // adversary holds at most t-1 nodes). A recovery needs t-1: the target is
-  // one of the adversary's t-1 at worst, so t-1 helpers include an honest
-  // one, whose mask hides every other share from the target.
-  const std::size_t dealers_min = r->kind == round_kind::refresh ? t : std::max<std::size_t>(1, t - 1);
+  const std::size_t dealers_min = r->dealers_min(t);
   if (candidates.size() < dealers_min)
     return abort_round(std::to_string(candidates.size()) + " qualified dealers, fewer than " +
                          std::to_string(dealers_min), fx);
