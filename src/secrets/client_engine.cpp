@@ -274,7 +274,8 @@ void client_engine::retry_single(millis now, bool move_on, node_id hint) {
 void client_engine::begin_view(millis now) {
   operation& op = *queue_.front();
   op.step = phase::view;
-  op.target = next_node();
+  op.attempts = 0;
+  op.target = leader_ != no_node ? leader_ : next_node(); // the leader's view is the newest
   send_single(now);
 }
 
@@ -365,11 +366,14 @@ void client_engine::decide_put(millis now) {
   if (!all_answered && now < op.collect_deadline) return;
   for (const auto& [node, code] : op.answers) {
     if (code == reply_code::conflict && op.acked.size() < need) {
-      // Another dealing took this version: learn the latest and deal again.
+      // Another dealing took this version, or a refresh moved the epoch
+      // since our view was read (the nodes refuse shares of another epoch):
+      // learn the view and the latest version again, and deal again.
       if (op.redeals >= redeal_attempts_max) return fail(client_error::conflict, "version conflicts persist");
       ++op.redeals;
       ++counters_.redeals;
-      return begin_read(now);
+      view_.reset();
+      return begin_view(now);
     }
   }
   if (op.acked.size() < need) {

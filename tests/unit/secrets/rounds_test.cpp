@@ -96,6 +96,14 @@ TEST_CASE("refresh: a client's refresh completes ok and a round commits; a bad t
   CHECK(done.kind == operation_kind::refresh);
   net.run_until([&] { return net.node(1).state().stats().refresh_epochs_committed == 1; }, millis{20'000});
   CHECK(net.node(1).state().stats().refresh_epochs_committed == 1);
+  net.run_for(millis{200});
+  // The client's view is from before the refresh: its first dealing is for
+  // the old epoch, refused, and it must learn the new epoch and deal again.
+  const completion put = net.put(100, 42, "after-refresh", "new value");
+  REQUIRE_MESSAGE(put.outcome == operation_outcome::ok, put.message);
+  auto got = net.get(100, 43, "after-refresh");
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "new value");
 
   client_options wrong;
   wrong.token = "not-the-token";
