@@ -5,13 +5,15 @@
 // temporary directory, so crashing a node and restarting it is a real
 // restart from disk. One client actor hosts the real secrets::client_engine.
 // The demo narrates what happens with elapsed wall-clock timestamps: the
-// election, puts and reads, a crashed leader and the re-election, a read
-// with a node down, the restart and catch-up, then a summary with measured
-// latencies.
+// election, puts and reads, two refresh epochs that change every share, a
+// crashed leader and the re-election, a read with a node down, the restart
+// and catch-up, a node that loses its share journal and is recovered, then a
+// summary with measured latencies.
 //
 // This is a shell, not a core: it reads the steady clock and sleeps on a
-// condition variable. It prints the demo's own made-up payloads, never a
-// share, a key or an envelope.
+// condition variable. It prints the demo's own made-up payloads and public
+// share fingerprints (computed inside each node actor), never a share, a
+// sub-share, a key or an envelope.
 #include <boost/program_options.hpp>
 
 #include <stdlib.h>
@@ -31,6 +33,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "caf/actor_system.hpp"
@@ -45,6 +48,7 @@
 #include "crypto/random_source.hpp"
 #include "secrets/cluster.hpp"
 #include "secrets/node_engine.hpp"
+#include "secrets/share_fingerprint.hpp"
 #include "sim/secrets_engine.hpp"
 #include "storage/posix_file_system.hpp"
 
@@ -61,12 +65,18 @@ constexpr const char* description =
   "client actor runs the real client engine. It narrates, with elapsed seconds:\n"
   "  1. the nodes start and elect a leader;\n"
   "  2. a secret is put (split into one verified share per node) and read back;\n"
-  "  3. a few more secrets are put and read;\n"
-  "  4. the leader is crashed (its actor killed): a new leader is elected, the secrets\n"
+  "  3. two refresh epochs: each node's share changes (a fingerprint of it is shown\n"
+  "     before and after), the secret does not, and it is read back;\n"
+  "  4. a few more secrets are put and read;\n"
+  "  5. the leader is crashed (its actor killed): a new leader is elected, the secrets\n"
   "     are still read from the remaining nodes, and one more secret is put;\n"
-  "  5. the crashed node restarts from its disk and catches up with the leader;\n"
-  "  6. a summary: leaders elected, operations, median put/get latency, total time.\n"
+  "  6. the crashed node restarts from its disk and catches up with the leader;\n"
+  "  7. a follower loses its share journal and restarts: a recovery round rebuilds\n"
+  "     exactly the shares it had (same fingerprint), and the secret is read back;\n"
+  "  8. a summary: leaders elected, operations, median put/get latency, refresh\n"
+  "     epochs, recoveries, total time.\n"
   "The payloads are made-up demo values and are printed; shares and keys never are.\n"
+  "A fingerprint is 4 bytes of a hash of a node's share, computed inside the node.\n"
   "The cluster's node keys are derived from --seed (NOT secure: a demo only).\n\n"
   "exit codes: 0 every step worked, 1 a step failed (the message says which), 2 bad usage.";
 
@@ -76,6 +86,13 @@ constexpr std::chrono::milliseconds leader_wait_max{5'000};
 constexpr std::chrono::milliseconds catch_up_wait_max{5'000};
 constexpr std::chrono::milliseconds operation_wait_max{15'000};
 constexpr std::chrono::milliseconds actor_exit_wait_max{3'000};
+// A refresh round is a handful of Raft entries; a recovery waits for the
+// node's periodic holder check (4 round resend intervals, 1.6 s) twice.
+constexpr std::chrono::milliseconds refresh_wait_max{5'000};
+constexpr std::chrono::milliseconds recovery_wait_max{8'000};
+constexpr std::chrono::milliseconds status_wait_max{2'000};
+constexpr std::chrono::milliseconds status_poll_interval{10};
+constexpr std::size_t refresh_epochs_shown = 2;
 constexpr std::size_t demo_nodes_max = 9;
 
 using clock_type = std::chrono::steady_clock;
@@ -202,6 +219,21 @@ private:
   const secrets::node_engine& engine_;
 };
 
+// What node `engine` may say publicly about its share of `name`. Runs inside
+// the node actor (host_slot::status), on the engine's own thread.
+actors::node_status public_status(const secrets::node_engine& engine, const std::string& name) {
+  const secrets::share_status s = secrets::describe_share(engine.state(), engine.shares(), name);
+  actors::node_status out;
+  out.answered = true;
+  out.epoch = s.epoch.value();
+  out.share_epoch = s.share_epoch.value();
+  out.fingerprint = s.fingerprint.value_or("");
+  out.refresh_epochs_committed = s.stats.refresh_epochs_committed;
+  out.recoveries = s.stats.recoveries;
+  out.round_running = s.round_running;
+  return out;
+}
+
 struct demo_options {
   std::size_t nodes = 5;
   std::size_t threshold = 3;
@@ -242,6 +274,16 @@ public:
     const std::string greeting = "hello from the pss demo";
     put(greeting_name, greeting, every_node);
     get(greeting_name, greeting, "");
+    // The put completed when the leader applied it; the followers apply it
+    // and promote their shares a moment later.
+    std::vector<actors::node_status> epoch0;
+    if (!poll(greeting_name, catch_up_wait_max, every_node_holds, epoch0))
+      throw demo_failure{"not every node holds a live share of " + greeting_name + " within "
+                         + std::to_string(catch_up_wait_max.count()) + " ms (" + fingerprints(epoch0) + ")"};
+    say("each node's share of " + greeting_name + " in epoch " + std::to_string(epoch0.front().epoch)
+        + " (fingerprint: 4 bytes of a hash of the share, computed inside the node; the share never leaves it): "
+        + fingerprints(epoch0));
+    for (std::size_t e = 0; e < refresh_epochs_shown; ++e) refresh_epoch(greeting_name, greeting);
 
     const std::vector<std::pair<std::string, std::string>> more = {
       {"demo/db-password", "not-a-real-password-42"},
@@ -263,6 +305,7 @@ public:
     restart(first_leader);
     get("demo/while-down", "written while a node was down", "");
     for (const auto& [name, value] : more) get(name, value, " after the restart");
+    lose_shares(greeting_name, greeting);
     summary();
   }
 
@@ -316,12 +359,15 @@ private:
                          + opened.err().describe()};
     std::shared_ptr<secrets::node_engine> engine{std::move(*opened)};
     watch_.update(i - 1, engine->raft());
+
     auto observer = std::make_unique<node_observer>(watch_, i - 1, *engine);
     auto slot = std::make_shared<actors::host_slot>();
     slot->self = secrets::endpoint::of(node_id{i});
     slot->engine = engine;
     slot->directory = directory_;
     slot->hooks = observer.get();
+    const secrets::node_engine* raw = engine.get(); // the slot owns both the engine and this function
+    slot->status = [raw](const std::string& name) { return public_status(*raw, name); };
     observers_.push_back(std::move(observer)); // outlives the actor (freed at shutdown)
     n.actor = actors::spawn_node_actor(*system_, slot);
     directory_->set(slot->self, n.actor);
@@ -410,8 +456,13 @@ private:
   }
 
   void crash(std::size_t i) {
-    node_record& n = nodes_.at(i - 1);
     say("crashing node " + std::to_string(i) + ", the leader (its actor is killed; its files stay on disk)");
+    stop(i);
+    ++crashes_;
+  }
+
+  void stop(std::size_t i) {
+    node_record& n = nodes_.at(i - 1);
     directory_->erase(secrets::endpoint::of(node_id{i}));
     caf::scoped_actor self{*system_};
     self->monitor(n.actor);
@@ -421,7 +472,135 @@ private:
     if (!gone) throw demo_failure{"node " + std::to_string(i) + "'s actor did not stop when killed"};
     n.actor = caf::actor{};
     watch_.mark_down(i - 1);
-    ++crashes_;
+  }
+
+  // Node i's public status for secret `name`, asked of its actor.
+  actors::node_status status(std::size_t i, const std::string& name) {
+    std::optional<actors::node_status> got;
+    caf::scoped_actor self{*system_};
+    self->request(nodes_.at(i - 1).actor, status_wait_max, actors::node_status_request{name})
+      .receive([&](actors::node_status& s) { got = std::move(s); }, [](caf::error&) {});
+    if (!got || !got->answered)
+      throw demo_failure{"node " + std::to_string(i) + " did not report its status within "
+                         + std::to_string(status_wait_max.count()) + " ms"};
+    return *got;
+  }
+
+  std::vector<actors::node_status> statuses(const std::string& name) {
+    std::vector<actors::node_status> out;
+    for (std::size_t i = 1; i <= options_.nodes; ++i) out.push_back(status(i, name));
+    return out;
+  }
+
+  static std::string fingerprints(const std::vector<actors::node_status>& s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i)
+      out += (i ? ", " : "") + std::string{"node "} + std::to_string(i + 1) + " "
+             + (s[i].fingerprint.empty() ? "none" : s[i].fingerprint);
+    return out;
+  }
+
+  static bool every_node_holds(const std::vector<actors::node_status>& v) {
+    return std::all_of(v.begin(), v.end(), [](const actors::node_status& s) { return !s.fingerprint.empty(); });
+  }
+
+  // Polls every node's status until done(statuses) holds; false at the deadline.
+  bool poll(const std::string& name, std::chrono::milliseconds within,
+            const std::function<bool(const std::vector<actors::node_status>&)>& done,
+            std::vector<actors::node_status>& last) {
+    const auto deadline = clock_type::now() + within;
+    for (;;) {
+      last = statuses(name);
+      if (done(last)) return true;
+      if (clock_type::now() >= deadline) return false;
+      std::this_thread::sleep_for(status_poll_interval);
+    }
+  }
+
+  // One refresh epoch: request it, wait for every node to apply its commit,
+  // check that every share changed, and read the secret back.
+  void refresh_epoch(const std::string& name, const std::string& value) {
+    const auto before = statuses(name);
+    const std::uint64_t epoch = before.front().epoch;
+    const auto started = clock_type::now();
+    auto [r, ms] = operate(actors::op_kind::refresh, "", "");
+    if (r.outcome != static_cast<std::uint8_t>(actors::op_outcome::ok))
+      throw demo_failure{"the refresh request failed ("
+                         + std::string{actors::to_string(static_cast<actors::op_outcome>(r.outcome))} + "): " + r.note};
+    say("requested refresh epoch " + std::to_string(epoch + 1) + " (accepted in " + format_ms(ms)
+        + " ms): every node deals to every other a random polynomial that is zero at 0, so each share "
+        "changes and the secret does not");
+    std::vector<actors::node_status> after;
+    const bool committed = poll(name, refresh_wait_max, [&](const std::vector<actors::node_status>& v) {
+      return std::all_of(v.begin(), v.end(), [&](const actors::node_status& s) {
+        return s.epoch > epoch && !s.round_running && !s.fingerprint.empty();
+      });
+    }, after);
+    if (!committed)
+      throw demo_failure{"refresh epoch " + std::to_string(epoch + 1) + " did not commit on every node within "
+                         + std::to_string(refresh_wait_max.count()) + " ms (" + fingerprints(after) + ")"};
+    const double epoch_ms = std::chrono::duration<double, std::milli>(clock_type::now() - started).count();
+    std::string changes;
+    for (std::size_t i = 0; i < after.size(); ++i) {
+      if (after[i].fingerprint == before[i].fingerprint)
+        throw demo_failure{"node " + std::to_string(i + 1) + "'s share did not change in refresh epoch "
+                           + std::to_string(after[i].epoch) + " (fingerprint " + after[i].fingerprint + " both times)"};
+      changes += (i ? ", " : "") + std::string{"node "} + std::to_string(i + 1) + " " + before[i].fingerprint
+                 + " -> " + after[i].fingerprint;
+    }
+    epoch_ms_.push_back(epoch_ms);
+    say("refresh epoch " + std::to_string(after.front().epoch) + " committed on every node " + format_ms(epoch_ms)
+        + " ms after the request; fingerprints changed on every node: " + changes);
+    get(name, value, " (from epoch " + std::to_string(after.front().epoch) + " shares)");
+  }
+
+  // A follower loses its share journal (its Raft state stays) and restarts;
+  // the cluster recovers exactly its shares (docs/refresh.md §3, HJKY).
+  void lose_shares(const std::string& name, const std::string& value) {
+    const auto views = watch_.views();
+    const std::size_t leader = current_leader(views);
+    std::size_t victim = 0;
+    // The highest-numbered live follower: not the node just restarted, so
+    // the loss is the only thing it has to recover from.
+    for (std::size_t i = options_.nodes; i >= 1 && victim == 0; --i)
+      if (i != leader && views.at(i - 1).up) victim = i;
+    if (victim == 0) throw demo_failure{"no live follower to take the shares of"};
+    const std::string who = "node " + std::to_string(victim);
+    const auto before = status(victim, name);
+    if (before.fingerprint.empty()) throw demo_failure{who + " holds no share of " + name + " before the loss"};
+    say(who + " loses its shares: its actor is stopped and its share journal (shares/journal, shares/identity) "
+        "is deleted; its Raft log under raft/ stays. Its share of " + name + " had fingerprint " + before.fingerprint);
+    stop(victim);
+    const std::string shares_dir = nodes_.at(victim - 1).data_dir + "/shares";
+    for (const char* file : {"journal", "identity"}) {
+      std::error_code ec;
+      if (!std::filesystem::remove(shares_dir + "/" + file, ec))
+        throw demo_failure{"cannot delete " + shares_dir + "/" + file + ": "
+                           + (ec ? ec.message() : std::string{"it does not exist"})};
+    }
+    const auto restarted = clock_type::now();
+    boot(victim, false);
+    say("restarted " + who + " with an empty share journal; waiting for recovery: it finds itself listed as a "
+        "holder of shares it lacks, leaves the holder lists (shares_lost), and a recovery round (HJKY) has the "
+        "others rebuild its shares without revealing them");
+    actors::node_status now_status;
+    const auto deadline = clock_type::now() + recovery_wait_max;
+    for (;;) {
+      now_status = status(victim, name);
+      if (!now_status.fingerprint.empty() && !now_status.round_running) break;
+      if (clock_type::now() >= deadline)
+        throw demo_failure{who + " did not recover its share of " + name + " within "
+                           + std::to_string(recovery_wait_max.count()) + " ms of its restart"};
+      std::this_thread::sleep_for(status_poll_interval);
+    }
+    recovery_ms_ = std::chrono::duration<double, std::milli>(clock_type::now() - restarted).count();
+    if (now_status.fingerprint != before.fingerprint)
+      throw demo_failure{who + " recovered a different share of " + name + " (fingerprint " + now_status.fingerprint
+                         + ", before the loss " + before.fingerprint + ")"};
+    say(who + " recovered " + format_ms(recovery_ms_) + " ms after its restart: its share of " + name
+        + " has fingerprint " + now_status.fingerprint + " again, equal to before the loss (recovery rebuilds "
+        "the exact current share)");
+    get(name, value, " after " + who + "'s recovery");
   }
 
   void restart(std::size_t i) {
@@ -466,6 +645,12 @@ private:
         + " crash and restart");
     say("summary: " + std::to_string(put_ms_.size()) + " puts, median " + format_ms(median(put_ms_)) + " ms; "
         + std::to_string(get_ms_.size()) + " gets, median " + format_ms(median(get_ms_)) + " ms (real scheduler)");
+    const std::size_t leader = current_leader(watch_.views());
+    const auto stats = status(leader != 0 ? leader : 1, "");
+    say("summary: " + std::to_string(stats.refresh_epochs_committed) + " refresh epochs committed (median "
+        + format_ms(median(epoch_ms_)) + " ms from request to commit on every node), "
+        + std::to_string(stats.recoveries) + (stats.recoveries == 1 ? " recovery" : " recoveries") + " (the lost shares were rebuilt " + format_ms(recovery_ms_)
+        + " ms after the restart)");
     char total[64];
     std::snprintf(total, sizeof total, "%.2f", elapsed_seconds());
     say(std::string{"demo complete in "} + total + " s: every step worked");
@@ -486,7 +671,8 @@ private:
   caf::actor client_;
   std::uint64_t next_op_ = 1;
   std::size_t crashes_ = 0;
-  std::vector<double> put_ms_, get_ms_;
+  std::vector<double> put_ms_, get_ms_, epoch_ms_;
+  double recovery_ms_ = 0;
 };
 
 } // namespace

@@ -16,6 +16,8 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<wire_message>("wire_message");
   cfg.add_message_type<client_operation_request>("client_operation_request");
   cfg.add_message_type<client_operation_result>("client_operation_result");
+  cfg.add_message_type<node_status_request>("node_status_request");
+  cfg.add_message_type<node_status>("node_status");
 }
 
 namespace {
@@ -103,6 +105,11 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, std::shared_ptr<
       s.engine->on_tick(now);
       flush(self, s, self->state.timer, now);
       if (s.hooks) s.hooks->after_input(now, s.self);
+    },
+    [=](const node_status_request& r) -> node_status {
+      host_slot& s = *self->state.slot;
+      if (!s.alive || !s.status) return node_status{};
+      return s.status(r.name);
     },
   };
 }

@@ -9,11 +9,14 @@
 // payloads and never holds share material itself.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "caf/actor.hpp"
 #include "caf/fwd.hpp"
 
+#include "actors/messages.hpp"
 #include "actors/operations.hpp"
 #include "actors/peer_directory.hpp"
 #include "secrets/engine.hpp"
@@ -41,6 +44,10 @@ struct host_slot {
   std::shared_ptr<secrets::engine> engine;
   std::shared_ptr<peer_directory> directory;
   host_hooks* hooks = nullptr;
+  // Answers a node_status_request inside the actor's handler, so it may read
+  // the engine it captured; it must return only public data (no share, key
+  // or sub-share). Unset: the node answers an empty status.
+  std::function<node_status(const std::string& name)> status;
   bool alive = true;
 };
 

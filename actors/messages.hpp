@@ -84,6 +84,37 @@ typename Inspector::result_type inspect(Inspector& f, client_operation_result& x
   return f(caf::meta::type_name("client_operation_result"), x.op_id, x.outcome, x.value, x.note);
 }
 
+// Asks a node actor what it can say publicly about its share of a secret;
+// answered with node_status. Computed inside the node actor, on the engine's
+// own thread, by the host's status function.
+struct node_status_request {
+  std::string name;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_status_request& x) {
+  return f(caf::meta::type_name("node_status_request"), x.name);
+}
+
+// A node's public status: its epoch, the round counters of its catalog and a
+// short fingerprint of its share (secrets/share_fingerprint.hpp), never the
+// share. `answered` is false when the host has no status function.
+struct node_status {
+  bool answered = false;
+  std::uint64_t epoch = 0;       // the cluster's epoch as applied at this node
+  std::uint64_t share_epoch = 0; // the epoch of the secret's readable version
+  std::string fingerprint;       // empty: no live share of it held here
+  std::uint64_t refresh_epochs_committed = 0;
+  std::uint64_t recoveries = 0;
+  bool round_running = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_status& x) {
+  return f(caf::meta::type_name("node_status"), x.answered, x.epoch, x.share_epoch, x.fingerprint,
+           x.refresh_epochs_committed, x.recoveries, x.round_running);
+}
+
 // Registers every type above with the actor system (call before
 // constructing it).
 void register_message_types(caf::actor_system_config& cfg);

@@ -95,6 +95,8 @@ secrets::engine_output secrets_client_host::take_output() { return engine_.take_
 void secrets_client_host::start(millis now, std::uint64_t op_id, actors::operation op) {
   if (op.kind == actors::op_kind::put)
     engine_.put(now, op_id, std::move(op.key), secure_bytes{byte_view{op.value}});
+  else if (op.kind == actors::op_kind::refresh)
+    engine_.refresh(now, op_id);
   else
     engine_.get(now, op_id, std::move(op.key));
 }

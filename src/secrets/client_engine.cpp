@@ -9,7 +9,7 @@
 namespace pss::secrets {
 namespace {
 
-enum class phase : std::uint8_t { view, read, store, propose, shares };
+enum class phase : std::uint8_t { view, read, store, propose, shares, refresh };
 
 std::string node_name(node_id id) { return "node " + std::to_string(id.value()); }
 
@@ -153,12 +153,19 @@ void client_engine::remove(millis now, std::uint64_t operation_id, std::string n
   enqueue(now, std::move(op));
 }
 
+void client_engine::refresh(millis now, std::uint64_t operation_id) {
+  auto op = std::make_unique<operation>();
+  op->id = operation_id;
+  op->kind = operation_kind::refresh;
+  enqueue(now, std::move(op));
+}
+
 void client_engine::start(millis now) {
   while (!queue_.empty() && !queue_.front()->started) {
     operation& op = *queue_.front();
     op.started = true;
     op.deadline = now + options_.operation_timeout;
-    const bool needs_name = op.kind != operation_kind::list;
+    const bool needs_name = op.kind != operation_kind::list && op.kind != operation_kind::refresh;
     if (needs_name && (op.name.empty() || op.name.size() > secret_name_bytes_max)) {
       fail(client_error::invalid_argument, "a secret name must be 1.." +
                                              std::to_string(secret_name_bytes_max) + " bytes");
@@ -168,7 +175,9 @@ void client_engine::start(millis now) {
       fail(client_error::invalid_argument, "the value is above payload_bytes_max");
       continue;
     }
-    if (!view_) {
+    if (op.kind == operation_kind::refresh) {
+      begin_refresh(now); // any node forwards it to the leader: no view needed
+    } else if (!view_) {
       begin_view(now);
     } else if (op.kind == operation_kind::remove) {
       begin_propose(now, true);
@@ -238,6 +247,7 @@ void client_engine::send_single(millis now) {
       m = std::move(p);
       break;
     }
+    case phase::refresh: m = refresh_request{op.request_id, options_.token}; break;
     default: PSS_UNREACHABLE();
   }
   output_.messages.push_back(outgoing{endpoint::of(op.target), encode(m)});
@@ -264,7 +274,8 @@ void client_engine::retry_single(millis now, bool move_on, node_id hint) {
 void client_engine::begin_view(millis now) {
   operation& op = *queue_.front();
   op.step = phase::view;
-  op.target = next_node();
+  op.attempts = 0;
+  op.target = leader_ != no_node ? leader_ : next_node(); // the leader's view is the newest
   send_single(now);
 }
 
@@ -282,6 +293,14 @@ void client_engine::begin_propose(millis now, bool fresh_sequence) {
   op.step = phase::propose;
   op.attempts = 0;
   op.proposed = true;
+  op.target = leader_ != no_node ? leader_ : next_node();
+  send_single(now);
+}
+
+void client_engine::begin_refresh(millis now) {
+  operation& op = *queue_.front();
+  op.step = phase::refresh;
+  op.attempts = 0;
   op.target = leader_ != no_node ? leader_ : next_node();
   send_single(now);
 }
@@ -348,7 +367,8 @@ void client_engine::decide_put(millis now) {
   for (const auto& [node, code] : op.answers) {
     if (code == reply_code::conflict && op.acked.size() < need) {
       // Another dealing took this version, or a refresh moved the cluster to
-      // a new epoch: learn the view and the latest version, and deal again.
+      // a new epoch (the nodes refuse shares of another epoch): learn the
+      // view and the latest version again, and deal again.
       if (op.redeals >= redeal_attempts_max) return fail(client_error::conflict, "version conflicts persist");
       ++op.redeals;
       ++counters_.redeals;
@@ -485,6 +505,7 @@ void client_engine::on_message(millis now, endpoint from, byte_view payload) {
   else if (auto* s = std::get_if<store_share_response>(&m)) on_store_reply(now, from.as_node(), *s);
   else if (auto* p = std::get_if<propose_response>(&m)) on_propose_reply(now, from, *p);
   else if (auto* g = std::get_if<get_share_response>(&m)) on_share_reply(now, from.as_node(), std::move(*g));
+  else if (auto* f = std::get_if<refresh_response>(&m)) on_refresh_reply(now, from, *f);
   else ++counters_.unexpected;
   start(now);
   on_tick(now);
@@ -596,6 +617,22 @@ void client_engine::on_propose_reply(millis now, endpoint from, const propose_re
                   operation_outcome::unknown);
     case result_code::invalid: return fail(client_error::refused, m.result.message);
   }
+}
+
+void client_engine::on_refresh_reply(millis now, endpoint, const refresh_response& m) {
+  operation& op = *queue_.front();
+  if (op.step != phase::refresh || m.request_id != op.request_id) {
+    ++counters_.stale_responses;
+    return;
+  }
+  switch (m.code) {
+    case reply_code::ok: break;
+    case reply_code::unauthorized: return fail(client_error::not_authorised, m.reason);
+    case reply_code::not_leader:
+    case reply_code::unavailable: return retry_single(now, true);
+    default: return fail(client_error::refused, m.reason);
+  }
+  finish(make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, m.reason));
 }
 
 void client_engine::on_share_reply(millis now, node_id from, get_share_response&& m) {

@@ -62,7 +62,7 @@ struct client_options {
   millis operation_timeout = operation_timeout_default;
 };
 
-enum class operation_kind : std::uint8_t { put, get, list, remove };
+enum class operation_kind : std::uint8_t { put, get, list, remove, refresh };
 // ok and fail are definite; unknown (an "info" event) means the command may
 // or may not have been applied (a timeout after proposing).
 enum class operation_outcome : std::uint8_t { ok, fail, unknown };
@@ -114,6 +114,10 @@ public:
            secret_version version = secret_version{});
   void list(millis now, std::uint64_t operation_id);
   void remove(millis now, std::uint64_t operation_id, std::string name);
+  // Asks the cluster to start a refresh round (docs/refresh.md §3): ok once
+  // a node accepted the request, which it forwards to the leader. It does not
+  // wait for the round to commit; the new epoch shows in the catalog.
+  void refresh(millis now, std::uint64_t operation_id);
 
   void on_message(millis now, endpoint from, byte_view payload) override;
   void on_tick(millis now) override;
@@ -147,6 +151,7 @@ private:
   void send_store(millis now, node_id to);
   void decide_put(millis now);
   void begin_propose(millis now, bool fresh_sequence);
+  void begin_refresh(millis now);
   void begin_shares(millis now);
   void send_get_share(millis now, node_id to);
   void try_reconstruct(millis now);
@@ -156,6 +161,7 @@ private:
   void on_read_reply(millis now, endpoint from, read_response&& m);
   void on_store_reply(millis now, node_id from, const store_share_response& m);
   void on_propose_reply(millis now, endpoint from, const propose_response& m);
+  void on_refresh_reply(millis now, endpoint from, const refresh_response& m);
   void on_share_reply(millis now, node_id from, get_share_response&& m);
 
   client_options options_;

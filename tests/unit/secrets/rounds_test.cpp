@@ -86,6 +86,37 @@ TEST_CASE("refresh: every share changes, the epoch moves, the secrets still read
   net.check();
 }
 
+TEST_CASE("refresh: a client's refresh completes ok and a round commits; a bad token is not_authorised") {
+  network net{5, 3, 35};
+  net.elect(1);
+  put_three(net);
+  net.client(100).refresh(net.now, 40);
+  const completion done = net.await(100, 40);
+  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+  CHECK(done.kind == operation_kind::refresh);
+  net.run_until([&] { return net.node(1).state().stats().refresh_epochs_committed == 1; }, millis{20'000});
+  CHECK(net.node(1).state().stats().refresh_epochs_committed == 1);
+  net.run_for(millis{200});
+  // The client's view is from before the refresh: its first dealing is for
+  // the old epoch, refused, and it must learn the new epoch and deal again.
+  const completion put = net.put(100, 42, "after-refresh", "new value");
+  REQUIRE_MESSAGE(put.outcome == operation_outcome::ok, put.message);
+  auto got = net.get(100, 43, "after-refresh");
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "new value");
+
+  client_options wrong;
+  wrong.token = "not-the-token";
+  net.add_client(101, wrong);
+  net.client(101).refresh(net.now, 41);
+  const completion refused = net.await(101, 41);
+  CHECK(refused.outcome == operation_outcome::fail);
+  CHECK(refused.error == client_error::not_authorised);
+  net.run_for(millis{1'000});
+  CHECK(net.node(1).state().stats().refresh_epochs_committed == 1); // no round for a refused token
+  net.check();
+}
+
 TEST_CASE("refresh: a dealer whose sub-shares are off its polynomial is excluded") {
   network net{5, 3, 32};
   net.test_only[node_id{4}].deal_inconsistent = true;
