@@ -135,9 +135,8 @@ void node_engine::drop_round_work() {
 
 void node_engine::request_refresh(millis now) {
   if (failed_) return;
-  refresh_requested_ = true;
-  if (!catalog_.round() && raft_->role() != raft::role::leader)
-    forward(now, round_begin{round_kind::refresh, catalog_.last_round_id() + 1, {}});
+  if (raft_->role() == raft::role::leader) refresh_requested_ = true;
+  else forward(now, round_begin{round_kind::refresh, catalog_.last_round_id() + 1, {}});
   drain(now);
 }
 
@@ -145,11 +144,18 @@ void node_engine::on_refresh_request(millis now, endpoint from, const refresh_re
   if (!authorised(m.token))
     return send(from, refresh_response{m.request_id, reply_code::unauthorized,
                                        node_name(keys_.id) + ": the token is not accepted"});
-  refresh_requested_ = true;
-  if (raft_->role() != raft::role::leader && !catalog_.round())
+  // The leader starts the round; a follower passes the request on, and
+  // says so only if it knows whom to pass it to.
+  if (raft_->role() == raft::role::leader) {
+    refresh_requested_ = true;
+  } else if (raft_->leader_hint() != node_id{} && raft_->leader_hint() != keys_.id) {
     forward(now, round_begin{round_kind::refresh, catalog_.last_round_id() + 1, {}});
+  } else {
+    return send(from, refresh_response{m.request_id, reply_code::unavailable,
+                                       node_name(keys_.id) + ": no leader is known; retry"});
+  }
   send(from, refresh_response{m.request_id, reply_code::ok,
-                              catalog_.round() ? "a round is running; another follows on request"
+                              catalog_.round() ? "a round is running; a refresh round follows it"
                                                : "a refresh round was requested"});
 }
 
