@@ -169,6 +169,8 @@ public:
   [[nodiscard]] const round_stats& stats() const noexcept { return stats_; }
   // Whether `n` is listed as a holder of any readable version.
   [[nodiscard]] bool holds_any(node_id n) const;
+  // Whether `n` holds every one of these versions that is still readable.
+  [[nodiscard]] bool holds_all(node_id n, const std::vector<round_secret>& versions) const;
   // Readable versions that `n` does not hold (what a recovery would rebuild).
   [[nodiscard]] std::vector<round_secret> missing_for(node_id n) const;
 

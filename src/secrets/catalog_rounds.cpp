@@ -102,6 +102,16 @@ std::vector<round_secret> catalog::missing_for(node_id n) const {
   return out;
 }
 
+bool catalog::holds_all(node_id n, const std::vector<round_secret>& versions) const {
+  for (const auto& v : versions) {
+    auto s = secrets_.find(v.name);
+    if (s == secrets_.end()) continue; // deleted since: nothing to rebuild
+    auto rec = s->second.versions.find(v.version);
+    if (rec != s->second.versions.end() && !contains(rec->second.holders, n)) return false;
+  }
+  return true;
+}
+
 bool catalog::holds_any(node_id n) const {
   for (const auto& [name, s] : secrets_)
     for (const auto& [v, rec] : s.versions)
@@ -152,20 +162,23 @@ command_result catalog::execute(const round_begin& b, apply_effects& fx) {
     if (view_.find(b.target) == nullptr) return make(result_code::invalid, "the target is not a member");
     r.target = b.target;
     r.epoch = view_.epoch;
-    // Helpers: the holders of the first version the target misses; the
-    // round rebuilds every missing version they all hold (the others wait
-    // for the next round). They are at least t: every version keeps t.
+    // The versions to rebuild: every missing version held by all holders of
+    // the first one (the others wait for the next round), so that those
+    // holders can answer with masked shares. Every member but the target
+    // deals a mask: dealing needs no share, and a mask from any honest node
+    // hides the helpers' shares from the target.
     const auto missing = missing_for(b.target);
     if (missing.empty()) return make(result_code::invalid, name_of(b.target) + " misses no share");
-    r.participants = secrets_[missing.front().name].versions[missing.front().version].holders;
+    const auto& core = secrets_[missing.front().name].versions[missing.front().version].holders;
+    if (core.size() < view_.threshold)
+      return make(result_code::invalid, "fewer than t nodes hold the shares " + name_of(b.target) + " misses");
     for (const auto& m : missing) {
       const auto& holders = secrets_[m.name].versions[m.version].holders;
-      if (std::all_of(r.participants.begin(), r.participants.end(),
-                      [&](node_id h) { return contains(holders, h); }))
+      if (std::all_of(core.begin(), core.end(), [&](node_id h) { return contains(holders, h); }))
         r.secrets.push_back(m);
     }
-    if (r.participants.size() < view_.threshold)
-      return make(result_code::invalid, "fewer than t nodes hold the shares " + name_of(b.target) + " misses");
+    for (node_id n : view_.node_ids())
+      if (n != b.target) r.participants.push_back(n);
   }
   last_round_id_ = b.round_id;
   round_ = std::move(r);
@@ -262,7 +275,9 @@ command_result catalog::execute(const round_qualify& q, apply_effects& fx) {
   while (true) {
     receivers.clear();
     for (const auto& [receiver, answers] : r->responses) {
-      bool all = true;
+      // A recovery's receivers answer the target with masked shares, so
+      // they must hold every version the round rebuilds.
+      bool all = r->kind == round_kind::refresh || holds_all(receiver, r->secrets);
       for (node_id d : candidates) all = all && contains(reached[d], receiver);
       if (all) receivers.push_back(receiver);
     }
