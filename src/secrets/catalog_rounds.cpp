@@ -333,17 +333,21 @@ command_result catalog::execute(const round_commit& c, apply_effects& fx) {
   round_state* r = round_for(c.round_id, round_phase::finishing);
   if (r == nullptr || r->kind != round_kind::refresh)
     return make(result_code::invalid, "no such refresh round in its finishing phase");
-  // Every version must keep t ready holders, or the round aborts whole.
+  // Every version must keep enough ready holders, or the round aborts whole.
   for (const auto& s : r->secrets) {
     auto it = secrets_.find(s.name);
     if (it == secrets_.end() || it->second.deleted) continue;
     auto v = it->second.versions.find(s.version);
     if (v == it->second.versions.end()) continue;
+    // As at creation, never leave a version one failure away from loss:
+    // it keeps min(t+1, n) holders, or as many as it had if fewer.
     std::size_t kept = 0;
     for (node_id h : v->second.holders) kept += contains(r->ready, h) ? 1 : 0;
-    if (kept < view_.threshold)
+    const std::size_t need = std::max<std::size_t>(
+      view_.threshold, std::min(holders_min(view_), v->second.holders.size()));
+    if (kept < need)
       return abort_round(s.name + " v" + std::to_string(s.version.value()) + " would keep " +
-                           std::to_string(kept) + " holders, fewer than t", fx);
+                           std::to_string(kept) + " holders, fewer than " + std::to_string(need), fx);
   }
   for (const auto& s : r->secrets) {
     auto it = secrets_.find(s.name);
