@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "sim/simulator.hpp"
 
@@ -99,4 +100,33 @@ TEST_CASE("refresh sim: the same seed gives the same trace hash and report") {
   CHECK(ra.refresh_epochs_committed > 0);
   CHECK(ra.trace_hash == rb.trace_hash);
   CHECK(to_json(ra) == to_json(rb));
+}
+
+TEST_CASE("refresh sim: regression seeds of bugs the refresh sweeps found") {
+  struct regression {
+    std::uint64_t seed;
+    std::size_t nodes;
+    std::size_t threshold;
+    double seconds;
+    const char* bug;
+  };
+  const regression cases[] = {
+    {6, 5, 3, 3, "a client kept dealing for the epoch before a refresh: liveness lost"},
+    {7, 5, 3, 8, "recovery requests starved by periodic refreshes"},
+    {5010, 5, 3, 3, "no recovery could qualify with two faulty dealers among the holders"},
+    {25, 3, 2, 3, "a refresh left t holders, then a lost journal lost the secrets"},
+  };
+  for (const auto& c : cases) {
+    sim_options o;
+    o.engine = "secrets";
+    o.profile = "refresh-faults";
+    o.seed = c.seed;
+    o.nodes = c.nodes;
+    o.threshold = c.threshold;
+    o.seconds = c.seconds;
+    simulation s{o};
+    const auto r = s.run();
+    CHECK_MESSAGE(r.ok, "seed ", c.seed, " (", std::string{c.bug}, "): ", r.violations.empty() ? "" : r.violations.front());
+    CHECK_MESSAGE(r.live, "seed ", c.seed, " (", std::string{c.bug}, ") lost liveness");
+  }
 }
