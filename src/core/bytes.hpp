@@ -7,6 +7,9 @@
 // are identical on every platform.
 #pragma once
 
+#include <algorithm>
+#include <array>
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -67,6 +70,12 @@ public:
   // A u32 length prefix, then that many bytes; fails above max_len.
   byte_view blob(std::size_t max_len);
   std::string str(std::size_t max_len);
+  // Exactly N raw bytes into a fixed array (left untouched on failure).
+  template <std::size_t N>
+  void raw_into(std::array<std::uint8_t, N>& out) {
+    auto v = raw(N);
+    if (ok()) std::copy(v.begin(), v.end(), out.begin());
+  }
 
   [[nodiscard]] bool ok() const noexcept { return !failed_; }
   [[nodiscard]] std::size_t remaining() const noexcept {

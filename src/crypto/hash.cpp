@@ -10,10 +10,4 @@ digest256 blake2b_256(byte_view data) noexcept {
   return out;
 }
 
-std::array<std::uint8_t, 64> blake2b_512(byte_view data) noexcept {
-  std::array<std::uint8_t, 64> out{};
-  crypto_generichash(out.data(), out.size(), data.data(), data.size(), nullptr, 0);
-  return out;
-}
-
 } // namespace pss::crypto

@@ -12,7 +12,5 @@ namespace pss::crypto {
 using digest256 = std::array<std::uint8_t, 32>;
 
 [[nodiscard]] digest256 blake2b_256(byte_view data) noexcept;
-// 64 bytes of BLAKE2b, for reducing to a uniform scalar (scalar::from_wide).
-[[nodiscard]] std::array<std::uint8_t, 64> blake2b_512(byte_view data) noexcept;
 
 } // namespace pss::crypto

@@ -66,12 +66,6 @@ void encode_round(byte_writer& w, const round_state& s) {
   encode_ids(w, s.ready);
 }
 
-template <std::size_t N>
-void read_array(byte_reader& r, std::array<std::uint8_t, N>& out) {
-  auto v = r.raw(N);
-  if (r.ok()) std::copy(v.begin(), v.end(), out.begin());
-}
-
 result<round_state> decode_round(byte_reader& r, const cluster_view& view) {
   round_state s;
   const auto kind = r.u8();
@@ -99,11 +93,11 @@ result<round_state> decode_round(byte_reader& r, const cluster_view& view) {
     const auto n = r.u32();
     if (n > members_max) return error{errc::malformed, "too many digests"};
     std::vector<digest> ds(n);
-    for (auto& d : ds) read_array(r, d);
+    for (auto& d : ds) r.raw_into(d);
     s.dealings.emplace(dealer, std::move(ds));
   }
   s.dealers = decode_ids(r);
-  read_array(r, s.challenge);
+  r.raw_into(s.challenge);
   const auto responses = r.u32();
   if (responses > members_max) return error{errc::malformed, "too many responses"};
   for (std::uint32_t i = 0; i < responses && r.ok(); ++i) {
@@ -116,7 +110,7 @@ result<round_state> decode_round(byte_reader& r, const cluster_view& view) {
       const auto st = r.u8();
       if (st > 2) r.fail("unknown answer status");
       a.status = static_cast<answer_status>(st);
-      read_array(r, a.y);
+      r.raw_into(a.y);
     }
     s.responses.emplace(receiver, std::move(answers));
   }

@@ -167,8 +167,6 @@ public:
   [[nodiscard]] const std::optional<round_state>& round() const noexcept { return round_; }
   [[nodiscard]] std::uint64_t last_round_id() const noexcept { return last_round_id_; }
   [[nodiscard]] const round_stats& stats() const noexcept { return stats_; }
-  // Whether `n` is listed as a holder of any readable version.
-  [[nodiscard]] bool holds_any(node_id n) const;
   // Whether `n` holds every one of these versions that is still readable.
   [[nodiscard]] bool holds_all(node_id n, const std::vector<round_secret>& versions) const;
   // Readable versions that `n` does not hold (what a recovery would rebuild).

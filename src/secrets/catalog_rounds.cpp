@@ -112,13 +112,6 @@ bool catalog::holds_all(node_id n, const std::vector<round_secret>& versions) co
   return true;
 }
 
-bool catalog::holds_any(node_id n) const {
-  for (const auto& [name, s] : secrets_)
-    for (const auto& [v, rec] : s.versions)
-      if (contains(rec.holders, n)) return true;
-  return false;
-}
-
 command_result catalog::execute(const shares_lost& l, apply_effects& fx) {
   if (view_.find(l.node) == nullptr) return make(result_code::invalid, "not a member");
   for (auto& [name, s] : secrets_)

@@ -100,12 +100,6 @@ void encode_body(byte_writer& w, const shares_lost& b) {
   w.u64(b.node.value());
 }
 
-template <std::size_t N>
-void read_array(byte_reader& r, std::array<std::uint8_t, N>& out) {
-  auto v = r.raw(N);
-  if (r.ok()) std::copy(v.begin(), v.end(), out.begin());
-}
-
 // A count of participants, refused above the limit.
 std::uint32_t read_count(byte_reader& r) {
   const auto n = r.u32();
@@ -169,8 +163,8 @@ command_body decode_command_body(byte_reader& r) {
       b.round_id = r.u64();
       b.dealer = node_id{r.u64()};
       const auto n = read_count(r);
-      for (std::uint32_t i = 0; i < n && r.ok(); ++i) read_array(r, b.digests.emplace_back());
-      read_array(r, b.signature);
+      for (std::uint32_t i = 0; i < n && r.ok(); ++i) r.raw_into(b.digests.emplace_back());
+      r.raw_into(b.signature);
       return b;
     }
     case body_tag::round_close: return round_close{r.u64()};
@@ -185,9 +179,9 @@ command_body decode_command_body(byte_reader& r) {
         const auto st = r.u8();
         if (st > static_cast<std::uint8_t>(answer_status::bad)) r.fail("unknown answer status");
         a.status = static_cast<answer_status>(st);
-        read_array(r, a.y);
+        r.raw_into(a.y);
       }
-      read_array(r, b.signature);
+      r.raw_into(b.signature);
       return b;
     }
     case body_tag::round_qualify: return round_qualify{r.u64()};
