@@ -1,0 +1,115 @@
+// The node's private key file: reading it back and writing it once.
+//
+// Nothing read from or written to this file ever reaches an error message;
+// the hex text and raw bytes are zeroized as soon as they are used.
+#include <cstdio>
+#include <limits>
+
+#include "core/bytes.hpp"
+#include "core/secure.hpp"
+#include "deploy/config.hpp"
+#include "deploy/files.hpp"
+#include "deploy/toml_reader.hpp"
+
+namespace pss::deploy {
+
+namespace {
+
+constexpr std::size_t secret_hex_chars = 64;
+
+// Overwrites every string value in the parsed document, since toml++ keeps
+// its own copies of the hex text and does not zeroize them.
+void zeroize_strings(toml::table& doc) {
+  for (auto&& [key, node] : doc)
+    if (auto* text = node.as_string(); text != nullptr) zeroize_string(text->get());
+}
+
+// 32 secret bytes from 64 hex digits. The message names the key, never the
+// value.
+result<secure_bytes> read_secret_hex(const toml::table& doc, const std::string& path,
+                                     std::string_view key) {
+  const toml::node* node = doc.get(key);
+  const std::string where = path + ": key '" + std::string{key} + "'";
+  if (node == nullptr)
+    return error{errc::invalid_argument, where + " is missing; the key file must hold id, "
+                                                 "box_secret_key and sign_seed (64 hex digits each)"};
+  const auto* text = node->as_string();
+  if (text == nullptr || text->get().size() != secret_hex_chars)
+    return error{errc::invalid_argument,
+                 where + " must be a string of 64 hex digits; regenerate the key file with "
+                         "pss init-cluster if it was damaged"};
+  auto raw = from_hex(text->get());
+  if (!raw.ok())
+    return error{errc::invalid_argument, where + " holds a character that is not a hex digit"};
+  secure_bytes out{*raw};
+  zeroize(*raw);
+  return out;
+}
+
+result<secrets::node_keys> keys_from(const toml::table& doc, const std::string& path,
+                                     const node_config& expected) {
+  const detail::table_reader root{doc, path, ""};
+  PSS_TRY(root.allow_only({"id", "box_secret_key", "sign_seed"}));
+  auto id = root.integer("id", 1, std::numeric_limits<std::int64_t>::max(), "id = 1");
+  if (!id.ok()) return id.err();
+  if (node_id{static_cast<std::uint64_t>(*id)} != expected.id)
+    return error{errc::mismatch, path + ": key 'id': the keys belong to node " +
+                                     std::to_string(*id) + " but " + expected.file +
+                                     " is the config of node " +
+                                     std::to_string(expected.id.value()) +
+                                     "; point node.key_file at this node's own key file"};
+  auto box_secret = read_secret_hex(doc, path, "box_secret_key");
+  if (!box_secret.ok()) return box_secret.err();
+  auto sign_seed = read_secret_hex(doc, path, "sign_seed");
+  if (!sign_seed.ok()) return sign_seed.err();
+  auto box = crypto::box_key_pair::from_secret_bytes(box_secret->view());
+  if (!box.ok()) return error{errc::invalid_argument, path + ": key 'box_secret_key' is not a valid X25519 secret key"};
+  auto sign = crypto::sign_key_pair::from_seed(sign_seed->view());
+  if (!sign.ok()) return error{errc::invalid_argument, path + ": key 'sign_seed' is not a valid Ed25519 seed"};
+  const member_entry* self = expected.self();
+  PSS_CHECK(self != nullptr); // a loaded node_config always lists its own node
+  if (box->public_key != self->box_key || sign->public_key != self->sign_key)
+    return error{errc::mismatch,
+                 path + ": the public keys derived from this key file do not match the box_key "
+                        "and sign_key of node " + std::to_string(expected.id.value()) + " in " +
+                        expected.file + "; the key file belongs to another node or cluster"};
+  return secrets::node_keys{expected.id, std::move(*box), std::move(*sign)};
+}
+
+} // namespace
+
+result<secrets::node_keys> load_node_keys(const std::string& path, const node_config& expected) {
+  PSS_TRY(check_private_file(path, "the key file"));
+  auto text = read_file_bounded(path, key_file_bytes_max);
+  if (!text.ok()) return text.err();
+  auto doc = detail::parse_toml(text->as_string(), path);
+  if (!doc.ok()) return doc.err();
+  auto keys = keys_from(*doc, path, expected);
+  zeroize_strings(*doc);
+  return keys;
+}
+
+status write_node_keys(const std::string& path, const secrets::node_keys& keys) {
+  secure_bytes box_secret = keys.box.secret_bytes();
+  secure_bytes sign_seed = keys.sign.seed_bytes();
+  std::string box_hex = to_hex(box_secret.view());
+  std::string sign_hex = to_hex(sign_seed.view());
+  std::string text;
+  // Reserved up front so no reallocation leaves a stray copy behind.
+  text.reserve(512);
+  text += "# pss node private keys. Keep this file secret (mode 0600); never copy it\n"
+          "# to another machine except as a backup.\n";
+  text += "id = " + std::to_string(keys.id.value()) + "\n";
+  text += "box_secret_key = \"";
+  text += box_hex;
+  text += "\"\nsign_seed = \"";
+  text += sign_hex;
+  text += "\"\n";
+  auto written = write_new_file(path, text, 0600);
+  zeroize_string(text);
+  zeroize_string(box_hex);
+  zeroize_string(sign_hex);
+  return written;
+}
+
+} // namespace pss::deploy
