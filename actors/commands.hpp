@@ -20,5 +20,6 @@ int run_split(int argc, char** argv);
 int run_combine(int argc, char** argv);
 int run_sim(int argc, char** argv);
 int run_demo(int argc, char** argv);
+int run_init_cluster(int argc, char** argv);
 
 } // namespace pss::cli

@@ -17,6 +17,8 @@ constexpr command commands[] = {
   {"split", "split a secret into verifiable shares (offline)", pss::cli::run_split},
   {"combine", "verify shares and recover the secret (offline)", pss::cli::run_combine},
   {"demo", "a whole cluster in this process: puts, reads, a crash, a restart", pss::cli::run_demo},
+  {"init-cluster", "write configs, keys, certificates and tokens for a new cluster",
+   pss::cli::run_init_cluster},
   {"sim", "deterministic fault-injection simulation of the cluster", pss::cli::run_sim},
 };
 
@@ -26,7 +28,7 @@ void print_usage(std::FILE* out) {
              "       pss <command> --help    options of one command\n\n"
              "commands:\n", out);
   for (const auto& c : commands)
-    std::fprintf(out, "  %-10.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
+    std::fprintf(out, "  %-13.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
                  static_cast<int>(c.summary.size()), c.summary.data());
   std::fputs("\nexit codes: 0 ok, 1 the operation failed, 2 bad usage, 3 lost liveness (sim)\n", out);
 }
