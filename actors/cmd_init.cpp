@@ -338,29 +338,39 @@ status check_options(init_options& o, const po::variables_map& vm) {
 }
 
 // The hidden --check-config: loads a node config with its keys and tokens,
-// or a cluster file, the way `pss node` and clients will.
+// the way `pss node` will.
 int check_config(const std::string& path) {
+  auto report = [](const error& err) {
+    std::cerr << "pss init-cluster: " << err.message() << "\n";
+    return exit_code::failed;
+  };
   auto node = deploy::load_node_config(path);
-  if (!node.ok()) {
-    auto cluster = deploy::load_cluster_file(path);
-    if (cluster.ok()) {
-      std::cout << "ok: cluster file of " << cluster->cluster_id << "\n";
-      return exit_code::ok;
-    }
-    std::cerr << "pss init-cluster: " << node.err().message() << "\n";
-    return exit_code::failed;
-  }
+  if (!node.ok()) return report(node.err());
   auto keys = deploy::load_node_keys(node->key_file, *node);
-  if (!keys.ok()) {
-    std::cerr << "pss init-cluster: " << keys.err().message() << "\n";
-    return exit_code::failed;
-  }
+  if (!keys.ok()) return report(keys.err());
   auto tokens = deploy::load_tokens(node->token_file);
-  if (!tokens.ok()) {
-    std::cerr << "pss init-cluster: " << tokens.err().message() << "\n";
+  if (!tokens.ok()) return report(tokens.err());
+  std::cout << "ok: node " << node->id.value() << " of " << node->cluster_id << "\n";
+  return exit_code::ok;
+}
+
+// The hidden --check-cluster: loads a cluster file and its token, the way a
+// client will (PSS_TOKEN is not consulted).
+int check_cluster(const std::string& path) {
+  auto cluster = deploy::load_cluster_file(path);
+  if (!cluster.ok()) {
+    std::cerr << "pss init-cluster: " << cluster.err().message() << "\n";
     return exit_code::failed;
   }
-  std::cout << "ok: node " << node->id.value() << " of " << node->cluster_id << "\n";
+  if (!cluster->token_file.empty()) {
+    auto token = deploy::client_token(*cluster, nullptr);
+    if (!token.ok()) {
+      std::cerr << "pss init-cluster: " << token.err().message() << "\n";
+      return exit_code::failed;
+    }
+    deploy::zeroize_string(*token);
+  }
+  std::cout << "ok: cluster file of " << cluster->cluster_id << "\n";
   return exit_code::ok;
 }
 
@@ -403,8 +413,9 @@ int run_init_cluster(int argc, char** argv) {
     ("insecure-plaintext", po::bool_switch(&o.insecure_plaintext),
      "no CA, no certificates, no TLS: for local experiments only");
   po::options_description hidden;
-  hidden.add_options()("check-config", po::value<std::string>(),
-                       "load a node config (with its keys and tokens) or a cluster file");
+  hidden.add_options()
+    ("check-config", po::value<std::string>(), "load a node config with its keys and tokens")
+    ("check-cluster", po::value<std::string>(), "load a cluster file and its token");
   po::options_description all;
   all.add(visible).add(hidden);
   po::variables_map vm;
@@ -416,6 +427,7 @@ int run_init_cluster(int argc, char** argv) {
       return exit_code::ok;
     }
     if (vm.count("check-config")) return check_config(vm["check-config"].as<std::string>());
+    if (vm.count("check-cluster")) return check_cluster(vm["check-cluster"].as<std::string>());
     po::notify(vm);
   } catch (const po::error& e) {
     std::cerr << "pss init-cluster: " << e.what() << " (try --help)\n";

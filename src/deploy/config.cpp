@@ -131,7 +131,9 @@ result<std::vector<member_entry>> read_members(const table_reader& root, const s
 }
 
 result<std::uint32_t> read_threshold(const table_reader& root, std::size_t members) {
-  constexpr std::string_view example = "threshold = 3";
+  // A majority is the usual choice; never suggest more than there are members.
+  const std::string example =
+      "threshold = " + std::to_string(std::clamp<std::size_t>(members / 2 + 1, 2, std::max<std::size_t>(members, 2)));
   auto t = root.integer("threshold", 2, static_cast<std::int64_t>(secrets::members_max), example);
   if (!t.ok()) return t.err();
   if (static_cast<std::size_t>(*t) > members)

@@ -64,7 +64,7 @@ for i in 1 2 3 4 5; do
   [ "$got" = "ok: node $i of $(sed -n 's/^cluster_id = "\(.*\)"/\1/p' "$out/node-1/node.toml")" ] && ok \
     || bad "node-$i config does not load: $got"
 done
-"$pss" init-cluster --check-config "$out/client/cluster.toml" | grep -q '^ok: cluster file' && ok \
+"$pss" init-cluster --check-cluster "$out/client/cluster.toml" | grep -q '^ok: cluster file' && ok \
   || bad "the client cluster file does not load"
 grep -q 'listen = "127.0.0.1:7105"' "$out/node-5/node.toml" && ok || bad "node-5 does not listen on 7105"
 grep -q '^threshold = 3$' "$out/client/cluster.toml" && ok || bad "cluster.toml lacks threshold = 3"
@@ -121,6 +121,8 @@ if "$pss" init-cluster --nodes 3 --threshold 2 --insecure-plaintext --out "$work
   grep -q '^\[tls\]' "$work/plain/node-1/node.toml" && bad "plaintext config has [tls]" || ok
   "$pss" init-cluster --check-config "$work/plain/node-2/node.toml" > /dev/null && ok \
     || bad "plaintext node config does not load"
+  "$pss" init-cluster --check-cluster "$work/plain/client/cluster.toml" > /dev/null && ok \
+    || bad "plaintext cluster file does not load"
 else
   bad "plaintext init failed: $(cat "$work/err")"
 fi

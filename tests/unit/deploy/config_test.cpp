@@ -96,7 +96,7 @@ TEST_CASE("deploy: a value of the wrong type is refused, naming the type found")
   config_fixture f;
   check_message(f.error_of(replace(f.text(), "threshold = 2", "threshold = \"2\"")),
                 {"node1.toml: key 'threshold': expected an integer, found a string",
-                 "for example threshold = 3"});
+                 "for example threshold = 2"});
   check_message(f.error_of(replace(f.text(), "listen = \"127.0.0.1:7101\"", "listen = 7101")),
                 {"key 'node.listen': expected a string, found an integer"});
   check_message(f.error_of(replace(f.text(), "key_file = \"node.key\"",
@@ -164,7 +164,7 @@ TEST_CASE("deploy: share indices must be distinct and within 1..255") {
 TEST_CASE("deploy: the threshold must be 2..number of members") {
   config_fixture f;
   check_message(f.error_of(replace(f.text(), "threshold = 2", "threshold = 1")),
-                {"key 'threshold'", "1 is outside 2..255", "for example threshold = 3"});
+                {"key 'threshold'", "1 is outside 2..255", "for example threshold = 2"});
   check_message(f.error_of(replace(f.text(), "threshold = 2", "threshold = 4")),
                 {"key 'threshold'", "4 is more than the 3 members; expected 2..3"});
 }
