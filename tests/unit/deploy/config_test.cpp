@@ -281,3 +281,26 @@ TEST_CASE("deploy: a cluster file round-trips, with an optional token_file") {
   REQUIRE_FALSE(bad_threshold.ok());
   check_message(bad_threshold.err().message(), {"cluster.toml: key 'threshold'", "5 is more than the 3"});
 }
+
+TEST_CASE("deploy: rendered strings are escaped, so odd paths and IPv6 hosts round-trip") {
+  config_fixture f;
+  auto c = f.config();
+  c.data_dir = "data \"q\" \\ dir\tx";
+  c.listen = host_port{"::", 7101};
+  c.members[0].address = host_port{"fe80::1", 7101};
+  auto parsed = f.parse(render_node_config(c));
+  REQUIRE_MESSAGE(parsed.ok(), parsed.err().message());
+  CHECK(parsed->data_dir == f.dir.sub("data \"q\" \\ dir\tx"));
+  CHECK(parsed->listen == host_port{"::", 7101});
+  CHECK(parsed->members[0].address.to_string() == "[fe80::1]:7101");
+}
+
+TEST_CASE("deploy: text that is not TOML at all is an error, never an exception") {
+  config_fixture f;
+  for (std::string text : {std::string{"\xff\xfe\x00garbage", 10}, std::string{"[[[["},
+                           std::string{"x = \"unterminated"}, std::string{}}) {
+    auto parsed = f.parse(text);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(pss::deploy::test::contains(parsed.err().message(), "node1.toml"));
+  }
+}
