@@ -21,5 +21,12 @@ int run_combine(int argc, char** argv);
 int run_sim(int argc, char** argv);
 int run_demo(int argc, char** argv);
 int run_init_cluster(int argc, char** argv);
+int run_node(int argc, char** argv);
+int run_put(int argc, char** argv);
+int run_get(int argc, char** argv);
+int run_list(int argc, char** argv);
+int run_delete(int argc, char** argv);
+int run_status(int argc, char** argv);
+int run_refresh(int argc, char** argv);
 
 } // namespace pss::cli

@@ -18,6 +18,10 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<client_operation_result>("client_operation_result");
   cfg.add_message_type<node_status_request>("node_status_request");
   cfg.add_message_type<node_status>("node_status");
+  cfg.add_message_type<link_message>("link_message");
+  cfg.add_message_type<link_hello>("link_hello");
+  cfg.add_message_type<peer_health>("peer_health");
+  cfg.add_message_type<node_health>("node_health");
 }
 
 namespace {
@@ -64,6 +68,9 @@ void arm(Self* self, timer_state& t, millis now) {
 template <class Self, class Slot>
 void flush(Self* self, Slot& slot, timer_state& t, millis now) {
   secrets::engine_output out = slot.engine->take_output();
+  if constexpr (requires { slot.log; })
+    if (slot.log)
+      for (const auto& e : out.events) slot.log(e);
   for (auto& m : out.messages) {
     caf::actor dest = slot.directory->route(m.to);
     if (dest) self->send(dest, wire_message::make(slot.self, m.to, std::move(m.payload)));
@@ -105,6 +112,11 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, std::shared_ptr<
       s.engine->on_tick(now);
       flush(self, s, self->state.timer, now);
       if (s.hooks) s.hooks->after_input(now, s.self);
+    },
+    [=](health_atom) -> node_health {
+      host_slot& s = *self->state.slot;
+      if (!s.alive || !s.health) return node_health{};
+      return s.health();
     },
     [=](const node_status_request& r) -> node_status {
       host_slot& s = *self->state.slot;

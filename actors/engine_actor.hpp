@@ -48,6 +48,10 @@ struct host_slot {
   // the engine it captured; it must return only public data (no share, key
   // or sub-share). Unset: the node answers an empty status.
   std::function<node_status(const std::string& name)> status;
+  // Answers a health_atom request, under the same rules (public data only).
+  std::function<node_health()> health;
+  // Receives the engine's events (never secret material); unset: dropped.
+  std::function<void(const std::string&)> log;
   bool alive = true;
 };
 

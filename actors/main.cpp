@@ -20,6 +20,13 @@ constexpr command commands[] = {
   {"init-cluster", "write configs, keys, certificates and tokens for a new cluster",
    pss::cli::run_init_cluster},
   {"sim", "deterministic fault-injection simulation of the cluster", pss::cli::run_sim},
+  {"node", "run one cluster member (--config FILE) over mutual TLS", pss::cli::run_node},
+  {"put", "store a new version of a secret (value on stdin or --file)", pss::cli::run_put},
+  {"get", "read a secret; the value alone goes to stdout", pss::cli::run_get},
+  {"list", "list the secrets and their latest versions", pss::cli::run_list},
+  {"delete", "delete a secret and all its versions", pss::cli::run_delete},
+  {"status", "members, leader, term, commit index, epoch and link health", pss::cli::run_status},
+  {"refresh", "ask the cluster to refresh every share now", pss::cli::run_refresh},
 };
 
 void print_usage(std::FILE* out) {
@@ -30,7 +37,11 @@ void print_usage(std::FILE* out) {
   for (const auto& c : commands)
     std::fprintf(out, "  %-13.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
                  static_cast<int>(c.summary.size()), c.summary.data());
-  std::fputs("\nexit codes: 0 ok, 1 the operation failed, 2 bad usage, 3 lost liveness (sim)\n", out);
+  std::fputs("\nexit codes: 0 ok, 1 the operation failed, 2 bad usage or config, 3 lost liveness (sim),\n"
+             "            4 no such secret, 5 too few nodes, 6 outcome unknown, 7 token refused,\n"
+             "            8 shares failed verification (client commands; see `pss get --help`)\n"
+             "client commands read the cluster file from --cluster or PSS_CLUSTER, the token from\n"
+             "PSS_TOKEN or the cluster file's token_file\n", out);
 }
 
 } // namespace

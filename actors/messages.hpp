@@ -115,6 +115,86 @@ typename Inspector::result_type inspect(Inspector& f, node_status& x) {
            x.refresh_epochs_committed, x.recoveries, x.round_running);
 }
 
+// ---- between processes (actors/network.hpp) --------------------------------
+
+// A message between two members over the middleman, tagged with the key of
+// their link (crypto/link.hpp): the receiver's gateway forwards it to its
+// node only if the tag verifies for (from, to, payload).
+struct link_message {
+  std::uint64_t from = 0;
+  std::uint64_t to = 0;
+  std::vector<std::uint8_t> payload;
+  std::vector<std::uint8_t> tag;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, link_message& x) {
+  return f(caf::meta::type_name("link_message"), x.from, x.to, x.payload, x.tag);
+}
+
+// Sent by the member that dialled (the lower id) right after connecting:
+// proves the connection comes from `from`, so the other end routes its own
+// messages for `from` back over it. The tag covers the hello marker.
+struct link_hello {
+  std::uint64_t from = 0;
+  std::uint64_t to = 0;
+  std::vector<std::uint8_t> tag;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, link_hello& x) {
+  return f(caf::meta::type_name("link_hello"), x.from, x.to, x.tag);
+}
+
+// Asks a node's gateway for its health; answered with node_health.
+using health_atom = caf::atom_constant<caf::atom("health")>;
+
+// What a node says about one peer link.
+struct peer_health {
+  std::uint64_t id = 0;
+  std::string address;
+  bool connected = false;
+  std::uint32_t failed_attempts = 0; // since the last success
+  std::string last_error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_health& x) {
+  return f(caf::meta::type_name("peer_health"), x.id, x.address, x.connected, x.failed_attempts,
+           x.last_error);
+}
+
+// A node's public health for `pss status`: Raft role and positions, the
+// catalog's epoch and counters, and the state of its peer links. Never
+// share material.
+struct node_health {
+  bool answered = false;
+  std::uint64_t id = 0;
+  std::string role;
+  std::uint64_t term = 0;
+  std::uint64_t leader = 0;
+  std::uint64_t commit = 0;
+  std::uint64_t applied = 0;
+  std::uint64_t epoch = 0;
+  std::uint64_t secrets = 0;
+  std::uint64_t shares_live = 0; // live shares in this node's store (a count, never a value)
+  std::uint64_t refresh_epochs_committed = 0;
+  std::uint64_t rounds_aborted = 0;
+  std::uint64_t recoveries = 0;
+  bool round_running = false;
+  std::vector<std::uint64_t> voters;
+  std::vector<std::uint64_t> learners;
+  std::string failure; // the storage error that stopped the node, if any
+  std::vector<peer_health> peers;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_health& x) {
+  return f(caf::meta::type_name("node_health"), x.answered, x.id, x.role, x.term, x.leader,
+           x.commit, x.applied, x.epoch, x.secrets, x.shares_live, x.refresh_epochs_committed, x.rounds_aborted,
+           x.recoveries, x.round_running, x.voters, x.learners, x.failure, x.peers);
+}
+
 // Registers every type above with the actor system (call before
 // constructing it).
 void register_message_types(caf::actor_system_config& cfg);

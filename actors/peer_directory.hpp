@@ -54,10 +54,20 @@ private:
 class relay_peer_directory final : public peer_directory {
 public:
   explicit relay_peer_directory(caf::actor relay) : relay_(std::move(relay)) {}
-  [[nodiscard]] caf::actor route(const secrets::endpoint&) override { return relay_; }
-  void reset() { relay_ = caf::actor{}; }
+  [[nodiscard]] caf::actor route(const secrets::endpoint&) override {
+    std::lock_guard lock{mutex_};
+    return relay_;
+  }
+  // The relay may be set after the host that uses it was spawned (`pss
+  // node` spawns its gateway with the node's handle).
+  void set(caf::actor relay) {
+    std::lock_guard lock{mutex_};
+    relay_ = std::move(relay);
+  }
+  void reset() { set(caf::actor{}); }
 
 private:
+  std::mutex mutex_;
   caf::actor relay_;
 };
 

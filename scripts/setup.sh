@@ -9,8 +9,8 @@ set -euo pipefail
 packages=(
   g++ meson ninja-build pkg-config
   libcaf-dev libsodium-dev doctest-dev libtomlplusplus-dev
-  libboost-program-options-dev libbenchmark-dev
-  openssl iproute2 procps
+  libboost-program-options-dev libbenchmark-dev nlohmann-json3-dev
+  openssl iproute2 procps jq
 )
 
 missing=()

@@ -511,6 +511,21 @@ void client_engine::on_message(millis now, endpoint from, byte_view payload) {
   on_tick(now);
 }
 
+namespace {
+// The members (ids, indices, keys) and the threshold agree; addresses and
+// the epoch may differ.
+bool same_members(const cluster_view& served, const cluster_view& expected) {
+  if (served.threshold != expected.threshold || served.members.size() != expected.members.size()) return false;
+  for (std::size_t i = 0; i < served.members.size(); ++i) {
+    const member& a = served.members[i];
+    const member& b = expected.members[i];
+    if (a.id != b.id || a.index != b.index || !(a.box_key == b.box_key) || !(a.sign_key == b.sign_key))
+      return false;
+  }
+  return true;
+}
+} // namespace
+
 void client_engine::on_view(millis now, const get_view_response& m) {
   operation& op = *queue_.front();
   if (op.step != phase::view || m.request_id != op.request_id) {
@@ -519,6 +534,12 @@ void client_engine::on_view(millis now, const get_view_response& m) {
   }
   if (!options_.expected_cluster_id.empty() && m.view.cluster_id != options_.expected_cluster_id) {
     event(node_name(op.target) + " serves cluster " + m.view.cluster_id + ", not ours; trying another");
+    return retry_single(now, true);
+  }
+  if (options_.expected_members && !same_members(m.view, *options_.expected_members)) {
+    // A node that lists other keys could collect every share: never deal
+    // to a membership the operator's cluster file does not show.
+    event(node_name(op.target) + " serves a membership that differs from the cluster file; trying another");
     return retry_single(now, true);
   }
   view_ = m.view;

@@ -53,6 +53,9 @@ struct client_options {
   std::string token;
   std::vector<node_id> nodes;      // who to ask first (bootstrap addresses)
   std::string expected_cluster_id; // refuse a view of another cluster; empty = any
+  // Refuse a view whose members (ids, indices, public keys) or threshold
+  // differ from these (the client's cluster file); nullopt = any.
+  std::optional<cluster_view> expected_members;
   // nullopt: every member that acks within put_ack_timeout, never fewer than
   // t+1 (holders_min). A value raises the floor (never below holders_min).
   std::optional<std::size_t> write_quorum;

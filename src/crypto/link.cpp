@@ -1,0 +1,67 @@
+#include "crypto/link.hpp"
+
+#include <algorithm>
+
+#include <sodium.h>
+
+#include "core/check.hpp"
+#include "core/secure.hpp"
+
+namespace pss::crypto {
+
+namespace {
+
+constexpr std::string_view link_context = "pss link key v1";
+
+void put_u64(crypto_generichash_state& st, std::uint64_t v) {
+  std::array<std::uint8_t, 8> b{};
+  for (std::size_t i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * i));
+  crypto_generichash_update(&st, b.data(), b.size());
+}
+
+} // namespace
+
+result<link_key> link_key::derive(const box_key_pair& self, node_id self_id,
+                                  const box_public_key& peer, node_id peer_id,
+                                  std::string_view cluster_id) {
+  secret_array<crypto_scalarmult_BYTES> shared;
+  if (crypto_scalarmult(shared.data(), self.secret_key.data(), peer.bytes().data()) != 0)
+    return error{errc::verification_failed, "the peer's box key has low order"};
+  // Both ends hash the same transcript: the smaller id first.
+  const std::uint64_t low = std::min(self_id.value(), peer_id.value());
+  const std::uint64_t high = std::max(self_id.value(), peer_id.value());
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, shared.data(), shared.size, 32);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(link_context.data()),
+                            link_context.size());
+  put_u64(st, cluster_id.size());
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(cluster_id.data()),
+                            cluster_id.size());
+  put_u64(st, low);
+  put_u64(st, high);
+  link_key out;
+  crypto_generichash_final(&st, out.key_.data(), out.key_.size);
+  sodium_memzero(&st, sizeof st);
+  return out;
+}
+
+link_tag link_key::tag(node_id from, node_id to, byte_view payload) const {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, key_.data(), key_.size, link_tag_bytes);
+  put_u64(st, from.value());
+  put_u64(st, to.value());
+  put_u64(st, payload.size());
+  crypto_generichash_update(&st, payload.data(), payload.size());
+  link_tag out{};
+  crypto_generichash_final(&st, out.data(), out.size());
+  sodium_memzero(&st, sizeof st);
+  return out;
+}
+
+bool link_key::verify(node_id from, node_id to, byte_view payload, byte_view received) const {
+  if (received.size() != link_tag_bytes) return false;
+  const link_tag expected = tag(from, to, payload);
+  return sodium_memcmp(expected.data(), received.data(), link_tag_bytes) == 0;
+}
+
+} // namespace pss::crypto

@@ -1,0 +1,52 @@
+#include <doctest/doctest.h>
+
+#include "crypto/link.hpp"
+#include "crypto/random_source.hpp"
+
+using namespace pss;
+using namespace pss::crypto;
+
+namespace {
+struct pair_of_nodes {
+  seeded_random rng{41};
+  box_key_pair a = box_key_pair::generate(rng);
+  box_key_pair b = box_key_pair::generate(rng);
+  box_key_pair c = box_key_pair::generate(rng);
+};
+
+link_key derive(const box_key_pair& self, std::uint64_t self_id, const box_key_pair& peer,
+                std::uint64_t peer_id, std::string_view cluster = "cluster-a") {
+  auto k = link_key::derive(self, node_id{self_id}, peer.public_key, node_id{peer_id}, cluster);
+  REQUIRE(k.ok());
+  return std::move(*k);
+}
+} // namespace
+
+TEST_CASE("link: both ends derive the same key, and a tag verifies at the other end") {
+  pair_of_nodes p;
+  const bytes payload{1, 2, 3, 4};
+  const link_key at_a = derive(p.a, 1, p.b, 2);
+  const link_key at_b = derive(p.b, 2, p.a, 1);
+  const link_tag t = at_a.tag(node_id{1}, node_id{2}, payload);
+  CHECK(at_b.verify(node_id{1}, node_id{2}, payload, t));
+}
+
+TEST_CASE("link: a third key, another cluster, a changed payload or a reflected tag fail") {
+  pair_of_nodes p;
+  const bytes payload{9, 8, 7};
+  const link_key at_a = derive(p.a, 1, p.b, 2);
+  const link_tag t = at_a.tag(node_id{1}, node_id{2}, payload);
+  // Node 3 pretending to be node 1 towards node 2: its key with 2 differs.
+  const link_key c_with_b = derive(p.c, 1, p.b, 2);
+  CHECK_FALSE(derive(p.b, 2, p.a, 1).verify(node_id{1}, node_id{2}, payload,
+                                            c_with_b.tag(node_id{1}, node_id{2}, payload)));
+  CHECK_FALSE(derive(p.b, 2, p.a, 1, "cluster-b").verify(node_id{1}, node_id{2}, payload, t));
+  bytes changed = payload;
+  changed[1] ^= 1;
+  const link_key at_b = derive(p.b, 2, p.a, 1);
+  CHECK_FALSE(at_b.verify(node_id{1}, node_id{2}, changed, t));
+  // The same tag does not pass as a message from 2 to 1.
+  CHECK_FALSE(at_a.verify(node_id{2}, node_id{1}, payload, t));
+  // A truncated tag is refused.
+  CHECK_FALSE(at_b.verify(node_id{1}, node_id{2}, payload, byte_view{t.data(), 31}));
+}
