@@ -101,5 +101,29 @@ TEST_CASE("secrets: a run is a function of its seed") {
   CHECK(scripted_run(21) != scripted_run(22));
 }
 
+TEST_CASE("secrets: a client refuses a cluster whose membership differs from its cluster file") {
+  network net;
+  net.elect(1);
+  // The operator's file lists another key for node 3: every node serves a
+  // view that differs from it, so the client deals to nobody.
+  client_options o;
+  cluster_view forged = net.cluster().view;
+  const test_cluster other = make_test_cluster(5, 3, 999);
+  forged.members[2].box_key = other.view.members[2].box_key;
+  o.expected_members = forged;
+  o.operation_timeout = millis{3'000};
+  net.add_client(100, o);
+  auto put = net.put(100, 1, "x", "y");
+  CHECK(put.outcome != operation_outcome::ok);
+  std::uint64_t stored = 0;
+  for (std::uint64_t i = 1; i <= 5; ++i) stored += net.node(i).counters().shares_stored;
+  CHECK(stored == 0);
+  // The same client with the right file works.
+  client_options right;
+  right.expected_members = net.cluster().view;
+  net.add_client(200, right);
+  CHECK(net.put(200, 1, "x", "y").outcome == operation_outcome::ok);
+}
+
 } // namespace
 } // namespace pss::secrets::testing
