@@ -1,0 +1,528 @@
+// The client commands against a running cluster: put, get, list, delete,
+// status and refresh.
+//
+// Each loads the cluster file (--cluster or PSS_CLUSTER, src/deploy), takes
+// the token from PSS_TOKEN or the file's token_file, dials every member in
+// parallel over mutual TLS with the client's own certificate, and runs one
+// operation of secrets::client_engine in a small actor. The client refuses a
+// cluster whose membership differs from its file. `pss get` writes the
+// secret, and nothing else, to standard output; everything else goes to
+// standard error, or to standard output as JSON with --json. Nothing here
+// prints a share, a key or a token.
+#include <boost/program_options.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <thread>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/scoped_actor.hpp"
+#include "caf/send.hpp"
+#include "caf/stateful_actor.hpp"
+
+#include "actors/messages.hpp"
+#include "actors/network.hpp"
+#include "actors/remote_client.hpp"
+#include "commands.hpp"
+#include "crypto/envelope.hpp"
+#include "crypto/random_source.hpp"
+#include "deploy/config.hpp"
+#include "secrets/client_engine.hpp"
+
+namespace po = boost::program_options;
+
+namespace pss::cli {
+
+namespace {
+
+using json = nlohmann::json;
+using millis = secrets::millis;
+
+// How long to wait for the connections, and for one operation.
+constexpr std::chrono::milliseconds connect_wait_max{3'000};
+constexpr std::chrono::milliseconds operation_wait_max{15'000};
+constexpr std::chrono::milliseconds status_wait_max{2'000};
+
+const char* const exit_codes_text =
+  "exit codes: 0 ok; 1 refused or failed; 2 bad usage or cluster file; 4 no such secret or version;\n"
+  "            5 too few nodes reachable or answering; 6 outcome unknown (timed out after the cluster\n"
+  "            may have applied it: check with get or list); 7 token refused; 8 shares failed verification";
+
+namespace code {
+constexpr int not_found = 4;
+constexpr int unavailable = 5;
+constexpr int unknown = 6;
+constexpr int not_authorised = 7;
+constexpr int verification = 8;
+} // namespace code
+
+// ---- the commands ---------------------------------------------------------------
+
+struct common {
+  deploy::cluster_file cluster;
+  std::string token;
+  bool json = false;
+  bool tls = true;
+};
+
+[[noreturn]] void finish(int rc) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  // Dial threads may still block on an unreachable host; nothing on the
+  // client side needs an orderly shutdown.
+  ::_exit(rc);
+}
+
+void report_error(const common& c, const std::string& message, int rc, const json& extra = json::object()) {
+  if (c.json) {
+    json j = extra;
+    j["ok"] = false;
+    j["error"] = message;
+    j["exit_code"] = rc;
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cerr << "pss: " << message << "\n";
+  }
+}
+
+int exit_for(const secrets::completion& done) {
+  using secrets::client_error;
+  if (done.outcome == secrets::operation_outcome::ok) return exit_code::ok;
+  if (done.outcome == secrets::operation_outcome::unknown) return code::unknown;
+  switch (done.error) {
+  case client_error::unknown_secret:
+  case client_error::version_not_found: return code::not_found;
+  case client_error::too_few_nodes:
+  case client_error::timeout: return code::unavailable;
+  case client_error::not_authorised: return code::not_authorised;
+  case client_error::verification_failed: return code::verification;
+  default: return exit_code::failed;
+  }
+}
+
+std::vector<actors::member_address> addresses(const deploy::cluster_file& c) {
+  std::vector<actors::member_address> out;
+  for (const auto& m : c.members) out.push_back({m.id, m.address.host, m.address.port});
+  return out;
+}
+
+// Connects, runs one operation and returns its completion (or exits).
+secrets::completion run_operation(const common& c, caf::actor_system& sys, actors::client_request r) {
+  auto connected = actors::connect_all(sys, addresses(c.cluster), c.tls, connect_wait_max);
+  const bool needs_t = r.kind == secrets::operation_kind::get || r.kind == secrets::operation_kind::put;
+  const std::size_t needed = needs_t ? c.cluster.threshold : 1;
+  if (connected.nodes.size() < needed) {
+    std::string why;
+    for (const auto& f : connected.failures) why += "\n  " + f;
+    json extra;
+    extra["reachable"] = connected.nodes.size();
+    extra["members"] = c.cluster.members.size();
+    report_error(c, "reached " + std::to_string(connected.nodes.size()) + " of " + std::to_string(c.cluster.members.size())
+                      + " nodes; this needs at least " + std::to_string(needed) + ":" + why,
+                 code::unavailable, extra);
+    finish(code::unavailable);
+  }
+  secrets::client_options o;
+  o.id = actors::random_client_id();
+  o.token = c.token;
+  o.expected_cluster_id = c.cluster.cluster_id;
+  o.expected_members = c.cluster.view();
+  actors::remote_client client{sys, connected.nodes, o};
+  auto result = client.start(std::move(r));
+  if (result.wait_for(operation_wait_max) != std::future_status::ready) {
+    report_error(c, "no outcome within " + std::to_string(operation_wait_max.count()) + " ms; the cluster may or may "
+                    "not have applied it", code::unknown);
+    finish(code::unknown);
+  }
+  return result.get();
+}
+
+int outcome(const common& c, const secrets::completion& done, const std::string& what, json j) {
+  const int rc = exit_for(done);
+  if (rc != exit_code::ok) {
+    std::string message = what + ": " + std::string{secrets::to_string(done.error)};
+    if (!done.message.empty()) message += ": " + done.message;
+    if (done.error == secrets::client_error::too_few_nodes)
+      message += " (" + std::to_string(done.answered) + " answered, " + std::to_string(c.cluster.threshold)
+                 + " needed)";
+    for (auto b : done.bad_nodes) message += "; node " + std::to_string(b.value()) + " served a bad share";
+    report_error(c, message, rc, j);
+    return rc;
+  }
+  if (c.json) {
+    j["ok"] = true;
+    std::cout << j.dump() << "\n";
+  }
+  return rc;
+}
+
+// ---- argument handling ------------------------------------------------------------
+
+struct command_spec {
+  const char* synopsis;
+  const char* description;
+};
+
+int load_common(const po::variables_map& vm, common& c) {
+  c.json = vm.count("json") > 0;
+  std::string path;
+  if (vm.count("cluster")) path = vm["cluster"].as<std::string>();
+  else if (const char* env = std::getenv("PSS_CLUSTER")) path = env;
+  if (path.empty()) {
+    report_error(c, "no cluster file: pass --cluster FILE or set PSS_CLUSTER (pss init-cluster writes "
+                    "client/cluster.toml)", exit_code::usage);
+    return exit_code::usage;
+  }
+  auto cluster = deploy::load_cluster_file(path);
+  if (!cluster.ok()) {
+    report_error(c, cluster.err().message(), exit_code::usage);
+    return exit_code::usage;
+  }
+  c.cluster = std::move(*cluster);
+  auto token = deploy::client_token(c.cluster, std::getenv("PSS_TOKEN"));
+  if (!token.ok()) {
+    report_error(c, token.err().message(), exit_code::usage);
+    return exit_code::usage;
+  }
+  c.token = std::move(*token);
+  c.tls = !c.cluster.insecure_plaintext;
+  return exit_code::ok;
+}
+
+int parse(int argc, char** argv, po::options_description& specific, po::positional_options_description& pos,
+          const command_spec& spec, po::variables_map& vm) {
+  po::options_description general{"common options"};
+  general.add_options()
+    ("help,h", "show this help")
+    ("cluster", po::value<std::string>(), "the cluster file (default: $PSS_CLUSTER); the token comes from "
+                                          "$PSS_TOKEN or the file's token_file")
+    ("json", "print the result as one JSON object on standard output");
+  po::options_description all;
+  all.add(specific).add(general);
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: " << spec.synopsis << "\n\n" << spec.description << "\n\n" << all << "\n"
+                << exit_codes_text << "\n";
+      return exit_code::ok;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "pss: " << e.what() << " (try --help)\n";
+    return exit_code::usage;
+  }
+  return -1;
+}
+
+// Runs `body` with a TLS actor system configured from the cluster file.
+template <class Body>
+int with_system(const common& c, Body body) {
+  actors::transport_options t;
+  t.tls = c.tls;
+  if (c.cluster.tls) {
+    t.ca_file = c.cluster.tls->ca_file;
+    t.certificate_file = c.cluster.tls->certificate_file;
+    t.key_file = c.cluster.tls->key_file;
+  }
+  caf::actor_system_config cfg;
+  actors::configure_transport(cfg, t);
+  caf::actor_system sys{cfg};
+  finish(body(sys));
+}
+
+result<secure_bytes> read_value(const po::variables_map& vm) {
+  std::istream* in = &std::cin;
+  std::ifstream file;
+  std::string what = "standard input";
+  if (vm.count("file") && vm["file"].as<std::string>() != "-") {
+    what = vm["file"].as<std::string>();
+    file.open(what, std::ios::binary);
+    if (!file) return error{errc::not_found, "cannot open '" + what + "' for reading"};
+    in = &file;
+  }
+  secure_bytes buffer{crypto::payload_bytes_max + 1};
+  in->read(reinterpret_cast<char*>(buffer.data()), static_cast<std::streamsize>(buffer.size()));
+  const auto got = static_cast<std::size_t>(in->gcount());
+  if (in->bad()) return error{errc::io_error, "could not read " + what};
+  if (got > crypto::payload_bytes_max)
+    return error{errc::too_large, "the value on " + what + " is larger than the limit of "
+                                    + std::to_string(crypto::payload_bytes_max) + " bytes"};
+  return secure_bytes{byte_view{buffer.data(), got}};
+}
+
+} // namespace
+
+int run_put(int argc, char** argv) {
+  po::options_description o{"options"};
+  o.add_options()("name", po::value<std::string>(), "the secret's name")
+    ("file", po::value<std::string>(), "read the value from FILE instead of standard input ('-' = stdin)");
+  po::positional_options_description pos;
+  pos.add("name", 1);
+  po::variables_map vm;
+  if (int rc = parse(argc, argv, o, pos,
+                     {"pss put NAME [--file FILE]",
+                      "Stores a new version of NAME. The value (up to 64 KiB, byte for byte) comes from standard\n"
+                      "input or --file. It is sealed under a fresh key that is split into one verified share per\n"
+                      "node; prints the version stored."}, vm); rc >= 0)
+    return rc;
+  common c;
+  if (int rc = load_common(vm, c); rc != exit_code::ok) return rc;
+  if (!vm.count("name")) {
+    report_error(c, "put needs a NAME (try --help)", exit_code::usage);
+    return exit_code::usage;
+  }
+  auto value = read_value(vm);
+  if (!value.ok()) {
+    report_error(c, value.err().message(), exit_code::usage);
+    return exit_code::usage;
+  }
+  actors::client_request r{secrets::operation_kind::put, vm["name"].as<std::string>(), std::move(*value), {}};
+  return with_system(c, [&](caf::actor_system& sys) {
+    auto done = run_operation(c, sys, std::move(r));
+    json j;
+    j["name"] = vm["name"].as<std::string>();
+    if (done.outcome == secrets::operation_outcome::ok) {
+      j["version"] = done.version.value();
+      j["holders"] = done.answered;
+      if (!c.json)
+        std::cerr << "stored " << vm["name"].as<std::string>() << " version " << done.version.value() << " on "
+                  << done.answered << " nodes\n";
+    }
+    return outcome(c, done, "put " + vm["name"].as<std::string>(), j);
+  });
+}
+
+int run_get(int argc, char** argv) {
+  po::options_description o{"options"};
+  o.add_options()("name", po::value<std::string>(), "the secret's name")
+    ("version", po::value<std::uint64_t>(), "read this version (default: the latest)");
+  po::positional_options_description pos;
+  pos.add("name", 1);
+  po::variables_map vm;
+  if (int rc = parse(argc, argv, o, pos,
+                     {"pss get NAME [--version V]",
+                      "Reads NAME: asks the holders for their shares, verifies each against the public\n"
+                      "commitments, rebuilds the key from t good ones and opens the value. Writes the value,\n"
+                      "and nothing else, to standard output (with --json: a JSON object with the value in\n"
+                      "base64). Nodes whose shares fail verification are named on standard error."}, vm); rc >= 0)
+    return rc;
+  common c;
+  if (int rc = load_common(vm, c); rc != exit_code::ok) return rc;
+  if (!vm.count("name")) {
+    report_error(c, "get needs a NAME (try --help)", exit_code::usage);
+    return exit_code::usage;
+  }
+  actors::client_request r{secrets::operation_kind::get, vm["name"].as<std::string>(), {}, {}};
+  if (vm.count("version")) r.version = secret_version{vm["version"].as<std::uint64_t>()};
+  return with_system(c, [&](caf::actor_system& sys) {
+    auto done = run_operation(c, sys, std::move(r));
+    json j;
+    j["name"] = vm["name"].as<std::string>();
+    if (done.outcome == secrets::operation_outcome::ok && done.value) {
+      for (auto b : done.bad_nodes)
+        std::cerr << "pss: warning: node " << b.value() << " served a share that failed verification; skipped\n";
+      j["version"] = done.version.value();
+      if (c.json) {
+        std::string encoded(sodium_base64_encoded_len(done.value->size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+        sodium_bin2base64(encoded.data(), encoded.size(), done.value->data(), done.value->size(),
+                          sodium_base64_VARIANT_ORIGINAL);
+        encoded.resize(std::strlen(encoded.c_str()));
+        j["value_base64"] = encoded;
+        sodium_memzero(encoded.data(), encoded.size());
+      } else {
+        std::fwrite(done.value->data(), 1, done.value->size(), stdout);
+      }
+    }
+    const int rc = outcome(c, done, "get " + vm["name"].as<std::string>(), j);
+    done.value.reset();
+    return rc;
+  });
+}
+
+int run_list(int argc, char** argv) {
+  po::options_description o{"options"};
+  po::positional_options_description pos;
+  po::variables_map vm;
+  if (int rc = parse(argc, argv, o, pos, {"pss list", "Lists the secrets' names and latest versions (deleted ones are "
+                                                      "not shown)."}, vm); rc >= 0)
+    return rc;
+  common c;
+  if (int rc = load_common(vm, c); rc != exit_code::ok) return rc;
+  return with_system(c, [&](caf::actor_system& sys) {
+    auto done = run_operation(c, sys, actors::client_request{secrets::operation_kind::list, {}, {}, {}});
+    json j;
+    j["secrets"] = json::array();
+    for (const auto& item : done.items) {
+      if (item.deleted) continue;
+      j["secrets"].push_back({{"name", item.name}, {"version", item.latest.value()}});
+      if (!c.json) std::cout << item.name << "\t" << item.latest.value() << "\n";
+    }
+    return outcome(c, done, "list", j);
+  });
+}
+
+int run_delete(int argc, char** argv) {
+  po::options_description o{"options"};
+  o.add_options()("name", po::value<std::string>(), "the secret's name");
+  po::positional_options_description pos;
+  pos.add("name", 1);
+  po::variables_map vm;
+  if (int rc = parse(argc, argv, o, pos, {"pss delete NAME", "Deletes NAME with all its versions; the nodes erase "
+                                                             "their shares."}, vm); rc >= 0)
+    return rc;
+  common c;
+  if (int rc = load_common(vm, c); rc != exit_code::ok) return rc;
+  if (!vm.count("name")) {
+    report_error(c, "delete needs a NAME (try --help)", exit_code::usage);
+    return exit_code::usage;
+  }
+  return with_system(c, [&](caf::actor_system& sys) {
+    auto done = run_operation(c, sys, actors::client_request{secrets::operation_kind::remove, vm["name"].as<std::string>(), {}, {}});
+    json j;
+    j["name"] = vm["name"].as<std::string>();
+    if (done.outcome == secrets::operation_outcome::ok && !c.json)
+      std::cerr << "deleted " << vm["name"].as<std::string>() << "\n";
+    return outcome(c, done, "delete " + vm["name"].as<std::string>(), j);
+  });
+}
+
+int run_refresh(int argc, char** argv) {
+  po::options_description o{"options"};
+  po::positional_options_description pos;
+  po::variables_map vm;
+  if (int rc = parse(argc, argv, o, pos,
+                     {"pss refresh", "Asks the cluster to run a refresh round now: every share changes, the secrets do "
+                                     "not.\nReturns once the leader accepted the request; `pss status` shows the "
+                                     "epoch advance."}, vm); rc >= 0)
+    return rc;
+  common c;
+  if (int rc = load_common(vm, c); rc != exit_code::ok) return rc;
+  return with_system(c, [&](caf::actor_system& sys) {
+    auto done = run_operation(c, sys, actors::client_request{secrets::operation_kind::refresh, {}, {}, {}});
+    if (done.outcome == secrets::operation_outcome::ok && !c.json) std::cerr << "refresh requested\n";
+    return outcome(c, done, "refresh", json::object());
+  });
+}
+
+int run_status(int argc, char** argv) {
+  po::options_description o{"options"};
+  po::positional_options_description pos;
+  po::variables_map vm;
+  if (int rc = parse(argc, argv, o, pos,
+                     {"pss status", "Asks every member for its health: Raft role, term, leader, commit index, the "
+                                    "cluster's epoch,\nrefresh and recovery counters, and its links to the other "
+                                    "members. Unreachable members are\nlisted with the reason. Exit 0 when a majority "
+                                    "answered and agree on a leader, 5 otherwise."}, vm); rc >= 0)
+    return rc;
+  common c;
+  if (int rc = load_common(vm, c); rc != exit_code::ok) return rc;
+  return with_system(c, [&](caf::actor_system& sys) {
+    auto connected = actors::connect_all(sys, addresses(c.cluster), c.tls, connect_wait_max);
+    caf::scoped_actor self{sys};
+    json j;
+    j["cluster_id"] = c.cluster.cluster_id;
+    j["threshold"] = c.cluster.threshold;
+    j["members"] = json::array();
+    std::map<std::uint64_t, std::size_t> leaders; // leader id -> votes
+    std::size_t answered = 0;
+    std::map<node_id, std::string> unreachable;
+    for (std::size_t i = 0; i < connected.failed.size(); ++i) unreachable[connected.failed[i]] = connected.failures[i];
+    for (const auto& m : c.cluster.members) {
+      json row;
+      row["id"] = m.id.value();
+      row["address"] = m.address.to_string();
+      auto it = connected.nodes.find(m.id);
+      if (it == connected.nodes.end()) {
+        row["reachable"] = false;
+        row["error"] = unreachable.count(m.id) ? unreachable[m.id] : "not reached";
+        j["members"].push_back(row);
+        continue;
+      }
+      std::optional<actors::node_health> health;
+      std::string why;
+      self->request(it->second, status_wait_max, actors::health_atom::value)
+        .receive([&](actors::node_health& h) { health = std::move(h); },
+                 [&](caf::error& e) { why = sys.render(e); });
+      if (!health || !health->answered) {
+        row["reachable"] = false;
+        row["error"] = why.empty() ? (health ? health->failure : "no answer") : why;
+        j["members"].push_back(row);
+        continue;
+      }
+      ++answered;
+      if (health->leader != 0) ++leaders[health->leader];
+      row["reachable"] = true;
+      row["role"] = health->role;
+      row["term"] = health->term;
+      row["leader"] = health->leader;
+      row["commit"] = health->commit;
+      row["applied"] = health->applied;
+      row["epoch"] = health->epoch;
+      row["secrets"] = health->secrets;
+      row["shares_live"] = health->shares_live;
+      row["refresh_epochs_committed"] = health->refresh_epochs_committed;
+      row["rounds_aborted"] = health->rounds_aborted;
+      row["recoveries"] = health->recoveries;
+      row["round_running"] = health->round_running;
+      row["voters"] = health->voters;
+      row["learners"] = health->learners;
+      if (!health->failure.empty()) row["failure"] = health->failure;
+      row["peers"] = json::array();
+      for (const auto& p : health->peers)
+        row["peers"].push_back({{"id", p.id}, {"address", p.address}, {"connected", p.connected},
+                                {"failed_attempts", p.failed_attempts}, {"last_error", p.last_error}});
+      j["members"].push_back(row);
+    }
+    std::uint64_t leader = 0;
+    for (const auto& [id, votes] : leaders)
+      if (2 * votes > c.cluster.members.size()) leader = id;
+    j["leader"] = leader;
+    j["answered"] = answered;
+    const bool healthy = 2 * answered > c.cluster.members.size() && leader != 0;
+    j["healthy"] = healthy;
+    if (c.json) {
+      std::cout << j.dump() << "\n";
+    } else {
+      std::cout << "cluster " << c.cluster.cluster_id << ": " << c.cluster.members.size() << " members, threshold "
+                << c.cluster.threshold << ", leader " << (leader ? "node " + std::to_string(leader) : "unknown")
+                << ", " << answered << " answered\n";
+      std::printf("%-4s %-22s %-10s %6s %6s %8s %6s %8s %8s  %s\n", "id", "address", "role", "term", "leader",
+                  "commit", "epoch", "secrets", "refresh", "links");
+      for (const auto& row : j["members"]) {
+        if (!row["reachable"].get<bool>()) {
+          std::printf("%-4llu %-22s UNREACHABLE: %s\n", static_cast<unsigned long long>(row["id"].get<std::uint64_t>()),
+                      row["address"].get<std::string>().c_str(), row["error"].get<std::string>().c_str());
+          continue;
+        }
+        std::string links;
+        for (const auto& p : row["peers"]) {
+          links += std::to_string(p["id"].get<std::uint64_t>()) + (p["connected"].get<bool>() ? ":up " : ":DOWN ");
+        }
+        std::printf("%-4llu %-22s %-10s %6llu %6llu %8llu %6llu %8llu %8llu  %s\n",
+                    static_cast<unsigned long long>(row["id"].get<std::uint64_t>()),
+                    row["address"].get<std::string>().c_str(), row["role"].get<std::string>().c_str(),
+                    static_cast<unsigned long long>(row["term"].get<std::uint64_t>()),
+                    static_cast<unsigned long long>(row["leader"].get<std::uint64_t>()),
+                    static_cast<unsigned long long>(row["commit"].get<std::uint64_t>()),
+                    static_cast<unsigned long long>(row["epoch"].get<std::uint64_t>()),
+                    static_cast<unsigned long long>(row["secrets"].get<std::uint64_t>()),
+                    static_cast<unsigned long long>(row["refresh_epochs_committed"].get<std::uint64_t>()),
+                    links.c_str());
+      }
+    }
+    return healthy ? exit_code::ok : code::unavailable;
+  });
+}
+
+} // namespace pss::cli

@@ -1,0 +1,287 @@
+// `pss node --config FILE`: one cluster member as a real process.
+//
+// Loads and validates the node's TOML (src/deploy), its private keys and
+// its accepted client tokens, opens the node engine on its data directory,
+// hosts it in a node actor and puts the gateway of actors/network.hpp in
+// front of it: published once through CAF's middleman with mutual TLS, and
+// dialling the peers with higher ids. It logs what the engine and the links
+// report (never secret material) to standard error, and stops cleanly on
+// SIGINT or SIGTERM; a kill -9 loses nothing, because the engine makes every
+// state durable before it sends anything that depends on it.
+#include <boost/program_options.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <sys/stat.h>
+
+#include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/send.hpp"
+
+#include "actors/engine_actor.hpp"
+#include "actors/network.hpp"
+#include "commands.hpp"
+#include "crypto/random_source.hpp"
+#include "deploy/config.hpp"
+#include "secrets/node_engine.hpp"
+#include "storage/data_dir.hpp"
+#include "storage/posix_file_system.hpp"
+
+namespace po = boost::program_options;
+
+namespace pss::cli {
+
+namespace {
+
+const char* const node_description =
+  "Runs one member of a pss cluster: its Raft log, catalog and private shares live\n"
+  "under the config's data_dir; it talks to the other members and to clients over\n"
+  "mutual TLS (the cluster CA in [tls]) on its `listen` address.\n\n"
+  "First start of a new cluster: start every node once with --init (an empty\n"
+  "data_dir is initialised; `pss init-cluster` writes the configs). Later starts\n"
+  "need no flag. A node whose data_dir was lost must start with --rejoin: it has\n"
+  "forgotten its Raft vote, so it waits until the cluster re-admits it, then\n"
+  "gets its shares back from the others. Without either flag an empty data_dir\n"
+  "is refused, so a wiped disk is never mistaken for a new cluster.\n\n"
+  "Logs go to standard error. SIGINT or SIGTERM stops the node; kill -9 is safe.\n"
+  "Exit codes: 0 stopped by a signal, 1 the node failed, 2 bad usage or config.";
+
+std::mutex log_mutex;
+
+// One log line: UTC time with milliseconds, then the text.
+void log_line(const std::string& text) {
+  const auto now = std::chrono::system_clock::now();
+  const auto t = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::lock_guard lock{log_mutex};
+  std::fprintf(stderr, "%s.%03dZ %s\n", stamp, static_cast<int>(ms), text.c_str());
+  std::fflush(stderr);
+}
+
+const char* role_name(raft::role r) {
+  switch (r) {
+  case raft::role::leader: return "leader";
+  case raft::role::candidate: return "candidate";
+  case raft::role::pre_candidate: return "pre-candidate";
+  case raft::role::follower: break;
+  }
+  return "follower";
+}
+
+// Public health of the engine; runs inside the node actor.
+actors::node_health health_of(const secrets::node_engine& e) {
+  actors::node_health h;
+  h.answered = true;
+  h.id = e.id().value();
+  h.role = role_name(e.raft().role());
+  h.term = e.raft().term().value();
+  h.leader = e.raft().leader_hint().value();
+  h.commit = e.raft().commit_index().value();
+  h.applied = e.state().applied_index().value();
+  h.epoch = e.state().view().epoch.value();
+  h.secrets = e.state().secrets().size();
+  for (const auto& info : e.shares().inventory())
+    h.shares_live += info.state == secrets::share_state::live ? 1 : 0;
+  const auto& stats = e.state().stats();
+  h.refresh_epochs_committed = stats.refresh_epochs_committed;
+  h.rounds_aborted = stats.rounds_aborted;
+  h.recoveries = stats.recoveries;
+  h.round_running = e.state().round().has_value();
+  for (auto v : e.raft().config().voters) h.voters.push_back(v.value());
+  for (auto l : e.raft().config().learners) h.learners.push_back(l.value());
+  if (e.failure()) h.failure = e.failure()->describe();
+  return h;
+}
+
+enum class start_mode { existing, init, rejoin };
+
+// Decides how to open the data directory; an empty one needs a flag.
+result<start_mode> decide_start(const deploy::node_config& c, bool init, bool rejoin) {
+  if (init && rejoin) return error{errc::invalid_argument, "--init and --rejoin exclude each other"};
+  std::error_code ec;
+  const auto identity = std::filesystem::path{c.data_dir} / "raft" / std::string{storage::identity_file_name};
+  if (std::filesystem::exists(identity, ec)) return start_mode::existing;
+  if (init) return start_mode::init;
+  if (rejoin) return start_mode::rejoin;
+  return error{errc::not_found,
+               "the data directory " + c.data_dir + " holds no node state. If this is the first start of a new "
+               "cluster, start with --init. If this node lost its data (a wiped or replaced disk), start with "
+               "--rejoin: it is then re-admitted by the cluster and recovers its shares."};
+}
+
+int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
+  auto keys = deploy::load_node_keys(config.key_file, config);
+  if (!keys.ok()) {
+    std::cerr << "pss node: " << keys.err().message() << "\n";
+    return exit_code::usage;
+  }
+  auto tokens = deploy::load_tokens(config.token_file);
+  if (!tokens.ok()) {
+    std::cerr << "pss node: " << tokens.err().message() << "\n";
+    return exit_code::usage;
+  }
+  if (plaintext)
+    log_line("WARNING: --insecure-plaintext: no TLS; anyone on the network can read and forge this node's "
+             "traffic. Use it for local experiments only.");
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    std::cerr << "pss node: cannot create the data directory " << config.data_dir << ": " << ec.message() << "\n";
+    return exit_code::failed;
+  }
+  ::chmod(config.data_dir.c_str(), 0700);
+
+  // Links: one key per peer from the membership's box keys.
+  actors::network_options net;
+  net.self = config.id;
+  net.listen_host = config.listen.host;
+  net.listen_port = config.listen.port;
+  net.tls = !plaintext;
+  net.reconnect_max = std::chrono::milliseconds{config.timing.reconnect_max_ms};
+  net.log = log_line;
+  for (const auto& m : config.members) {
+    if (m.id == config.id) continue;
+    auto key = crypto::link_key::derive(keys->box, config.id, m.box_key, m.id, config.cluster_id);
+    if (!key.ok()) {
+      std::cerr << "pss node: member " << m.id.value() << ": " << key.err().message() << "\n";
+      return exit_code::usage;
+    }
+    net.keys.emplace(m.id, std::move(*key));
+    net.peers.push_back(actors::peer_address{m.id, m.address.host, m.address.port});
+  }
+
+  actors::transport_options transport;
+  transport.tls = !plaintext;
+  if (config.tls) {
+    transport.ca_file = config.tls->ca_file;
+    transport.certificate_file = config.tls->certificate_file;
+    transport.key_file = config.tls->key_file;
+  }
+  transport.heartbeat = std::chrono::milliseconds{config.timing.peer_heartbeat_ms};
+  transport.connection_timeout = std::chrono::milliseconds{config.timing.peer_timeout_ms};
+
+  // Block the stop signals in every thread; the main thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  caf::actor_system_config cfg;
+  actors::configure_transport(cfg, transport);
+  caf::actor_system sys{cfg};
+  const auto now = [] {
+    return std::chrono::duration_cast<secrets::millis>(std::chrono::steady_clock::now().time_since_epoch());
+  };
+
+  secrets::node_options o;
+  o.cluster = config.view();
+  o.data_dir = config.data_dir;
+  o.first_start = mode == start_mode::init;
+  if (mode == start_mode::rejoin) { // PENDING: the rejoin branch
+    std::cerr << "pss node: --rejoin is not available yet\n";
+    return exit_code::failed;
+  }
+  o.accepted_tokens = {tokens->begin(), tokens->end()};
+  o.raft.election_timeout_min = secrets::millis{config.timing.election_timeout_ms};
+  o.raft.heartbeat_interval = secrets::millis{config.timing.heartbeat_ms};
+  o.refresh_interval = secrets::millis{config.timing.refresh_interval_ms};
+  crypto::system_random seed_source;
+  std::array<std::uint8_t, 8> seed{};
+  seed_source.fill(seed);
+  for (auto b : seed) o.prng_seed = (o.prng_seed << 8) | b;
+  storage::posix_file_system fs;
+  auto opened = secrets::node_engine::open(std::move(o), std::move(*keys), fs,
+                                           std::make_unique<crypto::system_random>(), now());
+  if (!opened.ok()) {
+    std::cerr << "pss node: node " << config.id.value() << " cannot open " << config.data_dir << ": "
+              << opened.err().describe() << "\n";
+    return exit_code::failed;
+  }
+  std::shared_ptr<secrets::node_engine> engine{std::move(*opened)};
+  auto directory = std::make_shared<actors::relay_peer_directory>(caf::actor{});
+  auto slot = std::make_shared<actors::host_slot>();
+  slot->self = secrets::endpoint::of(config.id);
+  slot->engine = engine;
+  slot->directory = directory;
+  const secrets::node_engine* raw = engine.get();
+  slot->health = [raw] { return health_of(*raw); };
+  slot->log = log_line;
+  caf::actor node = actors::spawn_node_actor(sys, slot);
+
+  actors::node_network network;
+  const std::string listen = config.listen.to_string();
+  if (auto st = network.start(sys, node, std::move(net)); !st.ok()) {
+    std::cerr << "pss node: " << st.err().message() << "\n";
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+    return exit_code::failed;
+  }
+  directory->set(network.gateway());
+  log_line("node " + std::to_string(config.id.value()) + " of cluster " + config.cluster_id + " listening on "
+           + listen + (plaintext ? " (PLAINTEXT)" : " (mutual TLS)") + ", data in " + config.data_dir
+           + (mode == start_mode::init ? ", initialised" : mode == start_mode::rejoin ? ", rejoining" : ""));
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  log_line(std::string{"stopping on "} + (signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
+  network.stop();
+  directory->reset();
+  caf::anon_send_exit(network.gateway(), caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  return exit_code::ok;
+}
+
+} // namespace
+
+int run_node(int argc, char** argv) {
+  po::options_description options{"options"};
+  options.add_options()
+    ("help,h", "show this help")
+    ("config", po::value<std::string>(), "the node's TOML file (required; see docs/deployment.md)")
+    ("init", "first start of a new cluster: initialise an empty data_dir")
+    ("rejoin", "this node lost its data_dir: rejoin the cluster and recover its shares")
+    ("insecure-plaintext", "no TLS (local experiments only; warns at every start)");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: pss node --config FILE [--init | --rejoin]\n\n" << node_description << "\n\n" << options;
+      return exit_code::ok;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "pss node: " << e.what() << " (try --help)\n";
+    return exit_code::usage;
+  }
+  if (!vm.count("config")) {
+    std::cerr << "pss node: --config FILE is required (try --help)\n";
+    return exit_code::usage;
+  }
+  auto config = deploy::load_node_config(vm["config"].as<std::string>());
+  if (!config.ok()) {
+    std::cerr << "pss node: " << config.err().message() << "\n";
+    return exit_code::usage;
+  }
+  const bool plaintext = vm.count("insecure-plaintext") > 0 || config->insecure_plaintext;
+  if (!plaintext && !config->tls) {
+    std::cerr << "pss node: " << config->file << ": no [tls] table; add one (ca, certificate, key) or run with "
+                 "--insecure-plaintext for a local experiment\n";
+    return exit_code::usage;
+  }
+  auto mode = decide_start(*config, vm.count("init") > 0, vm.count("rejoin") > 0);
+  if (!mode.ok()) {
+    std::cerr << "pss node: " << mode.err().message() << "\n";
+    return exit_code::usage;
+  }
+  return run(*config, *mode, plaintext);
+}
+
+} // namespace pss::cli

@@ -1,0 +1,103 @@
+// The multi-host transport: one published gateway actor per node, mutual
+// TLS through CAF's openssl module, and authenticated node-to-node links.
+//
+// Every node publishes exactly one actor, its gateway (CAF 0.17 breaks a
+// TLS connection when a second published port on the same host is dialled,
+// see ../shared/notes/caf-0.17.md). Between two members there is one
+// connection: the lower id dials the higher one and says hello, and both
+// ends route over it. Every node-to-node message carries a link tag
+// (crypto/link.hpp) that only the two members can compute, so a client or
+// another node holding a certificate of the same CA cannot speak for a
+// member. Clients send plain wire_messages; the gateway remembers which
+// connection a client id came from to route the answers, and the node
+// engine checks the client's token.
+//
+// Dialling blocks in CAF, so each dialled peer has its own thread that
+// reconnects with capped exponential backoff, never an actor handler. A
+// lost link is noticed through the middleman heartbeat (down_msg) and
+// reported in node_health. Messages above network_payload_bytes_max are
+// refused and counted. Never logs a payload.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "caf/actor.hpp"
+#include "caf/fwd.hpp"
+
+#include "core/ids.hpp"
+#include "core/result.hpp"
+#include "crypto/link.hpp"
+#include "secrets/messages.hpp"
+
+namespace pss::actors {
+
+// Larger payloads are refused at the gateway, before the engine sees them.
+inline constexpr std::size_t network_payload_bytes_max = secrets::wire_message_bytes_max;
+// The gateway remembers at most this many client connections (oldest first out).
+inline constexpr std::size_t client_routes_max = 4096;
+inline constexpr std::chrono::milliseconds reconnect_backoff_min{100};
+// A dial first opens a plain TCP connection with this timeout (see dial()).
+inline constexpr std::chrono::milliseconds dial_probe_timeout{1000};
+
+struct transport_options {
+  bool tls = true;
+  std::string ca_file, certificate_file, key_file; // when tls
+  std::chrono::milliseconds heartbeat{200};
+  std::chrono::milliseconds connection_timeout{1000};
+};
+
+// Sets the middleman, openssl and scheduler keys; call before the
+// actor_system is constructed. Also registers pss's message types.
+void configure_transport(caf::actor_system_config& cfg, const transport_options& o);
+
+// Dials host:port with TLS or plaintext; blocks (call from a thread). A
+// TCP probe with dial_probe_timeout comes first, because CAF connects with
+// a blocking connect() in one actor shared by every dial of the process.
+[[nodiscard]] result<caf::actor> dial(caf::actor_system& sys, bool tls, const std::string& host,
+                                      std::uint16_t port);
+
+struct peer_address {
+  node_id id;
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+struct network_options {
+  node_id self;
+  std::string listen_host;
+  std::uint16_t listen_port = 0;
+  bool tls = true;
+  std::vector<peer_address> peers;          // every other member
+  std::map<node_id, crypto::link_key> keys; // one per peer
+  std::chrono::milliseconds reconnect_max{5000};
+  std::function<void(const std::string&)> log; // link events (never payloads)
+};
+
+// Owns the gateway and the dialling threads of one node.
+class node_network {
+public:
+  node_network();
+  ~node_network(); // stops the threads
+  node_network(const node_network&) = delete;
+  node_network& operator=(const node_network&) = delete;
+
+  // Spawns the gateway for `node`, publishes it on listen_host:listen_port
+  // and starts dialling the peers with higher ids.
+  [[nodiscard]] status start(caf::actor_system& sys, caf::actor node, network_options o);
+  // The actor the node's directory routes every outgoing message to.
+  [[nodiscard]] caf::actor gateway() const;
+  void stop();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace pss::actors

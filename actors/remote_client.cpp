@@ -1,0 +1,182 @@
+#include "actors/remote_client.hpp"
+
+#include <thread>
+
+#include "caf/actor_system.hpp"
+#include "caf/allowed_unsafe_message_type.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/send.hpp"
+#include "caf/stateful_actor.hpp"
+
+#include "actors/messages.hpp"
+#include "actors/network.hpp"
+#include "crypto/random_source.hpp"
+
+namespace pss::actors {
+
+namespace detail {
+// One operation handed to the actor: the request and where its result goes.
+// A local-only message (never registered, so it cannot arrive from the
+// network).
+struct pending_operation {
+  client_request request;
+  std::promise<secrets::completion> done;
+};
+using pending_ptr = std::shared_ptr<pending_operation>;
+} // namespace detail
+
+} // namespace pss::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(pss::actors::detail::pending_ptr)
+
+namespace pss::actors {
+
+namespace {
+
+using millis = secrets::millis;
+using detail::pending_operation;
+using detail::pending_ptr;
+
+struct client_state {
+  std::shared_ptr<secrets::client_engine> engine;
+  std::map<node_id, caf::actor> nodes;
+  secrets::endpoint self;
+  std::map<std::uint64_t, pending_ptr> pending;
+  std::uint64_t next_operation = 1;
+  std::uint64_t generation = 0;
+  std::optional<millis> armed;
+  static inline const char* name = "pss_remote_client";
+};
+
+using client_actor = caf::stateful_actor<client_state>;
+
+millis now_of(client_actor* self) {
+  return std::chrono::duration_cast<millis>(self->clock().now().time_since_epoch());
+}
+
+void flush(client_actor* self, millis now) {
+  auto& st = self->state;
+  auto out = st.engine->take_output();
+  for (auto& m : out.messages) {
+    if (!m.to.is_node()) continue;
+    auto it = st.nodes.find(m.to.as_node());
+    if (it != st.nodes.end()) self->send(it->second, wire_message::make(st.self, m.to, std::move(m.payload)));
+  }
+  for (auto& c : st.engine->take_completions()) {
+    auto it = st.pending.find(c.operation_id);
+    if (it == st.pending.end()) continue;
+    it->second->done.set_value(std::move(c));
+    st.pending.erase(it);
+  }
+  if (out.next_wakeup && (!st.armed || *out.next_wakeup < *st.armed)) {
+    const millis at = std::max(*out.next_wakeup, now + millis{1});
+    st.armed = at;
+    self->delayed_send(self, at - now, tick_atom::value, ++st.generation);
+  }
+}
+
+void start_operation(client_actor* self, const pending_ptr& op) {
+  auto& st = self->state;
+  const millis now = now_of(self);
+  const std::uint64_t id = st.next_operation++;
+  st.pending.emplace(id, op);
+  client_request& r = op->request;
+  switch (r.kind) {
+  case secrets::operation_kind::put: st.engine->put(now, id, std::move(r.name), std::move(r.value)); break;
+  case secrets::operation_kind::get: st.engine->get(now, id, std::move(r.name), r.version); break;
+  case secrets::operation_kind::list: st.engine->list(now, id); break;
+  case secrets::operation_kind::remove: st.engine->remove(now, id, std::move(r.name)); break;
+  case secrets::operation_kind::refresh: st.engine->refresh(now, id); break;
+  }
+  flush(self, now);
+}
+
+caf::behavior client_behavior(client_actor* self, std::shared_ptr<secrets::client_engine> engine,
+                              std::map<node_id, caf::actor> nodes, secrets::endpoint me) {
+  self->state.engine = std::move(engine);
+  self->state.nodes = std::move(nodes);
+  self->state.self = me;
+  return {
+    [=](pending_ptr& op) { start_operation(self, op); },
+    [=](wire_message& m) {
+      if (!m.from().is_node() || !self->state.nodes.count(m.from().as_node())) return;
+      const millis now = now_of(self);
+      self->state.engine->on_message(now, m.from(), m.payload);
+      flush(self, now);
+    },
+    [=](tick_atom, std::uint64_t generation) {
+      if (generation != self->state.generation) return;
+      self->state.armed.reset();
+      const millis now = now_of(self);
+      self->state.engine->on_tick(now);
+      flush(self, now);
+    },
+  };
+}
+
+} // namespace
+
+connected_cluster connect_all(caf::actor_system& sys, const std::vector<member_address>& members, bool tls,
+                              std::chrono::milliseconds wait) {
+  struct attempt {
+    member_address member;
+    std::future<result<caf::actor>> outcome;
+  };
+  std::vector<attempt> attempts;
+  for (const auto& m : members) {
+    auto task = std::make_shared<std::packaged_task<result<caf::actor>()>>(
+      [&sys, tls, host = m.host, port = m.port] { return dial(sys, tls, host, port); });
+    attempts.push_back({m, task->get_future()});
+    std::thread([task] { (*task)(); }).detach();
+  }
+  connected_cluster out;
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (auto& a : attempts) {
+    const std::string who = "node " + std::to_string(a.member.id.value()) + " at " + a.member.to_string();
+    if (a.outcome.wait_until(deadline) != std::future_status::ready) {
+      out.failures.push_back(who + ": no answer within " + std::to_string(wait.count()) + " ms");
+      out.failed.push_back(a.member.id);
+      continue;
+    }
+    auto r = a.outcome.get();
+    if (r.ok()) {
+      out.nodes.emplace(a.member.id, *r);
+    } else {
+      out.failures.push_back(who + ": " + r.err().message());
+      out.failed.push_back(a.member.id);
+    }
+  }
+  return out;
+}
+
+client_id random_client_id() {
+  crypto::system_random random;
+  std::uint64_t id = 0;
+  while (id == 0) {
+    std::array<std::uint8_t, 8> bytes{};
+    random.fill(bytes);
+    for (auto b : bytes) id = (id << 8) | b;
+  }
+  return client_id{id};
+}
+
+remote_client::remote_client(caf::actor_system& sys, std::map<node_id, caf::actor> nodes,
+                             secrets::client_options options) {
+  options.nodes.clear();
+  for (const auto& [id, handle] : nodes) options.nodes.push_back(id);
+  const secrets::endpoint me = secrets::endpoint::of(options.id);
+  auto engine = std::make_shared<secrets::client_engine>(std::move(options), std::make_unique<crypto::system_random>());
+  actor_ = sys.spawn(client_behavior, std::move(engine), std::move(nodes), me);
+}
+
+remote_client::~remote_client() { caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown); }
+
+std::future<secrets::completion> remote_client::start(client_request r) {
+  auto op = std::make_shared<pending_operation>();
+  op->request = std::move(r);
+  auto future = op->done.get_future();
+  caf::anon_send(actor_, std::move(op));
+  return future;
+}
+
+} // namespace pss::actors
