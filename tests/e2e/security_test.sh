@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Security over real processes: a client whose certificate comes from
+# another CA is refused, a plaintext client cannot talk to a TLS node, no
+# share (taken from the nodes' own share journals) and no value, token or
+# 64-hex string appears in any log, the secret files are mode 0600 and the
+# data directories 0700, a broken config fails fast naming the key, and an
+# unreachable peer is reported by `pss status` without hanging anything.
+# Usage: security_test.sh PATH_TO_PSS
+PSS=${1:?usage: security_test.sh PATH_TO_PSS}
+BASE_PORT=7310
+source "$(dirname "$0")/lib.sh"
+
+e2e_start 5 3
+check "a leader within 20 s" wait_healthy 20 5
+for i in 1 2 3; do check "put sec$i" put "sec$i" "security-value-$i"; done
+check "a refresh epoch (more share files to scan)" "$PSS" refresh
+sleep 3
+token=$(cat "$work/cluster/client/token")
+
+# Another cluster's CA and client certificate, with this cluster's members
+# and even the right token: the TLS handshake fails at every node.
+"$PSS" init-cluster --nodes 3 --threshold 2 --base-port 7390 --out "$work/other" >/dev/null
+cp "$work/cluster/client/cluster.toml" "$work/other/client/foreign.toml"
+PSS_TOKEN=$token "$PSS" list --cluster "$work/other/client/foreign.toml" >/dev/null 2>"$work/foreign.err"
+rc=$?
+check "a client with another CA's certificate is refused (exit 5, got $rc)" test "$rc" -eq 5
+check "and told how many nodes it reached" grep -q 'reached 0 of 5 nodes' "$work/foreign.err"
+
+# A plaintext client.
+sed -e '/^\[tls\]/,/^$/d' -e 's/^threshold = .*/&\ninsecure_plaintext = true/' \
+  "$work/cluster/client/cluster.toml" >"$work/cluster/client/plain.toml"
+PSS_TOKEN=$token "$PSS" list --cluster "$work/cluster/client/plain.toml" >/dev/null 2>"$work/plain.err"
+rc=$?
+check "a plaintext client cannot talk to TLS nodes (exit 5, got $rc)" test "$rc" -eq 5
+
+# Shares, as the nodes hold them on their own disks, never reach a log.
+# Every 32-byte window of every share journal, in lower and upper hex.
+for f in "$work"/cluster/node-*/data/shares/*; do
+  [ -f "$f" ] || continue
+  od -An -v -tx1 "$f" | tr -d ' \n' | awk '{ for (i = 1; i + 63 <= length($0); i += 2) print substr($0, i, 64) }'
+done | sort -u >"$work/windows.lower"
+check "share journals were found to scan" test "$(wc -l <"$work/windows.lower")" -gt 100
+tr 'a-f' 'A-F' <"$work/windows.lower" | cat "$work/windows.lower" - >"$work/windows"
+# The scan itself can fail: a log line with one window in it is caught.
+echo "a line with $(tail -1 "$work/windows") in it" >"$work/planted.log"
+check "the share scan catches a planted share" grep -qF -f "$work/windows" "$work/planted.log"
+check "no share bytes in any log" bash -c "! grep -qF -f $work/windows $work/cluster/node-*/node.log"
+check "no value in any log" bash -c "! grep -q 'security-value' $work/cluster/node-*/node.log"
+check "no token in any log" bash -c "! grep -qF '$token' $work/cluster/node-*/node.log"
+check "no 64-hex string in any log" bash -c "! grep -qE '[0-9a-fA-F]{64}' $work/cluster/node-*/node.log"
+
+# File modes.
+for i in 1 2 3 4 5; do
+  d=$work/cluster/node-$i
+  for f in node.key tls.key tokens; do
+    check "node-$i/$f is 0600" test "$(stat -c %a "$d/$f")" = 600
+  done
+  check "node-$i data files are 0600" test -z "$(find "$d/data" -type f ! -perm 600)"
+  check "node-$i data directories are 0700" test -z "$(find "$d/data" -type d ! -perm 700)"
+done
+check "the CA key is 0600" test "$(stat -c %a "$work/cluster/ca.key")" = 600
+check "the client key is 0600" test "$(stat -c %a "$work/cluster/client/client.key")" = 600
+
+# A broken config fails fast with the file and the key.
+sed 's/^listen = .*/listen = "127.0.0.1"/' "$work/cluster/node-1/node.toml" >"$work/cluster/node-1/broken.toml"
+began=$SECONDS
+"$PSS" node --config "$work/cluster/node-1/broken.toml" >"$work/broken.log" 2>&1
+rc=$?
+check "a broken config exits 2" test "$rc" -eq 2
+check "at once" test $((SECONDS - began)) -le 2
+check "naming the file and the key" grep -q "broken.toml.*node.listen" "$work/broken.log"
+
+# An unreachable peer is reported, and nothing hangs.
+"$cluster" kill-node 5 >/dev/null
+sleep 2
+began=$SECONDS
+s=$(status_json)
+check "status answers within 5 s with a node down" test $((SECONDS - began)) -le 5
+check "status reports node 5 unreachable" \
+  test "$(jq '.members[] | select(.id == 5) | .reachable' <<<"$s")" = false
+check "the others report their link to node 5 down" \
+  test "$(jq '[.members[] | select(.reachable) | .peers[] | select(.id == 5 and .connected == false)] | length' <<<"$s")" -eq 4
+check "and the cluster still works" put after-kill "still-works"
+e2e_finish
