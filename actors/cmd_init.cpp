@@ -293,8 +293,9 @@ void print_summary(const init_options& o, const generated& g) {
   std::cout << "  client/cluster.toml, token" << (tls ? ", client.*" : "")
             << "   for clients\nsecret files (*.key, tokens, token) are mode 0600.\n\n"
             << "next: copy each node-<i> directory" << (tls ? ", with ca.crt beside it," : "")
-            << " to its host and run\n"
-            << "  pss node --config " << o.out << "/node-<i>/node.toml\n"
+            << " to its host and start it, the first time with --init:\n"
+            << "  pss node --config " << o.out << "/node-<i>/node.toml --init\n"
+            << "(later starts need no flag; after a lost data_dir use --rejoin)\n"
             << "clients: PSS_CLUSTER=" << o.out << "/client/cluster.toml\n";
 }
 
@@ -389,7 +390,8 @@ constexpr const char* init_description =
     "Node i listens on HOST:(BASE_PORT + i - 1); with --hosts, node i listens on the i-th\n"
     "host at BASE_PORT. Certificates come from the openssl command.\n\n"
     "Next steps: copy DIR/node-<i> and DIR/ca.crt to host i (keeping node-<i>/../ca.crt),\n"
-    "then start each node with `pss node --config DIR/node-<i>/node.toml`. Clients read\n"
+    "then start each node with `pss node --config DIR/node-<i>/node.toml --init` (only the\n"
+    "first start; see `pss node --help`). Clients read\n"
     "DIR/client/cluster.toml (PSS_CLUSTER or --cluster) and the token beside it, or\n"
     "PSS_TOKEN. No secret is ever printed.\n\n"
     "Exit codes: 0 written, 1 failed (DIR not empty, openssl failed), 2 bad usage.";

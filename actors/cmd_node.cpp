@@ -16,7 +16,10 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
@@ -138,6 +141,15 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
     return exit_code::failed;
   }
   ::chmod(config.data_dir.c_str(), 0700);
+  // One process per data directory: a second node on the same files would
+  // interleave two Raft logs. The lock lives as long as the process.
+  const std::string lock_path = config.data_dir + "/lock";
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    std::cerr << "pss node: another process is using the data directory " << config.data_dir
+              << " (its lock file " << lock_path << " is held); stop it first\n";
+    return exit_code::failed;
+  }
 
   // Links: one key per peer from the membership's box keys.
   actors::network_options net;

@@ -369,6 +369,35 @@ status tcp_probe(const std::string& host, std::uint16_t port, std::chrono::milli
   return error{errc::unavailable, "cannot connect to " + host + ":" + service + ": " + last};
 }
 
+// CAF publishes with SO_REUSEPORT (its `reuse` flag), which would let a
+// second process listen on the same port and take half the connections.
+// A bind with SO_REUSEADDR alone still succeeds over TIME_WAIT leftovers of
+// a restarted node but fails while anyone listens there.
+status check_port_free(const std::string& host, std::uint16_t port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0)
+    return error{errc::invalid_argument, "cannot resolve the listen address " + host + ": " + ::gai_strerror(rc)};
+  status out;
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0)
+      out = error{errc::unavailable, host + ":" + service + " is not free (" + std::strerror(errno)
+                                       + "); is another node or program listening there?"};
+    ::close(fd);
+    break;
+  }
+  ::freeaddrinfo(found);
+  return out;
+}
+
 } // namespace
 
 result<caf::actor> dial(caf::actor_system& sys, bool tls, const std::string& host, std::uint16_t port) {
@@ -394,6 +423,7 @@ status node_network::start(caf::actor_system& sys, caf::actor node, network_opti
   const bool tls = o.tls;
   const auto backoff_max = o.reconnect_max;
   const node_id self_id = o.self;
+  if (auto free = check_port_free(host, port); !free.ok()) return free.err();
   std::vector<peer_address> to_dial;
   for (const auto& p : o.peers)
     if (p.id > self_id) to_dial.push_back(p);

@@ -70,6 +70,11 @@ check "a broken config exits 2" test "$rc" -eq 2
 check "at once" test $((SECONDS - began)) -le 2
 check "naming the file and the key" grep -q "broken.toml.*node.listen" "$work/broken.log"
 
+# A second process on a running node's data directory is refused.
+"$PSS" node --config "$work/cluster/node-2/node.toml" >"$work/second.log" 2>&1
+check "a second node on the same data directory exits 1" test $? -eq 1
+check "and says the directory is in use" grep -q "another process is using the data directory" "$work/second.log"
+
 # An unreachable peer is reported, and nothing hangs.
 "$cluster" kill-node 5 >/dev/null
 sleep 2
