@@ -65,6 +65,8 @@ struct init_options {
   std::uint16_t base_port = 7101;
   std::string cluster_id;
   bool insecure_plaintext = false;
+  // Proactive refresh is the point of pss: on by default, hourly.
+  std::uint32_t refresh_interval_ms = 3'600'000;
 };
 
 // Runs openssl with the arguments, without a shell. Success, or an error
@@ -229,6 +231,7 @@ status write_node(const init_options& o, const generated& g, std::size_t i) {
   c.insecure_plaintext = o.insecure_plaintext;
   c.tls = relative_tls(o, "tls");
   c.members = g.members;
+  c.timing.refresh_interval_ms = o.refresh_interval_ms;
   if (!o.insecure_plaintext)
     PSS_TRY(make_certificate(o.out, dir + "/tls.key", dir + "/tls.crt",
                              "pss-node-" + std::to_string(self.id.value()),
@@ -328,6 +331,9 @@ status check_options(init_options& o, const po::variables_map& vm) {
                                              " leaves no room for the ports of " +
                                              std::to_string(o.nodes) + " nodes (1..65535)"};
   o.base_port = static_cast<std::uint16_t>(base);
+  if (o.refresh_interval_ms != 0 && o.refresh_interval_ms < deploy::refresh_interval_ms_min)
+    return error{errc::invalid_argument, "--refresh-ms " + std::to_string(o.refresh_interval_ms) + " must be 0 (only on "
+                                         "request) or at least " + std::to_string(deploy::refresh_interval_ms_min)};
   for (const auto& host : o.hosts)
     if (auto parsed = deploy::parse_host_port(deploy::host_port{host, o.base_port}.to_string());
         !parsed.ok())
@@ -412,6 +418,8 @@ int run_init_cluster(int argc, char** argv) {
     ("base-port", po::value<unsigned>()->default_value(7101), "port of node 1")
     ("cluster-id", po::value<std::string>(&o.cluster_id),
      "cluster id, 1..64 of [A-Za-z0-9._-] (default: random pss-<8 hex>)")
+    ("refresh-ms", po::value<std::uint32_t>(&o.refresh_interval_ms)->default_value(3'600'000),
+     "how often the leader refreshes every share, in ms (0: only on `pss refresh`)")
     ("insecure-plaintext", po::bool_switch(&o.insecure_plaintext),
      "no CA, no certificates, no TLS: for local experiments only");
   po::options_description hidden;
