@@ -74,9 +74,10 @@ inline fault_plan draw_plan(const sim_options& o, prng& r) {
     if (r.chance(0.5)) draw_network(p, r);
     if (r.chance(0.5)) draw_partitions(p, r);
     if (r.chance(0.5)) draw_crashes(p, r);
-    // refresh-faults: a crash loses its share journal more often (at most
-    // once per run), so recovery of a wiped node is exercised.
-    if (o.profile == "refresh-faults" && p.crash > 0) p.wipe = 0.3 + r.unit() * 0.5;
+    // refresh-faults: a crash often loses data (its share journal or, half
+    // the time, its whole disk; at most once per run), so recovery and the
+    // rejoin of a wiped node are exercised.
+    if (o.profile == "refresh-faults" && p.crash > 0) p.wipe = 0.6 + r.unit() * 0.4;
   }
   // "refresh" keeps the calm network: refresh rounds and recovery alone.
   if (o.planted_figure8) {

@@ -13,11 +13,12 @@ secrets_node_host::open(storage::file_system& fs, const secrets::cluster_view& v
                         const secrets::node_keys& keys, const raft::options& raft_options,
                         std::uint64_t prng_seed, std::uint64_t random_seed, millis now,
                         bool first_start, secrets::node_test_only_options test_only,
-                        millis refresh_interval) {
+                        millis refresh_interval, bool rejoin) {
   secrets::node_options o;
   o.cluster = view;
   o.data_dir = "/data";
   o.first_start = first_start;
+  o.rejoin = rejoin;
   o.accepted_tokens = {secrets_sim_token};
   o.raft = raft_options;
   o.prng_seed = prng_seed;

@@ -35,12 +35,13 @@ class secrets_node_host final : public sim_node_engine {
 public:
   // Opens the node's storage under "/data" on fs. first_start only on the
   // very first boot of a member; a wiped disk is refused by node_engine
-  // (storage::is_empty_data_dir).
+  // (storage::is_empty_data_dir) unless `rejoin` is set (the operator's
+  // --rejoin): then the node rejoins under its id.
   [[nodiscard]] static result<std::unique_ptr<secrets_node_host>>
   open(storage::file_system& fs, const secrets::cluster_view& view, const secrets::node_keys& keys,
        const raft::options& raft_options, std::uint64_t prng_seed, std::uint64_t random_seed,
        millis now, bool first_start, secrets::node_test_only_options test_only = {},
-       millis refresh_interval = millis{0});
+       millis refresh_interval = millis{0}, bool rejoin = false);
 
   void on_message(millis now, secrets::endpoint from, byte_view payload) override;
   void on_tick(millis now) override;

@@ -80,7 +80,7 @@ std::string to_json(const sim_report& r) {
       << ",\"entries_committed\":" << r.entries_committed << ",\"puts_acked\":" << r.puts_acked
       << ",\"gets_ok\":" << r.gets_ok << ",\"secrets_verified\":" << r.secrets_verified
       << ",\"refresh_epochs_committed\":" << r.refresh_epochs_committed
-      << ",\"refresh_rounds_aborted\":" << r.refresh_rounds_aborted << ",\"recoveries\":" << r.recoveries
+      << ",\"refresh_rounds_aborted\":" << r.refresh_rounds_aborted << ",\"recoveries\":" << r.recoveries << ",\"rejoins\":" << r.rejoins
       << ",\"dealers_excluded\":" << r.dealers_excluded
       << ",\"share_epochs_checked\":" << r.share_epochs_checked
       << ",\"ops_info\":" << r.ops_info << ",\"ops_failed\":" << r.ops_failed

@@ -76,6 +76,10 @@ struct simulation::impl final : actors::host_hooks {
     bool disk_wiped = false; // the nemesis wiped its disk (restart will be refused)
     bool joining = false;    // a new incarnation that replaces a wiped node
     bool sync_failure_armed = false;
+    // Bumped at every boot. A message carries its endpoints' incarnations,
+    // and one whose sender or receiver has been reborn since is lost, as on
+    // a TCP connection that closed with the old process.
+    std::uint64_t incarnation = 0;
   };
   std::map<node_id, node_slot> nodes;
 
@@ -201,12 +205,37 @@ struct simulation::impl final : actors::host_hooks {
     network = sys->spawn([](caf::event_based_actor* self, impl* sim) -> caf::behavior {
       return {
         [sim, self](wire_message& m) { sim->route(self, std::move(m)); },
-        [sim, self](actors::deliver_atom, wire_message& m) { sim->deliver(self, std::move(m)); },
+        [sim, self](actors::deliver_atom, wire_message& m, std::uint64_t from_incarnation,
+                    std::uint64_t to_incarnation) {
+          sim->deliver(self, std::move(m), from_incarnation, to_incarnation);
+        },
       };
     }, this);
   }
 
+  // The incarnation of a node endpoint (clients never restart: 0).
+  [[nodiscard]] std::uint64_t incarnation_of(endpoint e) const {
+    if (!e.is_node()) return 0;
+    auto it = nodes.find(e.as_node());
+    return it == nodes.end() ? 0 : it->second.incarnation;
+  }
+
+  // A node's message that reaches the network after its sender died (it was
+  // still in the network's mailbox) belongs to a closed connection.
+  [[nodiscard]] bool sent_by_dead_incarnation(caf::event_based_actor* self, endpoint from) const {
+    if (!from.is_node()) return false;
+    auto it = nodes.find(from.as_node());
+    if (it == nodes.end() || !it->second.up) return true;
+    return self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(it->second.actor);
+  }
+
   void route(caf::event_based_actor* self, wire_message m) {
+    if (sent_by_dead_incarnation(self, m.from())) {
+      ++counters.faults["incarnation_drop"];
+      return;
+    }
+    const std::uint64_t from_incarnation = incarnation_of(m.from());
+    const std::uint64_t to_incarnation = incarnation_of(m.to());
     if (net_rng.chance(plan.drop)) {
       ++counters.faults["drop"];
       return;
@@ -216,14 +245,20 @@ struct simulation::impl final : actors::host_hooks {
     for (int c = 0; c < copies; ++c) {
       const millis delay{static_cast<millis::rep>(net_rng.between(plan.delay_min_ms, plan.delay_max_ms))};
       if (delay.count() == 0)
-        deliver(self, c + 1 < copies ? m : std::move(m));
+        deliver(self, c + 1 < copies ? m : std::move(m), from_incarnation, to_incarnation);
       else
-        self->delayed_send(self, delay, actors::deliver_atom::value, c + 1 < copies ? m : std::move(m));
+        self->delayed_send(self, delay, actors::deliver_atom::value, c + 1 < copies ? m : std::move(m),
+                           from_incarnation, to_incarnation);
     }
   }
 
-  void deliver(caf::event_based_actor* self, wire_message m) {
+  void deliver(caf::event_based_actor* self, wire_message m, std::uint64_t from_incarnation,
+               std::uint64_t to_incarnation) {
     const endpoint from = m.from(), to = m.to();
+    if (incarnation_of(from) != from_incarnation || incarnation_of(to) != to_incarnation) {
+      ++counters.faults["incarnation_drop"];
+      return;
+    }
     if (from.is_node() && to.is_node() && cuts.contains({from.as_node(), to.as_node()})) {
       ++counters.faults["partition_drop"];
       return;
@@ -258,8 +293,10 @@ struct simulation::impl final : actors::host_hooks {
         if (from_top % 2 == 0) test_only.deal_inconsistent = true;
         else test_only.deal_equivocating = true;
       }
+      // The operator restarts a node whose disk was wiped with --rejoin.
       auto opened = secrets_node_host::open(n.disk, cluster.view, cluster.keys.at(n.id.value() - 1), raft_opts,
-                                            prng_seed, random_seed, now(), first, test_only, refresh_interval);
+                                            prng_seed, random_seed, now(), first, test_only, refresh_interval,
+                                            n.disk_wiped);
       if (!opened.ok()) return opened.err();
       if (opts.planted_share_leak) (*opened)->plant_share_leak(n.disk);
       return std::shared_ptr<sim_node_engine>(std::move(*opened));
@@ -285,6 +322,7 @@ struct simulation::impl final : actors::host_hooks {
       return false;
     }
     n.engine = std::move(*opened);
+    ++n.incarnation;
     for (const auto& w : n.engine->open_warnings()) trace.add(as_bytes(w));
     checker.on_restart(n.id, n.engine->boot_snapshot_index());
     check_node(n);
@@ -493,8 +531,15 @@ struct simulation::impl final : actors::host_hooks {
 
   std::size_t wiped_count() const {
     std::size_t w = 0;
-    for (const auto& [id, n] : nodes) w += n.disk_wiped && !n.wiped ? 1 : 0;
+    for (const auto& [id, n] : nodes) w += n.disk_wiped && !n.wiped && !readmitted(n) ? 1 : 0;
     return w + rejoins.size();
+  }
+
+  // Secrets mode: a wiped node is a voter again (its rejoin is done).
+  [[nodiscard]] bool readmitted(const node_slot& n) const {
+    if (!secrets_mode || !n.up) return false;
+    const auto& e = static_cast<const secrets_node_host&>(*n.engine).engine();
+    return !e.rejoining() && e.raft().config().is_voter(n.id);
   }
 
   void partition() {
@@ -557,16 +602,9 @@ struct simulation::impl final : actors::host_hooks {
         } else {
           crash_node(*victim, "crash");
           if (secrets_mode) {
-            if (chaos_rng.chance(plan.wipe) && counters.faults["shares_wiped"] == 0) {
-              wipe_share_journal(victim->disk);
-              ++counters.faults["shares_wiped"];
-              trace.add(0x5A9E);
-            }
+            if (chaos_rng.chance(plan.wipe)) lose_data_once(*victim);
           } else if (chaos_rng.chance(plan.wipe) && 2 * (wiped_count() + 1) < opts.nodes) {
-            victim->disk.wipe();
-            victim->disk_wiped = true;
-            ++counters.faults["wipe"];
-            trace.add(0x3A9E);
+            wipe_disk(*victim);
           }
         }
       }
@@ -575,6 +613,34 @@ struct simulation::impl final : actors::host_hooks {
       auto down = pick_nodes(false);
       if (!down.empty()) restart_node(*down[chaos_rng.below(down.size())]);
     }
+  }
+
+  // Secrets mode loses data once per run, so that every version keeps t
+  // holders: either the share journal (the Raft state stays) or, half the
+  // time, the whole disk, if a majority of the disks stays intact; the node
+  // then restarts with --rejoin.
+  void lose_data_once(node_slot& victim) {
+    if (fault_count("shares_wiped") + fault_count("wipe") > 0) return;
+    if (chaos_rng.chance(0.5) && 2 * (wiped_count() + 1) < opts.nodes) {
+      wipe_disk(victim);
+      return;
+    }
+    wipe_share_journal(victim.disk);
+    ++counters.faults["shares_wiped"];
+    trace.add(0x5A9E);
+  }
+
+  [[nodiscard]] std::uint64_t fault_count(const std::string& kind) const {
+    auto it = counters.faults.find(kind);
+    return it == counters.faults.end() ? 0 : it->second;
+  }
+
+  void wipe_disk(node_slot& victim) {
+    victim.disk.wipe();
+    victim.disk_wiped = true;
+    checker.on_disk_lost(victim.id);
+    ++counters.faults["wipe"];
+    trace.add(0x3A9E);
   }
 
   void send_admin(node_id to, raft::config_change change) {
@@ -587,7 +653,7 @@ struct simulation::impl final : actors::host_hooks {
 
   // One operator step per nemesis step for the oldest pending rejoin.
   void drive_rejoins() {
-    // The secrets engine has no rejoin yet: a wiped node stays down.
+    // Secrets mode: a wiped node rejoins under its id by itself (--rejoin).
     if (rejoins.empty() || secrets_mode) return;
     const auto l = leader();
     if (!l) return;
@@ -748,9 +814,13 @@ struct simulation::impl final : actors::host_hooks {
     std::string missing;
     while (true) {
       missing.clear();
+      const auto l = leader();
       for (const auto& [id, n] : nodes) {
         if (!n.up) continue;
         const auto& e = static_cast<const secrets_node_host&>(*n.engine).engine();
+        // A wiped node must be a voter again, in its own view and the leader's.
+        if (n.disk_wiped && (!readmitted(n) || !l || !nodes.at(*l).engine->core().config().is_voter(id)))
+          missing += " n" + std::to_string(id.value()) + " is not re-admitted as a voter";
         const auto lacks = e.state().missing_for(id).size();
         if (lacks > 0) missing += " n" + std::to_string(id.value()) + " misses " + std::to_string(lacks) + " shares";
       }
@@ -758,7 +828,8 @@ struct simulation::impl final : actors::host_hooks {
       run_until(std::min(now() + millis{100}, until));
     }
     if (missing.empty()) {
-      say("liveness: every node holds every share " + std::to_string((now() - from).count()) + " ms later");
+      say("liveness: every node holds every share" + std::string{fault_count("wipe") > 0 ? " (the wiped node rejoined)" : ""}
+          + " " + std::to_string((now() - from).count()) + " ms later");
       return;
     }
     say("liveness: recovery did not finish:" + missing);
@@ -811,6 +882,7 @@ struct simulation::impl final : actors::host_hooks {
       counters.refresh_epochs_committed = st.refresh_epochs_committed;
       counters.refresh_rounds_aborted = st.rounds_aborted;
       counters.recoveries = st.recoveries;
+      counters.rejoins = st.rejoins;
       counters.dealers_excluded = st.dealers_excluded;
     }
     // The scan must be able to see shares where they belong, or it proves
@@ -900,9 +972,7 @@ void simulation::restart(node_id n) { impl_->restart_node(impl_->nodes.at(n)); }
 void simulation::crash_and_wipe(node_id n) {
   auto& x = impl_->nodes.at(n);
   impl_->crash_node(x, "crash");
-  x.disk.wipe();
-  x.disk_wiped = true;
-  ++impl_->counters.faults["wipe"];
+  impl_->wipe_disk(x);
 }
 std::vector<node_id> simulation::voters() const {
   const auto l = impl_->leader();

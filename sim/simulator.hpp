@@ -83,8 +83,8 @@ struct sim_options {
   int faulty_dealers = -1;
   // "raft": the Raft-only engines (sim/raft_engine.hpp); "secrets": the real
   // secrets::node_engine / client_engine (sim/secrets_engine.hpp). In secrets
-  // mode the nemesis never wipes a disk (the secrets engine has no rejoin
-  // yet), and a node wiped by hand stays down.
+  // mode only the refresh-faults profile loses data (one share journal or one
+  // whole disk per run), and a wiped node restarts with the rejoin option.
   std::string engine = "raft";
   bool shuffle = true;  // explore interleavings of ready actors
   bool workload = true; // random client operations during the safety phase
@@ -107,6 +107,7 @@ struct sim_report {
   std::uint64_t refresh_epochs_committed = 0;
   std::uint64_t refresh_rounds_aborted = 0;
   std::uint64_t recoveries = 0;
+  std::uint64_t rejoins = 0; // wiped nodes re-admitted under their id (secrets mode)
   std::uint64_t dealers_excluded = 0;
   std::uint64_t share_epochs_checked = 0; // distinct (node, share, epoch) values the epoch checker saw
   std::uint64_t ops_info = 0;
@@ -139,8 +140,10 @@ public:
   [[nodiscard]] log_index commit_index(node_id n) const;
   [[nodiscard]] log_index applied_index(node_id n) const;
   void crash(node_id n);
-  // A crash that also loses the whole disk: storage refuses to restart the
-  // node, and the simulator's operator replaces it with a new member.
+  // A crash that also loses the whole disk. Raft mode: storage refuses to
+  // restart the node, and the simulator's operator replaces it with a new
+  // member. Secrets mode: the node restarts with the rejoin option and is
+  // re-admitted under its id.
   void crash_and_wipe(node_id n);
   void restart(node_id n);
   // The voters in the leader's configuration (empty without a leader).

@@ -133,6 +133,12 @@ void cluster_checker::on_restart(node_id id, log_index snapshot_index) {
   p.applied = snapshot_index;
 }
 
+void cluster_checker::on_disk_lost(node_id id) {
+  per_node& p = nodes_[id];
+  p.persisted_term = term_id{};
+  p.seen = false;
+}
+
 std::optional<std::string> cluster_checker::on_applied(node_id id, const entry& e) {
   if (violation_) return violation_;
   per_node& p = nodes_[id];

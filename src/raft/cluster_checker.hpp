@@ -54,6 +54,11 @@ public:
   // The node crashed and restarts from disk: its in-memory history restarts,
   // and it will re-apply from its snapshot at `snapshot_index`.
   void on_restart(node_id id, log_index snapshot_index);
+  // The node's whole disk was lost (it rejoins under its id): its persisted
+  // term starts again from zero. The votes it cast stay on record, so a vote
+  // its new incarnation casts in a term where the old one voted for another
+  // candidate is still reported.
+  void on_disk_lost(node_id id);
   [[nodiscard]] std::optional<std::string> on_applied(node_id id, const entry& e);
   // The state machine was replaced by a snapshot covering up to `index`.
   [[nodiscard]] std::optional<std::string> on_snapshot_installed(node_id id, log_index index);

@@ -7,9 +7,9 @@
 namespace pss::raft {
 
 void node::start_campaign(millis now, bool leadership_transfer) {
-  if (!is_voter()) {
-    // Learners and removed servers never campaign, so they cannot disrupt
-    // the cluster (checklist item 35).
+  if (!may_vote()) {
+    // Learners, removed servers and rejoining nodes never campaign, so they
+    // cannot disrupt the cluster (checklist item 35).
     reset_election_timer(now);
     return;
   }
@@ -107,8 +107,17 @@ bool node::vote_quorum_reached(const std::map<node_id, bool>& votes) const {
   return !config().voters.empty() && granted >= quorum();
 }
 
+// A node that is not a voter in its own latest configuration (a learner, a
+// removed server, a wiped node rejoining with an empty configuration) or
+// whose voting is suspended never grants a vote or a pre-vote: a wiped node
+// has forgotten the votes it cast, and its empty log would look up to date
+// to anyone. (etcd-io/raft lets learners vote, in case one was promoted
+// without knowing it yet; we trade that corner of liveness for the safety of
+// rejoining under the same id. The promotion reaches the learner with the
+// next append, and the old voters can elect a leader meanwhile unless the
+// change left them without a majority of the new configuration.)
 void node::on_pre_vote_request(millis now, node_id from, const pre_vote_request& m) {
-  const bool grant = m.term > term_ && !in_lease(now)
+  const bool grant = may_vote() && m.term > term_ && !in_lease(now)
                      && log_.is_up_to_date(m.last_log_index, m.last_log_term);
   send(from, pre_vote_response{term_, m.term, grant});
 }
@@ -124,7 +133,7 @@ void node::on_pre_vote_response(millis now, node_id from, const pre_vote_respons
 void node::on_vote_request(millis now, node_id from, const vote_request& m) {
   PSS_CHECK(m.term == term_);
   const bool can_vote = vote_ == from || (vote_ == no_node && leader_ == no_node);
-  const bool grant = can_vote && log_.is_up_to_date(m.last_log_index, m.last_log_term);
+  const bool grant = may_vote() && can_vote && log_.is_up_to_date(m.last_log_index, m.last_log_term);
   if (grant) {
     vote_ = from;
     reset_election_timer(now);

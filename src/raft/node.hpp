@@ -128,6 +128,14 @@ public:
   void tick(millis now);
   // Starts an election now, as if the election timeout had fired.
   void campaign(millis now);
+  // A node that lost its disk and rejoins under its old id has forgotten
+  // the votes it cast. While its voting is suspended it never campaigns and
+  // never grants a vote or pre-vote, whatever its configuration says; it
+  // still accepts entries and snapshots from the leader, like a learner. The
+  // shell lifts the suspension once the node was re-admitted as a voter
+  // after a committed removal (docs/refresh.md, "Rejoining a wiped node").
+  void suspend_voting(bool suspended) noexcept { voting_suspended_ = suspended; }
+  [[nodiscard]] bool voting_suspended() const noexcept { return voting_suspended_; }
   // A proposal is only appended: the client learns its fate when the entry
   // at (index, term) is applied (success) or that index is applied with
   // another term (failure). errc::not_leader names the leader hint in its
@@ -182,6 +190,9 @@ private:
   void reset_election_timer(millis now);
   [[nodiscard]] std::size_t quorum() const;
   [[nodiscard]] bool is_voter() const { return config().is_voter(opts_.id); }
+  // Whether this node may campaign and grant votes: a voter in its own
+  // latest configuration whose voting is not suspended.
+  [[nodiscard]] bool may_vote() const { return is_voter() && !voting_suspended_; }
   [[nodiscard]] millis next_wakeup() const;
   void handle_term(millis now, const envelope& m, bool& drop);
   void dispatch(millis now, const envelope& m);
@@ -265,6 +276,8 @@ private:
   // Candidate state: who answered and whether they granted.
   std::map<node_id, bool> votes_;
   bool campaign_is_transfer_ = false;
+
+  bool voting_suspended_ = false;
 
   // Leader state.
   std::map<node_id, progress> progress_;

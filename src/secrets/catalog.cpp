@@ -9,7 +9,7 @@
 namespace pss::secrets {
 namespace {
 
-constexpr std::uint32_t snapshot_format = 2;
+constexpr std::uint32_t snapshot_format = 3; // 3: rejoins
 
 command_result make(result_code code, secret_version v, std::string message) {
   return command_result{code, v, std::move(message)};
@@ -138,6 +138,7 @@ applied_command catalog::apply(const raft::entry& e) {
   PSS_CHECK(e.index > applied_);
   applied_ = e.index;
   applied_command out;
+  if (e.kind == raft::entry_kind::config) apply_configuration(e);
   if (e.kind != raft::entry_kind::command) return out;
   auto decoded = decode_command(e.data);
   if (!decoded.ok()) {
@@ -282,6 +283,14 @@ bytes catalog::snapshot() const {
   w.u64(stats_.rounds_aborted);
   w.u64(stats_.recoveries);
   w.u64(stats_.dealers_excluded);
+  w.u64(stats_.rejoins);
+  w.u32(static_cast<std::uint32_t>(rejoins_.size()));
+  for (const auto& [n, r] : rejoins_) {
+    w.u64(n.value());
+    w.u32(static_cast<std::uint32_t>(r.nonces.size()));
+    for (auto x : r.nonces) w.u64(x);
+    w.u8(static_cast<std::uint8_t>((r.removed ? 1 : 0) | (r.done ? 2 : 0)));
+  }
   w.u8(round_ ? 1 : 0);
   if (round_) encode_round(w, *round_);
   return w.take();
@@ -335,6 +344,22 @@ result<catalog> catalog::restore(byte_view data) {
   out.stats_.rounds_aborted = r.u64();
   out.stats_.recoveries = r.u64();
   out.stats_.dealers_excluded = r.u64();
+  out.stats_.rejoins = r.u64();
+  const auto rejoins = r.u32();
+  if (rejoins > members_max) return error{errc::malformed, "a snapshot with more rejoins than members"};
+  for (std::uint32_t i = 0; i < rejoins && r.ok(); ++i) {
+    const node_id n{r.u64()};
+    rejoin_record rec;
+    const auto nonces = r.u32();
+    if (nonces > rejoin_nonces_kept_max) return error{errc::malformed, "a snapshot's rejoin keeps too many nonces"};
+    for (std::uint32_t k = 0; k < nonces && r.ok(); ++k) rec.nonces.push_back(r.u64());
+    const auto flags = r.u8();
+    if (flags > 3) r.fail("unknown rejoin flags");
+    rec.removed = (flags & 1) != 0;
+    rec.done = (flags & 2) != 0;
+    if (r.ok() && out.view_.find(n) == nullptr) return error{errc::malformed, "a snapshot's rejoin names a non-member"};
+    out.rejoins_.emplace(n, std::move(rec));
+  }
   if (r.u8() != 0) {
     auto round = decode_round(r, out.view_);
     if (!round.ok()) return round.err();

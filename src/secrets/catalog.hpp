@@ -123,7 +123,20 @@ struct round_stats {
   std::uint64_t rounds_aborted = 0;
   std::uint64_t recoveries = 0;
   std::uint64_t dealers_excluded = 0;
+  std::uint64_t rejoins = 0; // wiped nodes re-admitted as voters
   bool operator==(const round_stats&) const = default;
+};
+
+// A wiped node's rejoin (member_rejoin), as every replica sees it. The Raft
+// configuration entries the catalog applies move it on: `removed` once a
+// committed configuration no longer has the node as a voter, `done` once a
+// later committed configuration has it as a voter again.
+inline constexpr std::size_t rejoin_nonces_kept_max = 8;
+struct rejoin_record {
+  std::vector<std::uint64_t> nonces; // recorded, oldest first; the last is the current rejoin
+  bool removed = false;
+  bool done = false;
+  bool operator==(const rejoin_record&) const = default;
 };
 
 // The message a dealer signs for its round_dealing, and a receiver for its
@@ -171,6 +184,11 @@ public:
   [[nodiscard]] bool holds_all(node_id n, const std::vector<round_secret>& versions) const;
   // Readable versions that `n` does not hold (what a recovery would rebuild).
   [[nodiscard]] std::vector<round_secret> missing_for(node_id n) const;
+  // Rejoins of wiped nodes (member_rejoin), by node.
+  [[nodiscard]] const std::map<node_id, rejoin_record>& rejoins() const noexcept { return rejoins_; }
+  [[nodiscard]] bool rejoin_recorded(node_id n, std::uint64_t nonce) const;
+  // The rejoin with this nonce is the node's latest and it is a voter again.
+  [[nodiscard]] bool rejoin_done(node_id n, std::uint64_t nonce) const;
 
   bool operator==(const catalog&) const = default;
 
@@ -187,6 +205,9 @@ private:
   [[nodiscard]] command_result execute(const round_commit& c, apply_effects& fx);
   [[nodiscard]] command_result execute(const round_abort& a, apply_effects& fx);
   [[nodiscard]] command_result execute(const shares_lost& l, apply_effects& fx);
+  [[nodiscard]] command_result execute(const member_rejoin& j, apply_effects& fx);
+  void leave_holder_lists(node_id n);
+  void apply_configuration(const raft::entry& e);
   [[nodiscard]] command_result abort_round(std::string reason, apply_effects& fx);
   [[nodiscard]] round_state* round_for(std::uint64_t id, round_phase phase);
 
@@ -197,6 +218,7 @@ private:
   std::optional<round_state> round_;
   std::uint64_t last_round_id_ = 0;
   round_stats stats_;
+  std::map<node_id, rejoin_record> rejoins_;
 };
 
 // The number of acknowledged holders a register needs: t+1, or n when the

@@ -112,14 +112,66 @@ bool catalog::holds_all(node_id n, const std::vector<round_secret>& versions) co
   return true;
 }
 
+void catalog::leave_holder_lists(node_id n) {
+  for (auto& [name, s] : secrets_)
+    for (auto& [v, rec] : s.versions) std::erase(rec.holders, n);
+}
+
 command_result catalog::execute(const shares_lost& l, apply_effects& fx) {
   if (view_.find(l.node) == nullptr) return make(result_code::invalid, "not a member");
-  for (auto& [name, s] : secrets_)
-    for (auto& [v, rec] : s.versions) std::erase(rec.holders, l.node);
+  leave_holder_lists(l.node);
   // A round that counted on this node's shares cannot rely on them.
   if (round_ && round_->is_participant(l.node) && round_->kind == round_kind::recovery)
     return abort_round(name_of(l.node) + " lost its shares", fx);
   return make(result_code::ok, name_of(l.node) + " holds no share now");
+}
+
+bool catalog::rejoin_recorded(node_id n, std::uint64_t nonce) const {
+  auto it = rejoins_.find(n);
+  return it != rejoins_.end()
+         && std::find(it->second.nonces.begin(), it->second.nonces.end(), nonce) != it->second.nonces.end();
+}
+
+bool catalog::rejoin_done(node_id n, std::uint64_t nonce) const {
+  auto it = rejoins_.find(n);
+  return it != rejoins_.end() && it->second.done && !it->second.nonces.empty()
+         && it->second.nonces.back() == nonce;
+}
+
+// A wiped node lost every share and every round's private material: it
+// leaves the holder lists, and a recovery that counts on it, or rebuilds it,
+// cannot finish. A nonce already recorded (a duplicated or stale request)
+// changes nothing.
+command_result catalog::execute(const member_rejoin& j, apply_effects& fx) {
+  if (view_.find(j.node) == nullptr) return make(result_code::invalid, "not a member");
+  if (rejoin_recorded(j.node, j.nonce)) return make(result_code::invalid, "this rejoin is recorded already");
+  rejoin_record& r = rejoins_[j.node];
+  r.nonces.push_back(j.nonce);
+  if (r.nonces.size() > rejoin_nonces_kept_max) r.nonces.erase(r.nonces.begin());
+  r.removed = false;
+  r.done = false;
+  leave_holder_lists(j.node);
+  if (round_ && round_->kind == round_kind::recovery && (round_->is_participant(j.node) || round_->target == j.node))
+    return abort_round(name_of(j.node) + " lost its disk and is rejoining", fx);
+  return make(result_code::ok, name_of(j.node) + " is rejoining and holds no share now");
+}
+
+// Raft §4 single-server changes, as the catalog sees them once committed:
+// a rejoining node is first removed (or demoted to a learner), and only a
+// configuration committed after that which has it as a voter again
+// completes its rejoin.
+void catalog::apply_configuration(const raft::entry& e) {
+  auto config = raft::configuration_from_bytes(e.data);
+  if (!config.ok()) return; // never obeyed by Raft either
+  for (auto& [n, r] : rejoins_) {
+    if (r.done) continue;
+    if (!config->is_voter(n)) {
+      r.removed = true;
+    } else if (r.removed) {
+      r.done = true;
+      ++stats_.rejoins;
+    }
+  }
 }
 
 round_state* catalog::round_for(std::uint64_t id, round_phase phase) {

@@ -17,6 +17,7 @@ enum class body_tag : std::uint8_t {
   round_commit = 16,
   round_abort = 17,
   shares_lost = 18,
+  member_rejoin = 19,
 };
 constexpr std::size_t round_participants_max = 255;
 constexpr std::uint8_t command_format = 1;
@@ -98,6 +99,12 @@ void encode_body(byte_writer& w, const round_abort& b) {
 void encode_body(byte_writer& w, const shares_lost& b) {
   tag(w, body_tag::shares_lost);
   w.u64(b.node.value());
+}
+
+void encode_body(byte_writer& w, const member_rejoin& b) {
+  tag(w, body_tag::member_rejoin);
+  w.u64(b.node.value());
+  w.u64(b.nonce);
 }
 
 // A count of participants, refused above the limit.
@@ -199,6 +206,12 @@ command_body decode_command_body(byte_reader& r) {
       return b;
     }
     case body_tag::shares_lost: return shares_lost{node_id{r.u64()}};
+    case body_tag::member_rejoin: {
+      member_rejoin b;
+      b.node = node_id{r.u64()};
+      b.nonce = r.u64();
+      return b;
+    }
     default: break;
   }
   r.fail("unknown command tag " + std::to_string(tag));

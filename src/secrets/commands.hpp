@@ -149,11 +149,25 @@ struct shares_lost {
   bool operator==(const shares_lost&) const = default;
 };
 
+// A node whose whole data directory was lost (its Raft term, vote and log
+// with it) asks to be re-admitted under its old id; the leader proposes this
+// for it (docs/refresh.md, "Rejoining a wiped node"). `nonce` is drawn once
+// per rejoin, so a duplicated or stale request is recognised. Applying it
+// records the nonce and takes the node off every holder list; the leader then
+// removes it from the Raft configuration, adds it back as a learner and
+// promotes it, and the node recovers its shares like any node that missed them.
+struct member_rejoin {
+  node_id node;
+  std::uint64_t nonce = 0;
+  bool operator==(const member_rejoin&) const = default;
+};
+
 using command_body =
   std::variant<register_secret, delete_secret, round_begin, round_dealing, round_close,
-               round_response, round_qualify, round_ready, round_commit, round_abort, shares_lost>;
+               round_response, round_qualify, round_ready, round_commit, round_abort, shares_lost,
+               member_rejoin>;
 
-// True for the commands nodes propose (rounds, shares_lost), which are
+// True for the commands nodes propose (rounds, shares_lost, member_rejoin), which are
 // applied without a client session.
 [[nodiscard]] bool is_node_command(const command_body& body) noexcept;
 

@@ -135,6 +135,11 @@ void put(byte_writer& w, const refresh_response& m) {
   w.str(m.reason);
 }
 
+void put(byte_writer& w, const rejoin_request& m) {
+  w.u64(m.node.value());
+  w.u64(m.nonce);
+}
+
 constexpr message_type type_of(const wire_message& m) {
   constexpr message_type types[] = {
     message_type::raft_message,        message_type::get_view_request,
@@ -144,7 +149,7 @@ constexpr message_type type_of(const wire_message& m) {
     message_type::read_response,       message_type::get_share_request,
     message_type::get_share_response,  message_type::node_proposal,
     message_type::round_chunk,         message_type::refresh_request,
-    message_type::refresh_response};
+    message_type::refresh_response,    message_type::rejoin_request};
   return types[m.index()];
 }
 
@@ -273,6 +278,13 @@ result<wire_message> decode_body(message_type type, byte_reader& r, byte_view re
       refresh_request m;
       m.request_id = r.u64();
       m.token = r.str(token_bytes_max);
+      return wire_message{std::move(m)};
+    }
+    case message_type::rejoin_request: {
+      rejoin_request m;
+      m.node = node_id{r.u64()};
+      m.nonce = r.u64();
+      if (m.node == no_node) r.fail("a rejoin request needs a node id");
       return wire_message{std::move(m)};
     }
     case message_type::refresh_response: {

@@ -52,6 +52,7 @@ enum class message_type : std::uint8_t {
   round_chunk = 21,
   refresh_request = 22,
   refresh_response = 23,
+  rejoin_request = 24,
 };
 
 // Why a node refused a request, or that it did not.
@@ -179,6 +180,15 @@ struct refresh_response {
   std::string reason;
 };
 
+// Node to node: a node whose data directory was wiped asks the leader to
+// re-admit it under its old id (docs/refresh.md, "Rejoining a wiped node").
+// It sends this to every member now and then until its own catalog shows the
+// rejoin recorded; `nonce` is drawn once per rejoin and persisted with it.
+struct rejoin_request {
+  node_id node;
+  std::uint64_t nonce = 0;
+};
+
 inline constexpr std::size_t round_chunk_bytes_max = 2 * 1024 * 1024;
 inline constexpr std::uint32_t round_chunks_max = 1024;
 
@@ -186,7 +196,7 @@ using wire_message =
   std::variant<raft_message, get_view_request, get_view_response, store_share_request,
                store_share_response, propose_request, propose_response, read_request,
                read_response, get_share_request, get_share_response, node_proposal,
-               round_chunk, refresh_request, refresh_response>;
+               round_chunk, refresh_request, refresh_response, rejoin_request>;
 
 [[nodiscard]] bytes encode(const wire_message& m);
 [[nodiscard]] result<wire_message> decode_wire_message(byte_view data);

@@ -1,6 +1,7 @@
 #include "secrets/node_engine.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "crypto/feldman.hpp"
 #include "crypto/seal.hpp"
@@ -16,6 +17,56 @@ raft::configuration initial_configuration(const cluster_view& view) {
   raft::configuration c;
   c.voters = view.node_ids();
   return c;
+}
+
+error wiped_disk_refusal(node_id id, const std::string& raft_dir) {
+  return error{errc::not_found,
+               node_name(id) + " refuses to start: its Raft directory " + raft_dir +
+                 " is empty (a wiped disk?). It has lost its term, vote and log, so it must not "
+                 "vote again as if nothing happened. If its disk was wiped, restart it with the "
+                 "rejoin option (--rejoin): it is then re-admitted under its id and recovers its "
+                 "shares. [" + storage::empty_data_dir_error(raft_dir).message() + "]"};
+}
+
+constexpr std::string_view rejoin_marker_label = "pss rejoin v1";
+constexpr std::uint64_t rejoin_marker_bytes_max = 64;
+
+// The rejoin marker holds the rejoin's nonce. Nothing else.
+result<std::optional<std::uint64_t>> read_rejoin_marker(storage::file_system& fs, const std::string& path) {
+  auto present = fs.exists(path);
+  if (!present.ok()) return present.err();
+  if (!*present) return std::optional<std::uint64_t>{};
+  auto data = fs.read_file(path, rejoin_marker_bytes_max);
+  if (!data.ok()) return data.err();
+  byte_reader r{*data};
+  const bool labelled = r.str(rejoin_marker_label.size()) == rejoin_marker_label;
+  const std::uint64_t nonce = r.u64();
+  if (!labelled || !r.finish("rejoin marker").ok())
+    return error{errc::corrupt, path + " is not a rejoin marker; if this node's disk was wiped, remove "
+                                       "its data directory and restart it with the rejoin option"};
+  return std::optional<std::uint64_t>{nonce};
+}
+
+// A rejoin starts only on a node whose Raft directory is empty and whose
+// operator said so (options.rejoin). Its marker is written durably before any
+// Raft state exists, so a crash at any later point restarts the node still
+// rejoining, never as a voter of the bootstrap configuration. A marker left
+// by an earlier start is resumed with its nonce, whatever the options say.
+result<std::optional<std::uint64_t>> start_or_resume_rejoin(storage::file_system& fs, const node_options& o,
+                                                            bool raft_exists, crypto::random_source& random) {
+  const auto path = storage::join_path(o.data_dir, rejoin_marker_name);
+  auto marker = read_rejoin_marker(fs, path);
+  if (!marker.ok() || marker->has_value() || !o.rejoin || o.first_start || raft_exists) return marker;
+  std::array<std::uint8_t, 8> raw{};
+  random.fill(raw);
+  std::uint64_t nonce = 0;
+  for (auto b : raw) nonce = (nonce << 8) | b;
+  byte_writer w;
+  w.str(rejoin_marker_label);
+  w.u64(nonce);
+  PSS_TRY(storage::ensure_directory(fs, o.data_dir));
+  PSS_TRY(storage::write_file_atomically(fs, path, w.data()));
+  return std::optional<std::uint64_t>{nonce};
 }
 
 } // namespace
@@ -41,7 +92,11 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
   // must not start with silently missing shares.
   auto raft_exists = fs.exists(storage::join_path(raft_dir, storage::identity_file_name));
   if (!raft_exists.ok()) return raft_exists.err();
-  const bool new_node = options.first_start && !*raft_exists;
+  auto marker = start_or_resume_rejoin(fs, options, *raft_exists, *random);
+  if (!marker.ok()) return marker.err();
+  const bool rejoining = marker->has_value();
+  const bool new_node = (options.first_start || rejoining) && !*raft_exists;
+  if (!new_node && !*raft_exists) return wiped_disk_refusal(keys.id, raft_dir);
   auto shares = share_store::open(fs, share_dir, identity,
                                   new_node ? storage::open_mode::initialise : storage::open_mode::existing);
   if (!shares.ok() && *raft_exists && storage::is_empty_data_dir(shares.err())) {
@@ -52,17 +107,13 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
   if (!shares.ok()) return shares.err();
   // With first_start still set on a restart, an existing directory is
   // reopened as it is, never initialised again.
-  auto opened = storage::open_raft_storage(fs, raft_dir, identity, mode);
+  auto opened = storage::open_raft_storage(fs, raft_dir, identity,
+                                           rejoining ? storage::open_mode::initialise : mode);
   if (!opened.ok()) {
-    if (storage::is_empty_data_dir(opened.err()))
-      return error{errc::not_found,
-                   node_name(keys.id) + " refuses to start: its Raft directory " + raft_dir +
-                     " is empty (a wiped disk?). It has lost its term, vote and log, so it must "
-                     "not rejoin as a voter; re-add it as a new member and recover its shares "
-                     "(not implemented yet). [" + opened.err().message() + "]"};
+    if (storage::is_empty_data_dir(opened.err())) return wiped_disk_refusal(keys.id, raft_dir);
     return opened.err();
   }
-  PSS_CHECK(!opened->initialised || options.first_start);
+  PSS_CHECK(!opened->initialised || options.first_start || rejoining);
   auto snapshot_data = opened->storage->read_snapshot();
   if (!snapshot_data.ok()) return snapshot_data.err();
   catalog initial{options.cluster, options.session_expiry};
@@ -71,24 +122,26 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
     if (!restored.ok()) return error{errc::corrupt, "the catalog snapshot does not restore: " + restored.err().message()};
     initial = std::move(*restored);
   }
-  return std::make_unique<node_engine>(std::move(options), std::move(keys), std::move(*opened),
+  return std::make_unique<node_engine>(std::move(options), std::move(keys), fs, std::move(*opened),
                                        std::move(*shares), std::move(initial), std::move(random),
-                                       std::move(*snapshot_data), now);
+                                       std::move(*snapshot_data), *marker, now);
 }
 
-node_engine::node_engine(node_options options, node_keys keys, storage::opened_raft_storage opened,
-                         std::unique_ptr<share_store> shares, catalog initial,
-                         std::unique_ptr<crypto::random_source> random, bytes snapshot_data,
-                         millis now)
-  : options_(std::move(options)), keys_(std::move(keys)), storage_(std::move(opened.storage)),
+node_engine::node_engine(node_options options, node_keys keys, storage::file_system& fs,
+                         storage::opened_raft_storage opened, std::unique_ptr<share_store> shares,
+                         catalog initial, std::unique_ptr<crypto::random_source> random,
+                         bytes snapshot_data, std::optional<std::uint64_t> rejoin_nonce, millis now)
+  : options_(std::move(options)), keys_(std::move(keys)), fs_(&fs), storage_(std::move(opened.storage)),
     shares_(std::move(shares)), catalog_(std::move(initial)), random_(std::move(random)),
-    prng_(options_.prng_seed) {
+    prng_(options_.prng_seed), rejoin_nonce_(rejoin_nonce) {
   self_index_ = options_.cluster.find(keys_.id)->index;
   for (const auto& w : opened.state.warnings) event("storage: " + w);
   raft::persisted_state ps;
   ps.hard = opened.state.hard_state;
   ps.snapshot = opened.state.snapshot;
-  if (ps.snapshot.last_index == log_index{} && ps.snapshot.config.voters.empty())
+  // A rejoining node starts with an empty configuration: it learns the
+  // cluster's from the leader once it has been added back.
+  if (ps.snapshot.last_index == log_index{} && ps.snapshot.config.voters.empty() && !rejoin_nonce_)
     ps.snapshot.config = initial_configuration(options_.cluster);
   ps.snapshot_data = std::move(snapshot_data);
   ps.entries = opened.state.entries;
@@ -100,6 +153,8 @@ node_engine::node_engine(node_options options, node_keys keys, storage::opened_r
   PSS_CHECK(catalog_.applied_index() == applied_);
   options_.raft.id = keys_.id;
   raft_ = std::make_unique<raft::node>(options_.raft, std::move(ps), prng_, now);
+  raft_->suspend_voting(rejoining());
+  if (rejoining()) event("rejoining after a wiped disk: never votes until re-admitted as a voter");
   if (options_.record_apply_events) apply_events_.push_back(apply_event{true, applied_, {}});
   shares_->reconcile(catalog_);
   if (auto st = shares_->flush(); !st.ok()) fail(st.err());
@@ -188,6 +243,8 @@ void node_engine::on_message(millis now, endpoint from, byte_view payload) {
       on_node_proposal(now, from, std::move(*p));
     } else if (auto* c = std::get_if<round_chunk>(&m)) {
       on_round_chunk(from, std::move(*c));
+    } else if (auto* j = std::get_if<rejoin_request>(&m)) {
+      on_rejoin_request(now, from, *j);
     } else {
       ++counters_.unexpected; // nodes speak Raft and rounds to each other
     }
@@ -229,6 +286,12 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
     send(from, store_share_response{m.request_id, code, node_name(keys_.id) + ": " + why});
   };
   if (!authorised(m.token)) return refuse(reply_code::unauthorized, "the token is not accepted");
+  if (rejoin_unrecorded()) {
+    // Until the catalog has taken this node off every holder list, a share
+    // it stored could be listed and then dropped from the lists again.
+    ++counters_.shares_refused_rejoining;
+    return refuse(reply_code::unavailable, "rejoining after a wiped disk; retry without this node");
+  }
   const cluster_view& view = catalog_.view();
   if (m.name.empty()) return refuse(reply_code::refused, "an empty secret name");
   if (m.version == secret_version{}) return refuse(reply_code::refused, "version 0 is not a version");
@@ -412,7 +475,11 @@ void node_engine::drain(millis now) {
   maybe_collect_garbage(now);
   bool any = false;
   for (int pass = 0; pass < 2; ++pass) {
-  if (pass == 1 && !failed_) drive_rounds(now);
+  if (pass == 1 && !failed_) {
+    drive_rounds(now);
+    drive_rejoin(now);
+    lead_rejoins(now);
+  }
   while (!failed_ && raft_->has_ready()) {
     any = true;
     raft::ready r = raft_->take_ready(now);
@@ -459,6 +526,7 @@ void node_engine::drain(millis now) {
   if (shares_->has_pending()) wake = std::min(wake, next_share_gc_);
   if (catalog_.round() || options_.refresh_interval > millis{0} || refresh_requested_)
     wake = std::min(wake, std::max(work_.next_send, now + millis{1}));
+  if (rejoin_unrecorded()) wake = std::min(wake, next_rejoin_request_);
   output_.next_wakeup = std::max(wake, now + millis{1});
 }
 

@@ -17,8 +17,11 @@
 // node id). A brand-new member opens with first_start = true. A restart
 // reopens both; an empty directory on restart means a wiped disk, and open()
 // refuses with an error that says so (the node has lost its term, vote and
-// log, so it must not vote again; rejoining and recovering shares is the
-// recovery issue's job).
+// log, so it must not vote again) unless options.rejoin is set. Then the node
+// starts *rejoining* (persisted in `<data_dir>/rejoining` before any Raft
+// state exists): it never votes nor campaigns, asks the leader to re-admit it
+// (rejoin_request), is removed, added back as a learner and promoted, and
+// recovers its shares (docs/refresh.md, "Rejoining a wiped node").
 //
 // Never trusts a message: anything malformed, forged, unexpected or
 // unauthorised is dropped or refused and counted, never a crash. Never logs,
@@ -31,6 +34,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/prng.hpp"
@@ -81,10 +85,20 @@ inline constexpr millis round_phase_timeout_default{3'000};
 inline constexpr millis round_resend_interval_default{400};
 inline constexpr std::size_t round_chunk_values = 16'384;
 
+// How often a rejoining node repeats its rejoin_request until its catalog
+// shows the rejoin recorded.
+inline constexpr millis rejoin_request_interval{300};
+// The marker of a rejoin in progress, in the data directory.
+inline constexpr std::string_view rejoin_marker_name = "rejoining";
+
 struct node_options {
   cluster_view cluster;     // the initial public description (bootstrap)
   std::string data_dir;     // holds `raft` and `shares`
   bool first_start = false; // initialise empty directories (a new cluster only)
+  // The operator says this node's data directory was wiped (`--rejoin`): an
+  // empty directory starts a rejoin under the same id instead of being
+  // refused. Harmless on a directory that holds state: it opens normally.
+  bool rejoin = false;
   // PLACEHOLDER authorisation until the auth issue: a request is served only
   // if its token is in this set, checked by each node on its own. An empty
   // set refuses every client request.
@@ -120,6 +134,9 @@ struct node_counters {
   std::uint64_t snapshots_taken = 0;
   std::uint64_t round_chunks_refused = 0; // stale, unexpected or not opening
   std::uint64_t rounds_dealt = 0;
+  std::uint64_t rejoin_requests_sent = 0;
+  std::uint64_t rejoin_requests_ignored = 0; // not the leader, recorded already, or just proposed
+  std::uint64_t shares_refused_rejoining = 0; // store_share while the rejoin is not recorded
 
   bool operator==(const node_counters&) const = default;
 };
@@ -173,15 +190,20 @@ public:
   // the end of every input.
   void check_invariants() const;
 
+  // True until this node, rejoining after a wipe, is a voter again (its
+  // applied catalog shows its rejoin done); it never votes meanwhile.
+  [[nodiscard]] bool rejoining() const noexcept { return rejoin_nonce_.has_value(); }
+
   // True while this node still holds round material (sub-shares, masked
   // values) in memory; the simulator checks it is gone after each round.
   [[nodiscard]] bool holds_round_material() const noexcept;
   // Asks the cluster to start a refresh round now (forwarded to the leader).
   void request_refresh(millis now);
 
-  node_engine(node_options options, node_keys keys, storage::opened_raft_storage raft_storage,
-              std::unique_ptr<share_store> shares, catalog initial,
-              std::unique_ptr<crypto::random_source> random, bytes snapshot_data, millis now);
+  node_engine(node_options options, node_keys keys, storage::file_system& fs,
+              storage::opened_raft_storage raft_storage, std::unique_ptr<share_store> shares,
+              catalog initial, std::unique_ptr<crypto::random_source> random, bytes snapshot_data,
+              std::optional<std::uint64_t> rejoin_nonce, millis now);
   ~node_engine() override;
 
 private:
@@ -237,6 +259,12 @@ private:
   void drop_round_work();
   [[nodiscard]] bool holds_less_than_listed() const;
 
+  // Rejoining after a wipe (node_rejoin.cpp).
+  void drive_rejoin(millis now);
+  void lead_rejoins(millis now);
+  void on_rejoin_request(millis now, endpoint from, const rejoin_request& m);
+  [[nodiscard]] bool rejoin_unrecorded() const;
+
   void drain(millis now);
   void maybe_collect_garbage(millis now);
   [[nodiscard]] status persist(raft::ready& r);
@@ -259,6 +287,7 @@ private:
 
   node_options options_;
   node_keys keys_;
+  storage::file_system* fs_;
   share_index self_index_;
   std::unique_ptr<storage::raft_storage> storage_;
   std::unique_ptr<share_store> shares_;
@@ -288,6 +317,9 @@ private:
   bool refresh_requested_ = false;
   std::set<node_id> recovery_requests_; // the leader's queue of nodes to recover
   millis next_round_request_{0};
+  std::optional<std::uint64_t> rejoin_nonce_; // while rejoining
+  millis next_rejoin_request_{0};
+  std::map<node_id, std::pair<std::uint64_t, millis>> rejoin_proposed_; // leader: last proposal per node
 };
 
 } // namespace pss::secrets

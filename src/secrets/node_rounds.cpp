@@ -237,7 +237,7 @@ void node_engine::drive_rounds(millis now) {
   // A caught-up member checks, now and then, that it holds every share the
   // catalog says it holds (else its journal was lost: it leaves the holder
   // lists), and asks for its own recovery when it misses any.
-  if (!r && now >= next_round_request_ && applied_ == raft_->commit_index()
+  if (!r && !rejoin_unrecorded() && now >= next_round_request_ && applied_ == raft_->commit_index()
       && raft_->leader_hint() != node_id{}) {
     next_round_request_ = now + options_.round_resend_interval * 4;
     if (holds_less_than_listed()) {

@@ -121,17 +121,6 @@ status remove_temp_files(file_system& fs, const std::string& dir,
   return {};
 }
 
-// Creates dir (and its parents) if needed, with mode 0700, durably.
-status ensure_directory(file_system& fs, const std::string& dir) {
-  auto present = fs.exists(dir);
-  if (!present) return present.err();
-  if (*present) return {};
-  const std::string parent = parent_path(dir);
-  if (parent != dir) PSS_TRY(ensure_directory(fs, parent));
-  PSS_TRY(fs.create_directory(dir));
-  return fs.sync_directory(parent);
-}
-
 status initialise(file_system& fs, const std::string& dir, const data_dir_identity& identity,
                   const std::function<status()>& create_files) {
   PSS_TRY(ensure_directory(fs, dir));
@@ -145,6 +134,16 @@ status initialise(file_system& fs, const std::string& dir, const data_dir_identi
 }
 
 } // namespace
+
+status ensure_directory(file_system& fs, const std::string& dir) {
+  auto present = fs.exists(dir);
+  if (!present) return present.err();
+  if (*present) return {};
+  const std::string parent = parent_path(dir);
+  if (parent != dir) PSS_TRY(ensure_directory(fs, parent));
+  PSS_TRY(fs.create_directory(dir));
+  return fs.sync_directory(parent);
+}
 
 result<bool> open_data_dir(file_system& fs, const std::string& dir,
                            const data_dir_identity& identity, open_mode mode,

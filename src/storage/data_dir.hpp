@@ -44,6 +44,11 @@ enum class open_mode {
 // True for the error open_* returns when the directory holds no pss state.
 // Nothing else in storage returns errc::not_found from an open.
 [[nodiscard]] bool is_empty_data_dir(const error& err) noexcept;
+// That error, for `dir`.
+[[nodiscard]] error empty_data_dir_error(const std::string& dir);
+
+// Creates dir and its missing parents (mode 0700), durably.
+[[nodiscard]] status ensure_directory(file_system& fs, const std::string& dir);
 
 [[nodiscard]] bytes encode_identity(const data_dir_identity& id);
 [[nodiscard]] result<data_dir_identity> decode_identity(byte_view data, const std::string& path);

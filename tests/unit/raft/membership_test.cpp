@@ -145,3 +145,77 @@ TEST_CASE("raft: a learner neither votes nor counts, and is promoted only once c
   CHECK(c.raft(4).config().is_voter(n(4)));
   CHECK_FALSE(c.violation());
 }
+
+namespace {
+
+// Asks node `to` for a pre-vote and then a vote on behalf of `from`, with a
+// log far ahead of anyone's, and says whether either was granted.
+std::pair<bool, bool> ask_for_votes(cluster& c, std::uint64_t from, std::uint64_t to) {
+  c.queue().clear();
+  const term_id t = c.raft(to).term().next().next();
+  c.raft(to).step(c.now, envelope{n(from), n(to), pre_vote_request{t, li(1000), t}});
+  c.flush(to);
+  c.raft(to).step(c.now, envelope{n(from), n(to), vote_request{t, li(1000), t, true}});
+  c.flush(to);
+  bool pre = false, vote = false;
+  for (auto& f : c.queue()) {
+    if (f.e.from != n(to) || f.e.to != n(from)) continue;
+    if (auto* p = std::get_if<pre_vote_response>(&f.e.body)) pre = pre || p->granted;
+    if (auto* v = std::get_if<vote_response>(&f.e.body)) vote = vote || v->granted;
+  }
+  c.queue().clear();
+  return {pre, vote};
+}
+
+} // namespace
+
+TEST_CASE("raft: a node that is not a voter in its own configuration never grants a vote") {
+  cluster c{{1, 2, 3}};
+  c.elect(1);
+  // A wiped node rejoining under its old id boots with an empty
+  // configuration: it has forgotten its votes, so it must not cast any.
+  c.add(n(4), {});
+  c.run_for(millis{400}); // no leader contact: no lease stops it
+  auto [pre, vote] = ask_for_votes(c, 2, 4);
+  CHECK_FALSE(pre);
+  CHECK_FALSE(vote);
+  CHECK(c.raft(4).vote() == no_node);
+  // It adopted the term it was asked about, without voting in it.
+  CHECK(c.raft(4).term() > c.raft(1).term());
+  // A voter in the same situation grants both (the test can fail).
+  c.isolate(3);
+  c.run_for(millis{400});
+  auto [pre3, vote3] = ask_for_votes(c, 2, 3);
+  CHECK(pre3);
+  CHECK(vote3);
+  CHECK_FALSE(c.violation());
+}
+
+TEST_CASE("raft: a voter whose voting is suspended neither campaigns nor grants votes, but follows the leader") {
+  cluster c{{1, 2, 3}};
+  c.elect(1);
+  c.raft(3).suspend_voting(true);
+  c.isolate(3);
+  c.run_for(millis{1000}); // far past its election timeout
+  CHECK(c.raft(3).role() == role::follower);
+  auto [pre, vote] = ask_for_votes(c, 2, 3);
+  CHECK_FALSE(pre);
+  CHECK_FALSE(vote);
+  c.raft(3).campaign(c.now);
+  c.flush(3);
+  CHECK(c.raft(3).role() == role::follower);
+  // It still takes entries from the leader.
+  c.heal();
+  c.run_for(millis{500});
+  auto l = c.leader();
+  REQUIRE(l);
+  CHECK(*l != n(3));
+  REQUIRE(c.propose(l->value(), "seen").ok());
+  c.run_for(millis{200});
+  CHECK(c.count(3, "seen") == 1);
+  c.raft(3).suspend_voting(false);
+  c.isolate(3);
+  c.run_for(millis{1000});
+  CHECK(c.raft(3).role() != role::follower); // campaigns again
+  CHECK_FALSE(c.violation());
+}

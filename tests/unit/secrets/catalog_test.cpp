@@ -136,5 +136,44 @@ TEST_CASE("catalog: an entry that does not decode is answered invalid and change
   CHECK(f.c.applied_index() == log_index{2});
 }
 
+TEST_CASE("catalog: a rejoin is recorded once, empties the holder lists, and is done only after a removal and a re-promotion") {
+  fixture f;
+  REQUIRE(f.apply(1, 1, f.dealt("a", 1)).result.code == result_code::ok);
+  auto config_entry = [&](std::vector<std::uint64_t> voters, std::vector<std::uint64_t> learners) {
+    raft::configuration c;
+    for (auto v : voters) c.voters.push_back(node_id{v});
+    for (auto l : learners) c.learners.push_back(node_id{l});
+    return f.c.apply(raft::entry{term_id{1}, log_index{++f.index}, raft::entry_kind::config, raft::to_bytes(c)});
+  };
+  const command_body rejoin = member_rejoin{node_id{4}, 99};
+  CHECK(f.apply(0, 0, rejoin).result.code == result_code::ok);
+  CHECK(f.c.rejoin_recorded(node_id{4}, 99));
+  CHECK_FALSE(f.c.rejoin_done(node_id{4}, 99));
+  CHECK(f.c.lookup("a", {})->holders == std::vector<node_id>{node_id{1}, node_id{2}, node_id{3}});
+  // A duplicate changes nothing; a non-member is refused.
+  CHECK(f.apply(0, 0, rejoin).result.code == result_code::invalid);
+  CHECK(f.apply(0, 0, member_rejoin{node_id{9}, 1}).result.code == result_code::invalid);
+  CHECK(f.c.rejoins().at(node_id{4}).nonces.size() == 1);
+  // A configuration that still has it as a voter does not complete it.
+  config_entry({1, 2, 3, 4, 5}, {});
+  CHECK_FALSE(f.c.rejoins().at(node_id{4}).removed);
+  config_entry({1, 2, 3, 5}, {});
+  CHECK(f.c.rejoins().at(node_id{4}).removed);
+  config_entry({1, 2, 3, 5}, {4});
+  CHECK_FALSE(f.c.rejoin_done(node_id{4}, 99));
+  // The snapshot keeps the rejoin half-way.
+  auto mid = catalog::restore(f.c.snapshot());
+  REQUIRE(mid.ok());
+  CHECK(*mid == f.c);
+  config_entry({1, 2, 3, 4, 5}, {});
+  CHECK(f.c.rejoin_done(node_id{4}, 99));
+  CHECK(f.c.stats().rejoins == 1);
+  CHECK(f.apply(0, 0, rejoin).result.code == result_code::invalid); // stale: recorded
+  auto restored = catalog::restore(f.c.snapshot());
+  REQUIRE(restored.ok());
+  CHECK(*restored == f.c);
+  CHECK(restored->rejoin_done(node_id{4}, 99));
+}
+
 } // namespace
 } // namespace pss::secrets

@@ -37,6 +37,7 @@ std::vector<wire_message> samples() {
     meta,
     gs,
     get_share_response{9, reply_code::ok, "", epoch_id{1}, bytes(108, 5)},
+    rejoin_request{node_id{3}, 0x0123456789abcdefULL},
   };
 }
 
@@ -60,6 +61,16 @@ TEST_CASE("messages: truncated or padded messages are refused") {
     CHECK_FALSE(decode_wire_message(padded).ok());
   }
   CHECK_FALSE(decode_wire_message(bytes{0x63}).ok());
+  // A rejoin request must name a node.
+  CHECK_FALSE(decode_wire_message(encode(rejoin_request{no_node, 1})).ok());
+}
+
+TEST_CASE("commands: member_rejoin round-trips as a node command") {
+  command c{session_header{}, member_rejoin{node_id{4}, 77}};
+  CHECK(is_node_command(c.body));
+  auto back = decode_command(encode_command(c));
+  REQUIRE(back.ok());
+  CHECK(*back == c);
 }
 
 TEST_CASE("commands: round trip, and an oversized holder list is refused") {

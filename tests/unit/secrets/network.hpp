@@ -55,6 +55,7 @@ public:
     o.snapshot_every_entries = snapshot_every_;
     o.record_apply_events = true;
     o.test_only = test_only[id];
+    o.rejoin = rejoin.contains(id);
     if (tweak) tweak(id, o);
     return o;
   }
@@ -73,14 +74,28 @@ public:
     collect(endpoint::of(id));
   }
 
-  // A power failure: the engine is gone and unsynced writes are lost.
+  // A power failure: the engine is gone and unsynced writes are lost. Its
+  // connections close with it: whatever it sent or was sent that is still in
+  // flight is lost, as with TCP (a new incarnation never sees the old one's
+  // traffic).
   void crash(node_id id) {
     nodes_.erase(id);
     wakeups_.erase(endpoint::of(id));
+    std::erase_if(queue_, [&](const in_flight& m) { return m.from == endpoint::of(id) || m.to == endpoint::of(id); });
     prng p{random_.next_u64()};
     disks_.at(id)->crash(p);
   }
   void restart(node_id id) { start_node(id, false); }
+  // The whole disk is lost: the node restarts with the rejoin option (the
+  // operator's --rejoin) under its old id.
+  void wipe_and_rejoin(node_id id) {
+    if (is_up(id)) crash(id);
+    disks_.at(id)->wipe();
+    checker_.on_disk_lost(id);
+    rejoin.insert(id);
+    start_node(id, false);
+  }
+  std::set<node_id> rejoin; // nodes started with the rejoin option
 
   node_engine& node(std::uint64_t id) { return *nodes_.at(node_id{id}); }
   bool is_up(node_id id) const { return nodes_.contains(id); }
@@ -149,6 +164,7 @@ public:
     cut_.insert({a, b});
     cut_.insert({b, a});
   }
+  std::function<bool(const in_flight&)> drop_if; // a selective fault, by payload
   void heal() { cut_.clear(); }
   bool duplicate_client_messages = false;
   double drop = 0;      // probability a message is lost
@@ -238,6 +254,7 @@ private:
 
   void deliver(const in_flight& m) {
     if (cut_.contains({m.from, m.to})) return;
+    if (drop_if && drop_if(m)) return;
     // FNV-1a over what is delivered, when and to whom: equal for equal seeds.
     auto mix = [&](std::uint64_t v) { trace_hash = (trace_hash ^ v) * 1099511628211ULL; };
     mix(static_cast<std::uint64_t>(now.count()));
