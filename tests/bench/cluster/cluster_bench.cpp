@@ -210,10 +210,10 @@ latency timed(std::size_t n, Op op) {
   return l;
 }
 
-json throughput(const session_factory& make, std::size_t clients, double seconds, const std::string& tag) {
+json throughput(const session_factory& make, std::size_t clients, const settings& s, const std::string& tag) {
   std::vector<std::unique_ptr<session>> sessions;
   for (std::size_t c = 0; c < clients; ++c) sessions.push_back(make(c));
-  const std::string value = random_bytes(64);
+  const std::string value = random_bytes(s.value_bytes);
   // One put per session first, so connection set-up is not measured.
   for (std::size_t c = 0; c < clients; ++c)
     if (!sessions[c]->put("warm-" + tag + "-" + std::to_string(clients) + "-" + std::to_string(c), value))
@@ -234,7 +234,7 @@ json throughput(const session_factory& make, std::size_t clients, double seconds
   }
   ready.arrive_and_wait();
   const auto start = steady::now();
-  deadline = start + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(seconds));
+  deadline = start + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(s.seconds));
   go.store(true);
   for (auto& t : threads) t.join();
   const double elapsed = std::chrono::duration<double>(steady::now() - start).count();
@@ -267,7 +267,7 @@ json run(const std::string& system, const session_factory& make, const settings&
   out["throughput"] = json::array();
   for (auto c : s.clients) {
     std::cerr << "cluster_bench: " << system << ": " << c << " clients for " << s.seconds << " s\n";
-    out["throughput"].push_back(throughput(make, c, s.seconds, tag));
+    out["throughput"].push_back(throughput(make, c, s, tag));
   }
   return out;
 }
