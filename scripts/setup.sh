@@ -10,7 +10,7 @@ packages=(
   g++ meson ninja-build pkg-config
   libcaf-dev libsodium-dev doctest-dev libtomlplusplus-dev
   libboost-program-options-dev libbenchmark-dev nlohmann-json3-dev
-  libssl-dev openssl iproute2 procps jq
+  libssl-dev openssl iproute2 procps jq libcpp-httplib-dev
 )
 
 missing=()
