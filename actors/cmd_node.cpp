@@ -198,10 +198,7 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
   o.cluster = config.view();
   o.data_dir = config.data_dir;
   o.first_start = mode == start_mode::init;
-  if (mode == start_mode::rejoin) { // PENDING: the rejoin branch
-    std::cerr << "pss node: --rejoin is not available yet\n";
-    return exit_code::failed;
-  }
+  o.rejoin = mode == start_mode::rejoin;
   o.accepted_tokens = {tokens->begin(), tokens->end()};
   o.raft.election_timeout_min = secrets::millis{config.timing.election_timeout_ms};
   o.raft.heartbeat_interval = secrets::millis{config.timing.heartbeat_ms};

@@ -40,7 +40,8 @@ constexpr const char* description =
   "              300..1500 ms; nodes that miss shares are recovered (HJKY)\n"
   "  refresh-faults  (--engine secrets) refresh rounds under the swarm faults, faulty\n"
   "              dealers (--faulty-dealers, default min(2, nodes - threshold)) and at most\n"
-  "              one lost share journal per run\n\n"
+  "              one data loss per run: a share journal, or a whole disk whose node\n"
+  "              restarts with rejoin, is re-admitted and recovers its shares\n\n"
   "--planted-bug figure8 makes the Raft core commit earlier-term entries by counting\n"
   "replicas (forbidden by Raft §5.4.2) with a harsher fault plan: the checkers must fail.\n"
   "--planted-bug wrong-share (with --engine secrets) makes every node store a different\n"
@@ -141,7 +142,7 @@ int run_sim(int argc, char** argv) {
     ("profile", po::value<std::string>()->default_value("swarm"),
      "calm, faults, partitions, crashes, swarm, refresh or refresh-faults")
     ("engine", po::value<std::string>()->default_value("raft"),
-     "raft (the Raft-only engines) or secrets (the real secrets engines; a wipe loses the share journal only)")
+     "raft (the Raft-only engines) or secrets (the real secrets engines; a wiped node rejoins under its id)")
     ("faulty-dealers", po::value<int>(),
      "with --engine secrets: how many nodes (the highest ids) deal faulty refresh bundles, "
      "alternately off their polynomial and equivocating (0..nodes-threshold)")
