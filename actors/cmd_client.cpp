@@ -35,6 +35,7 @@
 #include "actors/network.hpp"
 #include "actors/remote_client.hpp"
 #include "commands.hpp"
+#include "read_input.hpp"
 #include "crypto/envelope.hpp"
 #include "crypto/random_source.hpp"
 #include "deploy/config.hpp"
@@ -241,26 +242,6 @@ int with_system(const common& c, Body body) {
   finish(body(sys));
 }
 
-result<secure_bytes> read_value(const po::variables_map& vm) {
-  std::istream* in = &std::cin;
-  std::ifstream file;
-  std::string what = "standard input";
-  if (vm.count("file") && vm["file"].as<std::string>() != "-") {
-    what = vm["file"].as<std::string>();
-    file.open(what, std::ios::binary);
-    if (!file) return error{errc::not_found, "cannot open '" + what + "' for reading"};
-    in = &file;
-  }
-  secure_bytes buffer{crypto::payload_bytes_max + 1};
-  in->read(reinterpret_cast<char*>(buffer.data()), static_cast<std::streamsize>(buffer.size()));
-  const auto got = static_cast<std::size_t>(in->gcount());
-  if (in->bad()) return error{errc::io_error, "could not read " + what};
-  if (got > crypto::payload_bytes_max)
-    return error{errc::too_large, "the value on " + what + " is larger than the limit of "
-                                    + std::to_string(crypto::payload_bytes_max) + " bytes"};
-  return secure_bytes{byte_view{buffer.data(), got}};
-}
-
 } // namespace
 
 int run_put(int argc, char** argv) {
@@ -282,7 +263,8 @@ int run_put(int argc, char** argv) {
     report_error(c, "put needs a NAME (try --help)", exit_code::usage);
     return exit_code::usage;
   }
-  auto value = read_value(vm);
+  auto value = read_file_or_stdin(vm.count("file") ? vm["file"].as<std::string>() : std::string{},
+                                  crypto::payload_bytes_max, "the value");
   if (!value.ok()) {
     report_error(c, value.err().message(), exit_code::usage);
     return exit_code::usage;

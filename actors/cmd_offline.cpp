@@ -8,6 +8,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "read_input.hpp"
 #include "core/secure.hpp"
 #include "crypto/random_source.hpp"
 #include "crypto/sodium.hpp"
@@ -20,29 +21,9 @@ namespace pss::cli {
 
 namespace {
 
-// Reads all of a stream into zeroizing memory, refusing more than max_bytes.
-result<secure_bytes> read_all(std::istream& in, std::size_t max_bytes, const std::string& what) {
-  secure_bytes buffer{max_bytes + 1};
-  in.read(reinterpret_cast<char*>(buffer.data()), static_cast<std::streamsize>(buffer.size()));
-  const auto got = static_cast<std::size_t>(in.gcount());
-  if (in.bad())
-    return error{errc::io_error, "could not read " + what};
-  if (got > max_bytes)
-    return error{errc::too_large, what + " is larger than the limit of "
-                                    + std::to_string(max_bytes) + " bytes"};
-  secure_bytes out{byte_view{buffer.data(), got}};
-  return out;
-}
-
 result<secure_bytes> read_input(const po::variables_map& vm, std::size_t max_bytes,
                                 const std::string& what) {
-  if (!vm.count("in") || vm["in"].as<std::string>() == "-")
-    return read_all(std::cin, max_bytes, what + " on standard input");
-  const auto path = vm["in"].as<std::string>();
-  std::ifstream file{path, std::ios::binary};
-  if (!file)
-    return error{errc::not_found, "cannot open '" + path + "' for reading"};
-  return read_all(file, max_bytes, what + " in '" + path + "'");
+  return read_file_or_stdin(vm.count("in") ? vm["in"].as<std::string>() : std::string{}, max_bytes, what);
 }
 
 // Parses options; prints help or a usage error. Returns -1 to continue.

@@ -325,21 +325,31 @@ void configure_transport(caf::actor_system_config& cfg, const transport_options&
 
 namespace {
 
+using addresses = std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)>;
+
+// The TCP addresses of host:port; `passive` for binding.
+result<addresses> resolve(const std::string& host, std::uint16_t port, bool passive) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = passive ? AI_PASSIVE : 0;
+  addrinfo* found = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0)
+    return error{errc::unavailable, "cannot resolve " + host + ": " + ::gai_strerror(rc)};
+  return addresses{found, &::freeaddrinfo};
+}
+
 // Whether a TCP connection to host:port opens within `timeout`. CAF's dial
 // connects in the middleman's one connecting actor with a blocking
 // connect(), so a single peer that drops packets (a partition) would stall
 // every other dial of the process for the kernel's SYN timeout; probing
 // first keeps a dead peer from blocking the live ones.
 status tcp_probe(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
+  auto found = resolve(host, port, false);
+  if (!found.ok()) return found.err();
   const std::string service = std::to_string(port);
-  if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0)
-    return error{errc::unavailable, "cannot resolve " + host + ": " + ::gai_strerror(rc)};
   std::string last = "no address";
-  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+  for (const addrinfo* a = found->get(); a != nullptr; a = a->ai_next) {
     const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) continue;
     int rc = ::connect(fd, a->ai_addr, a->ai_addrlen);
@@ -360,12 +370,8 @@ status tcp_probe(const std::string& host, std::uint16_t port, std::chrono::milli
       last = std::strerror(errno);
     }
     ::close(fd);
-    if (rc == 0) {
-      ::freeaddrinfo(found);
-      return {};
-    }
+    if (rc == 0) return {};
   }
-  ::freeaddrinfo(found);
   return error{errc::unavailable, "cannot connect to " + host + ":" + service + ": " + last};
 }
 
@@ -374,16 +380,11 @@ status tcp_probe(const std::string& host, std::uint16_t port, std::chrono::milli
 // A bind with SO_REUSEADDR alone still succeeds over TIME_WAIT leftovers of
 // a restarted node but fails while anyone listens there.
 status check_port_free(const std::string& host, std::uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* found = nullptr;
+  auto found = resolve(host, port, true);
+  if (!found.ok()) return error{errc::invalid_argument, "the listen address: " + found.err().message()};
   const std::string service = std::to_string(port);
-  if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0)
-    return error{errc::invalid_argument, "cannot resolve the listen address " + host + ": " + ::gai_strerror(rc)};
   status out;
-  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+  for (const addrinfo* a = found->get(); a != nullptr; a = a->ai_next) {
     const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) continue;
     int one = 1;
@@ -394,7 +395,6 @@ status check_port_free(const std::string& host, std::uint16_t port) {
     ::close(fd);
     break;
   }
-  ::freeaddrinfo(found);
   return out;
 }
 
