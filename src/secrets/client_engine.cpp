@@ -11,7 +11,6 @@ namespace {
 
 enum class phase : std::uint8_t { view, read, store, propose, shares, refresh };
 
-std::string node_name(node_id id) { return "node " + std::to_string(id.value()); }
 
 completion make_completion(std::uint64_t id, operation_kind kind, operation_outcome outcome,
                            client_error error, std::string message) {

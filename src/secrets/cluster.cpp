@@ -9,6 +9,8 @@
 
 namespace pss::secrets {
 
+std::string node_name(node_id id) { return "node " + std::to_string(id.value()); }
+
 const member* cluster_view::find(node_id id) const noexcept {
   for (const auto& m : members)
     if (m.id == id) return &m;

@@ -53,6 +53,9 @@ struct cluster_view {
   bool operator==(const cluster_view&) const = default;
 };
 
+// "node 3": how messages and events name a member.
+[[nodiscard]] std::string node_name(node_id id);
+
 void encode(byte_writer& out, const cluster_view& view);
 // Decodes and validates.
 [[nodiscard]] result<cluster_view> decode_cluster_view(byte_reader& in);

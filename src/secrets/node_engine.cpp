@@ -11,7 +11,6 @@
 namespace pss::secrets {
 namespace {
 
-std::string node_name(node_id id) { return "node " + std::to_string(id.value()); }
 
 raft::configuration initial_configuration(const cluster_view& view) {
   raft::configuration c;

@@ -10,7 +10,6 @@
 namespace pss::secrets {
 namespace {
 
-std::string node_name(node_id id) { return "node " + std::to_string(id.value()); }
 
 } // namespace
 

@@ -20,7 +20,6 @@
 namespace pss::secrets {
 namespace {
 
-std::string node_name(node_id id) { return "node " + std::to_string(id.value()); }
 
 // A masked-values chunk's plaintext: offset, count, then canonical scalars.
 secure_bytes encode_values(std::span<const crypto::scalar> values, std::size_t offset) {
