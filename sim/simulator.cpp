@@ -138,11 +138,11 @@ struct simulation::impl final : actors::host_hooks {
     secrets_mode = opts.engine == "secrets";
     if (secrets_mode) {
       PSS_CHECK(opts.threshold >= 2 && opts.threshold <= opts.nodes);
-      // The secrets engine cannot rejoin a member whose whole disk is gone:
-      // in secrets mode a wipe loses the share journal only (the Raft state
-      // stays), and the node leaves the holder lists and is recovered.
-      // Only the refresh-faults profile wipes, at most once per run.
-      if (opts.profile != "refresh-faults") plan.wipe = 0;
+      // Only the refresh-faults profile loses data, at most once per run (a
+      // share journal, or a whole disk whose node rejoins). With t = n every
+      // share is needed, so one node's lost shares lose the secrets by
+      // design (no t others can rebuild them): no data loss then.
+      if (opts.profile != "refresh-faults" || opts.threshold >= opts.nodes) plan.wipe = 0;
       if (is_refresh_profile(opts.profile)) refresh_interval = millis{plan_rng.between(300, 1500)};
       if (opts.faulty_dealers < 0)
         opts.faulty_dealers = opts.profile == "refresh-faults"
