@@ -419,7 +419,7 @@ void node_engine::on_get_share(endpoint from, const get_share_request& m) {
   if (!authorised(m.token)) return refuse(reply_code::unauthorized, "the token is not accepted");
   auto rec = catalog_.lookup(m.name, m.version);
   if (!rec.ok()) return refuse(reply_code::not_found, rec.err().message() + " (as applied here)");
-  const held_share* held = shares_->find_live(m.name, rec->version, rec->commitments_digest);
+  const held_share* held = shares_->find_live(m.name, rec->version, rec->epoch, rec->commitments_digest);
   if (held == nullptr) return refuse(reply_code::not_found, "holds no live share of this version");
   auto reader = crypto::box_public_key::from_bytes(m.reader_key);
   if (!reader.ok()) return refuse(reply_code::refused, "the reader key is invalid");

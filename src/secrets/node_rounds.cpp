@@ -251,7 +251,7 @@ void node_engine::drive_rounds(millis now) {
 bool node_engine::holds_less_than_listed() const {
   for (const auto& [name, s] : catalog_.secrets())
     for (const auto& [v, rec] : s.versions)
-      if (contains(rec.holders, keys_.id) && shares_->find_live(name, v, rec.commitments_digest) == nullptr)
+      if (contains(rec.holders, keys_.id) && !shares_->holds_live_from(name, v, rec.epoch, rec.commitments_digest))
         return true;
   return false;
 }
@@ -477,12 +477,12 @@ void node_engine::finish_refresh(millis now, const round_state& r, bool resend) 
     for (std::size_t m = 0; m < r.secrets.size(); ++m) {
       auto rec = catalog_.lookup(r.secrets[m].name, r.secrets[m].version);
       if (!rec.ok()) continue;
-      const held_share* held = shares_->find_live(r.secrets[m].name, rec->version, rec->commitments_digest);
+      const held_share* held = shares_->find_live(r.secrets[m].name, rec->version, rec->epoch, rec->commitments_digest);
       if (held == nullptr || !contains(rec->holders, keys_.id)) continue;
       crypto::share next = held->value;
       for (node_id d : r.qualified) next.value += work_.opened.at(d).values[m];
       const share_key key{r.secrets[m].name, rec->version, r.epoch, rec->commitments_digest};
-      if (auto st = shares_->store_pending(key, next, now, false); !st.ok()) return fail(st.err());
+      if (auto st = shares_->store_round_share(key, next, now, r.id); !st.ok()) return fail(st.err());
     }
     if (auto st = shares_->flush(); !st.ok()) return fail(st.err());
     work_.finished_here = true;
@@ -500,8 +500,8 @@ void node_engine::send_masked(millis /*now*/, const round_state& r, bool resend)
     std::vector<crypto::scalar> values;
     for (std::size_t m = 0; m < r.secrets.size(); ++m) {
       auto rec = catalog_.lookup(r.secrets[m].name, r.secrets[m].version);
-      const held_share* held = rec.ok() ? shares_->find_live(r.secrets[m].name, rec->version, rec->commitments_digest)
-                                        : nullptr;
+      const held_share* held =
+        rec.ok() ? shares_->find_live(r.secrets[m].name, rec->version, rec->epoch, rec->commitments_digest) : nullptr;
       if (held == nullptr) {
         event("round " + std::to_string(r.id) + ": cannot help, a share is missing here");
         return;
@@ -575,7 +575,7 @@ void node_engine::try_recover(millis now, const round_state& r, bool resend) {
       return;
     }
     const share_key key{r.secrets[m].name, rec->version, rec->epoch, rec->commitments_digest};
-    if (auto st = shares_->store_pending(key, recovered, now, false); !st.ok()) return fail(st.err());
+    if (auto st = shares_->store_round_share(key, recovered, now, r.id); !st.ok()) return fail(st.err());
   }
   if (auto st = shares_->flush(); !st.ok()) return fail(st.err());
   work_.finished_here = true;

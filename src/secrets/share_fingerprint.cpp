@@ -28,7 +28,7 @@ share_status describe_share(const catalog& c, const share_store& shares, const s
   auto rec = c.lookup(name, secret_version{});
   if (!rec.ok()) return out;
   out.share_epoch = rec->epoch;
-  if (const held_share* held = shares.find_live(name, rec->version, rec->commitments_digest))
+  if (const held_share* held = shares.find_live(name, rec->version, rec->epoch, rec->commitments_digest))
     out.fingerprint = share_fingerprint(held->value);
   return out;
 }

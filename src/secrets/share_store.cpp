@@ -7,7 +7,8 @@
 namespace pss::secrets {
 namespace {
 
-enum op : std::uint8_t { op_put = 1, op_promote = 2 };
+// op_put records (no round id) are still read; new records are op_put_round.
+enum op : std::uint8_t { op_put = 1, op_promote = 2, op_put_round = 3 };
 
 void encode_key(byte_writer& w, const share_key& key) {
   w.str(key.name);
@@ -43,10 +44,11 @@ status share_store::replay(byte_view record) {
   byte_reader r{record};
   const auto kind = r.u8();
   share_key key = decode_key(r);
-  if (kind == op_put) {
+  if (kind == op_put || kind == op_put_round) {
     held_share h;
     const auto state = r.u8();
     h.stored_at = millis{static_cast<millis::rep>(r.u64())};
+    if (kind == op_put_round) h.round_id = r.u64();
     auto encoded = r.raw(crypto::share_encoded_bytes);
     if (!r.ok() || (state != 1 && state != 2))
       return error{errc::corrupt, "a share journal record does not parse; recover this node's shares"};
@@ -78,6 +80,7 @@ status share_store::append(std::uint8_t kind, const share_key& key, const held_s
   if (share != nullptr) {
     w.u8(static_cast<std::uint8_t>(share->state));
     w.u64(static_cast<std::uint64_t>(share->stored_at.count()));
+    w.u64(share->round_id);
     secure_bytes encoded = crypto::encode_share(share->value);
     w.raw(encoded.view());
   }
@@ -89,16 +92,33 @@ status share_store::append(std::uint8_t kind, const share_key& key, const held_s
   return st;
 }
 
+status share_store::insert_pending(const share_key& key, held_share h) {
+  PSS_CHECK(h.state == share_state::pending);
+  PSS_CHECK(!shares_.contains(key));
+  if (shares_.size() >= shares_held_max)
+    return error{errc::too_large, "this node holds shares_held_max shares already"};
+  PSS_TRY(append(op_put_round, key, &h));
+  shares_.emplace(key, std::move(h));
+  ++pending_;
+  return ok_status();
+}
+
 status share_store::store_pending(const share_key& key, const crypto::share& value, millis now, bool sync) {
   if (failed_) return *failed_;
   if (shares_.contains(key)) return ok_status();
-  if (shares_.size() >= shares_held_max)
-    return error{errc::too_large, "this node holds shares_held_max shares already"};
-  held_share h{share_state::pending, now, value};
-  PSS_TRY(append(op_put, key, &h));
-  shares_.emplace(key, std::move(h));
-  ++pending_;
+  PSS_TRY(insert_pending(key, held_share{share_state::pending, now, value, 0}));
   return sync ? flush() : ok_status();
+}
+
+status share_store::store_round_share(const share_key& key, const crypto::share& value, millis now,
+                                      std::uint64_t round_id) {
+  PSS_CHECK(round_id != 0);
+  if (failed_) return *failed_;
+  if (auto it = shares_.find(key); it != shares_.end()) {
+    if (it->second.round_id == round_id) return ok_status(); // the same round, again
+    erase(it); // another origin's value never stands in for this round's
+  }
+  return insert_pending(key, held_share{share_state::pending, now, value, round_id});
 }
 
 void share_store::mark_live(held_share& h) {
@@ -111,13 +131,35 @@ void share_store::erase_in_memory(std::map<share_key, held_share>::iterator it) 
   shares_.erase(it);
 }
 
+namespace {
+
+// Whether a share whose epoch differs from the one the catalog gives its
+// version stays. Erasure needs positive evidence, and the catalog can be
+// behind the store: after a restart it is restored from a snapshot and the
+// entries after it are re-applied one batch at a time, while the store
+// already reflects them (seed 5242539 of refresh-faults: three nodes erased
+// their live new-epoch shares on reopening and a dozen secrets were lost).
+bool other_epoch_share_stays(const catalog& c, epoch_id current, const share_key& key, const held_share& h,
+                             bool keep_old_epochs) {
+  if (key.epoch < current) return keep_old_epochs; // superseded by a committed refresh
+  // A newer epoch than the catalog knows. Only applying a commit makes such
+  // a share live, so a live one means the catalog is behind.
+  if (h.state == share_state::live) return true;
+  const auto& round = c.round();
+  if (h.round_id == 0) // written before rounds were recorded: keep it while a round of its epoch runs
+    return round && round->kind == round_kind::refresh && key.epoch == round->epoch;
+  if (round && round->id == h.round_id) return true; // its round still runs
+  return h.round_id > c.last_round_id();             // its round is not applied here yet
+}
+
+} // namespace
+
 void share_store::erase(std::map<share_key, held_share>::iterator it) {
   erase_in_memory(it);
   needs_rewrite_ = true;
 }
 
 void share_store::reconcile(const catalog& c, bool keep_old_epochs, const std::string* only_name) {
-  const auto& round = c.round();
   auto it = only_name ? shares_.lower_bound(share_key{*only_name, {}, {}, {}}) : shares_.begin();
   for (; it != shares_.end();) {
     if (only_name && it->first.name != *only_name) break;
@@ -136,10 +178,8 @@ void share_store::reconcile(const catalog& c, bool keep_old_epochs, const std::s
     auto v = s->versions.find(key.version);
     if (v != s->versions.end() && v->second.commitments_digest == key.commitments_digest
         && v->second.epoch != key.epoch) {
-      const bool next_epoch = round && round->kind == round_kind::refresh && key.epoch == round->epoch
-                              && current->second.state == share_state::pending;
-      const bool planted_keep = keep_old_epochs && key.epoch < v->second.epoch;
-      if (!next_epoch && !planted_keep) erase(current); // an old epoch, or an aborted round's
+      if (!other_epoch_share_stays(c, v->second.epoch, key, current->second, keep_old_epochs))
+        erase(current); // an old epoch, or an aborted round's
       continue;
     }
     if (v == s->versions.end() || v->second.commitments_digest != key.commitments_digest) {
@@ -172,10 +212,11 @@ status share_store::flush() {
       bytes buffer;
       buffer.reserve(record_reserve_bytes);
       byte_writer w{buffer};
-      w.u8(op_put);
+      w.u8(op_put_round);
       encode_key(w, key);
       w.u8(static_cast<std::uint8_t>(h.state));
       w.u64(static_cast<std::uint64_t>(h.stored_at.count()));
+      w.u64(h.round_id);
       secure_bytes encoded = crypto::encode_share(h.value);
       w.raw(encoded.view());
       records.push_back(w.take());
@@ -206,12 +247,18 @@ bool share_store::has_pending() const noexcept {
   return pending_ > 0;
 }
 
-const held_share* share_store::find_live(const std::string& name, secret_version version,
+const held_share* share_store::find_live(const std::string& name, secret_version version, epoch_id epoch,
                                          const digest& d) const {
-  for (auto it = shares_.lower_bound(share_key{name, version, epoch_id{}, digest{}});
+  auto it = shares_.find(share_key{name, version, epoch, d});
+  return it != shares_.end() && it->second.state == share_state::live ? &it->second : nullptr;
+}
+
+bool share_store::holds_live_from(const std::string& name, secret_version version, epoch_id epoch,
+                                  const digest& d) const {
+  for (auto it = shares_.lower_bound(share_key{name, version, epoch, digest{}});
        it != shares_.end() && it->first.name == name && it->first.version == version; ++it)
-    if (it->first.commitments_digest == d && it->second.state == share_state::live) return &it->second;
-  return nullptr;
+    if (it->first.commitments_digest == d && it->second.state == share_state::live) return true;
+  return false;
 }
 
 std::vector<share_info> share_store::inventory() const {

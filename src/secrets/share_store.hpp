@@ -53,6 +53,9 @@ struct held_share {
   share_state state = share_state::pending;
   millis stored_at{0};
   crypto::share value;
+  // The refresh or recovery round that computed it; 0 for a share a client
+  // dealt (or a journal record written before rounds were recorded).
+  std::uint64_t round_id = 0;
 
   friend std::ostream& operator<<(std::ostream& os, const held_share&) {
     return os << "held_share{<redacted>}";
@@ -78,12 +81,23 @@ public:
   // With sync = false the caller batches several and calls flush() once.
   [[nodiscard]] status store_pending(const share_key& key, const crypto::share& value, millis now,
                                      bool sync = true);
+  // Stores a share that round round_id computed (a refreshed or recovered
+  // one) as pending, without syncing: the caller flushes. Storing it again
+  // for the same round is a no-op; a share under the same key from another
+  // origin (an aborted round of the same target epoch) is replaced, never
+  // kept in its place.
+  [[nodiscard]] status store_round_share(const share_key& key, const crypto::share& value, millis now,
+                                         std::uint64_t round_id);
   // Brings every share in line with the catalog: promotes registered ones,
   // erases deleted, dropped, superseded and conflicting ones. Durable when
   // flush() returns.
   // A pending share of a refresh round's new epoch is kept while that round
   // runs and becomes live when it commits; the old epoch's share is erased
   // then (keep_old_epochs is the simulator's planted bug, never set otherwise).
+  // Erasure needs positive evidence: a share of an epoch newer than the
+  // catalog's is kept while the catalog may simply be behind (restored from
+  // an older snapshot and not yet re-applied): a live one always, a pending
+  // one until the catalog has seen its round end.
   // With only_name, just that name's shares (a register or delete of it).
   void reconcile(const catalog& c, bool keep_old_epochs = false, const std::string* only_name = nullptr);
   // Erases pending shares of versions never registered, after the lifetime.
@@ -92,9 +106,15 @@ public:
   // erased bytes leave the disk), else a sync of appended records.
   [[nodiscard]] status flush();
 
-  // The live share of (name, version) with this digest, if held.
-  [[nodiscard]] const held_share* find_live(const std::string& name, secret_version version,
+  // The live share of (name, version) of exactly this epoch with this
+  // digest, if held. A share of another epoch is never handed out under
+  // this one's label.
+  [[nodiscard]] const held_share* find_live(const std::string& name, secret_version version, epoch_id epoch,
                                             const digest& d) const;
+  // Whether a live share of (name, version) with this digest of this epoch
+  // or a later one is held (a later one: the catalog here is behind).
+  [[nodiscard]] bool holds_live_from(const std::string& name, secret_version version, epoch_id epoch,
+                                     const digest& d) const;
   [[nodiscard]] std::vector<share_info> inventory() const;
   // For checkers and for sealing to an authorised reader only.
   [[nodiscard]] std::optional<crypto::share> share_value(const share_key& key) const;
@@ -107,6 +127,7 @@ private:
   void erase(std::map<share_key, held_share>::iterator it);
   void erase_in_memory(std::map<share_key, held_share>::iterator it);
   void mark_live(held_share& h);
+  [[nodiscard]] status insert_pending(const share_key& key, held_share h);
   [[nodiscard]] status append(std::uint8_t op, const share_key& key, const held_share* share);
   [[nodiscard]] status replay(byte_view record);
 

@@ -68,7 +68,7 @@ TEST_CASE("share store: reconcile promotes registered shares and erases conflict
   store->reconcile(c);
   REQUIRE(store->flush().ok());
   CHECK(store->size() == 2);
-  CHECK(store->find_live("x", secret_version{1}, d->commitments.digest()) != nullptr);
+  CHECK(store->find_live("x", secret_version{1}, tc.view.epoch, d->commitments.digest()) != nullptr);
   CHECK_FALSE(disk.durable_image_contains(lost.value.bytes()));
 
   // Pending shares past their lifetime go; live ones stay.
@@ -79,6 +79,28 @@ TEST_CASE("share store: reconcile promotes registered shares and erases conflict
   auto again = open(disk, false);
   CHECK(again->size() == 1);
   CHECK(again->inventory()[0].state == share_state::live);
+}
+
+TEST_CASE("share store: a round's share replaces another origin's under its key, and its round survives a replay") {
+  storage::sim_disk disk;
+  auto store = open(disk, true);
+  const share_key key{"x", secret_version{1}, epoch_id{2}, {}};
+  const auto stale = some_share(1);
+  const auto fresh = some_share(2);
+  REQUIRE(store->store_round_share(key, stale, millis{0}, 4).ok()); // an aborted round's
+  REQUIRE(store->store_round_share(key, fresh, millis{1}, 5).ok()); // the next round, same target epoch
+  REQUIRE(store->store_round_share(key, stale, millis{2}, 5).ok()); // a repeat of round 5 changes nothing
+  REQUIRE(store->flush().ok());
+  CHECK(store->share_value(key)->value == fresh.value);
+  CHECK_FALSE(disk.durable_image_contains(stale.value.bytes()));
+  store.reset();
+  prng p{1};
+  disk.crash(p);
+  auto again = open(disk, false);
+  CHECK(again->share_value(key)->value == fresh.value);
+  // The replayed share still knows its round: the same round is a no-op.
+  REQUIRE(again->store_round_share(key, stale, millis{3}, 5).ok());
+  CHECK(again->share_value(key)->value == fresh.value);
 }
 
 TEST_CASE("share store: a share prints redacted") {
