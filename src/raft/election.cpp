@@ -7,7 +7,7 @@
 namespace pss::raft {
 
 void node::start_campaign(millis now, bool leadership_transfer) {
-  if (!may_vote()) {
+  if (!may_campaign()) {
     // Learners, removed servers and rejoining nodes never campaign, so they
     // cannot disrupt the cluster (checklist item 35).
     reset_election_timer(now);
@@ -107,17 +107,20 @@ bool node::vote_quorum_reached(const std::map<node_id, bool>& votes) const {
   return !config().voters.empty() && granted >= quorum();
 }
 
-// A node that is not a voter in its own latest configuration (a learner, a
-// removed server, a wiped node rejoining with an empty configuration) or
-// whose voting is suspended never grants a vote or a pre-vote: a wiped node
-// has forgotten the votes it cast, and its empty log would look up to date
-// to anyone. (etcd-io/raft lets learners vote, in case one was promoted
-// without knowing it yet; we trade that corner of liveness for the safety of
-// rejoining under the same id. The promotion reaches the learner with the
-// next append, and the old voters can elect a leader meanwhile unless the
-// change left them without a majority of the new configuration.)
+// A node whose voting is suspended (a wiped node rejoining under its old id:
+// it has forgotten the votes it cast, and its empty log would look up to
+// date to anyone) never grants a vote or a pre-vote. Any other node may,
+// even one that is not a voter in its own latest configuration: as in
+// etcd-io/raft, a learner can be promoted in the candidate's log before the
+// promotion reaches it, and if the old leader is gone by then, the new
+// configuration may have no majority without it. (Refusing cost liveness
+// for ever in swarm seeds 2162 and 8965653 of 3 nodes: one voter wiped, the
+// learner just promoted in the only other voter's log.) A candidate counts
+// only the votes of voters in its own configuration, so a vote from a
+// non-member changes nothing; a node that has never voted keeps its vote
+// and term durable like any other, so granting stays one vote per term.
 void node::on_pre_vote_request(millis now, node_id from, const pre_vote_request& m) {
-  const bool grant = may_vote() && m.term > term_ && !in_lease(now)
+  const bool grant = may_grant_vote() && m.term > term_ && !in_lease(now)
                      && log_.is_up_to_date(m.last_log_index, m.last_log_term);
   send(from, pre_vote_response{term_, m.term, grant});
 }
@@ -133,7 +136,7 @@ void node::on_pre_vote_response(millis now, node_id from, const pre_vote_respons
 void node::on_vote_request(millis now, node_id from, const vote_request& m) {
   PSS_CHECK(m.term == term_);
   const bool can_vote = vote_ == from || (vote_ == no_node && leader_ == no_node);
-  const bool grant = may_vote() && can_vote && log_.is_up_to_date(m.last_log_index, m.last_log_term);
+  const bool grant = may_grant_vote() && can_vote && log_.is_up_to_date(m.last_log_index, m.last_log_term);
   if (grant) {
     vote_ = from;
     reset_election_timer(now);

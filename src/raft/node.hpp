@@ -190,9 +190,14 @@ private:
   void reset_election_timer(millis now);
   [[nodiscard]] std::size_t quorum() const;
   [[nodiscard]] bool is_voter() const { return config().is_voter(opts_.id); }
-  // Whether this node may campaign and grant votes: a voter in its own
-  // latest configuration whose voting is not suspended.
-  [[nodiscard]] bool may_vote() const { return is_voter() && !voting_suspended_; }
+  // Whether this node may campaign: a voter in its own latest configuration
+  // whose voting is not suspended.
+  [[nodiscard]] bool may_campaign() const { return is_voter() && !voting_suspended_; }
+  // Whether it may grant a vote or a pre-vote: unless its voting is
+  // suspended (a wiped node rejoining has forgotten the votes it cast), any
+  // node may, learners included. A learner can be a voter in a candidate's
+  // configuration before it has seen its own promotion (election.cpp).
+  [[nodiscard]] bool may_grant_vote() const { return !voting_suspended_; }
   [[nodiscard]] millis next_wakeup() const;
   void handle_term(millis now, const envelope& m, bool& drop);
   void dispatch(millis now, const envelope& m);
