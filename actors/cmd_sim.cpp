@@ -12,9 +12,11 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "commands.hpp"
+#include "core/planted.hpp"
 #include "sim/simulator.hpp"
 
 namespace po = boost::program_options;
@@ -42,14 +44,8 @@ constexpr const char* description =
   "              dealers (--faulty-dealers, default min(2, nodes - threshold)) and at most\n"
   "              one data loss per run: a share journal, or a whole disk whose node\n"
   "              restarts with rejoin, is re-admitted and recovers its shares\n\n"
-  "--planted-bug figure8 makes the Raft core commit earlier-term entries by counting\n"
-  "replicas (forbidden by Raft §5.4.2) with a harsher fault plan: the checkers must fail.\n"
-  "--planted-bug wrong-share (with --engine secrets) makes every node store a different\n"
-  "share than the one it verified: the end-of-run read-back check must fail.\n"
-  "--planted-bug share-leak (with --engine secrets) makes every node's host dump its shares\n"
-  "into a file in its Raft directory: the end-of-run share scan must fail.\n"
-  "--planted-bug skip-erasure (with --engine secrets and a refresh profile) makes nodes keep\n"
-  "their old share after a refresh commits: the epoch checker must fail.\n\n"
+  "--planted-bug NAME plants one bug at its fault point (the list below) so that the\n"
+  "checker named after it must fail: a proof that the checker can see that bug.\n\n"
   "output: progress lines, `reproduce: pss sim ...`, then one JSON object as the last line.\n"
   "exit codes: 0 ok, 1 safety violation, 2 bad usage, 3 lost liveness after healing.\n"
   "With --seeds A..B: one line per failing seed and a total line; exit 1 if any seed\n"
@@ -111,6 +107,30 @@ void report_abort(const sim::sim_options& o, int signal, bool verbose) {
             << sim::to_json(r) << '\n';
 }
 
+std::string planted_bug_names() {
+  std::string out = "the planted bugs are";
+  for (auto b : planted::all()) out += std::string{" "} + std::string{planted::name(b)};
+  return out;
+}
+
+// Why a planted bug cannot run with these options (its fault point is in an
+// engine or a profile the run does not use), or nothing.
+std::optional<std::string> planted_bug_refusal(planted::bug b, const sim::sim_options& o) {
+  using planted::bug;
+  const bool secrets = o.engine == "secrets";
+  switch (b) {
+    case bug::figure8:
+    case bug::vote_ignores_log:
+    case bug::stale_read:
+    case bug::duplicate_apply: return std::nullopt;
+    case bug::skip_erasure:
+    case bug::erase_newer_epoch:
+      if (!sim::is_refresh_profile(o.profile)) return "needs --engine secrets and a refresh profile";
+      return std::nullopt;
+    default: return secrets ? std::nullopt : std::optional<std::string>{"needs --engine secrets"};
+  }
+}
+
 bool parse_range(const std::string& text, std::uint64_t& a, std::uint64_t& b) {
   const auto dots = text.find("..");
   if (dots == std::string::npos) return false;
@@ -146,11 +166,7 @@ int run_sim(int argc, char** argv) {
     ("faulty-dealers", po::value<int>(),
      "with --engine secrets: how many nodes (the highest ids) deal faulty refresh bundles, "
      "alternately off their polynomial and equivocating (0..nodes-threshold)")
-    ("planted-bug", po::value<std::string>(),
-     "figure8: plant the commit-by-counting bug; wrong-share (with --engine secrets): nodes store a "
-     "different share than the one that verified; share-leak (with --engine secrets): node hosts dump "
-     "their shares into a file in the Raft directory; skip-erasure (with --engine secrets): nodes keep "
-     "old shares after a refresh commits")
+    ("planted-bug", po::value<std::string>(), "plant one bug (see the list below)")
     ("no-shuffle", "run ready actors in FIFO order instead of a seeded shuffle")
     ("first-failure", "with --seeds: stop at the first failing seed");
   po::variables_map vm;
@@ -158,7 +174,9 @@ int run_sim(int argc, char** argv) {
     po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
     if (vm.count("help")) {
       std::cout << "usage: pss sim --seed N [options]\n       pss sim --seeds A..B [options]\n\n"
-                << description << "\n\n" << options;
+                << description << "\n\n" << options << "\nplanted bugs (NAME: what it does; the checker that must catch it):\n";
+      for (auto b : planted::all())
+        std::cout << "  " << planted::name(b) << ": " << planted::summary(b) << '\n';
       return exit_code::ok;
     }
     po::notify(vm);
@@ -199,22 +217,11 @@ int run_sim(int argc, char** argv) {
     o.faulty_dealers = k;
   }
   if (vm.count("planted-bug")) {
-    const std::string bug = vm["planted-bug"].as<std::string>();
-    if (bug == "figure8") {
-      o.planted_figure8 = true;
-    } else if (bug == "wrong-share") {
-      if (o.engine != "secrets") return usage("--planted-bug wrong-share needs --engine secrets");
-      o.planted_wrong_share = true;
-    } else if (bug == "share-leak") {
-      if (o.engine != "secrets") return usage("--planted-bug share-leak needs --engine secrets");
-      o.planted_share_leak = true;
-    } else if (bug == "skip-erasure") {
-      if (!sim::is_refresh_profile(o.profile))
-        return usage("--planted-bug skip-erasure needs --engine secrets and a refresh profile");
-      o.planted_skip_erasure = true;
-    } else {
-      return usage("the planted bugs are 'figure8', 'wrong-share', 'share-leak' and 'skip-erasure'");
-    }
+    const std::string name = vm["planted-bug"].as<std::string>();
+    const auto bug = planted::from_name(name);
+    if (!bug || *bug == planted::bug::none) return usage("unknown planted bug '" + name + "'; " + planted_bug_names());
+    if (auto why = planted_bug_refusal(*bug, o)) return usage("--planted-bug " + name + " " + *why);
+    o.planted = *bug;
   }
   if (vm.count("seed") == vm.count("seeds")) return usage("give exactly one of --seed and --seeds");
 
@@ -250,10 +257,8 @@ int run_sim(int argc, char** argv) {
   }
   const std::uint64_t failed = safety + liveness + aborted;
   std::cout << "sweep: seeds " << a << ".." << b << " (profile " << o.profile
-            << (o.planted_figure8 ? ", planted bug figure8" : "")
-            << (o.planted_wrong_share ? ", planted bug wrong-share" : "")
-            << (o.planted_share_leak ? ", planted bug share-leak" : "")
-            << (o.planted_skip_erasure ? ", planted bug skip-erasure" : "") << "): " << passed << " ok, "
+            << (o.planted != planted::bug::none ? ", planted bug " + std::string{planted::name(o.planted)} : "")
+            << "): " << passed << " ok, "
             << failed << " failed (safety " << safety << ", aborted " << aborted << ", liveness "
             << liveness << ")\n";
   std::fprintf(stderr, "pss sim: sweep took %.2f s wall\n", wall());

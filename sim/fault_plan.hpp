@@ -80,7 +80,7 @@ inline fault_plan draw_plan(const sim_options& o, prng& r) {
     if (o.profile == "refresh-faults" && p.crash > 0) p.wipe = 0.6 + r.unit() * 0.4;
   }
   // "refresh" keeps the calm network: refresh rounds and recovery alone.
-  if (o.planted_figure8) {
+  if (o.planted == planted::bug::figure8) {
     // Figure 8 needs leaders to change often while entries of older terms
     // sit on a minority (the harsh profile of the Raft unit sweep).
     // Per 2 ms step, as in the Raft unit sweep's harsh profile.
@@ -100,8 +100,7 @@ inline fault_plan draw_plan(const sim_options& o, prng& r) {
 
 inline raft::options raft_options_for(const sim_options& o, prng& r) {
   raft::options opts;
-  opts.test_only.unsafe_commit_previous_term_by_counting = o.planted_figure8;
-  if (o.planted_figure8) {
+  if (o.planted == planted::bug::figure8) {
     opts.append_batch_entries_max = 1;
     opts.inflight_appends_max = r.between(1, 2);
     opts.pre_vote = r.chance(0.5);

@@ -54,10 +54,7 @@ std::string reproduce_command(const sim_options& o) {
       << " --clients " << o.clients << " --seconds " << number(o.seconds) << " --profile "
       << o.profile;
   if (o.engine != "raft") out << " --engine " << o.engine;
-  if (o.planted_figure8) out << " --planted-bug figure8";
-  if (o.planted_wrong_share) out << " --planted-bug wrong-share";
-  if (o.planted_share_leak) out << " --planted-bug share-leak";
-  if (o.planted_skip_erasure) out << " --planted-bug skip-erasure";
+  if (o.planted != planted::bug::none) out << " --planted-bug " << planted::name(o.planted);
   if (o.faulty_dealers >= 0) out << " --faulty-dealers " << o.faulty_dealers;
   if (!o.shuffle) out << " --no-shuffle";
   return out.str();
@@ -69,11 +66,9 @@ std::string to_json(const sim_report& r) {
       << ",\"safe\":" << (r.ok ? "true" : "false") << ",\"live\":" << (!r.ok ? "null" : r.live ? "true" : "false")
       << ",\"engine\":" << (r.options.engine == "raft" ? std::string{"\"raft-only\""} : quoted(r.options.engine))
       << ",\"profile\":" << quoted(r.options.profile)
-      << ",\"planted_bug\":" << (r.options.planted_figure8      ? "\"figure8\""
-                               : r.options.planted_wrong_share ? "\"wrong-share\""
-                               : r.options.planted_share_leak  ? "\"share-leak\""
-                               : r.options.planted_skip_erasure ? "\"skip-erasure\""
-                                                               : "null")
+      << ",\"planted_bug\":"
+      << (r.options.planted == planted::bug::none ? std::string{"null"}
+                                                  : quoted(std::string{planted::name(r.options.planted)}))
       << ",\"nodes\":" << r.options.nodes << ",\"threshold\":" << r.options.threshold
       << ",\"clients\":" << r.options.clients << ",\"sim_seconds\":" << number(r.options.seconds)
       << ",\"leaders_elected\":" << r.leaders_elected

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ostream>
 #include <set>
 #include <sstream>
@@ -132,6 +133,7 @@ struct simulation::impl final : actors::host_hooks {
       net_rng(master.next_u64()), sched_rng(master.next_u64()), disk_rng(master.next_u64()),
       workload_rng(master.next_u64()) {
     PSS_CHECK(opts.nodes >= 1 && opts.clients >= 1);
+    planted::arm(opts.planted); // disarmed again in shutdown()
     prng plan_rng{master.next_u64()};
     plan = draw_plan(opts, plan_rng);
     raft_opts = raft_options_for(opts, plan_rng);
@@ -173,10 +175,7 @@ struct simulation::impl final : actors::host_hooks {
     next_progress = now() + progress_step;
     say("sim: seed " + std::to_string(opts.seed) + ", profile " + opts.profile + ", "
         + std::to_string(opts.nodes) + " nodes, " + std::to_string(opts.clients) + " clients"
-        + (opts.planted_figure8 ? ", PLANTED BUG figure8" : "")
-        + (opts.planted_wrong_share ? ", PLANTED BUG wrong-share" : "")
-        + (opts.planted_share_leak ? ", PLANTED BUG share-leak" : "")
-        + (opts.planted_skip_erasure ? ", PLANTED BUG skip-erasure" : "")
+        + (opts.planted != planted::bug::none ? ", PLANTED BUG " + std::string{planted::name(opts.planted)} : "")
         + (secrets_mode && refresh_interval > millis{0} ? ", refresh every " + std::to_string(refresh_interval.count()) + " ms" : "")
         + (opts.faulty_dealers > 0 ? ", " + std::to_string(opts.faulty_dealers) + " faulty dealers" : "")
         + "; faults: " + plan.describe());
@@ -284,8 +283,6 @@ struct simulation::impl final : actors::host_hooks {
       const std::uint64_t prng_seed = master.next_u64();
       const std::uint64_t random_seed = master.next_u64();
       secrets::node_test_only_options test_only;
-      test_only.store_wrong_share = opts.planted_wrong_share;
-      test_only.skip_erasure = opts.planted_skip_erasure;
       // The highest ids deal faulty bundles, alternately off their
       // polynomial and equivocating.
       const std::size_t from_top = opts.nodes - n.id.value();
@@ -298,7 +295,7 @@ struct simulation::impl final : actors::host_hooks {
                                             prng_seed, random_seed, now(), first, test_only, refresh_interval,
                                             n.disk_wiped);
       if (!opened.ok()) return opened.err();
-      if (opts.planted_share_leak) (*opened)->plant_share_leak(n.disk);
+      if (opts.planted == planted::bug::share_leak) (*opened)->plant_share_leak(n.disk);
       return std::shared_ptr<sim_node_engine>(std::move(*opened));
     }
     auto opened = raft_engine::open(n.disk, engine_config(n.id), now(), first);
@@ -519,7 +516,7 @@ struct simulation::impl final : actors::host_hooks {
 
   // The planted-bug runs propose densely: Figure 8 needs uncommitted entries
   // of old terms lying around when leaders change.
-  [[nodiscard]] millis think_max() const { return opts.planted_figure8 ? millis{5} : think_time_max; }
+  [[nodiscard]] millis think_max() const { return opts.planted == planted::bug::figure8 ? millis{5} : think_time_max; }
 
   // ---- the nemesis ---------------------------------------------------------
   std::vector<node_slot*> pick_nodes(bool up) {
@@ -804,6 +801,24 @@ struct simulation::impl final : actors::host_hooks {
       }
     }
     if (violations.empty()) counters.live = false;
+    if (std::getenv("PSS_SIM_DUMP")) dump_nodes();
+  }
+
+  void dump_nodes() {
+    for (const auto& [id, n] : nodes) {
+      std::ostringstream o;
+      o << "DUMP n" << id.value() << " up=" << n.up << " wiped=" << n.wiped << " disk_wiped=" << n.disk_wiped << " joining=" << n.joining;
+      if (n.up) {
+        const auto& c = n.engine->core();
+        o << " role=" << (int)c.role() << " term=" << c.term().value() << " vote=" << c.vote().value() << " commit=" << c.commit_index().value()
+          << " last=" << c.log().last_index().value() << " lastterm=" << c.log().last_term().value() << " leader_hint=" << c.leader_hint().value() << " suspended=" << c.voting_suspended() << " voters:";
+        for (auto v : c.config().voters) o << " " << v.value();
+        o << " learners:";
+        for (auto v : c.config().learners) o << " " << v.value();
+      }
+      say(o.str());
+    }
+    for (auto& r : rejoins) say("DUMP rejoin old=" + std::to_string(r.old_id.value()) + " new=" + std::to_string(r.new_id.value()));
   }
 
   // Refresh profiles: after healing, every node must also get back every
@@ -928,6 +943,7 @@ struct simulation::impl final : actors::host_hooks {
     network = caf::actor{};
     workload = caf::actor{};
     sched->run();
+    planted::arm(planted::bug::none);
     sys.reset();
   }
 };

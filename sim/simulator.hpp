@@ -23,6 +23,7 @@
 
 #include "actors/operations.hpp"
 #include "core/ids.hpp"
+#include "core/planted.hpp"
 
 namespace pss::sim {
 
@@ -64,19 +65,9 @@ struct sim_options {
   double seconds = 20;          // the safety phase, simulated
   double liveness_seconds = 20; // bound for electing and committing after healing
   std::string profile = "swarm";
-  bool planted_figure8 = false;
-  // Secrets mode only: every node stores a different share than the one that
-  // verified (node_test_only_options::store_wrong_share), so the end-of-run
-  // read-back check must report the acknowledged secrets as unreadable.
-  bool planted_wrong_share = false;
-  // Secrets mode only: every node's host dumps its shares into a file in its
-  // Raft directory (secrets_node_host::plant_share_leak), so the end-of-run
-  // share scan must report share material in Raft storage.
-  bool planted_share_leak = false;
-  // Secrets mode only: nodes keep the old epoch's share after a refresh
-  // commits (node_test_only_options::skip_erasure), so the epoch checker
-  // must report a share of an older epoch.
-  bool planted_skip_erasure = false;
+  // The bug planted at its fault point for this run (core/planted.hpp), so
+  // that a checker must fail; none in every ordinary run.
+  planted::bug planted = planted::bug::none;
   // Secrets mode: how many nodes deal faulty refresh bundles (the highest
   // ids; alternately off their polynomial and equivocating). -1: by profile
   // (refresh-faults: min(2, nodes - threshold)).

@@ -36,14 +36,6 @@ namespace pss::raft {
 // Time is an injected number of milliseconds since an arbitrary origin.
 using millis = std::chrono::milliseconds;
 
-// Switches that exist only so tests can prove their checkers catch a bug.
-// Never set in production.
-struct test_only_options {
-  // Commits entries of earlier terms by counting replicas, which Raft §5.4.2
-  // (Figure 8) forbids. The Figure 8 scenario and the simulator must catch it.
-  bool unsafe_commit_previous_term_by_counting = false;
-};
-
 struct options {
   node_id id;
   // The election timeout is drawn uniformly from [min, 2*min) (Raft §5.2).
@@ -59,7 +51,6 @@ struct options {
   // leader's last index (thesis §4.2.1).
   std::uint64_t learner_catch_up_entries_max = 16;
   std::size_t proposal_bytes_max = entry_data_bytes_max;
-  test_only_options test_only;
 };
 
 // What the shell has durably stored, handed back at construction. A brand

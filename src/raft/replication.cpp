@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/check.hpp"
+#include "core/planted.hpp"
 #include "raft/node.hpp"
 
 namespace pss::raft {
@@ -212,9 +213,7 @@ bool node::maybe_commit(millis now) {
   PSS_CHECK(role_ == role::leader);
   const log_index candidate = quorum_match();
   if (candidate <= commit_) return false;
-  if (log_.term_at(candidate) != term_
-      && !opts_.test_only.unsafe_commit_previous_term_by_counting)
-    return false;
+  if (log_.term_at(candidate) != term_ && !planted::armed(planted::bug::figure8)) return false;
   advance_commit(now, candidate);
   return true;
 }

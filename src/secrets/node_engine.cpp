@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "core/planted.hpp"
 #include "crypto/feldman.hpp"
 #include "crypto/seal.hpp"
 #include "storage/data_dir.hpp"
@@ -319,12 +320,12 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
   if (!commitments->verify(*share).ok())
     return refuse(reply_code::verification_failed, "the share does not verify against the commitments");
   const share_key key{m.name, m.version, m.epoch, d};
-  if (options_.test_only.store_wrong_share) share->value += crypto::scalar::one();
+  if (planted::armed(planted::bug::wrong_share)) share->value += crypto::scalar::one();
   if (auto st = shares_->store_pending(key, *share, now); !st.ok()) {
     if (st.err().code() != errc::too_large) fail(st.err());
     return refuse(reply_code::unavailable, "cannot store the share: " + st.err().message());
   }
-  shares_->reconcile(catalog_, options_.test_only.skip_erasure, &m.name); // already registered: promote at once
+  shares_->reconcile(catalog_, &m.name); // already registered: promote at once
   if (auto st = shares_->flush(); !st.ok()) {
     fail(st.err());
     return refuse(reply_code::unavailable, "cannot store the share");
@@ -487,11 +488,11 @@ void node_engine::drain(millis now) {
     if (r.install_snapshot) install_snapshot(*r.install_snapshot);
     for (const auto& e : r.committed) apply_committed(e);
     if (catalog_changed_) {
-      shares_->reconcile(catalog_, options_.test_only.skip_erasure);
+      shares_->reconcile(catalog_);
       catalog_changed_ = false;
       changed_names_.clear();
     }
-    for (const auto& name : changed_names_) shares_->reconcile(catalog_, options_.test_only.skip_erasure, &name);
+    for (const auto& name : changed_names_) shares_->reconcile(catalog_, &name);
     changed_names_.clear();
     if (auto st = shares_->flush(); !st.ok()) return fail(st.err());
     for (const auto& rs : r.reads)

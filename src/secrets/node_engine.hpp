@@ -70,13 +70,6 @@ struct node_test_only_options {
   // polynomial, or send a receiver bytes other than those it committed to.
   bool deal_inconsistent = false;
   bool deal_equivocating = false;
-  // PLANTED BUG for the simulator's proof: keep the old share after a
-  // refresh commit instead of erasing it.
-  bool skip_erasure = false;
-  // Store a different share than the one that verified (a planted bug for
-  // `pss sim --planted-bug wrong-share`): the acknowledged secrets must then
-  // fail the simulator's read-back check.
-  bool store_wrong_share = false;
 };
 
 // Rounds (docs/refresh.md). The leader's phase timeout and the interval at

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/planted.hpp"
 #include "core/secure.hpp"
 
 namespace pss::secrets {
@@ -139,12 +140,11 @@ namespace {
 // entries after it are re-applied one batch at a time, while the store
 // already reflects them (seed 5242539 of refresh-faults: three nodes erased
 // their live new-epoch shares on reopening and a dozen secrets were lost).
-bool other_epoch_share_stays(const catalog& c, epoch_id current, const share_key& key, const held_share& h,
-                             bool keep_old_epochs) {
-  if (key.epoch < current) return keep_old_epochs; // superseded by a committed refresh
+bool other_epoch_share_stays(const catalog& c, epoch_id current, const share_key& key, const held_share& h) {
+  if (key.epoch < current) return planted::armed(planted::bug::skip_erasure); // superseded by a committed refresh
   // A newer epoch than the catalog knows. Only applying a commit makes such
   // a share live, so a live one means the catalog is behind.
-  if (h.state == share_state::live) return true;
+  if (h.state == share_state::live) return !planted::armed(planted::bug::erase_newer_epoch);
   const auto& round = c.round();
   if (h.round_id == 0) // written before rounds were recorded: keep it while a round of its epoch runs
     return round && round->kind == round_kind::refresh && key.epoch == round->epoch;
@@ -159,7 +159,7 @@ void share_store::erase(std::map<share_key, held_share>::iterator it) {
   needs_rewrite_ = true;
 }
 
-void share_store::reconcile(const catalog& c, bool keep_old_epochs, const std::string* only_name) {
+void share_store::reconcile(const catalog& c, const std::string* only_name) {
   auto it = only_name ? shares_.lower_bound(share_key{*only_name, {}, {}, {}}) : shares_.begin();
   for (; it != shares_.end();) {
     if (only_name && it->first.name != *only_name) break;
@@ -178,7 +178,7 @@ void share_store::reconcile(const catalog& c, bool keep_old_epochs, const std::s
     auto v = s->versions.find(key.version);
     if (v != s->versions.end() && v->second.commitments_digest == key.commitments_digest
         && v->second.epoch != key.epoch) {
-      if (!other_epoch_share_stays(c, v->second.epoch, key, current->second, keep_old_epochs))
+      if (!other_epoch_share_stays(c, v->second.epoch, key, current->second))
         erase(current); // an old epoch, or an aborted round's
       continue;
     }

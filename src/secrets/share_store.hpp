@@ -93,13 +93,13 @@ public:
   // flush() returns.
   // A pending share of a refresh round's new epoch is kept while that round
   // runs and becomes live when it commits; the old epoch's share is erased
-  // then (keep_old_epochs is the simulator's planted bug, never set otherwise).
+  // then.
   // Erasure needs positive evidence: a share of an epoch newer than the
   // catalog's is kept while the catalog may simply be behind (restored from
   // an older snapshot and not yet re-applied): a live one always, a pending
   // one until the catalog has seen its round end.
   // With only_name, just that name's shares (a register or delete of it).
-  void reconcile(const catalog& c, bool keep_old_epochs = false, const std::string* only_name = nullptr);
+  void reconcile(const catalog& c, const std::string* only_name = nullptr);
   // Erases pending shares of versions never registered, after the lifetime.
   void collect_garbage(const catalog& c, millis now, millis lifetime = pending_share_lifetime);
   // Makes every change durable: a rewrite if anything was erased (so the

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/planted.hpp"
 #include "core/prng.hpp"
 #include "raft/cluster_checker.hpp"
 #include "raft/messages.hpp"

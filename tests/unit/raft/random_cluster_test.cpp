@@ -83,7 +83,6 @@ struct simulation {
     o.snapshot_chunk_bytes_max = r.between(16, 512);
     o.inflight_appends_max = r.between(1, 8);
     o.append_batch_entries_max = unsafe ? 1 : r.between(1, 16);
-    o.test_only.unsafe_commit_previous_term_by_counting = unsafe;
     if (unsafe) {
       // More, and more contested, elections give Figure 8 more chances.
       o.pre_vote = r.chance(0.5);
@@ -256,6 +255,8 @@ struct simulation {
 };
 
 outcome run_seed(std::uint64_t seed, bool unsafe) {
+  std::optional<planted::scoped_arm> bug;
+  if (unsafe) bug.emplace(planted::bug::figure8);
   simulation sim{seed, unsafe};
   return sim.run(millis{4000}, millis{6000});
 }

@@ -130,7 +130,8 @@ std::optional<std::string> run_figure_8(bool unsafe) {
   o.pre_vote = false;
   o.check_quorum = false;
   o.append_batch_entries_max = 1; // one entry per append, so S3 can get only index 2
-  o.test_only.unsafe_commit_previous_term_by_counting = unsafe;
+  std::optional<planted::scoped_arm> bug;
+  if (unsafe) bug.emplace(planted::bug::figure8);
   cluster c{{1, 2, 3, 4, 5}, o};
   c.elect(1);
   c.run_for(millis{50}); // index 1 (term 1) is everywhere and committed

@@ -1,0 +1,68 @@
+#include "core/planted.hpp"
+
+#include <array>
+#include <atomic>
+#include <utility>
+
+namespace pss::planted {
+namespace {
+
+// Written once by a harness before any engine runs; read everywhere.
+std::atomic<bug> armed_bug{bug::none};
+
+struct entry {
+  bug b;
+  std::string_view name;
+  std::string_view summary;
+};
+
+constexpr std::array<entry, 13> names{{
+  {bug::none, "none", "no bug"},
+  {bug::figure8, "figure8", "raft commits an earlier term's entry by counting replicas; the Raft checker"},
+  {bug::vote_ignores_log, "vote-ignores-log", "raft grants votes without the log check; the Raft checker"},
+  {bug::stale_read, "stale-read", "a leader serves reads without confirming it leads; the read-freshness checker"},
+  {bug::duplicate_apply, "duplicate-apply", "a retried command is applied twice; the linearizability checker"},
+  {bug::send_before_persist, "send-before-persist", "votes and acks leave before they are durable; durability on send"},
+  {bug::share_ack_before_sync, "share-ack-before-sync", "a share is acked before its journal sync; durability on send"},
+  {bug::wrong_share, "wrong-share", "nodes store another share than the verified one; the read-back check"},
+  {bug::skip_erasure, "skip-erasure", "old shares stay after a refresh commits; the epoch checker"},
+  {bug::share_leak, "share-leak", "node hosts dump shares into the Raft directory; the share scan"},
+  {bug::delete_forgets, "delete-forgets", "a delete forgets the name instead of a tombstone; deleted means erased"},
+  {bug::erase_newer_epoch, "erase-newer-epoch", "a catalog behind the store erases new shares; every holder keeps its share"},
+  {bug::client_skips_share_check, "client-skips-share-check", "the client combines unchecked shares; probe reads under corruption"},
+}};
+
+} // namespace
+
+const std::vector<bug>& all() {
+  static const std::vector<bug> every = [] {
+    std::vector<bug> out;
+    for (const auto& e : names)
+      if (e.b != bug::none) out.push_back(e.b);
+    return out;
+  }();
+  return every;
+}
+
+std::string_view name(bug b) noexcept {
+  for (const auto& e : names)
+    if (e.b == b) return e.name;
+  return "unknown";
+}
+
+std::string_view summary(bug b) noexcept {
+  for (const auto& e : names)
+    if (e.b == b) return e.summary;
+  return "unknown";
+}
+
+std::optional<bug> from_name(std::string_view text) noexcept {
+  for (const auto& e : names)
+    if (e.name == text) return e.b;
+  return std::nullopt;
+}
+
+void arm(bug b) noexcept { armed_bug.store(b, std::memory_order_relaxed); }
+bug current() noexcept { return armed_bug.load(std::memory_order_relaxed); }
+
+} // namespace pss::planted

@@ -1,0 +1,82 @@
+// Planted bugs: named fault points that prove a checker can fail.
+//
+// Each bug below is a plausible mistake, planted at one place in the code
+// behind `planted::armed(bug::x)`. The simulator arms at most one per run
+// (`pss sim --planted-bug NAME`), and a test that proves a checker arms one
+// for its scope (`planted::scoped_arm`). Nothing in production arms one: the
+// switch starts at `none`, and the only cost of a fault point is one relaxed
+// load. A bug is never a flag in a production option struct, so an operator
+// cannot set one by accident and a new one needs no plumbing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace pss::planted {
+
+enum class bug : std::uint8_t {
+  none = 0,
+  // raft: commit an entry of an earlier term by counting replicas (Raft
+  // §5.4.2, Figure 8). Caught by the Raft checker under the Figure 8 plan.
+  figure8,
+  // raft: grant a vote without the election restriction (§5.4.1). Caught by
+  // the Raft checker once PreVote is off and leadership moves.
+  vote_ignores_log,
+  // raft: a leader answers ReadIndex from its own commit index without
+  // confirming its leadership (thesis §6.4). Caught by the read-freshness
+  // checker with clients stuck on a cut-off leader.
+  stale_read,
+  // raft: a retried command is applied again instead of being answered from
+  // the session table. Caught by the linearizability checker.
+  duplicate_apply,
+  // node: send a ready's messages (votes, append acks) before persisting it.
+  // Caught by the durability-on-send checker when a sync fails.
+  send_before_persist,
+  // node: acknowledge a stored share before the journal is synced (it is
+  // synced with the next Raft batch). Caught by the durability-on-send checker.
+  share_ack_before_sync,
+  // node: store a different share than the one that verified. Caught by the
+  // read-back check.
+  wrong_share,
+  // node: keep the old share after a refresh commits. Caught by the epoch
+  // checker.
+  skip_erasure,
+  // sim host: dump every share into a file in the Raft directory. Caught by
+  // the share scan.
+  share_leak,
+  // catalog: a delete forgets the name instead of tombstoning it, so its
+  // shares are never erased. Caught by the deleted-means-erased check.
+  delete_forgets,
+  // share store: erase a live share of an epoch newer than the catalog's
+  // (the rule that lost secrets in refresh-faults seed 5242539). Caught by
+  // the every-holder-keeps-its-share checker.
+  erase_newer_epoch,
+  // client: combine the first t shares that open without checking each one
+  // against the commitments. Caught by the probe reads under share
+  // corruption.
+  client_skips_share_check,
+};
+
+// Every bug but none, in declaration order.
+[[nodiscard]] const std::vector<bug>& all();
+[[nodiscard]] std::string_view name(bug b) noexcept;
+// What the bug does and which checker catches it, in one line.
+[[nodiscard]] std::string_view summary(bug b) noexcept;
+[[nodiscard]] std::optional<bug> from_name(std::string_view text) noexcept;
+
+void arm(bug b) noexcept;
+[[nodiscard]] bug current() noexcept;
+[[nodiscard]] inline bool armed(bug b) noexcept { return b != bug::none && current() == b; }
+
+// Arms a bug for a test's scope and disarms it after.
+class scoped_arm {
+public:
+  explicit scoped_arm(bug b) noexcept { arm(b); }
+  ~scoped_arm() { arm(bug::none); }
+  scoped_arm(const scoped_arm&) = delete;
+  scoped_arm& operator=(const scoped_arm&) = delete;
+};
+
+} // namespace pss::planted
