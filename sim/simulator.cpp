@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <ostream>
 #include <set>
 #include <sstream>
@@ -800,25 +799,30 @@ struct simulation::impl final : actors::host_hooks {
         probe = 0;
       }
     }
-    if (violations.empty()) counters.live = false;
-    if (std::getenv("PSS_SIM_DUMP")) dump_nodes();
+    if (violations.empty()) {
+      counters.live = false;
+      describe_nodes();
+    }
   }
 
-  void dump_nodes() {
+  // After lost liveness: each node's Raft state, to start the diagnosis.
+  void describe_nodes() {
     for (const auto& [id, n] : nodes) {
       std::ostringstream o;
-      o << "DUMP n" << id.value() << " up=" << n.up << " wiped=" << n.wiped << " disk_wiped=" << n.disk_wiped << " joining=" << n.joining;
+      o << "state: n" << id.value() << (n.up ? " up" : " down") << (n.disk_wiped ? ", disk wiped" : "")
+        << (n.joining ? ", joining" : "");
       if (n.up) {
         const auto& c = n.engine->core();
-        o << " role=" << (int)c.role() << " term=" << c.term().value() << " vote=" << c.vote().value() << " commit=" << c.commit_index().value()
-          << " last=" << c.log().last_index().value() << " lastterm=" << c.log().last_term().value() << " leader_hint=" << c.leader_hint().value() << " suspended=" << c.voting_suspended() << " voters:";
-        for (auto v : c.config().voters) o << " " << v.value();
-        o << " learners:";
-        for (auto v : c.config().learners) o << " " << v.value();
+        o << ", role " << static_cast<int>(c.role()) << ", term " << c.term().value() << ", vote n"
+          << c.vote().value() << ", commit " << c.commit_index().value() << ", last " << c.log().last_index().value()
+          << "@" << c.log().last_term().value() << (c.voting_suspended() ? ", voting suspended" : "")
+          << ", voters";
+        for (auto v : c.config().voters) o << " n" << v.value();
+        o << ", learners";
+        for (auto v : c.config().learners) o << " n" << v.value();
       }
       say(o.str());
     }
-    for (auto& r : rejoins) say("DUMP rejoin old=" + std::to_string(r.old_id.value()) + " new=" + std::to_string(r.new_id.value()));
   }
 
   // Refresh profiles: after healing, every node must also get back every
