@@ -6,16 +6,12 @@
 // wall clock; this file measures wall time only to report speed (stderr).
 #include <boost/program_options.hpp>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <optional>
 #include <string>
 
 #include "commands.hpp"
+#include "sim_sweep.hpp"
 #include "core/planted.hpp"
 #include "sim/simulator.hpp"
 
@@ -51,62 +47,6 @@ constexpr const char* description =
   "With --seeds A..B: one line per failing seed and a total line; exit 1 if any seed\n"
   "violated safety, else 3 if any lost liveness.";
 
-struct outcome {
-  int code = 0;
-  int signal = 0;
-};
-
-outcome run_child(const sim::sim_options& options, bool verbose) {
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t child = fork();
-  if (child < 0) {
-    std::perror("pss sim: fork");
-    return {1, 0};
-  }
-  if (child == 0) {
-    int code = 0;
-    {
-      sim::simulation s{options, verbose ? &std::cout : nullptr};
-      const sim::sim_report r = s.run();
-      code = sim::exit_code_of(r);
-      if (verbose) {
-        std::cout << "reproduce: " << sim::reproduce_command(options) << '\n'
-                  << sim::to_json(r) << '\n';
-      } else if (code != 0) {
-        std::cout << "seed " << options.seed << ": FAILED "
-                  << (code == 1 ? "safety: " + r.violations.front() : std::string{"liveness lost after healing"})
-                  << "  (reproduce: " << sim::reproduce_command(options) << ")\n";
-      }
-      std::cout.flush();
-    }
-    std::fflush(stdout);
-    _exit(code);
-  }
-  int status = 0;
-  if (waitpid(child, &status, 0) != child) return {1, 0};
-  if (WIFSIGNALED(status)) return {1, WTERMSIG(status)};
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 1, 0};
-}
-
-void report_abort(const sim::sim_options& o, int signal, bool verbose) {
-  const std::string what = "aborted by signal " + std::to_string(signal)
-                           + " (an invariant check failed; its message is on stderr)";
-  if (!verbose) {
-    std::cout << "seed " << o.seed << ": FAILED safety: " << what
-              << "  (reproduce: " << sim::reproduce_command(o) << ")\n";
-    return;
-  }
-  sim::sim_report r;
-  r.options = o;
-  r.ok = false;
-  r.live = false;
-  r.violations.push_back(what);
-  std::cout << "result: SAFETY VIOLATION: " << what << '\n'
-            << "reproduce: " << sim::reproduce_command(o) << '\n'
-            << sim::to_json(r) << '\n';
-}
-
 std::string planted_bug_names() {
   std::string out = "the planted bugs are";
   for (auto b : planted::all()) out += std::string{" "} + std::string{planted::name(b)};
@@ -129,6 +69,34 @@ std::optional<std::string> planted_bug_refusal(planted::bug b, const sim::sim_op
       return std::nullopt;
     default: return secrets ? std::nullopt : std::optional<std::string>{"needs --engine secrets"};
   }
+}
+
+bool parse_range(const std::string& text, std::uint64_t& a, std::uint64_t& b);
+
+// Reads N, or with `range_allowed` A..B, within [lo, hi]; returns an error
+// message or nothing.
+std::string parse_size_option(const std::string& text, const std::string& name, std::size_t lo, std::size_t hi,
+                              bool range_allowed, std::size_t& value, std::optional<size_range>& range) {
+  const std::string bounds = name + " must be between " + std::to_string(lo) + " and " + std::to_string(hi);
+  std::uint64_t a = 0, b = 0;
+  if (text.find("..") != std::string::npos) {
+    if (!range_allowed) return name + " takes a range A..B only with --seeds";
+    if (!parse_range(text, a, b)) return name + " wants N or A..B with A <= B";
+    if (a < lo || b > hi) return bounds;
+    range = size_range{static_cast<std::size_t>(a), static_cast<std::size_t>(b)};
+    value = range->min;
+    return {};
+  }
+  try {
+    std::size_t used = 0;
+    a = std::stoull(text, &used);
+    if (used != text.size()) return name + " wants a number";
+  } catch (const std::exception&) {
+    return name + " wants a number";
+  }
+  if (a < lo || a > hi) return bounds;
+  value = static_cast<std::size_t>(a);
+  return {};
 }
 
 bool parse_range(const std::string& text, std::uint64_t& a, std::uint64_t& b) {
@@ -154,9 +122,14 @@ int run_sim(int argc, char** argv) {
     ("help,h", "show this help")
     ("seed", po::value<std::uint64_t>(), "run one seed")
     ("seeds", po::value<std::string>(), "sweep seeds A..B (inclusive)")
-    ("nodes", po::value<std::size_t>()->default_value(5), "cluster size (1..9)")
-    ("threshold", po::value<std::size_t>()->default_value(3), "secret threshold t (2..nodes with --engine secrets; reported only by the Raft-only engine)")
-    ("clients", po::value<std::size_t>()->default_value(3), "workload clients (1..16)")
+    ("nodes", po::value<std::string>()->default_value("5"),
+     "cluster size (1..9); with --seeds also a range A..B, drawn per seed")
+    ("threshold", po::value<std::size_t>(),
+     "secret threshold t (2..nodes with --engine secrets; reported only by the Raft-only engine); "
+     "default 3, or a majority of the drawn nodes when --nodes is a range")
+    ("clients", po::value<std::string>()->default_value("3"),
+     "workload clients (1..16); with --seeds also a range A..B, drawn per seed")
+    ("jobs", po::value<unsigned>()->default_value(1), "with --seeds: run this many seeds at once, one process each")
     ("seconds", po::value<double>()->default_value(20), "simulated seconds of the safety phase")
     ("liveness-seconds", po::value<double>()->default_value(20), "simulated bound to recover after healing")
     ("profile", po::value<std::string>()->default_value("swarm"),
@@ -189,22 +162,29 @@ int run_sim(int argc, char** argv) {
     return exit_code::usage;
   };
   sim::sim_options o;
-  o.nodes = vm["nodes"].as<std::size_t>();
-  o.threshold = vm["threshold"].as<std::size_t>();
-  o.clients = vm["clients"].as<std::size_t>();
+  sweep_draw draw;
+  const bool sweep = vm.count("seeds") > 0;
+  if (auto st = parse_size_option(vm["nodes"].as<std::string>(), "--nodes", 1, 9, sweep, o.nodes, draw.nodes); !st.empty())
+    return usage(st);
+  if (auto st = parse_size_option(vm["clients"].as<std::string>(), "--clients", 1, 16, sweep, o.clients, draw.clients);
+      !st.empty())
+    return usage(st);
+  const std::size_t nodes_min = draw.nodes ? draw.nodes->min : o.nodes;
+  if (vm.count("threshold")) o.threshold = vm["threshold"].as<std::size_t>();
+  else if (draw.nodes) draw.threshold_from_nodes = true;
+  else o.threshold = std::min<std::size_t>(3, o.nodes);
   o.seconds = vm["seconds"].as<double>();
   o.liveness_seconds = vm["liveness-seconds"].as<double>();
   o.profile = vm["profile"].as<std::string>();
   o.shuffle = !vm.count("no-shuffle");
   o.engine = vm["engine"].as<std::string>();
   if (o.engine != "raft" && o.engine != "secrets") return usage("--engine must be raft or secrets");
-  if (o.nodes < 1 || o.nodes > 9) return usage("--nodes must be between 1 and 9");
-  if (o.threshold < 1 || o.threshold > o.nodes) return usage("--threshold must be between 1 and --nodes");
-  if (o.clients < 1 || o.clients > 16) return usage("--clients must be between 1 and 16");
+  if (!draw.threshold_from_nodes && (o.threshold < 1 || o.threshold > nodes_min))
+    return usage("--threshold must be between 1 and --nodes");
   if (!(o.seconds > 0 && o.seconds <= 86400)) return usage("--seconds must be in (0, 86400]");
   if (!(o.liveness_seconds > 0 && o.liveness_seconds <= 3600))
     return usage("--liveness-seconds must be in (0, 3600]");
-  if (o.engine == "secrets" && o.threshold < 2)
+  if (o.engine == "secrets" && (nodes_min < 2 || (!draw.threshold_from_nodes && o.threshold < 2)))
     return usage("--engine secrets needs --threshold of at least 2 (and --nodes at least 2)");
   if (!sim::is_profile(o.profile)) return usage("unknown --profile '" + o.profile + "'");
   if (sim::is_refresh_profile(o.profile) && o.engine != "secrets")
@@ -212,7 +192,8 @@ int run_sim(int argc, char** argv) {
   if (vm.count("faulty-dealers")) {
     const int k = vm["faulty-dealers"].as<int>();
     if (o.engine != "secrets") return usage("--faulty-dealers needs --engine secrets");
-    if (k < 0 || static_cast<std::size_t>(k) > o.nodes - o.threshold)
+    const std::size_t t_max = draw.threshold_from_nodes ? nodes_min / 2 + 1 : o.threshold;
+    if (k < 0 || static_cast<std::size_t>(k) > nodes_min - std::min(nodes_min, t_max))
       return usage("--faulty-dealers must be 0..nodes-threshold (at least t honest dealers are needed)");
     o.faulty_dealers = k;
   }
@@ -225,45 +206,18 @@ int run_sim(int argc, char** argv) {
   }
   if (vm.count("seed") == vm.count("seeds")) return usage("give exactly one of --seed and --seeds");
 
-  const auto began = std::chrono::steady_clock::now();
-  auto wall = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-  };
   if (vm.count("seed")) {
     o.seed = vm["seed"].as<std::uint64_t>();
-    const outcome out = run_child(o, true);
-    if (out.signal) report_abort(o, out.signal, true);
-    std::fprintf(stderr, "pss sim: %.2f s wall, %.1f simulated s per wall s (safety phase)\n", wall(),
-                 o.seconds / std::max(wall(), 1e-9));
-    return out.code;
+    return run_one_seed(o);
   }
-  std::uint64_t a = 0, b = 0;
-  if (!parse_range(vm["seeds"].as<std::string>(), a, b)) return usage("--seeds wants A..B with A <= B");
-  std::uint64_t passed = 0, safety = 0, liveness = 0, aborted = 0;
-  for (std::uint64_t seed = a;; ++seed) {
-    o.seed = seed;
-    const outcome out = run_child(o, false);
-    if (out.signal) {
-      report_abort(o, out.signal, false);
-      ++aborted;
-    } else if (out.code == 0) {
-      ++passed;
-    } else if (out.code == 3) {
-      ++liveness;
-    } else {
-      ++safety;
-    }
-    if (seed == b || (vm.count("first-failure") && passed != seed - a + 1)) break;
-  }
-  const std::uint64_t failed = safety + liveness + aborted;
-  std::cout << "sweep: seeds " << a << ".." << b << " (profile " << o.profile
-            << (o.planted != planted::bug::none ? ", planted bug " + std::string{planted::name(o.planted)} : "")
-            << "): " << passed << " ok, "
-            << failed << " failed (safety " << safety << ", aborted " << aborted << ", liveness "
-            << liveness << ")\n";
-  std::fprintf(stderr, "pss sim: sweep took %.2f s wall\n", wall());
-  if (safety + aborted > 0) return exit_code::failed;
-  return liveness > 0 ? exit_code::lost_liveness : exit_code::ok;
+  sweep_request q;
+  q.base = o;
+  q.draw = draw;
+  if (!parse_range(vm["seeds"].as<std::string>(), q.first, q.last)) return usage("--seeds wants A..B with A <= B");
+  q.jobs = vm["jobs"].as<unsigned>();
+  if (q.jobs < 1 || q.jobs > 64) return usage("--jobs must be between 1 and 64");
+  q.stop_at_first_failure = vm.count("first-failure") > 0;
+  return run_sweep(q);
 }
 
 } // namespace pss::cli

@@ -48,6 +48,28 @@ else bad "seeds 42 and 43 gave the same trace hash"; fi
 if [ "$rc" -eq 0 ] && grep -q '^sweep: seeds 1..5 (profile faults): 5 ok, 0 failed' "$work/sweep"; then ok
 else bad "sweep: exit $rc, output $(cat "$work/sweep")"; fi
 
+# Parallel sweeps: the same verdicts and the failing seeds in seed order,
+# whatever order the children finish in; ranges of nodes and clients are
+# drawn per seed and named in each reproduce line.
+expect_usage "a range without --seeds" --seed 1 --nodes 3..7
+expect_usage "jobs 0" --seeds 1..2 --jobs 0
+expect_usage "clients range past 16" --seeds 1..2 --clients 1..17
+"$pss" sim --seeds 1..6 --seconds 2 --profile swarm --jobs 3 --nodes 3..7 --clients 1..16 > "$work/par" 2>/dev/null; rc=$?
+if [ "$rc" -eq 0 ] && grep -q '^sweep: seeds 1..6 (profile swarm): 6 ok, 0 failed' "$work/par"; then ok
+else bad "parallel sweep: exit $rc, output $(cat "$work/par")"; fi
+"$pss" sim --seeds 1..40 --nodes 3 --clients 8 --seconds 3 --planted-bug figure8 --jobs 2 > "$work/p2" 2>/dev/null
+"$pss" sim --seeds 1..40 --nodes 3 --clients 8 --seconds 3 --planted-bug figure8 --jobs 1 > "$work/p1" 2>/dev/null
+if cmp -s "$work/p1" "$work/p2"; then ok; else bad "--jobs 2 and --jobs 1 printed different sweeps"; fi
+seeds_listed=$(sed -n 's/^seed \([0-9]*\): FAILED.*/\1/p' "$work/p2" | tr '\n' ' ')
+if [ "$seeds_listed" = "$(echo "$seeds_listed" | tr ' ' '\n' | grep . | sort -n | tr '\n' ' ')" ]; then ok
+else bad "failing seeds out of order: $seeds_listed"; fi
+# (A liveness bound of 1 ms fails every seed, so every seed prints its line.)
+"$pss" sim --seeds 1..12 --nodes 3..7 --clients 1..16 --seconds 1 --liveness-seconds 0.001 --jobs 2 \
+  > "$work/drawn" 2>/dev/null
+if [ "$(grep -cE -- '--nodes [3-7] --threshold [2-4] --clients ([1-9]|1[0-6]) ' "$work/drawn")" -eq 12 ] \
+   && [ "$(sed -n 's/.*--nodes \([0-9]\).*/\1/p' "$work/drawn" | sort -u | wc -l)" -ge 3 ]; then ok
+else bad "drawn seeds do not name their nodes and clients, or all drew the same: $(cat "$work/drawn")"; fi
+
 # The real secrets engines: usage checks, a passing run whose JSON says so,
 # and the same trace hash from the same seed in two processes.
 expect_usage "unknown engine" --seed 1 --engine paxos
