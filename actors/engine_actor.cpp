@@ -72,6 +72,7 @@ void flush(Self* self, Slot& slot, timer_state& t, millis now) {
     if (slot.log)
       for (const auto& e : out.events) slot.log(e);
   for (auto& m : out.messages) {
+    if (slot.hooks) slot.hooks->on_send(now, slot.self, m.to, m.payload);
     caf::actor dest = slot.directory->route(m.to);
     if (dest) self->send(dest, wire_message::make(slot.self, m.to, std::move(m.payload)));
   }

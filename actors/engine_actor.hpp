@@ -34,6 +34,9 @@ public:
                         byte_view payload) = 0;
   // The engine's output for that input has been flushed.
   virtual void after_input(millis now, secrets::endpoint self) = 0;
+  // The host is about to send this message (the simulator's durability
+  // checker compares what it implies with the sender's disk at this moment).
+  virtual void on_send(millis, secrets::endpoint /*self*/, secrets::endpoint /*to*/, byte_view /*payload*/) {}
 };
 
 // What a host runs. The harness may keep a reference to the engine to

@@ -8,8 +8,15 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
+#include "raft/cluster_checker.hpp"
+#include "raft/messages.hpp"
 #include "raft/node.hpp"
 #include "secrets/engine.hpp"
+#include "secrets/share_store.hpp"
+#include "storage/raft_storage.hpp"
+#include "storage/sim_disk.hpp"
 
 namespace pss::sim {
 
@@ -32,6 +39,17 @@ public:
   [[nodiscard]] virtual bool halted() const = 0;
   // Warnings from opening the storage (hashed into the trace).
   [[nodiscard]] virtual const std::vector<std::string>& open_warnings() const = 0;
+
+  // For the durability-on-send checker (sim/durability_checker.hpp): the
+  // node's Raft storage (where each entry lies on its disk), the Raft
+  // envelope an outgoing payload carries, the request id of a stored share
+  // it acknowledges, and whether that share is in the durable journal.
+  [[nodiscard]] virtual const storage::raft_storage& raft_storage() const = 0;
+  [[nodiscard]] virtual std::optional<raft::envelope> raft_envelope_in(byte_view payload) const = 0;
+  [[nodiscard]] virtual std::optional<std::uint64_t> share_ack_request_id(byte_view) const { return std::nullopt; }
+  [[nodiscard]] virtual bool share_is_durable(const secrets::share_key&, const storage::sim_disk&) const {
+    return false;
+  }
 };
 
 } // namespace pss::sim

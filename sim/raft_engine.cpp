@@ -155,6 +155,13 @@ void raft_engine::halt(const std::string& why) {
   out_ = {};
 }
 
+std::optional<raft::envelope> raft_engine::raft_envelope_in(byte_view payload) const {
+  if (payload.empty() || payload[0] != payload_tag_raft) return std::nullopt;
+  auto decoded = raft::decode_envelope(payload.subspan(1));
+  if (!decoded.ok()) return std::nullopt;
+  return std::move(*decoded);
+}
+
 void raft_engine::on_message(millis now, endpoint from, byte_view payload) {
   if (halted_ || payload.empty()) return;
   if (payload[0] == payload_tag_raft && from.is_node()) {

@@ -114,6 +114,8 @@ public:
   // The snapshot the engine started from: the state machine restarts there
   // (cluster_checker::on_restart), even if it compacted again while booting.
   [[nodiscard]] log_index boot_snapshot_index() const noexcept override { return boot_snapshot_index_; }
+  [[nodiscard]] const storage::raft_storage& raft_storage() const override { return *storage_; }
+  [[nodiscard]] std::optional<raft::envelope> raft_envelope_in(byte_view payload) const override;
   // The state machine: the value last put for key, if any.
   [[nodiscard]] std::optional<bytes> value_of(const std::string& key) const;
 

@@ -68,6 +68,49 @@ void secrets_node_host::leak_shares() {
 }
 secrets::engine_output secrets_node_host::take_output() { return engine_->take_output(); }
 
+std::optional<raft::envelope> secrets_node_host::raft_envelope_in(byte_view payload) const {
+  if (payload.empty() || payload[0] != static_cast<std::uint8_t>(secrets::message_type::raft_message))
+    return std::nullopt;
+  auto m = secrets::decode_wire_message(payload);
+  if (!m.ok()) return std::nullopt;
+  if (auto* r = std::get_if<secrets::raft_message>(&*m)) return std::move(r->envelope);
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> secrets_node_host::share_ack_request_id(byte_view payload) const {
+  if (payload.empty() || payload[0] != static_cast<std::uint8_t>(secrets::message_type::store_share_response))
+    return std::nullopt;
+  auto m = secrets::decode_wire_message(payload);
+  if (!m.ok()) return std::nullopt;
+  auto* r = std::get_if<secrets::store_share_response>(&*m);
+  if (r == nullptr || r->code != secrets::reply_code::ok) return std::nullopt;
+  return r->request_id;
+}
+
+// The share's encoded value must be in the journal file that survives a
+// crash now (the checker holds share material; it runs only in simulation).
+bool secrets_node_host::share_is_durable(const secrets::share_key& key, const storage::sim_disk& disk) const {
+  auto value = engine_->shares().share_value(key);
+  if (!value) return false;
+  auto journal = disk.durable_view("/data/shares/journal");
+  if (!journal) return false;
+  const secure_bytes needle = crypto::encode_share(*value);
+  const byte_view n = needle.view();
+  return std::search(journal->begin(), journal->end(), n.begin(), n.end()) != journal->end();
+}
+
+std::optional<std::pair<std::uint64_t, secrets::share_key>> store_share_request_in(byte_view payload, std::size_t threshold) {
+  if (payload.empty() || payload[0] != static_cast<std::uint8_t>(secrets::message_type::store_share_request))
+    return std::nullopt;
+  auto m = secrets::decode_wire_message(payload);
+  if (!m.ok()) return std::nullopt;
+  auto* r = std::get_if<secrets::store_share_request>(&*m);
+  if (r == nullptr) return std::nullopt;
+  auto c = crypto::commitment::decode(r->commitments, threshold);
+  if (!c.ok()) return std::nullopt;
+  return std::pair{r->request_id, secrets::share_key{r->name, r->version, r->epoch, c->digest()}};
+}
+
 std::vector<applied_event> secrets_node_host::take_applied() {
   std::vector<applied_event> out;
   for (auto& e : std::exchange(boot_events_, {}))

@@ -55,6 +55,10 @@ public:
   [[nodiscard]] log_index boot_snapshot_index() const override { return boot_snapshot_index_; }
   [[nodiscard]] bool halted() const override { return engine_->failure().has_value(); }
   [[nodiscard]] const std::vector<std::string>& open_warnings() const override { return warnings_; }
+  [[nodiscard]] const storage::raft_storage& raft_storage() const override { return engine_->storage(); }
+  [[nodiscard]] std::optional<raft::envelope> raft_envelope_in(byte_view payload) const override;
+  [[nodiscard]] std::optional<std::uint64_t> share_ack_request_id(byte_view payload) const override;
+  [[nodiscard]] bool share_is_durable(const secrets::share_key& key, const storage::sim_disk& disk) const override;
 
   [[nodiscard]] const secrets::node_engine& engine() const noexcept { return *engine_; }
 
@@ -78,6 +82,11 @@ private:
 
   void leak_shares();
 };
+
+// The request id and share key of a client's store_share_request (the
+// digest is that of its commitments), for the durability checker.
+[[nodiscard]] std::optional<std::pair<std::uint64_t, secrets::share_key>> store_share_request_in(byte_view payload,
+                                                                                               std::size_t threshold);
 
 // How a secrets operation's outcome enters the client history: ok and fail
 // are definite; unknown (a timeout after proposing, a refused retry) is info,

@@ -87,6 +87,12 @@ std::string to_json(const sim_report& r) {
     out << (first ? "" : ",") << quoted(kind) << ":" << count;
     first = false;
   }
+  out << "},\"checks\":{";
+  first = true;
+  for (const auto& [kind, count] : r.checks) {
+    out << (first ? "" : ",") << quoted(kind) << ":" << count;
+    first = false;
+  }
   out << "},\"fault_plan\":" << quoted(r.fault_plan) << ",\"violations\":[";
   first = true;
   for (const auto& v : r.violations) {

@@ -21,6 +21,7 @@
 #include "actors/messages.hpp"
 #include "core/prng.hpp"
 #include "raft/cluster_checker.hpp"
+#include "sim/durability_checker.hpp"
 #include "sim/fault_plan.hpp"
 #include "sim/raft_engine.hpp"
 #include "sim/secrets_engine.hpp"
@@ -126,6 +127,7 @@ struct simulation::impl final : actors::host_hooks {
   millis next_progress{0};
   millis refresh_interval{0};      // secrets mode, refresh profiles
   share_epoch_checker epochs;      // secrets mode
+  durability_checker durability;
 
   impl(sim_options o, std::ostream* out)
     : opts(std::move(o)), progress(out), master(opts.seed), chaos_rng(master.next_u64()),
@@ -392,6 +394,20 @@ struct simulation::impl final : actors::host_hooks {
     trace.add(payload);
   }
 
+  // Durability on send: what a node's message implies must be on its disk
+  // now. A client's store request tells the checker what the ack will claim.
+  void on_send(millis, endpoint self, endpoint to, byte_view payload) override {
+    if (!self.is_node()) {
+      if (secrets_mode && to.is_node())
+        if (auto r = store_share_request_in(payload, cluster.view.threshold)) durability.on_share_request(self, to.as_node(), r->first, r->second);
+      return;
+    }
+    auto it = nodes.find(self.as_node());
+    if (it == nodes.end() || !it->second.up) return;
+    if (auto v = durability.on_node_send(self.as_node(), to, *it->second.engine, it->second.disk, payload))
+      violation(*v);
+  }
+
   void after_input(millis, endpoint self) override {
     if (!self.is_node()) return;
     auto it = nodes.find(self.as_node());
@@ -588,13 +604,7 @@ struct simulation::impl final : actors::host_hooks {
         if (plan.prefer_leader && chaos_rng.chance(0.7))
           if (auto l = leader()) victim = &nodes.at(*l);
         if (chaos_rng.chance(plan.mid_flush)) {
-          // Let a few syncs pass, then fail one: the engine halts inside a
-          // flush and the node crashes with that write unsynced or torn.
-          if (!victim->sync_failure_armed) {
-            victim->disk.fail_next_syncs(1, chaos_rng.below(4));
-            victim->sync_failure_armed = true;
-            ++counters.faults["mid_flush_armed"];
-          }
+          arm_mid_flush_crash(*victim);
         } else {
           crash_node(*victim, "crash");
           if (secrets_mode) {
@@ -609,6 +619,25 @@ struct simulation::impl final : actors::host_hooks {
       auto down = pick_nodes(false);
       if (!down.empty()) restart_node(*down[chaos_rng.below(down.size())]);
     }
+  }
+
+  // Let a few syncs pass, then fail one: the engine halts inside a flush and
+  // the node crashes with that write unsynced or torn. The failure is aimed
+  // at any file, at the Raft directory (the log and the hard state) or, in
+  // secrets mode, at the share journal, so that crashes land between every
+  // kind of write and the messages that depend on it.
+  void arm_mid_flush_crash(node_slot& victim) {
+    if (victim.sync_failure_armed) return;
+    const std::string raft_dir = secrets_mode ? "/data/raft" : "/raft";
+    std::string target;
+    switch (chaos_rng.below(secrets_mode ? 3 : 2)) {
+      case 1: target = raft_dir; break;
+      case 2: target = "/data/shares"; break;
+      default: break;
+    }
+    victim.disk.fail_next_syncs(1, chaos_rng.below(4), target);
+    victim.sync_failure_armed = true;
+    ++counters.faults["mid_flush_armed"];
   }
 
   // Secrets mode loses data once per run, so that every version keeps t
@@ -919,6 +948,7 @@ struct simulation::impl final : actors::host_hooks {
     r.entries_committed = checker.applied_max().value();
     r.trace_hash = trace.h;
     r.history = history;
+    r.checks["durable_sends"] = durability.checked();
     return r;
   }
 

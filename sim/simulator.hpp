@@ -106,6 +106,9 @@ struct sim_report {
   std::uint64_t messages_delivered = 0;
   std::uint64_t timer_firings = 0;
   std::map<std::string, std::uint64_t> faults;
+  // How many times each checker looked (a checker that never looks cannot
+  // fail): durable sends, served reads, listed holders, and so on.
+  std::map<std::string, std::uint64_t> checks;
   std::uint64_t trace_hash = 0;
   double liveness_ms = -1; // from healing to the probe's commit
   std::vector<history_event> history;

@@ -321,12 +321,14 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
     return refuse(reply_code::verification_failed, "the share does not verify against the commitments");
   const share_key key{m.name, m.version, m.epoch, d};
   if (planted::armed(planted::bug::wrong_share)) share->value += crypto::scalar::one();
-  if (auto st = shares_->store_pending(key, *share, now); !st.ok()) {
+  // The planted bug leaves the sync to the next Raft batch's flush.
+  const bool sync = !planted::armed(planted::bug::share_ack_before_sync);
+  if (auto st = shares_->store_pending(key, *share, now, sync); !st.ok()) {
     if (st.err().code() != errc::too_large) fail(st.err());
     return refuse(reply_code::unavailable, "cannot store the share: " + st.err().message());
   }
   shares_->reconcile(catalog_, &m.name); // already registered: promote at once
-  if (auto st = shares_->flush(); !st.ok()) {
+  if (auto st = sync ? shares_->flush() : ok_status(); !st.ok()) {
     fail(st.err());
     return refuse(reply_code::unavailable, "cannot store the share");
   }
@@ -483,8 +485,12 @@ void node_engine::drain(millis now) {
   while (!failed_ && raft_->has_ready()) {
     any = true;
     raft::ready r = raft_->take_ready(now);
+    const bool early = planted::armed(planted::bug::send_before_persist);
+    if (early)
+      for (const auto& m : r.messages) send(endpoint::of(m.to), raft_message{m});
     if (auto st = persist(r); !st.ok()) return fail(st.err());
-    for (const auto& m : r.messages) send(endpoint::of(m.to), raft_message{m});
+    if (!early)
+      for (const auto& m : r.messages) send(endpoint::of(m.to), raft_message{m});
     if (r.install_snapshot) install_snapshot(*r.install_snapshot);
     for (const auto& e : r.committed) apply_committed(e);
     if (catalog_changed_) {

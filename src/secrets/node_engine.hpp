@@ -171,6 +171,8 @@ public:
   [[nodiscard]] const share_store& shares() const noexcept { return *shares_; }
   [[nodiscard]] const node_counters& counters() const noexcept { return counters_; }
   [[nodiscard]] const persisted_view& persisted() const noexcept { return persisted_; }
+  // Where each entry lies on disk, for the simulator's durability checker.
+  [[nodiscard]] const storage::raft_storage& storage() const noexcept { return *storage_; }
   // raft::observe() plus the persisted fields; settled, since every ready is
   // drained before an input returns.
   [[nodiscard]] raft::node_observation observe() const;

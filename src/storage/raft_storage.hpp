@@ -20,6 +20,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -41,6 +42,15 @@ struct recovered_raft_state {
   // removed), one human-readable line each, naming the file and offset. The
   // caller logs them; they never contain secret material.
   std::vector<std::string> warnings;
+};
+
+// Where an entry's record lies on disk, so that a checker can ask the disk
+// itself whether the entry is durable (the simulator's durability-on-send
+// check) instead of trusting the storage's own bookkeeping.
+struct entry_location {
+  std::string path;
+  std::uint64_t offset = 0; // where the entry's record starts
+  std::uint64_t end = 0;    // and where it ends
 };
 
 class raft_storage {
@@ -75,6 +85,13 @@ public:
   // The index of the last entry (buffered ones included), or the snapshot's
   // last index when the log is empty.
   [[nodiscard]] virtual log_index last_index() const = 0;
+
+  // For checkers: the record of entry i (nullopt if it is not in the log:
+  // covered by the snapshot, or past the end), and the files that hold the
+  // snapshot and the hard state.
+  [[nodiscard]] virtual std::optional<entry_location> locate(log_index i) const = 0;
+  [[nodiscard]] virtual std::string snapshot_path() const = 0;
+  [[nodiscard]] virtual std::string hard_state_path() const = 0;
 };
 
 struct opened_raft_storage {

@@ -122,6 +122,12 @@ void encode_record(bytes& out, std::uint64_t offset, std::uint64_t batch_start,
   out.resize(start + record_bytes(payload.size()), 0);
 }
 
+std::optional<byte_view> intact_record_at(byte_view contents, std::uint64_t offset) noexcept {
+  auto rec = parse_record(contents, offset);
+  if (!rec) return std::nullopt;
+  return contents.subspan(offset + record_header_bytes, rec->length);
+}
+
 result<scanned_file> scan_record_file(byte_view data, const std::string& path,
                                       record_file_kind kind, bool last_file) {
   PSS_TRY(check_file_header(data, path, kind));

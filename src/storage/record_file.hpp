@@ -83,6 +83,10 @@ struct scanned_file {
   std::optional<std::string> warning;
 };
 
+// The payload of the intact record that starts at `offset` of a record
+// file's bytes, or nothing (for checkers that read a disk image).
+[[nodiscard]] std::optional<byte_view> intact_record_at(byte_view contents, std::uint64_t offset) noexcept;
+
 // Checks the header and finds the intact records of a record file.
 //
 // Damage is handled as follows (see docs/storage.md):

@@ -73,6 +73,26 @@ std::optional<hard_state_slot> decode_hard_state_slot(byte_view data) {
   return slot;
 }
 
+// The newer of the hard state file's two intact slots; `damaged` names each
+// slot that is neither intact nor all zeroes (a torn write).
+std::optional<hard_state_slot> newest_slot(byte_view file, std::vector<std::uint64_t>* damaged) {
+  std::optional<hard_state_slot> best;
+  for (std::uint64_t slot = 0; slot < 2; ++slot) {
+    const std::uint64_t at = slot * hard_state_slot_bytes;
+    const auto region = at < file.size()
+                          ? file.subspan(at, std::min<std::uint64_t>(hard_state_record_bytes, file.size() - at))
+                          : byte_view{};
+    auto decoded = decode_hard_state_slot(region);
+    if (!decoded) {
+      if (damaged && !std::all_of(region.begin(), region.end(), [](std::uint8_t b) { return b == 0; }))
+        damaged->push_back(slot);
+      continue;
+    }
+    if (!best || decoded->sequence > best->sequence) best = decoded;
+  }
+  return best;
+}
+
 bytes encode_snapshot_file(const raft::snapshot_meta& meta, byte_view data) {
   byte_writer w;
   w.raw(snapshot_magic);
@@ -124,7 +144,7 @@ struct segment {
   log_index first;
   std::vector<std::uint64_t> offsets; // the record offset of each entry
   std::vector<term_id> terms;         // each entry's term
-  std::uint64_t end = file_header_bytes;
+  std::uint64_t end = file_header_bytes; // where the next record goes (buffered ones included)
 
   [[nodiscard]] log_index next() const noexcept {
     return log_index{first.value() + offsets.size()};
@@ -150,6 +170,9 @@ public:
   status compact(log_index up_to) override;
   result<bytes> read_snapshot() override;
   log_index last_index() const override { return segments_.back().next().prev(); }
+  std::optional<entry_location> locate(log_index i) const override;
+  std::string snapshot_path() const override { return path_of(snapshot_file_name); }
+  std::string hard_state_path() const override { return path_of(hard_state_file_name); }
 
 private:
   std::string path_of(std::string_view name) const { return join_path(dir_, name); }
@@ -203,6 +226,15 @@ status segmented_raft_storage::load(recovered_raft_state& out) {
   return {};
 }
 
+std::optional<entry_location> segmented_raft_storage::locate(log_index i) const {
+  for (const auto& seg : segments_) {
+    if (!seg.holds(i)) continue;
+    const std::size_t k = i.value() - seg.first.value();
+    return entry_location{seg.path, seg.offsets[k], k + 1 < seg.offsets.size() ? seg.offsets[k + 1] : seg.end};
+  }
+  return std::nullopt;
+}
+
 status segmented_raft_storage::load_hard_state(recovered_raft_state& out) {
   const std::string path = path_of(hard_state_file_name);
   auto data = fs_.read_file(path, 2 * hard_state_slot_bytes);
@@ -213,23 +245,11 @@ status segmented_raft_storage::load_hard_state(recovered_raft_state& out) {
                                          "aside and let this node rejoin as a new member"};
     return data.err();
   }
-  const byte_view bytes_read{*data};
-  std::optional<hard_state_slot> best;
-  for (std::uint64_t slot = 0; slot < 2; ++slot) {
-    const std::uint64_t at = slot * hard_state_slot_bytes;
-    const auto region = at < bytes_read.size()
-                          ? bytes_read.subspan(at, std::min<std::uint64_t>(hard_state_record_bytes,
-                                                                           bytes_read.size() - at))
-                          : byte_view{};
-    auto decoded = decode_hard_state_slot(region);
-    if (!decoded) {
-      if (!std::all_of(region.begin(), region.end(), [](std::uint8_t b) { return b == 0; }))
-        out.warnings.push_back("ignored damaged slot " + std::to_string(slot) + " of " + path
-                               + " (a hard state write torn by a crash); using the other slot");
-      continue;
-    }
-    if (!best || decoded->sequence > best->sequence) best = decoded;
-  }
+  std::vector<std::uint64_t> damaged;
+  const auto best = newest_slot(byte_view{*data}, &damaged);
+  for (auto slot : damaged)
+    out.warnings.push_back("ignored damaged slot " + std::to_string(slot) + " of " + path
+                           + " (a hard state write torn by a crash); using the other slot");
   if (!best)
     return error{errc::corrupt, path + " has no intact slot: the term and vote are lost. Move "
                                        "the data directory aside and let this node rejoin as a "
@@ -470,6 +490,7 @@ status segmented_raft_storage::append(std::span<const raft::entry> entries) {
     }
     seg->offsets.push_back(active_->add(payload));
     seg->terms.push_back(e.term);
+    seg->end = active_->end();
   }
   return {};
 }
@@ -595,6 +616,12 @@ status create_initial_files(file_system& fs, const std::string& dir,
 }
 
 } // namespace
+
+std::optional<raft::hard_state> newest_hard_state(byte_view file) {
+  auto slot = newest_slot(file, nullptr);
+  if (!slot) return std::nullopt;
+  return slot->state;
+}
 
 std::string segment_file_name(log_index first) {
   std::string digits = std::to_string(first.value());

@@ -48,6 +48,10 @@ struct log_options {
 open_raft_storage(file_system& fs, const std::string& dir, const data_dir_identity& identity,
                   open_mode mode, const log_options& options = {});
 
+// The hard state a node would recover from this hard state file's bytes
+// (the newer intact slot), or nothing. For checkers that read a disk image.
+[[nodiscard]] std::optional<raft::hard_state> newest_hard_state(byte_view file);
+
 // The file name of the segment whose first entry is `first`.
 [[nodiscard]] std::string segment_file_name(log_index first);
 

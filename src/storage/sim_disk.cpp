@@ -84,7 +84,7 @@ public:
   }
 
   status sync() override {
-    if (disk_.consume_sync_failure()) return io_failure(path_);
+    if (disk_.consume_sync_failure(path_)) return io_failure(path_);
     node_->durable = node_->current;
     node_->unsynced.clear();
     return {};
@@ -117,8 +117,9 @@ sim_disk::sim_disk() {
 
 sim_disk::~sim_disk() = default;
 
-bool sim_disk::consume_sync_failure() noexcept {
+bool sim_disk::consume_sync_failure(const std::string& path) noexcept {
   if (failing_syncs_ == 0) return false;
+  if (!failing_under_.empty() && path != failing_under_ && !path.starts_with(failing_under_ + "/")) return false;
   if (passing_syncs_ > 0) {
     --passing_syncs_;
     return false;
@@ -208,7 +209,7 @@ status sim_disk::remove(const std::string& path) {
 status sim_disk::sync_directory(const std::string& path) {
   if (!current_dirs_.contains(path))
     return error{errc::not_found, "cannot open directory " + path + " (simulated disk)"};
-  if (consume_sync_failure()) return io_failure(path);
+  if (consume_sync_failure(path)) return io_failure(path);
   std::vector<namespace_change> rest;
   for (auto& change : unsynced_changes_) {
     if (change.directory == path)
@@ -302,6 +303,42 @@ result<bytes> sim_disk::current_contents(const std::string& path) const {
   if (it == current_files_.end())
     return error{errc::not_found, path + ": no such file (simulated disk)"};
   return it->second->current;
+}
+
+std::optional<byte_view> sim_disk::durable_view(const std::string& path) const {
+  auto it = durable_files_.find(path);
+  if (it == durable_files_.end()) return std::nullopt;
+  return byte_view{it->second->durable};
+}
+
+bool sim_disk::durable_through(const std::string& path, std::uint64_t end) const {
+  auto durable = durable_files_.find(path);
+  auto current = current_files_.find(path);
+  if (durable == durable_files_.end() || current == current_files_.end() || durable->second != current->second)
+    return false;
+  const inode& node = *durable->second;
+  if (node.durable.size() < end) return false;
+  for (const auto& c : node.unsynced) {
+    if (c.is_write && c.offset < end && !c.data.empty()) return false;
+    if (!c.is_write && c.size < end) return false; // a truncation into the range
+  }
+  return true;
+}
+
+bool sim_disk::fully_durable(const std::string& path) const {
+  auto durable = durable_files_.find(path);
+  auto current = current_files_.find(path);
+  return durable != durable_files_.end() && current != current_files_.end() && durable->second == current->second
+         && durable->second->unsynced.empty();
+}
+
+bool sim_disk::has_unsynced_under(const std::string& dir) const {
+  const std::string prefix = dir + "/";
+  for (const auto& change : unsynced_changes_)
+    if (change.directory == dir || change.directory.starts_with(prefix)) return true;
+  for (const auto& [path, node] : current_files_)
+    if (path.starts_with(prefix) && !node->unsynced.empty()) return true;
+  return false;
 }
 
 } // namespace pss::storage

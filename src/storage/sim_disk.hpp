@@ -21,6 +21,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "core/prng.hpp"
@@ -57,15 +58,31 @@ public:
   // The current contents of one file (what a read would return now).
   [[nodiscard]] result<bytes> current_contents(const std::string& path) const;
 
+  // For checkers that ask the medium itself (durability on send):
+  // - the durable bytes of the file durably named `path` (valid until the
+  //   disk changes), or nothing if no such name survives a crash now;
+  [[nodiscard]] std::optional<byte_view> durable_view(const std::string& path) const;
+  // - whether bytes [0, end) of the file named `path` survive any crash now:
+  //   the durable name is this file, and no unsynced change touches them;
+  [[nodiscard]] bool durable_through(const std::string& path, std::uint64_t end) const;
+  // - whether the file named `path` survives whole (name and contents);
+  [[nodiscard]] bool fully_durable(const std::string& path) const;
+  // - whether anything under directory `dir` (a file's contents or a name)
+  //   has not been synced.
+  [[nodiscard]] bool has_unsynced_under(const std::string& dir) const;
+
   // Lets the next `after` syncs (file or directory) succeed, then makes
   // `count` fail with an I/O error, to test that storage stops after a failed
   // fsync and to stop an operation at any of its syncs. A crash or wipe ends
   // the injected failures. To crash in the middle of an operation (between
   // its write and its fdatasync, say), arm a failure, run the operation, then
   // call crash(): what the failed sync did not make durable is lost or torn.
-  void fail_next_syncs(std::size_t count, std::size_t after = 0) noexcept {
+  // With `only_under`, only syncs of paths under that directory count (pass
+  // or fail); the others succeed, so a crash can be aimed at one file class.
+  void fail_next_syncs(std::size_t count, std::size_t after = 0, std::string only_under = {}) {
     failing_syncs_ = count;
     passing_syncs_ = after;
+    failing_under_ = std::move(only_under);
   }
 
   struct inode;
@@ -74,7 +91,7 @@ public:
 private:
   void apply_change(std::map<std::string, std::shared_ptr<inode>>& files,
                     std::set<std::string>& dirs, const namespace_change& change);
-  bool consume_sync_failure() noexcept;
+  bool consume_sync_failure(const std::string& path) noexcept;
 
   std::map<std::string, std::shared_ptr<inode>> durable_files_;
   std::map<std::string, std::shared_ptr<inode>> current_files_;
@@ -83,6 +100,7 @@ private:
   std::vector<namespace_change> unsynced_changes_;
   std::size_t failing_syncs_ = 0;
   std::size_t passing_syncs_ = 0;
+  std::string failing_under_;
 
   friend class sim_file;
 };

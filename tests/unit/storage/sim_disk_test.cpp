@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/prng.hpp"
+#include "storage/record_file.hpp"
 #include "storage/segmented_raft_storage.hpp"
 #include "storage/sim_disk.hpp"
 #include "test_support.hpp"
@@ -127,6 +128,61 @@ TEST_CASE("storage (simulated): unsynced entries are lost on a crash, synced one
   }
   CHECK(some_lost);
   CHECK_FALSE(some_kept);
+}
+
+// What the durability-on-send checker asks the disk: an entry is durable
+// only once its sync succeeded, whatever the storage has buffered or written.
+TEST_CASE("sim disk: an entry is durable through its record only after its sync, and a failed sync leaves it not durable") {
+  sim_disk disk;
+  auto s = open_sim(disk, open_mode::initialise);
+  REQUIRE(s.ok());
+  REQUIRE(s->storage->append(make_entries(1, 5, 1)).ok());
+  REQUIRE(s->storage->sync().ok());
+  auto at5 = s->storage->locate(log_index{5});
+  REQUIRE(at5.has_value());
+  CHECK(disk.durable_through(at5->path, at5->end));
+  auto intact = [&](const entry_location& at) {
+    auto file = disk.durable_view(at.path);
+    return file && intact_record_at(*file, at.offset).has_value() && disk.durable_through(at.path, at.end);
+  };
+  CHECK(intact(*at5));
+  REQUIRE(s->storage->append(make_entries(6, 8, 1)).ok());
+  auto at8 = s->storage->locate(log_index{8});
+  REQUIRE(at8.has_value());
+  CHECK(at8->end > at5->end);
+  CHECK_FALSE(intact(*at8)); // buffered only: zeroes on the medium
+  // A failed sync aimed at the log (the hard state would pass) leaves the
+  // written bytes unsynced.
+  disk.fail_next_syncs(1, 0, dir);
+  CHECK_FALSE(s->storage->sync().ok());
+  CHECK_FALSE(disk.durable_through(at8->path, at8->end));
+  CHECK_FALSE(intact(*at8));
+  CHECK(intact(*at5));
+  CHECK(disk.has_unsynced_under(dir));
+  CHECK_FALSE(s->storage->locate(log_index{9}).has_value());
+  // The durable hard state is what a reader of the file finds.
+  auto hs_file = disk.durable_view(s->storage->hard_state_path());
+  REQUIRE(hs_file.has_value());
+  CHECK(newest_hard_state(*hs_file).has_value());
+}
+
+TEST_CASE("sim disk: a sync failure aimed at a directory spares the syncs of other files") {
+  sim_disk disk;
+  REQUIRE(disk.create_directory("/a").ok());
+  REQUIRE(disk.create_directory("/b").ok());
+  auto fa = disk.open_file("/a/f", open_flags::create_truncate);
+  auto fb = disk.open_file("/b/f", open_flags::create_truncate);
+  REQUIRE(fa.ok());
+  REQUIRE(fb.ok());
+  disk.fail_next_syncs(1, 0, "/b");
+  REQUIRE((*fa)->write_at(0, bytes{1}).ok());
+  CHECK((*fa)->sync().ok());
+  CHECK(disk.sync_directory("/a").ok());
+  REQUIRE((*fb)->write_at(0, bytes{2}).ok());
+  CHECK_FALSE((*fb)->sync().ok());
+  CHECK(disk.has_unsynced_under("/b"));
+  CHECK(disk.fully_durable("/a/f"));
+  CHECK_FALSE(disk.fully_durable("/b/f"));
 }
 
 TEST_CASE("storage (simulated): a torn last batch is detected by its checksum after a crash") {
