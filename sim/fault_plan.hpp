@@ -27,18 +27,24 @@ struct fault_plan {
   double restart = 0.05;
   double mid_flush = 0; // share of crashes that hit the middle of a flush
   double wipe = 0;      // share of crashes that also wipe the disk
+  double transfer = 0;  // per chaos step: the leader hands leadership to a random voter
+  double stick = 0;     // share of partitions that cut the leader off with clients stuck to it
   bool prefer_leader = false;
+  // The Figure 8 schedule (Raft §5.4.2): fast chaos steps, crashes aimed at
+  // the leader, one entry per append and dense proposals, so that entries of
+  // earlier terms lie around on minorities when leaders change.
+  bool figure8 = false;
   millis step{10}; // how often the nemesis considers a fault
 
-  [[nodiscard]] bool chaos() const { return partition > 0 || crash > 0; }
+  [[nodiscard]] bool chaos() const { return partition > 0 || crash > 0 || transfer > 0; }
   [[nodiscard]] std::string describe() const {
-    char line[320];
+    char line[400];
     std::snprintf(line, sizeof line,
                   "drop=%.3f dup=%.3f delay=%llu..%llums partition=%.4f heal=%.3f crash=%.4f "
-                  "restart=%.3f mid_flush=%.2f wipe=%.2f",
+                  "restart=%.3f mid_flush=%.2f wipe=%.2f transfer=%.4f stick=%.2f%s",
                   drop, duplicate, static_cast<unsigned long long>(delay_min_ms),
                   static_cast<unsigned long long>(delay_max_ms), partition, heal, crash, restart,
-                  mid_flush, wipe);
+                  mid_flush, wipe, transfer, stick, figure8 ? " figure8" : "");
     return line;
   }
 };
@@ -52,12 +58,29 @@ inline void draw_network(fault_plan& p, prng& r) {
 inline void draw_partitions(fault_plan& p, prng& r) {
   p.partition = 0.002 + r.unit() * 0.02;
   p.heal = 0.01 + r.unit() * 0.1;
+  p.stick = r.unit() * 0.5;
 }
 inline void draw_crashes(fault_plan& p, prng& r) {
   p.crash = 0.001 + r.unit() * 0.01;
   p.restart = 0.01 + r.unit() * 0.1;
   p.mid_flush = r.unit() * 0.6;
   p.wipe = r.unit() * 0.15;
+}
+
+// Figure 8 needs leaders to change often while entries of older terms sit
+// on a minority (the harsh profile of the Raft unit sweep), per 2 ms step.
+inline void draw_figure8(fault_plan& p, prng& r) {
+  p.figure8 = true;
+  p.step = millis{2};
+  p.crash = 0.01 + r.unit() * 0.04;
+  p.restart = 0.05;
+  p.mid_flush = 0.5;
+  p.partition = 0.01 + r.unit() * 0.04;
+  p.heal = 0.05 + r.unit() * 0.1;
+  p.drop = r.unit() * 0.1;
+  p.delay_max_ms = r.between(5, 20);
+  p.prefer_leader = true;
+  p.wipe = 0;
 }
 
 inline fault_plan draw_plan(const sim_options& o, prng& r) {
@@ -79,32 +102,25 @@ inline fault_plan draw_plan(const sim_options& o, prng& r) {
     // rejoin of a wiped node are exercised.
     if (o.profile == "refresh-faults" && p.crash > 0) p.wipe = 0.6 + r.unit() * 0.4;
   }
+  // Leadership moves by transfer too (thesis §3.10), so that a candidate
+  // wins without PreVote's check or a leader's timeout.
+  if (o.profile == "swarm" || o.profile == "partitions" || o.profile == "crashes")
+    if (r.chance(0.5)) p.transfer = 0.001 + r.unit() * 0.01;
+  // One swarm seed in four runs the Figure 8 schedule.
+  if (o.profile == "swarm" && r.chance(0.25)) draw_figure8(p, r);
   // "refresh" keeps the calm network: refresh rounds and recovery alone.
-  if (o.planted == planted::bug::figure8) {
-    // Figure 8 needs leaders to change often while entries of older terms
-    // sit on a minority (the harsh profile of the Raft unit sweep).
-    // Per 2 ms step, as in the Raft unit sweep's harsh profile.
-    p.step = millis{2};
-    p.crash = 0.01 + r.unit() * 0.04;
-    p.restart = 0.05;
-    p.mid_flush = 0.5;
-    p.partition = 0.01 + r.unit() * 0.04;
-    p.heal = 0.05 + r.unit() * 0.1;
-    p.drop = r.unit() * 0.1;
-    p.delay_max_ms = r.between(5, 20);
-    p.prefer_leader = true;
-    p.wipe = 0;
-  }
   return p;
 }
 
-inline raft::options raft_options_for(const sim_options& o, prng& r) {
+// PreVote and CheckQuorum are drawn per run: with PreVote always on, a vote
+// granted without the log check is masked by the pre-vote's own check.
+inline raft::options raft_options_for(const fault_plan& p, prng& r) {
   raft::options opts;
-  if (o.planted == planted::bug::figure8) {
+  opts.pre_vote = r.chance(0.5);
+  opts.check_quorum = r.chance(0.75);
+  if (p.figure8) {
     opts.append_batch_entries_max = 1;
     opts.inflight_appends_max = r.between(1, 2);
-    opts.pre_vote = r.chance(0.5);
-    opts.check_quorum = r.chance(0.5);
     opts.election_timeout_min = millis{static_cast<millis::rep>(r.between(40, 150))};
     opts.heartbeat_interval = millis{10};
   } else {

@@ -27,6 +27,25 @@ struct applied_event {
   raft::entry entry;     // when !snapshot
 };
 
+// The simulator's operator talks to a node through the host with payloads
+// no engine's wire format uses: this one asks a leader to hand leadership to
+// the node id that follows it (8 bytes, little-endian).
+inline constexpr std::uint8_t sim_transfer_tag = 0xF7;
+// Only the operator's endpoint (client 0) may send it.
+[[nodiscard]] inline bytes encode_sim_transfer(node_id target) {
+  byte_writer w;
+  w.u8(sim_transfer_tag);
+  w.u64(target.value());
+  return w.take();
+}
+[[nodiscard]] inline std::optional<node_id> decode_sim_transfer(secrets::endpoint from, byte_view payload) {
+  if (from.is_node() || from.id != 0 || payload.size() != 9 || payload[0] != sim_transfer_tag) return std::nullopt;
+  byte_reader r{payload.subspan(1)};
+  const node_id target{r.u64()};
+  if (!r.finish("sim transfer").ok()) return std::nullopt;
+  return target;
+}
+
 class sim_node_engine : public secrets::engine {
 public:
   [[nodiscard]] virtual const raft::node& core() const = 0;

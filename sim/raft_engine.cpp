@@ -164,6 +164,11 @@ std::optional<raft::envelope> raft_engine::raft_envelope_in(byte_view payload) c
 
 void raft_engine::on_message(millis now, endpoint from, byte_view payload) {
   if (halted_ || payload.empty()) return;
+  if (auto target = decode_sim_transfer(from, payload)) {
+    if (node_->role() == raft::role::leader) (void)node_->transfer_leadership(now, *target);
+    drain(now);
+    return;
+  }
   if (payload[0] == payload_tag_raft && from.is_node()) {
     auto decoded = raft::decode_envelope(payload.subspan(1));
     // The transport authenticated `from`; a payload claiming another sender

@@ -44,7 +44,8 @@ secrets_node_host::secrets_node_host(std::unique_ptr<secrets::node_engine> engin
 secrets_node_host::~secrets_node_host() = default;
 
 void secrets_node_host::on_message(millis now, secrets::endpoint from, byte_view payload) {
-  engine_->on_message(now, from, payload);
+  if (auto target = decode_sim_transfer(from, payload)) engine_->transfer_leadership(now, *target);
+  else engine_->on_message(now, from, payload);
   if (leak_fs_) leak_shares();
 }
 void secrets_node_host::on_tick(millis now) {

@@ -137,7 +137,7 @@ struct simulation::impl final : actors::host_hooks {
     planted::arm(opts.planted); // disarmed again in shutdown()
     prng plan_rng{master.next_u64()};
     plan = draw_plan(opts, plan_rng);
-    raft_opts = raft_options_for(opts, plan_rng);
+    raft_opts = raft_options_for(plan, plan_rng);
     secrets_mode = opts.engine == "secrets";
     if (secrets_mode) {
       PSS_CHECK(opts.threshold >= 2 && opts.threshold <= opts.nodes);
@@ -529,9 +529,9 @@ struct simulation::impl final : actors::host_hooks {
                          actors::next_atom::value, static_cast<std::uint64_t>(c));
   }
 
-  // The planted-bug runs propose densely: Figure 8 needs uncommitted entries
-  // of old terms lying around when leaders change.
-  [[nodiscard]] millis think_max() const { return opts.planted == planted::bug::figure8 ? millis{5} : think_time_max; }
+  // The Figure 8 schedule proposes densely: it needs uncommitted entries of
+  // old terms lying around when leaders change.
+  [[nodiscard]] millis think_max() const { return plan.figure8 ? millis{5} : think_time_max; }
 
   // ---- the nemesis ---------------------------------------------------------
   std::vector<node_slot*> pick_nodes(bool up) {
@@ -597,6 +597,7 @@ struct simulation::impl final : actors::host_hooks {
     } else if (chaos_rng.chance(plan.partition)) {
       partition();
     }
+    if (plan.figure8) crash_leader_with_unreplicated_entries();
     if (chaos_rng.chance(plan.crash)) {
       auto up = pick_nodes(true);
       if (!up.empty()) {
@@ -615,10 +616,24 @@ struct simulation::impl final : actors::host_hooks {
         }
       }
     }
+    if (plan.transfer > 0 && chaos_rng.chance(plan.transfer)) transfer_leadership();
     if (chaos_rng.chance(plan.restart)) {
       auto down = pick_nodes(false);
       if (!down.empty()) restart_node(*down[chaos_rng.below(down.size())]);
     }
+  }
+
+  // The Figure 8 schedule: a leader whose last entries are on a minority
+  // often crashes before replicating them further, so that entries of old
+  // terms lie on minorities when the next leaders are elected (Raft §5.4.2).
+  void crash_leader_with_unreplicated_entries() {
+    const auto l = leader();
+    if (!l) return;
+    const raft::node& core = nodes.at(*l).engine->core();
+    std::size_t holders = 1; // the leader
+    for (const auto& [id, pr] : core.progresses())
+      if (id != *l && pr.match >= core.log().last_index()) ++holders;
+    if (2 * holders <= core.config().voters.size() && chaos_rng.chance(0.1)) crash_node(nodes.at(*l), "crash");
   }
 
   // Let a few syncs pass, then fail one: the engine halts inside a flush and
@@ -666,6 +681,21 @@ struct simulation::impl final : actors::host_hooks {
     checker.on_disk_lost(victim.id);
     ++counters.faults["wipe"];
     trace.add(0x3A9E);
+  }
+
+  // The operator asks the leader to hand leadership to another voter.
+  void transfer_leadership() {
+    const auto l = leader();
+    if (!l) return;
+    const auto& voters = nodes.at(*l).engine->core().config().voters;
+    if (voters.size() < 2) return;
+    const node_id target = voters[chaos_rng.below(voters.size())];
+    if (target == *l) return;
+    ++counters.faults["transfer"];
+    trace.add(0x7A5F);
+    trace.add(target.value());
+    const endpoint admin = endpoint::of(client_id{0});
+    caf::anon_send(nodes.at(*l).actor, wire_message::make(admin, endpoint::of(*l), encode_sim_transfer(target)));
   }
 
   void send_admin(node_id to, raft::config_change change) {

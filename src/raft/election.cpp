@@ -2,6 +2,7 @@
 // (§5.4.1), PreVote (thesis §9.6), CheckQuorum and leader stickiness
 // (thesis §6.2, §4.2.3).
 #include "core/check.hpp"
+#include "core/planted.hpp"
 #include "raft/node.hpp"
 
 namespace pss::raft {
@@ -136,7 +137,9 @@ void node::on_pre_vote_response(millis now, node_id from, const pre_vote_respons
 void node::on_vote_request(millis now, node_id from, const vote_request& m) {
   PSS_CHECK(m.term == term_);
   const bool can_vote = vote_ == from || (vote_ == no_node && leader_ == no_node);
-  const bool grant = may_grant_vote() && can_vote && log_.is_up_to_date(m.last_log_index, m.last_log_term);
+  const bool up_to_date = log_.is_up_to_date(m.last_log_index, m.last_log_term)
+                          || planted::armed(planted::bug::vote_ignores_log);
+  const bool grant = may_grant_vote() && can_vote && up_to_date;
   if (grant) {
     vote_ = from;
     reset_election_timer(now);

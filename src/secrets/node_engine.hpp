@@ -194,6 +194,9 @@ public:
   [[nodiscard]] bool holds_round_material() const noexcept;
   // Asks the cluster to start a refresh round now (forwarded to the leader).
   void request_refresh(millis now);
+  // If this node leads, hands leadership to `target` (Raft thesis §3.10);
+  // otherwise, or if the target cannot take it, nothing happens.
+  void transfer_leadership(millis now, node_id target);
 
   node_engine(node_options options, node_keys keys, storage::file_system& fs,
               storage::opened_raft_storage raft_storage, std::unique_ptr<share_store> shares,

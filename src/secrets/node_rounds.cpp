@@ -139,6 +139,12 @@ void node_engine::request_refresh(millis now) {
   drain(now);
 }
 
+void node_engine::transfer_leadership(millis now, node_id target) {
+  if (failed_ || raft_->role() != raft::role::leader) return;
+  (void)raft_->transfer_leadership(now, target); // refused: a non-voter, itself, or a transfer running
+  drain(now);
+}
+
 void node_engine::on_refresh_request(millis now, endpoint from, const refresh_request& m) {
   if (!authorised(m.token))
     return send(from, refresh_response{m.request_id, reply_code::unauthorized,
