@@ -21,11 +21,11 @@ namespace pss::actors {
 using millis = secrets::millis;
 
 // refresh asks the cluster to start a refresh round; it has no key or value.
-enum class op_kind : std::uint8_t { put = 1, get = 2, refresh = 3 };
+enum class op_kind : std::uint8_t { put = 1, get = 2, refresh = 3, remove = 4 };
 enum class op_outcome : std::uint8_t { ok = 0, fail = 1, info = 2 };
 
 [[nodiscard]] inline const char* to_string(op_kind k) noexcept {
-  return k == op_kind::put ? "put" : k == op_kind::get ? "get" : "refresh";
+  return k == op_kind::put ? "put" : k == op_kind::get ? "get" : k == op_kind::remove ? "delete" : "refresh";
 }
 [[nodiscard]] inline const char* to_string(op_outcome o) noexcept {
   return o == op_outcome::ok ? "ok" : o == op_outcome::fail ? "fail" : "info";

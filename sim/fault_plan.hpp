@@ -116,6 +116,7 @@ inline fault_plan draw_plan(const sim_options& o, prng& r) {
 // granted without the log check is masked by the pre-vote's own check.
 inline raft::options raft_options_for(const fault_plan& p, prng& r) {
   raft::options opts;
+  opts.trace_reads = true; // for the read-freshness checker
   opts.pre_vote = r.chance(0.5);
   opts.check_quorum = r.chance(0.75);
   if (p.figure8) {

@@ -56,6 +56,8 @@ public:
   [[nodiscard]] virtual log_index boot_snapshot_index() const = 0;
   // A storage failure stopped the engine: the simulator crashes the node.
   [[nodiscard]] virtual bool halted() const = 0;
+  // The reads Raft accepted and released since the last call.
+  [[nodiscard]] virtual std::vector<raft::read_trace> take_read_traces() = 0;
   // Warnings from opening the storage (hashed into the trace).
   [[nodiscard]] virtual const std::vector<std::string>& open_warnings() const = 0;
 

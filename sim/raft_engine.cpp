@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/planted.hpp"
 #include "raft/messages.hpp"
 #include "storage/data_dir.hpp"
 #include "storage/segmented_raft_storage.hpp"
@@ -15,6 +16,7 @@ bytes encode(const client_request& r) {
   w.u8(payload_tag_request);
   w.u64(r.op_id);
   w.u8(static_cast<std::uint8_t>(r.kind));
+  w.u64(r.sequence);
   w.str(r.key);
   w.blob(r.value);
   return w.take();
@@ -36,8 +38,9 @@ result<client_request> decode_request(byte_view payload) {
   client_request r;
   r.op_id = in.u64();
   const auto kind = in.u8();
-  if (kind != 1 && kind != 2) in.fail("unknown operation kind");
+  if (kind != 1 && kind != 2 && kind != 4) in.fail("unknown operation kind");
   r.kind = static_cast<actors::op_kind>(kind);
+  r.sequence = in.u64();
   r.key = in.str(key_bytes_max);
   auto v = in.blob(value_bytes_max);
   r.value.assign(v.begin(), v.end());
@@ -84,11 +87,14 @@ result<membership_request> decode_membership(byte_view payload) {
 
 namespace {
 
-bytes put_command(const std::string& key, const bytes& value) {
+// 'K' puts, 'D' removes; both name the client and its sequence number.
+bytes write_command(std::uint64_t client, const client_request& r) {
   byte_writer w;
-  w.u8('K');
-  w.str(key);
-  w.blob(value);
+  w.u8(r.kind == actors::op_kind::remove ? 'D' : 'K');
+  w.u64(client);
+  w.u64(r.sequence);
+  w.str(r.key);
+  if (r.kind != actors::op_kind::remove) w.blob(r.value);
   return w.take();
 }
 
@@ -214,8 +220,8 @@ void raft_engine::on_client_request(millis now, endpoint from, const client_requ
     reply(from, {request.op_id, reply_status::not_leader, node_->leader_hint(), {}});
     return;
   }
-  if (request.kind == actors::op_kind::put) {
-    auto p = node_->propose(now, put_command(request.key, request.value));
+  if (request.kind == actors::op_kind::put || request.kind == actors::op_kind::remove) {
+    auto p = node_->propose(now, write_command(from.id, request));
     if (!p.ok()) {
       reply(from, {request.op_id, p.err().code() == errc::not_leader ? reply_status::not_leader
                                                                       : reply_status::retry,
@@ -302,12 +308,38 @@ void raft_engine::drain(millis now) {
   maybe_compact();
 }
 
+// Exactly once per (client, sequence): a write whose sequence is not above
+// the client's last applied one is a retry that already took effect.
+void raft_engine::apply_write(byte_view data) {
+  byte_reader in{data};
+  const bool remove = in.u8() == 'D';
+  const std::uint64_t client = in.u64();
+  const std::uint64_t sequence = in.u64();
+  std::string key = in.str(key_bytes_max);
+  bytes value;
+  if (!remove) {
+    auto v = in.blob(value_bytes_max);
+    value.assign(v.begin(), v.end());
+  }
+  if (!in.finish("write command").ok()) return;
+  auto& last = last_sequence_[client];
+  if (sequence <= last && !planted::armed(planted::bug::duplicate_apply)) return;
+  last = std::max(last, sequence);
+  if (remove) values_.erase(key);
+  else values_[std::move(key)] = std::move(value);
+}
+
 bytes raft_engine::encode_values() const {
   byte_writer w;
   w.u32(static_cast<std::uint32_t>(values_.size()));
   for (const auto& [key, value] : values_) {
     w.str(key);
     w.blob(value);
+  }
+  w.u32(static_cast<std::uint32_t>(last_sequence_.size()));
+  for (const auto& [client, sequence] : last_sequence_) {
+    w.u64(client);
+    w.u64(sequence);
   }
   return w.take();
 }
@@ -321,6 +353,12 @@ status raft_engine::restore_values(byte_view data) {
     std::string key = in.str(key_bytes_max);
     auto v = in.blob(value_bytes_max);
     values_[std::move(key)] = bytes(v.begin(), v.end());
+  }
+  last_sequence_.clear();
+  const std::uint32_t clients = in.u32();
+  for (std::uint32_t i = 0; i < clients && in.ok(); ++i) {
+    const std::uint64_t client = in.u64();
+    last_sequence_[client] = in.u64();
   }
   return in.finish("state machine snapshot");
 }
@@ -345,13 +383,8 @@ void raft_engine::maybe_compact() {
 
 void raft_engine::apply(millis, const raft::entry& e) {
   applied_.push_back(applied_event{false, e.index, e});
-  if (e.kind == raft::entry_kind::command && !e.data.empty() && e.data[0] == 'K') {
-    byte_reader in{e.data};
-    in.u8();
-    std::string key = in.str(key_bytes_max);
-    auto v = in.blob(value_bytes_max);
-    if (in.finish("put command").ok()) values_[std::move(key)] = bytes(v.begin(), v.end());
-  }
+  if (e.kind == raft::entry_kind::command && !e.data.empty() && (e.data[0] == 'K' || e.data[0] == 'D'))
+    apply_write(e.data);
   auto it = puts_.find(e.index);
   if (it == puts_.end()) return;
   // The slot holds our proposal only if the terms agree (Log Matching);
@@ -401,12 +434,14 @@ raft_client_engine::raft_client_engine(raft_client_config config) : config_(std:
 
 void raft_client_engine::start(millis now, std::uint64_t op_id, actors::operation op) {
   PSS_CHECK_MSG(!current_, "a client runs one operation at a time");
+  const bool write = op.kind == actors::op_kind::put || op.kind == actors::op_kind::remove;
   current_ = current_op{op_id, std::move(op), now + config_.operation_timeout, std::nullopt};
+  if (write) current_->sequence = ++last_sequence_;
   send_attempt(now);
 }
 
 void raft_client_engine::send_attempt(millis now) {
-  client_request r{current_->op_id, current_->op.kind, current_->op.key, current_->op.value};
+  client_request r{current_->op_id, current_->op.kind, current_->sequence, current_->op.key, current_->op.value};
   out_.messages.push_back(secrets::outgoing{endpoint::of(config_.nodes[target_]), encode(r)});
   current_->retry_at = now + config_.attempt_timeout;
   current_->redirected = false;
@@ -448,8 +483,8 @@ void raft_client_engine::on_tick(millis now) {
     return;
   }
   if (current_->retry_at && now >= *current_->retry_at) {
-    // No answer from this node: try the next one. A put may then be
-    // proposed twice; the Raft-only state machine does not mind.
+    // No answer from this node: try the next one. A write may then be
+    // proposed twice; its sequence number makes it take effect once.
     if (!current_->redirected) target_ = (target_ + 1) % config_.nodes.size();
     send_attempt(now);
   }

@@ -45,9 +45,13 @@ inline constexpr std::size_t value_bytes_max = 64 * 1024;
 
 enum class reply_status : std::uint8_t { ok = 0, not_leader = 1, retry = 2 };
 
+// A write (put or remove) carries the client's sequence number: the state
+// machine applies each (client, sequence) once (Raft thesis §6.3), so a
+// retried write that commits twice takes effect once.
 struct client_request {
   std::uint64_t op_id = 0;
   actors::op_kind kind = actors::op_kind::put;
+  std::uint64_t sequence = 0;
   std::string key;
   bytes value;
 };
@@ -115,6 +119,7 @@ public:
   // (cluster_checker::on_restart), even if it compacted again while booting.
   [[nodiscard]] log_index boot_snapshot_index() const noexcept override { return boot_snapshot_index_; }
   [[nodiscard]] const storage::raft_storage& raft_storage() const override { return *storage_; }
+  [[nodiscard]] std::vector<raft::read_trace> take_read_traces() override { return node_->take_read_traces(); }
   [[nodiscard]] std::optional<raft::envelope> raft_envelope_in(byte_view payload) const override;
   // The state machine: the value last put for key, if any.
   [[nodiscard]] std::optional<bytes> value_of(const std::string& key) const;
@@ -134,6 +139,7 @@ private:
   void maybe_compact();
   [[nodiscard]] bytes encode_values() const;
   [[nodiscard]] status restore_values(byte_view data);
+  void apply_write(byte_view data);
   void on_client_request(millis now, endpoint from, const client_request& request);
   void reply(endpoint to, client_reply r);
   void halt(const std::string& why);
@@ -164,6 +170,7 @@ private:
   std::vector<raft::entry> persisted_entries_;
 
   std::map<std::string, bytes> values_;
+  std::map<std::uint64_t, std::uint64_t> last_sequence_; // client -> last write applied
   std::map<log_index, pending_put> puts_;
   std::map<std::uint64_t, pending_get> gets_;
   std::uint64_t next_read_ = 1;
@@ -207,11 +214,13 @@ private:
     millis deadline{0};
     std::optional<millis> retry_at;
     bool redirected = false; // retry_at is a backoff after a redirect, not a lost answer
+    std::uint64_t sequence = 0; // a write's, the same on every attempt
   };
 
   raft_client_config config_;
   std::size_t target_ = 0; // index into config_.nodes
   std::optional<current_op> current_;
+  std::uint64_t last_sequence_ = 0;
   std::vector<actors::completion> done_;
   secrets::engine_output out_;
 };

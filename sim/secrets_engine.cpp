@@ -140,6 +140,8 @@ secrets::engine_output secrets_client_host::take_output() { return engine_.take_
 void secrets_client_host::start(millis now, std::uint64_t op_id, actors::operation op) {
   if (op.kind == actors::op_kind::put)
     engine_.put(now, op_id, std::move(op.key), secure_bytes{byte_view{op.value}});
+  else if (op.kind == actors::op_kind::remove)
+    engine_.remove(now, op_id, std::move(op.key));
   else if (op.kind == actors::op_kind::refresh)
     engine_.refresh(now, op_id);
   else
@@ -161,11 +163,17 @@ std::vector<actors::completion> secrets_client_host::take_completions() {
     actors::completion d;
     d.op_id = c.operation_id;
     d.outcome = history_outcome(c.outcome);
+    // A get of a name that does not exist (never put, or deleted) read
+    // "nothing": a linearizable answer (a ReadIndex read of the catalog).
+    if (c.kind == secrets::operation_kind::get && c.error == secrets::client_error::unknown_secret)
+      d.outcome = actors::op_outcome::ok;
     if (c.value) d.value.assign(c.value->view().begin(), c.value->view().end());
     d.note = c.error == secrets::client_error::none ? c.message
                                                     : std::string{secrets::to_string(c.error)} + ": " + c.message;
     if (d.outcome == actors::op_outcome::ok && c.kind == secrets::operation_kind::put)
       put_versions_[c.operation_id] = c.version;
+    if (d.outcome == actors::op_outcome::ok && c.kind == secrets::operation_kind::remove)
+      removed_versions_[c.operation_id] = c.version;
     out.push_back(std::move(d));
   }
   return out;
@@ -326,6 +334,25 @@ void share_epoch_checker::check_disk(const secrets::node_engine& node, const sto
       violations.push_back("refresh: n" + std::to_string(node.id().value()) + "'s epoch-"
                            + std::to_string(it->first.epoch.value()) + " share of " + label(it->first.name, it->first.version)
                            + " is still on its disk after epoch " + std::to_string(rec->epoch.value()));
+  }
+}
+
+void share_epoch_checker::check_deleted(const secrets::node_engine& node, const storage::sim_disk& disk,
+                                        const std::map<std::string, secret_version>& deleted,
+                                        std::vector<std::string>& violations) const {
+  const std::string who = "n" + std::to_string(node.id().value());
+  for (const auto& info : node.shares().inventory()) {
+    auto d = deleted.find(info.key.name);
+    if (d != deleted.end() && info.key.version <= d->second)
+      violations.push_back("delete: " + who + " still holds its share of " + label(info.key.name, info.key.version)
+                           + " after the delete of " + info.key.name + " was acknowledged");
+  }
+  for (auto it = seen_.lower_bound(key{node.id(), {}, {}, {}}); it != seen_.end() && it->first.node == node.id(); ++it) {
+    auto d = deleted.find(it->first.name);
+    if (d == deleted.end() || it->first.version > d->second) continue;
+    if (disk.durable_image_contains(it->second))
+      violations.push_back("delete: " + who + "'s share of " + label(it->first.name, it->first.version)
+                           + " is still on its disk after the delete was acknowledged");
   }
 }
 

@@ -56,6 +56,7 @@ public:
   [[nodiscard]] bool halted() const override { return engine_->failure().has_value(); }
   [[nodiscard]] const std::vector<std::string>& open_warnings() const override { return warnings_; }
   [[nodiscard]] const storage::raft_storage& raft_storage() const override { return engine_->storage(); }
+  [[nodiscard]] std::vector<raft::read_trace> take_read_traces() override { return engine_->take_read_traces(); }
   [[nodiscard]] std::optional<raft::envelope> raft_envelope_in(byte_view payload) const override;
   [[nodiscard]] std::optional<std::uint64_t> share_ack_request_id(byte_view payload) const override;
   [[nodiscard]] bool share_is_durable(const secrets::share_key& key, const storage::sim_disk& disk) const override;
@@ -110,10 +111,15 @@ public:
   [[nodiscard]] const std::map<std::uint64_t, secret_version>& put_versions() const noexcept {
     return put_versions_;
   }
+  // The latest version each acknowledged delete hid, by op id.
+  [[nodiscard]] const std::map<std::uint64_t, secret_version>& removed_versions() const noexcept {
+    return removed_versions_;
+  }
 
 private:
   secrets::client_engine engine_;
   std::map<std::uint64_t, secret_version> put_versions_;
+  std::map<std::uint64_t, secret_version> removed_versions_;
 };
 
 } // namespace pss::sim
@@ -171,6 +177,12 @@ public:
   void observe(const secrets::node_engine& node, std::vector<std::string>& violations);
   void check_disk(const secrets::node_engine& node, const storage::sim_disk& disk,
                   std::vector<std::string>& violations) const;
+  // Deleted means erased: once a delete of `name` up to version `latest` was
+  // acknowledged, no node holds a share of those versions, in memory or on
+  // its disk. `deleted` maps each deleted name to the highest such version.
+  void check_deleted(const secrets::node_engine& node, const storage::sim_disk& disk,
+                     const std::map<std::string, secret_version>& deleted,
+                     std::vector<std::string>& violations) const;
   [[nodiscard]] std::uint64_t values_seen() const noexcept { return seen_.size(); }
 
 private:

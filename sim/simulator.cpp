@@ -23,6 +23,7 @@
 #include "raft/cluster_checker.hpp"
 #include "sim/durability_checker.hpp"
 #include "sim/fault_plan.hpp"
+#include "sim/read_freshness.hpp"
 #include "sim/raft_engine.hpp"
 #include "sim/secrets_engine.hpp"
 #include "storage/data_dir.hpp"
@@ -111,6 +112,7 @@ struct simulation::impl final : actors::host_hooks {
   std::uint64_t next_admin_op = 1;
 
   std::set<std::pair<node_id, node_id>> cuts; // directed: from, to
+  std::set<std::pair<std::uint64_t, node_id>> client_cuts; // client id, node: both ways
   raft::cluster_checker checker;
   std::set<term_id> leader_terms;
   std::vector<std::string> violations;
@@ -128,6 +130,7 @@ struct simulation::impl final : actors::host_hooks {
   millis refresh_interval{0};      // secrets mode, refresh profiles
   share_epoch_checker epochs;      // secrets mode
   durability_checker durability;
+  read_freshness_checker freshness;
 
   impl(sim_options o, std::ostream* out)
     : opts(std::move(o)), progress(out), master(opts.seed), chaos_rng(master.next_u64()),
@@ -150,9 +153,9 @@ struct simulation::impl final : actors::host_hooks {
       if (opts.faulty_dealers < 0)
         opts.faulty_dealers = opts.profile == "refresh-faults"
                                 ? static_cast<int>(std::min<std::size_t>(2, opts.nodes - opts.threshold)) : 0;
-      if (!opts.check_history) opts.check_history = linearizability_checker();
       cluster = secrets::make_test_cluster(opts.nodes, opts.threshold, opts.seed ^ 0x5EC4E75u);
     }
+    if (!opts.check_history) opts.check_history = linearizability_checker();
     counters.fault_plan = plan.describe();
     actors::register_message_types(cfg);
     cfg.set("scheduler.policy", caf::atom("testing"));
@@ -263,6 +266,14 @@ struct simulation::impl final : actors::host_hooks {
       ++counters.faults["partition_drop"];
       return;
     }
+    if (from.is_node() != to.is_node()) {
+      const endpoint client = from.is_node() ? to : from;
+      const node_id node = from.is_node() ? from.as_node() : to.as_node();
+      if (client_cuts.contains({client.id, node})) {
+        ++counters.faults["partition_drop"];
+        return;
+      }
+    }
     caf::actor dest = targets->route(to);
     if (!dest) return; // the node is down
     self->send(dest, std::move(m));
@@ -351,6 +362,7 @@ struct simulation::impl final : actors::host_hooks {
     trace.add(0xC0A5);
     trace.add(n.id.value());
     kill(n);
+    freshness.forget(n.id);
     n.disk.crash(disk_rng);
     n.sync_failure_armed = false;
   }
@@ -372,6 +384,9 @@ struct simulation::impl final : actors::host_hooks {
       if (v) violation(*v);
     }
     if (e.core().role() == raft::role::leader) leader_terms.insert(e.core().term());
+    std::vector<std::string> stale;
+    freshness.after_input(n.id, e.take_read_traces(), e.core().commit_index(), stale);
+    for (auto& v : stale) violation(std::move(v));
     if (e.halted() && std::find(halted.begin(), halted.end(), n.id) == halted.end())
       halted.push_back(n.id);
     if (secrets_mode && !e.halted()) {
@@ -382,6 +397,7 @@ struct simulation::impl final : actors::host_hooks {
   }
 
   void on_input(millis t, endpoint self, bool tick, endpoint from, byte_view payload) override {
+    if (self.is_node()) freshness.before_input();
     trace.add(static_cast<std::uint64_t>(t.count()));
     trace.add(code_of(self));
     trace.add(tick ? 1 : 0);
@@ -477,12 +493,15 @@ struct simulation::impl final : actors::host_hooks {
     // long enough (versions_kept_max per name) to be refreshed.
     const std::size_t keys = is_refresh_profile(opts.profile) ? keys_in_refresh_workload : keys_in_workload;
     op.key = "k" + std::to_string(workload_rng.below(keys));
-    if (workload_rng.chance(0.7)) {
+    const std::uint64_t roll = workload_rng.below(100);
+    if (roll < 65) {
       op.kind = actors::op_kind::put;
       const std::string v = "c" + std::to_string(c) + "-" + std::to_string(++clients.at(c - 1).seq);
       op.value.assign(v.begin(), v.end());
-    } else {
+    } else if (roll < 92) {
       op.kind = actors::op_kind::get;
+    } else {
+      op.kind = actors::op_kind::remove; // a tombstone: later gets find nothing
     }
     start_op(self, c, std::move(op));
   }
@@ -554,9 +573,35 @@ struct simulation::impl final : actors::host_hooks {
     return !e.rejoining() && e.raft().config().is_voter(n.id);
   }
 
+  // The leader is cut off from the other nodes, and some clients can talk
+  // to it only, while the others cannot reach it: the stuck clients keep
+  // asking a leader that may be deposed while the rest commit elsewhere (a
+  // load balancer that never noticed).
+  void stuck_leader_partition(node_id lone) {
+    ++counters.faults["partition_stuck_clients"];
+    for (node_id b : node_ids)
+      if (b != lone) {
+        cuts.insert({lone, b});
+        cuts.insert({b, lone});
+      }
+    for (std::uint64_t c = 1; c <= opts.clients; ++c) {
+      const bool stuck = chaos_rng.chance(0.5);
+      for (node_id b : node_ids)
+        if (stuck != (b == lone)) client_cuts.insert({c, b});
+      trace.add(stuck ? c : 0);
+    }
+  }
+
   void partition() {
     cuts.clear();
+    client_cuts.clear();
     ++counters.faults["partition"];
+    if (plan.stick > 0 && chaos_rng.chance(plan.stick))
+      if (auto l = leader()) {
+        stuck_leader_partition(*l);
+        trace.add(0x571C);
+        return;
+      }
     switch (chaos_rng.below(3)) {
       case 0: { // symmetric split into two sides
         std::set<node_id> side;
@@ -592,6 +637,7 @@ struct simulation::impl final : actors::host_hooks {
   void chaos() {
     if (!cuts.empty() && chaos_rng.chance(plan.heal)) {
       cuts.clear();
+      client_cuts.clear();
       ++counters.faults["heal"];
       trace.add(0x4EA1);
     } else if (chaos_rng.chance(plan.partition)) {
@@ -822,6 +868,7 @@ struct simulation::impl final : actors::host_hooks {
   void heal_everything() {
     safety_phase = false;
     cuts.clear();
+    client_cuts.clear();
     plan.drop = plan.duplicate = 0;
     plan.delay_min_ms = 1;
     plan.delay_max_ms = std::min<std::uint64_t>(plan.delay_max_ms, 5);
@@ -914,9 +961,54 @@ struct simulation::impl final : actors::host_hooks {
     if (violations.empty()) counters.live = false;
   }
 
+  // Each name an acknowledged delete hid, with the highest version it hid.
+  [[nodiscard]] std::map<std::string, secret_version> acknowledged_deletes() const {
+    std::map<std::string, secret_version> out;
+    for (const auto& h : history) {
+      if (h.invoke || h.kind != actors::op_kind::remove || h.outcome != actors::op_outcome::ok) continue;
+      const auto& versions = clients.at(h.client - 1).secrets_client->removed_versions();
+      auto v = versions.find(h.op_id);
+      PSS_CHECK(v != versions.end());
+      out[h.key] = std::max(out[h.key], v->second);
+    }
+    return out;
+  }
+
   // The secrets checkers at the end of a secrets-mode run: acknowledged
   // puts read back from the share stores, no share material in Raft.
   void check_secrets() {
+    check_erased();
+    check_read_back();
+    check_share_scan();
+    record_round_stats();
+  }
+
+  // Erased means gone: no disk still holds a share of an older epoch, and no
+  // node holds, in memory or on disk, a share of a version whose delete was
+  // acknowledged.
+  void check_erased() {
+    const auto deleted = acknowledged_deletes();
+    for (const auto& [id, n] : nodes) {
+      if (!n.up) continue;
+      std::vector<std::string> found;
+      const auto& e = static_cast<const secrets_node_host&>(*n.engine).engine();
+      epochs.check_disk(e, n.disk, found);
+      epochs.check_deleted(e, n.disk, deleted, found);
+      for (auto& v : found) violation(std::move(v));
+    }
+    counters.checks["names_deleted"] = deleted.size();
+    counters.share_epochs_checked = epochs.values_seen();
+  }
+
+  [[nodiscard]] std::vector<const secrets::node_engine*> live_secrets_nodes() const {
+    std::vector<const secrets::node_engine*> live;
+    for (const auto& [id, n] : nodes)
+      if (n.up) live.push_back(&static_cast<const secrets_node_host&>(*n.engine).engine());
+    return live;
+  }
+
+  // Every acknowledged put reads back from the live holders' share stores.
+  void check_read_back() {
     std::vector<acked_secret> acked;
     for (const auto& h : history) {
       if (h.invoke || h.kind != actors::op_kind::put || h.outcome != actors::op_outcome::ok) continue;
@@ -925,13 +1017,16 @@ struct simulation::impl final : actors::host_hooks {
       PSS_CHECK(v != versions.end());
       acked.push_back(acked_secret{h.key, v->second, h.value});
     }
-    std::vector<const secrets::node_engine*> live;
-    for (const auto& [id, n] : nodes)
-      if (n.up) live.push_back(&static_cast<const secrets_node_host&>(*n.engine).engine());
-    auto r = check_secrets_read_back(live, cluster.view, acked);
+    auto r = check_secrets_read_back(live_secrets_nodes(), cluster.view, acked);
     counters.secrets_verified = r.verified;
     counters.faults["secrets_retired"] = r.retired;
     for (auto& v : r.violations) violation(std::move(v));
+  }
+
+  // No share material in Raft storage. The scan must be able to see shares
+  // where they belong, or it proves nothing: every durable live share must
+  // show up in its journal.
+  void check_share_scan() {
     std::uint64_t controls = 0, held = 0;
     for (const auto& [id, n] : nodes) {
       if (!n.up) continue;
@@ -940,33 +1035,22 @@ struct simulation::impl final : actors::host_hooks {
       for (auto& v : check_no_shares_in_raft(e, n.disk, controls)) violation(std::move(v));
     }
     counters.faults["share_scan_controls"] = controls;
-    // Erased means gone: no disk still holds a share of an older epoch.
-    for (const auto& [id, n] : nodes) {
-      if (!n.up) continue;
-      std::vector<std::string> found;
-      epochs.check_disk(static_cast<const secrets_node_host&>(*n.engine).engine(), n.disk, found);
-      for (auto& v : found) violation(std::move(v));
-    }
-    counters.share_epochs_checked = epochs.values_seen();
-    // The rounds' outcome, from the most advanced live node's catalog.
-    const secrets::node_engine* ahead = nullptr;
-    for (const auto& [id, n] : nodes) {
-      if (!n.up) continue;
-      const auto& e = static_cast<const secrets_node_host&>(*n.engine).engine();
-      if (!ahead || e.raft().applied_index() > ahead->raft().applied_index()) ahead = &e;
-    }
-    if (ahead) {
-      const auto& st = ahead->state().stats();
-      counters.refresh_epochs_committed = st.refresh_epochs_committed;
-      counters.refresh_rounds_aborted = st.rounds_aborted;
-      counters.recoveries = st.recoveries;
-      counters.rejoins = st.rejoins;
-      counters.dealers_excluded = st.dealers_excluded;
-    }
-    // The scan must be able to see shares where they belong, or it proves
-    // nothing: every durable live share must show up in its journal.
     if (held > 0 && controls == 0)
       violation("secrets: the share scan found no share even in the share journals (the scan is blind)");
+  }
+
+  // The rounds' outcome, from the most advanced live node's catalog.
+  void record_round_stats() {
+    const secrets::node_engine* ahead = nullptr;
+    for (const auto* e : live_secrets_nodes())
+      if (!ahead || e->raft().applied_index() > ahead->raft().applied_index()) ahead = e;
+    if (!ahead) return;
+    const auto& st = ahead->state().stats();
+    counters.refresh_epochs_committed = st.refresh_epochs_committed;
+    counters.refresh_rounds_aborted = st.rounds_aborted;
+    counters.recoveries = st.recoveries;
+    counters.rejoins = st.rejoins;
+    counters.dealers_excluded = st.dealers_excluded;
   }
 
   sim_report report() {
@@ -979,6 +1063,7 @@ struct simulation::impl final : actors::host_hooks {
     r.trace_hash = trace.h;
     r.history = history;
     r.checks["durable_sends"] = durability.checked();
+    r.checks["reads_fresh"] = freshness.reads_checked();
     return r;
   }
 

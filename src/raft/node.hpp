@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <utility>
 #include <set>
 #include <vector>
 
@@ -51,6 +52,9 @@ struct options {
   // leader's last index (thesis §4.2.1).
   std::uint64_t learner_catch_up_entries_max = 16;
   std::size_t proposal_bytes_max = entry_data_bytes_max;
+  // Record every read accepted and released (take_read_traces), for a
+  // checker; off in production.
+  bool trace_reads = false;
 };
 
 // What the shell has durably stored, handed back at construction. A brand
@@ -71,6 +75,14 @@ struct read_state {
   std::uint64_t request_id = 0;
   log_index index;
   friend bool operator==(const read_state&, const read_state&) = default;
+};
+
+// A read the leader accepted (served = false) or released at `index`
+// (served = true), for the simulator's read-freshness checker.
+struct read_trace {
+  std::uint64_t request_id = 0;
+  bool served = false;
+  log_index index;
 };
 
 struct snapshot {
@@ -169,6 +181,8 @@ public:
   }
   [[nodiscard]] hard_state current_hard_state() const noexcept { return {term_, vote_, commit_}; }
   [[nodiscard]] const std::map<node_id, progress>& progresses() const noexcept { return progress_; }
+  // The reads accepted and released since the last call (options::trace_reads).
+  [[nodiscard]] std::vector<read_trace> take_read_traces() { return std::exchange(read_traces_, {}); }
   [[nodiscard]] std::optional<node_id> transfer_target() const noexcept { return transfer_target_; }
 
   // Aborts (PSS_CHECK) if the node's own state is inconsistent.
@@ -251,6 +265,7 @@ private:
   // read_index.cpp
   void on_read_confirmation(node_id from, std::uint64_t context);
   void fail_pending_reads();
+  void release_read(read_state r);
   [[nodiscard]] bool committed_in_current_term() const;
 
   options opts_;
@@ -314,6 +329,7 @@ private:
   // Outputs waiting for the next ready, and what the shell last persisted.
   std::vector<envelope> outbox_;
   std::vector<read_state> reads_ready_;
+  std::vector<read_trace> read_traces_;
   std::vector<std::uint64_t> reads_failed_;
   hard_state persisted_hard_;
   bool ready_outstanding_ = false;

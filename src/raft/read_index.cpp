@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/check.hpp"
+#include "core/planted.hpp"
 #include "raft/node.hpp"
 
 namespace pss::raft {
@@ -19,8 +20,11 @@ status node::read_index(millis now, std::uint64_t request_id) {
     return error{errc::not_leader, "linearizable reads go to the leader; retry at the leader hint"};
   if (!committed_in_current_term())
     return error{errc::unavailable, "the new leader has not committed its no-op yet; retry shortly"};
-  if (config().voters.size() == 1 && is_voter()) {
-    reads_ready_.push_back(read_state{request_id, commit_});
+  if (opts_.trace_reads) read_traces_.push_back(read_trace{request_id, false, commit_});
+  // The planted bug serves at once, without asking a quorum whether this
+  // node still leads.
+  if ((config().voters.size() == 1 && is_voter()) || planted::armed(planted::bug::stale_read)) {
+    release_read(read_state{request_id, commit_});
     return ok_status();
   }
   ++read_context_;
@@ -42,11 +46,16 @@ void node::on_read_confirmation(node_id from, std::uint64_t context) {
     std::size_t votes = 0;
     for (node_id id : read.acks) votes += config().is_voter(id) ? 1 : 0;
     if (votes < quorum()) break;
-    reads_ready_.push_back(read_state{read.request_id, read.index});
+    release_read(read_state{read.request_id, read.index});
     ++released;
   }
   pending_reads_.erase(pending_reads_.begin(),
                        pending_reads_.begin() + static_cast<std::ptrdiff_t>(released));
+}
+
+void node::release_read(read_state r) {
+  if (opts_.trace_reads) read_traces_.push_back(read_trace{r.request_id, true, r.index});
+  reads_ready_.push_back(r);
 }
 
 void node::fail_pending_reads() {

@@ -171,6 +171,9 @@ public:
   [[nodiscard]] const share_store& shares() const noexcept { return *shares_; }
   [[nodiscard]] const node_counters& counters() const noexcept { return counters_; }
   [[nodiscard]] const persisted_view& persisted() const noexcept { return persisted_; }
+  // The reads Raft accepted and released since the last call (when
+  // options.raft.trace_reads is set), for the read-freshness checker.
+  [[nodiscard]] std::vector<raft::read_trace> take_read_traces() { return raft_->take_read_traces(); }
   // Where each entry lies on disk, for the simulator's durability checker.
   [[nodiscard]] const storage::raft_storage& storage() const noexcept { return *storage_; }
   // raft::observe() plus the persisted fields; settled, since every ready is

@@ -1,7 +1,8 @@
 // The simulator's history (history_event) fed to the pure linearizability
-// checker (sim/checkers): one register per key, puts of unique values, gets
-// of the latest value. A get that failed (for example "unknown secret" before
-// any put) is dropped, which only checks less; a timed-out operation is info.
+// checker (sim/checkers), for both engines: one register per key, puts of
+// unique values, gets of the latest value (nothing, for a name never put or
+// deleted), deletes as tombstones. A failed operation took no effect and is
+// dropped; a timed-out one is info (it may or may not have taken effect).
 #include <map>
 
 #include "sim/checkers/linearizability.hpp"
@@ -22,7 +23,9 @@ history_checker linearizability_checker() {
       const std::uint64_t us = static_cast<std::uint64_t>(e.time.count()) * 1000;
       const client_id c{e.client};
       if (e.invoke) {
-        h.invoke(us, c, e.kind == actors::op_kind::put ? operation::put(e.key, id_of(e.value)) : operation::get(e.key));
+        h.invoke(us, c, e.kind == actors::op_kind::put      ? operation::put(e.key, id_of(e.value))
+                        : e.kind == actors::op_kind::remove ? operation::remove(e.key)
+                                                            : operation::get(e.key));
         continue;
       }
       if (e.outcome == actors::op_outcome::info) {
@@ -31,6 +34,8 @@ history_checker linearizability_checker() {
         h.fail(us, c);
       } else if (e.kind == actors::op_kind::put) {
         h.ok(us, c, response::put_ok());
+      } else if (e.kind == actors::op_kind::remove) {
+        h.ok(us, c, response::removed());
       } else if (e.value.empty()) {
         h.ok(us, c, response::not_found());
       } else {
