@@ -34,6 +34,10 @@ struct fault_plan {
   // the leader, one entry per append and dense proposals, so that entries of
   // earlier terms lie around on minorities when leaders change.
   bool figure8 = false;
+  // Snapshot (and compact) once this many entries were applied after the
+  // last snapshot: often, so that restarts from a snapshot taken in the
+  // middle of a round, and InstallSnapshot, are common.
+  std::uint64_t snapshot_every = 64;
   millis step{10}; // how often the nemesis considers a fault
 
   [[nodiscard]] bool chaos() const { return partition > 0 || crash > 0 || transfer > 0; }
@@ -106,6 +110,7 @@ inline fault_plan draw_plan(const sim_options& o, prng& r) {
   // wins without PreVote's check or a leader's timeout.
   if (o.profile == "swarm" || o.profile == "partitions" || o.profile == "crashes")
     if (r.chance(0.5)) p.transfer = 0.001 + r.unit() * 0.01;
+  p.snapshot_every = r.between(8, 256);
   // One swarm seed in four runs the Figure 8 schedule.
   if (o.profile == "swarm" && r.chance(0.25)) draw_figure8(p, r);
   // "refresh" keeps the calm network: refresh rounds and recovery alone.

@@ -13,7 +13,7 @@ secrets_node_host::open(storage::file_system& fs, const secrets::cluster_view& v
                         const secrets::node_keys& keys, const raft::options& raft_options,
                         std::uint64_t prng_seed, std::uint64_t random_seed, millis now,
                         bool first_start, secrets::node_test_only_options test_only,
-                        millis refresh_interval, bool rejoin) {
+                        millis refresh_interval, bool rejoin, std::uint64_t snapshot_every) {
   secrets::node_options o;
   o.cluster = view;
   o.data_dir = "/data";
@@ -25,6 +25,7 @@ secrets_node_host::open(storage::file_system& fs, const secrets::cluster_view& v
   o.record_apply_events = true;
   o.test_only = test_only;
   o.refresh_interval = refresh_interval;
+  o.snapshot_every_entries = snapshot_every;
   auto opened = secrets::node_engine::open(std::move(o), keys.clone(), fs,
                                            std::make_unique<crypto::seeded_random>(random_seed), now);
   if (!opened.ok()) return opened.err();
@@ -175,208 +176,6 @@ std::vector<actors::completion> secrets_client_host::take_completions() {
     if (d.outcome == actors::op_outcome::ok && c.kind == secrets::operation_kind::remove)
       removed_versions_[c.operation_id] = c.version;
     out.push_back(std::move(d));
-  }
-  return out;
-}
-
-} // namespace pss::sim
-
-#include <algorithm>
-
-#include "crypto/batch.hpp"
-#include "crypto/envelope.hpp"
-#include "crypto/feldman.hpp"
-#include "storage/sim_disk.hpp"
-
-namespace pss::sim {
-
-namespace {
-
-bool contains(byte_view hay, byte_view needle) {
-  if (needle.empty() || hay.size() < needle.size()) return false;
-  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end()) != hay.end();
-}
-
-std::string label(const std::string& name, secret_version v) {
-  return name + "@v" + std::to_string(v.value());
-}
-
-} // namespace
-
-secrets_check_result check_secrets_read_back(const std::vector<const secrets::node_engine*>& live,
-                                             const secrets::cluster_view& view,
-                                             const std::vector<acked_secret>& acked) {
-  secrets_check_result out;
-  if (acked.empty()) return out;
-  const secrets::node_engine* ahead = nullptr;
-  for (const auto* n : live)
-    if (!ahead || n->raft().applied_index() > ahead->raft().applied_index()) ahead = n;
-  if (!ahead) {
-    out.violations.push_back("secrets: no live node to read acknowledged secrets back from");
-    return out;
-  }
-  const secrets::catalog& cat = ahead->state();
-  for (const auto& a : acked) {
-    const secrets::secret_record* rec = cat.find(a.name);
-    if (!rec || a.version > rec->latest) {
-      out.violations.push_back("secrets: acknowledged " + label(a.name, a.version) + " is not in the catalog");
-      continue;
-    }
-    auto v = rec->versions.find(a.version);
-    if (v == rec->versions.end()) {
-      ++out.retired;
-      continue;
-    }
-    const secrets::version_record& r = v->second;
-    auto commitments = crypto::commitment::decode(r.commitments, view.threshold);
-    if (!commitments.ok()) {
-      out.violations.push_back("secrets: the commitments of " + label(a.name, a.version) + " do not parse");
-      continue;
-    }
-    // The holders' shares of the version's current epoch (pending on a node
-    // that is ready but has not applied the commit yet: it is durable).
-    const bool refreshed = r.epoch != r.dealt_epoch;
-    std::vector<crypto::share> shares;
-    for (const auto* n : live) {
-      if (std::find(r.holders.begin(), r.holders.end(), n->id()) == r.holders.end()) continue;
-      auto h = n->shares().share_value(secrets::share_key{a.name, a.version, r.epoch, r.commitments_digest});
-      if (h && (refreshed || commitments->verify(*h).ok())) shares.push_back(*h);
-    }
-    if (shares.size() < view.threshold) {
-      out.violations.push_back("secrets: acknowledged " + label(a.name, a.version) + " is unreadable: "
-                               + std::to_string(shares.size()) + " good live shares on live holders, t = "
-                               + std::to_string(view.threshold));
-      continue;
-    }
-    // Every holder's share must fit one polynomial whose constant is the
-    // committed key: t shares of the new epoch reconstruct the secret.
-    crypto::scalar key;
-    if (refreshed) {
-      auto rebuilt = crypto::reconstruct_with_constant(shares, view.threshold, commitments->constant_term());
-      if (!rebuilt.ok() || !rebuilt->misfits.empty()) {
-        out.violations.push_back("secrets: the epoch-" + std::to_string(r.epoch.value()) + " shares of acknowledged "
-                                 + label(a.name, a.version) + " do not reconstruct the committed key"
-                                 + (rebuilt.ok() ? " (a holder's share does not fit)" : ""));
-        continue;
-      }
-      key = rebuilt->secret;
-    } else {
-      auto rebuilt = crypto::reconstruct(*commitments, shares);
-      if (!rebuilt.ok()) {
-        out.violations.push_back("secrets: acknowledged " + label(a.name, a.version) + " does not reconstruct");
-        continue;
-      }
-      key = rebuilt->secret;
-    }
-    auto env = crypto::envelope::decode(r.ciphertext);
-    if (!env.ok()) {
-      out.violations.push_back("secrets: the envelope of acknowledged " + label(a.name, a.version) + " does not parse");
-      continue;
-    }
-    auto opened = crypto::envelope_open(key, *env,
-                                        crypto::envelope_context{view.cluster_id, a.name, a.version});
-    if (!opened.ok()) {
-      out.violations.push_back("secrets: the envelope of acknowledged " + label(a.name, a.version) + " does not open");
-      continue;
-    }
-    const byte_view got = opened->view();
-    if (!std::equal(got.begin(), got.end(), a.value.begin(), a.value.end())) {
-      out.violations.push_back("secrets: acknowledged " + label(a.name, a.version) + " reads back a different value");
-      continue;
-    }
-    ++out.verified;
-  }
-  return out;
-}
-
-void wipe_share_journal(storage::sim_disk& disk) {
-  auto files = disk.list_directory("/data/shares");
-  if (!files.ok()) return;
-  for (const auto& f : *files) (void)disk.remove("/data/shares/" + f);
-  (void)disk.sync_directory("/data/shares");
-}
-
-void share_epoch_checker::observe(const secrets::node_engine& node, std::vector<std::string>& violations) {
-  const secrets::catalog& cat = node.state();
-  const std::string who = "n" + std::to_string(node.id().value());
-  for (const auto& info : node.shares().inventory()) {
-    const auto& k = info.key;
-    auto rec = cat.lookup(k.name, k.version);
-    if (!rec.ok() || rec->commitments_digest != k.commitments_digest) continue;
-    if (k.epoch < rec->epoch)
-      violations.push_back("refresh: " + who + " still holds its epoch-" + std::to_string(k.epoch.value()) + " share of "
-                           + label(k.name, k.version) + " after applying epoch " + std::to_string(rec->epoch.value()));
-    auto value = node.shares().share_value(k);
-    if (!value) continue;
-    bytes v(value->value.bytes().begin(), value->value.bytes().end());
-    const key here{node.id(), k.name, k.version, k.epoch};
-    if (seen_.contains(here)) continue;
-    // The same value under another epoch means the share did not change.
-    for (auto it = seen_.lower_bound(key{node.id(), k.name, k.version, epoch_id{}});
-         it != seen_.end() && it->first.node == node.id() && it->first.name == k.name && it->first.version == k.version;
-         ++it)
-      if (it->second == v)
-        violations.push_back("refresh: " + who + "'s share of " + label(k.name, k.version) + " did not change from epoch "
-                             + std::to_string(it->first.epoch.value()) + " to " + std::to_string(k.epoch.value()));
-    seen_.emplace(here, std::move(v));
-  }
-  if (!cat.round() && node.holds_round_material())
-    violations.push_back("refresh: " + who + " still holds sub-shares or masked values after its round ended");
-}
-
-void share_epoch_checker::check_disk(const secrets::node_engine& node, const storage::sim_disk& disk,
-                                     std::vector<std::string>& violations) const {
-  const secrets::catalog& cat = node.state();
-  for (auto it = seen_.lower_bound(key{node.id(), {}, {}, {}}); it != seen_.end() && it->first.node == node.id(); ++it) {
-    auto rec = cat.lookup(it->first.name, it->first.version);
-    if (!rec.ok() || it->first.epoch >= rec->epoch) continue;
-    if (disk.durable_image_contains(it->second))
-      violations.push_back("refresh: n" + std::to_string(node.id().value()) + "'s epoch-"
-                           + std::to_string(it->first.epoch.value()) + " share of " + label(it->first.name, it->first.version)
-                           + " is still on its disk after epoch " + std::to_string(rec->epoch.value()));
-  }
-}
-
-void share_epoch_checker::check_deleted(const secrets::node_engine& node, const storage::sim_disk& disk,
-                                        const std::map<std::string, secret_version>& deleted,
-                                        std::vector<std::string>& violations) const {
-  const std::string who = "n" + std::to_string(node.id().value());
-  for (const auto& info : node.shares().inventory()) {
-    auto d = deleted.find(info.key.name);
-    if (d != deleted.end() && info.key.version <= d->second)
-      violations.push_back("delete: " + who + " still holds its share of " + label(info.key.name, info.key.version)
-                           + " after the delete of " + info.key.name + " was acknowledged");
-  }
-  for (auto it = seen_.lower_bound(key{node.id(), {}, {}, {}}); it != seen_.end() && it->first.node == node.id(); ++it) {
-    auto d = deleted.find(it->first.name);
-    if (d == deleted.end() || it->first.version > d->second) continue;
-    if (disk.durable_image_contains(it->second))
-      violations.push_back("delete: " + who + "'s share of " + label(it->first.name, it->first.version)
-                           + " is still on its disk after the delete was acknowledged");
-  }
-}
-
-std::vector<std::string> check_no_shares_in_raft(const secrets::node_engine& node, const storage::sim_disk& disk,
-                                                 std::uint64_t& controls) {
-  std::vector<std::string> out;
-  const auto files = disk.durable_files();
-  const std::string who = "n" + std::to_string(node.id().value());
-  for (const auto& info : node.shares().inventory()) {
-    auto value = node.shares().share_value(info.key);
-    if (!value) continue;
-    const secure_bytes encoded = crypto::encode_share(*value);
-    const byte_view whole = encoded.view();
-    const byte_view scalar_part = whole.subspan(whole.size() - crypto::scalar::size);
-    const std::string what = who + "'s share of " + label(info.key.name, info.key.version);
-    for (const auto& e : node.persisted().entries)
-      if (contains(e.data, scalar_part)) out.push_back("secrets: " + what + " is in its Raft log entry " + std::to_string(e.index.value()));
-    bool in_journal = false;
-    for (const auto& [path, data] : files) {
-      if (path.starts_with("/data/raft") && contains(data, scalar_part))
-        out.push_back("secrets: " + what + " is in its Raft storage file " + path);
-      if (path.starts_with("/data/shares") && contains(data, whole)) in_journal = true;
-    }
-    if (in_journal) ++controls;
   }
   return out;
 }

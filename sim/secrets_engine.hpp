@@ -41,7 +41,8 @@ public:
   open(storage::file_system& fs, const secrets::cluster_view& view, const secrets::node_keys& keys,
        const raft::options& raft_options, std::uint64_t prng_seed, std::uint64_t random_seed,
        millis now, bool first_start, secrets::node_test_only_options test_only = {},
-       millis refresh_interval = millis{0}, bool rejoin = false);
+       millis refresh_interval = millis{0}, bool rejoin = false,
+       std::uint64_t snapshot_every = secrets::snapshot_every_entries_default);
 
   void on_message(millis now, secrets::endpoint from, byte_view payload) override;
   void on_tick(millis now) override;
@@ -121,83 +122,5 @@ private:
   std::map<std::uint64_t, secret_version> put_versions_;
   std::map<std::uint64_t, secret_version> removed_versions_;
 };
-
-} // namespace pss::sim
-
-namespace pss::storage { class sim_disk; }
-
-namespace pss::sim {
-
-// An acknowledged put: what the client stored under which version.
-struct acked_secret {
-  std::string name;
-  secret_version version;
-  bytes value;
-};
-
-struct secrets_check_result {
-  std::uint64_t verified = 0; // acknowledged versions read back and equal
-  std::uint64_t retired = 0;  // acknowledged versions the catalog no longer keeps
-  std::vector<std::string> violations;
-};
-
-// (a) Every acknowledged put reads back: from the catalog of the most
-// advanced live node, for each acknowledged (name, version) it still keeps,
-// takes the live shares of the live holders straight from their share
-// stores, verifies them against the catalog's commitments, interpolates k
-// from t of them, opens the envelope and compares with what the client put.
-// A version above the catalog's latest (lost), fewer than t good shares, or
-// a different value is a violation. Versions dropped by the catalog's
-// retention (older than its kept versions) are counted as retired.
-[[nodiscard]] secrets_check_result
-check_secrets_read_back(const std::vector<const secrets::node_engine*>& live, const secrets::cluster_view& view,
-                        const std::vector<acked_secret>& acked);
-
-// (b) No share material in Raft: for one live node, every share it holds
-// (its scalar, 32 bytes) must not appear in its in-memory Raft log nor in
-// any durable file under "/data/raft" of its disk. As a positive control the
-// encoded share must appear in the durable share journal ("/data/shares"),
-// or the scan could not find anything; `controls` counts shares found there.
-// (c) Refresh and recovery, checked after every input of every node and at
-// the end (docs/refresh.md):
-// - a node holds no share of an epoch older than the one its own catalog
-//   gives the version (after applying a commit the old share is gone);
-// - a node's share of a version changes at every epoch (it is never equal
-//   to its share of another epoch);
-// - no sub-share or masked value stays in a node's memory once its catalog
-//   has no round;
-// - at the end, no durable disk image still holds a share of an epoch older
-//   than the version's current one on that node (erased means gone).
-// A nemesis fault for secrets mode: the share journal of a crashed node is
-// lost (every file under /data/shares), its Raft state is not.
-void wipe_share_journal(storage::sim_disk& disk);
-
-class share_epoch_checker {
-public:
-  void observe(const secrets::node_engine& node, std::vector<std::string>& violations);
-  void check_disk(const secrets::node_engine& node, const storage::sim_disk& disk,
-                  std::vector<std::string>& violations) const;
-  // Deleted means erased: once a delete of `name` up to version `latest` was
-  // acknowledged, no node holds a share of those versions, in memory or on
-  // its disk. `deleted` maps each deleted name to the highest such version.
-  void check_deleted(const secrets::node_engine& node, const storage::sim_disk& disk,
-                     const std::map<std::string, secret_version>& deleted,
-                     std::vector<std::string>& violations) const;
-  [[nodiscard]] std::uint64_t values_seen() const noexcept { return seen_.size(); }
-
-private:
-  struct key {
-    node_id node;
-    std::string name;
-    secret_version version;
-    epoch_id epoch;
-    auto operator<=>(const key&) const = default;
-  };
-  std::map<key, bytes> seen_; // each share value a node held, by epoch
-};
-
-[[nodiscard]] std::vector<std::string> check_no_shares_in_raft(const secrets::node_engine& node,
-                                                               const storage::sim_disk& disk,
-                                                               std::uint64_t& controls);
 
 } // namespace pss::sim

@@ -25,6 +25,7 @@
 #include "sim/fault_plan.hpp"
 #include "sim/read_freshness.hpp"
 #include "sim/raft_engine.hpp"
+#include "sim/secrets_checkers.hpp"
 #include "sim/secrets_engine.hpp"
 #include "storage/data_dir.hpp"
 #include "storage/sim_disk.hpp"
@@ -129,6 +130,7 @@ struct simulation::impl final : actors::host_hooks {
   millis next_progress{0};
   millis refresh_interval{0};      // secrets mode, refresh profiles
   share_epoch_checker epochs;      // secrets mode
+  holder_checker holders;          // secrets mode
   durability_checker durability;
   read_freshness_checker freshness;
 
@@ -287,6 +289,7 @@ struct simulation::impl final : actors::host_hooks {
     c.initial = initial;
     c.options = raft_opts;
     c.seed = master.next_u64();
+    c.compact_every_entries = plan.snapshot_every;
     return c;
   }
 
@@ -305,7 +308,7 @@ struct simulation::impl final : actors::host_hooks {
       // The operator restarts a node whose disk was wiped with --rejoin.
       auto opened = secrets_node_host::open(n.disk, cluster.view, cluster.keys.at(n.id.value() - 1), raft_opts,
                                             prng_seed, random_seed, now(), first, test_only, refresh_interval,
-                                            n.disk_wiped);
+                                            n.disk_wiped, plan.snapshot_every);
       if (!opened.ok()) return opened.err();
       if (opts.planted == planted::bug::share_leak) (*opened)->plant_share_leak(n.disk);
       return std::shared_ptr<sim_node_engine>(std::move(*opened));
@@ -392,6 +395,7 @@ struct simulation::impl final : actors::host_hooks {
     if (secrets_mode && !e.halted()) {
       std::vector<std::string> found;
       epochs.observe(static_cast<const secrets_node_host&>(e).engine(), found);
+      holders.observe(static_cast<const secrets_node_host&>(e).engine(), found);
       for (auto& v : found) violation(std::move(v));
     }
   }
@@ -712,6 +716,7 @@ struct simulation::impl final : actors::host_hooks {
       return;
     }
     wipe_share_journal(victim.disk);
+    holders.on_data_lost(victim.id);
     ++counters.faults["shares_wiped"];
     trace.add(0x5A9E);
   }
@@ -723,6 +728,7 @@ struct simulation::impl final : actors::host_hooks {
 
   void wipe_disk(node_slot& victim) {
     victim.disk.wipe();
+    if (secrets_mode) holders.on_data_lost(victim.id);
     victim.disk_wiped = true;
     checker.on_disk_lost(victim.id);
     ++counters.faults["wipe"];
@@ -948,6 +954,8 @@ struct simulation::impl final : actors::host_hooks {
           missing += " n" + std::to_string(id.value()) + " is not re-admitted as a voter";
         const auto lacks = e.state().missing_for(id).size();
         if (lacks > 0) missing += " n" + std::to_string(id.value()) + " misses " + std::to_string(lacks) + " shares";
+        if (const auto stale = listed_without_share(e); stale > 0)
+          missing += " n" + std::to_string(id.value()) + " is listed for " + std::to_string(stale) + " shares it lacks";
       }
       if (missing.empty() || now() >= until || !violations.empty()) break;
       run_until(std::min(now() + millis{100}, until));
@@ -972,6 +980,18 @@ struct simulation::impl final : actors::host_hooks {
       out[h.key] = std::max(out[h.key], v->second);
     }
     return out;
+  }
+
+  // How many versions a node's own catalog lists it for without the share
+  // (its journal was lost; it must leave those lists and be recovered).
+  [[nodiscard]] static std::size_t listed_without_share(const secrets::node_engine& e) {
+    std::size_t n = 0;
+    for (const auto& [name, s] : e.state().secrets())
+      for (const auto& [v, rec] : s.versions)
+        if (std::find(rec.holders.begin(), rec.holders.end(), e.id()) != rec.holders.end()
+            && !e.shares().holds_live_from(name, v, rec.epoch, rec.commitments_digest))
+          ++n;
+    return n;
   }
 
   // The secrets checkers at the end of a secrets-mode run: acknowledged
@@ -1064,6 +1084,7 @@ struct simulation::impl final : actors::host_hooks {
     r.history = history;
     r.checks["durable_sends"] = durability.checked();
     r.checks["reads_fresh"] = freshness.reads_checked();
+    if (secrets_mode) r.checks["holder_listings"] = holders.listings_checked();
     return r;
   }
 

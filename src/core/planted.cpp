@@ -27,7 +27,7 @@ constexpr std::array<entry, 13> names{{
   {bug::wrong_share, "wrong-share", "nodes store another share than the verified one; the read-back check"},
   {bug::skip_erasure, "skip-erasure", "old shares stay after a refresh commits; the epoch checker"},
   {bug::share_leak, "share-leak", "node hosts dump shares into the Raft directory; the share scan"},
-  {bug::delete_forgets, "delete-forgets", "a delete forgets the name instead of a tombstone; deleted means erased"},
+  {bug::delete_keeps_shares, "delete-keeps-shares", "nodes keep the shares of a deleted name; deleted means erased"},
   {bug::erase_newer_epoch, "erase-newer-epoch", "a catalog behind the store erases new shares; every holder keeps its share"},
   {bug::client_skips_share_check, "client-skips-share-check", "the client combines unchecked shares; probe reads under corruption"},
 }};

@@ -46,9 +46,9 @@ enum class bug : std::uint8_t {
   // sim host: dump every share into a file in the Raft directory. Caught by
   // the share scan.
   share_leak,
-  // catalog: a delete forgets the name instead of tombstoning it, so its
-  // shares are never erased. Caught by the deleted-means-erased check.
-  delete_forgets,
+  // share store: the shares of a deleted (tombstoned) name are kept.
+  // Caught by the deleted-means-erased check.
+  delete_keeps_shares,
   // share store: erase a live share of an epoch newer than the catalog's
   // (the rule that lost secrets in refresh-faults seed 5242539). Caught by
   // the every-holder-keeps-its-share checker.

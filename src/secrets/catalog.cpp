@@ -1,6 +1,5 @@
 #include "secrets/catalog.hpp"
 
-#include "core/planted.hpp"
 
 #include <algorithm>
 #include <set>
@@ -229,12 +228,6 @@ command_result catalog::execute(const delete_secret& d, apply_effects& fx) {
   auto it = secrets_.find(d.name);
   if (it == secrets_.end() || it->second.deleted)
     return make(result_code::not_found, {}, "no secret named this");
-  if (planted::armed(planted::bug::delete_forgets)) {
-    const secret_version latest = it->second.latest;
-    secrets_.erase(it); // no tombstone: nothing tells the share stores to erase
-    fx.deleted_name = d.name;
-    return make(result_code::ok, latest, "deleted");
-  }
   it->second.deleted = true;
   it->second.versions.clear();
   fx.deleted_name = d.name;

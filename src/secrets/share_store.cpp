@@ -171,7 +171,7 @@ void share_store::reconcile(const catalog& c, const std::string* only_name) {
     // snapshot and not yet re-applied) is left alone.
     if (s == nullptr) continue;
     if (s->deleted && key.version <= s->latest) {
-      erase(current);
+      if (!planted::armed(planted::bug::delete_keeps_shares)) erase(current);
       continue;
     }
     if (key.version > s->latest) continue; // not registered yet

@@ -62,6 +62,8 @@ public:
   // - the durable bytes of the file durably named `path` (valid until the
   //   disk changes), or nothing if no such name survives a crash now;
   [[nodiscard]] std::optional<byte_view> durable_view(const std::string& path) const;
+  // - the paths of every durable file;
+  [[nodiscard]] std::vector<std::string> durable_paths() const;
   // - whether bytes [0, end) of the file named `path` survive any crash now:
   //   the durable name is this file, and no unsynced change touches them;
   [[nodiscard]] bool durable_through(const std::string& path, std::uint64_t end) const;
