@@ -29,6 +29,7 @@ struct fault_plan {
   double wipe = 0;      // share of crashes that also wipe the disk
   double transfer = 0;  // per chaos step: the leader hands leadership to a random voter
   double stick = 0;     // share of partitions that cut the leader off with clients stuck to it
+  double corrupt = 0;   // secrets mode: share of share replies corrupted or re-labelled on the wire
   bool prefer_leader = false;
   // The Figure 8 schedule (Raft §5.4.2): fast chaos steps, crashes aimed at
   // the leader, one entry per append and dense proposals, so that entries of
@@ -45,10 +46,10 @@ struct fault_plan {
     char line[400];
     std::snprintf(line, sizeof line,
                   "drop=%.3f dup=%.3f delay=%llu..%llums partition=%.4f heal=%.3f crash=%.4f "
-                  "restart=%.3f mid_flush=%.2f wipe=%.2f transfer=%.4f stick=%.2f%s",
+                  "restart=%.3f mid_flush=%.2f wipe=%.2f transfer=%.4f stick=%.2f corrupt=%.2f%s",
                   drop, duplicate, static_cast<unsigned long long>(delay_min_ms),
                   static_cast<unsigned long long>(delay_max_ms), partition, heal, crash, restart,
-                  mid_flush, wipe, transfer, stick, figure8 ? " figure8" : "");
+                  mid_flush, wipe, transfer, stick, corrupt, figure8 ? " figure8" : "");
     return line;
   }
 };
@@ -111,6 +112,8 @@ inline fault_plan draw_plan(const sim_options& o, prng& r) {
   if (o.profile == "swarm" || o.profile == "partitions" || o.profile == "crashes")
     if (r.chance(0.5)) p.transfer = 0.001 + r.unit() * 0.01;
   p.snapshot_every = r.between(8, 256);
+  // Share replies corrupted or re-labelled on the wire (secrets engines).
+  if ((o.profile == "swarm" || o.profile == "refresh-faults") && r.chance(0.5)) p.corrupt = 0.05 + r.unit() * 0.3;
   // One swarm seed in four runs the Figure 8 schedule.
   if (o.profile == "swarm" && r.chance(0.25)) draw_figure8(p, r);
   // "refresh" keeps the calm network: refresh rounds and recovery alone.

@@ -26,6 +26,7 @@
 #include "sim/read_freshness.hpp"
 #include "sim/raft_engine.hpp"
 #include "sim/secrets_checkers.hpp"
+#include "sim/share_corruption.hpp"
 #include "sim/secrets_engine.hpp"
 #include "storage/data_dir.hpp"
 #include "storage/sim_disk.hpp"
@@ -133,6 +134,7 @@ struct simulation::impl final : actors::host_hooks {
   holder_checker holders;          // secrets mode
   durability_checker durability;
   read_freshness_checker freshness;
+  std::unique_ptr<share_corruptor> corruptor; // secrets mode
 
   impl(sim_options o, std::ostream* out)
     : opts(std::move(o)), progress(out), master(opts.seed), chaos_rng(master.next_u64()),
@@ -156,6 +158,10 @@ struct simulation::impl final : actors::host_hooks {
         opts.faulty_dealers = opts.profile == "refresh-faults"
                                 ? static_cast<int>(std::min<std::size_t>(2, opts.nodes - opts.threshold)) : 0;
       cluster = secrets::make_test_cluster(opts.nodes, opts.threshold, opts.seed ^ 0x5EC4E75u);
+      corruptor = std::make_unique<share_corruptor>(cluster.view, master.next_u64(),
+                                                    [this](const std::string& name, secret_version v) {
+                                                      return holders_of(name, v);
+                                                    });
     }
     if (!opts.check_history) opts.check_history = linearizability_checker();
     counters.fault_plan = plan.describe();
@@ -245,6 +251,9 @@ struct simulation::impl final : actors::host_hooks {
       ++counters.faults["drop"];
       return;
     }
+    if (secrets_mode && plan.corrupt > 0 && m.from().is_node() && !m.to().is_node())
+      if (auto bad = corruptor->maybe_corrupt(m.from().as_node(), m.to(), m.payload, plan.corrupt, net_rng))
+        m = wire_message::make(m.from(), m.to(), std::move(*bad));
     const int copies = net_rng.chance(plan.duplicate) ? 2 : 1;
     if (copies == 2) ++counters.faults["duplicate"];
     for (int c = 0; c < copies; ++c) {
@@ -418,8 +427,11 @@ struct simulation::impl final : actors::host_hooks {
   // now. A client's store request tells the checker what the ack will claim.
   void on_send(millis, endpoint self, endpoint to, byte_view payload) override {
     if (!self.is_node()) {
-      if (secrets_mode && to.is_node())
-        if (auto r = store_share_request_in(payload, cluster.view.threshold)) durability.on_share_request(self, to.as_node(), r->first, r->second);
+      if (secrets_mode && to.is_node()) {
+        if (auto r = store_share_request_in(payload, cluster.view.threshold))
+          durability.on_share_request(self, to.as_node(), r->first, r->second);
+        corruptor->on_client_send(self, to.as_node(), payload);
+      }
       return;
     }
     auto it = nodes.find(self.as_node());
@@ -906,6 +918,7 @@ struct simulation::impl final : actors::host_hooks {
           counters.liveness_ms = static_cast<double>((now() - healed).count());
           say("liveness: a new put committed " + std::to_string((now() - healed).count()) + " ms after healing");
           if (secrets_mode && is_refresh_profile(opts.profile)) settle_recoveries(healed + bound);
+          if (secrets_mode && violations.empty() && counters.live) probe_reads(healed + bound);
           return;
         }
         probe = 0;
@@ -915,6 +928,63 @@ struct simulation::impl final : actors::host_hooks {
       counters.live = false;
       describe_nodes();
     }
+  }
+
+  // The secrets node with the most applied entries (nullptr if none is up).
+  [[nodiscard]] const secrets::node_engine* most_advanced() const {
+    const secrets::node_engine* ahead = nullptr;
+    for (const auto& [id, n] : nodes) {
+      if (!n.up) continue;
+      const auto& e = static_cast<const secrets_node_host&>(*n.engine).engine();
+      if (!ahead || e.raft().applied_index() > ahead->raft().applied_index()) ahead = &e;
+    }
+    return ahead;
+  }
+
+  [[nodiscard]] std::size_t holders_of(const std::string& name, secret_version v) const {
+    const auto* e = most_advanced();
+    if (e == nullptr) return 0;
+    auto rec = e->state().lookup(name, v);
+    return rec.ok() ? rec->holders.size() : 0;
+  }
+
+  // After healing, every name reads back through a real client, with share
+  // replies still corrupted on the wire when the plan draws it: each read
+  // must succeed (t good answers always remain) and return the latest
+  // version's value when that put was acknowledged. A read that fails here
+  // is a client that gave up on good shares.
+  void probe_reads(millis until) {
+    std::map<std::pair<std::string, secret_version>, bytes> acked;
+    for (const auto& h : history) {
+      if (h.invoke || h.kind != actors::op_kind::put || h.outcome != actors::op_outcome::ok) continue;
+      const auto& versions = clients.at(h.client - 1).secrets_client->put_versions();
+      if (auto v = versions.find(h.op_id); v != versions.end()) acked[{h.key, v->second}] = h.value;
+    }
+    const std::size_t keys = is_refresh_profile(opts.profile) ? keys_in_refresh_workload : keys_in_workload;
+    for (std::size_t k = 0; k < keys && violations.empty() && now() < until; ++k)
+      probe_read("k" + std::to_string(k), acked, until);
+  }
+
+  void probe_read(const std::string& key, const std::map<std::pair<std::string, secret_version>, bytes>& acked,
+                  millis until) {
+    const std::uint64_t op = start_op(nullptr, opts.clients + 1, actors::operation{actors::op_kind::get, key, {}});
+    while (!completions.contains(op) && now() < until && violations.empty())
+      run_until(std::min(now() + millis{50}, until));
+    auto it = completions.find(op);
+    if (it == completions.end()) return; // the bound passed: liveness decides
+    ++counters.checks["probe_reads"];
+    if (it->second.outcome != actors::op_outcome::ok)
+      return violation("reads: the probe read of " + key + " after healing failed: " + it->second.note);
+    const auto* e = most_advanced();
+    auto rec = e ? e->state().lookup(key, secret_version{}) : result<secrets::version_record>{error{errc::not_found, ""}};
+    if (!rec.ok()) {
+      if (!it->second.value.empty()) violation("reads: the probe read of " + key + " found a value the catalog does not have");
+      return;
+    }
+    auto want = acked.find({key, rec->version});
+    if (want != acked.end() && it->second.value != want->second)
+      violation("reads: the probe read of " + key + " did not return the acknowledged value of v"
+                + std::to_string(rec->version.value()));
   }
 
   // After lost liveness: each node's Raft state, to start the diagnosis.
@@ -1084,6 +1154,7 @@ struct simulation::impl final : actors::host_hooks {
     r.history = history;
     r.checks["durable_sends"] = durability.checked();
     r.checks["reads_fresh"] = freshness.reads_checked();
+    if (corruptor) r.faults["share_reply_corrupted"] = corruptor->corrupted();
     if (secrets_mode) r.checks["holder_listings"] = holders.listings_checked();
     return r;
   }

@@ -24,7 +24,7 @@ constexpr std::array<entry, 13> names{{
   {bug::duplicate_apply, "duplicate-apply", "a retried command is applied twice; the linearizability checker"},
   {bug::send_before_persist, "send-before-persist", "votes and acks leave before they are durable; durability on send"},
   {bug::share_ack_before_sync, "share-ack-before-sync", "a share is acked before its journal sync; durability on send"},
-  {bug::wrong_share, "wrong-share", "nodes store another share than the verified one; the read-back check"},
+  {bug::wrong_share, "wrong-share", "nodes store another share than the verified one; probe reads, the read-back check"},
   {bug::skip_erasure, "skip-erasure", "old shares stay after a refresh commits; the epoch checker"},
   {bug::share_leak, "share-leak", "node hosts dump shares into the Raft directory; the share scan"},
   {bug::delete_keeps_shares, "delete-keeps-shares", "nodes keep the shares of a deleted name; deleted means erased"},

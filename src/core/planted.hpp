@@ -38,7 +38,7 @@ enum class bug : std::uint8_t {
   // synced with the next Raft batch). Caught by the durability-on-send checker.
   share_ack_before_sync,
   // node: store a different share than the one that verified. Caught by the
-  // read-back check.
+  // probe reads after healing and by the read-back check.
   wrong_share,
   // node: keep the old share after a refresh commits. Caught by the epoch
   // checker.
