@@ -148,19 +148,6 @@ void count(totals& t, const seed_result& r, const sim::sim_options& o, std::stri
 
 } // namespace
 
-sim::sim_options options_for_seed(sim::sim_options base, const sweep_draw& draw, std::uint64_t seed) {
-  base.seed = seed;
-  prng r{seed ^ 0x5EEDD4A7u};
-  if (draw.nodes) base.nodes = static_cast<std::size_t>(r.between(draw.nodes->min, draw.nodes->max));
-  if (draw.clients) base.clients = static_cast<std::size_t>(r.between(draw.clients->min, draw.clients->max));
-  if (draw.threshold_from_nodes) {
-    base.threshold = base.nodes / 2 + 1;
-    if (base.engine == "secrets") base.threshold = std::max<std::size_t>(2, base.threshold);
-  }
-  PSS_CHECK(base.threshold <= base.nodes);
-  return base;
-}
-
 int run_one_seed(const sim::sim_options& options) {
   const auto began = std::chrono::steady_clock::now();
   std::fflush(stdout);
@@ -202,7 +189,7 @@ int run_sweep(const sweep_request& q) {
   while (true) {
     while (!stop && running.size() < jobs && next <= q.last) {
       child c;
-      c.options = options_for_seed(q.base, q.draw, next);
+      c.options = sim::options_for_seed(q.base, q.draw, next);
       if (!spawn(c)) return exit_code::failed;
       running.push_back(std::move(c));
       ++next;

@@ -17,25 +17,8 @@
 
 namespace pss::cli {
 
-// An inclusive range a sweep draws a value from, per seed.
-struct size_range {
-  std::size_t min = 0;
-  std::size_t max = 0;
-};
-
-// What varies from seed to seed in a sweep. The draw depends on the seed
-// only, so a failing seed's reproduce line names the values it ran with.
-struct sweep_draw {
-  std::optional<size_range> nodes;
-  std::optional<size_range> clients;
-  // With a range of nodes and no --threshold: t is a majority of the drawn
-  // nodes (at least 2 with --engine secrets).
-  bool threshold_from_nodes = false;
-};
-
-// The options one seed of a sweep runs with.
-[[nodiscard]] sim::sim_options options_for_seed(sim::sim_options base, const sweep_draw& draw,
-                                                std::uint64_t seed);
+using sim::size_range;
+using sim::sweep_draw;
 
 // Runs one seed verbosely (progress, reproduce line, JSON) and returns its
 // exit code.
@@ -43,7 +26,7 @@ struct sweep_draw {
 
 struct sweep_request {
   sim::sim_options base;
-  sweep_draw draw;
+  sim::sweep_draw draw;
   std::uint64_t first = 0;
   std::uint64_t last = 0;
   unsigned jobs = 1;

@@ -1,8 +1,11 @@
-// The simulator's outputs that need no CAF: the reproduce line, the JSON
-// summary and the exit code.
+// The simulator's parts that need no CAF: the profiles, the options a sweep
+// draws per seed, the reproduce line, the JSON summary and the exit code.
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
+#include "core/check.hpp"
+#include "core/prng.hpp"
 #include "sim/simulator.hpp"
 
 namespace pss::sim {
@@ -47,6 +50,19 @@ std::string quoted(const std::string& s) {
 }
 
 } // namespace
+
+sim_options options_for_seed(sim_options base, const sweep_draw& draw, std::uint64_t seed) {
+  base.seed = seed;
+  prng r{seed ^ 0x5EEDD4A7u};
+  if (draw.nodes) base.nodes = static_cast<std::size_t>(r.between(draw.nodes->min, draw.nodes->max));
+  if (draw.clients) base.clients = static_cast<std::size_t>(r.between(draw.clients->min, draw.clients->max));
+  if (draw.threshold_from_nodes) {
+    base.threshold = base.nodes / 2 + 1;
+    if (base.engine == "secrets") base.threshold = std::max<std::size_t>(2, base.threshold);
+  }
+  PSS_CHECK(base.threshold <= base.nodes);
+  return base;
+}
 
 std::string reproduce_command(const sim_options& o) {
   std::ostringstream out;

@@ -954,6 +954,12 @@ struct simulation::impl final : actors::host_hooks {
   // version's value when that put was acknowledged. A read that fails here
   // is a client that gave up on good shares.
   void probe_reads(millis until) {
+    // The workload's last operations finish first (they stop starting at
+    // healing), so that no write lands between a probe and its check.
+    auto busy = [&] {
+      return std::any_of(clients.begin(), clients.end(), [](const client_info& c) { return c.busy; });
+    };
+    while (busy() && now() < until && violations.empty()) run_until(std::min(now() + millis{50}, until));
     std::map<std::pair<std::string, secret_version>, bytes> acked;
     for (const auto& h : history) {
       if (h.invoke || h.kind != actors::op_kind::put || h.outcome != actors::op_outcome::ok) continue;

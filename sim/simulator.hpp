@@ -84,6 +84,26 @@ struct sim_options {
 
 [[nodiscard]] bool is_profile(const std::string& name);
 
+// An inclusive range a sweep draws a value from, per seed.
+struct size_range {
+  std::size_t min = 0;
+  std::size_t max = 0;
+};
+
+// What varies from seed to seed in a sweep (`pss sim --seeds A..B --nodes
+// 3..7 --clients 1..16`, and the CI sweeps). The draw depends on the seed
+// only, so a failing seed's reproduce line names the values it ran with.
+struct sweep_draw {
+  std::optional<size_range> nodes;
+  std::optional<size_range> clients;
+  // With a range of nodes and no threshold given: t is a majority of the
+  // drawn nodes (at least 2 with the secrets engines).
+  bool threshold_from_nodes = false;
+};
+
+// The options one seed of a sweep runs with.
+[[nodiscard]] sim_options options_for_seed(sim_options base, const sweep_draw& draw, std::uint64_t seed);
+
 struct sim_report {
   sim_options options;
   bool ok = true;

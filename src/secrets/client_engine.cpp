@@ -64,6 +64,8 @@ struct client_engine::operation {
   std::map<node_id, crypto::share> good;
   std::set<node_id> bad;
   std::vector<std::string> bad_reasons;
+  bool newer_epoch_seen = false; // a holder answered with a share of a later epoch
+  std::size_t epoch_rereads = 0;
 };
 
 std::string_view to_string(client_error e) noexcept {
@@ -403,6 +405,10 @@ void client_engine::begin_shares(millis now) {
   op.collect_deadline = now + options_.share_collect_timeout;
   op.requests.clear();
   op.answers.clear();
+  op.good.clear();
+  op.bad.clear();
+  op.bad_reasons.clear();
+  op.newer_epoch_seen = false;
   for (auto h : op.record->holders) send_get_share(now, h);
 }
 
@@ -426,7 +432,7 @@ void client_engine::try_reconstruct(millis now) {
                               && std::all_of(op.answers.begin(), op.answers.end(), [](const auto& a) {
                                    return a.second != reply_code::not_found;
                                  });
-    if (all_answered || now >= op.collect_deadline) finish_get_shortfall();
+    if (all_answered || now >= op.collect_deadline) finish_get_shortfall(now);
     return;
   }
   std::vector<crypto::share> shares;
@@ -470,8 +476,15 @@ void client_engine::try_reconstruct(millis now) {
   finish(std::move(c));
 }
 
-void client_engine::finish_get_shortfall() {
+void client_engine::finish_get_shortfall(millis now) {
   operation& op = *queue_.front();
+  // A refresh committed after the record was read: the holders now serve
+  // the next epoch's shares. Read the record again rather than fail.
+  if (op.newer_epoch_seen && op.epoch_rereads < epoch_rereads_max) {
+    ++op.epoch_rereads;
+    event("holders serve a later epoch than the record read; reading the record again");
+    return begin_read(now);
+  }
   std::size_t unauthorised = 0;
   for (const auto& [node, code] : op.answers) unauthorised += code == reply_code::unauthorized;
   if (unauthorised > 0 && op.good.empty() && op.bad.empty())
@@ -678,6 +691,7 @@ void client_engine::on_share_reply(millis now, node_id from, get_share_response&
     if (m_member == nullptr || !context.ok()) {
       reject("is not a member");
     } else if (m.epoch != op.record->epoch) {
+      op.newer_epoch_seen = op.newer_epoch_seen || m.epoch > op.record->epoch;
       reject("returned a share of epoch " + std::to_string(m.epoch.value()) + ", the catalog's is " +
              std::to_string(op.record->epoch.value()));
     } else if (auto plain = crypto::open_sealed(*op.reader, m.sealed_share, *context); !plain.ok()) {

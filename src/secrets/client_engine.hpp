@@ -46,6 +46,9 @@ inline constexpr millis operation_timeout_default{10'000};
 inline constexpr millis retry_backoff_min{20};
 inline constexpr millis retry_backoff_max{500};
 inline constexpr std::size_t redeal_attempts_max = 3;
+// A get whose holders answer with shares of a newer epoch than the record it
+// read (a refresh committed in between) reads the record again, this often.
+inline constexpr std::size_t epoch_rereads_max = 3;
 inline constexpr std::size_t queued_operations_max = 1024;
 
 struct client_options {
@@ -158,7 +161,7 @@ private:
   void begin_shares(millis now);
   void send_get_share(millis now, node_id to);
   void try_reconstruct(millis now);
-  void finish_get_shortfall();
+  void finish_get_shortfall(millis now);
 
   void on_view(millis now, const get_view_response& m);
   void on_read_reply(millis now, endpoint from, read_response&& m);

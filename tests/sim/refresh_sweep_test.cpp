@@ -1,5 +1,5 @@
 // The simulator's refresh profiles (`--engine secrets --profile refresh` and
-// `refresh-faults`): a seed sweep on 3 and 5 nodes in which the leader runs
+// `refresh-faults`): a seed sweep on 3..7 nodes and 1..16 clients in which the leader runs
 // refresh rounds every 300..1500 ms, faulty dealers deal bad bundles, nodes
 // crash mid-round and lose share journals, and every run must stay safe,
 // live, read every acknowledged secret back from the new epoch's shares and
@@ -7,7 +7,7 @@
 // commit, faulty dealers must be excluded and nodes must be recovered, or
 // the sweep proves nothing.
 //
-// PSS_SIM_REFRESH_SEEDS (default 40) sets how many seeds run;
+// PSS_SIM_REFRESH_SEEDS (default 60) sets how many seeds run;
 // PSS_SIM_SEED_START (default 1) where they start; PSS_SIM_SECONDS
 // (default 3) the simulated safety phase of each.
 #include <doctest/doctest.h>
@@ -19,85 +19,45 @@
 #include <string>
 
 #include "sim/simulator.hpp"
+#include "sweep_support.hpp"
 
 using namespace pss;
 using namespace pss::sim;
 
 namespace {
 
-std::uint64_t env_or(const char* name, std::uint64_t fallback) {
-  const char* v = std::getenv(name);
-  return v ? std::strtoull(v, nullptr, 10) : fallback;
-}
-
 sim_options refresh_options(std::uint64_t seed, double seconds) {
   sim_options o;
   o.engine = "secrets";
-  o.seed = seed;
   o.profile = seed % 3 == 0 ? "refresh" : "refresh-faults";
-  o.nodes = seed % 2 == 0 ? 5 : 3;
-  o.threshold = seed % 2 == 0 ? 3 : 2;
   o.seconds = seconds;
-  return o;
+  return options_for_seed(o, testing::ci_draw, seed);
 }
 
 } // namespace
 
 TEST_CASE("refresh sim sweep: rounds commit, faulty dealers are excluded, nodes recover, nothing is lost") {
-  const std::uint64_t seeds = env_or("PSS_SIM_REFRESH_SEEDS", 40);
-  const std::uint64_t start = env_or("PSS_SIM_SEED_START", 1);
-  const double seconds = static_cast<double>(env_or("PSS_SIM_SECONDS", 3));
-  const auto began = std::chrono::steady_clock::now();
-  std::uint64_t ok = 0, epochs = 0, aborted = 0, excluded = 0, recoveries = 0, verified = 0, checked = 0,
-                wiped = 0, disks_wiped = 0, rejoins = 0;
-  for (std::uint64_t seed = start; seed < start + seeds; ++seed) {
-    const sim_options o = refresh_options(seed, seconds);
-    simulation s{o};
-    const auto r = s.run();
-    epochs += r.refresh_epochs_committed;
-    aborted += r.refresh_rounds_aborted;
-    excluded += r.dealers_excluded;
-    recoveries += r.recoveries;
-    verified += r.secrets_verified;
-    checked += r.share_epochs_checked;
-    if (auto it = r.faults.find("shares_wiped"); it != r.faults.end()) wiped += it->second;
-    const auto disk = r.faults.find("wipe");
-    disks_wiped += disk == r.faults.end() ? 0 : disk->second;
-    rejoins += r.rejoins;
-    // A run that wiped a whole disk ends with that node re-admitted.
-    if (r.ok && r.live && disk != r.faults.end()) CHECK_MESSAGE(r.rejoins == disk->second, "seed ", seed);
-    if (r.ok && r.live) {
-      ++ok;
-      continue;
-    }
-    std::printf("refresh sim sweep: seed %llu failed: %s\nreproduce: %s\n",
-                static_cast<unsigned long long>(seed),
-                r.ok ? "lost liveness after healing" : r.violations.front().c_str(),
-                reproduce_command(o).c_str());
-    CHECK_MESSAGE(false, "seed ", seed);
-  }
-  CHECK(ok == seeds);
+  const std::uint64_t seeds = testing::env_or("PSS_SIM_REFRESH_SEEDS", 60);
+  const std::uint64_t start = testing::env_or("PSS_SIM_SEED_START", 1);
+  const double seconds = static_cast<double>(testing::env_or("PSS_SIM_SECONDS", 3));
+  const auto t = testing::run_seeds(
+    "refresh sim sweep", start, seeds, [&](std::uint64_t seed) { return refresh_options(seed, seconds); },
+    [](const sim_report& r) {
+      // A run that wiped a whole disk ends with that node re-admitted.
+      auto disk = r.faults.find("wipe");
+      if (r.ok && r.live && disk != r.faults.end()) CHECK(r.rejoins == disk->second);
+    });
+  CHECK(t.ok == seeds);
   if (seeds >= 20) {
-    CHECK(epochs > 0);
-    CHECK(excluded > 0);
-    CHECK(recoveries > 0);
-    CHECK(verified > 0);
-    CHECK(checked > 0);
+    for (const char* k : {"refresh_epochs_committed", "dealers_excluded", "recoveries", "secrets_verified",
+                          "share_epochs_checked", "check:holder_listings", "check:probe_reads"})
+      CHECK_MESSAGE(t.sum(k) > 0, k);
     // Data is lost once in a few runs: a share journal, or a whole disk
     // (rarer in 3 s runs; the hand-wiped test below always covers it). Every
     // wiped disk must end re-admitted.
-    CHECK(wiped + disks_wiped > 0);
-    CHECK(rejoins == disks_wiped);
+    CHECK(t.sum("fault:shares_wiped") + t.sum("fault:wipe") > 0);
+    CHECK(t.sum("rejoins") == t.sum("fault:wipe"));
   }
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count();
-  std::printf("refresh sim sweep: %llu/%llu seeds ok in %lld ms; %llu epochs committed, %llu rounds aborted, "
-              "%llu dealers excluded, %llu recoveries, %llu share journals lost, %llu disks wiped and "
-              "rejoined, %llu secrets verified, %llu share values checked across epochs\n",
-              static_cast<unsigned long long>(ok), static_cast<unsigned long long>(seeds),
-              static_cast<long long>(ms), static_cast<unsigned long long>(epochs),
-              static_cast<unsigned long long>(aborted), static_cast<unsigned long long>(excluded),
-              static_cast<unsigned long long>(recoveries), static_cast<unsigned long long>(wiped),
-              static_cast<unsigned long long>(rejoins), static_cast<unsigned long long>(verified), static_cast<unsigned long long>(checked));
 }
 
 TEST_CASE("refresh sim: the same seed gives the same trace hash and report") {

@@ -14,64 +14,35 @@
 #include <cstdlib>
 
 #include "sim/simulator.hpp"
+#include "sweep_support.hpp"
 
 using namespace pss;
 using namespace pss::sim;
 
 namespace {
 
-std::uint64_t env_or(const char* name, std::uint64_t fallback) {
-  const char* v = std::getenv(name);
-  return v ? std::strtoull(v, nullptr, 10) : fallback;
-}
-
 sim_options secrets_options(std::uint64_t seed, double seconds) {
   sim_options o;
   o.engine = "secrets";
-  o.seed = seed;
   o.profile = profile_names[seed % 5];
-  o.nodes = seed % 2 == 0 ? 5 : 3;
-  o.threshold = seed % 2 == 0 ? 3 : 2;
   o.seconds = seconds;
-  return o;
+  return options_for_seed(o, testing::ci_draw, seed);
 }
 
 } // namespace
 
 TEST_CASE("secrets sim sweep: every seed stays safe, recovers, and reads its acknowledged secrets back") {
-  const std::uint64_t seeds = env_or("PSS_SIM_SECRETS_SEEDS", 100);
-  const std::uint64_t start = env_or("PSS_SIM_SEED_START", 1);
-  const double seconds = static_cast<double>(env_or("PSS_SIM_SECONDS", 2));
-  const auto began = std::chrono::steady_clock::now();
-  std::uint64_t puts = 0, gets = 0, verified = 0, faults = 0, ok = 0;
-  for (std::uint64_t seed = start; seed < start + seeds; ++seed) {
-    const sim_options o = secrets_options(seed, seconds);
-    simulation s{o};
-    const auto r = s.run();
-    puts += r.puts_acked;
-    gets += r.gets_ok;
-    verified += r.secrets_verified;
-    for (const auto& [kind, n] : r.faults) faults += n;
-    if (r.ok && r.live) {
-      ++ok;
-      continue;
-    }
-    std::printf("secrets sim sweep: seed %llu failed: %s\nreproduce: %s\n",
-                static_cast<unsigned long long>(seed),
-                r.ok ? "lost liveness after healing" : r.violations.front().c_str(),
-                reproduce_command(o).c_str());
-    CHECK_MESSAGE(false, "seed ", seed);
-  }
-  CHECK(ok == seeds);
-  CHECK(puts > 0);
-  CHECK(verified > 0);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count();
-  std::printf("secrets sim sweep: %llu/%llu seeds ok in %lld ms; %llu puts acked, %llu gets ok, "
-              "%llu secrets verified, %llu faults injected\n",
-              static_cast<unsigned long long>(ok), static_cast<unsigned long long>(seeds),
-              static_cast<long long>(ms), static_cast<unsigned long long>(puts),
-              static_cast<unsigned long long>(gets), static_cast<unsigned long long>(verified),
-              static_cast<unsigned long long>(faults));
+  const std::uint64_t seeds = testing::env_or("PSS_SIM_SECRETS_SEEDS", 100);
+  const std::uint64_t start = testing::env_or("PSS_SIM_SEED_START", 1);
+  const double seconds = static_cast<double>(testing::env_or("PSS_SIM_SECONDS", 2));
+  const auto t = testing::run_seeds("secrets sim sweep", start, seeds,
+                                    [&](std::uint64_t seed) { return secrets_options(seed, seconds); });
+  CHECK(t.ok == seeds);
+  CHECK(t.sum("puts_acked") > 0);
+  CHECK(t.sum("secrets_verified") > 0);
+  for (const char* kind : {"fault:share_reply_corrupted", "check:probe_reads", "check:holder_listings",
+                           "check:names_deleted", "check:durable_sends"})
+    CHECK_MESSAGE(t.sum(kind) > 0, kind);
 }
 
 TEST_CASE("secrets sim: the same seed gives the same trace hash and report") {

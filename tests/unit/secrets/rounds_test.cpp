@@ -235,5 +235,54 @@ TEST_CASE("refresh: a node restarted from a snapshot older than the commit keeps
   net.check();
 }
 
+
+// Found by the simulator's probe reads (refresh-faults seed 46 of 3..7
+// nodes): a get that read the record of epoch e, then asked for shares after
+// a refresh committed e+1, failed with every share "of another epoch". It
+// must read the record again and succeed.
+TEST_CASE("refresh: a get that races a refresh commit reads the record again and succeeds") {
+  network net{5, 3, 36};
+  net.elect(1);
+  put_three(net);
+  // A reader that waits long enough for its share requests to get through.
+  client_options patient;
+  patient.share_collect_timeout = millis{20'000};
+  patient.operation_timeout = millis{40'000};
+  net.add_client(101, patient);
+  bool hold_share_requests = true;
+  net.drop_if = [&](const in_flight& m) {
+    return hold_share_requests && !m.from.is_node() && !m.payload.empty()
+           && m.payload[0] == static_cast<std::uint8_t>(message_type::get_share_request);
+  };
+  net.client(101).get(net.now, 50, "s1");
+  net.flush_client(101);
+  refresh_and_wait(net, 1, 0); // the get holds the old epoch's record meanwhile
+  hold_share_requests = false;
+  auto got = net.await(101, 50);
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "value 1");
+  bool reread = false;
+  for (const auto& e : net.events) reread |= e.find("reading the record again") != std::string::npos;
+  CHECK(reread);
+}
+
+TEST_CASE("refresh: a get re-reads a record at most epoch_rereads_max times, then fails") {
+  network net;
+  for (std::uint64_t i = 1; i <= 5; ++i) net.test_only[node_id{i}].claim_next_epoch = true;
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    net.crash(node_id{i});
+    net.restart(node_id{i});
+  }
+  net.elect(1);
+  net.add_client(100);
+  REQUIRE(net.put(100, 1, "s", "value").outcome == operation_outcome::ok);
+  auto got = net.get(100, 2, "s");
+  CHECK(got.outcome == operation_outcome::fail);
+  CHECK(got.error == client_error::verification_failed);
+  std::size_t rereads = 0;
+  for (const auto& e : net.events) rereads += e.find("reading the record again") != std::string::npos ? 1 : 0;
+  CHECK(rereads == epoch_rereads_max);
+}
+
 } // namespace
 } // namespace pss::secrets::testing
