@@ -690,8 +690,14 @@ void client_engine::on_share_reply(millis now, node_id from, get_share_response&
     auto context = share_context_for_read(view_->cluster_id, m.epoch, op.name, op.record->version, from);
     if (m_member == nullptr || !context.ok()) {
       reject("is not a member");
-    } else if (m.epoch != op.record->epoch) {
-      op.newer_epoch_seen = op.newer_epoch_seen || m.epoch > op.record->epoch;
+    } else if (m.epoch < op.record->epoch) {
+      // The holder has not applied the refresh yet (it lags behind the
+      // leader that served the record): ask it again shortly, within the
+      // collect window, as for a share it does not hold yet.
+      op.answers[from] = reply_code::not_found;
+      event(node_name(from) + " still serves epoch " + std::to_string(m.epoch.value()) + "; asking again");
+    } else if (m.epoch > op.record->epoch) {
+      op.newer_epoch_seen = true;
       reject("returned a share of epoch " + std::to_string(m.epoch.value()) + ", the catalog's is " +
              std::to_string(op.record->epoch.value()));
     } else if (auto plain = crypto::open_sealed(*op.reader, m.sealed_share, *context); !plain.ok()) {

@@ -13,6 +13,9 @@
 #   46 (--seeds 46..46, drawn sizes)  a get racing a refresh commit failed
 #            (unit-secrets: "a get that races a refresh commit reads the
 #            record again and succeeds")
+#   81000060 a get whose holder had not applied the refresh yet refused the
+#            holder's older-epoch share instead of asking again (unit-secrets:
+#            "a holder that lags behind the commit is asked again, not refused")
 # Usage: regression_test.sh PSS
 set -uo pipefail
 pss=${1:?usage: regression_test.sh PATH_TO_PSS}
@@ -30,4 +33,5 @@ run --seed 6400807 --nodes 5 --threshold 3 --clients 3 --seconds 5 --profile ref
 run --seed 2162 --nodes 3 --clients 8 --seconds 10 --profile swarm
 run --seed 8965653 --nodes 3 --clients 8 --seconds 10 --profile swarm
 run --seeds 46..46 --engine secrets --nodes 3..7 --clients 1..8 --seconds 5 --profile refresh-faults
+run --seed 81000060 --nodes 3 --threshold 2 --clients 14 --seconds 5 --profile refresh-faults --engine secrets
 exit "$failed"

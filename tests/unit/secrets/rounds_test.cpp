@@ -284,5 +284,44 @@ TEST_CASE("refresh: a get re-reads a record at most epoch_rereads_max times, the
   CHECK(rereads == epoch_rereads_max);
 }
 
+
+// Also found by the probe reads (refresh-faults seed 81000060 of 3 nodes):
+// a holder that has not applied the refresh commit yet answers with its
+// old epoch's share; the client must ask it again, not count it as bad.
+TEST_CASE("refresh: a holder that lags behind the commit is asked again, not refused") {
+  network net{5, 3, 37};
+  net.elect(1);
+  put_three(net);
+  // Node 2 takes part in the round and says ready, then hears nothing from
+  // the leader, so it applies the commit only after the reader asked it.
+  bool lagging = false;
+  net.drop_if = [&](const in_flight& m) {
+    return lagging && m.from == endpoint::of(node_id{1}) && m.to == endpoint::of(node_id{2});
+  };
+  net.node(1).request_refresh(net.now);
+  net.flush_node(1);
+  net.run_until([&] {
+    const auto& r = net.node(1).state().round();
+    return r && std::find(r->ready.begin(), r->ready.end(), node_id{2}) != r->ready.end();
+  }, millis{20'000});
+  lagging = true;
+  const epoch_id before = net.node(2).state().view().epoch;
+  net.run_until([&] { return net.node(1).state().view().epoch == before.next(); }, millis{20'000});
+  REQUIRE(net.node(2).state().view().epoch == before);
+  // The reader can reach only nodes 1, 2 and 3 (t = 3): it needs node 2.
+  net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{4}));
+  net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{5}));
+  net.client(100).get(net.now, 60, "s0");
+  net.flush_client(100);
+  net.run_for(millis{150});
+  lagging = false; // node 2 now catches up
+  auto got = net.await(100, 60);
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "value 0");
+  bool asked_again = false;
+  for (const auto& e : net.events) asked_again |= e.find("node 2 still serves epoch") != std::string::npos;
+  CHECK(asked_again);
+}
+
 } // namespace
 } // namespace pss::secrets::testing
