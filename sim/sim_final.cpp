@@ -1,0 +1,250 @@
+// The end of a simulation run: healing, the liveness probe, settling
+// recoveries, probe reads through a real client, and the secrets checks
+// (holders, erasure, read-back, share scan).
+#include "sim/simulation_impl.hpp"
+
+namespace pss::sim {
+
+void simulation::impl::heal_everything() {
+  safety_phase = false;
+  cuts.clear();
+  client_cuts.clear();
+  plan.drop = plan.duplicate = 0;
+  plan.delay_min_ms = 1;
+  plan.delay_max_ms = std::min<std::uint64_t>(plan.delay_max_ms, 5);
+  plan.partition = plan.crash = 0;
+  for (auto& [id, n] : nodes) {
+    n.disk.fail_next_syncs(0, 0);
+    n.sync_failure_armed = false;
+    if (!n.up) restart_node(n);
+  }
+  trace.add(0x11FE);
+}
+
+void simulation::impl::liveness() {
+  heal_everything();
+  const millis healed = now();
+  const millis bound{static_cast<millis::rep>(opts.liveness_seconds * 1000)};
+  say("liveness: healed at t=" + std::to_string(healed.count() / 1000.0) + "s; a leader must commit a new put within "
+      + std::to_string(bound.count() / 1000.0) + "s");
+  const std::size_t prober = opts.clients + 1;
+  std::uint64_t probe = 0; // op ids start at 1
+  while (now() < healed + bound && violations.empty()) {
+    if (probe == 0) {
+      actors::operation op{actors::op_kind::put, "liveness", bytes{'o', 'k'}};
+      probe = start_op(nullptr, prober, std::move(op));
+    }
+    run_until(std::min(now() + millis{100}, healed + bound));
+    if (auto it = completions.find(probe); it != completions.end()) {
+      if (it->second.outcome == actors::op_outcome::ok) {
+        counters.liveness_ms = static_cast<double>((now() - healed).count());
+        say("liveness: a new put committed " + std::to_string((now() - healed).count()) + " ms after healing");
+        if (secrets_mode && is_refresh_profile(opts.profile)) settle_recoveries(healed + bound);
+        if (secrets_mode && violations.empty() && counters.live) probe_reads(healed + bound);
+        return;
+      }
+      probe = 0;
+    }
+  }
+  if (violations.empty()) {
+    counters.live = false;
+    describe_nodes();
+  }
+}
+
+const secrets::node_engine* simulation::impl::most_advanced() const {
+  const secrets::node_engine* ahead = nullptr;
+  for (const auto& [id, n] : nodes) {
+    if (!n.up) continue;
+    const auto& e = static_cast<const secrets_node_host&>(*n.engine).engine();
+    if (!ahead || e.raft().applied_index() > ahead->raft().applied_index()) ahead = &e;
+  }
+  return ahead;
+}
+
+std::size_t simulation::impl::holders_of(const std::string& name, secret_version v) const {
+  const auto* e = most_advanced();
+  if (e == nullptr) return 0;
+  auto rec = e->state().lookup(name, v);
+  return rec.ok() ? rec->holders.size() : 0;
+}
+
+void simulation::impl::probe_reads(millis until) {
+  // The workload's last operations finish first (they stop starting at
+  // healing), so that no write lands between a probe and its check.
+  auto busy = [&] {
+    return std::any_of(clients.begin(), clients.end(), [](const client_info& c) { return c.busy; });
+  };
+  while (busy() && now() < until && violations.empty()) run_until(std::min(now() + millis{50}, until));
+  std::map<std::pair<std::string, secret_version>, bytes> acked;
+  for (const auto& h : history) {
+    if (h.invoke || h.kind != actors::op_kind::put || h.outcome != actors::op_outcome::ok) continue;
+    const auto& versions = clients.at(h.client - 1).secrets_client->put_versions();
+    if (auto v = versions.find(h.op_id); v != versions.end()) acked[{h.key, v->second}] = h.value;
+  }
+  const std::size_t keys = is_refresh_profile(opts.profile) ? keys_in_refresh_workload : keys_in_workload;
+  for (std::size_t k = 0; k < keys && violations.empty() && now() < until; ++k)
+    probe_read("k" + std::to_string(k), acked, until);
+}
+
+void simulation::impl::probe_read(const std::string& key, const std::map<std::pair<std::string, secret_version>, bytes>& acked, millis until) {
+  const std::uint64_t op = start_op(nullptr, opts.clients + 1, actors::operation{actors::op_kind::get, key, {}});
+  while (!completions.contains(op) && now() < until && violations.empty())
+    run_until(std::min(now() + millis{50}, until));
+  auto it = completions.find(op);
+  if (it == completions.end()) return; // the bound passed: liveness decides
+  ++counters.checks["probe_reads"];
+  if (it->second.outcome != actors::op_outcome::ok)
+    return violation("reads: the probe read of " + key + " after healing failed: " + it->second.note);
+  const auto* e = most_advanced();
+  auto rec = e ? e->state().lookup(key, secret_version{}) : result<secrets::version_record>{error{errc::not_found, ""}};
+  if (!rec.ok()) {
+    if (!it->second.value.empty()) violation("reads: the probe read of " + key + " found a value the catalog does not have");
+    return;
+  }
+  auto want = acked.find({key, rec->version});
+  if (want != acked.end() && it->second.value != want->second)
+    violation("reads: the probe read of " + key + " did not return the acknowledged value of v"
+              + std::to_string(rec->version.value()));
+}
+
+void simulation::impl::describe_nodes() {
+  for (const auto& [id, n] : nodes) {
+    std::ostringstream o;
+    o << "state: n" << id.value() << (n.up ? " up" : " down") << (n.disk_wiped ? ", disk wiped" : "")
+      << (n.joining ? ", joining" : "");
+    if (n.up) {
+      const auto& c = n.engine->core();
+      o << ", role " << static_cast<int>(c.role()) << ", term " << c.term().value() << ", vote n"
+        << c.vote().value() << ", commit " << c.commit_index().value() << ", last " << c.log().last_index().value()
+        << "@" << c.log().last_term().value() << (c.voting_suspended() ? ", voting suspended" : "")
+        << ", voters";
+      for (auto v : c.config().voters) o << " n" << v.value();
+      o << ", learners";
+      for (auto v : c.config().learners) o << " n" << v.value();
+    }
+    say(o.str());
+  }
+}
+
+void simulation::impl::settle_recoveries(millis until) {
+  const millis from = now();
+  std::string missing;
+  while (true) {
+    missing.clear();
+    const auto l = leader();
+    for (const auto& [id, n] : nodes) {
+      if (!n.up) continue;
+      const auto& e = static_cast<const secrets_node_host&>(*n.engine).engine();
+      // A wiped node must be a voter again, in its own view and the leader's.
+      if (n.disk_wiped && (!readmitted(n) || !l || !nodes.at(*l).engine->core().config().is_voter(id)))
+        missing += " n" + std::to_string(id.value()) + " is not re-admitted as a voter";
+      const auto lacks = e.state().missing_for(id).size();
+      if (lacks > 0) missing += " n" + std::to_string(id.value()) + " misses " + std::to_string(lacks) + " shares";
+      if (const auto stale = listed_without_share(e); stale > 0)
+        missing += " n" + std::to_string(id.value()) + " is listed for " + std::to_string(stale) + " shares it lacks";
+    }
+    if (missing.empty() || now() >= until || !violations.empty()) break;
+    run_until(std::min(now() + millis{100}, until));
+  }
+  if (missing.empty()) {
+    say("liveness: every node holds every share" + std::string{fault_count("wipe") > 0 ? " (the wiped node rejoined)" : ""}
+        + " " + std::to_string((now() - from).count()) + " ms later");
+    return;
+  }
+  say("liveness: recovery did not finish:" + missing);
+  if (violations.empty()) counters.live = false;
+}
+
+std::map<std::string, secret_version> simulation::impl::acknowledged_deletes() const {
+  std::map<std::string, secret_version> out;
+  for (const auto& h : history) {
+    if (h.invoke || h.kind != actors::op_kind::remove || h.outcome != actors::op_outcome::ok) continue;
+    const auto& versions = clients.at(h.client - 1).secrets_client->removed_versions();
+    auto v = versions.find(h.op_id);
+    PSS_CHECK(v != versions.end());
+    out[h.key] = std::max(out[h.key], v->second);
+  }
+  return out;
+}
+
+std::size_t simulation::impl::listed_without_share(const secrets::node_engine& e) {
+  std::size_t n = 0;
+  for (const auto& [name, s] : e.state().secrets())
+    for (const auto& [v, rec] : s.versions)
+      if (std::find(rec.holders.begin(), rec.holders.end(), e.id()) != rec.holders.end()
+          && !e.shares().holds_live_from(name, v, rec.epoch, rec.commitments_digest))
+        ++n;
+  return n;
+}
+
+void simulation::impl::check_secrets() {
+  check_erased();
+  check_read_back();
+  check_share_scan();
+  record_round_stats();
+}
+
+void simulation::impl::check_erased() {
+  const auto deleted = acknowledged_deletes();
+  for (const auto& [id, n] : nodes) {
+    if (!n.up) continue;
+    std::vector<std::string> found;
+    const auto& e = static_cast<const secrets_node_host&>(*n.engine).engine();
+    epochs.check_disk(e, n.disk, found);
+    epochs.check_deleted(e, n.disk, deleted, found);
+    for (auto& v : found) violation(std::move(v));
+  }
+  counters.checks["names_deleted"] = deleted.size();
+  counters.share_epochs_checked = epochs.values_seen();
+}
+
+std::vector<const secrets::node_engine*> simulation::impl::live_secrets_nodes() const {
+  std::vector<const secrets::node_engine*> live;
+  for (const auto& [id, n] : nodes)
+    if (n.up) live.push_back(&static_cast<const secrets_node_host&>(*n.engine).engine());
+  return live;
+}
+
+void simulation::impl::check_read_back() {
+  std::vector<acked_secret> acked;
+  for (const auto& h : history) {
+    if (h.invoke || h.kind != actors::op_kind::put || h.outcome != actors::op_outcome::ok) continue;
+    const auto& versions = clients.at(h.client - 1).secrets_client->put_versions();
+    auto v = versions.find(h.op_id);
+    PSS_CHECK(v != versions.end());
+    acked.push_back(acked_secret{h.key, v->second, h.value});
+  }
+  auto r = check_secrets_read_back(live_secrets_nodes(), cluster.view, acked);
+  counters.secrets_verified = r.verified;
+  counters.faults["secrets_retired"] = r.retired;
+  for (auto& v : r.violations) violation(std::move(v));
+}
+
+void simulation::impl::check_share_scan() {
+  std::uint64_t controls = 0, held = 0;
+  for (const auto& [id, n] : nodes) {
+    if (!n.up) continue;
+    const auto& e = static_cast<const secrets_node_host&>(*n.engine).engine();
+    held += e.shares().size();
+    for (auto& v : check_no_shares_in_raft(e, n.disk, controls)) violation(std::move(v));
+  }
+  counters.faults["share_scan_controls"] = controls;
+  if (held > 0 && controls == 0)
+    violation("secrets: the share scan found no share even in the share journals (the scan is blind)");
+}
+
+void simulation::impl::record_round_stats() {
+  const secrets::node_engine* ahead = nullptr;
+  for (const auto* e : live_secrets_nodes())
+    if (!ahead || e->raft().applied_index() > ahead->raft().applied_index()) ahead = e;
+  if (!ahead) return;
+  const auto& st = ahead->state().stats();
+  counters.refresh_epochs_committed = st.refresh_epochs_committed;
+  counters.refresh_rounds_aborted = st.rounds_aborted;
+  counters.recoveries = st.recoveries;
+  counters.rejoins = st.rejoins;
+  counters.dealers_excluded = st.dealers_excluded;
+}
+
+} // namespace pss::sim

@@ -1,0 +1,353 @@
+// The simulator's state and the declarations of its parts, shared by the
+// files that define them (private to sim/; the public face is simulator.hpp):
+//   simulator.cpp      construction, the network actor, node boot / crash /
+//                      restart, the host hooks (checkers), the event loop
+//   sim_workload.cpp   client actors and the workload actor, the history
+//   sim_nemesis.cpp    faults: partitions, crashes, wipes, transfers, rejoins
+//   sim_final.cpp      healing, liveness, settling recoveries, probe reads and
+//                      the end-of-run secrets checks
+#pragma once
+
+#include "sim/simulator.hpp"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/exit_reason.hpp"
+#include "caf/scheduler/test_coordinator.hpp"
+#include "caf/send.hpp"
+#include "caf/stateful_actor.hpp"
+
+#include "actors/engine_actor.hpp"
+#include "actors/messages.hpp"
+#include "core/prng.hpp"
+#include "raft/cluster_checker.hpp"
+#include "sim/durability_checker.hpp"
+#include "sim/fault_plan.hpp"
+#include "sim/read_freshness.hpp"
+#include "sim/raft_engine.hpp"
+#include "sim/secrets_checkers.hpp"
+#include "sim/share_corruption.hpp"
+#include "sim/secrets_engine.hpp"
+#include "storage/data_dir.hpp"
+#include "storage/sim_disk.hpp"
+
+namespace pss::sim {
+
+using actors::wire_message;
+using secrets::endpoint;
+
+// How often progress prints, and the shape of the workload.
+inline constexpr millis progress_step{5000};
+inline constexpr std::size_t keys_in_workload = 3;
+inline constexpr std::size_t keys_in_refresh_workload = 16;
+inline constexpr millis think_time_max{40};
+
+inline std::uint64_t code_of(endpoint e) { return (static_cast<std::uint64_t>(e.kind) << 56) ^ e.id; }
+
+struct simulation::impl final : actors::host_hooks {
+  // The actor system comes first so it is destroyed last.
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  caf::scheduler::test_coordinator* sched = nullptr;
+
+  sim_options opts;
+  std::ostream* progress = nullptr;
+  prng master;
+  prng chaos_rng;
+  prng net_rng;
+  prng sched_rng;
+  prng disk_rng;
+  prng workload_rng;
+  fault_plan plan;
+  raft::options raft_opts;
+  raft::configuration initial;
+  std::vector<node_id> node_ids;
+  bool secrets_mode = false;
+  secrets::test_cluster cluster; // secrets mode: keys and the public view
+
+  struct node_slot {
+    node_id id;
+    storage::sim_disk disk;
+    std::shared_ptr<sim_node_engine> engine;
+    std::shared_ptr<actors::host_slot> slot;
+    caf::actor actor;
+    bool up = false;
+    bool wiped = false;      // storage refused to start it: its disk was wiped
+    bool disk_wiped = false; // the nemesis wiped its disk (restart will be refused)
+    bool joining = false;    // a new incarnation that replaces a wiped node
+    bool sync_failure_armed = false;
+    // Bumped at every boot. A message carries its endpoints' incarnations,
+    // and one whose sender or receiver has been reborn since is lost, as on
+    // a TCP connection that closed with the old process.
+    std::uint64_t incarnation = 0;
+  };
+  std::map<node_id, node_slot> nodes;
+
+  struct client_info {
+    std::shared_ptr<actors::client_slot> slot;
+    std::shared_ptr<actors::client_host_engine> engine;
+    std::shared_ptr<raft_client_engine> raft_client;       // raft mode
+    std::shared_ptr<secrets_client_host> secrets_client;   // secrets mode
+    caf::actor actor;
+    std::uint64_t seq = 0;
+    bool busy = false;
+  };
+  std::vector<client_info> clients; // index 0 is client 1
+
+  std::shared_ptr<actors::local_peer_directory> targets;
+  std::shared_ptr<actors::relay_peer_directory> relay;
+  caf::actor network;
+  caf::actor workload;
+
+  // A wiped node comes back as a new member: the operator removes the old
+  // id, adds a fresh one as a learner, and promotes it once it caught up
+  // (raft checklist item 27; thesis §4 single-server changes).
+  struct rejoin {
+    node_id old_id;
+    node_id new_id; // no_node until the new incarnation boots
+  };
+  std::vector<rejoin> rejoins;
+  std::uint64_t next_admin_op = 1;
+
+  std::set<std::pair<node_id, node_id>> cuts; // directed: from, to
+  std::set<std::pair<std::uint64_t, node_id>> client_cuts; // client id, node: both ways
+  raft::cluster_checker checker;
+  std::set<term_id> leader_terms;
+  std::vector<std::string> violations;
+  std::vector<node_id> halted;
+  trace_hasher trace;
+  sim_report counters;
+  std::vector<history_event> history;
+  std::map<std::uint64_t, actors::completion> completions;
+  std::map<std::uint64_t, std::size_t> op_client; // op id -> client index
+  std::map<std::string, std::set<bytes>> values_put;
+  std::uint64_t next_op = 1;
+  bool safety_phase = true;
+  millis next_chaos{0};
+  millis next_progress{0};
+  millis refresh_interval{0};      // secrets mode, refresh profiles
+  share_epoch_checker epochs;      // secrets mode
+  holder_checker holders;          // secrets mode
+  durability_checker durability;
+  read_freshness_checker freshness;
+  std::unique_ptr<share_corruptor> corruptor; // secrets mode
+
+  impl(sim_options o, std::ostream* out);
+  ~impl() override { shutdown(); }
+
+
+  void say(const std::string& line) {
+    if (progress) *progress << line << '\n';
+  }
+
+  [[nodiscard]] millis now() const {
+    return std::chrono::duration_cast<millis>(sched->clock().now().time_since_epoch());
+  }
+
+  void violation(std::string what) {
+    if (std::find(violations.begin(), violations.end(), what) == violations.end())
+      violations.push_back(std::move(what));
+  }
+
+  // ---- network actor -------------------------------------------------------
+  void spawn_network();
+
+  // The incarnation of a node endpoint (clients never restart: 0).
+  [[nodiscard]] std::uint64_t incarnation_of(endpoint e) const {
+    if (!e.is_node()) return 0;
+    auto it = nodes.find(e.as_node());
+    return it == nodes.end() ? 0 : it->second.incarnation;
+  }
+
+  // A node's message that reaches the network after its sender died (it was
+  // still in the network's mailbox) belongs to a closed connection.
+  [[nodiscard]] bool sent_by_dead_incarnation(caf::event_based_actor* self, endpoint from) const;
+
+  void route(caf::event_based_actor* self, wire_message m);
+
+  void deliver(caf::event_based_actor* self, wire_message m, std::uint64_t from_incarnation, std::uint64_t to_incarnation);
+
+  // ---- nodes ---------------------------------------------------------------
+  raft_engine_config engine_config(node_id id);
+
+  result<std::shared_ptr<sim_node_engine>> open_engine(node_slot& n, bool first);
+
+  bool boot(node_slot& n, bool first);
+
+  void kill(node_slot& n);
+
+  void crash_node(node_slot& n, const char* kind);
+
+  void restart_node(node_slot& n);
+
+  // The checkers, after every input a node processed.
+  void check_node(node_slot& n);
+
+  void on_input(millis t, endpoint self, bool tick, endpoint from, byte_view payload) override;
+
+  // Durability on send: what a node's message implies must be on its disk
+  // now. A client's store request tells the checker what the ack will claim.
+  void on_send(millis, endpoint self, endpoint to, byte_view payload) override;
+
+  void after_input(millis, endpoint self) override {
+    if (!self.is_node()) return;
+    auto it = nodes.find(self.as_node());
+    if (it != nodes.end() && it->second.up) check_node(it->second);
+  }
+
+  // ---- clients and workload ------------------------------------------------
+  void spawn_client(std::size_t c);
+
+  void spawn_workload();
+
+  std::uint64_t start_op(caf::event_based_actor* self, std::size_t c, actors::operation op);
+
+  void issue_random(caf::event_based_actor* self, std::uint64_t c);
+
+  void on_result(caf::event_based_actor* self, actors::client_operation_result& r);
+
+  // The Figure 8 schedule proposes densely: it needs uncommitted entries of
+  // old terms lying around when leaders change.
+  [[nodiscard]] millis think_max() const { return plan.figure8 ? millis{5} : think_time_max; }
+
+  // ---- the nemesis ---------------------------------------------------------
+  std::vector<node_slot*> pick_nodes(bool up);
+
+  std::size_t wiped_count() const {
+    std::size_t w = 0;
+    for (const auto& [id, n] : nodes) w += n.disk_wiped && !n.wiped && !readmitted(n) ? 1 : 0;
+    return w + rejoins.size();
+  }
+
+  // Secrets mode: a wiped node is a voter again (its rejoin is done).
+  [[nodiscard]] bool readmitted(const node_slot& n) const {
+    if (!secrets_mode || !n.up) return false;
+    const auto& e = static_cast<const secrets_node_host&>(*n.engine).engine();
+    return !e.rejoining() && e.raft().config().is_voter(n.id);
+  }
+
+  // The leader is cut off from the other nodes, and some clients can talk
+  // to it only, while the others cannot reach it: the stuck clients keep
+  // asking a leader that may be deposed while the rest commit elsewhere (a
+  // load balancer that never noticed).
+  void stuck_leader_partition(node_id lone);
+
+  void partition();
+
+  void chaos();
+
+  // The Figure 8 schedule: a leader whose last entries are on a minority
+  // often crashes before replicating them further, so that entries of old
+  // terms lie on minorities when the next leaders are elected (Raft §5.4.2).
+  void crash_leader_with_unreplicated_entries();
+
+  // Let a few syncs pass, then fail one: the engine halts inside a flush and
+  // the node crashes with that write unsynced or torn. The failure is aimed
+  // at any file, at the Raft directory (the log and the hard state) or, in
+  // secrets mode, at the share journal, so that crashes land between every
+  // kind of write and the messages that depend on it.
+  void arm_mid_flush_crash(node_slot& victim);
+
+  // Secrets mode loses data once per run, so that every version keeps t
+  // holders: either the share journal (the Raft state stays) or, half the
+  // time, the whole disk, if a majority of the disks stays intact; the node
+  // then restarts with --rejoin.
+  void lose_data_once(node_slot& victim);
+
+  [[nodiscard]] std::uint64_t fault_count(const std::string& kind) const {
+    auto it = counters.faults.find(kind);
+    return it == counters.faults.end() ? 0 : it->second;
+  }
+
+  void wipe_disk(node_slot& victim);
+
+  // The operator asks the leader to hand leadership to another voter.
+  void transfer_leadership();
+
+  void send_admin(node_id to, raft::config_change change);
+
+  // One operator step per nemesis step for the oldest pending rejoin.
+  void drive_rejoins();
+
+  // ---- the event loop ------------------------------------------------------
+  void handle_halts();
+
+  void drain();
+
+  void print_progress();
+
+  void run_until(millis end);
+
+  [[nodiscard]] std::optional<node_id> leader() const;
+
+  // ---- the phases ----------------------------------------------------------
+  void heal_everything();
+
+  void liveness();
+
+  // The secrets node with the most applied entries (nullptr if none is up).
+  [[nodiscard]] const secrets::node_engine* most_advanced() const;
+
+  [[nodiscard]] std::size_t holders_of(const std::string& name, secret_version v) const;
+
+  // After healing, every name reads back through a real client, with share
+  // replies still corrupted on the wire when the plan draws it: each read
+  // must succeed (t good answers always remain) and return the latest
+  // version's value when that put was acknowledged. A read that fails here
+  // is a client that gave up on good shares.
+  void probe_reads(millis until);
+
+  void probe_read(const std::string& key, const std::map<std::pair<std::string, secret_version>, bytes>& acked, millis until);
+
+  // After lost liveness: each node's Raft state, to start the diagnosis.
+  void describe_nodes();
+
+  // Refresh profiles: after healing, every node must also get back every
+  // share it missed (recovery is automatic) before the bound; else liveness
+  // is lost. (Refresh rounds keep running meanwhile.)
+  void settle_recoveries(millis until);
+
+  // Each name an acknowledged delete hid, with the highest version it hid.
+  [[nodiscard]] std::map<std::string, secret_version> acknowledged_deletes() const;
+
+  // How many versions a node's own catalog lists it for without the share
+  // (its journal was lost; it must leave those lists and be recovered).
+  [[nodiscard]] static std::size_t listed_without_share(const secrets::node_engine& e);
+
+  // The secrets checkers at the end of a secrets-mode run: acknowledged
+  // puts read back from the share stores, no share material in Raft.
+  void check_secrets();
+
+  // Erased means gone: no disk still holds a share of an older epoch, and no
+  // node holds, in memory or on disk, a share of a version whose delete was
+  // acknowledged.
+  void check_erased();
+
+  [[nodiscard]] std::vector<const secrets::node_engine*> live_secrets_nodes() const;
+
+  // Every acknowledged put reads back from the live holders' share stores.
+  void check_read_back();
+
+  // No share material in Raft storage. The scan must be able to see shares
+  // where they belong, or it proves nothing: every durable live share must
+  // show up in its journal.
+  void check_share_scan();
+
+  // The rounds' outcome, from the most advanced live node's catalog.
+  void record_round_stats();
+
+  sim_report report();
+
+  void shutdown();
+};
+
+} // namespace pss::sim
