@@ -1,0 +1,164 @@
+// The client engine's get path: ask the holders for their shares sealed to a
+// fresh key, verify each against the version's epoch and commitments, and
+// reconstruct from t good ones. See client_engine.hpp.
+#include "secrets/client_operation.hpp"
+
+#include "core/planted.hpp"
+#include "crypto/batch.hpp"
+#include "crypto/envelope.hpp"
+#include "crypto/shamir.hpp"
+
+namespace pss::secrets {
+
+// ---- get: collect and verify shares ------------------------------------------
+
+
+void client_engine::begin_shares(millis now) {
+  operation& op = *queue_.front();
+  op.step = phase::shares;
+  auto parsed = crypto::commitment::decode(op.record->commitments, op.threshold);
+  if (!parsed.ok()) return fail(client_error::verification_failed, "the catalog's commitments do not parse");
+  op.parsed_commitments = std::move(*parsed);
+  op.reader = crypto::box_key_pair::generate(*random_);
+  op.collect_deadline = now + options_.share_collect_timeout;
+  op.requests.clear();
+  op.answers.clear();
+  op.good.clear();
+  op.bad.clear();
+  op.bad_reasons.clear();
+  op.newer_epoch_seen = false;
+  for (auto h : op.record->holders) send_get_share(now, h);
+}
+
+void client_engine::send_get_share(millis now, node_id to) {
+  operation& op = *queue_.front();
+  get_share_request req;
+  req.request_id = next_request_id_++;
+  req.token = options_.token;
+  req.name = op.name;
+  req.version = op.record->version;
+  std::copy(op.reader->public_key.bytes().begin(), op.reader->public_key.bytes().end(), req.reader_key.begin());
+  op.requests[req.request_id] = to;
+  op.node_resend_at[to] = now + options_.request_timeout;
+  output_.messages.push_back(outgoing{endpoint::of(to), encode(wire_message{req})});
+}
+
+void client_engine::try_reconstruct(millis now) {
+  operation& op = *queue_.front();
+  if (op.good.size() < op.threshold) {
+    const bool all_answered = op.answers.size() + op.bad.size() >= op.record->holders.size()
+                              && std::all_of(op.answers.begin(), op.answers.end(), [](const auto& a) {
+                                   return a.second != reply_code::not_found;
+                                 });
+    if (all_answered || now >= op.collect_deadline) finish_get_shortfall(now);
+    return;
+  }
+  std::vector<crypto::share> shares;
+  for (const auto& [node, s] : op.good) shares.push_back(s);
+  crypto::scalar key;
+  if (op.record->epoch == op.record->dealt_epoch) {
+    auto rebuilt = crypto::reconstruct(*op.parsed_commitments, shares);
+    if (!rebuilt.ok()) return fail(client_error::verification_failed, rebuilt.err().message());
+    key = rebuilt->secret;
+  } else {
+    // Refreshed shares: no per-share commitments (docs/refresh.md §2). Find
+    // t shares that rebuild k with k·G = C_0 and name those that do not fit.
+    auto rebuilt = crypto::reconstruct_with_constant(shares, op.threshold,
+                                                     op.parsed_commitments->constant_term());
+    if (!rebuilt.ok()) {
+      const bool all_answered = op.answers.size() + op.bad.size() >= op.record->holders.size();
+      if (!all_answered && now < op.collect_deadline) return; // more shares may settle it
+      return fail(client_error::verification_failed,
+                  std::to_string(shares.size()) + " shares of epoch " + std::to_string(op.record->epoch.value()) +
+                    " do not rebuild the key: " + rebuilt.err().message());
+    }
+    for (auto index : rebuilt->misfits)
+      for (const auto& [node, s] : op.good)
+        if (s.index == index) {
+          op.bad.insert(node);
+          op.bad_reasons.push_back(node_name(node) + ": returned a share that does not fit the others");
+          event(node_name(node) + " returned a share that does not fit the others; skipped");
+        }
+    key = rebuilt->secret;
+  }
+  auto envelope = crypto::envelope::decode(op.record->ciphertext);
+  if (!envelope.ok()) return fail(client_error::verification_failed, "the catalog's envelope does not parse");
+  auto opened = crypto::envelope_open(key, *envelope,
+                                      crypto::envelope_context{view_->cluster_id, op.name, op.record->version});
+  if (!opened.ok()) return fail(client_error::verification_failed, "the envelope does not open: " + opened.err().message());
+  completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, "read");
+  c.version = op.record->version;
+  c.value = std::move(*opened);
+  c.answered = op.good.size();
+  c.bad_nodes.assign(op.bad.begin(), op.bad.end());
+  finish(std::move(c));
+}
+
+void client_engine::finish_get_shortfall(millis now) {
+  operation& op = *queue_.front();
+  // A refresh committed after the record was read: the holders now serve
+  // the next epoch's shares. Read the record again rather than fail.
+  if (op.newer_epoch_seen && op.epoch_rereads < epoch_rereads_max) {
+    ++op.epoch_rereads;
+    event("holders serve a later epoch than the record read; reading the record again");
+    return begin_read(now);
+  }
+  std::size_t unauthorised = 0;
+  for (const auto& [node, code] : op.answers) unauthorised += code == reply_code::unauthorized;
+  if (unauthorised > 0 && op.good.empty() && op.bad.empty())
+    return fail(client_error::not_authorised, "the nodes refused the token");
+  std::string msg = std::to_string(op.good.size()) + " valid shares from " +
+                    std::to_string(op.record->holders.size()) + " holders, need " +
+                    std::to_string(op.threshold);
+  for (const auto& r : op.bad_reasons) msg += "; " + r;
+  fail(op.bad.empty() ? client_error::too_few_nodes : client_error::verification_failed, msg);
+}
+
+void client_engine::on_share_reply(millis now, node_id from, get_share_response&& m) {
+  operation& op = *queue_.front();
+  auto it = op.requests.find(m.request_id);
+  if (op.step != phase::shares || it == op.requests.end() || it->second != from) {
+    ++counters_.stale_responses;
+    return;
+  }
+  op.requests.erase(it);
+  if (op.good.contains(from) || op.bad.contains(from)) return;
+  op.answers[from] = m.code;
+  if (m.code == reply_code::ok) {
+    auto reject = [&](const std::string& why) {
+      op.bad.insert(from);
+      op.answers.erase(from);
+      op.bad_reasons.push_back(node_name(from) + ": " + why);
+      event(node_name(from) + " " + why + "; skipped");
+    };
+    const member* m_member = view_->find(from);
+    auto context = share_context_for_read(view_->cluster_id, m.epoch, op.name, op.record->version, from);
+    if (m_member == nullptr || !context.ok()) {
+      reject("is not a member");
+    } else if (m.epoch < op.record->epoch) {
+      // The holder has not applied the refresh yet (it lags behind the
+      // leader that served the record): ask it again shortly, within the
+      // collect window, as for a share it does not hold yet.
+      op.answers[from] = reply_code::not_found;
+      event(node_name(from) + " still serves epoch " + std::to_string(m.epoch.value()) + "; asking again");
+    } else if (m.epoch > op.record->epoch) {
+      op.newer_epoch_seen = true;
+      reject("returned a share of epoch " + std::to_string(m.epoch.value()) + ", the catalog's is " +
+             std::to_string(op.record->epoch.value()));
+    } else if (auto plain = crypto::open_sealed(*op.reader, m.sealed_share, *context); !plain.ok()) {
+      reject("returned a sealed share that does not open");
+    } else if (auto s = crypto::decode_share(plain->view()); !s.ok()) {
+      reject("returned a share that does not parse");
+    } else if (s->index != m_member->index) {
+      reject("returned the share of index " + std::to_string(s->index.value()));
+    } else if (op.record->epoch == op.record->dealt_epoch && !planted::armed(planted::bug::client_skips_share_check)
+               && !op.parsed_commitments->verify(*s).ok()) {
+      reject("returned a share that does not verify against the commitments (verification failure)");
+    } else {
+      op.good.emplace(from, *s);
+    }
+  }
+  try_reconstruct(now);
+}
+
+} // namespace pss::secrets

@@ -1,0 +1,63 @@
+// The client engine's private parts, shared by client_engine.cpp (views,
+// reads, puts, deletes, refresh, the inputs and the tick) and client_get.cpp
+// (collecting and verifying shares, reconstruction). Not for other users.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "secrets/client_engine.hpp"
+
+namespace pss::secrets {
+
+enum class phase : std::uint8_t { view, read, store, propose, shares, refresh };
+
+completion make_completion(std::uint64_t id, operation_kind kind, operation_outcome outcome,
+                           client_error error, std::string message);
+
+struct client_engine::operation {
+  std::uint64_t id = 0;
+  operation_kind kind = operation_kind::put;
+  std::string name;
+  secret_version requested;
+  secure_bytes value;
+  millis deadline{0};
+  phase step = phase::view;
+  bool started = false;
+
+  // The single outstanding request of the view, read and propose phases.
+  std::uint64_t request_id = 0;
+  node_id target;
+  millis resend_at{0};
+  std::size_t attempts = 0;
+
+  // put
+  secret_version version;
+  bytes commitments;
+  bytes ciphertext;
+  std::map<node_id, store_share_request> stores;
+  std::map<std::uint64_t, node_id> requests; // request id -> node, for fan-out phases
+  std::map<node_id, reply_code> answers;
+  std::map<node_id, millis> node_resend_at;
+  std::set<node_id> acked;
+  millis collect_deadline{0};
+  std::size_t redeals = 0;
+  bool proposed = false;
+  std::vector<node_id> holders;
+
+  // get
+  std::optional<version_record> record;
+  std::uint32_t threshold = 0;
+  std::optional<crypto::box_key_pair> reader;
+  std::optional<crypto::commitment> parsed_commitments;
+  std::map<node_id, crypto::share> good;
+  std::set<node_id> bad;
+  std::vector<std::string> bad_reasons;
+  bool newer_epoch_seen = false; // a holder answered with a share of a later epoch
+  std::size_t epoch_rereads = 0;
+};
+
+} // namespace pss::secrets
