@@ -5,7 +5,8 @@
 // not know where the follower's log matches. In replicate it pipelines up to
 // inflight_appends_max appends. In snapshot it streams one snapshot chunk at a
 // time. match_index never moves backwards: a late or duplicated response
-// cannot undo an acknowledgement (checklist item 22).
+// cannot undo an acknowledgement (checklist item 22); only a follower that
+// reports a log shorter than match (a wiped disk) resets it.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +44,14 @@ struct progress {
     return true;
   }
 
+  // The follower's log ends before match: it lost entries it acknowledged,
+  // which only a wiped disk rejoining under its old id does. The one place
+  // match moves back; probing restarts from what the follower holds.
+  void forget_lost_entries(log_index follower_last) noexcept {
+    match = follower_last;
+    match_at_last_heartbeat = follower_last;
+    become_probe();
+  }
   // Records an acknowledgement; returns whether match moved.
   bool acknowledge(log_index index) noexcept {
     bool moved = false;

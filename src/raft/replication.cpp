@@ -153,6 +153,13 @@ void node::on_append_entries_response(millis now, node_id from,
 void node::handle_append_rejection(progress& pr, const append_entries_response& m) {
   if (pr.state == progress_state::snapshot) return;
   if (m.rejected_prev_index < pr.match) return;
+  if (m.last_log_index < pr.match) {
+    // It lost what it acknowledged (a wiped disk rejoining under its id).
+    // Probing at match + 1 again would be refused for ever, one round trip
+    // after another (sim seed 469965483 of refresh-faults).
+    pr.forget_lost_entries(m.last_log_index);
+    return;
+  }
   if (pr.state == progress_state::probe && m.rejected_prev_index != pr.next.prev()) return;
   log_index next = m.conflict_index;
   if (m.conflict_term != term_id{0}) {

@@ -16,6 +16,10 @@
 #   81000060 a get whose holder had not applied the refresh yet refused the
 #            holder's older-epoch share instead of asking again (unit-secrets:
 #            "a holder that lags behind the commit is asked again, not refused")
+#   469965483 never ended: a wiped node rejoining under its id answered the
+#            leader's probes with an empty log, and the leader probed at its
+#            old match + 1 for ever at zero simulated delay (unit-raft: "a
+#            follower that lost its log is probed from what it holds")
 # Usage: regression_test.sh PSS
 set -uo pipefail
 pss=${1:?usage: regression_test.sh PATH_TO_PSS}
@@ -34,4 +38,5 @@ run --seed 2162 --nodes 3 --clients 8 --seconds 10 --profile swarm
 run --seed 8965653 --nodes 3 --clients 8 --seconds 10 --profile swarm
 run --seeds 46..46 --engine secrets --nodes 3..7 --clients 1..8 --seconds 5 --profile refresh-faults
 run --seed 81000060 --nodes 3 --threshold 2 --clients 14 --seconds 5 --profile refresh-faults --engine secrets
+run --seed 469965483 --nodes 4 --threshold 3 --clients 12 --seconds 5 --profile refresh-faults --engine secrets
 exit "$failed"

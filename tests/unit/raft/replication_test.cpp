@@ -272,6 +272,27 @@ TEST_CASE("raft: a late response never moves match backwards (item 22)") {
   CHECK_FALSE(c.violation());
 }
 
+TEST_CASE("raft: a follower that lost its log is probed from what it holds") {
+  // A wiped disk rejoining under its old id refuses the probe at match + 1
+  // with an empty log; probing there again would be refused for ever (sim
+  // seed 469965483 of refresh-faults looped at one instant).
+  cluster c{{1, 2, 3}};
+  c.elect(1);
+  for (int i = 0; i < 5; ++i) REQUIRE(c.propose(1, "x").ok());
+  c.deliver_all();
+  const auto match = c.raft(1).progresses().at(n(2)).match;
+  REQUIRE(match == c.raft(1).log().last_index());
+  const term_id t = c.raft(1).term();
+  c.raft(1).step(c.now, envelope{n(2), n(1), append_entries_response{t, false, {}, match, li(1), {}, li(0)}});
+  c.flush(1);
+  const auto& pr = c.raft(1).progresses().at(n(2));
+  CHECK(pr.match == li(0));
+  CHECK(pr.next == li(1));
+  CHECK(pr.state == progress_state::probe);
+  CHECK(c.raft(1).commit_index() == match); // nothing committed is undone
+  CHECK_FALSE(c.violation());
+}
+
 TEST_CASE("raft: the leader counts its own log toward commit only once persisted (item 23)") {
   cluster c{{1}};
   c.elect(1);
