@@ -45,7 +45,10 @@ constexpr const char* description =
   "output: progress lines, `reproduce: pss sim ...`, then one JSON object as the last line.\n"
   "exit codes: 0 ok, 1 safety violation, 2 bad usage, 3 lost liveness after healing.\n"
   "With --seeds A..B: one line per failing seed and a total line; exit 1 if any seed\n"
-  "violated safety, else 3 if any lost liveness.";
+  "violated safety, else 3 if any lost liveness or ran past --seed-timeout.\n\n"
+  "Simulated time must pass: more than 20000 inputs at one simulated instant (healthy\n"
+  "runs stay under a hundred; the JSON's inputs_per_instant_max) is a runaway loop,\n"
+  "reported as a violation naming the commonest inputs.";
 
 std::string planted_bug_names() {
   std::string out = "the planted bugs are";
@@ -141,7 +144,10 @@ int run_sim(int argc, char** argv) {
      "alternately off their polynomial and equivocating (0..nodes-threshold)")
     ("planted-bug", po::value<std::string>(), "plant one bug (see the list below)")
     ("no-shuffle", "run ready actors in FIFO order instead of a seeded shuffle")
-    ("first-failure", "with --seeds: stop at the first failing seed");
+    ("first-failure", "with --seeds: stop at the first failing seed")
+    ("seed-timeout", po::value<unsigned>()->default_value(300),
+     "with --seeds: kill a seed still running after this many wall seconds and count it as failed "
+     "(timeout); 0: no limit");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
@@ -217,6 +223,7 @@ int run_sim(int argc, char** argv) {
   q.jobs = vm["jobs"].as<unsigned>();
   if (q.jobs < 1 || q.jobs > 64) return usage("--jobs must be between 1 and 64");
   q.stop_at_first_failure = vm.count("first-failure") > 0;
+  q.seed_timeout_seconds = vm["seed-timeout"].as<unsigned>();
   return run_sweep(q);
 }
 

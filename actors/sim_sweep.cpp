@@ -1,6 +1,7 @@
 #include "sim_sweep.hpp"
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +64,8 @@ struct child {
   std::string output;
   bool exited = false;
   int status = 0;
+  std::chrono::steady_clock::time_point began;
+  bool timed_out = false; // killed after the sweep's seed timeout
 };
 
 bool spawn(child& c) {
@@ -89,6 +92,7 @@ bool spawn(child& c) {
   close(fds[1]);
   c.pid = pid;
   c.fd = fds[0];
+  c.began = std::chrono::steady_clock::now();
   return true;
 }
 
@@ -127,13 +131,31 @@ void reap(std::vector<child>& running) {
   }
 }
 
+// A child still running past the seed timeout is killed: a runaway that the
+// simulator's own guard (sim/checkers/runaway.hpp) did not see must not
+// stall the sweep. Its pipe closes when it dies, and reap() collects it.
+void kill_overdue(std::vector<child>& running, unsigned timeout_seconds) {
+  if (timeout_seconds == 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& c : running) {
+    if (c.exited || c.timed_out || now - c.began < std::chrono::seconds{timeout_seconds}) continue;
+    c.timed_out = true;
+    kill(c.pid, SIGKILL);
+  }
+}
+
 struct totals {
-  std::uint64_t passed = 0, safety = 0, liveness = 0, aborted = 0;
-  [[nodiscard]] std::uint64_t failed() const { return safety + liveness + aborted; }
+  std::uint64_t passed = 0, safety = 0, liveness = 0, aborted = 0, timeouts = 0;
+  [[nodiscard]] std::uint64_t failed() const { return safety + liveness + aborted + timeouts; }
 };
 
-void count(totals& t, const seed_result& r, const sim::sim_options& o, std::string& line) {
-  if (r.signal) {
+void count(totals& t, const seed_result& r, const sim::sim_options& o, bool timed_out, unsigned timeout_seconds,
+           std::string& line) {
+  if (timed_out) {
+    line = "seed " + std::to_string(o.seed) + ": FAILED timeout: still running after " + std::to_string(timeout_seconds)
+           + " s of wall time, killed (a runaway?)  (reproduce: " + sim::reproduce_command(o) + ")\n";
+    ++t.timeouts;
+  } else if (r.signal) {
     line = "seed " + std::to_string(o.seed) + ": FAILED safety: " + abort_text(r.signal)
            + "  (reproduce: " + sim::reproduce_command(o) + ")\n";
     ++t.aborted;
@@ -197,6 +219,7 @@ int run_sweep(const sweep_request& q) {
     if (running.empty()) break;
     pump(running);
     reap(running);
+    kill_overdue(running, q.seed_timeout_seconds);
     for (auto it = running.begin(); it != running.end();) {
       if (!it->exited || it->fd >= 0) {
         ++it;
@@ -204,8 +227,8 @@ int run_sweep(const sweep_request& q) {
       }
       seed_result r = result_of(it->status);
       std::string line = it->output;
-      count(t, r, it->options, line);
-      if (q.stop_at_first_failure && (r.signal || r.code != 0)) stop = true;
+      count(t, r, it->options, it->timed_out, q.seed_timeout_seconds, line);
+      if (q.stop_at_first_failure && (it->timed_out || r.signal || r.code != 0)) stop = true;
       finished[it->options.seed] = std::move(line);
       it = running.erase(it);
     }
@@ -219,11 +242,11 @@ int run_sweep(const sweep_request& q) {
   std::cout << "sweep: seeds " << q.first << ".." << q.last << " (profile " << o.profile
             << (o.planted != planted::bug::none ? ", planted bug " + std::string{planted::name(o.planted)} : "")
             << "): " << t.passed << " ok, " << t.failed() << " failed (safety " << t.safety << ", aborted "
-            << t.aborted << ", liveness " << t.liveness << ")\n";
+            << t.aborted << ", liveness " << t.liveness << ", timeout " << t.timeouts << ")\n";
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   std::fprintf(stderr, "pss sim: sweep took %.2f s wall with %u jobs\n", wall, jobs);
   if (t.safety + t.aborted > 0) return exit_code::failed;
-  return t.liveness > 0 ? exit_code::lost_liveness : exit_code::ok;
+  return t.liveness + t.timeouts > 0 ? exit_code::lost_liveness : exit_code::ok;
 }
 
 } // namespace pss::cli

@@ -31,10 +31,13 @@ struct sweep_request {
   std::uint64_t last = 0;
   unsigned jobs = 1;
   bool stop_at_first_failure = false;
+  // A seed still running after this much wall time is killed and reported
+  // as a failure (timeout); 0: no limit.
+  unsigned seed_timeout_seconds = 300;
 };
 
 // Runs the sweep and returns its exit code: 1 if any seed violated safety or
-// aborted, else 3 if any lost liveness, else 0.
+// aborted, else 3 if any lost liveness or timed out, else 0.
 [[nodiscard]] int run_sweep(const sweep_request& request);
 
 } // namespace pss::cli

@@ -96,7 +96,7 @@ std::string to_json(const sim_report& r) {
       << ",\"share_epochs_checked\":" << r.share_epochs_checked
       << ",\"ops_info\":" << r.ops_info << ",\"ops_failed\":" << r.ops_failed
       << ",\"messages_delivered\":" << r.messages_delivered
-      << ",\"timer_firings\":" << r.timer_firings
+      << ",\"timer_firings\":" << r.timer_firings << ",\"inputs_per_instant_max\":" << r.inputs_per_instant_max
       << ",\"liveness_ms\":" << number(r.liveness_ms) << ",\"faults\":{";
   bool first = true;
   for (const auto& [kind, count] : r.faults) {

@@ -30,6 +30,7 @@
 #include "actors/messages.hpp"
 #include "core/prng.hpp"
 #include "raft/cluster_checker.hpp"
+#include "checkers/runaway.hpp"
 #include "sim/durability_checker.hpp"
 #include "sim/fault_plan.hpp"
 #include "sim/read_freshness.hpp"
@@ -139,6 +140,7 @@ struct simulation::impl final : actors::host_hooks {
   holder_checker holders;          // secrets mode
   durability_checker durability;
   read_freshness_checker freshness;
+  runaway_guard runaway;
   std::unique_ptr<share_corruptor> corruptor; // secrets mode
 
   impl(sim_options o, std::ostream* out);
@@ -193,6 +195,9 @@ struct simulation::impl final : actors::host_hooks {
   void check_node(node_slot& n);
 
   void on_input(millis t, endpoint self, bool tick, endpoint from, byte_view payload) override;
+
+  // "n1 <- n2 append_entries": an input as the runaway guard names it.
+  [[nodiscard]] std::string describe_input(endpoint self, bool tick, endpoint from, byte_view payload) const;
 
   // Durability on send: what a node's message implies must be on its disk
   // now. A client's store request tells the checker what the ack will claim.

@@ -256,6 +256,8 @@ void simulation::impl::check_node(node_slot& n) {
 
 void simulation::impl::on_input(millis t, endpoint self, bool tick, endpoint from, byte_view payload) {
   if (self.is_node()) freshness.before_input();
+  runaway.on_input(t, [&] { return describe_input(self, tick, from, payload); });
+  if (runaway.tripped()) violation(runaway.describe());
   trace.add(static_cast<std::uint64_t>(t.count()));
   trace.add(code_of(self));
   trace.add(tick ? 1 : 0);
@@ -266,6 +268,20 @@ void simulation::impl::on_input(millis t, endpoint self, bool tick, endpoint fro
   ++counters.messages_delivered;
   trace.add(code_of(from));
   trace.add(payload);
+}
+
+namespace {
+std::string endpoint_name(endpoint e) { return (e.is_node() ? "n" : "c") + std::to_string(e.id); }
+} // namespace
+
+std::string simulation::impl::describe_input(endpoint self, bool tick, endpoint from, byte_view payload) const {
+  std::string out = endpoint_name(self) + (tick ? " tick" : " <- " + endpoint_name(from) + " ");
+  if (tick) return out;
+  const endpoint node = self.is_node() ? self : from;
+  auto it = node.is_node() ? nodes.find(node.as_node()) : nodes.end();
+  if (it != nodes.end() && it->second.engine)
+    if (auto e = it->second.engine->raft_envelope_in(payload)) return out + std::string{raft::name_of(e->body)};
+  return out + (payload.empty() ? std::string{"empty"} : "type " + std::to_string(payload[0]));
 }
 
 void simulation::impl::on_send(millis, endpoint self, endpoint to, byte_view payload) {
@@ -370,6 +386,7 @@ sim_report simulation::impl::report() {
   r.history = history;
   r.checks["durable_sends"] = durability.checked();
   r.checks["reads_fresh"] = freshness.reads_checked();
+  r.inputs_per_instant_max = runaway.max_seen();
   if (corruptor) r.faults["share_reply_corrupted"] = corruptor->corrupted();
   if (secrets_mode) r.checks["holder_listings"] = holders.listings_checked();
   return r;

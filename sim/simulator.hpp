@@ -125,6 +125,7 @@ struct sim_report {
   std::uint64_t ops_failed = 0;
   std::uint64_t messages_delivered = 0;
   std::uint64_t timer_firings = 0;
+  std::uint64_t inputs_per_instant_max = 0; // the runaway guard trips far above this
   std::map<std::string, std::uint64_t> faults;
   // How many times each checker looked (a checker that never looks cannot
   // fail): durable sends, served reads, listed holders, and so on.

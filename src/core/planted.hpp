@@ -57,6 +57,11 @@ enum class bug : std::uint8_t {
   // against the commitments. Caught by the probe reads under share
   // corruption.
   client_skips_share_check,
+  // raft: a leader keeps a follower's match index when the follower's log
+  // is now shorter (a wiped disk rejoining under its id), so it probes at
+  // match + 1 for ever (refresh-faults seed 469965483). Caught by the
+  // runaway guard: simulated time stops passing.
+  keep_lost_match,
 };
 
 // Every bug but none, in declaration order.

@@ -153,7 +153,7 @@ void node::on_append_entries_response(millis now, node_id from,
 void node::handle_append_rejection(progress& pr, const append_entries_response& m) {
   if (pr.state == progress_state::snapshot) return;
   if (m.rejected_prev_index < pr.match) return;
-  if (m.last_log_index < pr.match) {
+  if (m.last_log_index < pr.match && !planted::armed(planted::bug::keep_lost_match)) {
     // It lost what it acknowledged (a wiped disk rejoining under its id).
     // Probing at match + 1 again would be refused for ever, one round trip
     // after another (sim seed 469965483 of refresh-faults).

@@ -70,6 +70,16 @@ if [ "$(grep -cE -- '--nodes [3-7] --threshold [2-4] --clients ([1-9]|1[0-6]) ' 
    && [ "$(sed -n 's/.*--nodes \([0-9]\).*/\1/p' "$work/drawn" | sort -u | wc -l)" -ge 3 ]; then ok
 else bad "drawn seeds do not name their nodes and clients, or all drew the same: $(cat "$work/drawn")"; fi
 
+# A seed that runs past --seed-timeout is killed and counted, and the sweep
+# goes on (a 600 s run of 7 nodes cannot finish in 1 s of wall time).
+began=$(date +%s)
+"$pss" sim --seeds 1..2 --nodes 7 --clients 16 --seconds 600 --profile swarm --seed-timeout 1 --jobs 2 \
+  > "$work/timeout" 2>/dev/null; rc=$?
+took=$(( $(date +%s) - began ))
+if [ "$rc" -eq 3 ] && [ "$took" -lt 30 ] && [ "$(grep -c '^seed [12]: FAILED timeout: still running after 1 s' "$work/timeout")" -eq 2 ] \
+   && grep -q '^sweep: seeds 1..2 (profile swarm): 0 ok, 2 failed (.*timeout 2)' "$work/timeout"; then ok
+else bad "seed timeout: exit $rc after $took s, output $(cat "$work/timeout")"; fi
+
 # The real secrets engines: usage checks, a passing run whose JSON says so,
 # and the same trace hash from the same seed in two processes.
 expect_usage "unknown engine" --seed 1 --engine paxos
