@@ -1,0 +1,140 @@
+#include "access/policy.hpp"
+
+#include <algorithm>
+
+#include "core/check.hpp"
+
+namespace pss::access {
+namespace {
+
+bool grant_matches(const grant& g, right r, std::string_view name) {
+  if (!g.granted.has(r)) return false;
+  if (is_cluster_wide(r)) return g.pattern == "*";
+  return pattern_matches(g.pattern, name);
+}
+
+status check_label(std::string_view label) {
+  if (label.size() > label_bytes_max)
+    return error{errc::invalid_argument, "a grant's label is at most " + std::to_string(label_bytes_max) + " bytes"};
+  for (char c : label)
+    if (c < 0x20 || c > 0x7e) return error{errc::invalid_argument, "a grant's label may hold only printable ASCII"};
+  return ok_status();
+}
+
+status check_grant_fields(const std::string& pattern, rights granted, std::string_view label) {
+  PSS_TRY(check_pattern(pattern));
+  PSS_TRY(check_label(label));
+  if (granted.empty()) return error{errc::invalid_argument, "a grant must give at least one right"};
+  return ok_status();
+}
+
+} // namespace
+
+policy policy::bootstrap(const crypto::sign_public_key& admin) {
+  policy p;
+  auto all = rights::from_mask(all_rights_mask);
+  p.grants_.push_back(grant{1, admin, "*", *all, never_expires, "bootstrap admin"});
+  p.next_id_ = 2;
+  p.check_invariants();
+  return p;
+}
+
+bool policy::allows(const crypto::sign_public_key& key, right r, std::string_view name, unix_ms now) const {
+  const unix_ms t = judge_time(now);
+  return std::any_of(grants_.begin(), grants_.end(), [&](const grant& g) {
+    return g.key == key && (g.expires_at == never_expires || t < g.expires_at) && grant_matches(g, r, name);
+  });
+}
+
+bool policy::has_lasting_admin() const {
+  return std::any_of(grants_.begin(), grants_.end(), [](const grant& g) {
+    return g.expires_at == never_expires && grant_matches(g, right::admin, "");
+  });
+}
+
+result<std::uint64_t> policy::apply_grant(const crypto::sign_public_key& by, const grant_request& req, unix_ms now) {
+  if (!allows(by, right::admin, "", now)) return error{errc::unauthorized, "the key that signed this change is not an admin"};
+  PSS_TRY(check_grant_fields(req.pattern, req.granted, req.label));
+  const unix_ms t = judge_time(now);
+  if (req.expires_at != never_expires && req.expires_at <= t)
+    return error{errc::invalid_argument, "the grant's expiry is already past"};
+  if (grants_.size() >= grants_max)
+    return error{errc::conflict, "the policy holds " + std::to_string(grants_max) + " grants; revoke some first"};
+  clock_floor_ = t;
+  grants_.push_back(grant{next_id_, req.key, req.pattern, req.granted, req.expires_at, req.label});
+  ++next_id_;
+  check_invariants();
+  return grants_.back().id;
+}
+
+status policy::apply_revoke(const crypto::sign_public_key& by, std::uint64_t grant_id, unix_ms now) {
+  if (!allows(by, right::admin, "", now)) return error{errc::unauthorized, "the key that signed this change is not an admin"};
+  auto it = std::find_if(grants_.begin(), grants_.end(), [&](const grant& g) { return g.id == grant_id; });
+  if (it == grants_.end()) return error{errc::not_found, "no grant has id " + std::to_string(grant_id)};
+  grant removed = *it;
+  grants_.erase(it);
+  if (!has_lasting_admin()) {
+    grants_.insert(std::lower_bound(grants_.begin(), grants_.end(), removed,
+                                    [](const grant& a, const grant& b) { return a.id < b.id; }),
+                   std::move(removed));
+    return error{errc::conflict, "revoking grant " + std::to_string(grant_id)
+                                     + " would lock out the last admin; grant another admin (pattern *, no expiry) first"};
+  }
+  clock_floor_ = judge_time(now);
+  check_invariants();
+  return ok_status();
+}
+
+void policy::check_invariants() const {
+  PSS_CHECK(grants_.size() <= grants_max);
+  PSS_CHECK(has_lasting_admin());
+  std::uint64_t previous = 0;
+  for (const auto& g : grants_) {
+    PSS_CHECK(g.id > previous && g.id < next_id_);
+    PSS_CHECK(check_grant_fields(g.pattern, g.granted, g.label).ok());
+    previous = g.id;
+  }
+}
+
+void policy::encode(byte_writer& w) const {
+  w.u64(next_id_);
+  w.u64(clock_floor_);
+  w.u32(static_cast<std::uint32_t>(grants_.size()));
+  for (const auto& g : grants_) {
+    w.u64(g.id);
+    w.raw(g.key.bytes());
+    w.str(g.pattern);
+    w.u8(g.granted.mask());
+    w.u64(g.expires_at);
+    w.str(g.label);
+  }
+}
+
+result<policy> policy::decode(byte_reader& r) {
+  policy p;
+  p.next_id_ = r.u64();
+  p.clock_floor_ = r.u64();
+  const std::uint32_t count = r.u32();
+  if (!r.ok() || count == 0 || count > grants_max) return error{errc::malformed, "policy: bad grant count"};
+  std::uint64_t previous = 0;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    grant g;
+    g.id = r.u64();
+    auto key = crypto::sign_public_key::from_bytes(r.raw(crypto::sign_public_key_bytes));
+    g.pattern = r.str(pattern_bytes_max);
+    auto granted = rights::from_mask(r.u8());
+    g.expires_at = r.u64();
+    g.label = r.str(label_bytes_max);
+    if (!r.ok() || !key.ok() || !granted.ok()) return error{errc::malformed, "policy: a grant does not decode"};
+    g.key = *key;
+    g.granted = *granted;
+    if (g.id <= previous || g.id >= p.next_id_ || !check_grant_fields(g.pattern, g.granted, g.label).ok())
+      return error{errc::malformed, "policy: grant " + std::to_string(g.id) + " is out of order or invalid"};
+    previous = g.id;
+    p.grants_.push_back(std::move(g));
+  }
+  if (!p.has_lasting_admin()) return error{errc::malformed, "policy: no admin grant that never expires"};
+  return p;
+}
+
+} // namespace pss::access

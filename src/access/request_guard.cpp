@@ -1,0 +1,96 @@
+#include "access/request_guard.hpp"
+
+#include <algorithm>
+
+#include "core/check.hpp"
+
+namespace pss::access {
+
+std::string_view to_string(refusal r) noexcept {
+  switch (r) {
+    case refusal::malformed: return "malformed";
+    case refusal::wrong_target: return "wrong_target";
+    case refusal::expired: return "expired";
+    case refusal::not_yet_valid: return "not_yet_valid";
+    case refusal::lifetime_too_long: return "lifetime_too_long";
+    case refusal::issued_before_start: return "issued_before_start";
+    case refusal::bad_signature: return "bad_signature";
+    case refusal::replayed: return "replayed";
+    case refusal::busy: return "busy";
+    case refusal::not_allowed: return "not_allowed";
+  }
+  return "unknown";
+}
+
+request_guard::request_guard(std::string cluster_id, node_id self, unix_ms started_at, guard_options options)
+    : cluster_id_{std::move(cluster_id)}, self_{self}, started_at_{started_at}, options_{options} {
+  PSS_CHECK(self_ != node_id{});
+  PSS_CHECK(options_.replay_cache_entries > 0 && options_.replay_cache_entries <= replay_cache_entries_max);
+  PSS_CHECK(options_.clock_skew_ms <= request_lifetime_ms_max);
+}
+
+admission request_guard::refuse(refusal r, std::string detail) {
+  ++refused_[static_cast<std::size_t>(r)];
+  admission out;
+  out.why = r;
+  out.reason = "n" + std::to_string(self_.value()) + " refused the request (" + std::string{to_string(r)} + "): "
+               + std::move(detail);
+  return out;
+}
+
+std::optional<refusal> request_guard::check_window(const signed_request& q, unix_ms now) const {
+  const unix_ms skew = options_.clock_skew_ms;
+  if (q.expires_at <= q.issued_at || q.expires_at - q.issued_at > request_lifetime_ms_max)
+    return refusal::lifetime_too_long;
+  if (q.issued_at > now + skew) return refusal::not_yet_valid;
+  if (q.expires_at <= now) return refusal::expired;
+  if (q.issued_at + skew < started_at_) return refusal::issued_before_start;
+  return std::nullopt;
+}
+
+std::optional<refusal> request_guard::remember(const signed_request& q, unix_ms now) {
+  while (!by_expiry_.empty() && by_expiry_.begin()->first <= now) {
+    seen_.erase(by_expiry_.begin()->second);
+    by_expiry_.erase(by_expiry_.begin());
+  }
+  seen_key key;
+  std::copy(q.client.bytes().begin(), q.client.bytes().end(), key.first.begin());
+  key.second = q.nonce;
+  if (seen_.contains(key)) return refusal::replayed;
+  if (seen_.size() >= options_.replay_cache_entries) return refusal::busy;
+  seen_.emplace(key, q.expires_at);
+  by_expiry_.emplace(q.expires_at, key);
+  return std::nullopt;
+}
+
+admission request_guard::admit(byte_view envelope, unix_ms now) {
+  clock_floor_ = std::max(clock_floor_, now);
+  now = clock_floor_;
+  auto q = decode_signed_request(envelope);
+  if (!q.ok()) return refuse(refusal::malformed, q.err().message());
+  if (q->target != self_)
+    return refuse(refusal::wrong_target, "it is signed for n" + std::to_string(q->target.value()));
+  if (auto r = check_window(*q, now)) {
+    const char* why = *r == refusal::issued_before_start ? "it was issued before this node started; sign a new one"
+                      : *r == refusal::lifetime_too_long ? "its validity window is longer than 5 minutes"
+                                                         : "its validity window does not contain this node's clock; "
+                                                           "check the client's clock";
+    return refuse(*r, why);
+  }
+  if (!verify_request_signature(*q, cluster_id_).ok())
+    return refuse(refusal::bad_signature, "the signature does not verify for this cluster and node");
+  if (auto r = remember(*q, now))
+    return refuse(*r, *r == refusal::replayed ? "this nonce was already used" : "too many requests in flight; retry");
+  check_invariants();
+  ++admitted_;
+  admission out;
+  out.request = std::move(*q);
+  return out;
+}
+
+void request_guard::check_invariants() const {
+  PSS_CHECK(seen_.size() == by_expiry_.size());
+  PSS_CHECK(seen_.size() <= options_.replay_cache_entries);
+}
+
+} // namespace pss::access
