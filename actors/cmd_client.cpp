@@ -2,13 +2,14 @@
 // status and refresh.
 //
 // Each loads the cluster file (--cluster or PSS_CLUSTER, src/deploy), takes
-// the token from PSS_TOKEN or the file's token_file, dials every member in
+// the identity from PSS_IDENTITY or the file's identity_file (requests are signed
+// with it for each node), dials every member in
 // parallel over mutual TLS with the client's own certificate, and runs one
 // operation of secrets::client_engine in a small actor. The client refuses a
 // cluster whose membership differs from its file. `pss get` writes the
 // secret, and nothing else, to standard output; everything else goes to
 // standard error, or to standard output as JSON with --json. Nothing here
-// prints a share, a key or a token.
+// prints a share, a key or a seed.
 #include <boost/program_options.hpp>
 
 #include <atomic>
@@ -34,6 +35,7 @@
 #include "actors/messages.hpp"
 #include "actors/network.hpp"
 #include "actors/remote_client.hpp"
+#include "actors/wall_clock.hpp"
 #include "commands.hpp"
 #include "read_input.hpp"
 #include "crypto/envelope.hpp"
@@ -58,7 +60,7 @@ constexpr std::chrono::milliseconds status_wait_max{2'000};
 const char* const exit_codes_text =
   "exit codes: 0 ok; 1 refused or failed; 2 bad usage or cluster file; 4 no such secret or version;\n"
   "            5 too few nodes reachable or answering; 6 outcome unknown (timed out after the cluster\n"
-  "            may have applied it: check with get or list); 7 token refused; 8 shares failed verification";
+  "            may have applied it: check with get or list); 7 refused (unsigned, or the policy does not allow this key); 8 shares failed verification";
 
 namespace code {
 constexpr int not_found = 4;
@@ -72,7 +74,7 @@ constexpr int verification = 8;
 
 struct common {
   deploy::cluster_file cluster;
-  std::string token;
+  std::shared_ptr<const crypto::sign_key_pair> identity;
   bool json = false;
   bool tls = true;
 };
@@ -136,7 +138,8 @@ secrets::completion run_operation(const common& c, caf::actor_system& sys, actor
   }
   secrets::client_options o;
   o.id = actors::random_client_id();
-  o.token = c.token;
+  o.identity = c.identity;
+  o.wall_clock_offset = actors::wall_clock_offset();
   o.expected_cluster_id = c.cluster.cluster_id;
   o.expected_members = c.cluster.view();
   actors::remote_client client{sys, connected.nodes, o};
@@ -191,12 +194,12 @@ int load_common(const po::variables_map& vm, common& c) {
     return exit_code::usage;
   }
   c.cluster = std::move(*cluster);
-  auto token = deploy::client_token(c.cluster, std::getenv("PSS_TOKEN"));
-  if (!token.ok()) {
-    report_error(c, token.err().message(), exit_code::usage);
+  auto identity = deploy::client_identity(c.cluster, std::getenv("PSS_IDENTITY"));
+  if (!identity.ok()) {
+    report_error(c, identity.err().message(), exit_code::usage);
     return exit_code::usage;
   }
-  c.token = std::move(*token);
+  c.identity = std::make_shared<const crypto::sign_key_pair>(std::move(*identity));
   c.tls = !c.cluster.insecure_plaintext;
   return exit_code::ok;
 }
@@ -206,8 +209,8 @@ int parse(int argc, char** argv, po::options_description& specific, po::position
   po::options_description general{"common options"};
   general.add_options()
     ("help,h", "show this help")
-    ("cluster", po::value<std::string>(), "the cluster file (default: $PSS_CLUSTER); the token comes from "
-                                          "$PSS_TOKEN or the file's token_file")
+    ("cluster", po::value<std::string>(), "the cluster file (default: $PSS_CLUSTER); the identity comes from "
+                                          "$PSS_IDENTITY or the file's identity_file")
     ("json", "print the result as one JSON object on standard output");
   po::options_description all;
   all.add(specific).add(general);

@@ -44,6 +44,7 @@
 
 #include "actors/engine_actor.hpp"
 #include "actors/messages.hpp"
+#include "actors/wall_clock.hpp"
 #include "commands.hpp"
 #include "crypto/random_source.hpp"
 #include "secrets/cluster.hpp"
@@ -350,7 +351,8 @@ private:
     o.cluster = cluster_.view;
     o.data_dir = n.data_dir;
     o.first_start = first;
-    o.accepted_tokens = {token_};
+    o.admin_key = identity_->public_key;
+    o.wall_clock_offset = wall_offset_;
     o.prng_seed = options_.seed * 1'000 + i + (first ? 0 : 500);
     auto opened = secrets::node_engine::open(std::move(o), cluster_.keys.at(i - 1).clone(), fs_,
                                              std::make_unique<crypto::system_random>(), now());
@@ -393,7 +395,8 @@ private:
   void spawn_client() {
     secrets::client_options co;
     co.id = client_id{1};
-    co.token = token_;
+    co.identity = identity_;
+    co.wall_clock_offset = wall_offset_;
     co.nodes = cluster_.view.node_ids();
     co.expected_cluster_id = cluster_.view.cluster_id;
     auto slot = std::make_shared<actors::client_slot>();
@@ -663,7 +666,12 @@ private:
   clock_type::time_point began_;
   temp_dir dir_;
   storage::posix_file_system fs_;
-  std::string token_ = "pss-demo-token";
+  // The demo's one client is the cluster's admin; its key lives in memory only.
+  std::shared_ptr<const crypto::sign_key_pair> identity_ = [] {
+    crypto::system_random r;
+    return std::make_shared<const crypto::sign_key_pair>(crypto::sign_key_pair::generate(r));
+  }();
+  access::unix_ms wall_offset_ = actors::wall_clock_offset();
   caf::actor_system_config cfg_;
   std::optional<caf::actor_system> system_;
   std::shared_ptr<actors::local_peer_directory> directory_;

@@ -1,13 +1,13 @@
 // `pss init-cluster`: writes everything a new cluster needs to start.
 //
 // For N nodes it writes a cluster CA, one directory per node (config,
-// private keys, TLS certificate, accepted tokens) and one client directory
-// (cluster file, client certificate, token). Certificates come from the
+// private keys, TLS certificate; the admin's public key) and one client
+// directory (cluster file, client certificate, the admin identity). Certificates come from the
 // openssl command-line tool, run without a shell so no argument is ever
 // interpreted. Every file is read back through src/deploy before the command
 // reports success, so a generated config is known to load.
 //
-// It never prints a secret key or a token, and it never writes into a
+// It never prints a secret key or a seed, and it never writes into a
 // directory that already holds something.
 #include <boost/program_options.hpp>
 
@@ -49,7 +49,6 @@ const std::vector<std::string> tls_key_options{"-newkey", "ec", "-pkeyopt",
 constexpr const char* certificate_days = "3650";
 constexpr std::size_t nodes_max = 255; // = secrets::members_max
 constexpr std::size_t cluster_id_random_bytes = 4;
-constexpr std::size_t token_random_bytes = 32;
 // openssl's stderr kept for an error message; the rest is dropped.
 constexpr std::size_t openssl_stderr_bytes_max = 4096;
 
@@ -188,11 +187,11 @@ struct generated {
   std::string cluster_id;
   std::vector<deploy::member_entry> members;
   std::vector<secrets::node_keys> keys; // keys[i] belongs to members[i]
-  std::string token;                    // hex; never printed, zeroized by the caller
+  crypto::sign_key_pair admin;          // the bootstrap admin; its seed goes to the client directory only
 };
 
 generated generate(const init_options& o, crypto::random_source& rng) {
-  generated g;
+  generated g{{}, {}, {}, crypto::sign_key_pair::generate(rng)};
   g.cluster_id = o.cluster_id.empty() ? "pss-" + random_hex(rng, cluster_id_random_bytes)
                                       : o.cluster_id;
   for (std::size_t i = 1; i <= o.nodes; ++i) {
@@ -207,7 +206,6 @@ generated generate(const init_options& o, crypto::random_source& rng) {
                                              keys.sign.public_key});
     g.keys.push_back(std::move(keys));
   }
-  g.token = random_hex(rng, token_random_bytes);
   return g;
 }
 
@@ -227,7 +225,7 @@ status write_node(const init_options& o, const generated& g, std::size_t i) {
   c.listen = self.address;
   c.data_dir = "data";
   c.key_file = "node.key";
-  c.token_file = "tokens";
+  c.admin_key = g.admin.public_key;
   c.insecure_plaintext = o.insecure_plaintext;
   c.tls = relative_tls(o, "tls");
   c.members = g.members;
@@ -237,10 +235,6 @@ status write_node(const init_options& o, const generated& g, std::size_t i) {
                              "pss-node-" + std::to_string(self.id.value()),
                              subject_alt_name(self.address.host), "serverAuth,clientAuth"));
   PSS_TRY(deploy::write_node_keys(dir + "/node.key", g.keys[i]));
-  std::string tokens = "# Client tokens this node accepts, one per line (mode 0600).\n" + g.token + "\n";
-  auto written = deploy::write_new_file(dir + "/tokens", tokens, secret_file_mode);
-  deploy::zeroize_string(tokens);
-  PSS_TRY(written);
   return deploy::write_new_file(dir + "/node.toml", deploy::render_node_config(c), public_file_mode);
 }
 
@@ -253,14 +247,11 @@ status write_client(const init_options& o, const generated& g) {
   c.members = g.members;
   c.tls = relative_tls(o, "client");
   c.insecure_plaintext = o.insecure_plaintext;
-  c.token_file = "token";
+  c.identity_file = "identity";
   if (!o.insecure_plaintext)
     PSS_TRY(make_certificate(o.out, dir + "/client.key", dir + "/client.crt", "pss-client", "",
                              "clientAuth"));
-  std::string token = g.token + "\n";
-  auto written = deploy::write_new_file(dir + "/token", token, secret_file_mode);
-  deploy::zeroize_string(token);
-  PSS_TRY(written);
+  PSS_TRY(deploy::write_identity(dir + "/identity", g.admin));
   return deploy::write_new_file(dir + "/cluster.toml", deploy::render_cluster_file(c),
                                 public_file_mode);
 }
@@ -273,14 +264,13 @@ status check_written(const init_options& o, const generated& g) {
     if (!config.ok()) return config.err();
     auto keys = deploy::load_node_keys(config->key_file, *config);
     if (!keys.ok()) return keys.err();
-    auto tokens = deploy::load_tokens(config->token_file);
-    if (!tokens.ok()) return tokens.err();
+    if (config->admin_key != g.admin.public_key)
+      return error{errc::mismatch, config->file + " does not name the admin identity written beside the cluster file"};
   }
   auto cluster = deploy::load_cluster_file(o.out + "/client/cluster.toml");
   if (!cluster.ok()) return cluster.err();
-  auto token = deploy::client_token(*cluster, nullptr);
-  if (!token.ok()) return token.err();
-  deploy::zeroize_string(*token);
+  auto identity = deploy::client_identity(*cluster, nullptr);
+  if (!identity.ok()) return identity.err();
   return ok_status();
 }
 
@@ -291,10 +281,11 @@ void print_summary(const init_options& o, const generated& g) {
             << o.out << "/\n";
   if (tls) std::cout << "  ca.crt, ca.key               the cluster CA; keep ca.key offline\n";
   for (const auto& m : g.members)
-    std::cout << "  node-" << m.id.value() << "/node.toml, node.key, tokens" << (tls ? ", tls.*" : "")
+    std::cout << "  node-" << m.id.value() << "/node.toml, node.key" << (tls ? ", tls.*" : "")
               << "   listens on " << m.address.to_string() << "\n";
-  std::cout << "  client/cluster.toml, token" << (tls ? ", client.*" : "")
-            << "   for clients\nsecret files (*.key, tokens, token) are mode 0600.\n\n"
+  std::cout << "  client/cluster.toml, identity" << (tls ? ", client.*" : "")
+            << "   for clients (identity: the cluster's admin key)\nsecret files (*.key, identity) are mode 0600; "
+               "no node holds a client secret.\n\n"
             << "next: copy each node-<i> directory" << (tls ? ", with ca.crt beside it," : "")
             << " to its host and start it, the first time with --init:\n"
             << "  pss node --config " << o.out << "/node-<i>/node.toml --init\n"
@@ -344,7 +335,7 @@ status check_options(init_options& o, const po::variables_map& vm) {
   return ok_status();
 }
 
-// The hidden --check-config: loads a node config with its keys and tokens,
+// The hidden --check-config: loads a node config with its keys,
 // the way `pss node` will.
 int check_config(const std::string& path) {
   auto report = [](const error& err) {
@@ -355,51 +346,49 @@ int check_config(const std::string& path) {
   if (!node.ok()) return report(node.err());
   auto keys = deploy::load_node_keys(node->key_file, *node);
   if (!keys.ok()) return report(keys.err());
-  auto tokens = deploy::load_tokens(node->token_file);
-  if (!tokens.ok()) return report(tokens.err());
   std::cout << "ok: node " << node->id.value() << " of " << node->cluster_id << "\n";
   return exit_code::ok;
 }
 
-// The hidden --check-cluster: loads a cluster file and its token, the way a
-// client will (PSS_TOKEN is not consulted).
+// The hidden --check-cluster: loads a cluster file and its identity, the way
+// a client will (PSS_IDENTITY is not consulted).
 int check_cluster(const std::string& path) {
   auto cluster = deploy::load_cluster_file(path);
   if (!cluster.ok()) {
     std::cerr << "pss init-cluster: " << cluster.err().message() << "\n";
     return exit_code::failed;
   }
-  if (!cluster->token_file.empty()) {
-    auto token = deploy::client_token(*cluster, nullptr);
-    if (!token.ok()) {
-      std::cerr << "pss init-cluster: " << token.err().message() << "\n";
+  if (!cluster->identity_file.empty()) {
+    auto identity = deploy::client_identity(*cluster, nullptr);
+    if (!identity.ok()) {
+      std::cerr << "pss init-cluster: " << identity.err().message() << "\n";
       return exit_code::failed;
     }
-    deploy::zeroize_string(*token);
   }
   std::cout << "ok: cluster file of " << cluster->cluster_id << "\n";
   return exit_code::ok;
 }
 
 constexpr const char* init_description =
-    "Writes the configuration, keys, certificates and tokens of a new pss cluster into DIR\n"
+    "Writes the configuration, keys and certificates of a new pss cluster into DIR\n"
     "(which must be missing or empty):\n"
     "  DIR/ca.crt, ca.key          a cluster CA (EC P-256, 10 years); ca.key signs every\n"
     "                              certificate below; keep it offline afterwards\n"
     "  DIR/node-<i>/node.toml      node i's config (format: docs/deployment.md)\n"
     "  DIR/node-<i>/node.key       node i's private X25519 and Ed25519 keys (mode 0600)\n"
     "  DIR/node-<i>/tls.crt, .key  node i's TLS certificate and key (0600), CN=pss-node-<i>\n"
-    "  DIR/node-<i>/tokens         the client tokens node i accepts (0600)\n"
+
     "  DIR/client/cluster.toml     what a client needs: members, public keys, TLS files\n"
     "  DIR/client/client.crt, .key the client's certificate and key (0600), CN=pss-client\n"
-    "  DIR/client/token            the client's token (0600)\n"
+    "  DIR/client/identity         the admin's identity: an Ed25519 key pair (0600); every\n"
+    "                              node config names its public key (admin_key) and no more\n"
     "Node i listens on HOST:(BASE_PORT + i - 1); with --hosts, node i listens on the i-th\n"
     "host at BASE_PORT. Certificates come from the openssl command.\n\n"
     "Next steps: copy DIR/node-<i> and DIR/ca.crt to host i (keeping node-<i>/../ca.crt),\n"
     "then start each node with `pss node --config DIR/node-<i>/node.toml --init` (only the\n"
     "first start; see `pss node --help`). Clients read\n"
-    "DIR/client/cluster.toml (PSS_CLUSTER or --cluster) and the token beside it, or\n"
-    "PSS_TOKEN. No secret is ever printed.\n\n"
+    "DIR/client/cluster.toml (PSS_CLUSTER or --cluster) and the identity beside it, or\n"
+    "PSS_IDENTITY. No secret is ever printed.\n\n"
     "Exit codes: 0 written, 1 failed (DIR not empty, openssl failed), 2 bad usage.";
 
 } // namespace
@@ -458,7 +447,6 @@ int run_init_cluster(int argc, char** argv) {
   for (std::size_t i = 0; written.ok() && i < g.members.size(); ++i) written = write_node(o, g, i);
   if (written.ok()) written = write_client(o, g);
   if (written.ok()) written = check_written(o, g);
-  deploy::zeroize_string(g.token);
   if (!written.ok()) {
     std::cerr << "pss init-cluster: " << written.err().message() << "\n"
               << "pss init-cluster: " << o.out << " is incomplete; remove it and run again\n";

@@ -1,7 +1,7 @@
 // `pss node --config FILE`: one cluster member as a real process.
 //
-// Loads and validates the node's TOML (src/deploy), its private keys and
-// its accepted client tokens, opens the node engine on its data directory,
+// Loads and validates the node's TOML (src/deploy) with the admin's public
+// key, and its private keys, opens the node engine on its data directory,
 // hosts it in a node actor and puts the gateway of actors/network.hpp in
 // front of it: published once through CAF's middleman with mutual TLS, and
 // dialling the peers with higher ids. It logs what the engine and the links
@@ -27,6 +27,7 @@
 
 #include "actors/engine_actor.hpp"
 #include "actors/network.hpp"
+#include "actors/wall_clock.hpp"
 #include "commands.hpp"
 #include "crypto/random_source.hpp"
 #include "deploy/config.hpp"
@@ -126,11 +127,6 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
     std::cerr << "pss node: " << keys.err().message() << "\n";
     return exit_code::usage;
   }
-  auto tokens = deploy::load_tokens(config.token_file);
-  if (!tokens.ok()) {
-    std::cerr << "pss node: " << tokens.err().message() << "\n";
-    return exit_code::usage;
-  }
   if (plaintext)
     log_line("WARNING: --insecure-plaintext: no TLS; anyone on the network can read and forge this node's "
              "traffic. Use it for local experiments only.");
@@ -199,7 +195,8 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
   o.data_dir = config.data_dir;
   o.first_start = mode == start_mode::init;
   o.rejoin = mode == start_mode::rejoin;
-  o.accepted_tokens = {tokens->begin(), tokens->end()};
+  o.admin_key = config.admin_key;
+  o.wall_clock_offset = actors::wall_clock_offset();
   o.raft.election_timeout_min = secrets::millis{config.timing.election_timeout_ms};
   o.raft.heartbeat_interval = secrets::millis{config.timing.heartbeat_ms};
   o.refresh_interval = secrets::millis{config.timing.refresh_interval_ms};

@@ -17,8 +17,10 @@ constexpr command commands[] = {
   {"split", "split a secret into verifiable shares (offline)", pss::cli::run_split},
   {"combine", "verify shares and recover the secret (offline)", pss::cli::run_combine},
   {"demo", "a whole cluster in this process: puts, reads, a crash, a restart", pss::cli::run_demo},
-  {"init-cluster", "write configs, keys, certificates and tokens for a new cluster",
+  {"init-cluster", "write configs, keys, certificates and the admin identity of a new cluster",
    pss::cli::run_init_cluster},
+  {"identity", "make a client identity (new --out FILE) or print its public key (show FILE)",
+   pss::cli::run_identity},
   {"sim", "deterministic fault-injection simulation of the cluster", pss::cli::run_sim},
   {"node", "run one cluster member (--config FILE) over mutual TLS", pss::cli::run_node},
   {"put", "store a new version of a secret (value on stdin or --file)", pss::cli::run_put},
@@ -38,10 +40,10 @@ void print_usage(std::FILE* out) {
     std::fprintf(out, "  %-13.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
                  static_cast<int>(c.summary.size()), c.summary.data());
   std::fputs("\nexit codes: 0 ok, 1 the operation failed, 2 bad usage or config, 3 lost liveness (sim),\n"
-             "            4 no such secret, 5 too few nodes, 6 outcome unknown, 7 token refused,\n"
+             "            4 no such secret, 5 too few nodes, 6 outcome unknown, 7 refused,\n"
              "            8 shares failed verification (client commands; see `pss get --help`)\n"
-             "client commands read the cluster file from --cluster or PSS_CLUSTER, the token from\n"
-             "PSS_TOKEN or the cluster file's token_file\n", out);
+             "client commands read the cluster file from --cluster or PSS_CLUSTER, the identity from\n"
+             "PSS_IDENTITY or the cluster file's identity_file, and sign every request with it\n", out);
 }
 
 } // namespace

@@ -7,6 +7,20 @@
 
 namespace pss::sim {
 
+const std::shared_ptr<const crypto::sign_key_pair>& sim_admin_identity() {
+  static const std::shared_ptr<const crypto::sign_key_pair> admin = [] {
+    crypto::seeded_random r{0xAD517};
+    return std::make_shared<const crypto::sign_key_pair>(crypto::sign_key_pair::generate(r));
+  }();
+  return admin;
+}
+
+bytes client_request_body(byte_view payload) {
+  if (!payload.empty() && payload[0] == access::signed_request_tag)
+    if (auto q = access::decode_signed_request(payload); q.ok()) return std::move(q->body);
+  return bytes(payload.begin(), payload.end());
+}
+
 // ---- node -------------------------------------------------------------------
 result<std::unique_ptr<secrets_node_host>>
 secrets_node_host::open(storage::file_system& fs, const secrets::cluster_view& view,
@@ -19,7 +33,8 @@ secrets_node_host::open(storage::file_system& fs, const secrets::cluster_view& v
   o.data_dir = "/data";
   o.first_start = first_start;
   o.rejoin = rejoin;
-  o.accepted_tokens = {secrets_sim_token};
+  o.admin_key = sim_admin_identity()->public_key;
+  o.wall_clock_offset = sim_wall_clock_offset;
   o.raft = raft_options;
   o.prng_seed = prng_seed;
   o.record_apply_events = true;

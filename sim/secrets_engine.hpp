@@ -28,8 +28,15 @@ namespace pss::sim {
 
 using secrets::millis;
 
-// The placeholder token every simulated node accepts and client presents.
-inline constexpr const char* secrets_sim_token = "pss-sim-token";
+// The simulated cluster's bootstrap admin, whose key every simulated client
+// signs with (a fixed seed: the identity is not what a run explores), and the
+// wall clock at simulated time zero.
+[[nodiscard]] const std::shared_ptr<const crypto::sign_key_pair>& sim_admin_identity();
+inline constexpr access::unix_ms sim_wall_clock_offset = 1'700'000'000'000;
+
+// What a client's payload asks: the body of a signed envelope, or the
+// payload itself when it is not one.
+[[nodiscard]] bytes client_request_body(byte_view payload);
 
 class secrets_node_host final : public sim_node_engine {
 public:

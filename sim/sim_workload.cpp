@@ -9,7 +9,8 @@ void simulation::impl::spawn_client(std::size_t c) {
   if (secrets_mode) {
     secrets::client_options co;
     co.id = client_id{c};
-    co.token = secrets_sim_token;
+    co.identity = sim_admin_identity();
+    co.wall_clock_offset = sim_wall_clock_offset;
     co.nodes = node_ids;
     co.expected_cluster_id = cluster.view.cluster_id;
     info.secrets_client = std::make_shared<secrets_client_host>(co, master.next_u64());

@@ -287,9 +287,10 @@ std::string simulation::impl::describe_input(endpoint self, bool tick, endpoint 
 void simulation::impl::on_send(millis, endpoint self, endpoint to, byte_view payload) {
   if (!self.is_node()) {
     if (secrets_mode && to.is_node()) {
-      if (auto r = store_share_request_in(payload, cluster.view.threshold))
+      const bytes body = client_request_body(payload);
+      if (auto r = store_share_request_in(body, cluster.view.threshold))
         durability.on_share_request(self, to.as_node(), r->first, r->second);
-      corruptor->on_client_send(self, to.as_node(), payload);
+      corruptor->on_client_send(self, to.as_node(), body);
     }
     return;
   }

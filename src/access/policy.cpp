@@ -46,6 +46,20 @@ bool policy::allows(const crypto::sign_public_key& key, right r, std::string_vie
   });
 }
 
+bool policy::knows(const crypto::sign_public_key& key, unix_ms now) const {
+  const unix_ms t = judge_time(now);
+  return std::any_of(grants_.begin(), grants_.end(), [&](const grant& g) {
+    return g.key == key && (g.expires_at == never_expires || t < g.expires_at);
+  });
+}
+
+bool policy::allows_some(const crypto::sign_public_key& key, right r, unix_ms now) const {
+  const unix_ms t = judge_time(now);
+  return std::any_of(grants_.begin(), grants_.end(), [&](const grant& g) {
+    return g.key == key && (g.expires_at == never_expires || t < g.expires_at) && g.granted.has(r);
+  });
+}
+
 bool policy::has_lasting_admin() const {
   return std::any_of(grants_.begin(), grants_.end(), [](const grant& g) {
     return g.expires_at == never_expires && grant_matches(g, right::admin, "");

@@ -59,6 +59,14 @@ public:
   [[nodiscard]] bool allows(const crypto::sign_public_key& key, right r, std::string_view name,
                             unix_ms now) const;
 
+  // Whether `key` holds any unexpired grant: a stranger's request is refused
+  // before it costs the node anything but a signature check.
+  [[nodiscard]] bool knows(const crypto::sign_public_key& key, unix_ms now) const;
+
+  // Whether some unexpired grant of `key` has the right at all (a list is
+  // then filtered name by name).
+  [[nodiscard]] bool allows_some(const crypto::sign_public_key& key, right r, unix_ms now) const;
+
   // Applies an admin's change at the entry's stamp `now`. Refused
   // (unauthorized) unless `by` holds admin now; refused (invalid_argument)
   // for a bad pattern, label, empty rights or an expiry already past;

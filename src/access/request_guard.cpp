@@ -63,7 +63,7 @@ std::optional<refusal> request_guard::remember(const signed_request& q, unix_ms 
   return std::nullopt;
 }
 
-admission request_guard::admit(byte_view envelope, unix_ms now) {
+admission request_guard::admit(byte_view envelope, unix_ms now, const policy& applied) {
   clock_floor_ = std::max(clock_floor_, now);
   now = clock_floor_;
   auto q = decode_signed_request(envelope);
@@ -79,6 +79,8 @@ admission request_guard::admit(byte_view envelope, unix_ms now) {
   }
   if (!verify_request_signature(*q, cluster_id_).ok())
     return refuse(refusal::bad_signature, "the signature does not verify for this cluster and node");
+  if (!applied.knows(q->client, now))
+    return refuse(refusal::not_allowed, "the policy grants this key nothing (ask an admin for a grant)");
   if (auto r = remember(*q, now))
     return refuse(*r, *r == refusal::replayed ? "this nonce was already used" : "too many requests in flight; retry");
   check_invariants();

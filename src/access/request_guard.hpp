@@ -1,8 +1,10 @@
 // The node's checks on a signed request, before it looks at what the request
 // asks (docs/access.md, "The node's checks", steps 1 to 6): bounds, target,
-// validity window, start of this process, signature, and replay. The policy
-// check (step 7) needs the decoded body, so the node engine makes it with
-// `policy::allows` and counts its refusal here too.
+// validity window, start of this process, signature, a key the policy knows,
+// and replay. The right for the request's name (step 7) needs the decoded
+// body, so the node engine checks it with `policy::allows` and counts its
+// refusal here too. Only a known key's request enters the replay cache, so
+// neither unsigned junk nor a stranger's own key can fill it.
 //
 // A node never authorises on another node's behalf: it admits only requests
 // addressed to itself. The replay cache lives in memory and is bounded; when
@@ -20,6 +22,7 @@
 #include <string_view>
 #include <utility>
 
+#include "access/policy.hpp"
 #include "access/signed_request.hpp"
 
 namespace pss::access {
@@ -61,7 +64,7 @@ public:
   // process is gone.
   request_guard(std::string cluster_id, node_id self, unix_ms started_at, guard_options options = {});
 
-  [[nodiscard]] admission admit(byte_view envelope, unix_ms now);
+  [[nodiscard]] admission admit(byte_view envelope, unix_ms now, const policy& applied);
   // Step 7 refused: counted with the others.
   void count_not_allowed() noexcept { ++refused_[static_cast<std::size_t>(refusal::not_allowed)]; }
 

@@ -265,10 +265,9 @@ status read_node_table(const table_reader& root, const std::string& base_dir, no
   if (!node_table.ok()) return node_table.err();
   if (*node_table == nullptr)
     return error{errc::invalid_argument, root.file() + ": table '[node]' is missing; add [node] with id, "
-                                                "listen, data_dir, key_file and token_file"};
+                                                "listen, data_dir and key_file"};
   const table_reader node{**node_table, root.file(), "node."};
-  PSS_TRY(node.allow_only({"id", "listen", "data_dir", "key_file", "token_file",
-                           "insecure_plaintext"}));
+  PSS_TRY(node.allow_only({"id", "listen", "data_dir", "key_file", "insecure_plaintext"}));
   auto id = node.integer("id", 1, int64_max, "id = 1");
   if (!id.ok()) return id.err();
   c.id = node_id{static_cast<std::uint64_t>(*id)};
@@ -283,9 +282,6 @@ status read_node_table(const table_reader& root, const std::string& base_dir, no
   auto key_file = read_path(node, "key_file", R"(key_file = "node.key")", base_dir);
   if (!key_file.ok()) return key_file.err();
   c.key_file = std::move(*key_file);
-  auto token_file = read_path(node, "token_file", R"(token_file = "tokens")", base_dir);
-  if (!token_file.ok()) return token_file.err();
-  c.token_file = std::move(*token_file);
   auto insecure = node.optional_boolean("insecure_plaintext", false, "insecure_plaintext = false");
   if (!insecure.ok()) return insecure.err();
   c.insecure_plaintext = *insecure;
@@ -368,10 +364,13 @@ result<node_config> parse_node_config(std::string_view toml_text, const std::str
   auto doc = detail::parse_toml(toml_text, file);
   if (!doc.ok()) return doc.err();
   const table_reader root{*doc, file, ""};
-  PSS_TRY(root.allow_only({"cluster_id", "threshold", "node", "tls", "timing", "members"}));
+  PSS_TRY(root.allow_only({"cluster_id", "threshold", "admin_key", "node", "tls", "timing", "members"}));
   node_config c;
   c.file = file;
   PSS_TRY(read_cluster_fields(root, c));
+  auto admin = read_public_key<crypto::sign_public_key>(root, "admin_key");
+  if (!admin.ok()) return admin.err();
+  c.admin_key = *admin;
   PSS_TRY(read_node_table(root, base_dir, c));
   auto tls = read_tls(root, base_dir, c.insecure_plaintext, "node.insecure_plaintext");
   if (!tls.ok()) return tls.err();
@@ -392,15 +391,15 @@ result<cluster_file> parse_cluster_file(std::string_view toml_text, const std::s
   auto doc = detail::parse_toml(toml_text, file);
   if (!doc.ok()) return doc.err();
   const table_reader root{*doc, file, ""};
-  PSS_TRY(root.allow_only({"cluster_id", "threshold", "token_file", "insecure_plaintext", "tls",
+  PSS_TRY(root.allow_only({"cluster_id", "threshold", "identity_file", "insecure_plaintext", "tls",
                            "members"}));
   cluster_file c;
   c.file = file;
   PSS_TRY(read_cluster_fields(root, c));
-  if (root.has("token_file")) {
-    auto token_file = read_path(root, "token_file", R"(token_file = "token")", base_dir);
-    if (!token_file.ok()) return token_file.err();
-    c.token_file = std::move(*token_file);
+  if (root.has("identity_file")) {
+    auto identity_file = read_path(root, "identity_file", R"(identity_file = "identity")", base_dir);
+    if (!identity_file.ok()) return identity_file.err();
+    c.identity_file = std::move(*identity_file);
   }
   auto insecure = root.optional_boolean("insecure_plaintext", false, "insecure_plaintext = false");
   if (!insecure.ok()) return insecure.err();

@@ -1,14 +1,14 @@
 // Deployment configuration: the files an operator writes and reads.
 //
-// A node reads one node config (TOML, docs/deployment.md), its private keys
-// and its accepted client tokens; a client reads one cluster file. This
+// A node reads one node config (TOML, docs/deployment.md) and its private
+// keys; a client reads one cluster file and its identity file. This
 // module turns those files into checked values. Every field is validated at
 // load, and every error names the file, the key, what was wrong and an
 // example of a right value, because a deployment mistake found at start-up
 // is cheap and one found in the middle of a refresh round is not. Unknown
 // keys are refused so that a typo never passes silently.
 //
-// Secret material (the key file, tokens) never appears in an error message
+// Secret material (the key file, an identity's seed) never appears in an error message
 // or on an output stream, and buffers that held it are zeroized.
 //
 // This module reads files but never touches CAF, clocks or ambient
@@ -33,12 +33,8 @@ namespace pss::deploy {
 inline constexpr std::size_t cluster_id_chars_max = 64;
 // So that "[host]:65535" fits secrets::address_bytes_max (256).
 inline constexpr std::size_t host_chars_max = 248;
-inline constexpr std::size_t token_chars_min = 16;
-inline constexpr std::size_t token_chars_max = 256;
-inline constexpr std::size_t tokens_max = 1024;
 inline constexpr std::size_t config_file_bytes_max = 1024 * 1024;
 inline constexpr std::size_t key_file_bytes_max = 4096;
-inline constexpr std::size_t token_file_bytes_max = 512 * 1024;
 
 inline constexpr std::uint32_t election_timeout_ms_min = 50;
 inline constexpr std::uint32_t election_timeout_ms_max = 60'000;
@@ -100,7 +96,10 @@ struct node_config {
   node_id id; // this node
   host_port listen;
   // Absolute; relative ones in the file resolve against its directory.
-  std::string data_dir, key_file, token_file;
+  std::string data_dir, key_file;
+  // The admin named at cluster creation: the access policy's first grant
+  // (docs/access.md). Public; a node never holds a client secret.
+  crypto::sign_public_key admin_key;
   std::optional<tls_files> tls; // nullopt iff insecure_plaintext
   bool insecure_plaintext = false;
   node_timing timing;
@@ -124,7 +123,7 @@ struct cluster_file {
   std::vector<member_entry> members; // same [[members]] format as a node config
   std::optional<tls_files> tls;
   bool insecure_plaintext = false;
-  std::string token_file; // absolute; may be empty if none configured
+  std::string identity_file; // absolute; may be empty if none configured
 
   [[nodiscard]] secrets::cluster_view view() const;
 };
@@ -145,12 +144,15 @@ struct cluster_file {
 // zeroizes the buffers that held the keys.
 [[nodiscard]] status write_node_keys(const std::string& path, const secrets::node_keys& keys);
 
-// Tokens: one per line, blank lines and '#' comments ignored; the file must
-// be mode 0600 and hold at least one token; each token is
-// token_chars_min..token_chars_max printable characters without spaces.
-[[nodiscard]] result<std::vector<std::string>> load_tokens(const std::string& path);
-// For clients: env_token (PSS_TOKEN) if set and non-empty, else the first
-// token of the cluster file's token_file; an error if neither.
-[[nodiscard]] result<std::string> client_token(const cluster_file& c, const char* env_token);
+// A client identity (`pss identity new`): a TOML file with `public_key` and
+// `seed` (hex, 32 bytes each), mode 0600. The seed must derive the public
+// key, so a damaged or edited file is refused.
+[[nodiscard]] result<crypto::sign_key_pair> load_identity(const std::string& path);
+// Creates the file with mode 0600 (never overwrites) and zeroizes the
+// buffers that held the seed.
+[[nodiscard]] status write_identity(const std::string& path, const crypto::sign_key_pair& identity);
+// For clients: the file named by env_identity (PSS_IDENTITY) if set and
+// non-empty, else the cluster file's identity_file; an error if neither.
+[[nodiscard]] result<crypto::sign_key_pair> client_identity(const cluster_file& c, const char* env_identity);
 
 } // namespace pss::deploy

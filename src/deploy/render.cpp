@@ -70,12 +70,13 @@ std::string render_node_config(const node_config& c) {
                     "# this file's directory.\n";
   out += quoted_line("cluster_id", c.cluster_id);
   out += number_line("threshold", c.threshold);
+  out += "# the admin named at creation: the access policy's first grant (a public key)\n";
+  out += quoted_line("admin_key", to_hex(c.admin_key.bytes()));
   out += "\n[node]\n";
   out += number_line("id", c.id.value());
   out += quoted_line("listen", c.listen.to_string());
   out += quoted_line("data_dir", c.data_dir);
   out += quoted_line("key_file", c.key_file);
-  out += quoted_line("token_file", c.token_file);
   if (c.insecure_plaintext) out += "insecure_plaintext = true # no TLS: local experiments only\n";
   out += render_tls(c.tls);
   out += render_timing(c.timing);
@@ -88,7 +89,7 @@ std::string render_cluster_file(const cluster_file& c) {
                     "# resolve against this file's directory.\n";
   out += quoted_line("cluster_id", c.cluster_id);
   out += number_line("threshold", c.threshold);
-  if (!c.token_file.empty()) out += quoted_line("token_file", c.token_file);
+  if (!c.identity_file.empty()) out += quoted_line("identity_file", c.identity_file);
   if (c.insecure_plaintext) out += "insecure_plaintext = true # no TLS: local experiments only\n";
   out += render_tls(c.tls);
   out += render_members(c.members);

@@ -181,7 +181,6 @@ void client_engine::send_single(millis now) {
     case phase::read: {
       read_request r;
       r.request_id = op.request_id;
-      r.token = options_.token;
       r.kind = op.kind == operation_kind::list ? read_kind::list : read_kind::metadata;
       r.name = op.name;
       r.version = op.kind == operation_kind::get ? op.requested : secret_version{};
@@ -191,7 +190,6 @@ void client_engine::send_single(millis now) {
     case phase::propose: {
       propose_request p;
       p.request_id = op.request_id;
-      p.token = options_.token;
       p.sequence = sequence_;
       if (op.kind == operation_kind::remove)
         p.body = delete_secret{op.name};
@@ -200,10 +198,29 @@ void client_engine::send_single(millis now) {
       m = std::move(p);
       break;
     }
-    case phase::refresh: m = refresh_request{op.request_id, options_.token}; break;
+    case phase::refresh: m = refresh_request{op.request_id}; break;
     default: PSS_UNREACHABLE();
   }
-  output_.messages.push_back(outgoing{endpoint::of(op.target), encode(m)});
+  if (op.step == phase::view) output_.messages.push_back(outgoing{endpoint::of(op.target), encode(m)});
+  else send_request(now, op.target, m);
+}
+
+void client_engine::send_request(millis now, node_id to, const wire_message& m) {
+  bytes body = encode(m);
+  if (!options_.identity) {
+    output_.messages.push_back(outgoing{endpoint::of(to), std::move(body)});
+    return;
+  }
+  // The cluster file's id when there is one; otherwise the view's (a node of
+  // another cluster then refuses the signature, never serves it).
+  const std::string& cluster = !options_.expected_cluster_id.empty() ? options_.expected_cluster_id
+                               : view_                                ? view_->cluster_id
+                                                                      : options_.expected_cluster_id;
+  const auto wall = static_cast<access::unix_ms>(now.count()) + options_.wall_clock_offset;
+  auto q = access::sign_request(*options_.identity, cluster, to, wall, options_.request_lifetime_ms, std::move(body),
+                                *random_);
+  PSS_CHECK_MSG(q.ok(), "signing a request the engine built itself cannot fail");
+  output_.messages.push_back(outgoing{endpoint::of(to), access::encode_signed_request(*q)});
 }
 
 // Gives up on the outstanding request and sends again after a backoff, to
@@ -288,7 +305,6 @@ void client_engine::begin_deal(millis now) {
     auto box = crypto::seal(m.box_key, plain.view(), *context, *random_);
     if (!box.ok()) return fail(client_error::refused, "cannot seal to " + node_name(m.id));
     store_share_request req;
-    req.token = options_.token;
     req.name = op.name;
     req.version = op.version;
     req.epoch = view.epoch;
@@ -307,7 +323,7 @@ void client_engine::send_store(millis now, node_id to) {
   req.request_id = next_request_id_++;
   op.requests[req.request_id] = to;
   op.node_resend_at[to] = now + options_.request_timeout;
-  output_.messages.push_back(outgoing{endpoint::of(to), encode(wire_message{req})});
+  send_request(now, to, wire_message{req}); // a copy: a resend signs it again
 }
 
 void client_engine::decide_put(millis now) {
@@ -332,7 +348,7 @@ void client_engine::decide_put(millis now) {
     std::size_t unauthorised = 0;
     for (const auto& [node, code] : op.answers) unauthorised += code == reply_code::unauthorized;
     if (unauthorised > 0 && op.acked.empty())
-      return fail(client_error::not_authorised, "the nodes refused the token");
+      return fail(client_error::not_authorised, "the nodes refused the request (not signed, or not allowed by the policy)");
     return fail(client_error::too_few_nodes,
                 std::to_string(op.acked.size()) + " of " + std::to_string(view.members.size()) +
                   " nodes acknowledged their share (" + std::to_string(op.answers.size()) +

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "access/signed_request.hpp"
 #include "core/secure.hpp"
 #include "crypto/feldman.hpp"
 #include "crypto/random_source.hpp"
@@ -53,7 +54,15 @@ inline constexpr std::size_t queued_operations_max = 1024;
 
 struct client_options {
   client_id id;
-  std::string token;
+  // Who the client is: every request but the view is signed with this key
+  // for its one target node (access/signed_request.hpp), and each node checks
+  // it against its own applied policy. The key never leaves the client. Without
+  // one, requests go unsigned and every node refuses them.
+  std::shared_ptr<const crypto::sign_key_pair> identity;
+  // The wall clock in unix ms is `now + wall_clock_offset`: the shell measures
+  // the offset, the simulator fixes it. It dates the signed validity window.
+  access::unix_ms wall_clock_offset = 0;
+  access::unix_ms request_lifetime_ms = access::request_lifetime_ms_default;
   std::vector<node_id> nodes;      // who to ask first (bootstrap addresses)
   std::string expected_cluster_id; // refuse a view of another cluster; empty = any
   // Refuse a view whose members (ids, indices, public keys) or threshold
@@ -77,7 +86,7 @@ enum class client_error : std::uint8_t {
   unknown_secret,      // no such name, or it was deleted
   version_not_found,   // the name exists, the version does not (any more)
   too_few_nodes,       // fewer acks or valid shares than needed; see `answered`
-  not_authorised,      // the nodes refused the token
+  not_authorised,      // the nodes refused the request (unsigned, or not in the policy)
   verification_failed, // a share or the envelope failed; see bad_nodes
   conflict,            // still conflicting after redeal_attempts_max re-deals
   timeout,             // the operation deadline passed
@@ -147,6 +156,8 @@ private:
 
   // The single-target request of a phase (view, catalog read, propose).
   void send_single(millis now);
+  // Queues a request for `to`, signed for it when the client has an identity.
+  void send_request(millis now, node_id to, const wire_message& m);
   void retry_single(millis now, bool next_node, node_id hint = no_node);
   [[nodiscard]] node_id next_node();
   [[nodiscard]] millis backoff() const;

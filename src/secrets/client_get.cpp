@@ -34,13 +34,12 @@ void client_engine::send_get_share(millis now, node_id to) {
   operation& op = *queue_.front();
   get_share_request req;
   req.request_id = next_request_id_++;
-  req.token = options_.token;
   req.name = op.name;
   req.version = op.record->version;
   std::copy(op.reader->public_key.bytes().begin(), op.reader->public_key.bytes().end(), req.reader_key.begin());
   op.requests[req.request_id] = to;
   op.node_resend_at[to] = now + options_.request_timeout;
-  output_.messages.push_back(outgoing{endpoint::of(to), encode(wire_message{req})});
+  send_request(now, to, wire_message{std::move(req)});
 }
 
 void client_engine::try_reconstruct(millis now) {
@@ -106,7 +105,7 @@ void client_engine::finish_get_shortfall(millis now) {
   std::size_t unauthorised = 0;
   for (const auto& [node, code] : op.answers) unauthorised += code == reply_code::unauthorized;
   if (unauthorised > 0 && op.good.empty() && op.bad.empty())
-    return fail(client_error::not_authorised, "the nodes refused the token");
+    return fail(client_error::not_authorised, "the nodes refused the request (not signed, or not allowed by the policy)");
   std::string msg = std::to_string(op.good.size()) + " valid shares from " +
                     std::to_string(op.record->holders.size()) + " holders, need " +
                     std::to_string(op.threshold);

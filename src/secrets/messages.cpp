@@ -51,7 +51,6 @@ void put(byte_writer& w, const get_view_response& m) {
 }
 void put(byte_writer& w, const store_share_request& m) {
   w.u64(m.request_id);
-  w.str(m.token);
   w.str(m.name);
   w.u64(m.version.value());
   w.u64(m.epoch.value());
@@ -65,7 +64,6 @@ void put(byte_writer& w, const store_share_response& m) {
 }
 void put(byte_writer& w, const propose_request& m) {
   w.u64(m.request_id);
-  w.str(m.token);
   w.u64(m.sequence.value());
   encode(w, m.body);
 }
@@ -78,7 +76,6 @@ void put(byte_writer& w, const propose_response& m) {
 }
 void put(byte_writer& w, const read_request& m) {
   w.u64(m.request_id);
-  w.str(m.token);
   w.u8(static_cast<std::uint8_t>(m.kind));
   w.str(m.name);
   w.u64(m.version.value());
@@ -102,7 +99,6 @@ void put(byte_writer& w, const read_response& m) {
 }
 void put(byte_writer& w, const get_share_request& m) {
   w.u64(m.request_id);
-  w.str(m.token);
   w.str(m.name);
   w.u64(m.version.value());
   w.raw(m.reader_key);
@@ -127,7 +123,6 @@ void put(byte_writer& w, const round_chunk& m) {
 }
 void put(byte_writer& w, const refresh_request& m) {
   w.u64(m.request_id);
-  w.str(m.token);
 }
 void put(byte_writer& w, const refresh_response& m) {
   w.u64(m.request_id);
@@ -172,7 +167,6 @@ result<wire_message> decode_body(message_type type, byte_reader& r, byte_view re
     case message_type::store_share_request: {
       store_share_request m;
       m.request_id = r.u64();
-      m.token = r.str(token_bytes_max);
       m.name = r.str(secret_name_bytes_max);
       m.version = secret_version{r.u64()};
       m.epoch = epoch_id{r.u64()};
@@ -190,7 +184,6 @@ result<wire_message> decode_body(message_type type, byte_reader& r, byte_view re
     case message_type::propose_request: {
       propose_request m;
       m.request_id = r.u64();
-      m.token = r.str(token_bytes_max);
       m.sequence = sequence_number{r.u64()};
       m.body = decode_command_body(r);
       return wire_message{std::move(m)};
@@ -207,7 +200,6 @@ result<wire_message> decode_body(message_type type, byte_reader& r, byte_view re
     case message_type::read_request: {
       read_request m;
       m.request_id = r.u64();
-      m.token = r.str(token_bytes_max);
       const auto kind = r.u8();
       if (kind != 1 && kind != 2) r.fail("unknown read kind");
       m.kind = static_cast<read_kind>(kind);
@@ -239,7 +231,6 @@ result<wire_message> decode_body(message_type type, byte_reader& r, byte_view re
     case message_type::get_share_request: {
       get_share_request m;
       m.request_id = r.u64();
-      m.token = r.str(token_bytes_max);
       m.name = r.str(secret_name_bytes_max);
       m.version = secret_version{r.u64()};
       auto key = r.raw(m.reader_key.size());
@@ -277,7 +268,6 @@ result<wire_message> decode_body(message_type type, byte_reader& r, byte_view re
     case message_type::refresh_request: {
       refresh_request m;
       m.request_id = r.u64();
-      m.token = r.str(token_bytes_max);
       return wire_message{std::move(m)};
     }
     case message_type::rejoin_request: {

@@ -3,7 +3,9 @@
 // Every payload an engine sends starts with a one-byte type tag. Node-to-node
 // traffic is only `raft_message` (a raft::envelope). Client-to-node traffic
 // is request/response; every request carries a request id the client chose,
-// echoed in its response. Every decode is bounds-checked against the named
+// echoed in its response. Every client request but get_view travels inside a
+// signed envelope (access/signed_request.hpp, tag 30): who asks is the key
+// that signed it, checked by the node it was signed for, never a field here. Every decode is bounds-checked against the named
 // limits, requires every byte consumed, and is hostile until the receiving
 // engine has checked it against its own state.
 //
@@ -30,7 +32,6 @@
 
 namespace pss::secrets {
 
-inline constexpr std::size_t token_bytes_max = 256;
 inline constexpr std::size_t sealed_share_bytes_max = 256;
 inline constexpr std::size_t reason_bytes_max = 1024;
 inline constexpr std::size_t list_items_max = 1 << 16;
@@ -59,7 +60,7 @@ enum class message_type : std::uint8_t {
 enum class reply_code : std::uint8_t {
   ok = 0,
   not_leader = 1,    // leader_hint names the leader if known
-  unauthorized = 2,  // the token is not accepted by this node
+  unauthorized = 2,  // unsigned, or refused by the node's request guard or its policy; `reason` names the check
   refused = 3,       // the request is invalid here; `reason` says why
   not_found = 4,     // unknown secret, version, or not yet applied here
   conflict = 5,      // a stale version (register) or another dealing held
@@ -83,7 +84,6 @@ struct get_view_response {
 // A client's dealt share for this node, sealed to the node's box key.
 struct store_share_request {
   std::uint64_t request_id = 0;
-  std::string token;
   std::string name;
   secret_version version;
   epoch_id epoch;
@@ -98,7 +98,6 @@ struct store_share_response {
 
 struct propose_request {
   std::uint64_t request_id = 0;
-  std::string token;
   sequence_number sequence; // the client's session sequence number
   command_body body;
 };
@@ -114,7 +113,6 @@ enum class read_kind : std::uint8_t { metadata = 1, list = 2 };
 // A linearizable catalog read (ReadIndex, thesis §6.4); version 0 = latest.
 struct read_request {
   std::uint64_t request_id = 0;
-  std::string token;
   read_kind kind = read_kind::metadata;
   std::string name;
   secret_version version;
@@ -137,7 +135,6 @@ struct read_response {
 // A reader's request for this node's share, sealed to `reader_key`.
 struct get_share_request {
   std::uint64_t request_id = 0;
-  std::string token;
   std::string name;
   secret_version version;
   std::array<std::uint8_t, crypto::box_key_bytes> reader_key{};
@@ -172,7 +169,6 @@ struct round_chunk {
 // Client to node: start a refresh round now (`pss refresh`).
 struct refresh_request {
   std::uint64_t request_id = 0;
-  std::string token;
 };
 struct refresh_response {
   std::uint64_t request_id = 0;

@@ -132,7 +132,9 @@ node_engine::node_engine(node_options options, node_keys keys, storage::file_sys
                          catalog initial, std::unique_ptr<crypto::random_source> random,
                          bytes snapshot_data, std::optional<std::uint64_t> rejoin_nonce, millis now)
   : options_(std::move(options)), keys_(std::move(keys)), fs_(&fs), storage_(std::move(opened.storage)),
-    shares_(std::move(shares)), catalog_(std::move(initial)), random_(std::move(random)),
+    shares_(std::move(shares)), catalog_(std::move(initial)), policy_(access::policy::bootstrap(options_.admin_key)),
+    guard_(options_.cluster.cluster_id, keys_.id, static_cast<access::unix_ms>(now.count()) + options_.wall_clock_offset),
+    random_(std::move(random)),
     prng_(options_.prng_seed), rejoin_nonce_(rejoin_nonce) {
   self_index_ = options_.cluster.find(keys_.id)->index;
   for (const auto& w : opened.state.warnings) event("storage: " + w);
@@ -175,12 +177,6 @@ void node_engine::fail(const error& e) {
 
 void node_engine::send(endpoint to, const wire_message& m) {
   output_.messages.push_back(outgoing{to, encode(m)});
-}
-
-bool node_engine::authorised(const std::string& token) {
-  if (options_.accepted_tokens.contains(token)) return true;
-  ++counters_.unauthorized;
-  return false;
 }
 
 engine_output node_engine::take_output() {
@@ -228,6 +224,11 @@ void node_engine::on_message(millis now, endpoint from, byte_view payload) {
     ++counters_.dropped_after_failure;
     return;
   }
+  if (!from.is_node() && !payload.empty() && payload[0] == access::signed_request_tag) {
+    on_signed_request(now, from, payload);
+    drain(now);
+    return;
+  }
   auto decoded = decode_wire_message(payload);
   if (!decoded.ok()) {
     ++counters_.malformed;
@@ -248,18 +249,12 @@ void node_engine::on_message(millis now, endpoint from, byte_view payload) {
     } else {
       ++counters_.unexpected; // nodes speak Raft and rounds to each other
     }
-  } else if (auto* f = std::get_if<refresh_request>(&m)) {
-    on_refresh_request(now, from, *f);
   } else if (auto* v = std::get_if<get_view_request>(&m)) {
     on_get_view(from, *v);
-  } else if (auto* s = std::get_if<store_share_request>(&m)) {
-    on_store_share(now, from, *s);
-  } else if (auto* p = std::get_if<propose_request>(&m)) {
-    on_propose(now, from, std::move(*p));
-  } else if (auto* q = std::get_if<read_request>(&m)) {
-    on_read(now, from, std::move(*q));
-  } else if (auto* g = std::get_if<get_share_request>(&m)) {
-    on_get_share(from, *g);
+  } else if (std::holds_alternative<refresh_request>(m) || std::holds_alternative<store_share_request>(m)
+             || std::holds_alternative<propose_request>(m) || std::holds_alternative<read_request>(m)
+             || std::holds_alternative<get_share_request>(m)) {
+    on_unsigned_request(from, m);
   } else {
     ++counters_.unexpected; // a response type sent to a node
   }
@@ -285,7 +280,6 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
     ++counters_.shares_refused;
     send(from, store_share_response{m.request_id, code, node_name(keys_.id) + ": " + why});
   };
-  if (!authorised(m.token)) return refuse(reply_code::unauthorized, "the token is not accepted");
   if (rejoin_unrecorded()) {
     // Until the catalog has taken this node off every holder list, a share
     // it stored could be listed and then dropped from the lists again.
@@ -340,11 +334,6 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
 void node_engine::on_propose(millis now, endpoint from, propose_request&& m) {
   propose_response reply;
   reply.request_id = m.request_id;
-  if (!authorised(m.token)) {
-    reply.code = reply_code::unauthorized;
-    reply.reason = node_name(keys_.id) + ": the token is not accepted";
-    return send(from, reply);
-  }
   if (proposals_.size() >= pending_proposals_max) {
     reply.code = reply_code::unavailable;
     reply.reason = node_name(keys_.id) + ": too many proposals in flight; retry later";
@@ -362,14 +351,7 @@ void node_engine::on_propose(millis now, endpoint from, propose_request&& m) {
   proposals_[proposed->index] = pending_proposal{from, m.request_id, proposed->term};
 }
 
-void node_engine::on_read(millis now, endpoint from, read_request&& m) {
-  if (!authorised(m.token)) {
-    read_response reply;
-    reply.request_id = m.request_id;
-    reply.code = reply_code::unauthorized;
-    reply.reason = node_name(keys_.id) + ": the token is not accepted";
-    return send(from, reply);
-  }
+void node_engine::on_read(millis now, endpoint from, read_request&& m, const crypto::sign_public_key& client) {
   const std::uint64_t id = next_read_id_++;
   status st = reads_.size() >= pending_reads_max
                 ? status{error{errc::unavailable, "too many reads in flight"}}
@@ -382,15 +364,16 @@ void node_engine::on_read(millis now, endpoint from, read_request&& m) {
     reply.reason = node_name(keys_.id) + ": " + st.err().message();
     return send(from, reply);
   }
-  reads_.emplace(id, pending_read{from, std::move(m), std::nullopt});
+  reads_.emplace(id, pending_read{from, std::move(m), std::nullopt, client, wall(now)});
 }
 
-read_response node_engine::answer(const read_request& m) const {
+read_response node_engine::answer(const pending_read& pending) const {
+  const read_request& m = pending.request;
   read_response r;
   r.request_id = m.request_id;
   r.threshold = catalog_.view().threshold;
   if (m.kind == read_kind::list) {
-    r.items = catalog_.list();
+    r.items = listable(pending.key, pending.asked_at);
     return r;
   }
   const secret_record* s = catalog_.find(m.name);
@@ -419,7 +402,6 @@ void node_engine::on_get_share(endpoint from, const get_share_request& m) {
     reply.reason = node_name(keys_.id) + ": " + why;
     send(from, reply);
   };
-  if (!authorised(m.token)) return refuse(reply_code::unauthorized, "the token is not accepted");
   auto rec = catalog_.lookup(m.name, m.version);
   if (!rec.ok()) return refuse(reply_code::not_found, rec.err().message() + " (as applied here)");
   const held_share* held = shares_->find_live(m.name, rec->version, rec->epoch, rec->commitments_digest);
@@ -606,7 +588,7 @@ void node_engine::serve_reads() {
   for (auto it = reads_.begin(); it != reads_.end();) {
     if (it->second.index && *it->second.index <= applied_) {
       ++counters_.reads_served;
-      send(it->second.client, answer(it->second.request));
+      send(it->second.client, answer(it->second));
       it = reads_.erase(it);
     } else {
       ++it;

@@ -37,6 +37,8 @@
 #include <string_view>
 #include <vector>
 
+#include "access/policy.hpp"
+#include "access/request_guard.hpp"
 #include "core/prng.hpp"
 #include "crypto/batch.hpp"
 #include "crypto/random_source.hpp"
@@ -92,10 +94,13 @@ struct node_options {
   // empty directory starts a rejoin under the same id instead of being
   // refused. Harmless on a directory that holds state: it opens normally.
   bool rejoin = false;
-  // PLACEHOLDER authorisation until the auth issue: a request is served only
-  // if its token is in this set, checked by each node on its own. An empty
-  // set refuses every client request.
-  std::set<std::string> accepted_tokens;
+  // The admin named at cluster creation: the policy's first grant
+  // (docs/access.md). A node holds client public keys only, never a client
+  // secret or a bearer credential.
+  crypto::sign_public_key admin_key;
+  // The wall clock in unix ms is `now + wall_clock_offset` (the shell
+  // measures it, the simulator fixes it): signed requests are dated by it.
+  access::unix_ms wall_clock_offset = 0;
   raft::options raft;       // raft.id is set from the node's keys
   std::uint64_t prng_seed = 1; // Raft's election timeouts
   std::uint64_t snapshot_every_entries = snapshot_every_entries_default;
@@ -117,7 +122,7 @@ struct node_counters {
   std::uint64_t malformed = 0;          // did not decode
   std::uint64_t unknown_sender = 0;     // Raft traffic from a non-member or with forged addresses
   std::uint64_t unexpected = 0;         // a message this node never accepts (a response, a client's Raft)
-  std::uint64_t unauthorized = 0;       // a client request with an unknown token
+  std::uint64_t unauthorized = 0;       // a client request refused by the guard or the policy, or unsigned
   std::uint64_t dropped_after_failure = 0; // inputs after the storage failed
   std::uint64_t shares_stored = 0;
   std::uint64_t shares_refused = 0;     // bad seal, bad index, failed verification, conflict
@@ -217,6 +222,8 @@ private:
     endpoint client;
     read_request request;
     std::optional<log_index> index;
+    crypto::sign_public_key key; // who asked: a list shows only the names it may list
+    access::unix_ms asked_at = 0;
   };
 
   // One round's private work on this node (docs/refresh.md §3). Secret.
@@ -276,15 +283,23 @@ private:
   void fail(const error& e);
   void send(endpoint to, const wire_message& m);
   void event(std::string text);
-  [[nodiscard]] bool authorised(const std::string& token);
+  [[nodiscard]] access::unix_ms wall(millis now) const;
+
+  // node_access.cpp: the door for clients.
+  void on_signed_request(millis now, endpoint from, byte_view payload);
+  void on_unsigned_request(endpoint from, const wire_message& m);
+  void dispatch_client_request(millis now, endpoint from, wire_message&& m, const crypto::sign_public_key& client);
+  void refuse_client(endpoint to, const wire_message& request, reply_code code, const std::string& reason);
+  // The names this key may list, judged at `now`.
+  [[nodiscard]] std::vector<list_item> listable(const crypto::sign_public_key& client, access::unix_ms now) const;
 
   void on_raft(millis now, endpoint from, raft_message&& m);
   void on_get_view(endpoint from, const get_view_request& m);
   void on_store_share(millis now, endpoint from, const store_share_request& m);
   void on_propose(millis now, endpoint from, propose_request&& m);
-  void on_read(millis now, endpoint from, read_request&& m);
+  void on_read(millis now, endpoint from, read_request&& m, const crypto::sign_public_key& client);
   void on_get_share(endpoint from, const get_share_request& m);
-  [[nodiscard]] read_response answer(const read_request& m) const;
+  [[nodiscard]] read_response answer(const pending_read& r) const;
 
   node_options options_;
   node_keys keys_;
@@ -293,6 +308,10 @@ private:
   std::unique_ptr<storage::raft_storage> storage_;
   std::unique_ptr<share_store> shares_;
   catalog catalog_;
+  // Until policy changes are commands (issue 12), the policy is the
+  // bootstrap admin's alone.
+  access::policy policy_;
+  access::request_guard guard_;
   std::unique_ptr<crypto::random_source> random_;
   prng prng_;
   std::unique_ptr<raft::node> raft_;

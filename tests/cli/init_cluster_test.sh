@@ -34,16 +34,16 @@ else
   bad "init-cluster failed: $(cat "$work/err")"
 fi
 
-for f in ca.crt ca.key client/cluster.toml client/client.crt client/client.key client/token; do
+for f in ca.crt ca.key client/cluster.toml client/client.crt client/client.key client/identity; do
   [ -f "$out/$f" ] && ok || bad "missing $f"
 done
 for i in 1 2 3 4 5; do
-  for f in node.toml node.key tls.crt tls.key tokens; do
+  for f in node.toml node.key tls.crt tls.key; do
     [ -f "$out/node-$i/$f" ] && ok || bad "missing node-$i/$f"
   done
 done
-for f in ca.key client/client.key client/token node-1/node.key node-1/tls.key node-1/tokens \
-         node-5/node.key node-5/tls.key node-5/tokens; do
+for f in ca.key client/client.key client/identity node-1/node.key node-1/tls.key \
+         node-5/node.key node-5/tls.key; do
   [ "$(mode_of "$out/$f")" = 600 ] && ok || bad "$f has mode $(mode_of "$out/$f"), want 600"
 done
 
@@ -58,7 +58,7 @@ openssl x509 -in "$out/node-3/tls.crt" -noout -subject | grep -q 'CN *= *pss-nod
 openssl x509 -in "$out/node-3/tls.crt" -noout -ext subjectAltName | grep -q 'IP Address:127.0.0.1' && ok \
   || bad "node-3 certificate lacks IP:127.0.0.1"
 
-# Every node config loads with its keys and tokens, and so does the client's.
+# Every node config loads with its keys, and so does the client's file.
 for i in 1 2 3 4 5; do
   got=$("$pss" init-cluster --check-config "$out/node-$i/node.toml" 2>&1)
   [ "$got" = "ok: node $i of $(sed -n 's/^cluster_id = "\(.*\)"/\1/p' "$out/node-1/node.toml")" ] && ok \
@@ -68,13 +68,17 @@ done
   || bad "the client cluster file does not load"
 grep -q 'listen = "127.0.0.1:7105"' "$out/node-5/node.toml" && ok || bad "node-5 does not listen on 7105"
 grep -q '^threshold = 3$' "$out/client/cluster.toml" && ok || bad "cluster.toml lacks threshold = 3"
-cmp -s <(grep -v '^#' "$out/node-2/tokens") "$out/client/token" && ok \
-  || bad "the client token is not the token the nodes accept"
+# The nodes name the admin's public key and hold no client secret.
+admin=$("$pss" identity show "$out/client/identity")
+grep -q "^admin_key = \"$admin\"$" "$out/node-2/node.toml" && ok || bad "node-2 does not name the admin's key $admin"
+seed=$(sed -n 's/^seed = "\(.*\)"/\1/p' "$out/client/identity")
+[ ${#seed} -eq 64 ] && ok || bad "client/identity has no 64-digit seed"
+grep -rqF "$seed" "$out"/node-* && bad "a node directory holds the admin's seed" || ok
+[ -z "$(ls "$out"/node-1 | grep -i token)" ] && ok || bad "a node directory still has a token file"
 
 # The summary names the files and the next step and never a secret.
 grep -q 'pss node --config' "$work/summary" && ok || bad "the summary does not say how to start nodes"
-token=$(cat "$out/client/token")
-grep -qF "$token" "$work/summary" "$work/err" && bad "the token was printed" || ok
+grep -qF "$seed" "$work/summary" "$work/err" && bad "the admin's seed was printed" || ok
 box_secret=$(sed -n 's/^box_secret_key = "\(.*\)"/\1/p' "$out/node-1/node.key")
 [ ${#box_secret} -eq 64 ] && ok || bad "node-1/node.key has no 64-digit box_secret_key"
 grep -qF "$box_secret" "$work/summary" "$work/err" && bad "a secret key was printed" || ok

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Basics over real processes: a 5-node cluster (t = 3) started with
 # scripts/cluster; put, get, list, delete and status, exit codes, a get
-# that writes exactly the value to stdout, a refused token, and bad input.
+# that writes exactly the value to stdout, a refused identity, and bad input.
 # Usage: basics_test.sh PATH_TO_PSS
 PSS=${1:?usage: basics_test.sh PATH_TO_PSS}
 BASE_PORT=7210
@@ -50,10 +50,11 @@ check "get of a deleted secret exits 4" test "$rc" -eq 4
 "$PSS" get no/such/name >/dev/null 2>&1
 check "get of an unknown name exits 4" test $? -eq 4
 
-PSS_TOKEN=wrong-token-0123456789abcdef "$PSS" get db/root >/dev/null 2>"$work/token.err"
+check "pss identity new" "$PSS" identity new --out "$work/stranger" >/dev/null
+PSS_IDENTITY=$work/stranger "$PSS" get db/root >/dev/null 2>"$work/stranger.err"
 rc=$?
-check "a wrong token exits 7" test "$rc" -eq 7
-check "the refusal says so" grep -qi 'not_authorised\|token' "$work/token.err"
+check "an identity the policy does not name exits 7 (got $rc)" test "$rc" -eq 7
+check "the refusal names the check" grep -q 'not_allowed' "$work/stranger.err"
 
 "$PSS" get db/root --json >"$work/get.json"
 check "get --json has the value in base64" \
@@ -67,9 +68,9 @@ check "and names the file" grep -q nonexistent.toml "$work/nofile.err"
 head -c 70000 /dev/zero | "$PSS" put big >/dev/null 2>"$work/big.err"
 check "a value above 64 KiB exits 2" test $? -eq 2
 
-# Nothing secret in any log: the values, the token, or any 64-hex string.
-token=$(cat "$work/cluster/client/token")
+# Nothing secret in any log: the values, the identity's seed, or any 64-hex string.
+seed=$(sed -n 's/^seed = "\(.*\)"/\1/p' "$work/cluster/client/identity")
 check "no value in the node logs" bash -c "! grep -q -e 'correct horse' -e 'second value' $work/cluster/node-*/node.log"
-check "no token in the node logs" bash -c "! grep -qF '$token' $work/cluster/node-*/node.log"
+check "no identity seed in the node logs" bash -c "! grep -qF '$seed' $work/cluster/node-*/node.log"
 check "no 64-hex string in the node logs" bash -c "! grep -qE '[0-9a-f]{64}' $work/cluster/node-*/node.log"
 e2e_finish

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Security over real processes: a client whose certificate comes from
 # another CA is refused, a plaintext client cannot talk to a TLS node, no
-# share (taken from the nodes' own share journals) and no value, token or
+# share (taken from the nodes' own share journals) and no value, seed or
 # 64-hex string appears in any log, the secret files are mode 0600 and the
 # data directories 0700, a broken config fails fast naming the key, and an
 # unreachable peer is reported by `pss status` without hanging anything.
@@ -15,13 +15,13 @@ check "a leader within 20 s" wait_healthy 20 5
 for i in 1 2 3; do check "put sec$i" put "sec$i" "security-value-$i"; done
 check "a refresh epoch (more share files to scan)" "$PSS" refresh
 sleep 3
-token=$(cat "$work/cluster/client/token")
+seed=$(sed -n 's/^seed = "\(.*\)"/\1/p' "$work/cluster/client/identity")
 
 # Another cluster's CA and client certificate, with this cluster's members
-# and even the right token: the TLS handshake fails at every node.
+# and even the right identity: the TLS handshake fails at every node.
 "$PSS" init-cluster --nodes 3 --threshold 2 --base-port 7390 --out "$work/other" >/dev/null
 cp "$work/cluster/client/cluster.toml" "$work/other/client/foreign.toml"
-PSS_TOKEN=$token "$PSS" list --cluster "$work/other/client/foreign.toml" >/dev/null 2>"$work/foreign.err"
+PSS_IDENTITY=$work/cluster/client/identity "$PSS" list --cluster "$work/other/client/foreign.toml" >/dev/null 2>"$work/foreign.err"
 rc=$?
 check "a client with another CA's certificate is refused (exit 5, got $rc)" test "$rc" -eq 5
 check "and told how many nodes it reached" grep -q 'reached 0 of 5 nodes' "$work/foreign.err"
@@ -29,9 +29,34 @@ check "and told how many nodes it reached" grep -q 'reached 0 of 5 nodes' "$work
 # A plaintext client.
 sed -e '/^\[tls\]/,/^$/d' -e 's/^threshold = .*/&\ninsecure_plaintext = true/' \
   "$work/cluster/client/cluster.toml" >"$work/cluster/client/plain.toml"
-PSS_TOKEN=$token "$PSS" list --cluster "$work/cluster/client/plain.toml" >/dev/null 2>"$work/plain.err"
+PSS_IDENTITY=$work/cluster/client/identity "$PSS" list --cluster "$work/cluster/client/plain.toml" >/dev/null 2>"$work/plain.err"
 rc=$?
 check "a plaintext client cannot talk to TLS nodes (exit 5, got $rc)" test "$rc" -eq 5
+
+# A thief copies node 1's whole directory (config, keys, TLS certificate,
+# data) while it runs. Nothing in it is a client credential: its TLS
+# certificate connects, but its Ed25519 key, used as a client identity,
+# is not in the policy, and no node directory holds the admin's seed.
+cp -r "$work/cluster/node-1" "$work/stolen"
+sign_key=$(awk '/^\[\[members\]\]/{m++} m==1 && /^sign_key/{gsub(/"/, "", $3); print $3}' "$work/stolen/node.toml")
+sign_seed=$(sed -n 's/^sign_seed = "\(.*\)"/\1/p' "$work/stolen/node.key")
+printf 'public_key = "%s"\nseed = "%s"\n' "$sign_key" "$sign_seed" >"$work/stolen/identity"
+chmod 600 "$work/stolen/identity"
+check "the stolen node key makes a valid identity file" "$PSS" identity show "$work/stolen/identity"
+sed -e "s|^certificate = .*|certificate = \"$work/stolen/tls.crt\"|" \
+    -e "s|^key = .*|key = \"$work/stolen/tls.key\"|" \
+    -e "/^identity_file/d" "$work/cluster/client/cluster.toml" >"$work/cluster/client/thief.toml"
+PSS_IDENTITY=$work/stolen/identity "$PSS" get sec1 --cluster "$work/cluster/client/thief.toml" \
+  >"$work/thief.out" 2>"$work/thief.err"
+rc=$?
+check "the thief's get is refused (exit 7, got $rc)" test "$rc" -eq 7
+check "by the policy, on the nodes" grep -q 'not_allowed' "$work/thief.err"
+check "and prints nothing" test ! -s "$work/thief.out"
+PSS_IDENTITY=$work/stolen/identity "$PSS" list --cluster "$work/cluster/client/thief.toml" >/dev/null 2>&1
+check "the thief cannot list either" test $? -eq 7
+check "no node directory holds the admin's seed" \
+  bash -c "! grep -rqF '$seed' $work/cluster/node-* $work/stolen"
+check "no node directory holds a token file" test -z "$(find "$work/stolen" -iname '*token*')"
 
 # Shares, as the nodes hold them on their own disks, never reach a log.
 # Every 32-byte window of every share journal, in lower and upper hex.
@@ -46,13 +71,13 @@ echo "a line with $(tail -1 "$work/windows") in it" >"$work/planted.log"
 check "the share scan catches a planted share" grep -qF -f "$work/windows" "$work/planted.log"
 check "no share bytes in any log" bash -c "! grep -qF -f $work/windows $work/cluster/node-*/node.log"
 check "no value in any log" bash -c "! grep -q 'security-value' $work/cluster/node-*/node.log"
-check "no token in any log" bash -c "! grep -qF '$token' $work/cluster/node-*/node.log"
+check "no identity seed in any log" bash -c "! grep -qF '$seed' $work/cluster/node-*/node.log"
 check "no 64-hex string in any log" bash -c "! grep -qE '[0-9a-fA-F]{64}' $work/cluster/node-*/node.log"
 
 # File modes.
 for i in 1 2 3 4 5; do
   d=$work/cluster/node-$i
-  for f in node.key tls.key tokens; do
+  for f in node.key tls.key; do
     check "node-$i/$f is 0600" test "$(stat -c %a "$d/$f")" = 600
   done
   check "node-$i data files are 0600" test -z "$(find "$d/data" -type f ! -perm 600)"

@@ -9,7 +9,7 @@
 // remote_client session; an etcd client is one keep-alive HTTP connection
 // to the v3 JSON gateway. Latency is steady_clock around each operation as
 // the client sees it. The program asserts nothing about time; it prints.
-// It never prints a value or the token.
+// It never prints a value or the identity's seed.
 #include <boost/program_options.hpp>
 
 #include <algorithm>
@@ -38,6 +38,7 @@
 
 #include "actors/network.hpp"
 #include "actors/remote_client.hpp"
+#include "actors/wall_clock.hpp"
 #include "deploy/config.hpp"
 #include "secrets/client_engine.hpp"
 
@@ -295,9 +296,9 @@ int run_pss(const std::string& path, const settings& s, bool as_json) {
     std::cerr << "cluster_bench: " << cluster.err().message() << "\n";
     return 2;
   }
-  auto token = pss::deploy::client_token(*cluster, std::getenv("PSS_TOKEN"));
-  if (!token.ok()) {
-    std::cerr << "cluster_bench: " << token.err().message() << "\n";
+  auto identity = pss::deploy::client_identity(*cluster, std::getenv("PSS_IDENTITY"));
+  if (!identity.ok()) {
+    std::cerr << "cluster_bench: " << identity.err().message() << "\n";
     return 2;
   }
   pss::actors::transport_options t;
@@ -320,7 +321,8 @@ int run_pss(const std::string& path, const settings& s, bool as_json) {
     return 5;
   }
   pss::secrets::client_options base;
-  base.token = *token;
+  base.identity = std::make_shared<const pss::crypto::sign_key_pair>(std::move(*identity));
+  base.wall_clock_offset = pss::actors::wall_clock_offset();
   base.expected_cluster_id = cluster->cluster_id;
   base.expected_members = cluster->view();
   session_factory make = [&](std::size_t) {
@@ -381,7 +383,7 @@ int main(int argc, char** argv) {
   po::options_description opts{"usage: cluster_bench (--pss CLUSTER_FILE | --etcd URL[,URL...]) [options]"};
   opts.add_options()
     ("help,h", "show this help")
-    ("pss", po::value<std::string>(), "a pss cluster file (the token from $PSS_TOKEN or the file)")
+    ("pss", po::value<std::string>(), "a pss cluster file (the identity from $PSS_IDENTITY or the file)")
     ("etcd", po::value<std::string>(), "etcd client URLs, comma-separated (http://127.0.0.1:2379,...)")
     ("ops", po::value(&s.ops)->default_value(s.ops), "sequential puts, then gets of them")
     ("warmup", po::value(&s.warmup)->default_value(s.warmup), "unmeasured put+get pairs first")

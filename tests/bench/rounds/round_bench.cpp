@@ -65,7 +65,7 @@ public:
       o.data_dir = dir + "/node-" + std::to_string(i + 1);
       std::filesystem::create_directories(o.data_dir);
       o.first_start = true;
-      o.accepted_tokens = {"bench"};
+      o.admin_key = admin_->public_key;
       o.prng_seed = 1000 + i;
       o.snapshot_every_entries = 1'000'000; // a huge catalog is not snapshotted mid-bench
       o.auto_recover = false;
@@ -80,7 +80,7 @@ public:
     }
     client_options co;
     co.id = client_id{1};
-    co.token = "bench";
+    co.identity = admin_;
     co.nodes = tc_.view.node_ids();
     client_ = std::make_unique<client_engine>(co, std::make_unique<crypto::seeded_random>(7));
     nodes_.at(node_id{1})->campaign(now_);
@@ -127,6 +127,10 @@ public:
 private:
   storage::posix_file_system fs_;
   test_cluster tc_;
+  std::shared_ptr<const crypto::sign_key_pair> admin_ = [] {
+    crypto::seeded_random r{0xAD};
+    return std::make_shared<const crypto::sign_key_pair>(crypto::sign_key_pair::generate(r));
+  }();
   std::map<node_id, std::unique_ptr<node_engine>> nodes_;
   std::unique_ptr<client_engine> client_;
   std::deque<message> queue_;

@@ -15,6 +15,8 @@ constexpr unix_ms started = 10'000'000;
 struct fixture {
   crypto::seeded_random rng{23};
   crypto::sign_key_pair client = crypto::sign_key_pair::generate(rng);
+  crypto::sign_key_pair stranger = crypto::sign_key_pair::generate(rng);
+  policy known = policy::bootstrap(client.public_key); // knows `client`, not `stranger`
   request_guard guard{"cluster-a", node_id{2}, started};
 
   bytes make(unix_ms issued = started + 1000, unix_ms lifetime = 60'000, node_id target = node_id{2},
@@ -28,10 +30,10 @@ struct fixture {
 TEST_CASE("access: the guard admits a fresh request once and refuses its replay") {
   fixture f;
   const bytes q = f.make();
-  auto first = f.guard.admit(q, started + 2000);
+  auto first = f.guard.admit(q, started + 2000, f.known);
   REQUIRE(first.request.has_value());
   CHECK(first.request->body == bytes{16, 1, 2});
-  auto again = f.guard.admit(q, started + 3000);
+  auto again = f.guard.admit(q, started + 3000, f.known);
   CHECK_FALSE(again.request.has_value());
   CHECK(again.why == refusal::replayed);
   CHECK(again.reason.find("n2 refused the request (replayed)") != std::string::npos);
@@ -42,17 +44,17 @@ TEST_CASE("access: the guard admits a fresh request once and refuses its replay"
 TEST_CASE("access: the guard refuses each bad request with its named reason") {
   fixture f;
   const unix_ms now = started + 100'000;
-  CHECK(f.guard.admit(bytes{30, 1, 2}, now).why == refusal::malformed);
-  CHECK(f.guard.admit(f.make(now, 60'000, node_id{3}), now).why == refusal::wrong_target);
-  CHECK(f.guard.admit(f.make(now - 61'000), now).why == refusal::expired);
-  CHECK(f.guard.admit(f.make(now + 31'000), now).why == refusal::not_yet_valid);
-  CHECK(f.guard.admit(f.make(started - 31'000, 200'000), now).why == refusal::issued_before_start);
-  CHECK(f.guard.admit(f.make(now, 60'000, node_id{2}, "cluster-b"), now).why == refusal::bad_signature);
+  CHECK(f.guard.admit(bytes{30, 1, 2}, now, f.known).why == refusal::malformed);
+  CHECK(f.guard.admit(f.make(now, 60'000, node_id{3}), now, f.known).why == refusal::wrong_target);
+  CHECK(f.guard.admit(f.make(now - 61'000), now, f.known).why == refusal::expired);
+  CHECK(f.guard.admit(f.make(now + 31'000), now, f.known).why == refusal::not_yet_valid);
+  CHECK(f.guard.admit(f.make(started - 31'000, 200'000), now, f.known).why == refusal::issued_before_start);
+  CHECK(f.guard.admit(f.make(now, 60'000, node_id{2}, "cluster-b"), now, f.known).why == refusal::bad_signature);
   // A window longer than allowed, forged into a valid envelope (the
   // signature is checked after the window, so it is refused for the window).
   auto long_window = decode_signed_request(f.make(now)).value();
   long_window.expires_at = long_window.issued_at + request_lifetime_ms_max + 1;
-  CHECK(f.guard.admit(encode_signed_request(long_window), now).why == refusal::lifetime_too_long);
+  CHECK(f.guard.admit(encode_signed_request(long_window), now, f.known).why == refusal::lifetime_too_long);
   for (refusal r : {refusal::malformed, refusal::wrong_target, refusal::expired, refusal::not_yet_valid,
                     refusal::issued_before_start, refusal::bad_signature, refusal::lifetime_too_long})
     CHECK(f.guard.refused(r) == 1);
@@ -60,13 +62,28 @@ TEST_CASE("access: the guard refuses each bad request with its named reason") {
   CHECK(f.guard.replay_cache_size() == 0); // nothing unsigned or refused is remembered
 }
 
+TEST_CASE("access: a stranger's validly signed requests are refused and never fill the replay cache") {
+  fixture f;
+  request_guard small{"cluster-a", node_id{2}, started, guard_options{clock_skew_ms_default, 1}};
+  const unix_ms now = started + 1000;
+  for (int i = 0; i < 5; ++i) {
+    auto q = sign_request(f.stranger, "cluster-a", node_id{2}, now, 60'000, {16, 1}, f.rng).value();
+    const auto a = small.admit(encode_signed_request(q), now, f.known);
+    CHECK(a.why == refusal::not_allowed);
+    CHECK(a.reason.find("grants this key nothing") != std::string::npos);
+  }
+  CHECK(small.replay_cache_size() == 0);
+  CHECK(small.refused(refusal::not_allowed) == 5);
+  CHECK(small.admit(f.make(now), now, f.known).request.has_value()); // the one slot is still free
+}
+
 TEST_CASE("access: a client clock within the skew is accepted either way") {
   fixture f;
   // Issued "before" this node started, by a client clock 29 s behind.
-  CHECK(f.guard.admit(f.make(started - 29'000), started + 1000).request.has_value());
+  CHECK(f.guard.admit(f.make(started - 29'000), started + 1000, f.known).request.has_value());
   const unix_ms now = started + 100'000;
-  CHECK(f.guard.admit(f.make(now + 29'000), now).request.has_value());
-  CHECK(f.guard.admit(f.make(now - 59'000), now).request.has_value());
+  CHECK(f.guard.admit(f.make(now + 29'000), now, f.known).request.has_value());
+  CHECK(f.guard.admit(f.make(now - 59'000), now, f.known).request.has_value());
 }
 
 TEST_CASE("access: a full replay cache refuses rather than forgets, and frees entries as they expire") {
@@ -74,12 +91,12 @@ TEST_CASE("access: a full replay cache refuses rather than forgets, and frees en
   request_guard small{"cluster-a", node_id{2}, started, guard_options{clock_skew_ms_default, 2}};
   const unix_ms now = started + 1000;
   const bytes a = f.make(now, 10'000), b = f.make(now, 20'000), c = f.make(now, 20'000);
-  REQUIRE(small.admit(a, now).request.has_value());
-  REQUIRE(small.admit(b, now).request.has_value());
-  CHECK(small.admit(c, now).why == refusal::busy);
-  CHECK(small.admit(a, now + 1).why == refusal::replayed); // still remembered
-  CHECK(small.admit(c, now + 10'000).request.has_value()); // a expired and left the cache
-  CHECK(small.admit(b, now + 10'000).why == refusal::replayed);
+  REQUIRE(small.admit(a, now, f.known).request.has_value());
+  REQUIRE(small.admit(b, now, f.known).request.has_value());
+  CHECK(small.admit(c, now, f.known).why == refusal::busy);
+  CHECK(small.admit(a, now + 1, f.known).why == refusal::replayed); // still remembered
+  CHECK(small.admit(c, now + 10'000, f.known).request.has_value()); // a expired and left the cache
+  CHECK(small.admit(b, now + 10'000, f.known).why == refusal::replayed);
   CHECK(small.replay_cache_size() == 2);
 }
 
@@ -87,7 +104,7 @@ TEST_CASE("access: a wall clock that steps back cannot reopen a replay") {
   fixture f;
   const unix_ms now = started + 1000;
   const bytes q = f.make(now, 10'000);
-  REQUIRE(f.guard.admit(q, now).request.has_value());
-  CHECK(f.guard.admit(f.make(now + 20'000, 10'000), now + 20'000).request.has_value()); // evicts q
-  CHECK(f.guard.admit(q, now + 5000).why == refusal::expired); // the clock went back 15 s
+  REQUIRE(f.guard.admit(q, now, f.known).request.has_value());
+  CHECK(f.guard.admit(f.make(now + 20'000, 10'000), now + 20'000, f.known).request.has_value()); // evicts q
+  CHECK(f.guard.admit(q, now + 5000, f.known).why == refusal::expired); // the clock went back 15 s
 }

@@ -31,7 +31,7 @@ TEST_CASE("deploy: a good node config round-trips and resolves paths against its
   CHECK(c.listen == host_port{"127.0.0.1", 7101});
   CHECK(c.data_dir == f.dir.sub("data"));
   CHECK(c.key_file == f.dir.sub("node.key"));
-  CHECK(c.token_file == f.dir.sub("tokens"));
+  CHECK(c.admin_key == f.config().admin_key);
   REQUIRE(c.tls.has_value());
   CHECK(c.tls->ca_file == f.dir.sub("ca.crt"));
   CHECK(c.tls->certificate_file == f.dir.sub("tls.crt"));
@@ -242,40 +242,43 @@ TEST_CASE("deploy: [tls] is required unless insecure_plaintext, and refused with
   no_tls.erase(from, no_tls.find("\n[timing]") - from);
   check_message(f.error_of(no_tls), {"node1.toml: table '[tls]' is missing", "ca = \"../ca.crt\""});
 
-  const std::string insecure_line = "token_file = \"tokens\"\ninsecure_plaintext = true";
-  auto plain = f.parse(replace(no_tls, "token_file = \"tokens\"", insecure_line));
+  const std::string insecure_line = "key_file = \"node.key\"\ninsecure_plaintext = true";
+  auto plain = f.parse(replace(no_tls, "key_file = \"node.key\"", insecure_line));
   REQUIRE_MESSAGE(plain.ok(), plain.err().message());
   CHECK(plain->insecure_plaintext);
   CHECK_FALSE(plain->tls.has_value());
-  check_message(f.error_of(replace(f.text(), "token_file = \"tokens\"", insecure_line)),
+  check_message(f.error_of(replace(f.text(), "key_file = \"node.key\"", insecure_line)),
                 {"key 'tls'", "remove [tls] or set node.insecure_plaintext = false"});
 }
 
-TEST_CASE("deploy: a cluster file round-trips, with an optional token_file") {
+TEST_CASE("deploy: a cluster file round-trips, with an optional identity_file") {
   config_fixture f;
   cluster_file c;
   c.cluster_id = "pss-2f6c9a1e";
   c.threshold = 2;
   c.members = f.members();
   c.tls = tls_files{"ca.crt", "tls.crt", "tls.key"};
-  c.token_file = "token";
+  c.identity_file = "identity";
   const std::string text = render_cluster_file(c);
   auto parsed = parse_cluster_file(text, "cluster.toml", f.dir.path());
   REQUIRE_MESSAGE(parsed.ok(), parsed.err().message());
   CHECK(parsed->cluster_id == "pss-2f6c9a1e");
   CHECK(parsed->members == f.members());
-  CHECK(parsed->token_file == f.dir.sub("token"));
+  CHECK(parsed->identity_file == f.dir.sub("identity"));
   CHECK(parsed->tls->key_file == f.dir.sub("tls.key"));
   CHECK(parsed->view() == f.config().view());
 
-  auto no_token = parse_cluster_file(replace(text, "token_file = \"token\"\n", ""), "cluster.toml",
+  auto no_token = parse_cluster_file(replace(text, "identity_file = \"identity\"\n", ""), "cluster.toml",
                                      f.dir.path());
   REQUIRE_MESSAGE(no_token.ok(), no_token.err().message());
-  CHECK(no_token->token_file.empty());
+  CHECK(no_token->identity_file.empty());
 
-  auto typo = parse_cluster_file(replace(text, "token_file", "tokenfile"), "cluster.toml", f.dir.path());
+  auto typo = parse_cluster_file(replace(text, "identity_file", "identityfile"), "cluster.toml", f.dir.path());
   REQUIRE_FALSE(typo.ok());
-  check_message(typo.err().message(), {"cluster.toml: unknown key 'tokenfile'"});
+  check_message(typo.err().message(), {"cluster.toml: unknown key 'identityfile'"});
+  auto old_token = parse_cluster_file(replace(text, "identity_file", "token_file"), "cluster.toml", f.dir.path());
+  REQUIRE_FALSE(old_token.ok()); // clusters of the token era are not supported
+  check_message(old_token.err().message(), {"unknown key 'token_file'"});
   auto bad_threshold = parse_cluster_file(replace(text, "threshold = 2", "threshold = 5"),
                                           "cluster.toml", f.dir.path());
   REQUIRE_FALSE(bad_threshold.ok());

@@ -101,7 +101,8 @@ struct config_fixture {
     c.listen = host_port{"127.0.0.1", 7101};
     c.data_dir = "data";
     c.key_file = "node.key";
-    c.token_file = "tokens";
+    crypto::seeded_random admin{0xAD};
+    c.admin_key = crypto::sign_key_pair::generate(admin).public_key;
     c.tls = tls_files{"ca.crt", "tls.crt", "tls.key"};
     c.members = members();
     return c;

@@ -20,7 +20,6 @@ std::vector<wire_message> samples() {
   meta.items = {list_item{"a", secret_version{1}, false}, list_item{"b", secret_version{4}, true}};
   get_share_request gs;
   gs.request_id = 9;
-  gs.token = "t";
   gs.name = "n";
   gs.version = secret_version{1};
   gs.reader_key.fill(7);
@@ -28,12 +27,12 @@ std::vector<wire_message> samples() {
     raft_message{raft::envelope{node_id{1}, node_id{2}, raft::heartbeat{}}},
     get_view_request{1},
     get_view_response{2, tc.view},
-    store_share_request{3, "tok", "name", secret_version{1}, epoch_id{1}, bytes(66, 1), bytes(108, 4)},
+    store_share_request{3, "name", secret_version{1}, epoch_id{1}, bytes(66, 1), bytes(108, 4)},
     store_share_response{3, reply_code::verification_failed, "node 2: nope"},
-    propose_request{4, "tok", sequence_number{7}, reg},
-    propose_request{4, "tok", sequence_number{8}, delete_secret{"name"}},
+    propose_request{4, sequence_number{7}, reg},
+    propose_request{4, sequence_number{8}, delete_secret{"name"}},
     propose_response{4, reply_code::ok, node_id{3}, command_result{result_code::conflict, secret_version{2}, "x"}, ""},
-    read_request{5, "tok", read_kind::metadata, "name", secret_version{0}},
+    read_request{5, read_kind::metadata, "name", secret_version{0}},
     meta,
     gs,
     get_share_response{9, reply_code::ok, "", epoch_id{1}, bytes(108, 5)},

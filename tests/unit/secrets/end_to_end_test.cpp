@@ -67,11 +67,11 @@ TEST_CASE("secrets: put, get, list and delete end to end on five nodes with t=3"
   net.check();
 }
 
-TEST_CASE("secrets: a client with an unknown token is refused by every node") {
+TEST_CASE("secrets: a client whose key the policy does not name is refused by every node") {
   network net;
   net.elect(1);
   client_options o;
-  o.token = "not-a-token";
+  o.identity = test_identity(0x57);
   net.add_client(100, o);
   auto put = net.put(100, 1, "x", "y");
   CHECK(put.outcome == operation_outcome::fail);

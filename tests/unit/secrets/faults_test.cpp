@@ -116,16 +116,27 @@ TEST_CASE("secrets: two clients dealing the same version: one conflicts and re-d
   for (std::uint64_t i = 1; i <= 5; ++i) CHECK(net.node(i).shares().size() == 2);
 }
 
-TEST_CASE("secrets: a retried register is applied once") {
+TEST_CASE("secrets: a duplicated request is dropped as a replay; a retried register is applied once") {
   network net;
   net.elect(1);
   net.add_client(100);
-  net.duplicate_client_messages = true; // every request arrives twice
+  net.duplicate_client_messages = true; // every request arrives twice: the copy is a replay
+  bool lose_answer = true;              // and the first propose answer is lost: the client retries
+  net.drop_if = [&](const in_flight& m) {
+    if (!lose_answer || m.type() != message_type::propose_response) return false;
+    lose_answer = false;
+    return true;
+  };
   auto put = net.put(100, 1, "s", "v");
   REQUIRE(put.outcome == operation_outcome::ok);
   CHECK(put.version == secret_version{1});
   net.run_for(millis{200});
-  // Two register entries were committed, the second answered from the session.
+  // The retry is signed anew, so it passes the replay cache: two register
+  // entries were committed, the second answered from the session. Every
+  // duplicated copy was dropped by the request guard before Raft saw it.
+  std::uint64_t replays = 0;
+  for (std::uint64_t i = 1; i <= 5; ++i) replays += net.node(i).counters().unauthorized;
+  CHECK(replays >= 5);
   std::size_t registers = 0;
   for (const auto& e : net.node(1).persisted().entries)
     if (e.kind == raft::entry_kind::command) ++registers;
@@ -341,8 +352,20 @@ namespace pss::secrets::testing {
 namespace {
 
 // Hands one store_share_request straight to node 1 and decodes its answer.
-store_share_response store_at_node1(network& net, const store_share_request& req) {
-  net.node(1).on_message(net.now, endpoint::of(client_id{300}), encode(wire_message{req}));
+// Sends the request to node 1 signed by `signer`, or unsigned without one.
+store_share_response store_at_node1(network& net, const store_share_request& req,
+                                    const std::shared_ptr<const crypto::sign_key_pair>& signer = admin_identity) {
+  bytes payload = encode(wire_message{req});
+  if (signer) {
+    static std::uint64_t signed_so_far = 0;
+    crypto::seeded_random nonce{++signed_so_far};
+    auto q = access::sign_request(*signer, net.cluster().view.cluster_id, node_id{1},
+                                  test_wall_clock_offset + static_cast<access::unix_ms>(net.now.count()), 60'000,
+                                  std::move(payload), nonce);
+    REQUIRE(q.ok());
+    payload = access::encode_signed_request(*q);
+  }
+  net.node(1).on_message(net.now, endpoint::of(client_id{300}), payload);
   auto out = net.node(1).take_output();
   for (const auto& m : out.messages) {
     if (m.to != endpoint::of(client_id{300})) continue;
@@ -364,7 +387,6 @@ TEST_CASE("secrets: a node refuses a faulty dealer's share and names itself") {
   auto request_for = [&](const crypto::share& s, node_id sealed_to, secret_version sealed_version) {
     store_share_request req;
     req.request_id = 1;
-    req.token = token;
     req.name = "x";
     req.version = secret_version{1};
     req.epoch = view.epoch;
@@ -385,11 +407,16 @@ TEST_CASE("secrets: a node refuses a faulty dealer's share and names itself") {
         == reply_code::verification_failed); // sealed to node 2
   CHECK(store_at_node1(net, request_for(dealt->shares[0], node_id{1}, secret_version{2})).code
         == reply_code::verification_failed); // sealed for another version
-  auto wrong_token = request_for(dealt->shares[0], node_id{1}, secret_version{1});
-  wrong_token.token = "nope";
-  CHECK(store_at_node1(net, wrong_token).code == reply_code::unauthorized);
+  const auto stranger = store_at_node1(net, request_for(dealt->shares[0], node_id{1}, secret_version{1}),
+                                       test_identity(0x57));
+  CHECK(stranger.code == reply_code::unauthorized);
+  CHECK(stranger.reason.find("not_allowed") != std::string::npos);
+  const auto unsigned_request = store_at_node1(net, request_for(dealt->shares[0], node_id{1}, secret_version{1}), nullptr);
+  CHECK(unsigned_request.code == reply_code::unauthorized);
+  CHECK(unsigned_request.reason.find("must be signed") != std::string::npos);
   CHECK(net.node(1).shares().size() == 0);
-  CHECK(net.node(1).counters().shares_refused == 5);
+  CHECK(net.node(1).counters().shares_refused == 4);
+  CHECK(net.node(1).counters().unauthorized == 2);
   auto good = store_at_node1(net, request_for(dealt->shares[0], node_id{1}, secret_version{1}));
   CHECK(good.code == reply_code::ok);
   CHECK(net.node(1).shares().size() == 1);

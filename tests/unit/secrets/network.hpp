@@ -21,7 +21,15 @@
 
 namespace pss::secrets::testing {
 
-inline const std::string token = "test-token";
+// The cluster's bootstrap admin: every test client signs with it unless a
+// test gives it another identity.
+inline std::shared_ptr<const crypto::sign_key_pair> test_identity(std::uint64_t seed) {
+  crypto::seeded_random r{seed};
+  return std::make_shared<const crypto::sign_key_pair>(crypto::sign_key_pair::generate(r));
+}
+inline const std::shared_ptr<const crypto::sign_key_pair> admin_identity = test_identity(0xAD);
+// The wall clock at simulated time zero (signed requests are dated by it).
+inline constexpr access::unix_ms test_wall_clock_offset = 1'700'000'000'000;
 inline secure_bytes value_of(std::string_view s) { return secure_bytes{as_bytes(s)}; }
 inline std::string text_of(const secure_bytes& b) { return std::string{b.as_string()}; }
 
@@ -31,6 +39,18 @@ struct in_flight {
   endpoint from;
   endpoint to;
   bytes payload;
+
+  // The wire type of what it carries: a client's signed request counts as
+  // the request inside it.
+  [[nodiscard]] std::optional<message_type> type() const {
+    if (payload.empty()) return std::nullopt;
+    if (payload[0] == access::signed_request_tag) {
+      auto q = access::decode_signed_request(payload);
+      if (!q.ok()) return std::nullopt;
+      return static_cast<message_type>(q->body[0]);
+    }
+    return static_cast<message_type>(payload[0]);
+  }
 };
 
 class network {
@@ -50,7 +70,8 @@ public:
     o.cluster = cluster_.view;
     o.data_dir = "/data";
     o.first_start = first_start;
-    o.accepted_tokens = {token};
+    o.admin_key = admin_identity->public_key;
+    o.wall_clock_offset = test_wall_clock_offset;
     o.prng_seed = random_.next_u64() ^ id.value();
     o.snapshot_every_entries = snapshot_every_;
     o.record_apply_events = true;
@@ -121,7 +142,8 @@ public:
   // ---- clients ------------------------------------------------------------
   client_engine& add_client(std::uint64_t id, client_options o = {}) {
     o.id = client_id{id};
-    if (o.token.empty()) o.token = token;
+    if (!o.identity) o.identity = admin_identity;
+    o.wall_clock_offset = test_wall_clock_offset;
     if (o.nodes.empty()) o.nodes = cluster_.view.node_ids();
     o.expected_cluster_id = cluster_.view.cluster_id;
     clients_[client_id{id}] =

@@ -86,7 +86,7 @@ TEST_CASE("refresh: every share changes, the epoch moves, the secrets still read
   net.check();
 }
 
-TEST_CASE("refresh: a client's refresh completes ok and a round commits; a bad token is not_authorised") {
+TEST_CASE("refresh: a client's refresh completes ok and a round commits; a key without the right is not_authorised") {
   network net{5, 3, 35};
   net.elect(1);
   put_three(net);
@@ -106,14 +106,14 @@ TEST_CASE("refresh: a client's refresh completes ok and a round commits; a bad t
   CHECK(text_of(*got.value) == "new value");
 
   client_options wrong;
-  wrong.token = "not-the-token";
+  wrong.identity = test_identity(0x57);
   net.add_client(101, wrong);
   net.client(101).refresh(net.now, 41);
   const completion refused = net.await(101, 41);
   CHECK(refused.outcome == operation_outcome::fail);
   CHECK(refused.error == client_error::not_authorised);
   net.run_for(millis{1'000});
-  CHECK(net.node(1).state().stats().refresh_epochs_committed == 1); // no round for a refused token
+  CHECK(net.node(1).state().stats().refresh_epochs_committed == 1); // no round for a refused key
   net.check();
 }
 
@@ -251,8 +251,7 @@ TEST_CASE("refresh: a get that races a refresh commit reads the record again and
   net.add_client(101, patient);
   bool hold_share_requests = true;
   net.drop_if = [&](const in_flight& m) {
-    return hold_share_requests && !m.from.is_node() && !m.payload.empty()
-           && m.payload[0] == static_cast<std::uint8_t>(message_type::get_share_request);
+    return hold_share_requests && !m.from.is_node() && m.type() == message_type::get_share_request;
   };
   net.client(101).get(net.now, 50, "s1");
   net.flush_client(101);

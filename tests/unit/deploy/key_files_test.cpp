@@ -1,10 +1,11 @@
-// The node key file and the token files: modes, matching keys, and secrets
-// that never reach an error message.
+// The node key file and client identity files: modes, matching keys, and
+// secrets that never reach an error message.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
 
 #include "core/bytes.hpp"
+#include "crypto/random_source.hpp"
 #include "deploy/files.hpp"
 #include "deploy_test_support.hpp"
 
@@ -29,8 +30,6 @@ node_config loaded_config(const config_fixture& f) {
   return *c;
 }
 
-const std::string good_token_a = "0123456789abcdef0123456789abcdef";
-const std::string good_token_b = "token-for-the-second-client-xyz";
 
 } // namespace
 
@@ -116,74 +115,66 @@ TEST_CASE("deploy: a damaged key file is refused without echoing its contents") 
   CHECK(contains(extra.err().message(), "unknown key 'extra'"));
 }
 
-TEST_CASE("deploy: tokens skip blank lines and comments and keep their order") {
+TEST_CASE("deploy: an identity written with mode 0600 loads back, and the seed must derive the public key") {
   temp_dir dir;
-  write_file(dir.sub("tokens"), "# clients\n\n" + good_token_a + "\n  " + good_token_b +
-                                    "  \r\n# old: retired\n", 0600);
-  auto tokens = load_tokens(dir.sub("tokens"));
-  REQUIRE_MESSAGE(tokens.ok(), tokens.err().message());
-  REQUIRE(tokens->size() == 2);
-  CHECK((*tokens)[0] == good_token_a);
-  CHECK((*tokens)[1] == good_token_b);
+  crypto::seeded_random rng{5};
+  const auto identity = crypto::sign_key_pair::generate(rng);
+  const std::string path = dir.sub("identity");
+  REQUIRE(write_identity(path, identity).ok());
+  CHECK(mode_of(path) == 0600);
+  auto back = load_identity(path);
+  REQUIRE_MESSAGE(back.ok(), back.err().message());
+  CHECK(back->public_key == identity.public_key);
+  CHECK(back->seed_bytes().view().size() == 32);
+  CHECK_FALSE(write_identity(path, identity).ok()); // never overwrites
+
+  const std::string seed_hex = to_hex(identity.seed_bytes().view());
+  const auto other = crypto::sign_key_pair::generate(rng);
+  write_file(dir.sub("edited"), "public_key = \"" + to_hex(other.public_key.bytes()) + "\"\nseed = \"" + seed_hex + "\"\n",
+             0600);
+  auto edited = load_identity(dir.sub("edited"));
+  REQUIRE_FALSE(edited.ok());
+  CHECK(contains(edited.err().message(), "the seed does not derive public_key"));
+  CHECK_FALSE(contains(edited.err().message(), seed_hex));
 }
 
-TEST_CASE("deploy: a token file readable by others, empty, or with a bad token is refused") {
+TEST_CASE("deploy: an identity readable by others or damaged is refused without echoing the seed") {
   temp_dir dir;
-  const std::string path = dir.sub("tokens");
-  write_file(path, good_token_a + "\n", 0640);
-  auto open_mode = load_tokens(path);
+  const std::string path = dir.sub("identity");
+  const std::string seed = std::string(63, 'c') + "z";
+  write_file(path, "public_key = \"" + std::string(64, '0') + "\"\nseed = \"" + seed + "\"\n", 0644);
+  auto open_mode = load_identity(path);
   REQUIRE_FALSE(open_mode.ok());
   CHECK(contains(open_mode.err().message(), "chmod 600 " + path));
-
-  write_file(path, "# nothing yet\n\n", 0600);
-  auto empty = load_tokens(path);
-  REQUIRE_FALSE(empty.ok());
-  CHECK(contains(empty.err().message(), "holds no token"));
-
-  const std::string short_token = "short-secret";
-  write_file(path, good_token_a + "\n\n" + short_token + "\n", 0600);
-  auto too_short = load_tokens(path);
-  REQUIRE_FALSE(too_short.ok());
-  CHECK(contains(too_short.err().message(), "line 3: a token must be 16..256 characters"));
-  CHECK_FALSE(contains(too_short.err().message(), short_token));
-
-  const std::string spaced = "has a space inside the token ok";
-  write_file(path, spaced + "\n", 0600);
-  auto with_space = load_tokens(path);
-  REQUIRE_FALSE(with_space.ok());
-  CHECK(contains(with_space.err().message(), "printable ASCII characters without spaces"));
-  CHECK_FALSE(contains(with_space.err().message(), spaced));
-
-  write_file(path, std::string(257, 'x') + "\n", 0600);
-  CHECK_FALSE(load_tokens(path).ok());
-  write_file(path, std::string(256, 'x') + "\n", 0600);
-  CHECK(load_tokens(path).ok());
+  ::chmod(path.c_str(), 0600);
+  auto damaged = load_identity(path);
+  REQUIRE_FALSE(damaged.ok());
+  CHECK(contains(damaged.err().message(), "key 'seed'"));
+  CHECK_FALSE(contains(damaged.err().message(), seed));
+  write_file(dir.sub("extra"), "seed = \"" + std::string(64, 'a') + "\"\ntoken = \"x\"\n", 0600);
+  auto extra = load_identity(dir.sub("extra"));
+  REQUIRE_FALSE(extra.ok());
+  CHECK(contains(extra.err().message(), "unknown key 'token'"));
 }
 
-TEST_CASE("deploy: a client takes PSS_TOKEN first, then its token file, else says what to do") {
+TEST_CASE("deploy: a client takes PSS_IDENTITY first, then its identity_file, else says what to do") {
   temp_dir dir;
+  crypto::seeded_random rng{6};
+  const auto a = crypto::sign_key_pair::generate(rng);
+  const auto b = crypto::sign_key_pair::generate(rng);
+  REQUIRE(write_identity(dir.sub("a"), a).ok());
+  REQUIRE(write_identity(dir.sub("b"), b).ok());
   cluster_file c;
   c.file = "cluster.toml";
-  auto none = client_token(c, nullptr);
+  auto none = client_identity(c, nullptr);
   REQUIRE_FALSE(none.ok());
-  CHECK(contains(none.err().message(), "set PSS_TOKEN"));
-  CHECK(contains(none.err().message(), "token_file = \"token\""));
-
-  c.token_file = dir.sub("token");
-  write_file(c.token_file, good_token_a + "\n" + good_token_b + "\n", 0600);
-  auto from_file = client_token(c, nullptr);
-  REQUIRE(from_file.ok());
-  CHECK(*from_file == good_token_a);
-  auto empty_env = client_token(c, "");
-  REQUIRE(empty_env.ok());
-  CHECK(*empty_env == good_token_a);
-  auto from_env = client_token(c, good_token_b.c_str());
-  REQUIRE(from_env.ok());
-  CHECK(*from_env == good_token_b);
-  auto bad_env = client_token(c, "tiny");
-  REQUIRE_FALSE(bad_env.ok());
-  CHECK(contains(bad_env.err().message(), "PSS_TOKEN"));
-  CHECK_FALSE(contains(bad_env.err().message(), "tiny"));
+  CHECK(contains(none.err().message(), "set PSS_IDENTITY"));
+  CHECK(contains(none.err().message(), "pss identity new"));
+  c.identity_file = dir.sub("a");
+  CHECK(client_identity(c, nullptr)->public_key == a.public_key);
+  CHECK(client_identity(c, "")->public_key == a.public_key);
+  CHECK(client_identity(c, dir.sub("b").c_str())->public_key == b.public_key);
+  CHECK_FALSE(client_identity(c, dir.sub("missing").c_str()).ok());
 }
 
 TEST_CASE("deploy: write_new_file sets the mode exactly and refuses an existing file") {

@@ -1,4 +1,5 @@
-// The node's private key file: reading it back and writing it once.
+// The private key files: a node's keys and a client's identity, each read
+// back and written once.
 //
 // Nothing read from or written to this file ever reaches an error message;
 // the hex text and raw bytes are zeroized as soon as they are used.
@@ -27,17 +28,17 @@ void zeroize_strings(toml::table& doc) {
 // 32 secret bytes from 64 hex digits. The message names the key, never the
 // value.
 result<secure_bytes> read_secret_hex(const toml::table& doc, const std::string& path,
-                                     std::string_view key) {
+                                     std::string_view key, std::string_view what_it_holds,
+                                     std::string_view how_to_regenerate) {
   const toml::node* node = doc.get(key);
   const std::string where = path + ": key '" + std::string{key} + "'";
   if (node == nullptr)
-    return error{errc::invalid_argument, where + " is missing; the key file must hold id, "
-                                                 "box_secret_key and sign_seed (64 hex digits each)"};
+    return error{errc::invalid_argument, where + " is missing; the file must hold " + std::string{what_it_holds}};
   const auto* text = node->as_string();
   if (text == nullptr || text->get().size() != secret_hex_chars)
     return error{errc::invalid_argument,
-                 where + " must be a string of 64 hex digits; regenerate the key file with "
-                         "pss init-cluster if it was damaged"};
+                 where + " must be a string of 64 hex digits; " + std::string{how_to_regenerate}
+                     + " if it was damaged"};
   auto raw = from_hex(text->get());
   if (!raw.ok())
     return error{errc::invalid_argument, where + " holds a character that is not a hex digit"};
@@ -58,9 +59,11 @@ result<secrets::node_keys> keys_from(const toml::table& doc, const std::string& 
                                      " is the config of node " +
                                      std::to_string(expected.id.value()) +
                                      "; point node.key_file at this node's own key file"};
-  auto box_secret = read_secret_hex(doc, path, "box_secret_key");
+  constexpr std::string_view holds = "id, box_secret_key and sign_seed (64 hex digits each)";
+  constexpr std::string_view regenerate = "regenerate the key file with pss init-cluster";
+  auto box_secret = read_secret_hex(doc, path, "box_secret_key", holds, regenerate);
   if (!box_secret.ok()) return box_secret.err();
-  auto sign_seed = read_secret_hex(doc, path, "sign_seed");
+  auto sign_seed = read_secret_hex(doc, path, "sign_seed", holds, regenerate);
   if (!sign_seed.ok()) return sign_seed.err();
   auto box = crypto::box_key_pair::from_secret_bytes(box_secret->view());
   if (!box.ok()) return error{errc::invalid_argument, path + ": key 'box_secret_key' is not a valid X25519 secret key"};
@@ -76,17 +79,74 @@ result<secrets::node_keys> keys_from(const toml::table& doc, const std::string& 
   return secrets::node_keys{expected.id, std::move(*box), std::move(*sign)};
 }
 
-} // namespace
-
-result<secrets::node_keys> load_node_keys(const std::string& path, const node_config& expected) {
-  PSS_TRY(check_private_file(path, "the key file"));
+// Reads a private TOML file (mode 0600) and turns it into keys with
+// `from(doc)`; every string toml++ copied is zeroized after.
+template <class From>
+auto load_private_toml(const std::string& path, const char* what, From from) -> decltype(from(std::declval<toml::table&>())) {
+  PSS_TRY(check_private_file(path, what));
   auto text = read_file_bounded(path, key_file_bytes_max);
   if (!text.ok()) return text.err();
   auto doc = detail::parse_toml(text->as_string(), path);
   if (!doc.ok()) return doc.err();
-  auto keys = keys_from(*doc, path, expected);
+  auto keys = from(*doc);
   zeroize_strings(*doc);
   return keys;
+}
+
+// Creates a 0600 file with the text, then zeroizes the text.
+status write_private_text(const std::string& path, std::string& text) {
+  auto written = write_new_file(path, text, 0600);
+  zeroize_string(text);
+  return written;
+}
+
+result<crypto::sign_key_pair> identity_from(const toml::table& doc, const std::string& path) {
+  const detail::table_reader root{doc, path, ""};
+  PSS_TRY(root.allow_only({"public_key", "seed"}));
+  constexpr std::string_view holds = "public_key and seed (64 hex digits each)";
+  constexpr std::string_view regenerate = "make a new identity with pss identity new and have it granted";
+  auto seed = read_secret_hex(doc, path, "seed", holds, regenerate);
+  if (!seed.ok()) return seed.err();
+  auto pair = crypto::sign_key_pair::from_seed(seed->view());
+  if (!pair.ok()) return error{errc::invalid_argument, path + ": key 'seed' is not a valid Ed25519 seed"};
+  auto public_text = root.string("public_key", "public_key = \"<64 hex digits>\"");
+  if (!public_text.ok()) return public_text.err();
+  if (*public_text != to_hex(pair->public_key.bytes()))
+    return error{errc::mismatch, path + ": the seed does not derive public_key; the file was damaged or edited; "
+                                        "restore it from a backup or " + std::string{regenerate}};
+  return pair;
+}
+
+} // namespace
+
+result<crypto::sign_key_pair> load_identity(const std::string& path) {
+  return load_private_toml(path, "the identity file", [&](const toml::table& doc) { return identity_from(doc, path); });
+}
+
+status write_identity(const std::string& path, const crypto::sign_key_pair& identity) {
+  secure_bytes seed = identity.seed_bytes();
+  std::string seed_hex = to_hex(seed.view());
+  std::string text;
+  text.reserve(512); // no reallocation leaves a stray copy of the seed behind
+  text += "# pss client identity: an Ed25519 key pair. Keep this file secret (mode 0600).\n"
+          "# Nodes know only public_key; an admin grants it rights (docs/access.md).\n";
+  text += "public_key = \"" + to_hex(identity.public_key.bytes()) + "\"\n";
+  text += "seed = \"";
+  text += seed_hex;
+  text += "\"\n";
+  zeroize_string(seed_hex);
+  return write_private_text(path, text);
+}
+
+result<crypto::sign_key_pair> client_identity(const cluster_file& c, const char* env_identity) {
+  if (env_identity != nullptr && *env_identity != '\0') return load_identity(env_identity);
+  if (!c.identity_file.empty()) return load_identity(c.identity_file);
+  return error{errc::invalid_argument, "no client identity: set PSS_IDENTITY to an identity file, or identity_file "
+                                       "in " + c.file + " (make one with: pss identity new --out FILE)"};
+}
+
+result<secrets::node_keys> load_node_keys(const std::string& path, const node_config& expected) {
+  return load_private_toml(path, "the key file", [&](const toml::table& doc) { return keys_from(doc, path, expected); });
 }
 
 status write_node_keys(const std::string& path, const secrets::node_keys& keys) {
@@ -105,11 +165,9 @@ status write_node_keys(const std::string& path, const secrets::node_keys& keys) 
   text += "\"\nsign_seed = \"";
   text += sign_hex;
   text += "\"\n";
-  auto written = write_new_file(path, text, 0600);
-  zeroize_string(text);
   zeroize_string(box_hex);
   zeroize_string(sign_hex);
-  return written;
+  return write_private_text(path, text);
 }
 
 } // namespace pss::deploy
