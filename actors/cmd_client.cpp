@@ -406,8 +406,9 @@ int run_status(int argc, char** argv) {
   po::variables_map vm;
   if (int rc = parse(argc, argv, o, pos,
                      {"pss status", "Asks every member for its health: Raft role, term, leader, commit index, the "
-                                    "cluster's epoch,\nrefresh and recovery counters, and its links to the other "
-                                    "members. Unreachable members are\nlisted with the reason. Exit 0 when a majority "
+                                    "cluster's epoch,\nrefresh and recovery counters, its links to the other "
+                                    "members, and the client requests it\nadmitted and refused by reason (expired, "
+                                    "not_allowed, ...). Unreachable members are\nlisted with the reason. Exit 0 when a majority "
                                     "answered and agree on a leader, 5 otherwise."}, vm); rc >= 0)
     return rc;
   common c;
@@ -463,6 +464,8 @@ int run_status(int argc, char** argv) {
       row["voters"] = health->voters;
       row["learners"] = health->learners;
       if (!health->failure.empty()) row["failure"] = health->failure;
+      row["requests_admitted"] = health->requests_admitted;
+      row["requests_refused"] = health->requests_refused;
       row["peers"] = json::array();
       for (const auto& p : health->peers)
         row["peers"].push_back({{"id", p.id}, {"address", p.address}, {"connected", p.connected},
@@ -504,6 +507,14 @@ int run_status(int argc, char** argv) {
                     static_cast<unsigned long long>(row["secrets"].get<std::uint64_t>()),
                     static_cast<unsigned long long>(row["refresh_epochs_committed"].get<std::uint64_t>()),
                     links.c_str());
+      }
+      for (const auto& row : j["members"]) {
+        if (!row["reachable"].get<bool>() || row["requests_refused"].empty()) continue;
+        std::string refused;
+        for (const auto& [why, n] : row["requests_refused"].items()) refused += " " + why + "=" + std::to_string(n.get<std::uint64_t>());
+        std::printf("node %llu refused client requests:%s (admitted %llu)\n",
+                    static_cast<unsigned long long>(row["id"].get<std::uint64_t>()), refused.c_str(),
+                    static_cast<unsigned long long>(row["requests_admitted"].get<std::uint64_t>()));
       }
     }
     return healthy ? exit_code::ok : code::unavailable;

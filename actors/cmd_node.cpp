@@ -102,6 +102,9 @@ actors::node_health health_of(const secrets::node_engine& e) {
   for (auto v : e.raft().config().voters) h.voters.push_back(v.value());
   for (auto l : e.raft().config().learners) h.learners.push_back(l.value());
   if (e.failure()) h.failure = e.failure()->describe();
+  h.requests_admitted = e.requests().admitted();
+  for (auto r : access::every_refusal)
+    if (auto n = e.requests().refused(r); n > 0) h.requests_refused[std::string{access::to_string(r)}] = n;
   return h;
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -186,13 +187,17 @@ struct node_health {
   std::vector<std::uint64_t> learners;
   std::string failure; // the storage error that stopped the node, if any
   std::vector<peer_health> peers;
+  // Client requests this node admitted, and refused by reason (docs/access.md).
+  std::uint64_t requests_admitted = 0;
+  std::map<std::string, std::uint64_t> requests_refused;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_health& x) {
   return f(caf::meta::type_name("node_health"), x.answered, x.id, x.role, x.term, x.leader,
            x.commit, x.applied, x.epoch, x.secrets, x.shares_live, x.refresh_epochs_committed, x.rounds_aborted,
-           x.recoveries, x.round_running, x.voters, x.learners, x.failure, x.peers);
+           x.recoveries, x.round_running, x.voters, x.learners, x.failure, x.peers, x.requests_admitted,
+           x.requests_refused);
 }
 
 // Registers every type above with the actor system (call before

@@ -40,6 +40,10 @@ enum class refusal : std::uint8_t {
   not_allowed,
 };
 inline constexpr std::size_t refusal_kinds = 10;
+inline constexpr std::array<refusal, refusal_kinds> every_refusal{
+  refusal::malformed,           refusal::wrong_target, refusal::expired,       refusal::not_yet_valid,
+  refusal::lifetime_too_long,   refusal::issued_before_start, refusal::bad_signature, refusal::replayed,
+  refusal::busy,                refusal::not_allowed};
 [[nodiscard]] std::string_view to_string(refusal r) noexcept;
 
 inline constexpr unix_ms clock_skew_ms_default = 30'000;

@@ -175,6 +175,8 @@ public:
   [[nodiscard]] const catalog& state() const noexcept { return catalog_; }
   [[nodiscard]] const share_store& shares() const noexcept { return *shares_; }
   [[nodiscard]] const node_counters& counters() const noexcept { return counters_; }
+  // What the door for clients admitted and refused, by reason.
+  [[nodiscard]] const access::request_guard& requests() const noexcept { return guard_; }
   [[nodiscard]] const persisted_view& persisted() const noexcept { return persisted_; }
   // The reads Raft accepted and released since the last call (when
   // options.raft.trace_reads is set), for the read-freshness checker.

@@ -55,6 +55,9 @@ PSS_IDENTITY=$work/stranger "$PSS" get db/root >/dev/null 2>"$work/stranger.err"
 rc=$?
 check "an identity the policy does not name exits 7 (got $rc)" test "$rc" -eq 7
 check "the refusal names the check" grep -q 'not_allowed' "$work/stranger.err"
+refused=$("$PSS" status --json | jq '[.members[] | .requests_refused.not_allowed // 0] | add')
+check "pss status counts the refusals (not_allowed: $refused)" test "$refused" -ge 1
+check "and shows them to a person" bash -c "\"$PSS\" status | grep -q 'refused client requests:.*not_allowed='"
 
 "$PSS" get db/root --json >"$work/get.json"
 check "get --json has the value in base64" \
