@@ -208,9 +208,9 @@ void raft_engine::on_tick(millis now) {
 
 secrets::engine_output raft_engine::take_output() {
   if (!halted_) {
-    // The core wants a tick by its next deadline; reads of the ready already
-    // drained it, so ask the node directly.
-    out_.next_wakeup = next_wakeup_;
+    // The core wants a tick by its next deadline: ask the node itself, since
+    // a tick that moves a deadline without output leaves no ready behind.
+    out_.next_wakeup = node_->next_wakeup();
   }
   return std::exchange(out_, {});
 }
@@ -302,7 +302,6 @@ void raft_engine::drain(millis now) {
       }
     }
     answer_reads();
-    next_wakeup_ = r.next_wakeup;
     node_->advance(now);
   }
   maybe_compact();

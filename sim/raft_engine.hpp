@@ -175,7 +175,6 @@ private:
   std::map<std::uint64_t, pending_get> gets_;
   std::uint64_t next_read_ = 1;
   std::vector<applied_event> applied_;
-  millis next_wakeup_{0};
   secrets::engine_output out_;
 };
 

@@ -164,6 +164,11 @@ public:
   [[nodiscard]] ready take_ready(millis now);
   // Everything in the last ready is durable, sent and applied.
   void advance(millis now);
+  // When the core next needs a tick (an election, heartbeat, CheckQuorum or
+  // transfer deadline). Always current, with or without a ready: a tick that
+  // moves a deadline without producing output (a CheckQuorum round that
+  // passes) changes it too.
+  [[nodiscard]] millis next_wakeup() const;
 
   // Observers.
   [[nodiscard]] node_id id() const noexcept { return opts_.id; }
@@ -203,7 +208,6 @@ private:
   // node may, learners included. A learner can be a voter in a candidate's
   // configuration before it has seen its own promotion (election.cpp).
   [[nodiscard]] bool may_grant_vote() const { return !voting_suspended_; }
-  [[nodiscard]] millis next_wakeup() const;
   void handle_term(millis now, const envelope& m, bool& drop);
   void dispatch(millis now, const envelope& m);
   void reply_to_stale_leader(const envelope& m);

@@ -457,7 +457,6 @@ void node_engine::maybe_collect_garbage(millis now) {
 
 void node_engine::drain(millis now) {
   maybe_collect_garbage(now);
-  bool any = false;
   for (int pass = 0; pass < 2; ++pass) {
   if (pass == 1 && !failed_) {
     drive_rounds(now);
@@ -465,7 +464,6 @@ void node_engine::drain(millis now) {
     lead_rejoins(now);
   }
   while (!failed_ && raft_->has_ready()) {
-    any = true;
     raft::ready r = raft_->take_ready(now);
     const bool early = planted::armed(planted::bug::send_before_persist);
     if (early)
@@ -497,20 +495,21 @@ void node_engine::drain(millis now) {
       reads_.erase(it);
     }
     raft_->advance(now);
-    raft_wakeup_ = r.next_wakeup;
   }
   }
   if (failed_) return;
   serve_reads();
   maybe_compact();
-  if (!any && raft_wakeup_ <= now) raft_wakeup_ = now + idle_wakeup;
   if (raft_->role() != last_role_ && raft_->role() == raft::role::leader)
     event("leader in term " + std::to_string(raft_->term().value()));
   if (raft_->role() != last_role_ && last_role_ == raft::role::leader)
     event("no longer leader (term " + std::to_string(raft_->term().value()) + ")");
   last_role_ = raft_->role();
   check_invariants();
-  millis wake = raft_wakeup_;
+  // From the core itself, not from the last ready: a tick that passes a
+  // CheckQuorum round moves no output, and a wake-up read from an old ready
+  // left the leader asleep past its heartbeats (swarm seed 157246426).
+  millis wake = raft_->next_wakeup();
   if (shares_->has_pending()) wake = std::min(wake, next_share_gc_);
   if (catalog_.round() || options_.refresh_interval > millis{0} || refresh_requested_)
     wake = std::min(wake, std::max(work_.next_send, now + millis{1}));

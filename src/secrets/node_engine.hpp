@@ -57,7 +57,6 @@ namespace pss::secrets {
 inline constexpr std::size_t pending_proposals_max = 1024;
 inline constexpr std::size_t pending_reads_max = 1024;
 inline constexpr std::uint64_t snapshot_every_entries_default = 64;
-inline constexpr millis idle_wakeup{50};
 // How often pending shares are checked against their lifetime.
 inline constexpr millis share_gc_interval{1'000};
 
@@ -331,7 +330,6 @@ private:
   node_counters counters_;
   std::optional<error> failed_;
   engine_output output_;
-  millis raft_wakeup_{0};
   millis next_share_gc_{0};
   raft::role last_role_ = raft::role::follower;
   round_work work_;

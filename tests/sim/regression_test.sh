@@ -20,6 +20,10 @@
 #            leader's probes with an empty log, and the leader probed at its
 #            old match + 1 for ever at zero simulated delay (unit-raft: "a
 #            follower that lost its log is probed from what it holds")
+#   157246426 (found by sim-hunt) leaders came and went for ever after healing:
+#            a CheckQuorum tick without output left the node engine on an old
+#            wake-up, asleep past its heartbeats (unit-secrets: "a leader with
+#            short timeouts keeps heartbeating after a CheckQuorum round")
 # Usage: regression_test.sh PSS
 set -uo pipefail
 pss=${1:?usage: regression_test.sh PATH_TO_PSS}
@@ -39,4 +43,5 @@ run --seed 8965653 --nodes 3 --clients 8 --seconds 10 --profile swarm
 run --seeds 46..46 --engine secrets --nodes 3..7 --clients 1..8 --seconds 5 --profile refresh-faults
 run --seed 81000060 --nodes 3 --threshold 2 --clients 14 --seconds 5 --profile refresh-faults --engine secrets
 run --seed 469965483 --nodes 4 --threshold 3 --clients 12 --seconds 5 --profile refresh-faults --engine secrets
+run --seed 157246426 --nodes 6 --threshold 4 --clients 14 --seconds 5 --profile swarm --engine secrets
 exit "$failed"

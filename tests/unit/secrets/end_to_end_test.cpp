@@ -125,5 +125,31 @@ TEST_CASE("secrets: a client refuses a cluster whose membership differs from its
   CHECK(net.put(200, 1, "x", "y").outcome == operation_outcome::ok);
 }
 
+
+// Swarm seed 157246426 (6 nodes, the Figure 8 schedule's 40..150 ms election
+// timeout and 10 ms heartbeats): after healing, leaders came and went for
+// ever. A leader's CheckQuorum tick that passed produced no output, the host
+// kept the wake-up of the last ready, already past, and slept its idle 50 ms:
+// no heartbeats for longer than the followers' election timeout.
+TEST_CASE("secrets: a leader with short timeouts keeps heartbeating after a CheckQuorum round") {
+  network net{5, 3, 41};
+  net.tweak = [](node_id, node_options& o) {
+    o.raft.election_timeout_min = millis{40};
+    o.raft.heartbeat_interval = millis{13}; // not a divisor: CheckQuorum ticks fall between heartbeats
+    o.raft.check_quorum = true;
+    o.raft.pre_vote = true;
+  };
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    net.crash(node_id{i}); // restarted with the options above
+    net.restart(node_id{i});
+  }
+  net.elect(1);
+  const term_id term = net.node(1).raft().term();
+  net.run_for(millis{3'000});
+  CHECK(net.leader() == node_id{1});
+  CHECK(net.node(1).raft().term() == term);
+  for (std::uint64_t i = 2; i <= 5; ++i) CHECK(net.node(i).raft().term() == term);
+}
+
 } // namespace
 } // namespace pss::secrets::testing
