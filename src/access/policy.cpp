@@ -53,6 +53,13 @@ bool policy::knows(const crypto::sign_public_key& key, unix_ms now) const {
   });
 }
 
+const crypto::sign_public_key* policy::known_key(byte_view raw, unix_ms now) const {
+  const unix_ms t = judge_time(now);
+  for (const auto& g : grants_)
+    if ((g.expires_at == never_expires || t < g.expires_at) && std::ranges::equal(g.key.bytes(), raw)) return &g.key;
+  return nullptr;
+}
+
 bool policy::allows_some(const crypto::sign_public_key& key, right r, unix_ms now) const {
   const unix_ms t = judge_time(now);
   return std::any_of(grants_.begin(), grants_.end(), [&](const grant& g) {

@@ -38,7 +38,7 @@ admission request_guard::refuse(refusal r, std::string detail) {
   return out;
 }
 
-std::optional<refusal> request_guard::check_window(const signed_request& q, unix_ms now) const {
+std::optional<refusal> request_guard::check_window(const signed_request_wire& q, unix_ms now) const {
   const unix_ms skew = options_.clock_skew_ms;
   if (q.expires_at <= q.issued_at || q.expires_at - q.issued_at > request_lifetime_ms_max)
     return refusal::lifetime_too_long;
@@ -66,27 +66,30 @@ std::optional<refusal> request_guard::remember(const signed_request& q, unix_ms 
 admission request_guard::admit(byte_view envelope, unix_ms now, const policy& applied) {
   clock_floor_ = std::max(clock_floor_, now);
   now = clock_floor_;
-  auto q = decode_signed_request(envelope);
-  if (!q.ok()) return refuse(refusal::malformed, q.err().message());
-  if (q->target != self_)
-    return refuse(refusal::wrong_target, "it is signed for n" + std::to_string(q->target.value()));
-  if (auto r = check_window(*q, now)) {
+  auto wire = decode_signed_request_wire(envelope);
+  if (!wire.ok()) return refuse(refusal::malformed, wire.err().message());
+  if (wire->target != self_)
+    return refuse(refusal::wrong_target, "it is signed for n" + std::to_string(wire->target.value()));
+  if (auto r = check_window(*wire, now)) {
     const char* why = *r == refusal::issued_before_start ? "it was issued before this node started; sign a new one"
                       : *r == refusal::lifetime_too_long ? "its validity window is longer than 5 minutes"
                                                          : "its validity window does not contain this node's clock; "
                                                            "check the client's clock";
     return refuse(*r, why);
   }
-  if (!verify_request_signature(*q, cluster_id_).ok())
+  // A key the policy holds was validated when it was granted; any other key
+  // is refused before the node spends a signature check on it.
+  const crypto::sign_public_key* key = applied.known_key(wire->client, now);
+  if (key == nullptr) return refuse(refusal::not_allowed, "the policy grants this key nothing (ask an admin for a grant)");
+  signed_request q{*key, wire->target, wire->nonce, wire->issued_at, wire->expires_at, std::move(wire->body), wire->sig};
+  if (!verify_request_signature(q, cluster_id_).ok())
     return refuse(refusal::bad_signature, "the signature does not verify for this cluster and node");
-  if (!applied.knows(q->client, now))
-    return refuse(refusal::not_allowed, "the policy grants this key nothing (ask an admin for a grant)");
-  if (auto r = remember(*q, now))
+  if (auto r = remember(q, now))
     return refuse(*r, *r == refusal::replayed ? "this nonce was already used" : "too many requests in flight; retry");
   check_invariants();
   ++admitted_;
   admission out;
-  out.request = std::move(*q);
+  out.request = std::move(q);
   return out;
 }
 

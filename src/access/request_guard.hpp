@@ -1,6 +1,6 @@
 // The node's checks on a signed request, before it looks at what the request
 // asks (docs/access.md, "The node's checks", steps 1 to 6): bounds, target,
-// validity window, start of this process, signature, a key the policy knows,
+// validity window, start of this process, a key the policy knows, signature,
 // and replay. The right for the request's name (step 7) needs the decoded
 // body, so the node engine checks it with `policy::allows` and counts its
 // refusal here too. Only a known key's request enters the replay cache, so
@@ -79,7 +79,7 @@ public:
 private:
   using seen_key = std::pair<std::array<std::uint8_t, crypto::sign_public_key_bytes>, request_nonce>;
 
-  [[nodiscard]] std::optional<refusal> check_window(const signed_request& q, unix_ms now) const;
+  [[nodiscard]] std::optional<refusal> check_window(const signed_request_wire& q, unix_ms now) const;
   // Remembers the nonce until the request expires; busy when full.
   [[nodiscard]] std::optional<refusal> remember(const signed_request& q, unix_ms now);
   admission refuse(refusal r, std::string detail);

@@ -74,11 +74,11 @@ bytes encode_signed_request(const signed_request& q) {
   return out;
 }
 
-result<signed_request> decode_signed_request(byte_view payload) {
+result<signed_request_wire> decode_signed_request_wire(byte_view payload) {
   byte_reader r{payload};
   if (r.u8() != signed_request_tag || !r.ok()) return error{errc::malformed, "not a signed request"};
-  auto client = crypto::sign_public_key::from_bytes(r.raw(crypto::sign_public_key_bytes));
-  signed_request q;
+  signed_request_wire q;
+  r.raw_into(q.client);
   q.target = node_id{r.u64()};
   r.raw_into(q.nonce);
   q.issued_at = r.u64();
@@ -86,13 +86,20 @@ result<signed_request> decode_signed_request(byte_view payload) {
   const byte_view body = r.blob(request_body_bytes_max);
   auto sig = crypto::signature::from_bytes(r.raw(crypto::signature_bytes));
   if (auto st = r.finish("signed request"); !st.ok()) return st.err();
-  if (!client.ok()) return error{errc::malformed, "signed request: the client key is not a valid Ed25519 key"};
   if (!sig.ok()) return error{errc::malformed, "signed request: the signature does not decode"};
   if (body.empty()) return error{errc::malformed, "signed request: the body is empty"};
-  q.client = *client;
   q.body.assign(body.begin(), body.end());
   q.sig = *sig;
   return q;
+}
+
+result<signed_request> decode_signed_request(byte_view payload) {
+  auto wire = decode_signed_request_wire(payload);
+  if (!wire.ok()) return wire.err();
+  auto client = crypto::sign_public_key::from_bytes(wire->client);
+  if (!client.ok()) return error{errc::malformed, "signed request: the client key is not a valid Ed25519 key"};
+  return signed_request{*client, wire->target, wire->nonce, wire->issued_at, wire->expires_at, std::move(wire->body),
+                        wire->sig};
 }
 
 crypto::digest256 request_digest(byte_view envelope) { return crypto::blake2b_256(envelope); }

@@ -62,9 +62,24 @@ struct signed_request {
 [[nodiscard]] status verify_request_signature(const signed_request& request, std::string_view cluster_id);
 
 // The envelope with its tag; decode requires the tag, every byte consumed
-// and the body within its bound.
+// and the body within its bound, and a valid Ed25519 client key.
 [[nodiscard]] bytes encode_signed_request(const signed_request& request);
 [[nodiscard]] result<signed_request> decode_signed_request(byte_view payload);
+
+// The same envelope with the client key left as raw bytes. Checking that a
+// key is a valid point costs a scalar multiplication (as much as the
+// signature check); a node looks the raw key up among the keys its policy
+// already validated instead, and refuses a stranger before either cost.
+struct signed_request_wire {
+  std::array<std::uint8_t, crypto::sign_public_key_bytes> client{};
+  node_id target;
+  request_nonce nonce{};
+  unix_ms issued_at = 0;
+  unix_ms expires_at = 0;
+  bytes body;
+  crypto::signature sig;
+};
+[[nodiscard]] result<signed_request_wire> decode_signed_request_wire(byte_view payload);
 
 // A digest of the whole envelope, for the audit log (a request is named by
 // what was signed, never by what it asked for).

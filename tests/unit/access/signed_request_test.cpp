@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "access/signed_request.hpp"
 #include "crypto/random_source.hpp"
 
@@ -81,4 +83,16 @@ TEST_CASE("access: decoding refuses every truncation, a wrong tag and trailing b
   longer.push_back(0);
   CHECK_FALSE(decode_signed_request(longer).ok());
   CHECK(request_digest(wire) != request_digest(longer));
+}
+
+TEST_CASE("access: the wire decoder leaves the key raw; the full decoder refuses an invalid key") {
+  fixture f;
+  bytes wire = encode_signed_request(f.make());
+  std::fill(wire.begin() + 1, wire.begin() + 1 + crypto::sign_public_key_bytes, 0); // the identity: small order
+  auto raw = decode_signed_request_wire(wire);
+  REQUIRE(raw.ok());
+  CHECK(std::all_of(raw->client.begin(), raw->client.end(), [](std::uint8_t b) { return b == 0; }));
+  auto full = decode_signed_request(wire);
+  REQUIRE_FALSE(full.ok());
+  CHECK(full.err().message().find("not a valid Ed25519 key") != std::string::npos);
 }
