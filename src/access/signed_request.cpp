@@ -9,14 +9,20 @@ namespace {
 // What the signature covers besides the context: every header field in a
 // fixed layout, then the body. The client key is inside, so a signature
 // cannot be re-attributed to another key.
-bytes signed_message(const signed_request& q) {
-  bytes out;
-  byte_writer w{out};
+// The header fields in their one layout, shared by the envelope and the
+// signed message.
+void put_header(byte_writer& w, const signed_request& q) {
   w.raw(q.client.bytes());
   w.u64(q.target.value());
   w.raw(byte_view{q.nonce.data(), q.nonce.size()});
   w.u64(q.issued_at);
   w.u64(q.expires_at);
+}
+
+bytes signed_message(const signed_request& q) {
+  bytes out;
+  byte_writer w{out};
+  put_header(w, q);
   w.raw(q.body);
   return out;
 }
@@ -64,11 +70,7 @@ bytes encode_signed_request(const signed_request& q) {
   bytes out;
   byte_writer w{out};
   w.u8(signed_request_tag);
-  w.raw(q.client.bytes());
-  w.u64(q.target.value());
-  w.raw(byte_view{q.nonce.data(), q.nonce.size()});
-  w.u64(q.issued_at);
-  w.u64(q.expires_at);
+  put_header(w, q);
   w.blob(q.body);
   w.raw(q.sig.bytes());
   return out;
