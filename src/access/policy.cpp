@@ -46,13 +46,6 @@ bool policy::allows(const crypto::sign_public_key& key, right r, std::string_vie
   });
 }
 
-bool policy::knows(const crypto::sign_public_key& key, unix_ms now) const {
-  const unix_ms t = judge_time(now);
-  return std::any_of(grants_.begin(), grants_.end(), [&](const grant& g) {
-    return g.key == key && (g.expires_at == never_expires || t < g.expires_at);
-  });
-}
-
 const crypto::sign_public_key* policy::known_key(byte_view raw, unix_ms now) const {
   const unix_ms t = judge_time(now);
   for (const auto& g : grants_)

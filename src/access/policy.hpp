@@ -59,11 +59,9 @@ public:
   [[nodiscard]] bool allows(const crypto::sign_public_key& key, right r, std::string_view name,
                             unix_ms now) const;
 
-  // Whether `key` holds any unexpired grant: a stranger's request is refused
-  // before it costs the node anything but a signature check.
-  [[nodiscard]] bool knows(const crypto::sign_public_key& key, unix_ms now) const;
   // The validated key of an unexpired grant whose key has these bytes, or
-  // nullptr: a request's raw key is looked up here instead of validated.
+  // nullptr: a request's raw key is looked up here instead of validated, and
+  // a stranger's request is refused before it costs the node a signature check.
   [[nodiscard]] const crypto::sign_public_key* known_key(byte_view raw, unix_ms now) const;
 
   // Whether some unexpired grant of `key` has the right at all (a list is
