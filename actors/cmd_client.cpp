@@ -32,10 +32,10 @@
 #include "caf/send.hpp"
 #include "caf/stateful_actor.hpp"
 
+#include "actors/client_cli.hpp"
 #include "actors/messages.hpp"
 #include "actors/network.hpp"
 #include "actors/remote_client.hpp"
-#include "actors/wall_clock.hpp"
 #include "commands.hpp"
 #include "read_input.hpp"
 #include "crypto/envelope.hpp"
@@ -43,209 +43,9 @@
 #include "deploy/config.hpp"
 #include "secrets/client_engine.hpp"
 
-namespace po = boost::program_options;
-
 namespace pss::cli {
 
-namespace {
-
-using json = nlohmann::json;
-using millis = secrets::millis;
-
-// How long to wait for the connections, and for one operation.
-constexpr std::chrono::milliseconds connect_wait_max{3'000};
-constexpr std::chrono::milliseconds operation_wait_max{15'000};
-constexpr std::chrono::milliseconds status_wait_max{2'000};
-
-const char* const exit_codes_text =
-  "exit codes: 0 ok; 1 refused or failed; 2 bad usage or cluster file; 4 no such secret or version;\n"
-  "            5 too few nodes reachable or answering; 6 outcome unknown (timed out after the cluster\n"
-  "            may have applied it: check with get or list); 7 refused (unsigned, or the policy does not allow this key); 8 shares failed verification";
-
-namespace code {
-constexpr int not_found = 4;
-constexpr int unavailable = 5;
-constexpr int unknown = 6;
-constexpr int not_authorised = 7;
-constexpr int verification = 8;
-} // namespace code
-
-// ---- the commands ---------------------------------------------------------------
-
-struct common {
-  deploy::cluster_file cluster;
-  std::shared_ptr<const crypto::sign_key_pair> identity;
-  bool json = false;
-  bool tls = true;
-};
-
-[[noreturn]] void finish(int rc) {
-  std::fflush(stdout);
-  std::fflush(stderr);
-  // Dial threads may still block on an unreachable host; nothing on the
-  // client side needs an orderly shutdown.
-  ::_exit(rc);
-}
-
-void report_error(const common& c, const std::string& message, int rc, const json& extra = json::object()) {
-  if (c.json) {
-    json j = extra;
-    j["ok"] = false;
-    j["error"] = message;
-    j["exit_code"] = rc;
-    std::cout << j.dump() << "\n";
-  } else {
-    std::cerr << "pss: " << message << "\n";
-  }
-}
-
-int exit_for(const secrets::completion& done) {
-  using secrets::client_error;
-  if (done.outcome == secrets::operation_outcome::ok) return exit_code::ok;
-  if (done.outcome == secrets::operation_outcome::unknown) return code::unknown;
-  switch (done.error) {
-  case client_error::unknown_secret:
-  case client_error::version_not_found: return code::not_found;
-  case client_error::too_few_nodes:
-  case client_error::timeout: return code::unavailable;
-  case client_error::not_authorised: return code::not_authorised;
-  case client_error::verification_failed: return code::verification;
-  default: return exit_code::failed;
-  }
-}
-
-std::vector<actors::member_address> addresses(const deploy::cluster_file& c) {
-  std::vector<actors::member_address> out;
-  for (const auto& m : c.members) out.push_back({m.id, m.address.host, m.address.port});
-  return out;
-}
-
-// Connects, runs one operation and returns its completion (or exits).
-secrets::completion run_operation(const common& c, caf::actor_system& sys, actors::client_request r) {
-  auto connected = actors::connect_all(sys, addresses(c.cluster), c.tls, connect_wait_max);
-  const bool needs_t = r.kind == secrets::operation_kind::get || r.kind == secrets::operation_kind::put;
-  const std::size_t needed = needs_t ? c.cluster.threshold : 1;
-  if (connected.nodes.size() < needed) {
-    std::string why;
-    for (const auto& f : connected.failures) why += "\n  " + f;
-    json extra;
-    extra["reachable"] = connected.nodes.size();
-    extra["members"] = c.cluster.members.size();
-    report_error(c, "reached " + std::to_string(connected.nodes.size()) + " of " + std::to_string(c.cluster.members.size())
-                      + " nodes; this needs at least " + std::to_string(needed) + ":" + why,
-                 code::unavailable, extra);
-    finish(code::unavailable);
-  }
-  secrets::client_options o;
-  o.id = actors::random_client_id();
-  o.identity = c.identity;
-  o.wall_clock_offset = actors::wall_clock_offset();
-  o.expected_cluster_id = c.cluster.cluster_id;
-  o.expected_members = c.cluster.view();
-  actors::remote_client client{sys, connected.nodes, o};
-  auto result = client.start(std::move(r));
-  if (result.wait_for(operation_wait_max) != std::future_status::ready) {
-    report_error(c, "no outcome within " + std::to_string(operation_wait_max.count()) + " ms; the cluster may or may "
-                    "not have applied it", code::unknown);
-    finish(code::unknown);
-  }
-  return result.get();
-}
-
-int outcome(const common& c, const secrets::completion& done, const std::string& what, json j) {
-  const int rc = exit_for(done);
-  if (rc != exit_code::ok) {
-    std::string message = what + ": " + std::string{secrets::to_string(done.error)};
-    if (!done.message.empty()) message += ": " + done.message;
-    if (done.error == secrets::client_error::too_few_nodes)
-      message += " (" + std::to_string(done.answered) + " answered, " + std::to_string(c.cluster.threshold)
-                 + " needed)";
-    for (auto b : done.bad_nodes) message += "; node " + std::to_string(b.value()) + " served a bad share";
-    report_error(c, message, rc, j);
-    return rc;
-  }
-  if (c.json) {
-    j["ok"] = true;
-    std::cout << j.dump() << "\n";
-  }
-  return rc;
-}
-
-// ---- argument handling ------------------------------------------------------------
-
-struct command_spec {
-  const char* synopsis;
-  const char* description;
-};
-
-int load_common(const po::variables_map& vm, common& c) {
-  c.json = vm.count("json") > 0;
-  std::string path;
-  if (vm.count("cluster")) path = vm["cluster"].as<std::string>();
-  else if (const char* env = std::getenv("PSS_CLUSTER")) path = env;
-  if (path.empty()) {
-    report_error(c, "no cluster file: pass --cluster FILE or set PSS_CLUSTER (pss init-cluster writes "
-                    "client/cluster.toml)", exit_code::usage);
-    return exit_code::usage;
-  }
-  auto cluster = deploy::load_cluster_file(path);
-  if (!cluster.ok()) {
-    report_error(c, cluster.err().message(), exit_code::usage);
-    return exit_code::usage;
-  }
-  c.cluster = std::move(*cluster);
-  auto identity = deploy::client_identity(c.cluster, std::getenv("PSS_IDENTITY"));
-  if (!identity.ok()) {
-    report_error(c, identity.err().message(), exit_code::usage);
-    return exit_code::usage;
-  }
-  c.identity = std::make_shared<const crypto::sign_key_pair>(std::move(*identity));
-  c.tls = !c.cluster.insecure_plaintext;
-  return exit_code::ok;
-}
-
-int parse(int argc, char** argv, po::options_description& specific, po::positional_options_description& pos,
-          const command_spec& spec, po::variables_map& vm) {
-  po::options_description general{"common options"};
-  general.add_options()
-    ("help,h", "show this help")
-    ("cluster", po::value<std::string>(), "the cluster file (default: $PSS_CLUSTER); the identity comes from "
-                                          "$PSS_IDENTITY or the file's identity_file")
-    ("json", "print the result as one JSON object on standard output");
-  po::options_description all;
-  all.add(specific).add(general);
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    if (vm.count("help")) {
-      std::cout << "usage: " << spec.synopsis << "\n\n" << spec.description << "\n\n" << all << "\n"
-                << exit_codes_text << "\n";
-      return exit_code::ok;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "pss: " << e.what() << " (try --help)\n";
-    return exit_code::usage;
-  }
-  return -1;
-}
-
-// Runs `body` with a TLS actor system configured from the cluster file.
-template <class Body>
-int with_system(const common& c, Body body) {
-  actors::transport_options t;
-  t.tls = c.tls;
-  if (c.cluster.tls) {
-    t.ca_file = c.cluster.tls->ca_file;
-    t.certificate_file = c.cluster.tls->certificate_file;
-    t.key_file = c.cluster.tls->key_file;
-  }
-  caf::actor_system_config cfg;
-  actors::configure_transport(cfg, t);
-  caf::actor_system sys{cfg};
-  finish(body(sys));
-}
-
-} // namespace
+using namespace client; // NOLINT: the shared parts of every client command
 
 int run_put(int argc, char** argv) {
   po::options_description o{"options"};
@@ -272,7 +72,7 @@ int run_put(int argc, char** argv) {
     report_error(c, value.err().message(), exit_code::usage);
     return exit_code::usage;
   }
-  actors::client_request r{secrets::operation_kind::put, vm["name"].as<std::string>(), std::move(*value), {}};
+  actors::client_request r{secrets::operation_kind::put, vm["name"].as<std::string>(), std::move(*value), {}, {}, 0};
   return with_system(c, [&](caf::actor_system& sys) {
     auto done = run_operation(c, sys, std::move(r));
     json j;
@@ -308,7 +108,7 @@ int run_get(int argc, char** argv) {
     report_error(c, "get needs a NAME (try --help)", exit_code::usage);
     return exit_code::usage;
   }
-  actors::client_request r{secrets::operation_kind::get, vm["name"].as<std::string>(), {}, {}};
+  actors::client_request r{secrets::operation_kind::get, vm["name"].as<std::string>(), {}, {}, {}, 0};
   if (vm.count("version")) r.version = secret_version{vm["version"].as<std::uint64_t>()};
   return with_system(c, [&](caf::actor_system& sys) {
     auto done = run_operation(c, sys, std::move(r));
@@ -345,7 +145,7 @@ int run_list(int argc, char** argv) {
   common c;
   if (int rc = load_common(vm, c); rc != exit_code::ok) return rc;
   return with_system(c, [&](caf::actor_system& sys) {
-    auto done = run_operation(c, sys, actors::client_request{secrets::operation_kind::list, {}, {}, {}});
+    auto done = run_operation(c, sys, actors::client_request{secrets::operation_kind::list, {}, {}, {}, {}, 0});
     json j;
     j["secrets"] = json::array();
     for (const auto& item : done.items) {
@@ -373,7 +173,7 @@ int run_delete(int argc, char** argv) {
     return exit_code::usage;
   }
   return with_system(c, [&](caf::actor_system& sys) {
-    auto done = run_operation(c, sys, actors::client_request{secrets::operation_kind::remove, vm["name"].as<std::string>(), {}, {}});
+    auto done = run_operation(c, sys, actors::client_request{secrets::operation_kind::remove, vm["name"].as<std::string>(), {}, {}, {}, 0});
     json j;
     j["name"] = vm["name"].as<std::string>();
     if (done.outcome == secrets::operation_outcome::ok && !c.json)
@@ -394,7 +194,7 @@ int run_refresh(int argc, char** argv) {
   common c;
   if (int rc = load_common(vm, c); rc != exit_code::ok) return rc;
   return with_system(c, [&](caf::actor_system& sys) {
-    auto done = run_operation(c, sys, actors::client_request{secrets::operation_kind::refresh, {}, {}, {}});
+    auto done = run_operation(c, sys, actors::client_request{secrets::operation_kind::refresh, {}, {}, {}, {}, 0});
     if (done.outcome == secrets::operation_outcome::ok && !c.json) std::cerr << "refresh requested\n";
     return outcome(c, done, "refresh", json::object());
   });

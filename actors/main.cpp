@@ -29,6 +29,7 @@ constexpr command commands[] = {
   {"delete", "delete a secret and all its versions", pss::cli::run_delete},
   {"status", "members, leader, term, commit index, epoch and link health", pss::cli::run_status},
   {"refresh", "ask the cluster to refresh every share now", pss::cli::run_refresh},
+  {"access", "grant, revoke and list client keys' rights (admin)", pss::cli::run_access},
 };
 
 void print_usage(std::FILE* out) {

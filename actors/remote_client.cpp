@@ -87,6 +87,9 @@ void start_operation(client_actor* self, const pending_ptr& op) {
   case secrets::operation_kind::list: st.engine->list(now, id); break;
   case secrets::operation_kind::remove: st.engine->remove(now, id, std::move(r.name)); break;
   case secrets::operation_kind::refresh: st.engine->refresh(now, id); break;
+  case secrets::operation_kind::grant: st.engine->grant(now, id, std::move(r.grant)); break;
+  case secrets::operation_kind::revoke: st.engine->revoke(now, id, r.grant_id); break;
+  case secrets::operation_kind::policy: st.engine->read_policy(now, id); break;
   }
   flush(self, now);
 }

@@ -49,6 +49,8 @@ struct client_request {
   std::string name;
   secure_bytes value;            // put
   secret_version version;        // get; zero = the latest
+  access::grant_request grant;   // grant
+  std::uint64_t grant_id = 0;    // revoke
 };
 
 class remote_client {

@@ -25,10 +25,35 @@ status check_grant_fields(const std::string& pattern, rights granted, std::strin
   PSS_TRY(check_pattern(pattern));
   PSS_TRY(check_label(label));
   if (granted.empty()) return error{errc::invalid_argument, "a grant must give at least one right"};
+  if (pattern != "*" && (granted.has(right::refresh) || granted.has(right::admin)))
+    return error{errc::invalid_argument, "refresh and admin concern the whole cluster: grant them with the pattern '*'"};
   return ok_status();
 }
 
 } // namespace
+
+void encode_grant(byte_writer& w, const grant& g) {
+  w.u64(g.id);
+  w.raw(g.key.bytes());
+  w.str(g.pattern);
+  w.u8(g.granted.mask());
+  w.u64(g.expires_at);
+  w.str(g.label);
+}
+
+result<grant> decode_grant(byte_reader& r) {
+  grant g;
+  g.id = r.u64();
+  auto key = crypto::sign_public_key::from_bytes(r.raw(crypto::sign_public_key_bytes));
+  g.pattern = r.str(pattern_bytes_max);
+  auto granted = rights::from_mask(r.u8());
+  g.expires_at = r.u64();
+  g.label = r.str(label_bytes_max);
+  if (!r.ok() || !key.ok() || !granted.ok()) return error{errc::malformed, "policy: a grant does not decode"};
+  g.key = *key;
+  g.granted = *granted;
+  return g;
+}
 
 policy policy::bootstrap(const crypto::sign_public_key& admin) {
   policy p;
@@ -114,14 +139,7 @@ void policy::encode(byte_writer& w) const {
   w.u64(next_id_);
   w.u64(clock_floor_);
   w.u32(static_cast<std::uint32_t>(grants_.size()));
-  for (const auto& g : grants_) {
-    w.u64(g.id);
-    w.raw(g.key.bytes());
-    w.str(g.pattern);
-    w.u8(g.granted.mask());
-    w.u64(g.expires_at);
-    w.str(g.label);
-  }
+  for (const auto& g : grants_) encode_grant(w, g);
 }
 
 result<policy> policy::decode(byte_reader& r) {
@@ -132,16 +150,9 @@ result<policy> policy::decode(byte_reader& r) {
   if (!r.ok() || count == 0 || count > grants_max) return error{errc::malformed, "policy: bad grant count"};
   std::uint64_t previous = 0;
   for (std::uint32_t i = 0; i < count; ++i) {
-    grant g;
-    g.id = r.u64();
-    auto key = crypto::sign_public_key::from_bytes(r.raw(crypto::sign_public_key_bytes));
-    g.pattern = r.str(pattern_bytes_max);
-    auto granted = rights::from_mask(r.u8());
-    g.expires_at = r.u64();
-    g.label = r.str(label_bytes_max);
-    if (!r.ok() || !key.ok() || !granted.ok()) return error{errc::malformed, "policy: a grant does not decode"};
-    g.key = *key;
-    g.granted = *granted;
+    auto decoded = decode_grant(r);
+    if (!decoded.ok()) return decoded.err();
+    grant g = std::move(*decoded);
     if (g.id <= previous || g.id >= p.next_id_ || !check_grant_fields(g.pattern, g.granted, g.label).ok())
       return error{errc::malformed, "policy: grant " + std::to_string(g.id) + " is out of order or invalid"};
     previous = g.id;

@@ -39,6 +39,11 @@ struct grant {
   friend bool operator==(const grant&, const grant&) = default;
 };
 
+// One grant on the wire (a snapshot, a policy listing). decode checks the
+// key and the rights mask; the policy checks the rest.
+void encode_grant(byte_writer& w, const grant& g);
+[[nodiscard]] result<grant> decode_grant(byte_reader& r);
+
 // What an admin asks for; the policy assigns the id.
 struct grant_request {
   crypto::sign_public_key key;

@@ -27,7 +27,7 @@ enum class right : std::uint8_t {
 inline constexpr std::uint8_t all_rights_mask = 0x3F;
 inline constexpr std::size_t pattern_bytes_max = 256;
 
-// Refresh and admin concern no single name: they count only in a grant whose
+// Refresh and admin concern no single name: they are granted (and count) only in a grant whose
 // pattern is "*".
 [[nodiscard]] constexpr bool is_cluster_wide(right r) noexcept { return r == right::refresh || r == right::admin; }
 

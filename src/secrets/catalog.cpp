@@ -10,7 +10,7 @@
 namespace pss::secrets {
 namespace {
 
-constexpr std::uint32_t snapshot_format = 3; // 3: rejoins
+constexpr std::uint32_t snapshot_format = 4; // 3: rejoins; 4: the access policy
 
 command_result make(result_code code, secret_version v, std::string message) {
   return command_result{code, v, std::move(message)};
@@ -130,8 +130,8 @@ std::size_t holders_min(const cluster_view& view) noexcept {
   return std::min<std::size_t>(view.members.size(), view.threshold + 1);
 }
 
-catalog::catalog(cluster_view view, millis session_expiry)
-  : view_(std::move(view)), sessions_(session_expiry) {
+catalog::catalog(cluster_view view, const crypto::sign_public_key& admin, millis session_expiry)
+  : view_(std::move(view)), policy_(access::policy::bootstrap(admin)), sessions_(session_expiry) {
   PSS_CHECK(view_.validate().ok());
 }
 
@@ -149,7 +149,16 @@ applied_command catalog::apply(const raft::entry& e) {
   command& c = *decoded;
   if (is_node_command(c.body)) {
     // Rounds are named by id and phase, so a duplicate is refused by them.
-    out.result = std::visit([&](const auto& body) { return execute(body, out.effects); }, c.body);
+    out.result = std::visit(
+      [&](const auto& body) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(body)>, access_change>) {
+          PSS_UNREACHABLE(); // a client command, never a node's
+          return command_result{};
+        } else {
+          return execute(body, out.effects);
+        }
+      },
+      c.body);
     return out;
   }
   out.session = c.session;
@@ -171,7 +180,14 @@ applied_command catalog::apply(const raft::entry& e) {
       return out;
     case raft::session_table::verdict::fresh: break;
   }
-  out.result = std::visit([&](const auto& body) { return execute(body, out.effects); }, c.body);
+  out.result = std::visit(
+    [&](const auto& body) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(body)>, access_change>)
+        return execute(body, c.session, out.effects);
+      else
+        return execute(body, out.effects);
+    },
+    c.body);
   sessions_.record(c.session.client, c.session.sequence, to_bytes(out.result), c.session.leader_time);
   return out;
 }
@@ -261,6 +277,8 @@ bytes catalog::snapshot() const {
   w.u32(snapshot_format);
   w.u64(applied_.value());
   encode(w, view_);
+  policy_.encode(w);
+  changes_.encode(w);
   w.u32(static_cast<std::uint32_t>(secrets_.size()));
   for (const auto& [name, s] : secrets_) {
     w.str(name);
@@ -303,7 +321,13 @@ result<catalog> catalog::restore(byte_view data) {
   const log_index applied{r.u64()};
   auto view = decode_cluster_view(r);
   if (!view.ok()) return view.err();
-  catalog out{std::move(*view)};
+  auto policy = access::policy::decode(r);
+  if (!policy.ok()) return policy.err();
+  auto changes = access::change_ledger::decode(r);
+  if (!changes.ok()) return changes.err();
+  catalog out{std::move(*view), policy->grants().front().key}; // any key: replaced below
+  out.policy_ = std::move(*policy);
+  out.changes_ = std::move(*changes);
   out.applied_ = applied;
   const auto count = r.u32();
   if (count > secrets_max_decode) return error{errc::too_large, "a catalog with too many secrets"};

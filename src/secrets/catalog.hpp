@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "access/policy.hpp"
+#include "access/policy_change.hpp"
 #include "core/bytes.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
@@ -79,6 +81,7 @@ struct apply_effects {
   std::optional<std::string> deleted_name;
   bool round_changed = false;     // a round command moved the round on
   bool round_finished = false;    // committed, recovered or aborted: shares to reconcile
+  bool policy_changed = false;    // an admin's grant or revoke applied
 };
 
 // ---- rounds (docs/refresh.md §3) -------------------------------------------
@@ -160,7 +163,8 @@ struct list_item {
 
 class catalog {
 public:
-  explicit catalog(cluster_view view, millis session_expiry = session_expiry_default);
+  // `admin`: the key named at cluster creation, the policy's first grant.
+  catalog(cluster_view view, const crypto::sign_public_key& admin, millis session_expiry = session_expiry_default);
 
   // Applies one committed entry; noop and config entries change nothing.
   [[nodiscard]] applied_command apply(const raft::entry& e);
@@ -170,6 +174,9 @@ public:
   [[nodiscard]] static result<catalog> restore(byte_view data);
 
   [[nodiscard]] const cluster_view& view() const noexcept { return view_; }
+  // The access policy as applied so far (docs/access.md).
+  [[nodiscard]] const access::policy& policy() const noexcept { return policy_; }
+  [[nodiscard]] const access::change_ledger& policy_changes() const noexcept { return changes_; }
   [[nodiscard]] const secret_record* find(const std::string& name) const;
   // The readable version (latest when version is 0), or not_found naming why.
   [[nodiscard]] result<version_record> lookup(const std::string& name, secret_version version) const;
@@ -195,6 +202,8 @@ public:
 private:
   [[nodiscard]] command_result execute(const register_secret& r, apply_effects& fx);
   [[nodiscard]] command_result execute(const delete_secret& d, apply_effects& fx);
+  // catalog_access.cpp: checks the admin's envelope again, then applies it.
+  [[nodiscard]] command_result execute(const access_change& c, const session_header& session, apply_effects& fx);
   [[nodiscard]] status validate(const register_secret& r, digest& out) const;
   [[nodiscard]] command_result execute(const round_begin& b, apply_effects& fx);
   [[nodiscard]] command_result execute(const round_dealing& d, apply_effects& fx);
@@ -212,6 +221,8 @@ private:
   [[nodiscard]] round_state* round_for(std::uint64_t id, round_phase phase);
 
   cluster_view view_;
+  access::policy policy_;
+  access::change_ledger changes_;
   std::map<std::string, secret_record> secrets_;
   raft::session_table sessions_;
   log_index applied_;

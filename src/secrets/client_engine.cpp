@@ -8,6 +8,11 @@
 
 namespace pss::secrets {
 
+// Operations that need no catalog read first: they go straight to the leader.
+bool proposes_at_once(operation_kind k) noexcept {
+  return k == operation_kind::remove || k == operation_kind::grant || k == operation_kind::revoke;
+}
+
 completion make_completion(std::uint64_t id, operation_kind kind, operation_outcome outcome,
                            client_error error, std::string message) {
   completion c;
@@ -118,7 +123,8 @@ void client_engine::start(millis now) {
     operation& op = *queue_.front();
     op.started = true;
     op.deadline = now + options_.operation_timeout;
-    const bool needs_name = op.kind != operation_kind::list && op.kind != operation_kind::refresh;
+    const bool needs_name = op.kind == operation_kind::put || op.kind == operation_kind::get
+                            || op.kind == operation_kind::remove;
     if (needs_name && (op.name.empty() || op.name.size() > secret_name_bytes_max)) {
       fail(client_error::invalid_argument, "a secret name must be 1.." +
                                              std::to_string(secret_name_bytes_max) + " bytes");
@@ -132,7 +138,7 @@ void client_engine::start(millis now) {
       begin_refresh(now); // any node forwards it to the leader: no view needed
     } else if (!view_) {
       begin_view(now);
-    } else if (op.kind == operation_kind::remove) {
+    } else if (proposes_at_once(op.kind)) {
       begin_propose(now, true);
     } else {
       begin_read(now);
@@ -181,13 +187,19 @@ void client_engine::send_single(millis now) {
     case phase::read: {
       read_request r;
       r.request_id = op.request_id;
-      r.kind = op.kind == operation_kind::list ? read_kind::list : read_kind::metadata;
+      r.kind = op.kind == operation_kind::list     ? read_kind::list
+               : op.kind == operation_kind::policy ? read_kind::policy
+                                                   : read_kind::metadata;
       r.name = op.name;
       r.version = op.kind == operation_kind::get ? op.requested : secret_version{};
       m = std::move(r);
       break;
     }
     case phase::propose: {
+      if (op.change) {
+        m = access_request{op.request_id, sequence_, *op.change};
+        break;
+      }
       propose_request p;
       p.request_id = op.request_id;
       p.sequence = sequence_;
@@ -239,6 +251,17 @@ void client_engine::retry_single(millis now, bool move_on, node_id hint) {
   }
   op.request_id = 0;
   op.resend_at = now + backoff();
+}
+
+// A node refused the key. It may lag behind a grant the others applied, so
+// the client asks the next node; it fails once every member has refused.
+void client_engine::refused_single(millis now, const std::string& reason) {
+  operation& op = *queue_.front();
+  op.refused_by.insert(op.target);
+  const std::size_t members = view_ ? view_->members.size() : options_.nodes.size();
+  if (op.refused_by.size() >= members) return fail(client_error::not_authorised, reason);
+  event(reason + "; asking another node");
+  retry_single(now, true);
 }
 
 void client_engine::begin_view(millis now) {
@@ -331,7 +354,11 @@ void client_engine::decide_put(millis now) {
   const cluster_view& view = *view_;
   std::size_t need = holders_min(view);
   if (options_.write_quorum) need = std::max(need, std::min(*options_.write_quorum, view.members.size()));
-  const bool all_answered = op.answers.size() == view.members.size();
+  // A node that refused the key may not have applied its grant yet: it is
+  // asked again until the deadline (may_catch_up).
+  const bool all_answered = op.answers.size() == view.members.size()
+                            && std::none_of(op.answers.begin(), op.answers.end(),
+                                            [](const auto& a) { return a.second == reply_code::unauthorized; });
   if (!all_answered && now < op.collect_deadline) return;
   for (const auto& [node, code] : op.answers) {
     if (code == reply_code::conflict && op.acked.size() < need) {
@@ -419,7 +446,7 @@ void client_engine::on_view(millis now, const get_view_response& m) {
     return retry_single(now, true);
   }
   view_ = m.view;
-  if (op.kind == operation_kind::remove) return begin_propose(now, true);
+  if (proposes_at_once(op.kind)) return begin_propose(now, true);
   begin_read(now);
 }
 
@@ -432,7 +459,7 @@ void client_engine::on_read_reply(millis now, endpoint from, read_response&& m) 
   switch (m.code) {
     case reply_code::not_leader: return retry_single(now, true, m.leader_hint);
     case reply_code::unavailable: return retry_single(now, false);
-    case reply_code::unauthorized: return fail(client_error::not_authorised, m.reason);
+    case reply_code::unauthorized: return refused_single(now, m.reason);
     case reply_code::ok:
     case reply_code::not_found: break;
     default: return fail(client_error::refused, m.reason);
@@ -441,6 +468,11 @@ void client_engine::on_read_reply(millis now, endpoint from, read_response&& m) 
   if (op.kind == operation_kind::list) {
     completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, "listed");
     c.items = std::move(m.items);
+    return finish(std::move(c));
+  }
+  if (op.kind == operation_kind::policy) {
+    completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, "the policy");
+    c.grants = std::move(m.grants);
     return finish(std::move(c));
   }
   if (op.kind == operation_kind::put) {
@@ -484,7 +516,7 @@ void client_engine::on_propose_reply(millis now, endpoint from, const propose_re
   switch (m.code) {
     case reply_code::not_leader: return retry_single(now, true, m.leader_hint);
     case reply_code::unavailable: return retry_single(now, false);
-    case reply_code::unauthorized: return fail(client_error::not_authorised, m.reason, operation_outcome::fail);
+    case reply_code::unauthorized: return refused_single(now, m.reason);
     case reply_code::ok: break;
     default: return fail(client_error::refused, m.reason, operation_outcome::unknown);
   }
@@ -524,7 +556,7 @@ void client_engine::on_refresh_reply(millis now, endpoint, const refresh_respons
   }
   switch (m.code) {
     case reply_code::ok: break;
-    case reply_code::unauthorized: return fail(client_error::not_authorised, m.reason);
+    case reply_code::unauthorized: return refused_single(now, m.reason);
     case reply_code::not_leader:
     case reply_code::unavailable: return retry_single(now, true);
     default: return fail(client_error::refused, m.reason);
@@ -550,17 +582,18 @@ void client_engine::on_tick(millis now) {
     if (op->step == phase::store) {
       decide_put(now);
       if (finished() || op->step != phase::store) continue;
+      auto pending = [&](node_id n) { return !op->answers.contains(n) || op->answers[n] == reply_code::unauthorized; };
       for (auto& [node, at] : op->node_resend_at)
-        if (!op->answers.contains(node) && now >= at) send_store(now, node);
+        if (pending(node) && now >= at) send_store(now, node);
       for (auto& [node, at] : op->node_resend_at)
-        if (!op->answers.contains(node)) want(at);
+        if (pending(node)) want(at);
       want(op->collect_deadline);
     } else if (op->step == phase::shares) {
       try_reconstruct(now);
       if (finished()) continue;
       for (auto h : op->record->holders) {
         const bool settled = op->good.contains(h) || op->bad.contains(h)
-                             || (op->answers.contains(h) && op->answers[h] != reply_code::not_found);
+                             || (op->answers.contains(h) && !may_catch_up(op->answers[h]));
         if (settled) continue;
         if (now >= op->node_resend_at[h]) {
           op->answers.erase(h);

@@ -77,7 +77,8 @@ struct client_options {
   millis operation_timeout = operation_timeout_default;
 };
 
-enum class operation_kind : std::uint8_t { put, get, list, remove, refresh };
+// grant, revoke and policy are an admin's (docs/access.md).
+enum class operation_kind : std::uint8_t { put, get, list, remove, refresh, grant, revoke, policy };
 // ok and fail are definite; unknown (an "info" event) means the command may
 // or may not have been applied (a timeout after proposing).
 enum class operation_outcome : std::uint8_t { ok, fail, unknown };
@@ -101,9 +102,11 @@ struct completion {
   operation_outcome outcome = operation_outcome::ok;
   client_error error = client_error::none;
   std::string message;                // never secret material
-  secret_version version;             // put: registered; get: read; remove: latest
+  secret_version version;             // put: registered; get: read; remove: latest;
+                                      // grant: the new grant's id; revoke: the revoked id
   std::optional<secure_bytes> value;  // get
   std::vector<list_item> items;       // list
+  std::vector<access::grant> grants;  // policy
   std::size_t answered = 0;           // put: acks; get: valid shares
   std::vector<node_id> bad_nodes;     // nodes whose shares failed verification
 };
@@ -133,6 +136,12 @@ public:
   // a node accepted the request, which it forwards to the leader. It does not
   // wait for the round to commit; the new epoch shows in the catalog.
   void refresh(millis now, std::uint64_t operation_id);
+  // An admin's changes to the access policy and its listing
+  // (client_access.cpp). Each change is proposed through the leader inside
+  // the admin's signed envelope; every node checks it when it applies it.
+  void grant(millis now, std::uint64_t operation_id, access::grant_request g);
+  void revoke(millis now, std::uint64_t operation_id, std::uint64_t grant_id);
+  void read_policy(millis now, std::uint64_t operation_id);
 
   void on_message(millis now, endpoint from, byte_view payload) override;
   void on_tick(millis now) override;
@@ -159,6 +168,7 @@ private:
   // Queues a request for `to`, signed for it when the client has an identity.
   void send_request(millis now, node_id to, const wire_message& m);
   void retry_single(millis now, bool next_node, node_id hint = no_node);
+  void refused_single(millis now, const std::string& reason);
   [[nodiscard]] node_id next_node();
   [[nodiscard]] millis backoff() const;
 

@@ -47,7 +47,7 @@ void client_engine::try_reconstruct(millis now) {
   if (op.good.size() < op.threshold) {
     const bool all_answered = op.answers.size() + op.bad.size() >= op.record->holders.size()
                               && std::all_of(op.answers.begin(), op.answers.end(), [](const auto& a) {
-                                   return a.second != reply_code::not_found;
+                                   return !may_catch_up(a.second);
                                  });
     if (all_answered || now >= op.collect_deadline) finish_get_shortfall(now);
     return;

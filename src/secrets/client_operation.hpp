@@ -9,12 +9,20 @@
 #include <string>
 #include <vector>
 
+#include "access/policy_change.hpp"
 #include "secrets/client_engine.hpp"
 
 namespace pss::secrets {
 
 enum class phase : std::uint8_t { view, read, store, propose, shares, refresh };
 
+[[nodiscard]] bool proposes_at_once(operation_kind k) noexcept;
+// A holder's answer that may change within the collect window: it has not
+// yet applied what the leader has (the version, or a grant the leader's
+// applied policy already holds), so it is asked again until the deadline.
+[[nodiscard]] constexpr bool may_catch_up(reply_code c) noexcept {
+  return c == reply_code::not_found || c == reply_code::unauthorized;
+}
 completion make_completion(std::uint64_t id, operation_kind kind, operation_outcome outcome,
                            client_error error, std::string message);
 
@@ -33,6 +41,10 @@ struct client_engine::operation {
   node_id target;
   millis resend_at{0};
   std::size_t attempts = 0;
+  std::set<node_id> refused_by; // nodes that refused the key (unauthorized)
+
+  // grant, revoke
+  std::optional<access::policy_change> change;
 
   // put
   secret_version version;

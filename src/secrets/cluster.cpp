@@ -101,6 +101,7 @@ test_cluster make_test_cluster(std::size_t n, std::size_t t, std::uint64_t seed)
                                       keys.sign.public_key});
     out.keys.push_back(std::move(keys));
   }
+  out.admin = crypto::sign_key_pair::generate(rng); // after the nodes: their keys stay as they were
   PSS_CHECK(out.view.validate().ok());
   return out;
 }

@@ -72,6 +72,7 @@ struct node_keys {
 struct test_cluster {
   cluster_view view;
   std::vector<node_keys> keys; // keys[i] belongs to view.members[i]
+  crypto::sign_key_pair admin;  // the bootstrap admin's client identity
 };
 
 // n nodes with ids and indices 1..n, addresses "node-<i>", threshold t,

@@ -8,6 +8,7 @@ namespace {
 enum class body_tag : std::uint8_t {
   register_secret = 1,
   delete_secret = 2,
+  access_change = 3,
   round_begin = 10,
   round_dealing = 11,
   round_close = 12,
@@ -39,6 +40,12 @@ void encode_body(byte_writer& w, const delete_secret& d) {
 }
 
 void tag(byte_writer& w, body_tag t) { w.u8(static_cast<std::uint8_t>(t)); }
+
+void encode_body(byte_writer& w, const access_change& c) {
+  tag(w, body_tag::access_change);
+  w.u64(c.stamped_at);
+  w.blob(c.request);
+}
 
 void encode_body(byte_writer& w, const round_begin& b) {
   tag(w, body_tag::round_begin);
@@ -205,6 +212,12 @@ command_body decode_command_body(byte_reader& r) {
       b.reason = r.str(round_reason_bytes_max);
       return b;
     }
+    case body_tag::access_change: {
+      access_change c;
+      c.stamped_at = r.u64();
+      c.request = copy(r.blob(access_change_bytes_max));
+      return c;
+    }
     case body_tag::shares_lost: return shares_lost{node_id{r.u64()}};
     case body_tag::member_rejoin: {
       member_rejoin b;
@@ -232,7 +245,8 @@ result<command> decode_command(byte_view data) {
 }
 
 bool is_node_command(const command_body& body) noexcept {
-  return !std::holds_alternative<register_secret>(body) && !std::holds_alternative<delete_secret>(body);
+  return !std::holds_alternative<register_secret>(body) && !std::holds_alternative<delete_secret>(body)
+         && !std::holds_alternative<access_change>(body);
 }
 
 std::string_view to_string(round_kind k) noexcept {

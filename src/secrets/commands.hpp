@@ -162,13 +162,26 @@ struct member_rejoin {
   bool operator==(const member_rejoin&) const = default;
 };
 
+// An admin's change to the access policy (docs/access.md, "Changing the
+// policy"): the admin's signed envelope exactly as the leader admitted it,
+// and the leader's wall clock when it proposed it. Every node checks the
+// envelope again when it applies this; the body inside it is the
+// access_request the admin signed.
+inline constexpr std::size_t access_change_bytes_max = 8 * 1024;
+struct access_change {
+  std::uint64_t stamped_at = 0; // unix ms on the proposing leader's clock
+  bytes request;                // access::encode_signed_request
+  bool operator==(const access_change&) const = default;
+};
+
 using command_body =
-  std::variant<register_secret, delete_secret, round_begin, round_dealing, round_close,
+  std::variant<register_secret, delete_secret, access_change, round_begin, round_dealing, round_close,
                round_response, round_qualify, round_ready, round_commit, round_abort, shares_lost,
                member_rejoin>;
 
 // True for the commands nodes propose (rounds, shares_lost, member_rejoin), which are
-// applied without a client session.
+// applied without a client session. register, delete and access changes
+// come from clients and carry their session.
 [[nodiscard]] bool is_node_command(const command_body& body) noexcept;
 
 struct command {

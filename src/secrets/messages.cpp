@@ -96,6 +96,8 @@ void put(byte_writer& w, const read_response& m) {
     w.u64(i.latest.value());
     w.u8(i.deleted ? 1 : 0);
   }
+  w.u32(static_cast<std::uint32_t>(m.grants.size()));
+  for (const auto& g : m.grants) access::encode_grant(w, g);
 }
 void put(byte_writer& w, const get_share_request& m) {
   w.u64(m.request_id);
@@ -130,6 +132,12 @@ void put(byte_writer& w, const refresh_response& m) {
   w.str(m.reason);
 }
 
+void put(byte_writer& w, const access_request& m) {
+  w.u64(m.request_id);
+  w.u64(m.sequence.value());
+  access::encode(w, m.change);
+}
+
 void put(byte_writer& w, const rejoin_request& m) {
   w.u64(m.node.value());
   w.u64(m.nonce);
@@ -144,7 +152,8 @@ constexpr message_type type_of(const wire_message& m) {
     message_type::read_response,       message_type::get_share_request,
     message_type::get_share_response,  message_type::node_proposal,
     message_type::round_chunk,         message_type::refresh_request,
-    message_type::refresh_response,    message_type::rejoin_request};
+    message_type::refresh_response,    message_type::rejoin_request,
+    message_type::access_request};
   return types[m.index()];
 }
 
@@ -186,6 +195,8 @@ result<wire_message> decode_body(message_type type, byte_reader& r, byte_view re
       m.request_id = r.u64();
       m.sequence = sequence_number{r.u64()};
       m.body = decode_command_body(r);
+      if (r.ok() && !std::holds_alternative<register_secret>(m.body) && !std::holds_alternative<delete_secret>(m.body))
+        r.fail("a client may propose register and delete only");
       return wire_message{std::move(m)};
     }
     case message_type::propose_response: {
@@ -201,7 +212,7 @@ result<wire_message> decode_body(message_type type, byte_reader& r, byte_view re
       read_request m;
       m.request_id = r.u64();
       const auto kind = r.u8();
-      if (kind != 1 && kind != 2) r.fail("unknown read kind");
+      if (kind < 1 || kind > 3) r.fail("unknown read kind");
       m.kind = static_cast<read_kind>(kind);
       m.name = r.str(secret_name_bytes_max);
       m.version = secret_version{r.u64()};
@@ -225,6 +236,13 @@ result<wire_message> decode_body(message_type type, byte_reader& r, byte_view re
         item.latest = secret_version{r.u64()};
         item.deleted = r.u8() != 0;
         m.items.push_back(std::move(item));
+      }
+      const auto grants = r.u32();
+      if (grants > access::grants_max) r.fail("a policy above grants_max");
+      for (std::uint32_t i = 0; i < grants && r.ok(); ++i) {
+        auto g = access::decode_grant(r);
+        if (!g.ok()) return g.err();
+        m.grants.push_back(std::move(*g));
       }
       return wire_message{std::move(m)};
     }
@@ -275,6 +293,15 @@ result<wire_message> decode_body(message_type type, byte_reader& r, byte_view re
       m.node = node_id{r.u64()};
       m.nonce = r.u64();
       if (m.node == no_node) r.fail("a rejoin request needs a node id");
+      return wire_message{std::move(m)};
+    }
+    case message_type::access_request: {
+      access_request m;
+      m.request_id = r.u64();
+      m.sequence = sequence_number{r.u64()};
+      auto change = access::decode_policy_change(r);
+      if (!change.ok()) return change.err();
+      m.change = std::move(*change);
       return wire_message{std::move(m)};
     }
     case message_type::refresh_response: {

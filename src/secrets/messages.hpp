@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "access/policy_change.hpp"
 #include "core/bytes.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
@@ -54,6 +55,7 @@ enum class message_type : std::uint8_t {
   refresh_request = 22,
   refresh_response = 23,
   rejoin_request = 24,
+  access_request = 25,
 };
 
 // Why a node refused a request, or that it did not.
@@ -109,7 +111,8 @@ struct propose_response {
   std::string reason;
 };
 
-enum class read_kind : std::uint8_t { metadata = 1, list = 2 };
+// policy: the grants of the access policy (admin only).
+enum class read_kind : std::uint8_t { metadata = 1, list = 2, policy = 3 };
 // A linearizable catalog read (ReadIndex, thesis §6.4); version 0 = latest.
 struct read_request {
   std::uint64_t request_id = 0;
@@ -130,6 +133,8 @@ struct read_response {
   std::optional<version_record> record;
   // list
   std::vector<list_item> items;
+  // policy
+  std::vector<access::grant> grants;
 };
 
 // A reader's request for this node's share, sealed to `reader_key`.
@@ -185,6 +190,18 @@ struct rejoin_request {
   std::uint64_t nonce = 0;
 };
 
+// Client to leader: an admin's change to the access policy (`pss access
+// grant|revoke`). The leader proposes the whole signed envelope this came in
+// (an access_change command), so every node checks the admin's signature
+// itself when it applies it. `sequence` is the client's session sequence
+// number, signed with the change. Answered with a propose_response whose
+// result.version is the grant id (the new grant, or the revoked one).
+struct access_request {
+  std::uint64_t request_id = 0;
+  sequence_number sequence;
+  access::policy_change change;
+};
+
 inline constexpr std::size_t round_chunk_bytes_max = 2 * 1024 * 1024;
 inline constexpr std::uint32_t round_chunks_max = 1024;
 
@@ -192,7 +209,7 @@ using wire_message =
   std::variant<raft_message, get_view_request, get_view_response, store_share_request,
                store_share_response, propose_request, propose_response, read_request,
                read_response, get_share_request, get_share_response, node_proposal,
-               round_chunk, refresh_request, refresh_response, rejoin_request>;
+               round_chunk, refresh_request, refresh_response, rejoin_request, access_request>;
 
 [[nodiscard]] bytes encode(const wire_message& m);
 [[nodiscard]] result<wire_message> decode_wire_message(byte_view data);

@@ -23,7 +23,11 @@ std::optional<needed> right_needed(const wire_message& m) {
   if (const auto* g = std::get_if<get_share_request>(&m)) return needed{access::right::read, g->name};
   if (std::holds_alternative<refresh_request>(m)) return needed{access::right::refresh, ""};
   if (const auto* q = std::get_if<read_request>(&m))
-    return needed{q->kind == read_kind::list ? access::right::list : access::right::read, q->name};
+    return needed{q->kind == read_kind::list     ? access::right::list
+                  : q->kind == read_kind::policy ? access::right::admin
+                                                 : access::right::read,
+                  q->name};
+  if (std::holds_alternative<access_request>(m)) return needed{access::right::admin, ""};
   if (const auto* p = std::get_if<propose_request>(&m)) {
     if (const auto* r = std::get_if<register_secret>(&p->body)) return needed{access::right::write, r->name};
     if (const auto* d = std::get_if<delete_secret>(&p->body)) return needed{access::right::remove, d->name};
@@ -59,6 +63,8 @@ void node_engine::refuse_client(endpoint to, const wire_message& request, reply_
     return send(to, refusal<read_response>(q->request_id, code, reason));
   if (const auto* p = std::get_if<propose_request>(&request))
     return send(to, refusal<propose_response>(p->request_id, code, reason));
+  if (const auto* a = std::get_if<access_request>(&request))
+    return send(to, refusal<propose_response>(a->request_id, code, reason));
 }
 
 // A client request outside an envelope: refused, so the client learns why.
@@ -69,7 +75,7 @@ void node_engine::on_unsigned_request(endpoint from, const wire_message& m) {
 }
 
 void node_engine::on_signed_request(millis now, endpoint from, byte_view payload) {
-  access::admission a = guard_.admit(payload, wall(now), policy_);
+  access::admission a = guard_.admit(payload, wall(now), catalog_.policy());
   if (!a.request) {
     ++counters_.unauthorized;
     // A replay is dropped without a word: a duplicate delivery of a request
@@ -89,9 +95,14 @@ void node_engine::on_signed_request(millis now, endpoint from, byte_view payload
   }
   wire_message& m = *decoded;
   const auto need = right_needed(m);
-  const bool allowed = need && (need->right == access::right::list
-                                  ? policy_.allows_some(a.request->client, need->right, wall(now))
-                                  : policy_.allows(a.request->client, need->right, need->name, wall(now)));
+  const access::policy& policy = catalog_.policy();
+  const auto& key = a.request->client;
+  const bool metadata = need && std::holds_alternative<read_request>(m) && need->right == access::right::read;
+  // A record holds no share, so a writer may read one too (a put learns the
+  // latest version from it).
+  const bool allowed = need && (need->right == access::right::list ? policy.allows_some(key, need->right, wall(now))
+                                : policy.allows(key, need->right, need->name, wall(now))
+                                  || (metadata && policy.allows(key, access::right::write, need->name, wall(now))));
   if (!allowed) {
     guard_.count_not_allowed();
     ++counters_.unauthorized;
@@ -101,22 +112,24 @@ void node_engine::on_signed_request(millis now, endpoint from, byte_view payload
                              + std::string{need ? access::name_of(need->right) : "such"} + " right"
                              + (need && !need->name.empty() ? " on this name" : ""));
   }
-  dispatch_client_request(now, from, std::move(m), a.request->client);
+  dispatch_client_request(now, from, std::move(m), a.request->client, payload);
 }
 
 void node_engine::dispatch_client_request(millis now, endpoint from, wire_message&& m,
-                                          const crypto::sign_public_key& client) {
+                                          const crypto::sign_public_key& client, byte_view envelope) {
   if (auto* f = std::get_if<refresh_request>(&m)) on_refresh_request(now, from, *f);
   else if (auto* s = std::get_if<store_share_request>(&m)) on_store_share(now, from, *s);
   else if (auto* p = std::get_if<propose_request>(&m)) on_propose(now, from, std::move(*p));
   else if (auto* q = std::get_if<read_request>(&m)) on_read(now, from, std::move(*q), client);
   else if (auto* g = std::get_if<get_share_request>(&m)) on_get_share(from, *g);
+  else if (auto* c = std::get_if<access_request>(&m)) on_access_request(now, from, *c, envelope);
   else PSS_UNREACHABLE();
 }
 
 std::vector<list_item> node_engine::listable(const crypto::sign_public_key& client, access::unix_ms now) const {
   std::vector<list_item> items = catalog_.list();
-  std::erase_if(items, [&](const list_item& i) { return !policy_.allows(client, access::right::list, i.name, now); });
+  const access::policy& p = catalog_.policy();
+  std::erase_if(items, [&](const list_item& i) { return !p.allows(client, access::right::list, i.name, now); });
   return items;
 }
 

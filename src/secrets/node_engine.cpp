@@ -116,7 +116,7 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
   PSS_CHECK(!opened->initialised || options.first_start || rejoining);
   auto snapshot_data = opened->storage->read_snapshot();
   if (!snapshot_data.ok()) return snapshot_data.err();
-  catalog initial{options.cluster, options.session_expiry};
+  catalog initial{options.cluster, options.admin_key, options.session_expiry};
   if (!snapshot_data->empty()) {
     auto restored = catalog::restore(*snapshot_data);
     if (!restored.ok()) return error{errc::corrupt, "the catalog snapshot does not restore: " + restored.err().message()};
@@ -132,7 +132,7 @@ node_engine::node_engine(node_options options, node_keys keys, storage::file_sys
                          catalog initial, std::unique_ptr<crypto::random_source> random,
                          bytes snapshot_data, std::optional<std::uint64_t> rejoin_nonce, millis now)
   : options_(std::move(options)), keys_(std::move(keys)), fs_(&fs), storage_(std::move(opened.storage)),
-    shares_(std::move(shares)), catalog_(std::move(initial)), policy_(access::policy::bootstrap(options_.admin_key)),
+    shares_(std::move(shares)), catalog_(std::move(initial)),
     guard_(options_.cluster.cluster_id, keys_.id, static_cast<access::unix_ms>(now.count()) + options_.wall_clock_offset),
     random_(std::move(random)),
     prng_(options_.prng_seed), rejoin_nonce_(rejoin_nonce) {
@@ -253,7 +253,7 @@ void node_engine::on_message(millis now, endpoint from, byte_view payload) {
     on_get_view(from, *v);
   } else if (std::holds_alternative<refresh_request>(m) || std::holds_alternative<store_share_request>(m)
              || std::holds_alternative<propose_request>(m) || std::holds_alternative<read_request>(m)
-             || std::holds_alternative<get_share_request>(m)) {
+             || std::holds_alternative<get_share_request>(m) || std::holds_alternative<access_request>(m)) {
     on_unsigned_request(from, m);
   } else {
     ++counters_.unexpected; // a response type sent to a node
@@ -332,14 +332,24 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
 }
 
 void node_engine::on_propose(millis now, endpoint from, propose_request&& m) {
+  propose(now, from, m.request_id, command{session_header{from.as_client(), m.sequence, now}, std::move(m.body)});
+}
+
+// The leader proposes the admin's envelope as it came, stamped with its own
+// wall clock: every node checks the signature again when it applies it.
+void node_engine::on_access_request(millis now, endpoint from, const access_request& m, byte_view envelope) {
+  access_change change{wall(now), bytes(envelope.begin(), envelope.end())};
+  propose(now, from, m.request_id, command{session_header{from.as_client(), m.sequence, now}, std::move(change)});
+}
+
+void node_engine::propose(millis now, endpoint from, std::uint64_t request_id, const command& c) {
   propose_response reply;
-  reply.request_id = m.request_id;
+  reply.request_id = request_id;
   if (proposals_.size() >= pending_proposals_max) {
     reply.code = reply_code::unavailable;
     reply.reason = node_name(keys_.id) + ": too many proposals in flight; retry later";
     return send(from, reply);
   }
-  const command c{session_header{from.as_client(), m.sequence, now}, std::move(m.body)};
   auto proposed = raft_->propose(now, encode_command(c));
   if (!proposed.ok()) {
     reply.code = proposed.err().code() == errc::not_leader ? reply_code::not_leader : reply_code::unavailable;
@@ -348,7 +358,7 @@ void node_engine::on_propose(millis now, endpoint from, propose_request&& m) {
     return send(from, reply);
   }
   ++counters_.proposals;
-  proposals_[proposed->index] = pending_proposal{from, m.request_id, proposed->term};
+  proposals_[proposed->index] = pending_proposal{from, request_id, proposed->term};
 }
 
 void node_engine::on_read(millis now, endpoint from, read_request&& m, const crypto::sign_public_key& client) {
@@ -374,6 +384,10 @@ read_response node_engine::answer(const pending_read& pending) const {
   r.threshold = catalog_.view().threshold;
   if (m.kind == read_kind::list) {
     r.items = listable(pending.key, pending.asked_at);
+    return r;
+  }
+  if (m.kind == read_kind::policy) {
+    r.grants = catalog_.policy().grants();
     return r;
   }
   const secret_record* s = catalog_.find(m.name);
@@ -530,7 +544,7 @@ void node_engine::check_invariants() const {
 
 void node_engine::install_snapshot(const raft::snapshot& s) {
   if (s.data.empty()) {
-    catalog_ = catalog{options_.cluster, options_.session_expiry};
+    catalog_ = catalog{options_.cluster, options_.admin_key, options_.session_expiry};
   } else {
     auto restored = catalog::restore(s.data);
     if (!restored.ok()) {
@@ -564,6 +578,7 @@ void node_engine::apply_committed(const raft::entry& e) {
   applied_ = e.index;
   if (options_.record_apply_events) apply_events_.push_back(apply_event{false, e.index, e});
   if (a.effects.round_finished) catalog_changed_ = true;
+  if (a.effects.policy_changed) event("access policy changed: " + a.result.message);
   if (a.effects.registered) changed_names_.insert(a.effects.registered->name);
   if (a.effects.deleted_name) changed_names_.insert(*a.effects.deleted_name);
   for (const auto& [name, v] : a.effects.dropped_versions) changed_names_.insert(name);

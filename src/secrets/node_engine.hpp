@@ -37,7 +37,6 @@
 #include <string_view>
 #include <vector>
 
-#include "access/policy.hpp"
 #include "access/request_guard.hpp"
 #include "core/prng.hpp"
 #include "crypto/batch.hpp"
@@ -289,7 +288,8 @@ private:
   // node_access.cpp: the door for clients.
   void on_signed_request(millis now, endpoint from, byte_view payload);
   void on_unsigned_request(endpoint from, const wire_message& m);
-  void dispatch_client_request(millis now, endpoint from, wire_message&& m, const crypto::sign_public_key& client);
+  void dispatch_client_request(millis now, endpoint from, wire_message&& m, const crypto::sign_public_key& client,
+                               byte_view envelope);
   void refuse_client(endpoint to, const wire_message& request, reply_code code, const std::string& reason);
   // The names this key may list, judged at `now`.
   [[nodiscard]] std::vector<list_item> listable(const crypto::sign_public_key& client, access::unix_ms now) const;
@@ -298,6 +298,8 @@ private:
   void on_get_view(endpoint from, const get_view_request& m);
   void on_store_share(millis now, endpoint from, const store_share_request& m);
   void on_propose(millis now, endpoint from, propose_request&& m);
+  void on_access_request(millis now, endpoint from, const access_request& m, byte_view envelope);
+  void propose(millis now, endpoint from, std::uint64_t request_id, const command& c);
   void on_read(millis now, endpoint from, read_request&& m, const crypto::sign_public_key& client);
   void on_get_share(endpoint from, const get_share_request& m);
   [[nodiscard]] read_response answer(const pending_read& r) const;
@@ -309,9 +311,6 @@ private:
   std::unique_ptr<storage::raft_storage> storage_;
   std::unique_ptr<share_store> shares_;
   catalog catalog_;
-  // Until policy changes are commands (issue 12), the policy is the
-  // bootstrap admin's alone.
-  access::policy policy_;
   access::request_guard guard_;
   std::unique_ptr<crypto::random_source> random_;
   prng prng_;

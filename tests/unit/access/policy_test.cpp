@@ -44,10 +44,13 @@ TEST_CASE("access: a grant allows its rights on the names its pattern matches, u
   CHECK_FALSE(p.allows(k.other.public_key, right::read, "app/db", 4999));
 }
 
-TEST_CASE("access: refresh and admin count only in a grant for every name") {
+TEST_CASE("access: refresh and admin are granted only for every name") {
   keys k;
   policy p = policy::bootstrap(k.admin.public_key);
-  REQUIRE(p.apply_grant(k.admin.public_key, request(k.app, "app/*", "refresh,admin"), 1).ok());
+  auto narrow = p.apply_grant(k.admin.public_key, request(k.app, "app/*", "refresh,admin"), 1);
+  CHECK(narrow.err().code() == errc::invalid_argument);
+  CHECK(narrow.err().message().find("'*'") != std::string::npos);
+  REQUIRE(p.apply_grant(k.admin.public_key, request(k.app, "app/*", "read"), 1).ok());
   CHECK_FALSE(p.allows(k.app.public_key, right::refresh, "app/x", 2));
   CHECK_FALSE(p.allows(k.app.public_key, right::admin, "", 2));
   CHECK(p.apply_grant(k.app.public_key, request(k.other, "*", "read"), 2).err().code() == errc::unauthorized);

@@ -11,7 +11,7 @@ namespace {
 
 struct fixture {
   test_cluster tc = make_test_cluster(5, 3, 3);
-  catalog c{tc.view};
+  catalog c{tc.view, tc.admin.public_key};
   crypto::seeded_random rng{5};
   std::uint64_t index = 0;
 

@@ -44,7 +44,7 @@ TEST_CASE("share store: a stored share survives a crash and replays") {
 
 TEST_CASE("share store: reconcile promotes registered shares and erases conflicting ones from disk") {
   auto tc = make_test_cluster(5, 3, 2);
-  catalog c{tc.view};
+  catalog c{tc.view, tc.admin.public_key};
   crypto::seeded_random rng{3};
   auto d = crypto::deal(crypto::scalar::random_nonzero(rng), 3, 5, rng);
   register_secret reg{"x", secret_version{1}, d->commitments.encode(), {}, tc.view.epoch,
