@@ -51,6 +51,7 @@ struct grant_request {
   rights granted;
   unix_ms expires_at = never_expires;
   std::string label;
+  friend bool operator==(const grant_request&, const grant_request&) = default;
 };
 
 class policy {

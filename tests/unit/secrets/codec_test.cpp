@@ -23,6 +23,11 @@ std::vector<wire_message> samples() {
   gs.name = "n";
   gs.version = secret_version{1};
   gs.reader_key.fill(7);
+  read_response policy;
+  policy.request_id = 6;
+  auto bootstrap = access::policy::bootstrap(tc.admin.public_key);
+  policy.grants = bootstrap.grants();
+  const access::grant_request grant{tc.admin.public_key, "app/*", access::rights::parse("read,list").value(), 99, "x"};
   return {
     raft_message{raft::envelope{node_id{1}, node_id{2}, raft::heartbeat{}}},
     get_view_request{1},
@@ -37,6 +42,10 @@ std::vector<wire_message> samples() {
     gs,
     get_share_response{9, reply_code::ok, "", epoch_id{1}, bytes(108, 5)},
     rejoin_request{node_id{3}, 0x0123456789abcdefULL},
+    read_request{6, read_kind::policy, "", secret_version{0}},
+    policy,
+    access_request{7, sequence_number{2}, grant},
+    access_request{8, sequence_number{3}, access::revoke_request{5}},
   };
 }
 
@@ -62,6 +71,21 @@ TEST_CASE("messages: truncated or padded messages are refused") {
   CHECK_FALSE(decode_wire_message(bytes{0x63}).ok());
   // A rejoin request must name a node.
   CHECK_FALSE(decode_wire_message(encode(rejoin_request{no_node, 1})).ok());
+  // A client proposes register and delete only: an access change (which
+  // only a leader builds, around a signed envelope) or a round command is
+  // refused on decode.
+  CHECK_FALSE(decode_wire_message(encode(propose_request{1, sequence_number{1}, access_change{1, bytes(10, 1)}})).ok());
+  CHECK_FALSE(decode_wire_message(encode(propose_request{1, sequence_number{1}, round_close{1}})).ok());
+}
+
+TEST_CASE("commands: an access change round-trips as a client command, and an oversized envelope is refused") {
+  command c{session_header{client_id{4}, sequence_number{2}, millis{5}}, access_change{1'800'000'000'000, bytes(200, 3)}};
+  CHECK_FALSE(is_node_command(c.body));
+  auto back = decode_command(encode_command(c));
+  REQUIRE(back.ok());
+  CHECK(*back == c);
+  std::get<access_change>(c.body).request = bytes(access_change_bytes_max + 1, 3);
+  CHECK_FALSE(decode_command(encode_command(c)).ok());
 }
 
 TEST_CASE("commands: member_rejoin round-trips as a node command") {
