@@ -72,7 +72,8 @@ int run_put(int argc, char** argv) {
     report_error(c, value.err().message(), exit_code::usage);
     return exit_code::usage;
   }
-  actors::client_request r{secrets::operation_kind::put, vm["name"].as<std::string>(), std::move(*value), {}, {}, 0};
+  auto r = actors::client_request::of(secrets::operation_kind::put, vm["name"].as<std::string>());
+  r.value = std::move(*value);
   return with_system(c, [&](caf::actor_system& sys) {
     auto done = run_operation(c, sys, std::move(r));
     json j;
@@ -108,7 +109,7 @@ int run_get(int argc, char** argv) {
     report_error(c, "get needs a NAME (try --help)", exit_code::usage);
     return exit_code::usage;
   }
-  actors::client_request r{secrets::operation_kind::get, vm["name"].as<std::string>(), {}, {}, {}, 0};
+  auto r = actors::client_request::of(secrets::operation_kind::get, vm["name"].as<std::string>());
   if (vm.count("version")) r.version = secret_version{vm["version"].as<std::uint64_t>()};
   return with_system(c, [&](caf::actor_system& sys) {
     auto done = run_operation(c, sys, std::move(r));
@@ -145,7 +146,7 @@ int run_list(int argc, char** argv) {
   common c;
   if (int rc = load_common(vm, c); rc != exit_code::ok) return rc;
   return with_system(c, [&](caf::actor_system& sys) {
-    auto done = run_operation(c, sys, actors::client_request{secrets::operation_kind::list, {}, {}, {}, {}, 0});
+    auto done = run_operation(c, sys, actors::client_request::of(secrets::operation_kind::list));
     json j;
     j["secrets"] = json::array();
     for (const auto& item : done.items) {
@@ -173,7 +174,7 @@ int run_delete(int argc, char** argv) {
     return exit_code::usage;
   }
   return with_system(c, [&](caf::actor_system& sys) {
-    auto done = run_operation(c, sys, actors::client_request{secrets::operation_kind::remove, vm["name"].as<std::string>(), {}, {}, {}, 0});
+    auto done = run_operation(c, sys, actors::client_request::of(secrets::operation_kind::remove, vm["name"].as<std::string>()));
     json j;
     j["name"] = vm["name"].as<std::string>();
     if (done.outcome == secrets::operation_outcome::ok && !c.json)
@@ -194,7 +195,7 @@ int run_refresh(int argc, char** argv) {
   common c;
   if (int rc = load_common(vm, c); rc != exit_code::ok) return rc;
   return with_system(c, [&](caf::actor_system& sys) {
-    auto done = run_operation(c, sys, actors::client_request{secrets::operation_kind::refresh, {}, {}, {}, {}, 0});
+    auto done = run_operation(c, sys, actors::client_request::of(secrets::operation_kind::refresh));
     if (done.outcome == secrets::operation_outcome::ok && !c.json) std::cerr << "refresh requested\n";
     return outcome(c, done, "refresh", json::object());
   });

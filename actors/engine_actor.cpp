@@ -36,6 +36,7 @@ struct timer_state {
 struct node_state {
   std::shared_ptr<host_slot> slot;
   timer_state timer;
+  bool flush_queued = false; // a flush_atom is in the mailbox
   static inline const char* name = "pss_node";
 };
 
@@ -78,6 +79,14 @@ void flush(Self* self, Slot& slot, timer_state& t, millis now) {
   }
   t.wanted = out.next_wakeup;
   arm(self, t, now);
+  if constexpr (requires { self->state.flush_queued; }) {
+    // Sent to the end of the mailbox: every input already waiting is handled
+    // first, so one sync covers them all (group commit).
+    if (out.flush_requested && !self->state.flush_queued) {
+      self->state.flush_queued = true;
+      self->send(self, flush_atom::value);
+    }
+  }
 }
 
 // Returns true if the timer firing is the live one and the engine is due.
@@ -111,6 +120,16 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, std::shared_ptr<
       if (!s.alive || !timer_fired(self, self->state.timer, generation, now)) return;
       if (s.hooks) s.hooks->on_input(now, s.self, true, s.self, {});
       s.engine->on_tick(now);
+      flush(self, s, self->state.timer, now);
+      if (s.hooks) s.hooks->after_input(now, s.self);
+    },
+    [=](flush_atom) {
+      host_slot& s = *self->state.slot;
+      self->state.flush_queued = false;
+      if (!s.alive) return;
+      const millis now = now_of(self);
+      if (s.hooks) s.hooks->on_input(now, s.self, true, s.self, {});
+      s.engine->on_flush(now);
       flush(self, s, self->state.timer, now);
       if (s.hooks) s.hooks->after_input(now, s.self);
     },

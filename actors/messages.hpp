@@ -27,6 +27,9 @@ namespace pss::actors {
 // A timer firing for an engine host; the generation tells a stale timer
 // from the armed one.
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+// A node engine asked to sync what it holds once the waiting inputs are in
+// (engine_output::flush_requested); sent by the node actor to itself.
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
 // The simulator's network actor delivering a delayed message.
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 // The simulator's workload actor: time for a client's next operation.

@@ -90,6 +90,7 @@ void start_operation(client_actor* self, const pending_ptr& op) {
   case secrets::operation_kind::grant: st.engine->grant(now, id, std::move(r.grant)); break;
   case secrets::operation_kind::revoke: st.engine->revoke(now, id, r.grant_id); break;
   case secrets::operation_kind::policy: st.engine->read_policy(now, id); break;
+  case secrets::operation_kind::audit: st.engine->read_audit(now, id, r.node, r.audit_after); break;
   }
   flush(self, now);
 }

@@ -51,6 +51,15 @@ struct client_request {
   secret_version version;        // get; zero = the latest
   access::grant_request grant;   // grant
   std::uint64_t grant_id = 0;    // revoke
+  node_id node;                  // audit: the node asked
+  std::uint64_t audit_after = 0; // audit: records after this seq
+
+  [[nodiscard]] static client_request of(secrets::operation_kind k, std::string name = {}) {
+    client_request r;
+    r.kind = k;
+    r.name = std::move(name);
+    return r;
+  }
 };
 
 class remote_client {

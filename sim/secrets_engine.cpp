@@ -68,6 +68,7 @@ void secrets_node_host::on_tick(millis now) {
   engine_->on_tick(now);
   if (leak_fs_) leak_shares();
 }
+void secrets_node_host::on_flush(millis now) { engine_->on_flush(now); }
 
 // The planted bug: rewrite the dump whenever the number of held shares changes.
 void secrets_node_host::leak_shares() {
@@ -108,7 +109,18 @@ std::optional<std::uint64_t> secrets_node_host::share_ack_request_id(byte_view p
 // crash now (the checker holds share material; it runs only in simulation).
 bool secrets_node_host::share_is_durable(const secrets::share_key& key, const storage::sim_disk& disk) const {
   auto value = engine_->shares().share_value(key);
-  if (!value) return false;
+  // An ack waits for the audit log's sync (group commit). Meanwhile the node
+  // may have applied a register of another dealing of this version, a newer
+  // register that dropped it, or a delete, and erased the share: an ack of a
+  // dealing the catalog no longer keeps promises nothing more. A dealing
+  // that is still pending, or readable, must be in the durable journal.
+  if (!value) {
+    const secrets::secret_record* s = engine_->state().find(key.name);
+    auto kept = engine_->state().lookup(key.name, key.version);
+    const bool superseded = s != nullptr && s->latest >= key.version
+                            && (!kept.ok() || kept->commitments_digest != key.commitments_digest);
+    return superseded;
+  }
   auto journal = disk.durable_view("/data/shares/journal");
   if (!journal) return false;
   const secure_bytes needle = crypto::encode_share(*value);

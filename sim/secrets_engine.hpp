@@ -53,6 +53,7 @@ public:
 
   void on_message(millis now, secrets::endpoint from, byte_view payload) override;
   void on_tick(millis now) override;
+  void on_flush(millis now) override;
   [[nodiscard]] secrets::engine_output take_output() override;
 
   [[nodiscard]] const raft::node& core() const override { return engine_->raft(); }

@@ -2,7 +2,7 @@
 // policy"). A grant or revoke is proposed to the leader as an access_request
 // in the admin's signed envelope, under the client's session (exactly once
 // across retries, like a delete); the policy is read through the leader
-// (ReadIndex), like a list.
+// (ReadIndex), like a list. An audit read asks one node for its own log.
 #include "secrets/client_engine.hpp"
 #include "secrets/client_operation.hpp"
 
@@ -29,6 +29,30 @@ void client_engine::read_policy(millis now, std::uint64_t operation_id) {
   op->id = operation_id;
   op->kind = operation_kind::policy;
   enqueue(now, std::move(op));
+}
+
+void client_engine::read_audit(millis now, std::uint64_t operation_id, node_id node, std::uint64_t after_seq) {
+  auto op = std::make_unique<operation>();
+  op->id = operation_id;
+  op->kind = operation_kind::audit;
+  op->target = node;
+  op->audit_after = after_seq;
+  enqueue(now, std::move(op));
+}
+
+// Only the node asked answers for its own log.
+void client_engine::on_audit_reply(endpoint from, audit_response&& m) {
+  operation& op = *queue_.front();
+  if (op.step != phase::audit || m.request_id != op.request_id || from.as_node() != op.target) {
+    ++counters_.stale_responses;
+    return;
+  }
+  if (m.code == reply_code::unauthorized) return fail(client_error::not_authorised, m.reason);
+  if (m.code != reply_code::ok) return fail(client_error::refused, m.reason);
+  completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, "audit records");
+  c.audit_records = std::move(m.records);
+  c.audit_head = m.head_seq;
+  finish(std::move(c));
 }
 
 } // namespace pss::secrets

@@ -136,6 +136,9 @@ void client_engine::start(millis now) {
     }
     if (op.kind == operation_kind::refresh) {
       begin_refresh(now); // any node forwards it to the leader: no view needed
+    } else if (op.kind == operation_kind::audit) {
+      op.step = phase::audit; // op.target was chosen by the caller
+      send_single(now);
     } else if (!view_) {
       begin_view(now);
     } else if (proposes_at_once(op.kind)) {
@@ -211,6 +214,7 @@ void client_engine::send_single(millis now) {
       break;
     }
     case phase::refresh: m = refresh_request{op.request_id}; break;
+    case phase::audit: m = audit_request{op.request_id, op.audit_after}; break;
     default: PSS_UNREACHABLE();
   }
   if (op.step == phase::view) output_.messages.push_back(outgoing{endpoint::of(op.target), encode(m)});
@@ -409,6 +413,7 @@ void client_engine::on_message(millis now, endpoint from, byte_view payload) {
   else if (auto* p = std::get_if<propose_response>(&m)) on_propose_reply(now, from, *p);
   else if (auto* g = std::get_if<get_share_response>(&m)) on_share_reply(now, from.as_node(), std::move(*g));
   else if (auto* f = std::get_if<refresh_response>(&m)) on_refresh_reply(now, from, *f);
+  else if (auto* a = std::get_if<audit_response>(&m)) on_audit_reply(from, std::move(*a));
   else ++counters_.unexpected;
   start(now);
   on_tick(now);
@@ -606,7 +611,7 @@ void client_engine::on_tick(millis now) {
       if (op->request_id == 0) {
         send_single(now); // a backoff ended
       } else {
-        retry_single(now, true); // timed out: try another node after a backoff
+        retry_single(now, op->step != phase::audit); // timed out: another node (an audit: the same) after a backoff
         continue;
       }
       want(op->resend_at);

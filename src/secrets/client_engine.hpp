@@ -78,7 +78,7 @@ struct client_options {
 };
 
 // grant, revoke and policy are an admin's (docs/access.md).
-enum class operation_kind : std::uint8_t { put, get, list, remove, refresh, grant, revoke, policy };
+enum class operation_kind : std::uint8_t { put, get, list, remove, refresh, grant, revoke, policy, audit };
 // ok and fail are definite; unknown (an "info" event) means the command may
 // or may not have been applied (a timeout after proposing).
 enum class operation_outcome : std::uint8_t { ok, fail, unknown };
@@ -107,6 +107,8 @@ struct completion {
   std::optional<secure_bytes> value;  // get
   std::vector<list_item> items;       // list
   std::vector<access::grant> grants;  // policy
+  std::vector<audit::record> audit_records; // audit: the node's records after the asked seq
+  std::uint64_t audit_head = 0;             // audit: the node's last durable record
   std::size_t answered = 0;           // put: acks; get: valid shares
   std::vector<node_id> bad_nodes;     // nodes whose shares failed verification
 };
@@ -142,6 +144,9 @@ public:
   void grant(millis now, std::uint64_t operation_id, access::grant_request g);
   void revoke(millis now, std::uint64_t operation_id, std::uint64_t grant_id);
   void read_policy(millis now, std::uint64_t operation_id);
+  // Reads up to audit_records_per_response_max of `node`'s audit records
+  // after `after_seq`, from that node only (the caller checks the chain).
+  void read_audit(millis now, std::uint64_t operation_id, node_id node, std::uint64_t after_seq);
 
   void on_message(millis now, endpoint from, byte_view payload) override;
   void on_tick(millis now) override;
@@ -189,6 +194,7 @@ private:
   void on_store_reply(millis now, node_id from, const store_share_response& m);
   void on_propose_reply(millis now, endpoint from, const propose_response& m);
   void on_refresh_reply(millis now, endpoint from, const refresh_response& m);
+  void on_audit_reply(endpoint from, audit_response&& m);
   void on_share_reply(millis now, node_id from, get_share_response&& m);
 
   client_options options_;

@@ -14,7 +14,7 @@
 
 namespace pss::secrets {
 
-enum class phase : std::uint8_t { view, read, store, propose, shares, refresh };
+enum class phase : std::uint8_t { view, read, store, propose, shares, refresh, audit };
 
 [[nodiscard]] bool proposes_at_once(operation_kind k) noexcept;
 // A holder's answer that may change within the collect window: it has not
@@ -45,6 +45,8 @@ struct client_engine::operation {
 
   // grant, revoke
   std::optional<access::policy_change> change;
+  // audit: asked of op.target alone
+  std::uint64_t audit_after = 0;
 
   // put
   secret_version version;

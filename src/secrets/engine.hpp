@@ -58,6 +58,9 @@ struct engine_output {
   std::vector<outgoing> messages;    // send in this order, after any persistence
   std::optional<millis> next_wakeup; // call on_tick no later than this
   std::vector<std::string> events;   // human-readable, never secret material
+  // Call on_flush() once the inputs already waiting are handled: the engine
+  // holds messages until one sync covers them all (group commit).
+  bool flush_requested = false;
 };
 
 class engine {
@@ -66,6 +69,8 @@ public:
 
   virtual void on_message(millis now, endpoint from, byte_view payload) = 0;
   virtual void on_tick(millis now) = 0;
+  // The host's answer to flush_requested; an engine that never asks ignores it.
+  virtual void on_flush(millis now) { (void)now; }
   // Drains what the inputs so far produced. Anything the messages depend on
   // has already been made durable by the engine's storage.
   [[nodiscard]] virtual engine_output take_output() = 0;

@@ -138,6 +138,19 @@ void put(byte_writer& w, const access_request& m) {
   access::encode(w, m.change);
 }
 
+void put(byte_writer& w, const audit_request& m) {
+  w.u64(m.request_id);
+  w.u64(m.after_seq);
+}
+void put(byte_writer& w, const audit_response& m) {
+  w.u64(m.request_id);
+  w.u8(static_cast<std::uint8_t>(m.code));
+  w.str(m.reason);
+  w.u64(m.head_seq);
+  w.u32(static_cast<std::uint32_t>(m.records.size()));
+  for (const auto& r : m.records) w.blob(audit::encode(r));
+}
+
 void put(byte_writer& w, const rejoin_request& m) {
   w.u64(m.node.value());
   w.u64(m.nonce);
@@ -153,7 +166,8 @@ constexpr message_type type_of(const wire_message& m) {
     message_type::get_share_response,  message_type::node_proposal,
     message_type::round_chunk,         message_type::refresh_request,
     message_type::refresh_response,    message_type::rejoin_request,
-    message_type::access_request};
+    message_type::access_request,      message_type::audit_request,
+    message_type::audit_response};
   return types[m.index()];
 }
 
@@ -302,6 +316,27 @@ result<wire_message> decode_body(message_type type, byte_reader& r, byte_view re
       auto change = access::decode_policy_change(r);
       if (!change.ok()) return change.err();
       m.change = std::move(*change);
+      return wire_message{std::move(m)};
+    }
+    case message_type::audit_request: {
+      audit_request m;
+      m.request_id = r.u64();
+      m.after_seq = r.u64();
+      return wire_message{std::move(m)};
+    }
+    case message_type::audit_response: {
+      audit_response m;
+      m.request_id = r.u64();
+      m.code = decode_code(r);
+      m.reason = r.str(reason_bytes_max);
+      m.head_seq = r.u64();
+      const auto n = r.u32();
+      if (n > audit_records_per_response_max) r.fail("too many audit records");
+      for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
+        auto rec = audit::decode_record(r.blob(1024));
+        if (!rec.ok()) return rec.err();
+        m.records.push_back(std::move(*rec));
+      }
       return wire_message{std::move(m)};
     }
     case message_type::refresh_response: {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "access/policy_change.hpp"
+#include "audit/audit_log.hpp"
 #include "core/bytes.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
@@ -56,6 +57,8 @@ enum class message_type : std::uint8_t {
   refresh_response = 23,
   rejoin_request = 24,
   access_request = 25,
+  audit_request = 26,
+  audit_response = 27,
 };
 
 // Why a node refused a request, or that it did not.
@@ -202,6 +205,21 @@ struct access_request {
   access::policy_change change;
 };
 
+// Client to one node: that node's audit records after `after_seq` (admin
+// only; `pss audit`). The client checks the chain itself.
+inline constexpr std::size_t audit_records_per_response_max = 512;
+struct audit_request {
+  std::uint64_t request_id = 0;
+  std::uint64_t after_seq = 0;
+};
+struct audit_response {
+  std::uint64_t request_id = 0;
+  reply_code code = reply_code::ok;
+  std::string reason;
+  std::uint64_t head_seq = 0; // the node's last durable record
+  std::vector<audit::record> records;
+};
+
 inline constexpr std::size_t round_chunk_bytes_max = 2 * 1024 * 1024;
 inline constexpr std::uint32_t round_chunks_max = 1024;
 
@@ -209,7 +227,8 @@ using wire_message =
   std::variant<raft_message, get_view_request, get_view_response, store_share_request,
                store_share_response, propose_request, propose_response, read_request,
                read_response, get_share_request, get_share_response, node_proposal,
-               round_chunk, refresh_request, refresh_response, rejoin_request, access_request>;
+               round_chunk, refresh_request, refresh_response, rejoin_request, access_request,
+               audit_request, audit_response>;
 
 [[nodiscard]] bytes encode(const wire_message& m);
 [[nodiscard]] result<wire_message> decode_wire_message(byte_view data);

@@ -27,7 +27,8 @@ std::optional<needed> right_needed(const wire_message& m) {
                   : q->kind == read_kind::policy ? access::right::admin
                                                  : access::right::read,
                   q->name};
-  if (std::holds_alternative<access_request>(m)) return needed{access::right::admin, ""};
+  if (std::holds_alternative<access_request>(m) || std::holds_alternative<audit_request>(m))
+    return needed{access::right::admin, ""};
   if (const auto* p = std::get_if<propose_request>(&m)) {
     if (const auto* r = std::get_if<register_secret>(&p->body)) return needed{access::right::write, r->name};
     if (const auto* d = std::get_if<delete_secret>(&p->body)) return needed{access::right::remove, d->name};
@@ -65,6 +66,8 @@ void node_engine::refuse_client(endpoint to, const wire_message& request, reply_
     return send(to, refusal<propose_response>(p->request_id, code, reason));
   if (const auto* a = std::get_if<access_request>(&request))
     return send(to, refusal<propose_response>(a->request_id, code, reason));
+  if (const auto* a = std::get_if<audit_request>(&request))
+    return send(to, refusal<audit_response>(a->request_id, code, reason));
 }
 
 // A client request outside an envelope: refused, so the client learns why.
@@ -117,12 +120,14 @@ void node_engine::on_signed_request(millis now, endpoint from, byte_view payload
 
 void node_engine::dispatch_client_request(millis now, endpoint from, wire_message&& m,
                                           const crypto::sign_public_key& client, byte_view envelope) {
-  if (auto* f = std::get_if<refresh_request>(&m)) on_refresh_request(now, from, *f);
-  else if (auto* s = std::get_if<store_share_request>(&m)) on_store_share(now, from, *s);
-  else if (auto* p = std::get_if<propose_request>(&m)) on_propose(now, from, std::move(*p));
+  const requester who{client, access::request_digest(envelope)};
+  if (auto* f = std::get_if<refresh_request>(&m)) on_refresh_request(now, from, *f, who);
+  else if (auto* s = std::get_if<store_share_request>(&m)) on_store_share(now, from, *s, who);
+  else if (auto* p = std::get_if<propose_request>(&m)) on_propose(now, from, std::move(*p), who);
   else if (auto* q = std::get_if<read_request>(&m)) on_read(now, from, std::move(*q), client);
-  else if (auto* g = std::get_if<get_share_request>(&m)) on_get_share(from, *g);
-  else if (auto* c = std::get_if<access_request>(&m)) on_access_request(now, from, *c, envelope);
+  else if (auto* g = std::get_if<get_share_request>(&m)) on_get_share(now, from, *g, who);
+  else if (auto* c = std::get_if<access_request>(&m)) on_access_request(now, from, *c, envelope, who);
+  else if (auto* a = std::get_if<audit_request>(&m)) on_audit_request(from, *a);
   else PSS_UNREACHABLE();
 }
 

@@ -105,6 +105,13 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
     shares = share_store::open(fs, share_dir, identity, storage::open_mode::initialise);
   }
   if (!shares.ok()) return shares.err();
+  auto audit_log = audit::log::open(fs, storage::join_path(options.data_dir, "audit"), identity,
+                                    new_node ? storage::open_mode::initialise : storage::open_mode::existing);
+  if (!audit_log.ok() && storage::is_empty_data_dir(audit_log.err()))
+    return error{errc::corrupt, node_name(keys.id) + ": the audit log under " + options.data_dir
+                                  + "/audit is gone while the Raft state is not; a node never serves shares "
+                                    "without its audit log (restore the directory, or wipe the node and rejoin)"};
+  if (!audit_log.ok()) return audit_log.err();
   // With first_start still set on a restart, an existing directory is
   // reopened as it is, never initialised again.
   auto opened = storage::open_raft_storage(fs, raft_dir, identity,
@@ -122,9 +129,11 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
     if (!restored.ok()) return error{errc::corrupt, "the catalog snapshot does not restore: " + restored.err().message()};
     initial = std::move(*restored);
   }
-  return std::make_unique<node_engine>(std::move(options), std::move(keys), fs, std::move(*opened),
-                                       std::move(*shares), std::move(initial), std::move(random),
-                                       std::move(*snapshot_data), *marker, now);
+  auto engine = std::make_unique<node_engine>(std::move(options), std::move(keys), fs, std::move(*opened),
+                                              std::move(*shares), std::move(initial), std::move(random),
+                                              std::move(*snapshot_data), *marker, now);
+  engine->audit_ = std::move(*audit_log);
+  return engine;
 }
 
 node_engine::node_engine(node_options options, node_keys keys, storage::file_system& fs,
@@ -211,6 +220,7 @@ void node_engine::on_tick(millis now) {
   }
   raft_->tick(now);
   drain(now);
+  release_audited(); // a host that never delivers on_flush still releases at its next tick
 }
 
 void node_engine::campaign(millis now) {
@@ -253,7 +263,8 @@ void node_engine::on_message(millis now, endpoint from, byte_view payload) {
     on_get_view(from, *v);
   } else if (std::holds_alternative<refresh_request>(m) || std::holds_alternative<store_share_request>(m)
              || std::holds_alternative<propose_request>(m) || std::holds_alternative<read_request>(m)
-             || std::holds_alternative<get_share_request>(m) || std::holds_alternative<access_request>(m)) {
+             || std::holds_alternative<get_share_request>(m) || std::holds_alternative<access_request>(m)
+             || std::holds_alternative<audit_request>(m)) {
     on_unsigned_request(from, m);
   } else {
     ++counters_.unexpected; // a response type sent to a node
@@ -275,7 +286,7 @@ void node_engine::on_get_view(endpoint from, const get_view_request& m) {
   send(from, get_view_response{m.request_id, catalog_.view()});
 }
 
-void node_engine::on_store_share(millis now, endpoint from, const store_share_request& m) {
+void node_engine::on_store_share(millis now, endpoint from, const store_share_request& m, const requester& who) {
   auto refuse = [&](reply_code code, std::string why) {
     ++counters_.shares_refused;
     send(from, store_share_response{m.request_id, code, node_name(keys_.id) + ": " + why});
@@ -326,25 +337,36 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
     fail(st.err());
     return refuse(reply_code::unavailable, "cannot store the share");
   }
+  if (!record(now, audit::action::share_stored, who, m.name, m.version.value(), audit::outcome::ok).ok())
+    return refuse(reply_code::unavailable, "the audit log cannot record this store; not acknowledged");
   ++counters_.shares_stored;
   event("stored a pending share of " + m.name + " v" + std::to_string(m.version.value()));
-  send(from, store_share_response{m.request_id, reply_code::ok, node_name(keys_.id) + ": stored"});
+  send_audited(from, store_share_response{m.request_id, reply_code::ok, node_name(keys_.id) + ": stored"});
 }
 
-void node_engine::on_propose(millis now, endpoint from, propose_request&& m) {
-  propose(now, from, m.request_id, command{session_header{from.as_client(), m.sequence, now}, std::move(m.body)});
+void node_engine::on_propose(millis now, endpoint from, propose_request&& m, const requester& who) {
+  pending_proposal p{from, m.request_id, {}, who, audit::action::registered, {}};
+  if (const auto* r = std::get_if<register_secret>(&m.body)) p.name = r->name;
+  if (const auto* d = std::get_if<delete_secret>(&m.body)) {
+    p.what = audit::action::deleted;
+    p.name = d->name;
+  }
+  propose(now, from, command{session_header{from.as_client(), m.sequence, now}, std::move(m.body)}, std::move(p));
 }
 
 // The leader proposes the admin's envelope as it came, stamped with its own
 // wall clock: every node checks the signature again when it applies it.
-void node_engine::on_access_request(millis now, endpoint from, const access_request& m, byte_view envelope) {
+void node_engine::on_access_request(millis now, endpoint from, const access_request& m, byte_view envelope,
+                                    const requester& who) {
   access_change change{wall(now), bytes(envelope.begin(), envelope.end())};
-  propose(now, from, m.request_id, command{session_header{from.as_client(), m.sequence, now}, std::move(change)});
+  const bool grant = std::holds_alternative<access::grant_request>(m.change);
+  pending_proposal p{from, m.request_id, {}, who, grant ? audit::action::grant : audit::action::revoke, {}};
+  propose(now, from, command{session_header{from.as_client(), m.sequence, now}, std::move(change)}, std::move(p));
 }
 
-void node_engine::propose(millis now, endpoint from, std::uint64_t request_id, const command& c) {
+void node_engine::propose(millis now, endpoint from, const command& c, pending_proposal p) {
   propose_response reply;
-  reply.request_id = request_id;
+  reply.request_id = p.request_id;
   if (proposals_.size() >= pending_proposals_max) {
     reply.code = reply_code::unavailable;
     reply.reason = node_name(keys_.id) + ": too many proposals in flight; retry later";
@@ -358,7 +380,8 @@ void node_engine::propose(millis now, endpoint from, std::uint64_t request_id, c
     return send(from, reply);
   }
   ++counters_.proposals;
-  proposals_[proposed->index] = pending_proposal{from, request_id, proposed->term};
+  p.term = proposed->term;
+  proposals_[proposed->index] = std::move(p);
 }
 
 void node_engine::on_read(millis now, endpoint from, read_request&& m, const crypto::sign_public_key& client) {
@@ -408,7 +431,7 @@ read_response node_engine::answer(const pending_read& pending) const {
   return r;
 }
 
-void node_engine::on_get_share(endpoint from, const get_share_request& m) {
+void node_engine::on_get_share(millis now, endpoint from, const get_share_request& m, const requester& who) {
   get_share_response reply;
   reply.request_id = m.request_id;
   auto refuse = [&](reply_code code, std::string why) {
@@ -432,8 +455,12 @@ void node_engine::on_get_share(endpoint from, const get_share_request& m) {
   if (!sealed.ok()) return refuse(reply_code::refused, "cannot seal to the reader key");
   ++counters_.shares_served;
   reply.epoch = epoch;
+  // No share leaves before the record of its release is durable: the reply
+  // waits for the audit log's next sync (group commit).
+  if (!record(now, audit::action::share_released, who, m.name, rec->version.value(), audit::outcome::ok).ok())
+    return refuse(reply_code::unavailable, "the audit log cannot record this release; no share released");
   reply.sealed_share = std::move(*sealed);
-  send(from, reply);
+  send_audited(from, reply);
 }
 
 // ---- the shell contract ---------------------------------------------------
@@ -486,7 +513,7 @@ void node_engine::drain(millis now) {
     if (!early)
       for (const auto& m : r.messages) send(endpoint::of(m.to), raft_message{m});
     if (r.install_snapshot) install_snapshot(*r.install_snapshot);
-    for (const auto& e : r.committed) apply_committed(e);
+    for (const auto& e : r.committed) apply_committed(now, e);
     if (catalog_changed_) {
       shares_->reconcile(catalog_);
       catalog_changed_ = false;
@@ -571,7 +598,7 @@ void node_engine::install_snapshot(const raft::snapshot& s) {
   event("installed a catalog snapshot at index " + std::to_string(applied_.value()));
 }
 
-void node_engine::apply_committed(const raft::entry& e) {
+void node_engine::apply_committed(millis now, const raft::entry& e) {
   if (failed_) return;
   PSS_CHECK(e.index == applied_.next());
   applied_command a = catalog_.apply(e);
@@ -589,6 +616,13 @@ void node_engine::apply_committed(const raft::entry& e) {
   if (e.term == it->second.term && e.kind == raft::entry_kind::command) {
     reply.code = reply_code::ok;
     reply.result = a.result;
+    const pending_proposal& p = it->second;
+    const auto result = a.result.code == result_code::ok ? audit::outcome::ok : audit::outcome::refused;
+    if (record(now, p.what, p.who, p.name, a.result.version.value(), result).ok()) {
+      send_audited(p.client, reply);
+      proposals_.erase(it);
+      return;
+    }
   } else {
     reply.code = reply_code::not_leader;
     reply.leader_hint = raft_->leader_hint();

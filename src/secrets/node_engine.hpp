@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "access/request_guard.hpp"
+#include "audit/audit_log.hpp"
 #include "core/prng.hpp"
 #include "crypto/batch.hpp"
 #include "crypto/random_source.hpp"
@@ -162,6 +163,9 @@ public:
 
   void on_message(millis now, endpoint from, byte_view payload) override;
   void on_tick(millis now) override;
+  // Group commit (node_audit.cpp): syncs the audit log once for every reply
+  // held since the last flush, then releases them.
+  void on_flush(millis now) override;
   [[nodiscard]] engine_output take_output() override;
 
   // Starts an election now (ops and tests).
@@ -175,6 +179,8 @@ public:
   [[nodiscard]] const node_counters& counters() const noexcept { return counters_; }
   // What the door for clients admitted and refused, by reason.
   [[nodiscard]] const access::request_guard& requests() const noexcept { return guard_; }
+  // The node's audit log (docs/access.md, "Audit").
+  [[nodiscard]] const audit::log& audit_log() const noexcept { return *audit_; }
   [[nodiscard]] const persisted_view& persisted() const noexcept { return persisted_; }
   // The reads Raft accepted and released since the last call (when
   // options.raft.trace_reads is set), for the read-freshness checker.
@@ -213,10 +219,19 @@ public:
   ~node_engine() override;
 
 private:
+  // Who made a client request: the key that signed it and the digest of the
+  // signed envelope, for the audit log.
+  struct requester {
+    crypto::sign_public_key key;
+    audit::digest request{};
+  };
   struct pending_proposal {
     endpoint client;
     std::uint64_t request_id = 0;
     term_id term;
+    requester who;
+    audit::action what = audit::action::registered;
+    std::string name;
   };
   struct pending_read {
     endpoint client;
@@ -263,7 +278,7 @@ private:
   void propose_round(millis now, command_body body);
   void on_node_proposal(millis now, endpoint from, node_proposal&& m);
   void on_round_chunk(endpoint from, round_chunk&& m);
-  void on_refresh_request(millis now, endpoint from, const refresh_request& m);
+  void on_refresh_request(millis now, endpoint from, const refresh_request& m, const requester& who);
   void drop_round_work();
   [[nodiscard]] bool holds_less_than_listed() const;
 
@@ -276,7 +291,7 @@ private:
   void drain(millis now);
   void maybe_collect_garbage(millis now);
   [[nodiscard]] status persist(raft::ready& r);
-  void apply_committed(const raft::entry& e);
+  void apply_committed(millis now, const raft::entry& e);
   void install_snapshot(const raft::snapshot& s);
   void maybe_compact();
   void serve_reads();
@@ -296,12 +311,20 @@ private:
 
   void on_raft(millis now, endpoint from, raft_message&& m);
   void on_get_view(endpoint from, const get_view_request& m);
-  void on_store_share(millis now, endpoint from, const store_share_request& m);
-  void on_propose(millis now, endpoint from, propose_request&& m);
-  void on_access_request(millis now, endpoint from, const access_request& m, byte_view envelope);
-  void propose(millis now, endpoint from, std::uint64_t request_id, const command& c);
+  void on_store_share(millis now, endpoint from, const store_share_request& m, const requester& who);
+  void on_propose(millis now, endpoint from, propose_request&& m, const requester& who);
+  void on_access_request(millis now, endpoint from, const access_request& m, byte_view envelope, const requester& who);
+  void propose(millis now, endpoint from, const command& c, pending_proposal p);
   void on_read(millis now, endpoint from, read_request&& m, const crypto::sign_public_key& client);
-  void on_get_share(endpoint from, const get_share_request& m);
+  void on_get_share(millis now, endpoint from, const get_share_request& m, const requester& who);
+
+  // node_audit.cpp: the audit trail and the replies held for its sync.
+  [[nodiscard]] status record(millis now, audit::action what, const requester& who, const std::string& name,
+                              std::uint64_t version, audit::outcome result);
+  // Queues `m` for `to` once the audit log is durable (group commit).
+  void send_audited(endpoint to, const wire_message& m);
+  void release_audited();
+  void on_audit_request(endpoint from, const audit_request& m);
   [[nodiscard]] read_response answer(const pending_read& r) const;
 
   node_options options_;
@@ -312,6 +335,8 @@ private:
   std::unique_ptr<share_store> shares_;
   catalog catalog_;
   access::request_guard guard_;
+  std::unique_ptr<audit::log> audit_;
+  std::vector<outgoing> held_; // replies waiting for the audit log's next sync
   std::unique_ptr<crypto::random_source> random_;
   prng prng_;
   std::unique_ptr<raft::node> raft_;

@@ -145,7 +145,7 @@ void node_engine::transfer_leadership(millis now, node_id target) {
   drain(now);
 }
 
-void node_engine::on_refresh_request(millis now, endpoint from, const refresh_request& m) {
+void node_engine::on_refresh_request(millis now, endpoint from, const refresh_request& m, const requester& who) {
   // The leader starts the round; a follower passes the request on, and
   // says so only if it knows whom to pass it to.
   if (raft_->role() == raft::role::leader) {
@@ -156,9 +156,11 @@ void node_engine::on_refresh_request(millis now, endpoint from, const refresh_re
     return send(from, refresh_response{m.request_id, reply_code::unavailable,
                                        node_name(keys_.id) + ": no leader is known; retry"});
   }
-  send(from, refresh_response{m.request_id, reply_code::ok,
-                              catalog_.round() ? "a round is running; a refresh round follows it"
-                                               : "a refresh round was requested"});
+  const refresh_response ok{m.request_id, reply_code::ok,
+                            catalog_.round() ? "a round is running; a refresh round follows it"
+                                             : "a refresh round was requested"};
+  if (record(now, audit::action::refresh, who, "", 0, audit::outcome::ok).ok()) return send_audited(from, ok);
+  send(from, ok);
 }
 
 void node_engine::propose_round(millis now, command_body body) {

@@ -4,7 +4,8 @@
 # app/* and lists only those names, and is refused elsewhere; `pss access
 # list` shows the grant; a revoke takes effect while the cluster runs, with
 # no restart, and the next get is refused by every node; the last admin
-# cannot be revoked; a non-admin cannot grant itself anything.
+# cannot be revoked; a non-admin cannot grant itself anything. `pss audit`
+# shows the reads with the reader's key, and checks every node's chain.
 # Usage: access_test.sh PATH_TO_PSS
 PSS=${1:?usage: access_test.sh PATH_TO_PSS}
 BASE_PORT=7350
@@ -36,6 +37,22 @@ as_reader access list >/dev/null 2>&1
 check "it cannot read the policy (exit 7)" test $? -eq 7
 as_reader access grant --key "$key" --pattern '*' --rights all >/dev/null 2>&1
 check "nor grant itself more (exit 7)" test $? -eq 7
+
+# The audit logs show the reader's reads, with its key, on at least t nodes.
+audit_json=$("$PSS" audit --name 'app/*' --json 2>>"$work/client.err")
+check "pss audit reads all 5 chains intact" test "$(jq '[.nodes[] | select(.chain_ok)] | length' <<<"$audit_json")" -eq 5
+released=$(jq --arg k "$key" '[.records[] | select(.action == "share_released" and .client == $k and .name == "app/db")] | length' <<<"$audit_json")
+check "the reader's releases of app/db are recorded on t nodes or more ($released)" test "$released" -ge 3
+check "--name filters (no ops/ records)" test "$(jq '[.records[] | select(.name | startswith("ops/"))] | length' <<<"$audit_json")" -eq 0
+check "the grant is recorded with the admin's key" \
+  test "$("$PSS" audit --json | jq '[.records[] | select(.action == "grant" and .outcome == "ok")] | length')" -ge 1
+"$PSS" audit --since 1h >"$work/audit.txt" 2>"$work/audit.err"
+check "human audit output has the reads" grep -q 'share_released.*app/db' "$work/audit.txt"
+check "and each node's chain" test "$(grep -c 'chain intact' "$work/audit.err")" -eq 5
+as_reader audit >/dev/null 2>&1
+check "a non-admin cannot read the audit (exit 7)" test $? -eq 7
+check "every node has an audit journal" test "$(ls "$work"/cluster/node-*/data/audit/journal | wc -l)" -eq 5
+check "no value in any audit log" bash -c "! grep -q -e 'app-value' -e 'ops-value' $work/cluster/node-*/data/audit/journal"
 
 refused_before=$(status_json | jq -c '[.members[] | .requests_refused.not_allowed // 0]')
 check "access revoke $id" "$PSS" access revoke "$id"

@@ -95,6 +95,10 @@ public:
     engine_output out = e.is_node() ? nodes_.at(e.as_node())->take_output() : client_->take_output();
     for (auto& m : out.messages) queue_.push_back(message{e, m.to, std::move(m.payload)});
     if (out.next_wakeup) wake_[e] = *out.next_wakeup;
+    if (out.flush_requested && e.is_node()) { // no batching here: flush at once
+      nodes_.at(e.as_node())->on_flush(now_);
+      collect(e);
+    }
   }
 
   // Delivers until done() or nothing is left to do.

@@ -366,6 +366,7 @@ store_share_response store_at_node1(network& net, const store_share_request& req
     payload = access::encode_signed_request(*q);
   }
   net.node(1).on_message(net.now, endpoint::of(client_id{300}), payload);
+  net.node(1).on_flush(net.now); // an ack waits for the audit log's sync
   auto out = net.node(1).take_output();
   for (const auto& m : out.messages) {
     if (m.to != endpoint::of(client_id{300})) continue;

@@ -102,6 +102,7 @@ public:
   void crash(node_id id) {
     nodes_.erase(id);
     wakeups_.erase(endpoint::of(id));
+    flushes_.erase(endpoint::of(id));
     std::erase_if(queue_, [&](const in_flight& m) { return m.from == endpoint::of(id) || m.to == endpoint::of(id); });
     prng p{random_.next_u64()};
     disks_.at(id)->crash(p);
@@ -241,6 +242,7 @@ private:
     millis next = end + millis{1};
     for (const auto& m : queue_) next = std::min(next, m.at);
     for (const auto& [e, at] : wakeups_) next = std::min(next, at);
+    if (!flushes_.empty()) next = std::min(next, now);
     if (next > end) return false;
     now = std::max(now, next);
     // Deliver every message due now, in send order.
@@ -259,6 +261,15 @@ private:
       wakeups_.erase(e);
       if (engine* x = find(e)) {
         x->on_tick(now);
+        collect(e);
+      }
+    }
+    // Group commit: a flush after everything due at this instant.
+    while (!flushes_.empty()) {
+      const endpoint e = *flushes_.begin();
+      flushes_.erase(flushes_.begin());
+      if (engine* x = find(e)) {
+        x->on_flush(now);
         collect(e);
       }
     }
@@ -303,6 +314,7 @@ private:
       }
     }
     if (out.next_wakeup) wakeups_[e] = *out.next_wakeup;
+    if (out.flush_requested) flushes_.insert(e);
     for (auto& ev : out.events) {
       if (print_events) MESSAGE(ev);
       events.push_back(std::move(ev));
@@ -327,6 +339,7 @@ private:
   std::map<node_id, std::unique_ptr<node_engine>> nodes_;
   std::map<client_id, std::unique_ptr<client_engine>> clients_;
   std::map<endpoint, millis> wakeups_;
+  std::set<endpoint> flushes_; // engines that asked for on_flush
   std::vector<in_flight> queue_;
   std::uint64_t order_ = 0;
   std::set<std::pair<endpoint, endpoint>> cut_;
