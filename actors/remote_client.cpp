@@ -45,10 +45,21 @@ struct client_state {
   std::uint64_t next_operation = 1;
   std::uint64_t generation = 0;
   std::optional<millis> armed;
+  std::uint64_t unbound_replies = 0; // dropped: not from the connection of the node they name
   static inline const char* name = "pss_remote_client";
 };
 
 using client_actor = caf::stateful_actor<client_state>;
+
+// The member whose connection (the handle the client dialled) sent the
+// current message, if any.
+std::optional<node_id> sender_node(client_actor* self) {
+  const auto& sender = self->current_sender();
+  if (sender == nullptr) return std::nullopt;
+  for (const auto& [id, handle] : self->state.nodes)
+    if (caf::actor_cast<caf::strong_actor_ptr>(handle) == sender) return id;
+  return std::nullopt;
+}
 
 millis now_of(client_actor* self) {
   return std::chrono::duration_cast<millis>(self->clock().now().time_since_epoch());
@@ -103,9 +114,15 @@ caf::behavior client_behavior(client_actor* self, std::shared_ptr<secrets::clien
   return {
     [=](pending_ptr& op) { start_operation(self, op); },
     [=](wire_message& m) {
-      if (!m.from().is_node() || !self->state.nodes.count(m.from().as_node())) return;
+      // The sender is the connection the message came over, never the
+      // message's own `from`: a node can speak only for itself.
+      const auto sender = sender_node(self);
+      if (!sender || m.from() != secrets::endpoint::of(*sender)) {
+        ++self->state.unbound_replies;
+        return;
+      }
       const millis now = now_of(self);
-      self->state.engine->on_message(now, m.from(), m.payload);
+      self->state.engine->on_message(now, secrets::endpoint::of(*sender), m.payload);
       flush(self, now);
     },
     [=](tick_atom, std::uint64_t generation) {

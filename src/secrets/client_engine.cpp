@@ -390,6 +390,29 @@ void client_engine::decide_put(millis now) {
   begin_propose(now, true);
 }
 
+// ---- what this client has seen ----------------------------------------------
+
+void client_engine::saw_version(const std::string& name, secret_version v) {
+  if (seen_versions_.size() >= seen_versions_max && !seen_versions_.contains(name))
+    seen_versions_.erase(seen_versions_.begin());
+  secret_version& seen = seen_versions_[name];
+  seen = std::max(seen, v);
+}
+
+// Why a record must not be read: another version than the one asked for, or
+// for the latest, older than a version this client saw acknowledged (a
+// rollback only a lying node can serve: reads go through ReadIndex).
+std::optional<std::string> client_engine::stale_record(const operation& op, const version_record& r) const {
+  if (op.requested != secret_version{} && r.version != op.requested)
+    return "served version " + std::to_string(r.version.value()) + " of " + op.name + ", not the version asked for ("
+           + std::to_string(op.requested.value()) + ")";
+  auto it = seen_versions_.find(op.name);
+  if (op.requested == secret_version{} && it != seen_versions_.end() && r.version < it->second)
+    return "served version " + std::to_string(r.version.value()) + " of " + op.name + " as the latest, but this client saw version "
+           + std::to_string(it->second.value()) + " acknowledged";
+  return std::nullopt;
+}
+
 // ---- inputs -------------------------------------------------------------------
 
 void client_engine::on_message(millis now, endpoint from, byte_view payload) {
@@ -407,7 +430,7 @@ void client_engine::on_message(millis now, endpoint from, byte_view payload) {
     ++counters_.stale_responses;
     return;
   }
-  if (auto* v = std::get_if<get_view_response>(&m)) on_view(now, *v);
+  if (auto* v = std::get_if<get_view_response>(&m)) on_view(now, from, *v);
   else if (auto* r = std::get_if<read_response>(&m)) on_read_reply(now, from, std::move(*r));
   else if (auto* s = std::get_if<store_share_response>(&m)) on_store_reply(now, from.as_node(), *s);
   else if (auto* p = std::get_if<propose_response>(&m)) on_propose_reply(now, from, *p);
@@ -434,9 +457,9 @@ bool same_members(const cluster_view& served, const cluster_view& expected) {
 }
 } // namespace
 
-void client_engine::on_view(millis now, const get_view_response& m) {
+void client_engine::on_view(millis now, endpoint from, const get_view_response& m) {
   operation& op = *queue_.front();
-  if (op.step != phase::view || m.request_id != op.request_id) {
+  if (op.step != phase::view || m.request_id != op.request_id || from.as_node() != op.target) {
     ++counters_.stale_responses;
     return;
   }
@@ -457,7 +480,7 @@ void client_engine::on_view(millis now, const get_view_response& m) {
 
 void client_engine::on_read_reply(millis now, endpoint from, read_response&& m) {
   operation& op = *queue_.front();
-  if (op.step != phase::read || m.request_id != op.request_id) {
+  if (op.step != phase::read || m.request_id != op.request_id || from.as_node() != op.target) {
     ++counters_.stale_responses;
     return;
   }
@@ -491,9 +514,12 @@ void client_engine::on_read_reply(millis now, endpoint from, read_response&& m) 
     return fail(client_error::version_not_found, m.reason);
   }
   if (!m.record) return fail(client_error::refused, "a catalog answer without its record");
+  if (auto bad = stale_record(op, *m.record)) return fail(client_error::verification_failed, node_name(op.target) + " " + *bad);
   op.record = std::move(m.record);
   op.version = op.record->version;
-  op.threshold = m.threshold;
+  // t comes from the cluster file (or the view checked against it), never
+  // from the answer.
+  op.threshold = options_.expected_members ? options_.expected_members->threshold : view_->threshold;
   begin_shares(now);
 }
 
@@ -514,7 +540,7 @@ void client_engine::on_store_reply(millis now, node_id from, const store_share_r
 
 void client_engine::on_propose_reply(millis now, endpoint from, const propose_response& m) {
   operation& op = *queue_.front();
-  if (op.step != phase::propose || m.request_id != op.request_id) {
+  if (op.step != phase::propose || m.request_id != op.request_id || from.as_node() != op.target) {
     ++counters_.stale_responses;
     return;
   }
@@ -528,6 +554,7 @@ void client_engine::on_propose_reply(millis now, endpoint from, const propose_re
   leader_ = from.as_node();
   switch (m.result.code) {
     case result_code::ok: {
+      if (op.kind == operation_kind::put) saw_version(op.name, m.result.version);
       completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, m.result.message);
       c.version = m.result.version;
       c.answered = op.acked.size();
@@ -553,9 +580,9 @@ void client_engine::on_propose_reply(millis now, endpoint from, const propose_re
   }
 }
 
-void client_engine::on_refresh_reply(millis now, endpoint, const refresh_response& m) {
+void client_engine::on_refresh_reply(millis now, endpoint from, const refresh_response& m) {
   operation& op = *queue_.front();
-  if (op.step != phase::refresh || m.request_id != op.request_id) {
+  if (op.step != phase::refresh || m.request_id != op.request_id || from.as_node() != op.target) {
     ++counters_.stale_responses;
     return;
   }

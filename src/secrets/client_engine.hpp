@@ -51,6 +51,7 @@ inline constexpr std::size_t redeal_attempts_max = 3;
 // read (a refresh committed in between) reads the record again, this often.
 inline constexpr std::size_t epoch_rereads_max = 3;
 inline constexpr std::size_t queued_operations_max = 1024;
+inline constexpr std::size_t seen_versions_max = 1 << 16;
 
 struct client_options {
   client_id id;
@@ -189,7 +190,9 @@ private:
   void try_reconstruct(millis now);
   void finish_get_shortfall(millis now);
 
-  void on_view(millis now, const get_view_response& m);
+  void on_view(millis now, endpoint from, const get_view_response& m);
+  void saw_version(const std::string& name, secret_version v);
+  [[nodiscard]] std::optional<std::string> stale_record(const operation& op, const version_record& r) const;
   void on_read_reply(millis now, endpoint from, read_response&& m);
   void on_store_reply(millis now, node_id from, const store_share_response& m);
   void on_propose_reply(millis now, endpoint from, const propose_response& m);
@@ -206,6 +209,9 @@ private:
   std::uint64_t next_request_id_ = 1;
 
   std::deque<std::unique_ptr<operation>> queue_;
+  // The highest version of each name this client saw acknowledged or read:
+  // a "latest" read may never go below it.
+  std::map<std::string, secret_version> seen_versions_;
   std::vector<completion> completions_;
   client_counters counters_;
   engine_output output_;

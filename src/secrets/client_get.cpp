@@ -85,6 +85,7 @@ void client_engine::try_reconstruct(millis now) {
   auto opened = crypto::envelope_open(key, *envelope,
                                       crypto::envelope_context{view_->cluster_id, op.name, op.record->version});
   if (!opened.ok()) return fail(client_error::verification_failed, "the envelope does not open: " + opened.err().message());
+  saw_version(op.name, op.record->version);
   completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, "read");
   c.version = op.record->version;
   c.value = std::move(*opened);

@@ -1,0 +1,97 @@
+// The client checks every reply (docs/access.md, "The client's checks"): a
+// reply counts only from the node it asked, t comes from the cluster file,
+// and a record must be the version asked for or, for the latest, no older
+// than a version this client saw acknowledged. One lying node can make a
+// read fail, never return a wrong value.
+#include <doctest/doctest.h>
+
+#include "network.hpp"
+
+namespace pss::secrets {
+namespace {
+
+using testing::in_flight;
+using testing::network;
+
+// Replaces the first read_response the client receives with `forge(reply)`,
+// sent from `as` (the node asked, unless a test says otherwise).
+void forge_next_read(network& net, std::function<void(read_response&)> forge, std::optional<node_id> as = {},
+                     bool keep_original = false) {
+  auto done = std::make_shared<bool>(false);
+  net.drop_if = [&net, forge, as, keep_original, done](const in_flight& m) {
+    if (*done || m.to.is_node() || m.type() != message_type::read_response) return false;
+    auto decoded = decode_wire_message(m.payload);
+    if (!decoded.ok()) return false;
+    read_response r = std::get<read_response>(*decoded);
+    if (!r.record) return false;
+    *done = true;
+    forge(r);
+    net.inject(as ? endpoint::of(*as) : m.from, m.to, encode(wire_message{r}));
+    if (keep_original) net.inject(m.from, m.to, m.payload);
+    return true;
+  };
+}
+
+TEST_CASE("client: a latest read older than a version this client saw acknowledged fails, never returns the old value") {
+  network net;
+  net.elect(1);
+  net.add_client(1);
+  REQUIRE(net.put(1, 1, "x", "one").outcome == operation_outcome::ok);
+  REQUIRE(net.put(1, 2, "x", "two").outcome == operation_outcome::ok);
+  const version_record v1 = net.node(1).state().lookup("x", secret_version{1}).value();
+  forge_next_read(net, [&](read_response& r) {
+    r.record = v1;
+    r.latest = secret_version{1};
+  });
+  auto got = net.get(1, 3, "x");
+  CHECK(got.outcome == operation_outcome::fail);
+  CHECK(got.error == client_error::verification_failed);
+  CHECK(got.message.find("saw version 2") != std::string::npos);
+  CHECK_FALSE(got.value.has_value());
+  net.drop_if = nullptr;
+  auto again = net.get(1, 4, "x");
+  REQUIRE(again.outcome == operation_outcome::ok);
+  CHECK(testing::text_of(*again.value) == "two");
+}
+
+TEST_CASE("client: a record of another version than the one asked for is refused") {
+  network net;
+  net.elect(1);
+  net.add_client(1);
+  REQUIRE(net.put(1, 1, "x", "one").outcome == operation_outcome::ok);
+  REQUIRE(net.put(1, 2, "x", "two").outcome == operation_outcome::ok);
+  const version_record v2 = net.node(1).state().lookup("x", secret_version{2}).value();
+  forge_next_read(net, [&](read_response& r) { r.record = v2; });
+  auto got = net.get(1, 3, "x", secret_version{1});
+  CHECK(got.error == client_error::verification_failed);
+  CHECK(got.message.find("not the version asked for") != std::string::npos);
+}
+
+TEST_CASE("client: a reply from a node it did not ask is ignored, and t never comes from a reply") {
+  network net;
+  net.elect(1);
+  net.add_client(1);
+  REQUIRE(net.put(1, 1, "x", "one").outcome == operation_outcome::ok);
+  REQUIRE(net.put(1, 2, "x", "two").outcome == operation_outcome::ok);
+  const version_record v1 = net.node(1).state().lookup("x", secret_version{1}).value();
+  // Node 4, not asked, answers first with an old record and t = 1; the
+  // leader's own answer follows.
+  forge_next_read(net, [&](read_response& r) {
+    r.record = v1;
+    r.threshold = 1;
+  }, node_id{4}, true);
+  const auto stale_before = net.client(1).counters().stale_responses;
+  auto got = net.get(1, 3, "x");
+  REQUIRE(got.outcome == operation_outcome::ok);
+  CHECK(testing::text_of(*got.value) == "two");
+  CHECK(got.answered >= 3);
+  CHECK(net.client(1).counters().stale_responses > stale_before);
+  // The node asked says t = 1: the client still waits for t = 3 shares.
+  forge_next_read(net, [](read_response& r) { r.threshold = 1; });
+  auto read = net.get(1, 4, "x");
+  REQUIRE(read.outcome == operation_outcome::ok);
+  CHECK(read.answered >= 3);
+}
+
+} // namespace
+} // namespace pss::secrets
