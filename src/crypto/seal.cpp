@@ -44,7 +44,93 @@ status derive_key(const secret_array<box_key_bytes>& secret, byte_view peer_publ
   return {};
 }
 
+constexpr std::string_view from_key_label = "pss/seal-from/v1/key";
+using aead_key = secret_array<crypto_aead_xchacha20poly1305_ietf_KEYBYTES>;
+
+// The key of seal_from: both X25519 outputs and all three public keys.
+status derive_from_key(const secret_array<box_key_bytes>& ephemeral_side, byte_view ephemeral_peer,
+                       const secret_array<box_key_bytes>& static_side, byte_view static_peer, byte_view e_public,
+                       byte_view recipient_public, byte_view sender_public, aead_key& key) {
+  secret_array<crypto_scalarmult_BYTES> first;
+  secret_array<crypto_scalarmult_BYTES> second;
+  if (crypto_scalarmult(first.data(), ephemeral_side.data(), ephemeral_peer.data()) != 0
+      || crypto_scalarmult(second.data(), static_side.data(), static_peer.data()) != 0)
+    return error{errc::verification_failed,
+                 "X25519 produced the all-zero value (a low-order public key); refuse it"};
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, nullptr, 0, key.size);
+  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(from_key_label.data()),
+                            from_key_label.size());
+  for (byte_view part : {first.view(), second.view(), e_public, recipient_public, sender_public})
+    crypto_generichash_update(&state, part.data(), part.size());
+  crypto_generichash_final(&state, key.data(), key.size);
+  sodium_memzero(&state, sizeof state);
+  return {};
+}
+
+// E | nonce | AEAD(key, nonce, plaintext, associated).
+bytes encrypt_with(const aead_key& key, byte_view e_public, byte_view plaintext, byte_view associated,
+                   random_source& rng) {
+  bytes out(sealed_overhead_bytes + plaintext.size());
+  std::uint8_t* const nonce = out.data() + box_key_bytes;
+  std::memcpy(out.data(), e_public.data(), box_key_bytes);
+  rng.fill(std::span<std::uint8_t>{nonce, nonce_bytes});
+  unsigned long long written = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + nonce_bytes, &written, plaintext.data(), plaintext.size(),
+                                             associated.data(), associated.size(), nullptr, nonce, key.data());
+  PSS_CHECK(written == plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+  return out;
+}
+
+result<secure_bytes> decrypt_with(const aead_key& key, byte_view sealed, byte_view associated) {
+  const byte_view nonce = sealed.subspan(box_key_bytes, nonce_bytes);
+  const byte_view ciphertext = sealed.subspan(box_key_bytes + nonce_bytes);
+  secure_bytes plain{ciphertext.size() - crypto_aead_xchacha20poly1305_ietf_ABYTES};
+  unsigned long long written = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain.data(), &written, nullptr, ciphertext.data(),
+                                                 ciphertext.size(), associated.data(), associated.size(),
+                                                 nonce.data(), key.data()) != 0)
+    return error{errc::verification_failed,
+                 "sealed message did not authenticate: wrong sender or recipient, wrong context or tampered; "
+                 "drop it"};
+  PSS_CHECK(written == plain.size());
+  return plain;
+}
+
+status check_sealed_size(byte_view sealed) {
+  if (sealed.size() < sealed_overhead_bytes)
+    return error{errc::malformed, "sealed message of " + std::to_string(sealed.size())
+                                    + " bytes is shorter than its overhead"};
+  if (sealed.size() > sealed_overhead_bytes + sealed_plaintext_bytes_max)
+    return error{errc::too_large, "sealed message is above the maximum size"};
+  return {};
+}
+
 } // namespace
+
+result<bytes> seal_from(const box_key_pair& sender, const box_public_key& recipient, byte_view plaintext,
+                        byte_view associated, random_source& rng) {
+  require_init();
+  if (plaintext.size() > sealed_plaintext_bytes_max)
+    return error{errc::too_large, "sealed plaintext of " + std::to_string(plaintext.size())
+                                    + " bytes is above the maximum of " + std::to_string(sealed_plaintext_bytes_max)};
+  const auto ephemeral = box_key_pair::generate(rng);
+  aead_key key;
+  PSS_TRY(derive_from_key(ephemeral.secret_key, recipient.bytes(), sender.secret_key, recipient.bytes(),
+                          ephemeral.public_key.bytes(), recipient.bytes(), sender.public_key.bytes(), key));
+  return encrypt_with(key, ephemeral.public_key.bytes(), plaintext, associated, rng);
+}
+
+result<secure_bytes> open_sealed_from(const box_key_pair& recipient, const box_public_key& sender, byte_view sealed,
+                                      byte_view associated) {
+  require_init();
+  PSS_TRY(check_sealed_size(sealed));
+  const byte_view ephemeral = sealed.first(box_key_bytes);
+  aead_key key;
+  PSS_TRY(derive_from_key(recipient.secret_key, ephemeral, recipient.secret_key, sender.bytes(), ephemeral,
+                          recipient.public_key.bytes(), sender.bytes(), key));
+  return decrypt_with(key, sealed, associated);
+}
 
 result<box_public_key> box_public_key::from_bytes(byte_view encoded) {
   if (encoded.size() != box_key_bytes)
@@ -86,48 +172,20 @@ result<bytes> seal(const box_public_key& recipient, byte_view plaintext, byte_vi
                                     + " bytes is above the maximum of "
                                     + std::to_string(sealed_plaintext_bytes_max)};
   const auto ephemeral = box_key_pair::generate(rng);
-  secret_array<crypto_aead_xchacha20poly1305_ietf_KEYBYTES> key;
+  aead_key key;
   PSS_TRY(derive_key(ephemeral.secret_key, recipient.bytes(), ephemeral.public_key.bytes(),
                      recipient.bytes(), key));
-  bytes out(sealed_overhead_bytes + plaintext.size());
-  std::uint8_t* const ephemeral_out = out.data();
-  std::uint8_t* const nonce = ephemeral_out + box_key_bytes;
-  std::uint8_t* const ciphertext = nonce + nonce_bytes;
-  std::memcpy(ephemeral_out, ephemeral.public_key.bytes().data(), box_key_bytes);
-  rng.fill(std::span<std::uint8_t>{nonce, nonce_bytes});
-  unsigned long long written = 0;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(ciphertext, &written, plaintext.data(),
-                                             plaintext.size(), associated.data(),
-                                             associated.size(), nullptr, nonce, key.data());
-  PSS_CHECK(written == plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
-  return out;
+  return encrypt_with(key, ephemeral.public_key.bytes(), plaintext, associated, rng);
 }
 
 result<secure_bytes> open_sealed(const box_key_pair& recipient, byte_view sealed,
                                  byte_view associated) {
   require_init();
-  if (sealed.size() < sealed_overhead_bytes)
-    return error{errc::malformed, "sealed message of " + std::to_string(sealed.size())
-                                    + " bytes is shorter than its overhead"};
-  if (sealed.size() > sealed_overhead_bytes + sealed_plaintext_bytes_max)
-    return error{errc::too_large, "sealed message is above the maximum size"};
+  PSS_TRY(check_sealed_size(sealed));
   const byte_view ephemeral = sealed.first(box_key_bytes);
-  const byte_view nonce = sealed.subspan(box_key_bytes, nonce_bytes);
-  const byte_view ciphertext = sealed.subspan(box_key_bytes + nonce_bytes);
-  secret_array<crypto_aead_xchacha20poly1305_ietf_KEYBYTES> key;
-  PSS_TRY(derive_key(recipient.secret_key, ephemeral, ephemeral, recipient.public_key.bytes(),
-                     key));
-  secure_bytes plain{ciphertext.size() - crypto_aead_xchacha20poly1305_ietf_ABYTES};
-  unsigned long long written = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain.data(), &written, nullptr,
-                                                 ciphertext.data(), ciphertext.size(),
-                                                 associated.data(), associated.size(),
-                                                 nonce.data(), key.data()) != 0)
-    return error{errc::verification_failed,
-                 "sealed message did not authenticate: wrong recipient, wrong context or "
-                 "tampered; drop it"};
-  PSS_CHECK(written == plain.size());
-  return plain;
+  aead_key key;
+  PSS_TRY(derive_key(recipient.secret_key, ephemeral, ephemeral, recipient.public_key.bytes(), key));
+  return decrypt_with(key, sealed, associated);
 }
 
 } // namespace pss::crypto

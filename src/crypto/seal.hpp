@@ -78,4 +78,19 @@ struct box_key_pair {
 [[nodiscard]] result<secure_bytes> open_sealed(const box_key_pair& recipient, byte_view sealed,
                                                byte_view associated);
 
+// Sealing that also proves the sender: the key mixes in a second X25519,
+// between the sender's static key and the recipient's, so only the holder of
+// the sender's secret key (or the recipient) can make a message that opens:
+//
+//   key = BLAKE2b-256("pss/seal-from/v1/key" | X25519(e, R) | X25519(s, R) | E | R | S)
+//
+// Same layout and overhead as seal(). A node seals a share it serves this
+// way, so a reader knows which member it came from whatever carried it.
+[[nodiscard]] result<bytes> seal_from(const box_key_pair& sender, const box_public_key& recipient,
+                                      byte_view plaintext, byte_view associated, random_source& rng);
+// verification_failed unless `sender` sealed it to `recipient` with this
+// associated data.
+[[nodiscard]] result<secure_bytes> open_sealed_from(const box_key_pair& recipient, const box_public_key& sender,
+                                                    byte_view sealed, byte_view associated);
+
 } // namespace pss::crypto

@@ -145,8 +145,9 @@ void client_engine::on_share_reply(millis now, node_id from, get_share_response&
       op.newer_epoch_seen = true;
       reject("returned a share of epoch " + std::to_string(m.epoch.value()) + ", the catalog's is " +
              std::to_string(op.record->epoch.value()));
-    } else if (auto plain = crypto::open_sealed(*op.reader, m.sealed_share, *context); !plain.ok()) {
-      reject("returned a sealed share that does not open");
+    } else if (auto plain = crypto::open_sealed_from(*op.reader, m_member->box_key, m.sealed_share, *context);
+               !plain.ok()) {
+      reject("returned a share that does not open as sealed by this member (not from it, or tampered)");
     } else if (auto s = crypto::decode_share(plain->view()); !s.ok()) {
       reject("returned a share that does not parse");
     } else if (s->index != m_member->index) {

@@ -451,7 +451,7 @@ void node_engine::on_get_share(millis now, endpoint from, const get_share_reques
   crypto::share value = held->value;
   if (options_.test_only.corrupt_read_shares) value.value += crypto::scalar::one();
   secure_bytes plain = crypto::encode_share(value);
-  auto sealed = crypto::seal(*reader, plain.view(), *context, *random_);
+  auto sealed = crypto::seal_from(keys_.box, *reader, plain.view(), *context, *random_); // proves this node
   if (!sealed.ok()) return refuse(reply_code::refused, "cannot seal to the reader key");
   ++counters_.shares_served;
   reply.epoch = epoch;

@@ -220,3 +220,31 @@ TEST_CASE("seal and sign: a dealer seals a sub-share and signs the dealing end t
   REQUIRE(opened.ok());
   CHECK(opened->equals(sub_share_bytes));
 }
+
+TEST_CASE("seal_from: only the named sender's key makes a message that opens, for this recipient and context") {
+  seeded_random rng{31};
+  const auto node = box_key_pair::generate(rng);
+  const auto liar = box_key_pair::generate(rng);
+  const auto reader = box_key_pair::generate(rng);
+  const std::string ad_text = "read/share";
+  const bytes ad(ad_text.begin(), ad_text.end());
+  auto sealed = seal_from(node, reader.public_key, as_bytes("share"), ad, rng);
+  REQUIRE(sealed.ok());
+  CHECK(sealed->size() == sealed_overhead_bytes + 5);
+  auto opened = open_sealed_from(reader, node.public_key, *sealed, ad);
+  REQUIRE(opened.ok());
+  CHECK(opened->as_string() == "share");
+  // Another member (a lying node) cannot pass its seal off as this node's.
+  auto forged = seal_from(liar, reader.public_key, as_bytes("share"), ad, rng);
+  REQUIRE(forged.ok());
+  CHECK(open_sealed_from(reader, node.public_key, *forged, ad).err().code() == errc::verification_failed);
+  // An anonymous seal does not open as a sender's, nor the other way round.
+  auto anonymous = seal(reader.public_key, as_bytes("share"), ad, rng);
+  CHECK_FALSE(open_sealed_from(reader, node.public_key, *anonymous, ad).ok());
+  CHECK_FALSE(open_sealed(reader, *sealed, ad).ok());
+  CHECK_FALSE(open_sealed_from(reader, node.public_key, *sealed, as_bytes("other")).ok());
+  bytes tampered = *sealed;
+  tampered.back() ^= 1;
+  CHECK_FALSE(open_sealed_from(reader, node.public_key, tampered, ad).ok());
+  CHECK(open_sealed_from(reader, node.public_key, byte_view{*sealed}.first(10), ad).err().code() == errc::malformed);
+}
