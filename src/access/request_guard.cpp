@@ -50,7 +50,9 @@ std::optional<refusal> request_guard::check_window(const signed_request_wire& q,
 
 std::optional<refusal> request_guard::remember(const signed_request& q, unix_ms now) {
   while (!by_expiry_.empty() && by_expiry_.begin()->first <= now) {
-    seen_.erase(by_expiry_.begin()->second);
+    const seen_key& old = by_expiry_.begin()->second;
+    if (auto it = per_key_.find(old.first); --it->second == 0) per_key_.erase(it);
+    seen_.erase(old);
     by_expiry_.erase(by_expiry_.begin());
   }
   seen_key key;
@@ -58,6 +60,12 @@ std::optional<refusal> request_guard::remember(const signed_request& q, unix_ms 
   key.second = q.nonce;
   if (seen_.contains(key)) return refusal::replayed;
   if (seen_.size() >= options_.replay_cache_entries) return refusal::busy;
+  std::size_t& held = per_key_[key.first];
+  if (held >= options_.replay_cache_entries_per_key) {
+    if (held == 0) per_key_.erase(key.first);
+    return refusal::busy;
+  }
+  ++held;
   seen_.emplace(key, q.expires_at);
   by_expiry_.emplace(q.expires_at, key);
   return std::nullopt;
@@ -85,7 +93,8 @@ admission request_guard::admit(byte_view envelope, unix_ms now, const policy& ap
   if (!verify_request_signature(q, cluster_id_).ok())
     return refuse(refusal::bad_signature, "the signature does not verify for this cluster and node");
   if (auto r = remember(q, now))
-    return refuse(*r, *r == refusal::replayed ? "this nonce was already used" : "too many requests in flight; retry");
+    return refuse(*r, *r == refusal::replayed ? "this nonce was already used"
+                                              : "too many requests in flight (for this key, or in all); retry");
   check_invariants();
   ++admitted_;
   admission out;
@@ -96,6 +105,7 @@ admission request_guard::admit(byte_view envelope, unix_ms now, const policy& ap
 void request_guard::check_invariants() const {
   PSS_CHECK(seen_.size() == by_expiry_.size());
   PSS_CHECK(seen_.size() <= options_.replay_cache_entries);
+  PSS_CHECK(per_key_.size() <= seen_.size());
 }
 
 } // namespace pss::access

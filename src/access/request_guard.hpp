@@ -47,11 +47,20 @@ inline constexpr std::array<refusal, refusal_kinds> every_refusal{
 [[nodiscard]] std::string_view to_string(refusal r) noexcept;
 
 inline constexpr unix_ms clock_skew_ms_default = 30'000;
-inline constexpr std::size_t replay_cache_entries_max = 1 << 16;
+// The cache holds every admitted nonce until its request expires, so it
+// must hold (requests per second) x (lifetime): with the clients' default
+// 20 s lifetime, 2^17 entries (about 25 MiB) admit 6,500 requests a second
+// per node.
+inline constexpr std::size_t replay_cache_entries_max = 1 << 17;
+// One key may hold at most half of it, so a single granted client that
+// floods cannot make the node refuse every other key (one busy application
+// key still gets 3,200 requests a second).
+inline constexpr std::size_t replay_cache_entries_per_key_default = replay_cache_entries_max / 2;
 
 struct guard_options {
   unix_ms clock_skew_ms = clock_skew_ms_default; // how far a client's clock may run ahead or behind
   std::size_t replay_cache_entries = replay_cache_entries_max;
+  std::size_t replay_cache_entries_per_key = replay_cache_entries_per_key_default;
 };
 
 // A request that passed steps 1 to 6, or why it did not.
@@ -91,6 +100,7 @@ private:
   guard_options options_;
   std::map<seen_key, unix_ms> seen_;          // -> expires_at
   std::set<std::pair<unix_ms, seen_key>> by_expiry_;
+  std::map<std::array<std::uint8_t, crypto::sign_public_key_bytes>, std::size_t> per_key_; // entries held by each key
   unix_ms clock_floor_ = 0; // the wall clock as seen so far: a step back cannot reopen a replay
   std::array<std::uint64_t, refusal_kinds> refused_{};
   std::uint64_t admitted_ = 0;

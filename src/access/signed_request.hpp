@@ -34,7 +34,10 @@ inline constexpr std::uint8_t signed_request_tag = 30;
 inline constexpr std::size_t nonce_bytes = 16;
 // The longest validity window a node accepts; a client asks for less.
 inline constexpr unix_ms request_lifetime_ms_max = 5 * 60 * 1000;
-inline constexpr unix_ms request_lifetime_ms_default = 60 * 1000;
+// Short, because each node remembers every nonce for a request's lifetime
+// (request_guard.hpp): 20 s covers a retry and a client clock that runs a
+// little behind.
+inline constexpr unix_ms request_lifetime_ms_default = 20 * 1000;
 inline constexpr std::size_t request_body_bytes_max = 8 * 1024 * 1024;
 
 using request_nonce = std::array<std::uint8_t, nonce_bytes>;

@@ -108,3 +108,25 @@ TEST_CASE("access: a wall clock that steps back cannot reopen a replay") {
   CHECK(f.guard.admit(f.make(now + 20'000, 10'000), now + 20'000, f.known).request.has_value()); // evicts q
   CHECK(f.guard.admit(q, now + 5000, f.known).why == refusal::expired); // the clock went back 15 s
 }
+
+TEST_CASE("access: one key that floods fills only its own share of the replay cache") {
+  fixture f;
+  crypto::sign_key_pair other = crypto::sign_key_pair::generate(f.rng);
+  policy both = policy::bootstrap(f.client.public_key);
+  REQUIRE(both.apply_grant(f.client.public_key, grant_request{other.public_key, "*", rights::parse("read").value(),
+                                                               never_expires, "other"}, started).ok());
+  guard_options o;
+  o.replay_cache_entries = 16;
+  o.replay_cache_entries_per_key = 3;
+  request_guard g{"cluster-a", node_id{2}, started, o};
+  const unix_ms now = started + 1000;
+  for (int i = 0; i < 3; ++i) REQUIRE(g.admit(f.make(now, 10'000), now, both).request.has_value());
+  auto flood = g.admit(f.make(now, 10'000), now, both);
+  CHECK(flood.why == refusal::busy);
+  CHECK(flood.reason.find("for this key") != std::string::npos);
+  const bytes theirs =
+    encode_signed_request(sign_request(other, "cluster-a", node_id{2}, now, 10'000, {16, 1}, f.rng).value());
+  CHECK(g.admit(theirs, now, both).request.has_value()); // another key is still served
+  CHECK(g.admit(f.make(now + 10'000, 10'000), now + 10'000, both).request.has_value()); // expired entries free it
+  CHECK(g.replay_cache_size() == 1); // the four earlier entries expired together
+}
