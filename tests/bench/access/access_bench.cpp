@@ -14,7 +14,12 @@
 #include "access/policy.hpp"
 #include "access/request_guard.hpp"
 #include "access/signed_request.hpp"
+#include "audit/audit_log.hpp"
 #include "crypto/random_source.hpp"
+#include "storage/posix_file_system.hpp"
+
+#include <filesystem>
+#include <unistd.h>
 
 using namespace pss;
 using namespace pss::access;
@@ -77,8 +82,36 @@ void node_admits_request(benchmark::State& state) {
   }
 }
 
+// The audit record of one share release, made durable: one fdatasync per
+// record (a lone get), or one per batch of `state.range(0)` records (group
+// commit across concurrent gets). The log lives in the working directory,
+// on the same disk a node's data would be (/tmp may be memory).
+void node_audits_release(benchmark::State& state) {
+  const std::string dir = (std::filesystem::current_path() / (".audit-bench." + std::to_string(::getpid()))).string();
+  std::filesystem::remove_all(dir);
+  storage::posix_file_system fs;
+  auto log = audit::log::open(fs, dir, {"pss-bench", node_id{2}}, storage::open_mode::initialise);
+  if (!log.ok()) {
+    state.SkipWithError(log.err().message().c_str());
+    return;
+  }
+  audit::record r;
+  r.what = audit::action::share_released;
+  r.name = "app/db";
+  r.version = 1;
+  const auto batch = static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < batch; ++i) benchmark::DoNotOptimize((*log)->append(r).ok());
+    benchmark::DoNotOptimize((*log)->sync().ok());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * batch));
+  log->reset();
+  std::filesystem::remove_all(dir);
+}
+
 } // namespace
 
+BENCHMARK(node_audits_release)->Arg(1)->Arg(16);
 BENCHMARK(floor_ed25519_sign);
 BENCHMARK(floor_ed25519_verify);
 BENCHMARK(client_signs_request);
