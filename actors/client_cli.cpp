@@ -60,6 +60,31 @@ std::vector<actors::member_address> addresses(const deploy::cluster_file& c) {
   return out;
 }
 
+secrets::client_options client_options_for(const common& c) {
+  secrets::client_options o;
+  o.id = actors::random_client_id();
+  o.identity = c.identity;
+  o.wall_clock_offset = actors::wall_clock_offset();
+  o.expected_cluster_id = c.cluster.cluster_id;
+  o.expected_members = c.cluster.view();
+  return o;
+}
+
+result<std::uint64_t> parse_age_ms(const std::string& text) {
+  std::size_t used = 0;
+  unsigned long long n = 0;
+  try {
+    n = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    return error{errc::invalid_argument, "not a duration"};
+  }
+  const std::string unit = text.substr(used);
+  const std::uint64_t scale = unit.empty() || unit == "s" ? 1000 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000
+                              : unit == "d" ? 86'400'000 : 0;
+  if (scale == 0 || n == 0 || n > 100ULL * 365 * 86'400) return error{errc::invalid_argument, "not a duration"};
+  return n * scale;
+}
+
 // Connects, runs one operation and returns its completion (or exits).
 secrets::completion run_operation(const common& c, caf::actor_system& sys, actors::client_request r) {
   auto connected = actors::connect_all(sys, addresses(c.cluster), c.tls, connect_wait_max);
@@ -76,13 +101,7 @@ secrets::completion run_operation(const common& c, caf::actor_system& sys, actor
                  code::unavailable, extra);
     finish(code::unavailable);
   }
-  secrets::client_options o;
-  o.id = actors::random_client_id();
-  o.identity = c.identity;
-  o.wall_clock_offset = actors::wall_clock_offset();
-  o.expected_cluster_id = c.cluster.cluster_id;
-  o.expected_members = c.cluster.view();
-  actors::remote_client client{sys, connected.nodes, o};
+  actors::remote_client client{sys, connected.nodes, client_options_for(c)};
   auto result = client.start(std::move(r));
   if (result.wait_for(operation_wait_max) != std::future_status::ready) {
     report_error(c, "no outcome within " + std::to_string(operation_wait_max.count()) + " ms; the cluster may or may "

@@ -58,6 +58,11 @@ struct command_spec {
 [[noreturn]] void finish(int rc);
 void report_error(const common& c, const std::string& message, int rc, const json& extra = json::object());
 [[nodiscard]] std::vector<actors::member_address> addresses(const deploy::cluster_file& c);
+// The engine's options for this cluster file and identity: a fresh client
+// id, and the file's cluster id and members as the only ones it accepts.
+[[nodiscard]] secrets::client_options client_options_for(const common& c);
+// "90s", "30m", "24h", "7d"; a bare number is seconds. In milliseconds.
+[[nodiscard]] result<std::uint64_t> parse_age_ms(const std::string& text);
 // Connects, runs one operation and returns its completion (or exits).
 [[nodiscard]] secrets::completion run_operation(const common& c, caf::actor_system& sys, actors::client_request r);
 // Reports a completion (JSON `j` with --json) and returns its exit code.

@@ -32,23 +32,6 @@ constexpr const char* access_usage =
   "  HEX:    a client's public key, as `pss identity show FILE` prints it\n\n"
   "Run `pss access grant --help` for the options.";
 
-// "90s", "30m", "24h", "7d"; a bare number is seconds.
-result<std::uint64_t> parse_duration_ms(const std::string& text) {
-  std::size_t used = 0;
-  unsigned long long n = 0;
-  try {
-    n = std::stoull(text, &used);
-  } catch (const std::exception&) {
-    return error{errc::invalid_argument, "--expires-in wants a duration such as 90s, 30m, 24h or 7d"};
-  }
-  const std::string unit = text.substr(used);
-  const std::uint64_t scale = unit.empty() || unit == "s" ? 1000 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000
-                              : unit == "d" ? 86'400'000 : 0;
-  if (scale == 0 || n == 0 || n > 100ULL * 365 * 86'400)
-    return error{errc::invalid_argument, "--expires-in wants a positive duration such as 90s, 30m, 24h or 7d"};
-  return n * scale;
-}
-
 std::string utc(access::unix_ms at) {
   if (at == access::never_expires) return "never";
   const std::time_t s = static_cast<std::time_t>(at / 1000);
@@ -71,8 +54,8 @@ result<access::grant_request> grant_from(const po::variables_map& vm) {
   if (auto st = access::check_pattern(g.pattern); !st.ok()) return error{errc::invalid_argument, "--pattern: " + st.err().message()};
   if (vm.count("label")) g.label = vm["label"].as<std::string>();
   if (vm.count("expires-in")) {
-    auto d = parse_duration_ms(vm["expires-in"].as<std::string>());
-    if (!d.ok()) return d.err();
+    auto d = parse_age_ms(vm["expires-in"].as<std::string>());
+    if (!d.ok()) return error{errc::invalid_argument, "--expires-in wants a positive duration such as 90s, 30m, 24h or 7d"};
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::now().time_since_epoch());
     g.expires_at = static_cast<access::unix_ms>(now.count()) + *d;

@@ -9,7 +9,6 @@
 #include <iostream>
 
 #include "actors/client_cli.hpp"
-#include "actors/wall_clock.hpp"
 #include "access/rights.hpp"
 #include "core/bytes.hpp"
 
@@ -54,18 +53,10 @@ result<std::uint64_t> parse_since(const std::string& text) {
   std::tm tm{};
   if (const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm); end != nullptr && *end == '\0')
     return static_cast<std::uint64_t>(timegm(&tm)) * 1000;
-  std::size_t used = 0;
-  unsigned long long n = 0;
-  try {
-    n = std::stoull(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  const std::string unit = used ? text.substr(used) : "";
-  const std::uint64_t scale = unit == "s" ? 1000 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000 : unit == "d" ? 86'400'000 : 0;
-  if (used == 0 || scale == 0 || n * scale > wall_now_ms())
+  auto age = parse_age_ms(text);
+  if (!age.ok() || *age > wall_now_ms())
     return error{errc::invalid_argument, "--since wants an age (90s, 30m, 24h, 7d) or a UTC time (2026-12-04T10:00:00Z)"};
-  return wall_now_ms() - n * scale;
+  return wall_now_ms() - *age;
 }
 
 // Reads one node's whole log, page by page, and checks its chain.
@@ -169,12 +160,7 @@ int run_audit(int argc, char** argv) {
   const std::string name = vm.count("name") ? vm["name"].as<std::string>() : "";
   return with_system(c, [&](caf::actor_system& sys) {
     auto connected = actors::connect_all(sys, addresses(c.cluster), c.tls, connect_wait_max);
-    secrets::client_options options;
-    options.id = actors::random_client_id();
-    options.identity = c.identity;
-    options.wall_clock_offset = actors::wall_clock_offset();
-    options.expected_cluster_id = c.cluster.cluster_id;
-    options.expected_members = c.cluster.view();
+    const secrets::client_options options = client_options_for(c);
     std::vector<node_log> logs;
     for (const auto& m : c.cluster.members) {
       if (vm.count("node") && m.id.value() != vm["node"].as<std::uint64_t>()) continue;
