@@ -66,6 +66,9 @@ std::optional<std::string> planted_bug_refusal(planted::bug b, const sim::sim_op
     case bug::vote_ignores_log:
     case bug::stale_read:
     case bug::duplicate_apply: return std::nullopt;
+    case bug::skip_policy:
+      if (!secrets || !o.stranger) return "needs --engine secrets and --stranger";
+      return std::nullopt;
     case bug::skip_erasure:
     case bug::erase_newer_epoch:
       if (!sim::is_refresh_profile(o.profile)) return "needs --engine secrets and a refresh profile";
@@ -142,6 +145,8 @@ int run_sim(int argc, char** argv) {
     ("faulty-dealers", po::value<int>(),
      "with --engine secrets: how many nodes (the highest ids) deal faulty refresh bundles, "
      "alternately off their polynomial and equivocating (0..nodes-threshold)")
+    ("stranger", "with --engine secrets: one more client that signs with a key the policy never granted; "
+                 "a node that releases it a share is an unauthorised grant")
     ("planted-bug", po::value<std::string>(), "plant one bug (see the list below)")
     ("no-shuffle", "run ready actors in FIFO order instead of a seeded shuffle")
     ("first-failure", "with --seeds: stop at the first failing seed")
@@ -202,6 +207,10 @@ int run_sim(int argc, char** argv) {
     if (k < 0 || static_cast<std::size_t>(k) > nodes_min - std::min(nodes_min, t_max))
       return usage("--faulty-dealers must be 0..nodes-threshold (at least t honest dealers are needed)");
     o.faulty_dealers = k;
+  }
+  if (vm.count("stranger")) {
+    if (o.engine != "secrets") return usage("--stranger needs --engine secrets");
+    o.stranger = true;
   }
   if (vm.count("planted-bug")) {
     const std::string name = vm["planted-bug"].as<std::string>();

@@ -15,6 +15,14 @@ const std::shared_ptr<const crypto::sign_key_pair>& sim_admin_identity() {
   return admin;
 }
 
+const std::shared_ptr<const crypto::sign_key_pair>& sim_stranger_identity() {
+  static const std::shared_ptr<const crypto::sign_key_pair> stranger = [] {
+    crypto::seeded_random r{0x57A4};
+    return std::make_shared<const crypto::sign_key_pair>(crypto::sign_key_pair::generate(r));
+  }();
+  return stranger;
+}
+
 bytes client_request_body(byte_view payload) {
   if (!payload.empty() && payload[0] == access::signed_request_tag)
     if (auto q = access::decode_signed_request(payload); q.ok()) return std::move(q->body);

@@ -32,6 +32,8 @@ using secrets::millis;
 // signs with (a fixed seed: the identity is not what a run explores), and the
 // wall clock at simulated time zero.
 [[nodiscard]] const std::shared_ptr<const crypto::sign_key_pair>& sim_admin_identity();
+// A validly signing client key that no policy ever grants anything.
+[[nodiscard]] const std::shared_ptr<const crypto::sign_key_pair>& sim_stranger_identity();
 inline constexpr access::unix_ms sim_wall_clock_offset = 1'700'000'000'000;
 
 // What a client's payload asks: the body of a signed envelope, or the

@@ -72,6 +72,7 @@ std::string reproduce_command(const sim_options& o) {
   if (o.engine != "raft") out << " --engine " << o.engine;
   if (o.planted != planted::bug::none) out << " --planted-bug " << planted::name(o.planted);
   if (o.faulty_dealers >= 0) out << " --faulty-dealers " << o.faulty_dealers;
+  if (o.stranger) out << " --stranger";
   if (!o.shuffle) out << " --no-shuffle";
   return out.str();
 }
@@ -94,6 +95,7 @@ std::string to_json(const sim_report& r) {
       << ",\"refresh_rounds_aborted\":" << r.refresh_rounds_aborted << ",\"recoveries\":" << r.recoveries << ",\"rejoins\":" << r.rejoins
       << ",\"dealers_excluded\":" << r.dealers_excluded
       << ",\"share_epochs_checked\":" << r.share_epochs_checked
+      << ",\"unauthorised_grants\":" << r.unauthorised_grants
       << ",\"ops_info\":" << r.ops_info << ",\"ops_failed\":" << r.ops_failed
       << ",\"messages_delivered\":" << r.messages_delivered
       << ",\"timer_firings\":" << r.timer_firings << ",\"inputs_per_instant_max\":" << r.inputs_per_instant_max

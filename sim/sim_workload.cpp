@@ -9,7 +9,7 @@ void simulation::impl::spawn_client(std::size_t c) {
   if (secrets_mode) {
     secrets::client_options co;
     co.id = client_id{c};
-    co.identity = sim_admin_identity();
+    co.identity = c == stranger_client() ? sim_stranger_identity() : sim_admin_identity();
     co.wall_clock_offset = sim_wall_clock_offset;
     co.nodes = node_ids;
     co.expected_cluster_id = cluster.view.cluster_id;
@@ -35,8 +35,9 @@ void simulation::impl::spawn_client(std::size_t c) {
 void simulation::impl::spawn_workload() {
   workload = sys->spawn([](caf::event_based_actor* self, impl* sim) -> caf::behavior {
     if (sim->opts.workload)
-      for (std::size_t c = 1; c <= sim->opts.clients; ++c)
-        self->delayed_send(self, millis{static_cast<millis::rep>(1 + sim->workload_rng.below(100))},
+      for (std::size_t c = 1; c <= sim->stranger_client(); ++c)
+        if (sim->is_workload_client(c))
+          self->delayed_send(self, millis{static_cast<millis::rep>(1 + sim->workload_rng.below(100))},
                            actors::next_atom::value, static_cast<std::uint64_t>(c));
     return {
       [sim, self](actors::client_operation_result& r) { sim->on_result(self, r); },
@@ -117,7 +118,7 @@ void simulation::impl::on_result(caf::event_based_actor* self, actors::client_op
   if (outcome == actors::op_outcome::fail) ++counters.ops_failed;
   completions[r.op_id] = actors::completion{r.op_id, outcome, r.value, r.note};
   history.push_back(std::move(done));
-  if (opts.workload && safety_phase && c <= opts.clients)
+  if (opts.workload && safety_phase && is_workload_client(c))
     self->delayed_send(self, millis{static_cast<millis::rep>(workload_rng.below(think_max().count()) + 1)},
                        actors::next_atom::value, static_cast<std::uint64_t>(c));
 }

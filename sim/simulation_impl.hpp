@@ -202,6 +202,13 @@ struct simulation::impl final : actors::host_hooks {
   // Durability on send: what a node's message implies must be on its disk
   // now. A client's store request tells the checker what the ack will claim.
   void on_send(millis, endpoint self, endpoint to, byte_view payload) override;
+  void check_grant(node_id node, endpoint to, byte_view payload);
+  // The stranger (opts.stranger) comes after the workload clients and the
+  // final checks' prober.
+  [[nodiscard]] std::size_t stranger_client() const noexcept { return opts.clients + 2; }
+  [[nodiscard]] bool is_workload_client(std::size_t c) const noexcept {
+    return c <= opts.clients || (opts.stranger && secrets_mode && c == stranger_client());
+  }
 
   void after_input(millis, endpoint self) override {
     if (!self.is_node()) return;

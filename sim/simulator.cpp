@@ -55,6 +55,7 @@ simulation::impl::impl(sim_options o, std::ostream* out)
     boot(n, true);
   }
   for (std::size_t c = 1; c <= opts.clients + 1; ++c) spawn_client(c);
+  if (opts.stranger && secrets_mode) spawn_client(stranger_client());
   spawn_workload();
   next_chaos = now() + plan.step;
   next_progress = now() + progress_step;
@@ -298,6 +299,25 @@ void simulation::impl::on_send(millis, endpoint self, endpoint to, byte_view pay
   if (it == nodes.end() || !it->second.up) return;
   if (auto v = durability.on_node_send(self.as_node(), to, *it->second.engine, it->second.disk, payload))
     violation(*v);
+  check_grant(self.as_node(), to, payload);
+}
+
+// The unauthorised-grants checker: the stranger's key holds no grant, so no
+// node may ever release it a share or acknowledge a share it stored.
+void simulation::impl::check_grant(node_id node, endpoint to, byte_view payload) {
+  if (!opts.stranger || to.is_node() || to.as_client() != client_id{stranger_client()} || payload.empty()) return;
+  const auto type = static_cast<secrets::message_type>(payload[0]);
+  if (type != secrets::message_type::get_share_response && type != secrets::message_type::store_share_response) return;
+  auto m = secrets::decode_wire_message(payload);
+  if (!m.ok()) return;
+  const auto* share = std::get_if<secrets::get_share_response>(&*m);
+  const auto* store = std::get_if<secrets::store_share_response>(&*m);
+  const bool granted = (share != nullptr && share->code == secrets::reply_code::ok)
+                       || (store != nullptr && store->code == secrets::reply_code::ok);
+  if (!granted) return;
+  ++counters.unauthorised_grants;
+  violation("unauthorised grant: n" + std::to_string(node.value()) + (share ? " released a share" : " stored a share")
+            + " to client " + std::to_string(stranger_client()) + ", whose key the policy grants nothing");
 }
 
 void simulation::impl::handle_halts() {

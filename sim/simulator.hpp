@@ -79,6 +79,10 @@ struct sim_options {
   std::string engine = "raft";
   bool shuffle = true;  // explore interleavings of ready actors
   bool workload = true; // random client operations during the safety phase
+  // Secrets mode: one more workload client whose key the policy never
+  // granted anything (an outsider that signs validly). A node that releases
+  // it a share, or acknowledges its store, is an unauthorised grant.
+  bool stranger = false;
   history_checker check_history;
 };
 
@@ -121,6 +125,7 @@ struct sim_report {
   std::uint64_t rejoins = 0; // wiped nodes re-admitted under their id (secrets mode)
   std::uint64_t dealers_excluded = 0;
   std::uint64_t share_epochs_checked = 0; // distinct (node, share, epoch) values the epoch checker saw
+  std::uint64_t unauthorised_grants = 0;  // shares released (or stores acked) to a key the policy did not allow
   std::uint64_t ops_info = 0;
   std::uint64_t ops_failed = 0;
   std::uint64_t messages_delivered = 0;

@@ -62,6 +62,10 @@ enum class bug : std::uint8_t {
   // match + 1 for ever (refresh-faults seed 469965483). Caught by the
   // runaway guard: simulated time stops passing.
   keep_lost_match,
+  // node: admit a request whatever the policy says (any validly signed
+  // key, any right). Caught by the unauthorised-grants checker with a
+  // stranger client (`pss sim --stranger`).
+  skip_policy,
 };
 
 // Every bug but none, in declaration order.
