@@ -21,8 +21,9 @@ void cap(Map& m) {
 } // namespace
 
 share_corruptor::share_corruptor(secrets::cluster_view view, std::uint64_t seed,
-                                 std::function<std::size_t(const std::string&, secret_version)> holders)
-  : view_(std::move(view)), random_(seed), holders_(std::move(holders)) {}
+                                 std::function<std::size_t(const std::string&, secret_version)> holders,
+                                 std::function<const crypto::box_key_pair&(node_id)> box_key)
+  : view_(std::move(view)), random_(seed), holders_(std::move(holders)), box_key_(std::move(box_key)) {}
 
 void share_corruptor::on_client_send(secrets::endpoint client, node_id to, byte_view payload) {
   if (payload.empty() || payload[0] != static_cast<std::uint8_t>(secrets::message_type::get_share_request)) return;
@@ -59,13 +60,13 @@ std::optional<bytes> share_corruptor::maybe_corrupt(node_id from, secrets::endpo
     case 1: // relabelled
       reply->epoch = reply->epoch.next();
       break;
-    default: { // forged: validly sealed, the holder's index, a wrong value
+    default: { // forged: sealed by the holder itself, its index, a wrong value
       auto key = crypto::box_public_key::from_bytes(q.reader_key);
       auto context = secrets::share_context_for_read(view_.cluster_id, reply->epoch, q.name, q.version, from);
       if (!key.ok() || !context.ok()) return std::nullopt;
       const crypto::share forged{holder->index, crypto::scalar::random_nonzero(random_)};
       const secure_bytes plain = crypto::encode_share(forged);
-      auto sealed = crypto::seal(*key, plain.view(), *context, random_);
+      auto sealed = crypto::seal_from(box_key_(from), *key, plain.view(), *context, random_);
       if (!sealed.ok()) return std::nullopt;
       reply->sealed_share = std::move(*sealed);
     }

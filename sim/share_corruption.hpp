@@ -7,7 +7,7 @@
 // - flipped: one byte of the sealed share changes (the seal must not open);
 // - relabelled: the reply claims the next epoch (a share of another epoch
 //   must never be combined with this one's);
-// - forged: a validly sealed share with the holder's index and a wrong value
+// - forged: a share sealed by the holder itself, with its index and a wrong value
 //   (what a holder whose stored share was damaged or swapped would return;
 //   before a refresh Feldman catches it, after one the shares that do not
 //   fit the others).
@@ -26,6 +26,7 @@
 #include "core/ids.hpp"
 #include "core/prng.hpp"
 #include "crypto/random_source.hpp"
+#include "crypto/seal.hpp"
 #include "secrets/cluster.hpp"
 #include "secrets/engine.hpp"
 
@@ -35,8 +36,12 @@ class share_corruptor {
 public:
   // holders(name, version): how many nodes hold that version now (0 if
   // unknown).
+  // box_key(n): node n's static X25519 key pair, with which a faulty holder
+  // seals the wrong share it serves (a share must open as sealed by the
+  // member the reader asked).
   share_corruptor(secrets::cluster_view view, std::uint64_t seed,
-                  std::function<std::size_t(const std::string&, secret_version)> holders);
+                  std::function<std::size_t(const std::string&, secret_version)> holders,
+                  std::function<const crypto::box_key_pair&(node_id)> box_key);
 
   // A client is sending `payload` to node `to`: remember a get_share request.
   void on_client_send(secrets::endpoint client, node_id to, byte_view payload);
@@ -57,6 +62,7 @@ private:
   secrets::cluster_view view_;
   crypto::seeded_random random_;
   std::function<std::size_t(const std::string&, secret_version)> holders_;
+  std::function<const crypto::box_key_pair&(node_id)> box_key_;
   std::map<request_key, request> requests_;
   std::map<std::array<std::uint8_t, 32>, std::size_t> touched_; // per read (reader key)
   std::uint64_t corrupted_ = 0;

@@ -31,10 +31,10 @@ simulation::impl::impl(sim_options o, std::ostream* out)
       opts.faulty_dealers = opts.profile == "refresh-faults"
                               ? static_cast<int>(std::min<std::size_t>(2, opts.nodes - opts.threshold)) : 0;
     cluster = secrets::make_test_cluster(opts.nodes, opts.threshold, opts.seed ^ 0x5EC4E75u);
-    corruptor = std::make_unique<share_corruptor>(cluster.view, master.next_u64(),
-                                                  [this](const std::string& name, secret_version v) {
-                                                    return holders_of(name, v);
-                                                  });
+    corruptor = std::make_unique<share_corruptor>(
+      cluster.view, master.next_u64(),
+      [this](const std::string& name, secret_version v) { return holders_of(name, v); },
+      [this](node_id n) -> const crypto::box_key_pair& { return cluster.keys.at(n.value() - 1).box; });
   }
   if (!opts.check_history) opts.check_history = linearizability_checker();
   counters.fault_plan = plan.describe();
