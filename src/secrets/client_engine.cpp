@@ -4,7 +4,6 @@
 #include <algorithm>
 
 #include "crypto/envelope.hpp"
-#include "crypto/shamir.hpp"
 
 namespace pss::secrets {
 
@@ -302,94 +301,6 @@ void client_engine::begin_refresh(millis now) {
   send_single(now);
 }
 
-// ---- put: deal and store ---------------------------------------------------
-
-void client_engine::begin_deal(millis now) {
-  operation& op = *queue_.front();
-  const cluster_view& view = *view_;
-  op.step = phase::store;
-  op.stores.clear();
-  op.requests.clear();
-  op.answers.clear();
-  op.node_resend_at.clear();
-  op.acked.clear();
-  const crypto::scalar k = crypto::scalar::random_nonzero(*random_);
-  const crypto::envelope_context ctx{view.cluster_id, op.name, op.version};
-  auto sealed = crypto::envelope_seal(k, op.value.view(), ctx, *random_);
-  if (!sealed.ok()) return fail(client_error::invalid_argument, sealed.err().message());
-  auto dealt = crypto::deal(k, view.threshold, view.members.size(), *random_);
-  if (!dealt.ok()) return fail(client_error::refused, "cannot deal: " + dealt.err().message());
-  op.ciphertext = sealed->encode();
-  op.commitments = dealt->commitments.encode();
-  for (const auto& m : view.members) {
-    const crypto::share* s = nullptr;
-    for (const auto& candidate : dealt->shares)
-      if (candidate.index == m.index) s = &candidate;
-    PSS_CHECK(s != nullptr);
-    auto context = share_context_for_store(view.cluster_id, view.epoch, op.name, op.version, m.id);
-    if (!context.ok()) return fail(client_error::invalid_argument, context.err().message());
-    secure_bytes plain = crypto::encode_share(*s);
-    auto box = crypto::seal(m.box_key, plain.view(), *context, *random_);
-    if (!box.ok()) return fail(client_error::refused, "cannot seal to " + node_name(m.id));
-    store_share_request req;
-    req.name = op.name;
-    req.version = op.version;
-    req.epoch = view.epoch;
-    req.commitments = op.commitments;
-    req.sealed_share = std::move(*box);
-    op.stores.emplace(m.id, std::move(req));
-  }
-  for (auto& d : dealt->shares) d.value = crypto::scalar::zero();
-  op.collect_deadline = now + options_.put_ack_timeout;
-  for (const auto& m : view.members) send_store(now, m.id);
-}
-
-void client_engine::send_store(millis now, node_id to) {
-  operation& op = *queue_.front();
-  store_share_request& req = op.stores.at(to);
-  req.request_id = next_request_id_++;
-  op.requests[req.request_id] = to;
-  op.node_resend_at[to] = now + options_.request_timeout;
-  send_request(now, to, wire_message{req}); // a copy: a resend signs it again
-}
-
-void client_engine::decide_put(millis now) {
-  operation& op = *queue_.front();
-  const cluster_view& view = *view_;
-  std::size_t need = holders_min(view);
-  if (options_.write_quorum) need = std::max(need, std::min(*options_.write_quorum, view.members.size()));
-  // A node that refused the key may not have applied its grant yet: it is
-  // asked again until the deadline (may_catch_up).
-  const bool all_answered = op.answers.size() == view.members.size()
-                            && std::none_of(op.answers.begin(), op.answers.end(),
-                                            [](const auto& a) { return a.second == reply_code::unauthorized; });
-  if (!all_answered && now < op.collect_deadline) return;
-  for (const auto& [node, code] : op.answers) {
-    if (code == reply_code::conflict && op.acked.size() < need) {
-      // Another dealing took this version, or a refresh moved the cluster to
-      // a new epoch (the nodes refuse shares of another epoch): learn the
-      // view and the latest version again, and deal again.
-      if (op.redeals >= redeal_attempts_max) return fail(client_error::conflict, "version conflicts persist");
-      ++op.redeals;
-      ++counters_.redeals;
-      return begin_view(now);
-    }
-  }
-  if (op.acked.size() < need) {
-    std::size_t unauthorised = 0;
-    for (const auto& [node, code] : op.answers) unauthorised += code == reply_code::unauthorized;
-    if (unauthorised > 0 && op.acked.empty())
-      return fail(client_error::not_authorised, "the nodes refused the request (not signed, or not allowed by the policy)");
-    return fail(client_error::too_few_nodes,
-                std::to_string(op.acked.size()) + " of " + std::to_string(view.members.size()) +
-                  " nodes acknowledged their share (" + std::to_string(op.answers.size()) +
-                  " answered), need " + std::to_string(need));
-  }
-  op.holders.assign(op.acked.begin(), op.acked.end());
-  op.stores.clear(); // the sealed shares are no longer needed
-  begin_propose(now, true);
-}
-
 // ---- what this client has seen ----------------------------------------------
 
 void client_engine::saw_version(const std::string& name, secret_version v) {
@@ -523,20 +434,6 @@ void client_engine::on_read_reply(millis now, endpoint from, read_response&& m) 
   begin_shares(now);
 }
 
-void client_engine::on_store_reply(millis now, node_id from, const store_share_response& m) {
-  operation& op = *queue_.front();
-  auto it = op.requests.find(m.request_id);
-  if (op.step != phase::store || it == op.requests.end() || it->second != from) {
-    ++counters_.stale_responses;
-    return;
-  }
-  op.requests.erase(it);
-  if (op.answers.contains(from) && op.answers[from] == reply_code::ok) return;
-  op.answers[from] = m.code;
-  if (m.code == reply_code::ok) op.acked.insert(from);
-  else event("store refused: " + m.reason);
-  decide_put(now);
-}
 
 void client_engine::on_propose_reply(millis now, endpoint from, const propose_response& m) {
   operation& op = *queue_.front();

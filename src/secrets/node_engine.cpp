@@ -286,64 +286,6 @@ void node_engine::on_get_view(endpoint from, const get_view_request& m) {
   send(from, get_view_response{m.request_id, catalog_.view()});
 }
 
-void node_engine::on_store_share(millis now, endpoint from, const store_share_request& m, const requester& who) {
-  auto refuse = [&](reply_code code, std::string why) {
-    ++counters_.shares_refused;
-    send(from, store_share_response{m.request_id, code, node_name(keys_.id) + ": " + why});
-  };
-  if (rejoin_unrecorded()) {
-    // Until the catalog has taken this node off every holder list, a share
-    // it stored could be listed and then dropped from the lists again.
-    ++counters_.shares_refused_rejoining;
-    return refuse(reply_code::unavailable, "rejoining after a wiped disk; retry without this node");
-  }
-  const cluster_view& view = catalog_.view();
-  if (m.name.empty()) return refuse(reply_code::refused, "an empty secret name");
-  if (m.version == secret_version{}) return refuse(reply_code::refused, "version 0 is not a version");
-  if (m.epoch != view.epoch)
-    return refuse(reply_code::conflict, "the share is for epoch " + std::to_string(m.epoch.value()) +
-                                          " but this node is in epoch " + std::to_string(view.epoch.value()));
-  auto commitments = crypto::commitment::decode(m.commitments, view.threshold);
-  if (!commitments.ok()) return refuse(reply_code::refused, "commitments: " + commitments.err().message());
-  const digest d = commitments->digest();
-  if (const secret_record* s = catalog_.find(m.name); s != nullptr && m.version <= s->latest) {
-    auto it = s->versions.find(m.version);
-    if (it == s->versions.end() || it->second.commitments_digest != d)
-      return refuse(reply_code::conflict, "version " + std::to_string(m.version.value()) +
-                                            " is already taken (latest is " +
-                                            std::to_string(s->latest.value()) + ")");
-  }
-  auto context = share_context_for_store(view.cluster_id, m.epoch, m.name, m.version, keys_.id);
-  if (!context.ok()) return refuse(reply_code::refused, context.err().message());
-  auto opened = crypto::open_sealed(keys_.box, m.sealed_share, *context);
-  if (!opened.ok()) return refuse(reply_code::verification_failed, "the sealed share does not open");
-  auto share = crypto::decode_share(opened->view());
-  if (!share.ok()) return refuse(reply_code::refused, "the sealed share does not parse");
-  if (share->index != self_index_)
-    return refuse(reply_code::refused, "the share has index " + std::to_string(share->index.value()) +
-                                         ", this node's is " + std::to_string(self_index_.value()));
-  if (!commitments->verify(*share).ok())
-    return refuse(reply_code::verification_failed, "the share does not verify against the commitments");
-  const share_key key{m.name, m.version, m.epoch, d};
-  if (planted::armed(planted::bug::wrong_share)) share->value += crypto::scalar::one();
-  // The planted bug leaves the sync to the next Raft batch's flush.
-  const bool sync = !planted::armed(planted::bug::share_ack_before_sync);
-  if (auto st = shares_->store_pending(key, *share, now, sync); !st.ok()) {
-    if (st.err().code() != errc::too_large) fail(st.err());
-    return refuse(reply_code::unavailable, "cannot store the share: " + st.err().message());
-  }
-  shares_->reconcile(catalog_, &m.name); // already registered: promote at once
-  if (auto st = sync ? shares_->flush() : ok_status(); !st.ok()) {
-    fail(st.err());
-    return refuse(reply_code::unavailable, "cannot store the share");
-  }
-  if (!record(now, audit::action::share_stored, who, m.name, m.version.value(), audit::outcome::ok).ok())
-    return refuse(reply_code::unavailable, "the audit log cannot record this store; not acknowledged");
-  ++counters_.shares_stored;
-  event("stored a pending share of " + m.name + " v" + std::to_string(m.version.value()));
-  send_audited(from, store_share_response{m.request_id, reply_code::ok, node_name(keys_.id) + ": stored"});
-}
-
 void node_engine::on_propose(millis now, endpoint from, propose_request&& m, const requester& who) {
   pending_proposal p{from, m.request_id, {}, who, audit::action::registered, {}};
   if (const auto* r = std::get_if<register_secret>(&m.body)) p.name = r->name;
@@ -429,38 +371,6 @@ read_response node_engine::answer(const pending_read& pending) const {
   }
   r.record = std::move(*rec);
   return r;
-}
-
-void node_engine::on_get_share(millis now, endpoint from, const get_share_request& m, const requester& who) {
-  get_share_response reply;
-  reply.request_id = m.request_id;
-  auto refuse = [&](reply_code code, std::string why) {
-    reply.code = code;
-    reply.reason = node_name(keys_.id) + ": " + why;
-    send(from, reply);
-  };
-  auto rec = catalog_.lookup(m.name, m.version);
-  if (!rec.ok()) return refuse(reply_code::not_found, rec.err().message() + " (as applied here)");
-  const held_share* held = shares_->find_live(m.name, rec->version, rec->epoch, rec->commitments_digest);
-  if (held == nullptr) return refuse(reply_code::not_found, "holds no live share of this version");
-  auto reader = crypto::box_public_key::from_bytes(m.reader_key);
-  if (!reader.ok()) return refuse(reply_code::refused, "the reader key is invalid");
-  const epoch_id epoch = options_.test_only.claim_next_epoch ? rec->epoch.next() : rec->epoch;
-  auto context = share_context_for_read(catalog_.view().cluster_id, epoch, m.name, rec->version, keys_.id);
-  if (!context.ok()) return refuse(reply_code::refused, context.err().message());
-  crypto::share value = held->value;
-  if (options_.test_only.corrupt_read_shares) value.value += crypto::scalar::one();
-  secure_bytes plain = crypto::encode_share(value);
-  auto sealed = crypto::seal_from(keys_.box, *reader, plain.view(), *context, *random_); // proves this node
-  if (!sealed.ok()) return refuse(reply_code::refused, "cannot seal to the reader key");
-  ++counters_.shares_served;
-  reply.epoch = epoch;
-  // No share leaves before the record of its release is durable: the reply
-  // waits for the audit log's next sync (group commit).
-  if (!record(now, audit::action::share_released, who, m.name, rec->version.value(), audit::outcome::ok).ok())
-    return refuse(reply_code::unavailable, "the audit log cannot record this release; no share released");
-  reply.sealed_share = std::move(*sealed);
-  send_audited(from, reply);
 }
 
 // ---- the shell contract ---------------------------------------------------
