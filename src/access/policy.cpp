@@ -32,8 +32,7 @@ status check_grant_fields(const std::string& pattern, rights granted, std::strin
 
 } // namespace
 
-void encode_grant(byte_writer& w, const grant& g) {
-  w.u64(g.id);
+void encode_grant_request(byte_writer& w, const grant_request& g) {
   w.raw(g.key.bytes());
   w.str(g.pattern);
   w.u8(g.granted.mask());
@@ -41,18 +40,30 @@ void encode_grant(byte_writer& w, const grant& g) {
   w.str(g.label);
 }
 
-result<grant> decode_grant(byte_reader& r) {
-  grant g;
-  g.id = r.u64();
+result<grant_request> decode_grant_request(byte_reader& r) {
+  grant_request g;
   auto key = crypto::sign_public_key::from_bytes(r.raw(crypto::sign_public_key_bytes));
   g.pattern = r.str(pattern_bytes_max);
   auto granted = rights::from_mask(r.u8());
   g.expires_at = r.u64();
   g.label = r.str(label_bytes_max);
-  if (!r.ok() || !key.ok() || !granted.ok()) return error{errc::malformed, "policy: a grant does not decode"};
+  if (!r.ok() || !key.ok() || !granted.ok()) return error{errc::malformed, "a grant does not decode"};
   g.key = *key;
   g.granted = *granted;
   return g;
+}
+
+void encode_grant(byte_writer& w, const grant& g) {
+  w.u64(g.id);
+  encode_grant_request(w, grant_request{g.key, g.pattern, g.granted, g.expires_at, g.label});
+}
+
+result<grant> decode_grant(byte_reader& r) {
+  const std::uint64_t id = r.u64();
+  auto fields = decode_grant_request(r);
+  if (!fields.ok()) return error{errc::malformed, "policy: " + fields.err().message()};
+  return grant{id, fields->key, std::move(fields->pattern), fields->granted, fields->expires_at,
+               std::move(fields->label)};
 }
 
 policy policy::bootstrap(const crypto::sign_public_key& admin) {

@@ -39,11 +39,6 @@ struct grant {
   friend bool operator==(const grant&, const grant&) = default;
 };
 
-// One grant on the wire (a snapshot, a policy listing). decode checks the
-// key and the rights mask; the policy checks the rest.
-void encode_grant(byte_writer& w, const grant& g);
-[[nodiscard]] result<grant> decode_grant(byte_reader& r);
-
 // What an admin asks for; the policy assigns the id.
 struct grant_request {
   crypto::sign_public_key key;
@@ -53,6 +48,14 @@ struct grant_request {
   std::string label;
   friend bool operator==(const grant_request&, const grant_request&) = default;
 };
+
+// A grant (its id, then a grant_request's fields) and a grant request on
+// the wire: snapshots, policy listings, changes. decode checks the key and
+// the rights mask; the policy checks the rest.
+void encode_grant_request(byte_writer& w, const grant_request& g);
+[[nodiscard]] result<grant_request> decode_grant_request(byte_reader& r);
+void encode_grant(byte_writer& w, const grant& g);
+[[nodiscard]] result<grant> decode_grant(byte_reader& r);
 
 class policy {
 public:

@@ -21,12 +21,7 @@ std::array<std::uint8_t, crypto::sign_public_key_bytes> raw_key(const crypto::si
 void encode(byte_writer& w, const policy_change& c) {
   if (const auto* g = std::get_if<grant_request>(&c)) {
     w.u8(kind_grant);
-    w.raw(g->key.bytes());
-    w.str(g->pattern);
-    w.u8(g->granted.mask());
-    w.u64(g->expires_at);
-    w.str(g->label);
-    return;
+    return encode_grant_request(w, *g);
   }
   w.u8(kind_revoke);
   w.u64(std::get<revoke_request>(c).grant_id);
@@ -40,16 +35,9 @@ result<policy_change> decode_policy_change(byte_reader& r) {
     return policy_change{v};
   }
   if (kind != kind_grant) return error{errc::malformed, "an unknown kind of policy change"};
-  auto key = crypto::sign_public_key::from_bytes(r.raw(crypto::sign_public_key_bytes));
-  grant_request g;
-  g.pattern = r.str(pattern_bytes_max);
-  auto granted = rights::from_mask(r.u8());
-  g.expires_at = r.u64();
-  g.label = r.str(label_bytes_max);
-  if (!r.ok() || !key.ok() || !granted.ok()) return error{errc::malformed, "a grant does not decode"};
-  g.key = *key;
-  g.granted = *granted;
-  return policy_change{std::move(g)};
+  auto g = decode_grant_request(r);
+  if (!g.ok()) return g.err();
+  return policy_change{std::move(*g)};
 }
 
 bool change_ledger::contains(const signed_request& q) const { return seen_.contains(key{raw_key(q.client), q.nonce}); }
