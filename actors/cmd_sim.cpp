@@ -39,7 +39,13 @@ constexpr const char* description =
   "  refresh-faults  (--engine secrets) refresh rounds under the swarm faults, faulty\n"
   "              dealers (--faulty-dealers, default min(2, nodes - threshold)) and at most\n"
   "              one data loss per run: a share journal, or a whole disk whose node\n"
-  "              restarts with rejoin, is re-admitted and recovers its shares\n\n"
+  "              restarts with rejoin, is re-admitted and recovers its shares\n"
+  "  byzantine   (--engine secrets) the swarm faults, and t-1 Byzantine nodes (the highest\n"
+  "              ids; --byzantine K for fewer) whose adversary replays and redirects the\n"
+  "              requests they see, asks the others for shares, and answers clients with\n"
+  "              rolled-back and fabricated records, forged shares and versions, and\n"
+  "              replies claiming other senders. Checked: adversary_shares_max < t,\n"
+  "              forgeries_accepted = 0, unauthorised_grants = 0\n\n"
   "--planted-bug NAME plants one bug at its fault point (the list below) so that the\n"
   "checker named after it must fail: a proof that the checker can see that bug.\n\n"
   "output: progress lines, `reproduce: pss sim ...`, then one JSON object as the last line.\n"
@@ -68,6 +74,12 @@ std::optional<std::string> planted_bug_refusal(planted::bug b, const sim::sim_op
     case bug::duplicate_apply: return std::nullopt;
     case bug::skip_policy:
       if (!secrets || !o.stranger) return "needs --engine secrets and --stranger";
+      return std::nullopt;
+    case bug::unbound_sender:
+    case bug::node_holds_token:
+    case bug::threshold_from_reply:
+      if (!secrets || (o.byzantine <= 0 && o.profile != "byzantine"))
+        return "needs --engine secrets and Byzantine nodes (--byzantine K or --profile byzantine)";
       return std::nullopt;
     case bug::skip_erasure:
     case bug::erase_newer_epoch:
@@ -139,7 +151,7 @@ int run_sim(int argc, char** argv) {
     ("seconds", po::value<double>()->default_value(20), "simulated seconds of the safety phase")
     ("liveness-seconds", po::value<double>()->default_value(20), "simulated bound to recover after healing")
     ("profile", po::value<std::string>()->default_value("swarm"),
-     "calm, faults, partitions, crashes, swarm, refresh or refresh-faults")
+     "calm, faults, partitions, crashes, swarm, refresh, refresh-faults or byzantine")
     ("engine", po::value<std::string>()->default_value("raft"),
      "raft (the Raft-only engines) or secrets (the real secrets engines; a wiped node rejoins under its id)")
     ("faulty-dealers", po::value<int>(),
@@ -147,6 +159,9 @@ int run_sim(int argc, char** argv) {
      "alternately off their polynomial and equivocating (0..nodes-threshold)")
     ("stranger", "with --engine secrets: one more client that signs with a key the policy never granted; "
                  "a node that releases it a share is an unauthorised grant")
+    ("byzantine", po::value<int>(),
+     "with --engine secrets: make K nodes (the highest ids) Byzantine, 1..threshold-1; a sweep whose "
+     "drawn threshold is lower uses threshold-1")
     ("planted-bug", po::value<std::string>(), "plant one bug (see the list below)")
     ("no-shuffle", "run ready actors in FIFO order instead of a seeded shuffle")
     ("first-failure", "with --seeds: stop at the first failing seed")
@@ -198,8 +213,16 @@ int run_sim(int argc, char** argv) {
   if (o.engine == "secrets" && (nodes_min < 2 || (!draw.threshold_from_nodes && o.threshold < 2)))
     return usage("--engine secrets needs --threshold of at least 2 (and --nodes at least 2)");
   if (!sim::is_profile(o.profile)) return usage("unknown --profile '" + o.profile + "'");
-  if (sim::is_refresh_profile(o.profile) && o.engine != "secrets")
+  if ((sim::is_refresh_profile(o.profile) || o.profile == "byzantine") && o.engine != "secrets")
     return usage("--profile " + o.profile + " needs --engine secrets");
+  if (vm.count("byzantine")) {
+    const int k = vm["byzantine"].as<int>();
+    if (o.engine != "secrets") return usage("--byzantine needs --engine secrets");
+    const std::size_t t_max = draw.threshold_from_nodes ? nodes_min / 2 + 1 : o.threshold;
+    if (k < 1 || static_cast<std::size_t>(k) >= std::max<std::size_t>(t_max, 2))
+      return usage("--byzantine must be 1..threshold-1 (t-1 nodes can neither read nor forge; t can)");
+    o.byzantine = k;
+  }
   if (vm.count("faulty-dealers")) {
     const int k = vm["faulty-dealers"].as<int>();
     if (o.engine != "secrets") return usage("--faulty-dealers needs --engine secrets");

@@ -98,7 +98,7 @@ inline fault_plan draw_plan(const sim_options& o, prng& r) {
     p.drop = r.unit() * 0.05;
   } else if (o.profile == "crashes") {
     draw_crashes(p, r);
-  } else if (o.profile == "swarm" || o.profile == "refresh-faults") {
+  } else if (o.profile == "swarm" || o.profile == "refresh-faults" || o.profile == "byzantine") {
     if (r.chance(0.5)) draw_network(p, r);
     if (r.chance(0.5)) draw_partitions(p, r);
     if (r.chance(0.5)) draw_crashes(p, r);
@@ -109,11 +109,15 @@ inline fault_plan draw_plan(const sim_options& o, prng& r) {
   }
   // Leadership moves by transfer too (thesis §3.10), so that a candidate
   // wins without PreVote's check or a leader's timeout.
-  if (o.profile == "swarm" || o.profile == "partitions" || o.profile == "crashes")
+  if (o.profile == "swarm" || o.profile == "partitions" || o.profile == "crashes" || o.profile == "byzantine")
     if (r.chance(0.5)) p.transfer = 0.001 + r.unit() * 0.01;
+  // byzantine: leadership moves often, so that the Byzantine nodes lead
+  // at times and serve the clients' catalog reads.
+  if (o.profile == "byzantine" && p.transfer == 0) p.transfer = 0.002 + r.unit() * 0.01;
   p.snapshot_every = r.between(8, 256);
   // Share replies corrupted or re-labelled on the wire (secrets engines).
-  if ((o.profile == "swarm" || o.profile == "refresh-faults") && r.chance(0.5)) p.corrupt = 0.05 + r.unit() * 0.3;
+  if ((o.profile == "swarm" || o.profile == "refresh-faults" || o.profile == "byzantine") && r.chance(0.5))
+    p.corrupt = 0.05 + r.unit() * 0.3;
   // One swarm seed in four runs the Figure 8 schedule.
   if (o.profile == "swarm" && r.chance(0.25)) draw_figure8(p, r);
   // "refresh" keeps the calm network: refresh rounds and recovery alone.

@@ -208,6 +208,7 @@ std::vector<actors::completion> secrets_client_host::take_completions() {
                                                     : std::string{secrets::to_string(c.error)} + ": " + c.message;
     if (d.outcome == actors::op_outcome::ok && c.kind == secrets::operation_kind::put)
       put_versions_[c.operation_id] = c.version;
+    if (c.kind == secrets::operation_kind::get && c.served_by != node_id{}) served_by_[c.operation_id] = c.served_by;
     if (d.outcome == actors::op_outcome::ok && c.kind == secrets::operation_kind::remove)
       removed_versions_[c.operation_id] = c.version;
     out.push_back(std::move(d));

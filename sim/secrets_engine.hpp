@@ -127,8 +127,15 @@ public:
     return removed_versions_;
   }
 
+  // The node whose catalog answer a completed get went on, by op id.
+  [[nodiscard]] std::optional<node_id> served_by(std::uint64_t op_id) const {
+    auto it = served_by_.find(op_id);
+    return it == served_by_.end() ? std::nullopt : std::optional{it->second};
+  }
+
 private:
   secrets::client_engine engine_;
+  std::map<std::uint64_t, node_id> served_by_;
   std::map<std::uint64_t, secret_version> put_versions_;
   std::map<std::uint64_t, secret_version> removed_versions_;
 };

@@ -73,6 +73,7 @@ std::string reproduce_command(const sim_options& o) {
   if (o.planted != planted::bug::none) out << " --planted-bug " << planted::name(o.planted);
   if (o.faulty_dealers >= 0) out << " --faulty-dealers " << o.faulty_dealers;
   if (o.stranger) out << " --stranger";
+  if (o.byzantine > 0 && o.profile != "byzantine") out << " --byzantine " << o.byzantine;
   if (!o.shuffle) out << " --no-shuffle";
   return out.str();
 }
@@ -96,23 +97,27 @@ std::string to_json(const sim_report& r) {
       << ",\"dealers_excluded\":" << r.dealers_excluded
       << ",\"share_epochs_checked\":" << r.share_epochs_checked
       << ",\"unauthorised_grants\":" << r.unauthorised_grants
+      << ",\"byzantine\":" << std::max(r.options.byzantine, 0)
+      << ",\"adversary_shares_max\":" << r.adversary_shares_max
+      << ",\"forgeries_accepted\":" << r.forgeries_accepted
       << ",\"ops_info\":" << r.ops_info << ",\"ops_failed\":" << r.ops_failed
       << ",\"messages_delivered\":" << r.messages_delivered
       << ",\"timer_firings\":" << r.timer_firings << ",\"inputs_per_instant_max\":" << r.inputs_per_instant_max
       << ",\"liveness_ms\":" << number(r.liveness_ms) << ",\"faults\":{";
-  bool first = true;
-  for (const auto& [kind, count] : r.faults) {
-    out << (first ? "" : ",") << quoted(kind) << ":" << count;
-    first = false;
-  }
+  const auto counts = [&out](const std::map<std::string, std::uint64_t>& m) {
+    bool first = true;
+    for (const auto& [kind, count] : m) {
+      out << (first ? "" : ",") << quoted(kind) << ":" << count;
+      first = false;
+    }
+  };
+  counts(r.faults);
+  out << "},\"adversary\":{";
+  counts(r.adversary);
   out << "},\"checks\":{";
-  first = true;
-  for (const auto& [kind, count] : r.checks) {
-    out << (first ? "" : ",") << quoted(kind) << ":" << count;
-    first = false;
-  }
+  counts(r.checks);
   out << "},\"fault_plan\":" << quoted(r.fault_plan) << ",\"violations\":[";
-  first = true;
+  bool first = true;
   for (const auto& v : r.violations) {
     out << (first ? "" : ",") << quoted(v);
     first = false;

@@ -108,14 +108,23 @@ void simulation::impl::on_result(caf::event_based_actor* self, actors::client_op
       // The weak value check the Raft-only engine affords: a read returns
       // only something some client wrote to that key.
       auto w = values_put.find(done.key);
-      if (w == values_put.end() || !w->second.contains(done.value))
+      if (w == values_put.end() || !w->second.contains(done.value)) {
+        ++counters.forgeries_accepted;
         violation("client " + std::to_string(c) + " read a value nobody wrote to " + done.key);
-      else
+      } else
         if (!secrets_mode) ++counters.secrets_verified; // secrets mode: counted by check_secrets
     }
   }
   if (outcome == actors::op_outcome::info) ++counters.ops_info;
   if (outcome == actors::op_outcome::fail) ++counters.ops_failed;
+  // A Byzantine node that served the catalog answer a get went on can make
+  // it stale (an older version, or "none"), never forged (the value check
+  // above): the history takes such a get as one that may have read anything.
+  if (byzantine && done.kind == actors::op_kind::get && outcome == actors::op_outcome::ok)
+    if (auto served = clients.at(c - 1).secrets_client->served_by(r.op_id); served && byzantine->controls(*served)) {
+      done.outcome = actors::op_outcome::info;
+      ++counters.checks["byzantine_served_gets"];
+    }
   completions[r.op_id] = actors::completion{r.op_id, outcome, r.value, r.note};
   history.push_back(std::move(done));
   if (opts.workload && safety_phase && is_workload_client(c))

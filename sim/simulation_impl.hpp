@@ -28,6 +28,7 @@
 
 #include "actors/engine_actor.hpp"
 #include "actors/messages.hpp"
+#include "actors/reply_sender.hpp"
 #include "core/prng.hpp"
 #include "raft/cluster_checker.hpp"
 #include "checkers/runaway.hpp"
@@ -36,6 +37,7 @@
 #include "sim/read_freshness.hpp"
 #include "sim/raft_engine.hpp"
 #include "sim/secrets_checkers.hpp"
+#include "sim/byzantine.hpp"
 #include "sim/share_corruption.hpp"
 #include "sim/secrets_engine.hpp"
 #include "storage/data_dir.hpp"
@@ -53,6 +55,9 @@ inline constexpr std::size_t keys_in_refresh_workload = 16;
 inline constexpr millis think_time_max{40};
 
 inline std::uint64_t code_of(endpoint e) { return (static_cast<std::uint64_t>(e.kind) << 56) ^ e.id; }
+inline endpoint endpoint_of_code(std::uint64_t code) {
+  return endpoint{static_cast<secrets::endpoint_kind>(code >> 56), code & ((std::uint64_t{1} << 56) - 1)};
+}
 
 struct simulation::impl final : actors::host_hooks {
   // The actor system comes first so it is destroyed last.
@@ -142,6 +147,8 @@ struct simulation::impl final : actors::host_hooks {
   read_freshness_checker freshness;
   runaway_guard runaway;
   std::unique_ptr<share_corruptor> corruptor; // secrets mode
+  std::unique_ptr<adversary> byzantine;       // secrets mode, --byzantine K
+  prng byzantine_rng{0};                      // drawn from the seed only with --byzantine
 
   impl(sim_options o, std::ostream* out);
   ~impl() override { shutdown(); }
@@ -174,9 +181,24 @@ struct simulation::impl final : actors::host_hooks {
   // still in the network's mailbox) belongs to a closed connection.
   [[nodiscard]] bool sent_by_dead_incarnation(caf::event_based_actor* self, endpoint from) const;
 
+  // A message an actor sent: the sender check, then the Byzantine
+  // adversary's view of it (--byzantine), then transmit.
   void route(caf::event_based_actor* self, wire_message m);
 
-  void deliver(caf::event_based_actor* self, wire_message m, std::uint64_t from_incarnation, std::uint64_t to_incarnation);
+  // The network's faults (drop, corrupt, duplicate, delay), then deliver.
+  // `link`: the connection the message travels over, which a client host
+  // trusts instead of the message's claimed sender.
+  void transmit(caf::event_based_actor* self, wire_message m, endpoint link, millis extra_delay);
+
+  void deliver(caf::event_based_actor* self, wire_message m, std::uint64_t from_incarnation,
+               std::uint64_t to_incarnation, endpoint link);
+
+  // --byzantine: the adversary's moves at a nemesis step, and its checker.
+  void make_adversary();
+  void byzantine_step();
+  void check_adversary_shares();
+  // The adversary's client endpoint: after the stranger.
+  [[nodiscard]] std::size_t adversary_client() const noexcept { return opts.clients + 3; }
 
   // ---- nodes ---------------------------------------------------------------
   raft_engine_config engine_config(node_id id);

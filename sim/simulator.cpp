@@ -35,6 +35,9 @@ simulation::impl::impl(sim_options o, std::ostream* out)
       cluster.view, master.next_u64(),
       [this](const std::string& name, secret_version v) { return holders_of(name, v); },
       [this](node_id n) -> const crypto::box_key_pair& { return cluster.keys.at(n.value() - 1).box; });
+    if (opts.byzantine < 0) opts.byzantine = opts.profile == "byzantine" ? static_cast<int>(opts.threshold - 1) : 0;
+    opts.byzantine = std::min(opts.byzantine, static_cast<int>(opts.threshold - 1));
+    if (opts.byzantine > 0) make_adversary();
   }
   if (!opts.check_history) opts.check_history = linearizability_checker();
   counters.fault_plan = plan.describe();
@@ -75,11 +78,48 @@ void simulation::impl::spawn_network() {
     return {
       [sim, self](wire_message& m) { sim->route(self, std::move(m)); },
       [sim, self](actors::deliver_atom, wire_message& m, std::uint64_t from_incarnation,
-                  std::uint64_t to_incarnation) {
-        sim->deliver(self, std::move(m), from_incarnation, to_incarnation);
+                  std::uint64_t to_incarnation, std::uint64_t link) {
+        sim->deliver(self, std::move(m), from_incarnation, to_incarnation, endpoint_of_code(link));
       },
     };
   }, this);
+}
+
+// The K highest ids are the adversary's. Its randomness is drawn from the
+// seed only here, so that runs without --byzantine keep their schedules.
+void simulation::impl::make_adversary() {
+  byzantine_rng = prng{master.next_u64()};
+  adversary::setup a;
+  a.view = cluster.view;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(opts.byzantine); ++i) a.corrupted.insert(node_id{opts.nodes - i});
+  a.self = endpoint::of(client_id{adversary_client()});
+  crypto::seeded_random key_random{byzantine_rng.next_u64()};
+  a.own_key = std::make_shared<const crypto::sign_key_pair>(crypto::sign_key_pair::generate(key_random));
+  a.admin_key = sim_admin_identity()->public_key;
+  a.wall_offset = sim_wall_clock_offset;
+  a.seed = byzantine_rng.next_u64();
+  a.box_key = [this](node_id n) -> const crypto::box_key_pair& { return cluster.keys.at(n.value() - 1).box; };
+  a.engine = [this](node_id n) -> const secrets::node_engine* {
+    auto it = nodes.find(n);
+    if (it == nodes.end() || !it->second.up || !it->second.engine) return nullptr;
+    return &static_cast<const secrets_node_host&>(*it->second.engine).engine();
+  };
+  byzantine = std::make_unique<adversary>(std::move(a));
+}
+
+void simulation::impl::byzantine_step() {
+  if (!byzantine_rng.chance(0.3)) return;
+  for (auto& m : byzantine->act(now(), byzantine_rng))
+    caf::anon_send(network, wire_message::make(m.from, m.to, std::move(m.payload)));
+}
+
+// The adversary-shares checker: t shares of one dealing in one epoch would
+// let the adversary rebuild the secret.
+void simulation::impl::check_adversary_shares() {
+  counters.adversary_shares_max = std::max<std::uint64_t>(counters.adversary_shares_max, byzantine->shares_max());
+  if (byzantine->shares_max() >= opts.threshold)
+    violation("adversary: the Byzantine nodes held " + std::to_string(byzantine->shares_max()) + " shares of "
+              + byzantine->shares_max_of() + ", t is " + std::to_string(opts.threshold));
 }
 
 bool simulation::impl::sent_by_dead_incarnation(caf::event_based_actor* self, endpoint from) const {
@@ -94,6 +134,22 @@ void simulation::impl::route(caf::event_based_actor* self, wire_message m) {
     ++counters.faults["incarnation_drop"];
     return;
   }
+  if (byzantine && safety_phase && !m.to().is_node() && m.to() != byzantine->self() && m.from().is_node()
+      && byzantine->controls(m.from().as_node())) {
+    // A Byzantine node's answer to a client: the adversary's version of it,
+    // and whatever it sends besides, all over that node's own connection.
+    for (auto& f : byzantine->rewrite_reply(m.from().as_node(), m.to(), std::move(m.payload), byzantine_rng))
+      transmit(self, wire_message::make(f.from, f.to, std::move(f.payload)), f.link, f.delay);
+    return;
+  }
+  if (byzantine && m.to().is_node() && byzantine->controls(m.to().as_node()) && !m.from().is_node()
+      && m.from() != byzantine->self())
+    byzantine->observe_request(m.from(), m.to().as_node(), m.payload);
+  const endpoint link = m.from();
+  transmit(self, std::move(m), link, millis{0});
+}
+
+void simulation::impl::transmit(caf::event_based_actor* self, wire_message m, endpoint link, millis extra_delay) {
   const std::uint64_t from_incarnation = incarnation_of(m.from());
   const std::uint64_t to_incarnation = incarnation_of(m.to());
   if (net_rng.chance(plan.drop)) {
@@ -106,19 +162,39 @@ void simulation::impl::route(caf::event_based_actor* self, wire_message m) {
   const int copies = net_rng.chance(plan.duplicate) ? 2 : 1;
   if (copies == 2) ++counters.faults["duplicate"];
   for (int c = 0; c < copies; ++c) {
-    const millis delay{static_cast<millis::rep>(net_rng.between(plan.delay_min_ms, plan.delay_max_ms))};
+    const millis delay = extra_delay
+                         + millis{static_cast<millis::rep>(net_rng.between(plan.delay_min_ms, plan.delay_max_ms))};
     if (delay.count() == 0)
-      deliver(self, c + 1 < copies ? m : std::move(m), from_incarnation, to_incarnation);
+      deliver(self, c + 1 < copies ? m : std::move(m), from_incarnation, to_incarnation, link);
     else
       self->delayed_send(self, delay, actors::deliver_atom::value, c + 1 < copies ? m : std::move(m),
-                         from_incarnation, to_incarnation);
+                         from_incarnation, to_incarnation, code_of(link));
   }
 }
 
-void simulation::impl::deliver(caf::event_based_actor* self, wire_message m, std::uint64_t from_incarnation, std::uint64_t to_incarnation) {
-  const endpoint from = m.from(), to = m.to();
-  if (incarnation_of(from) != from_incarnation || incarnation_of(to) != to_incarnation) {
+void simulation::impl::deliver(caf::event_based_actor* self, wire_message m, std::uint64_t from_incarnation,
+                               std::uint64_t to_incarnation, endpoint link) {
+  const endpoint to = m.to();
+  if (incarnation_of(m.from()) != from_incarnation || incarnation_of(to) != to_incarnation) {
     ++counters.faults["incarnation_drop"];
+    return;
+  }
+  if (!to.is_node()) {
+    // A client host attributes a message to the connection it came over.
+    const auto sender = actors::attributed_sender(m.from(), link);
+    if (!sender) {
+      ++counters.faults["unbound_reply_dropped"];
+      return;
+    }
+    if (*sender != link) ++counters.faults["impersonated_reply_delivered"];
+    m = wire_message::make(*sender, to, std::move(m.payload));
+  }
+  const endpoint from = m.from();
+  if (byzantine && to == byzantine->self()) {
+    // What the adversary can do with it first, then whether it was a grant.
+    if (from.is_node()) byzantine->on_reply(from.as_node(), m.payload);
+    check_adversary_shares();
+    if (from.is_node()) check_grant(from.as_node(), to, m.payload);
     return;
   }
   if (from.is_node() && to.is_node() && cuts.contains({from.as_node(), to.as_node()})) {
@@ -252,6 +328,10 @@ void simulation::impl::check_node(node_slot& n) {
     epochs.observe(static_cast<const secrets_node_host&>(e).engine(), found);
     holders.observe(static_cast<const secrets_node_host&>(e).engine(), found);
     for (auto& v : found) violation(std::move(v));
+    if (byzantine && byzantine->controls(n.id)) {
+      byzantine->observe_node(n.id);
+      check_adversary_shares();
+    }
   }
 }
 
@@ -299,13 +379,19 @@ void simulation::impl::on_send(millis, endpoint self, endpoint to, byte_view pay
   if (it == nodes.end() || !it->second.up) return;
   if (auto v = durability.on_node_send(self.as_node(), to, *it->second.engine, it->second.disk, payload))
     violation(*v);
-  check_grant(self.as_node(), to, payload);
+  // A grant to the adversary is judged where it arrives (deliver).
+  if (!byzantine || to != byzantine->self()) check_grant(self.as_node(), to, payload);
 }
 
-// The unauthorised-grants checker: the stranger's key holds no grant, so no
-// node may ever release it a share or acknowledge a share it stored.
+// The unauthorised-grants checker: the stranger's key holds no grant, and the
+// Byzantine adversary holds no key the policy grants (only requests signed
+// for its own nodes, and whatever credential it finds), so no honest node may
+// ever release either a share or acknowledge a share either stored.
 void simulation::impl::check_grant(node_id node, endpoint to, byte_view payload) {
-  if (!opts.stranger || to.is_node() || to.as_client() != client_id{stranger_client()} || payload.empty()) return;
+  if (to.is_node() || payload.empty()) return;
+  const bool stranger = opts.stranger && to.as_client() == client_id{stranger_client()};
+  const bool adversary = byzantine && to == byzantine->self() && !byzantine->controls(node);
+  if (!stranger && !adversary) return;
   const auto type = static_cast<secrets::message_type>(payload[0]);
   if (type != secrets::message_type::get_share_response && type != secrets::message_type::store_share_response) return;
   auto m = secrets::decode_wire_message(payload);
@@ -317,7 +403,8 @@ void simulation::impl::check_grant(node_id node, endpoint to, byte_view payload)
   if (!granted) return;
   ++counters.unauthorised_grants;
   violation("unauthorised grant: n" + std::to_string(node.value()) + (share ? " released a share" : " stored a share")
-            + " to client " + std::to_string(stranger_client()) + ", whose key the policy grants nothing");
+            + " to client " + std::to_string(to.id) + (stranger ? ", whose key the policy grants nothing"
+                                                                  : ", the Byzantine adversary"));
 }
 
 void simulation::impl::handle_halts() {
@@ -361,6 +448,7 @@ void simulation::impl::run_until(millis end) {
     const millis t = now();
     if (next_chaos <= t) {
       if (safety_phase && plan.chaos()) chaos();
+      if (safety_phase && byzantine) byzantine_step();
       drive_rejoins();
       next_chaos += plan.step;
       continue;
@@ -409,6 +497,14 @@ sim_report simulation::impl::report() {
   r.checks["reads_fresh"] = freshness.reads_checked();
   r.inputs_per_instant_max = runaway.max_seen();
   if (corruptor) r.faults["share_reply_corrupted"] = corruptor->corrupted();
+  if (byzantine) {
+    const adversary_counters& a = byzantine->counters();
+    r.adversary = {{"requests_seen", a.requests_seen}, {"redirects", a.redirects},
+                   {"own_requests", a.own_requests}, {"credential_uses", a.credential_uses},
+                   {"rollbacks", a.rollbacks}, {"fabricated_records", a.fabricated},
+                   {"forged_shares", a.forged_shares}, {"forged_versions", a.forged_versions},
+                   {"impersonations", a.impersonations}, {"shares_opened", a.shares_opened}};
+  }
   if (secrets_mode) r.checks["holder_listings"] = holders.listings_checked();
   return r;
 }

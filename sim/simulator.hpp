@@ -30,7 +30,8 @@ namespace pss::sim {
 using millis = actors::millis;
 
 inline constexpr const char* profile_names[] = {"calm",  "faults",  "partitions",
-                                                "crashes", "swarm", "refresh", "refresh-faults"};
+                                                "crashes", "swarm", "refresh", "refresh-faults",
+                                                "byzantine"};
 // The profiles that run refresh rounds; they need --engine secrets.
 [[nodiscard]] bool is_refresh_profile(const std::string& name);
 
@@ -83,6 +84,10 @@ struct sim_options {
   // granted anything (an outsider that signs validly). A node that releases
   // it a share, or acknowledges its store, is an unauthorised grant.
   bool stranger = false;
+  // Secrets mode: how many nodes are Byzantine (the highest ids), run by
+  // the adversary of sim/byzantine.hpp; at most t - 1 (a sweep's draw of a
+  // smaller t lowers it). -1: by profile (byzantine: t - 1, else none).
+  int byzantine = -1;
   history_checker check_history;
 };
 
@@ -126,6 +131,9 @@ struct sim_report {
   std::uint64_t dealers_excluded = 0;
   std::uint64_t share_epochs_checked = 0; // distinct (node, share, epoch) values the epoch checker saw
   std::uint64_t unauthorised_grants = 0;  // shares released (or stores acked) to a key the policy did not allow
+  std::uint64_t adversary_shares_max = 0; // --byzantine: most shares of one dealing and epoch it held together
+  std::uint64_t forgeries_accepted = 0;   // a get returned a value no client put for that name
+  std::map<std::string, std::uint64_t> adversary; // --byzantine: what it tried
   std::uint64_t ops_info = 0;
   std::uint64_t ops_failed = 0;
   std::uint64_t messages_delivered = 0;

@@ -4,6 +4,7 @@
 
 #include "core/check.hpp"
 #include "core/planted.hpp"
+#include "crypto/hash.hpp"
 
 namespace pss::access {
 
@@ -28,6 +29,14 @@ request_guard::request_guard(std::string cluster_id, node_id self, unix_ms start
   PSS_CHECK(self_ != node_id{});
   PSS_CHECK(options_.replay_cache_entries > 0 && options_.replay_cache_entries <= replay_cache_entries_max);
   PSS_CHECK(options_.clock_skew_ms <= request_lifetime_ms_max);
+  if (planted::armed(planted::bug::node_holds_token)) {
+    // The same token on every node of the cluster, as a shared token file was.
+    bytes token(cluster_id_.begin(), cluster_id_.end());
+    const auto half = crypto::blake2b_256(token);
+    token.assign(half.begin(), half.end());
+    token.insert(token.end(), half.begin(), half.end());
+    if (auto sig = crypto::signature::from_bytes(token); sig.ok()) bearer_ = *sig;
+  }
 }
 
 admission request_guard::refuse(refusal r, std::string detail) {
@@ -95,7 +104,8 @@ admission request_guard::admit(byte_view envelope, unix_ms now, const policy& ap
   }
   if (key == nullptr) return refuse(refusal::not_allowed, "the policy grants this key nothing (ask an admin for a grant)");
   signed_request q{*key, wire->target, wire->nonce, wire->issued_at, wire->expires_at, std::move(wire->body), wire->sig};
-  if (!verify_request_signature(q, cluster_id_).ok())
+  const bool bearer = bearer_ && q.sig == *bearer_; // only under the planted bug
+  if (!bearer && !verify_request_signature(q, cluster_id_).ok())
     return refuse(refusal::bad_signature, "the signature does not verify for this cluster and node");
   if (auto r = remember(q, now))
     return refuse(*r, *r == refusal::replayed ? "this nonce was already used"

@@ -85,6 +85,12 @@ public:
   [[nodiscard]] std::uint64_t admitted() const noexcept { return admitted_; }
   [[nodiscard]] std::size_t replay_cache_size() const noexcept { return seen_.size(); }
 
+  // A credential this node keeps that a client could present: none. Only
+  // under the planted bug node-holds-token does the guard keep one (a shared
+  // bearer token, as the old design's token file was), and the simulator's
+  // adversary reads it from a Byzantine node's memory here.
+  [[nodiscard]] const std::optional<crypto::signature>& held_credential() const noexcept { return bearer_; }
+
 private:
   using seen_key = std::pair<std::array<std::uint8_t, crypto::sign_public_key_bytes>, request_nonce>;
 
@@ -101,6 +107,7 @@ private:
   std::map<seen_key, unix_ms> seen_;          // -> expires_at
   std::set<std::pair<unix_ms, seen_key>> by_expiry_;
   std::map<std::array<std::uint8_t, crypto::sign_public_key_bytes>, std::size_t> per_key_; // entries held by each key
+  std::optional<crypto::signature> bearer_; // only under planted::bug::node_holds_token
   unix_ms clock_floor_ = 0; // the wall clock as seen so far: a step back cannot reopen a replay
   std::array<std::uint64_t, refusal_kinds> refused_{};
   std::uint64_t admitted_ = 0;

@@ -16,7 +16,7 @@ struct entry {
   std::string_view summary;
 };
 
-constexpr std::array<entry, 15> names{{
+constexpr std::array<entry, 18> names{{
   {bug::none, "none", "no bug"},
   {bug::figure8, "figure8", "raft commits an earlier term's entry by counting replicas; the Raft checker"},
   {bug::vote_ignores_log, "vote-ignores-log", "raft grants votes without the log check; the Raft checker"},
@@ -32,6 +32,9 @@ constexpr std::array<entry, 15> names{{
   {bug::client_skips_share_check, "client-skips-share-check", "the client combines unchecked shares; probe reads under corruption"},
   {bug::keep_lost_match, "keep-lost-match", "raft probes a wiped follower at its old match for ever; the runaway guard"},
   {bug::skip_policy, "skip-policy", "nodes admit any signed key for any right; the unauthorised-grants checker"},
+  {bug::unbound_sender, "unbound-sender", "the client trusts a reply's claimed sender; linearizability under --byzantine"},
+  {bug::node_holds_token, "node-holds-token", "nodes hold a replayable bearer credential; the adversary-shares checker"},
+  {bug::threshold_from_reply, "threshold-from-reply", "the client takes t from the catalog's answer; forgeries under --byzantine"},
 }};
 
 } // namespace

@@ -66,6 +66,20 @@ enum class bug : std::uint8_t {
   // key, any right). Caught by the unauthorised-grants checker with a
   // stranger client (`pss sim --stranger`).
   skip_policy,
+  // client host: attribute a reply to the `from` it claims instead of the
+  // connection it came over. Caught with Byzantine nodes (`pss sim
+  // --byzantine K`) that answer as other members: the linearizability
+  // checker or the read-back check.
+  unbound_sender,
+  // node: every node holds a bearer credential that admits a request as the
+  // key it names without checking the signature (the old shared token). A
+  // Byzantine node's adversary reads it from the node's memory and asks the
+  // others for their shares: the adversary-shares checker.
+  node_holds_token,
+  // client: take t from the catalog's answer instead of the cluster file.
+  // Caught with Byzantine nodes that fabricate a record of a lower
+  // threshold, dealt to their own shares: the forgeries checker.
+  threshold_from_reply,
 };
 
 // Every bug but none, in declaration order.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/planted.hpp"
 #include "crypto/envelope.hpp"
 
 namespace pss::secrets {
@@ -150,6 +151,7 @@ void client_engine::start(millis now) {
 
 void client_engine::finish(completion c) {
   PSS_CHECK(!queue_.empty());
+  c.served_by = queue_.front()->served_by;
   completions_.push_back(std::move(c));
   queue_.pop_front();
 }
@@ -404,6 +406,7 @@ void client_engine::on_read_reply(millis now, endpoint from, read_response&& m) 
     default: return fail(client_error::refused, m.reason);
   }
   leader_ = from.as_node();
+  op.served_by = leader_;
   if (op.kind == operation_kind::list) {
     completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, "listed");
     c.items = std::move(m.items);
@@ -431,6 +434,7 @@ void client_engine::on_read_reply(millis now, endpoint from, read_response&& m) 
   // t comes from the cluster file (or the view checked against it), never
   // from the answer.
   op.threshold = options_.expected_members ? options_.expected_members->threshold : view_->threshold;
+  if (planted::armed(planted::bug::threshold_from_reply) && m.threshold >= 2) op.threshold = m.threshold;
   begin_shares(now);
 }
 
@@ -451,6 +455,13 @@ void client_engine::on_propose_reply(millis now, endpoint from, const propose_re
   leader_ = from.as_node();
   switch (m.result.code) {
     case result_code::ok: {
+      // A put registers exactly the version it dealt: a leader that answers
+      // another one lies, and the put's outcome is then unknown.
+      if (op.kind == operation_kind::put && m.result.version != op.version)
+        return fail(client_error::verification_failed,
+                    node_name(op.target) + " acknowledged version " + std::to_string(m.result.version.value()) +
+                      " of a put that dealt version " + std::to_string(op.version.value()),
+                    operation_outcome::unknown);
       if (op.kind == operation_kind::put) saw_version(op.name, m.result.version);
       completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, m.result.message);
       c.version = m.result.version;

@@ -112,6 +112,10 @@ struct completion {
   std::uint64_t audit_head = 0;             // audit: the node's last durable record
   std::size_t answered = 0;           // put: acks; get: valid shares
   std::vector<node_id> bad_nodes;     // nodes whose shares failed verification
+  // The node whose catalog answer (record, latest version, or "none") the
+  // operation went on: one lying node can make that answer stale, never
+  // forged (docs/threat-model.md), so the simulator judges freshness by it.
+  node_id served_by;
 };
 
 struct client_counters {

@@ -42,6 +42,7 @@ struct client_engine::operation {
   millis resend_at{0};
   std::size_t attempts = 0;
   std::set<node_id> refused_by; // nodes that refused the key (unauthorized)
+  node_id served_by;            // the node whose catalog answer the operation went on
 
   // grant, revoke
   std::optional<access::policy_change> change;

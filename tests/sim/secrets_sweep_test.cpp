@@ -45,6 +45,31 @@ TEST_CASE("secrets sim sweep: every seed stays safe, recovers, and reads its ack
     CHECK_MESSAGE(t.sum(kind) > 0, kind);
 }
 
+// The byzantine profile (issue 12): t-1 Byzantine nodes under the swarm
+// faults. Every seed must stay safe (no forgery accepted, no share released
+// to the adversary, fewer than t shares of any dealing in its hands), and the
+// sweep must have tried every attack. PSS_SIM_BYZANTINE_SEEDS (default 40).
+TEST_CASE("byzantine sim sweep: t-1 lying nodes neither read, forge nor get a grant") {
+  const std::uint64_t seeds = testing::env_or("PSS_SIM_BYZANTINE_SEEDS", 40);
+  const std::uint64_t start = testing::env_or("PSS_SIM_SEED_START", 1);
+  const double seconds = static_cast<double>(testing::env_or("PSS_SIM_SECONDS", 2)) + 1;
+  const auto t = testing::run_seeds("byzantine sim sweep", start, seeds, [&](std::uint64_t seed) {
+    sim_options o;
+    o.engine = "secrets";
+    o.profile = "byzantine";
+    o.seconds = seconds;
+    return options_for_seed(o, testing::ci_draw, seed);
+  });
+  CHECK(t.ok == seeds);
+  CHECK(t.sum("puts_acked") > 0);
+  CHECK(t.sum("adversary_shares_max") >= 1);
+  for (const char* kind : {"adversary:requests_seen", "adversary:redirects", "adversary:own_requests",
+                           "adversary:rollbacks", "adversary:fabricated_records", "adversary:forged_shares",
+                           "adversary:forged_versions", "adversary:impersonations", "fault:unbound_reply_dropped",
+                           "check:byzantine_served_gets"})
+    CHECK_MESSAGE(t.sum(kind) > 0, kind);
+}
+
 TEST_CASE("secrets sim: the same seed gives the same trace hash and report") {
   const sim_options o = secrets_options(11, 3);
   simulation a{o};

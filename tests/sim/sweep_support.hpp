@@ -55,6 +55,8 @@ inline sweep_totals run_seeds(const char* label, std::uint64_t start, std::uint6
     t.sums["share_epochs_checked"] += r.share_epochs_checked;
     for (const auto& [kind, n] : r.faults) t.sums["fault:" + kind] += n;
     for (const auto& [kind, n] : r.checks) t.sums["check:" + kind] += n;
+    for (const auto& [kind, n] : r.adversary) t.sums["adversary:" + kind] += n;
+    t.sums["adversary_shares_max"] = std::max(t.sums["adversary_shares_max"], r.adversary_shares_max);
     if (per_run) per_run(r);
     if (r.ok && r.live) {
       ++t.ok;

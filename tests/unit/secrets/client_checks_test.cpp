@@ -1,8 +1,9 @@
 // The client checks every reply (docs/access.md, "The client's checks"): a
 // reply counts only from the node it asked, t comes from the cluster file,
 // and a record must be the version asked for or, for the latest, no older
-// than a version this client saw acknowledged. One lying node can make a
-// read fail, never return a wrong value.
+// than a version this client saw acknowledged; a put's acknowledgement must
+// name the version it dealt. One lying node can make a read fail, never
+// return a wrong value.
 #include <doctest/doctest.h>
 
 #include "network.hpp"
@@ -91,6 +92,32 @@ TEST_CASE("client: a reply from a node it did not ask is ignored, and t never co
   auto read = net.get(1, 4, "x");
   REQUIRE(read.outcome == operation_outcome::ok);
   CHECK(read.answered >= 3);
+}
+
+TEST_CASE("client: a put acknowledged with another version than the one it dealt is unknown, not ok") {
+  network net;
+  net.elect(1);
+  net.add_client(1);
+  REQUIRE(net.put(1, 1, "x", "one").outcome == operation_outcome::ok);
+  auto done = std::make_shared<bool>(false);
+  net.drop_if = [&net, done](const in_flight& m) {
+    if (*done || m.to.is_node() || m.type() != message_type::propose_response) return false;
+    auto decoded = decode_wire_message(m.payload);
+    if (!decoded.ok()) return false;
+    propose_response p = std::get<propose_response>(*decoded);
+    *done = true;
+    p.result.version = p.result.version.next(); // the leader lies about what it registered
+    net.inject(m.from, m.to, encode(wire_message{p}));
+    return true;
+  };
+  auto put = net.put(1, 2, "x", "two");
+  CHECK(put.outcome == operation_outcome::unknown);
+  CHECK(put.error == client_error::verification_failed);
+  CHECK(put.message.find("acknowledged version 3 of a put that dealt version 2") != std::string::npos);
+  net.drop_if = nullptr;
+  auto read = net.get(1, 3, "x");
+  REQUIRE(read.outcome == operation_outcome::ok);
+  CHECK(read.version == secret_version{2}); // it did commit: unknown was the honest answer
 }
 
 } // namespace
