@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "actors/client_cli.hpp"
 
 #include <cstdlib>
@@ -108,7 +109,15 @@ secrets::completion run_operation(const common& c, caf::actor_system& sys, actor
                     "not have applied it", code::unknown);
     finish(code::unknown);
   }
-  return result.get();
+  auto done = result.get();
+  for (const auto& [id, n] : client.unpinned_replies()) {
+    auto m = std::find_if(c.cluster.members.begin(), c.cluster.members.end(), [&](const auto& e) { return e.id == id; });
+    std::cerr << "pss: warning: ignored " << n << " replies from node " << id.value()
+              << (m != c.cluster.members.end() ? " at " + m->address.to_string() : std::string{})
+              << " that did not prove the key the cluster file pins for it (an impostor at that address, "
+                 "or a node whose keys changed)\n";
+  }
+  return done;
 }
 
 int outcome(const common& c, const secrets::completion& done, const std::string& what, json j) {

@@ -267,6 +267,7 @@ int run_status(int argc, char** argv) {
       if (!health->failure.empty()) row["failure"] = health->failure;
       row["requests_admitted"] = health->requests_admitted;
       row["requests_refused"] = health->requests_refused;
+      row["transport_refused"] = health->transport_refused;
       row["peers"] = json::array();
       for (const auto& p : health->peers)
         row["peers"].push_back({{"id", p.id}, {"address", p.address}, {"connected", p.connected},
@@ -309,13 +310,20 @@ int run_status(int argc, char** argv) {
                     static_cast<unsigned long long>(row["refresh_epochs_committed"].get<std::uint64_t>()),
                     links.c_str());
       }
+      auto counts = [](const json& m) {
+        std::string out;
+        for (const auto& [why, n] : m.items()) out += " " + why + "=" + std::to_string(n.get<std::uint64_t>());
+        return out;
+      };
       for (const auto& row : j["members"]) {
-        if (!row["reachable"].get<bool>() || row["requests_refused"].empty()) continue;
-        std::string refused;
-        for (const auto& [why, n] : row["requests_refused"].items()) refused += " " + why + "=" + std::to_string(n.get<std::uint64_t>());
-        std::printf("node %llu refused client requests:%s (admitted %llu)\n",
-                    static_cast<unsigned long long>(row["id"].get<std::uint64_t>()), refused.c_str(),
-                    static_cast<unsigned long long>(row["requests_admitted"].get<std::uint64_t>()));
+        if (!row["reachable"].get<bool>()) continue;
+        const auto id = static_cast<unsigned long long>(row["id"].get<std::uint64_t>());
+        if (!row["requests_refused"].empty())
+          std::printf("node %llu refused client requests:%s (admitted %llu)\n", id,
+                      counts(row["requests_refused"]).c_str(),
+                      static_cast<unsigned long long>(row["requests_admitted"].get<std::uint64_t>()));
+        if (!row["transport_refused"].empty())
+          std::printf("node %llu dropped messages at its gateway:%s\n", id, counts(row["transport_refused"]).c_str());
       }
     }
     return healthy ? exit_code::ok : code::unavailable;

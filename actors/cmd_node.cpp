@@ -169,6 +169,11 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
     net.peers.push_back(actors::peer_address{m.id, m.address.host, m.address.port});
   }
 
+  net.client_key = [box = std::make_shared<const secrets::node_keys>(keys->clone()), self = config.id,
+                     cluster = config.cluster_id](const crypto::box_public_key& client_key, std::uint64_t client) {
+    return crypto::link_key::derive_for_client(box->box, client_key, true, self, client, cluster);
+  };
+
   actors::transport_options transport;
   transport.tls = !plaintext;
   if (config.tls) {

@@ -20,6 +20,7 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<node_status>("node_status");
   cfg.add_message_type<link_message>("link_message");
   cfg.add_message_type<link_hello>("link_hello");
+  cfg.add_message_type<client_hello>("client_hello");
   cfg.add_message_type<peer_health>("peer_health");
   cfg.add_message_type<node_health>("node_health");
 }

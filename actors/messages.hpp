@@ -150,6 +150,21 @@ typename Inspector::result_type inspect(Inspector& f, link_hello& x) {
   return f(caf::meta::type_name("link_hello"), x.from, x.to, x.tag);
 }
 
+// Sent by a client right after it dials a member: its id and an ephemeral
+// X25519 public key. The gateway derives the connection's key with its own
+// box key (crypto::link_key::derive_for_client) and answers the client only
+// with link_messages tagged under it, so the client accepts a reply only
+// from the holder of the box key its cluster file pins for that member.
+struct client_hello {
+  std::uint64_t client = 0;
+  std::vector<std::uint8_t> key;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, client_hello& x) {
+  return f(caf::meta::type_name("client_hello"), x.client, x.key);
+}
+
 // Asks a node's gateway for its health; answered with node_health.
 using health_atom = caf::atom_constant<caf::atom("health")>;
 
@@ -193,6 +208,10 @@ struct node_health {
   // Client requests this node admitted, and refused by reason (docs/access.md).
   std::uint64_t requests_admitted = 0;
   std::map<std::string, std::uint64_t> requests_refused;
+  // Messages the gateway dropped, by reason: a bad link tag (someone not a
+  // member speaking as one), a client message over a connection that did
+  // not say hello for its id, a bad hello, an oversized payload.
+  std::map<std::string, std::uint64_t> transport_refused;
 };
 
 template <class Inspector>
@@ -200,7 +219,7 @@ typename Inspector::result_type inspect(Inspector& f, node_health& x) {
   return f(caf::meta::type_name("node_health"), x.answered, x.id, x.role, x.term, x.leader,
            x.commit, x.applied, x.epoch, x.secrets, x.shares_live, x.refresh_epochs_committed, x.rounds_aborted,
            x.recoveries, x.round_running, x.voters, x.learners, x.failure, x.peers, x.requests_admitted,
-           x.requests_refused);
+           x.requests_refused, x.transport_refused);
 }
 
 // Registers every type above with the actor system (call before

@@ -85,6 +85,7 @@ struct peer_route {
 
 struct client_route {
   caf::actor handle;
+  std::optional<crypto::link_key> key; // from the client's hello on that connection
   std::uint64_t last_seen = 0; // a counter, for evicting the oldest
 };
 
@@ -93,6 +94,7 @@ struct gateway_counters {
   std::uint64_t bad_tag = 0;
   std::uint64_t unknown_sender = 0;
   std::uint64_t unroutable = 0;
+  std::uint64_t bad_hello = 0;
 };
 
 struct gateway_state {
@@ -150,25 +152,50 @@ void send_outbound(gateway_actor* self, wire_message& m) {
     return;
   }
   auto c = st.clients.find(to.id);
-  if (c == st.clients.end()) {
+  if (c == st.clients.end() || !c->second.key) {
     ++st.counters.unroutable;
     return;
   }
-  self->send(c->second.handle, std::move(m));
+  // Tagged under the connection's key: the client accepts only what the
+  // holder of this member's pinned box key sent.
+  const crypto::link_tag tag = c->second.key->tag(st.options.self, node_id{to.id}, m.payload);
+  self->send(c->second.handle, link_message{st.options.self.value(), to.id, std::move(m.payload),
+                                            std::vector<std::uint8_t>(tag.begin(), tag.end())});
 }
 
-void remember_client(gateway_actor* self, std::uint64_t id) {
+// A client's hello: the route for its id is this connection, and its replies
+// are tagged under the key derived from the hello.
+void remember_client(gateway_actor* self, const client_hello& h) {
   auto& st = self->state;
   auto handle = caf::actor_cast<caf::actor>(self->current_sender());
-  if (!handle) return;
-  client_route& r = st.clients[id];
+  auto client_key = crypto::box_public_key::from_bytes(h.key);
+  if (!handle || h.client == 0 || !client_key.ok() || !st.options.client_key) {
+    ++st.counters.bad_hello;
+    return;
+  }
+  auto key = st.options.client_key(*client_key, h.client);
+  if (!key.ok()) {
+    ++st.counters.bad_hello;
+    return;
+  }
+  client_route& r = st.clients[h.client];
   r.handle = std::move(handle);
+  r.key = std::move(*key);
   r.last_seen = ++st.client_clock;
   if (st.clients.size() <= client_routes_max) return;
   auto oldest = std::min_element(st.clients.begin(), st.clients.end(), [](const auto& a, const auto& b) {
     return a.second.last_seen < b.second.last_seen;
   });
   st.clients.erase(oldest);
+}
+
+// What the gateway dropped, by reason, for `pss status` (zeros left out).
+std::map<std::string, std::uint64_t> transport_refused(const gateway_counters& c) {
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& [name, n] : {std::pair{"oversize", c.oversize}, std::pair{"bad_link_tag", c.bad_tag},
+                                std::pair{"unknown_sender", c.unknown_sender}, std::pair{"bad_client_hello", c.bad_hello}})
+    if (n > 0) out[name] = n;
+  return out;
 }
 
 using dial_signals = std::map<node_id, std::shared_ptr<dial_signal>>;
@@ -206,8 +233,19 @@ caf::behavior gateway_behavior(gateway_actor* self, caf::actor node, network_opt
         ++st.counters.oversize;
         return;
       }
-      remember_client(self, m.from_id);
+      // Only over the connection that said hello for this client id.
+      auto route = st.clients.find(m.from_id);
+      if (route == st.clients.end()
+          || caf::actor_cast<caf::strong_actor_ptr>(route->second.handle) != self->current_sender()) {
+        ++st.counters.unknown_sender;
+        return;
+      }
+      route->second.last_seen = ++st.client_clock;
       self->send(st.node, std::move(m));
+    },
+    [=](client_hello& h) {
+      if (local_sender(self)) return;
+      remember_client(self, h);
     },
     [=](link_message& m) {
       auto& st = self->state;
@@ -267,6 +305,7 @@ caf::behavior gateway_behavior(gateway_actor* self, caf::actor node, network_opt
         .then(
           [=](node_health& h) mutable {
             h.peers = peers_now();
+            h.transport_refused = transport_refused(self->state.counters);
             rp.deliver(std::move(h));
           },
           [=](caf::error&) mutable {

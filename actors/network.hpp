@@ -76,6 +76,9 @@ struct network_options {
   bool tls = true;
   std::vector<peer_address> peers;          // every other member
   std::map<node_id, crypto::link_key> keys; // one per peer
+  // The key of a client connection from the client's hello (its ephemeral
+  // public key and id), derived with this member's box key pair.
+  std::function<result<crypto::link_key>(const crypto::box_public_key&, std::uint64_t client)> client_key;
   std::chrono::milliseconds reconnect_max{5000};
   std::function<void(const std::string&)> log; // link events (never payloads)
 };

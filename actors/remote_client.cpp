@@ -1,4 +1,5 @@
 #include "actors/remote_client.hpp"
+#include "actors/reply_sender.hpp"
 
 #include <thread>
 
@@ -10,6 +11,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/network.hpp"
+#include "crypto/link.hpp"
 #include "crypto/random_source.hpp"
 
 namespace pss::actors {
@@ -45,11 +47,20 @@ struct client_state {
   std::uint64_t next_operation = 1;
   std::uint64_t generation = 0;
   std::optional<millis> armed;
-  std::uint64_t unbound_replies = 0; // dropped: not from the connection of the node they name
+  std::shared_ptr<remote_client::dropped_replies> dropped; // not from the pinned member they name
+  // Per member: the key of this client's connection to it, derived from the
+  // box key its cluster file pins (crypto::link_key::derive_for_client). A
+  // reply whose tag does not verify under it did not come from that member.
+  std::map<node_id, crypto::link_key> pins;
   static inline const char* name = "pss_remote_client";
 };
 
 using client_actor = caf::stateful_actor<client_state>;
+
+struct connection_pins {
+  std::vector<std::uint8_t> hello_key; // the ephemeral public key
+  std::map<node_id, crypto::link_key> keys;
+};
 
 // The member whose connection (the handle the client dialled) sent the
 // current message, if any.
@@ -107,22 +118,40 @@ void start_operation(client_actor* self, const pending_ptr& op) {
 }
 
 caf::behavior client_behavior(client_actor* self, std::shared_ptr<secrets::client_engine> engine,
-                              std::map<node_id, caf::actor> nodes, secrets::endpoint me) {
+                              std::map<node_id, caf::actor> nodes, secrets::endpoint me,
+                              std::shared_ptr<connection_pins> pins,
+                              std::shared_ptr<remote_client::dropped_replies> dropped) {
+  self->state.dropped = std::move(dropped);
   self->state.engine = std::move(engine);
   self->state.nodes = std::move(nodes);
   self->state.self = me;
+  // Say hello on every connection before any request: the gateway tags its
+  // replies under the key this hello lets it derive.
+  for (auto& [id, key] : pins->keys) {
+    auto handle = self->state.nodes.find(id);
+    if (handle == self->state.nodes.end()) continue;
+    self->state.pins.emplace(id, std::move(key));
+    self->send(handle->second, client_hello{me.id, pins->hello_key});
+  }
   return {
     [=](pending_ptr& op) { start_operation(self, op); },
-    [=](wire_message& m) {
+    [=](link_message& m) {
       // The sender is the connection the message came over, never the
-      // message's own `from`: a node can speak only for itself.
-      const auto sender = sender_node(self);
-      if (!sender || m.from() != secrets::endpoint::of(*sender)) {
-        ++self->state.unbound_replies;
+      // message's own `from`: a node can speak only for itself; and the tag
+      // must verify under the key of that member's pinned box key.
+      auto& st = self->state;
+      const auto link = sender_node(self);
+      const auto sender = attributed_sender(secrets::endpoint::of(node_id{m.from}),
+                                            link ? std::optional{secrets::endpoint::of(*link)} : std::nullopt);
+      auto pin = sender ? st.pins.find(sender->as_node()) : st.pins.end();
+      if (!sender || m.to != st.self.id || pin == st.pins.end()
+          || !pin->second.verify(node_id{m.from}, node_id{m.to}, m.payload, m.tag)) {
+        const std::lock_guard lock{st.dropped->mutex};
+        ++st.dropped->by_member[link.value_or(node_id{})];
         return;
       }
       const millis now = now_of(self);
-      self->state.engine->on_message(now, secrets::endpoint::of(*sender), m.payload);
+      st.engine->on_message(now, *sender, m.payload);
       flush(self, now);
     },
     [=](tick_atom, std::uint64_t generation) {
@@ -181,13 +210,37 @@ client_id random_client_id() {
   return client_id{id};
 }
 
+// An ephemeral X25519 key for this client's connections, and the key of
+// each connection from the box key the cluster file pins for its member. A
+// member whose key is unknown (no cluster file) gets no pin: its replies are
+// refused.
+std::shared_ptr<connection_pins> pin_connections(const secrets::client_options& options) {
+  crypto::system_random random;
+  const crypto::box_key_pair mine = crypto::box_key_pair::generate(random);
+  auto out = std::make_shared<connection_pins>();
+  out->hello_key.assign(mine.public_key.bytes().begin(), mine.public_key.bytes().end());
+  if (!options.expected_members) return out;
+  const secrets::cluster_view& members = *options.expected_members;
+  const std::string& cluster = options.expected_cluster_id.empty() ? members.cluster_id : options.expected_cluster_id;
+  for (const auto& m : members.members)
+    if (auto key = crypto::link_key::derive_for_client(mine, m.box_key, false, m.id, options.id.value(), cluster); key.ok())
+      out->keys.emplace(m.id, std::move(*key));
+  return out;
+}
+
 remote_client::remote_client(caf::actor_system& sys, std::map<node_id, caf::actor> nodes,
                              secrets::client_options options) {
   options.nodes.clear();
   for (const auto& [id, handle] : nodes) options.nodes.push_back(id);
   const secrets::endpoint me = secrets::endpoint::of(options.id);
+  auto pins = pin_connections(options);
   auto engine = std::make_shared<secrets::client_engine>(std::move(options), std::make_unique<crypto::system_random>());
-  actor_ = sys.spawn(client_behavior, std::move(engine), std::move(nodes), me);
+  actor_ = sys.spawn(client_behavior, std::move(engine), std::move(nodes), me, std::move(pins), dropped_);
+}
+
+std::map<node_id, std::uint64_t> remote_client::unpinned_replies() const {
+  const std::lock_guard lock{dropped_->mutex};
+  return dropped_->by_member;
 }
 
 remote_client::~remote_client() { caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown); }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <future>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -73,8 +74,20 @@ public:
   // Thread-safe; the future is fulfilled when the engine completes it.
   [[nodiscard]] std::future<secrets::completion> start(client_request r);
 
+  // Replies dropped so far, by the member whose connection they came over:
+  // their tag did not verify under the key its cluster file pins (an
+  // impostor at that address, or a node whose keys changed), or they named
+  // another sender. Thread-safe.
+  [[nodiscard]] std::map<node_id, std::uint64_t> unpinned_replies() const;
+
+  struct dropped_replies {
+    mutable std::mutex mutex;
+    std::map<node_id, std::uint64_t> by_member;
+  };
+
 private:
   caf::actor actor_;
+  std::shared_ptr<dropped_replies> dropped_ = std::make_shared<dropped_replies>();
 };
 
 // A client id from the operating system's generator (never zero).

@@ -12,6 +12,7 @@ namespace pss::crypto {
 namespace {
 
 constexpr std::string_view link_context = "pss link key v1";
+constexpr std::string_view client_link_context = "pss client link key v1";
 
 void put_u64(crypto_generichash_state& st, std::uint64_t v) {
   std::array<std::uint8_t, 8> b{};
@@ -39,6 +40,28 @@ result<link_key> link_key::derive(const box_key_pair& self, node_id self_id,
                             cluster_id.size());
   put_u64(st, low);
   put_u64(st, high);
+  link_key out;
+  crypto_generichash_final(&st, out.key_.data(), out.key_.size);
+  sodium_memzero(&st, sizeof st);
+  return out;
+}
+
+result<link_key> link_key::derive_for_client(const box_key_pair& self, const box_public_key& peer,
+                                             bool self_is_member, node_id member, std::uint64_t client,
+                                             std::string_view cluster_id) {
+  secret_array<crypto_scalarmult_BYTES> shared;
+  if (crypto_scalarmult(shared.data(), self.secret_key.data(), peer.bytes().data()) != 0)
+    return error{errc::verification_failed, "the peer's box key has low order"};
+  const box_public_key& client_key = self_is_member ? peer : self.public_key;
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, shared.data(), shared.size, 32);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(client_link_context.data()),
+                            client_link_context.size());
+  put_u64(st, cluster_id.size());
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(cluster_id.data()), cluster_id.size());
+  put_u64(st, member.value());
+  put_u64(st, client);
+  crypto_generichash_update(&st, client_key.bytes().data(), client_key.bytes().size());
   link_key out;
   crypto_generichash_final(&st, out.key_.data(), out.key_.size);
   sodium_memzero(&st, sizeof st);

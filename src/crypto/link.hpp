@@ -39,6 +39,16 @@ public:
                                                 const box_public_key& peer, node_id peer_id,
                                                 std::string_view cluster_id);
 
+  // The key of one client connection to member `member` (pinned replies,
+  // docs/network.md): the client's ephemeral box key pair against the
+  // member's box key from its cluster file, or the member's own box key pair
+  // against the client's ephemeral public key; both ends derive the same
+  // key, which only the member and that connection can compute. Tags under
+  // it name the member as `from` and node_id{client} as `to`.
+  [[nodiscard]] static result<link_key> derive_for_client(const box_key_pair& self, const box_public_key& peer,
+                                                          bool self_is_member, node_id member,
+                                                          std::uint64_t client, std::string_view cluster_id);
+
   // The tag of one message from `from` to `to`.
   [[nodiscard]] link_tag tag(node_id from, node_id to, byte_view payload) const;
   // Constant-time check of a received tag.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Security over real processes: a client whose certificate comes from
-# another CA is refused, a plaintext client cannot talk to a TLS node, no
+# another CA is refused, an impostor at a member's address is ignored by
+# clients and members (pinned identities), a plaintext client cannot talk to a TLS node, no
 # share (taken from the nodes' own share journals) and no value, seed or
 # 64-hex string appears in any log, the secret files are mode 0600 and the
 # data directories 0700, a broken config fails fast naming the key, and an
@@ -57,6 +58,53 @@ check "the thief cannot list either" test $? -eq 7
 check "no node directory holds the admin's seed" \
   bash -c "! grep -rqF '$seed' $work/cluster/node-* $work/stolen"
 check "no node directory holds a token file" test -z "$(find "$work/stolen" -iname '*token*')"
+
+# Pinned identities. An impostor takes member 1's address with a valid
+# certificate of the cluster CA and member keys of its own (another
+# cluster's). With the client's certificate, clients cannot even finish a
+# TLS handshake with it (a client certificate cannot serve as a node), and
+# the members refuse its link messages (the link tags need member 1's box
+# key). With node 2's certificate (a stolen node certificate), clients
+# connect, but ignore its replies: they do not prove the key the cluster
+# file pins for member 1. Puts and gets go on with the other four.
+"$cluster" stop-node 1 >/dev/null
+imp=$work/cluster/impostor-1
+mkdir -p "$imp"
+other_key() { awk -v k="$1" '/^\[\[members\]\]/{m++} m==3 && $1==k {print $3}' "$work/other/node-3/node.toml"; }
+sed 's/^id = .*/id = 1/' "$work/other/node-3/node.key" >"$imp/node.key"
+chmod 600 "$imp/node.key"
+start_impostor() { # start_impostor CERT KEY: member 1's config with other keys and this certificate
+  awk -v box="$(other_key box_key)" -v sign="$(other_key sign_key)" -v crt="$1" -v key="$2" '
+    /^\[\[members\]\]/ { m++ }
+    m == 1 && $1 == "box_key" { print "box_key = " box; next }
+    m == 1 && $1 == "sign_key" { print "sign_key = " sign; next }
+    /^certificate = / { print "certificate = \"" crt "\""; next }
+    /^key = / { print "key = \"" key "\""; next }
+    { print }' "$work/cluster/node-1/node.toml" >"$imp/node.toml"
+  rm -rf "$imp/data"
+  (cd "$imp" && exec "$PSS" node --config node.toml --init >>node.log 2>&1) &
+  impostor=$!
+  sleep 1
+}
+stop_impostor() { kill "$impostor" 2>/dev/null; wait "$impostor" 2>/dev/null; }
+start_impostor "$work/cluster/client/client.crt" "$work/cluster/client/client.key"
+check "an impostor runs with the client's certificate" kill -0 "$impostor"
+check "a leader among the other four" wait_healthy 20
+refused_tags=$(status_json | jq '[.members[] | select(.id != 1) | .transport_refused.bad_link_tag // 0] | add')
+check "the members refused the impostor's link tags (got $refused_tags)" test "${refused_tags:-0}" -gt 0
+check "a client's TLS handshake with it fails" \
+  bash -c "'$PSS' status --json | jq -e '.members[] | select(.id == 1) | .error | test(\"handshake\")' >/dev/null"
+stop_impostor
+start_impostor "$work/cluster/node-2/tls.crt" "$work/cluster/node-2/tls.key"
+check "an impostor runs with node 2's certificate" kill -0 "$impostor"
+printf 'pinned' | "$PSS" put pinned1 >/dev/null 2>"$work/pinned.err"
+check "a put succeeds with the impostor at member 1's address" test $? -eq 0
+check "and the client says it ignored the impostor's replies" \
+  grep -q 'node 1 at .* did not prove the key the cluster file pins' "$work/pinned.err"
+check "a get reads it back" get_equals pinned1 pinned
+stop_impostor
+check "the real node 1 comes back" bash -c "'$cluster' start-node 1 >/dev/null"
+check "and the cluster is whole again" wait_healthy 20 5
 
 # Shares, as the nodes hold them on their own disks, never reach a log.
 # Every 32-byte window of every share journal, in lower and upper hex.

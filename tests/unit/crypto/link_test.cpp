@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <tuple>
+
 #include "crypto/link.hpp"
 #include "crypto/random_source.hpp"
 
@@ -49,4 +51,30 @@ TEST_CASE("link: a third key, another cluster, a changed payload or a reflected 
   CHECK_FALSE(at_a.verify(node_id{2}, node_id{1}, payload, t));
   // A truncated tag is refused.
   CHECK_FALSE(at_b.verify(node_id{1}, node_id{2}, payload, byte_view{t.data(), 31}));
+}
+
+TEST_CASE("client link: the member and the client derive the same key; another member key, client or cluster does not") {
+  pair_of_nodes p; // a: the member's static key, b: the client's ephemeral key, c: an impostor's
+  const bytes payload{5, 6, 7};
+  auto member = link_key::derive_for_client(p.a, p.b.public_key, true, node_id{1}, 77, "cluster-a");
+  auto client = link_key::derive_for_client(p.b, p.a.public_key, false, node_id{1}, 77, "cluster-a");
+  REQUIRE(member.ok());
+  REQUIRE(client.ok());
+  const link_tag t = member->tag(node_id{1}, node_id{77}, payload);
+  CHECK(client->verify(node_id{1}, node_id{77}, payload, t));
+  // An impostor at member 1's address, with a key of its own: the client,
+  // which derived its key from member 1's pinned key, refuses its tags.
+  auto impostor = link_key::derive_for_client(p.c, p.b.public_key, true, node_id{1}, 77, "cluster-a");
+  REQUIRE(impostor.ok());
+  CHECK_FALSE(client->verify(node_id{1}, node_id{77}, payload, impostor->tag(node_id{1}, node_id{77}, payload)));
+  // Another client id, member id or cluster gives another key.
+  const std::tuple<std::uint64_t, std::uint64_t, std::string_view> others[] = {
+    {1, 78, "cluster-a"}, {2, 77, "cluster-a"}, {1, 77, "cluster-b"}};
+  for (const auto& [member_id, client_id, cluster] : others) {
+    auto other = link_key::derive_for_client(p.a, p.b.public_key, true, node_id{member_id}, client_id, cluster);
+    REQUIRE(other.ok());
+    CHECK_FALSE(client->verify(node_id{1}, node_id{77}, payload, other->tag(node_id{1}, node_id{77}, payload)));
+  }
+  // A node link key between the same two box keys is not a client link key.
+  CHECK_FALSE(client->verify(node_id{1}, node_id{77}, payload, derive(p.a, 1, p.b, 77).tag(node_id{1}, node_id{77}, payload)));
 }
