@@ -100,6 +100,30 @@ std::optional<secrets::version_record> adversary::older_record(const std::string
   return std::prev(s->versions.end(), 2)->second; // the newest but one: the likeliest to pass as current
 }
 
+// A record of its own for one client's read of `name`: its key, its
+// ciphertext, its polynomial, and half the time a threshold its own nodes
+// can meet; its nodes then serve shares consistent with it.
+const adversary::fake_record* adversary::fabricate(secrets::endpoint client, const std::string& name,
+                                                   secret_version version, epoch_id epoch, prng& rng) {
+  const std::size_t own = std::max<std::size_t>(2, setup_.corrupted.size());
+  const std::size_t t = rng.chance(0.5) && own < setup_.view.threshold ? own : setup_.view.threshold;
+  const crypto::scalar k = crypto::scalar::random_nonzero(random_);
+  auto dealt = crypto::deal(k, t, setup_.view.members.size(), random_);
+  static constexpr std::string_view forged_value = "forged by the adversary";
+  auto sealed = crypto::envelope_seal(
+    k, byte_view{reinterpret_cast<const std::uint8_t*>(forged_value.data()), forged_value.size()},
+    crypto::envelope_context{setup_.view.cluster_id, name, version}, random_);
+  if (!dealt.ok() || !sealed.ok()) return nullptr;
+  fake_record fake{version, epoch, t, dealt->commitments.encode(), dealt->commitments.digest(), sealed->encode(), {}};
+  for (const auto& sh : dealt->shares) fake.shares.emplace(sh.index.value(), sh);
+  ++counters_.fabricated;
+  auto& slot = fakes_[{client.id, name}];
+  slot = std::move(fake);
+  cap(fakes_);
+  auto it = fakes_.find({client.id, name});
+  return it == fakes_.end() ? nullptr : &it->second;
+}
+
 std::optional<bytes> adversary::forge_read(node_id from, secrets::endpoint client, secrets::read_response m,
                                            prng& rng) {
   auto asked_name = client_reads_.find({client.id, from, m.request_id});
@@ -115,41 +139,27 @@ std::optional<bytes> adversary::forge_read(node_id from, secrets::endpoint clien
     m.record = s->versions.rbegin()->second;
   }
   if (m.code != secrets::reply_code::ok || !m.record) return std::nullopt;
-  switch (rng.below(3)) {
-    case 0: { // an older version served as the latest
-      auto old = older_record(name, from);
-      if (!old || old->version >= m.record->version) return std::nullopt;
-      m.latest = old->version;
-      m.record = std::move(*old);
-      ++counters_.rollbacks;
-      break;
-    }
-    case 1: { // a record of its own: its key, its ciphertext, its polynomial
-      // Half the time it claims a threshold its own nodes can meet.
-      const std::size_t own = std::max<std::size_t>(2, setup_.corrupted.size());
-      const std::size_t t = rng.chance(0.5) && own < setup_.view.threshold ? own : setup_.view.threshold;
-      m.threshold = static_cast<std::uint32_t>(t);
-      const crypto::scalar k = crypto::scalar::random_nonzero(random_);
-      auto dealt = crypto::deal(k, t, setup_.view.members.size(), random_);
-      static constexpr std::string_view forged_value = "forged by the adversary";
-      auto sealed = crypto::envelope_seal(
-        k, byte_view{reinterpret_cast<const std::uint8_t*>(forged_value.data()), forged_value.size()},
-        crypto::envelope_context{setup_.view.cluster_id, name, m.record->version}, random_);
-      if (!dealt.ok() || !sealed.ok()) return std::nullopt;
-      m.record->commitments = dealt->commitments.encode();
-      m.record->commitments_digest = dealt->commitments.digest();
-      m.record->ciphertext = sealed->encode();
-      m.record->dealt_epoch = m.record->epoch;
-      fake_record fake{m.record->version, m.record->epoch, {}};
-      for (const auto& s : dealt->shares) fake.shares.emplace(s.index.value(), s);
-      fakes_[{client.id, name}] = std::move(fake);
-      cap(fakes_);
-      ++counters_.fabricated;
-      break;
-    }
-    default: // another version than the one it asked for, or the latest
-      m.record->version = m.record->version.next();
-      ++counters_.forged_versions;
+  auto fake = fakes_.find({client.id, name});
+  const fake_record* made = fake != fakes_.end() && fake->second.version == m.record->version ? &fake->second : nullptr;
+  const auto choice = made ? 1 : rng.below(3);
+  if (choice == 0) { // an older version served as the latest
+    auto old = older_record(name, from);
+    if (!old || old->version >= m.record->version) return std::nullopt;
+    m.latest = old->version;
+    m.record = std::move(*old);
+    ++counters_.rollbacks;
+  } else if (choice == 1) { // a record of its own making
+    if (!made) made = fabricate(client, name, m.record->version, m.record->epoch, rng);
+    if (made == nullptr) return std::nullopt;
+    m.threshold = static_cast<std::uint32_t>(made->threshold);
+    m.record->commitments = made->commitments;
+    m.record->commitments_digest = made->digest;
+    m.record->ciphertext = made->ciphertext;
+    m.record->epoch = made->epoch;
+    m.record->dealt_epoch = made->epoch;
+  } else { // another version than the one it asked for, or the latest
+    m.record->version = m.record->version.next();
+    ++counters_.forged_versions;
   }
   return secrets::encode(secrets::wire_message{std::move(m)});
 }
@@ -160,17 +170,30 @@ std::optional<bytes> adversary::forge_share(node_id from, secrets::endpoint clie
   const secrets::member* me = setup_.view.find(from);
   if (m.code != secrets::reply_code::ok || it == client_asks_.end() || me == nullptr) return std::nullopt;
   const asked& q = it->second;
+  // A request for the latest names no version; the reply says which.
+  const secret_version version = q.version == secret_version{} ? m.version : q.version;
   auto reader = crypto::box_public_key::from_bytes(q.reader_key);
   auto fake = fakes_.find({client.id, q.name});
-  const bool consistent = fake != fakes_.end() && fake->second.version == q.version;
+  // The client read the record from this node just before asking for shares
+  // (a get sends both at once): fabricate the record now, so that the
+  // shares its node serves fit it.
+  if (fake == fakes_.end() && read_pending(client, from, q.name, m.request_id) && rng.chance(0.5)) {
+    fabricate(client, q.name, version, m.epoch, rng);
+    fake = fakes_.find({client.id, q.name});
+  }
+  const bool consistent = fake != fakes_.end() && fake->second.version == version;
   if (!reader.ok() || (!consistent && !rng.chance(0.3))) return std::nullopt;
   // The share of its own polynomial for a record it fabricated, or a wrong
   // value; both sealed by the node itself, as the client requires.
   const crypto::share forged = consistent && fake->second.shares.contains(me->index.value())
                                  ? fake->second.shares.at(me->index.value())
                                  : crypto::share{me->index, crypto::scalar::random_nonzero(random_)};
-  if (consistent) m.epoch = fake->second.epoch;
-  auto context = secrets::share_context_for_read(setup_.view.cluster_id, m.epoch, q.name, q.version, from);
+  if (consistent) {
+    m.epoch = fake->second.epoch;
+    m.version = fake->second.version;
+  }
+  auto context = secrets::share_context_for_read(setup_.view.cluster_id, m.epoch, q.name,
+                                                 consistent ? fake->second.version : version, from);
   if (!context.ok()) return std::nullopt;
   const secure_bytes plain = crypto::encode_share(forged);
   auto sealed = crypto::seal_from(setup_.box_key(from), *reader, plain.view(), *context, random_);
@@ -178,6 +201,14 @@ std::optional<bytes> adversary::forge_share(node_id from, secrets::endpoint clie
   m.sealed_share = std::move(*sealed);
   ++counters_.forged_shares;
   return secrets::encode(secrets::wire_message{std::move(m)});
+}
+
+bool adversary::read_pending(secrets::endpoint client, node_id at, const std::string& name,
+                             std::uint64_t share_request) const {
+  const std::uint64_t window = setup_.view.members.size() + 1;
+  for (std::uint64_t id = share_request > window ? share_request - window : 0; id < share_request; ++id)
+    if (auto it = client_reads_.find({client.id, at, id}); it != client_reads_.end() && it->second == name) return true;
+  return false;
 }
 
 // Replies that claim to come from the leader its node knows of, at the

@@ -123,11 +123,21 @@ private:
   struct fake_record { // a record it fabricated for one client's read
     secret_version version;
     epoch_id epoch;
+    std::size_t threshold = 0;
+    bytes commitments;
+    secrets::digest digest{};
+    bytes ciphertext;
     std::map<std::uint64_t, crypto::share> shares; // by member index
   };
 
   void learn(const dealing_key& key, std::uint64_t index);
   [[nodiscard]] std::optional<secrets::version_record> older_record(const std::string& name, node_id at) const;
+  const fake_record* fabricate(secrets::endpoint client, const std::string& name, secret_version version,
+                               epoch_id epoch, prng& rng);
+  // Did `client` ask node `at` for the record of `name` right before this
+  // share request?
+  [[nodiscard]] bool read_pending(secrets::endpoint client, node_id at, const std::string& name,
+                                  std::uint64_t share_request) const;
   [[nodiscard]] std::optional<bytes> forge_read(node_id from, secrets::endpoint client, secrets::read_response m,
                                                 prng& rng);
   [[nodiscard]] std::optional<bytes> forge_share(node_id from, secrets::endpoint client,

@@ -47,10 +47,12 @@ std::optional<bytes> share_corruptor::maybe_corrupt(node_id from, secrets::endpo
   auto it = requests_.find(request_key{client.id, from, reply->request_id});
   if (it == requests_.end()) return std::nullopt;
   const request& q = it->second;
+  // A request for the latest names no version; the reply says which.
+  const secret_version version = q.version == secret_version{} ? reply->version : q.version;
   std::size_t& touched = touched_[q.reader_key];
   cap(touched_);
   const secrets::member* holder = view_.find(from);
-  if (holder == nullptr || touched + view_.threshold >= holders_(q.name, q.version))
+  if (holder == nullptr || touched + view_.threshold >= holders_(q.name, version))
     return std::nullopt; // t good answers must remain
   switch (rng.below(3)) {
     case 0: // flipped
@@ -62,7 +64,7 @@ std::optional<bytes> share_corruptor::maybe_corrupt(node_id from, secrets::endpo
       break;
     default: { // forged: sealed by the holder itself, its index, a wrong value
       auto key = crypto::box_public_key::from_bytes(q.reader_key);
-      auto context = secrets::share_context_for_read(view_.cluster_id, reply->epoch, q.name, q.version, from);
+      auto context = secrets::share_context_for_read(view_.cluster_id, reply->epoch, q.name, version, from);
       if (!key.ok() || !context.ok()) return std::nullopt;
       const crypto::share forged{holder->index, crypto::scalar::random_nonzero(random_)};
       const secure_bytes plain = crypto::encode_share(forged);

@@ -283,6 +283,7 @@ void client_engine::begin_read(millis now) {
   op.attempts = 0;
   op.target = leader_ != no_node ? leader_ : next_node();
   send_single(now);
+  if (op.kind == operation_kind::get) send_early_shares(now);
 }
 
 void client_engine::begin_propose(millis now, bool fresh_sequence) {
@@ -531,7 +532,12 @@ void client_engine::on_tick(millis now) {
     } else if (op->step == phase::shares) {
       try_reconstruct(now);
       if (finished()) continue;
+      ask_more_holders(now);
       for (auto h : op->record->holders) {
+        if (!op->asked.contains(h)) {
+          want(op->hedge_at); // asked at the hedge time, or sooner when an answer falls short
+          continue;
+        }
         const bool settled = op->good.contains(h) || op->bad.contains(h)
                              || (op->answers.contains(h) && !may_catch_up(op->answers[h]));
         if (settled) continue;

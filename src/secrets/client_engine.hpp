@@ -43,6 +43,9 @@ namespace pss::secrets {
 inline constexpr millis request_timeout_default{300};
 inline constexpr millis put_ack_timeout_default{1'000};
 inline constexpr millis share_collect_timeout_default{1'000};
+// A get asks t holders first (with the catalog read); the others only when
+// an answer falls short, or once this long has passed without t good shares.
+inline constexpr millis share_hedge{40};
 inline constexpr millis operation_timeout_default{10'000};
 inline constexpr millis retry_backoff_min{20};
 inline constexpr millis retry_backoff_max{500};
@@ -190,7 +193,10 @@ private:
   void begin_propose(millis now, bool fresh_sequence);
   void begin_refresh(millis now);
   void begin_shares(millis now);
-  void send_get_share(millis now, node_id to);
+  void send_early_shares(millis now);
+  void ask_more_holders(millis now);
+  void send_get_share(millis now, node_id to, std::optional<secret_version> version = std::nullopt);
+  void take_share_answer(millis now, node_id from, std::uint64_t request_id, get_share_response&& m);
   void try_reconstruct(millis now);
   void finish_get_shortfall(millis now);
 

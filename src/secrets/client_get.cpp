@@ -3,6 +3,8 @@
 // reconstruct from t good ones. See client_engine.hpp.
 #include "secrets/client_operation.hpp"
 
+#include <algorithm>
+
 #include "core/planted.hpp"
 #include "crypto/batch.hpp"
 #include "crypto/envelope.hpp"
@@ -19,25 +21,67 @@ void client_engine::begin_shares(millis now) {
   auto parsed = crypto::commitment::decode(op.record->commitments, op.threshold);
   if (!parsed.ok()) return fail(client_error::verification_failed, "the catalog's commitments do not parse");
   op.parsed_commitments = std::move(*parsed);
-  op.reader = crypto::box_key_pair::generate(*random_);
+  if (!op.reader) op.reader = crypto::box_key_pair::generate(*random_);
   op.collect_deadline = now + options_.share_collect_timeout;
-  op.requests.clear();
   op.answers.clear();
   op.good.clear();
   op.bad.clear();
   op.bad_reasons.clear();
   op.newer_epoch_seen = false;
-  for (auto h : op.record->holders) send_get_share(now, h);
+  op.hedge_at = now + share_hedge;
+  // The answers to the requests sent with the read count now.
+  auto early = std::exchange(op.early, {});
+  for (auto h : op.record->holders)
+    if (auto it = early.find(h); it != early.end()) take_share_answer(now, h, 0, std::move(it->second));
+  const operation* self = &op;
+  try_reconstruct(now);
+  if (!queue_.empty() && queue_.front().get() == self && self->step == phase::shares) ask_more_holders(now);
 }
 
-void client_engine::send_get_share(millis now, node_id to) {
+// Holders not asked yet are asked while the good shares and the requests in
+// flight are fewer than t, and all of them once the hedge time has passed.
+void client_engine::ask_more_holders(millis now) {
+  operation& op = *queue_.front();
+  const bool hedge = now >= op.hedge_at;
+  for (auto h : op.record->holders) {
+    if (op.asked.contains(h)) continue;
+    if (!hedge && op.good.size() + op.requests.size() >= op.threshold) break;
+    send_get_share(now, h);
+  }
+}
+
+// With the catalog read, every member is asked for its share of the version
+// asked for (the latest, if none), sealed to a fresh reader key: the shares
+// and the record travel at once, and the record then decides which count.
+void client_engine::send_early_shares(millis now) {
+  operation& op = *queue_.front();
+  op.reader = crypto::box_key_pair::generate(*random_);
+  op.requests.clear();
+  op.early.clear();
+  op.early_ids.clear();
+  op.asked.clear();
+  // t members, the leader last: it is busy confirming the read.
+  std::vector<node_id> members = view_ ? view_->node_ids() : options_.nodes;
+  std::stable_partition(members.begin(), members.end(), [&](node_id n) { return n != leader_; });
+  const std::size_t t = options_.expected_members ? options_.expected_members->threshold
+                        : view_                  ? view_->threshold
+                                                 : members.size();
+  members.resize(std::min(members.size(), t));
+  for (node_id n : members) {
+    send_get_share(now, n, op.requested);
+    op.early_ids.insert(next_request_id_ - 1);
+  }
+}
+
+void client_engine::send_get_share(millis now, node_id to, std::optional<secret_version> version) {
   operation& op = *queue_.front();
   get_share_request req;
   req.request_id = next_request_id_++;
   req.name = op.name;
-  req.version = op.record->version;
+  req.version = version ? *version : op.record->version;
   std::copy(op.reader->public_key.bytes().begin(), op.reader->public_key.bytes().end(), req.reader_key.begin());
   op.requests[req.request_id] = to;
+  op.asked.insert(to);
   op.node_resend_at[to] = now + options_.request_timeout;
   send_request(now, to, wire_message{std::move(req)});
 }
@@ -117,12 +161,38 @@ void client_engine::finish_get_shortfall(millis now) {
 void client_engine::on_share_reply(millis now, node_id from, get_share_response&& m) {
   operation& op = *queue_.front();
   auto it = op.requests.find(m.request_id);
-  if (op.step != phase::shares || it == op.requests.end() || it->second != from) {
+  const bool expected = (op.step == phase::shares || (op.step == phase::read && op.kind == operation_kind::get))
+                        && it != op.requests.end() && it->second == from;
+  if (!expected) {
     ++counters_.stale_responses;
     return;
   }
   op.requests.erase(it);
+  if (op.step == phase::read) { // before the record: kept until it comes
+    op.early.insert_or_assign(from, std::move(m));
+    return;
+  }
+  take_share_answer(now, from, m.request_id, std::move(m));
+  const operation* self = &op;
+  try_reconstruct(now);
+  if (!queue_.empty() && queue_.front().get() == self && self->step == phase::shares) ask_more_holders(now);
+}
+
+// One holder's answer, once the record is known. `request_id` 0: an answer
+// kept from before the record (to a request sent with the read).
+void client_engine::take_share_answer(millis now, node_id from, std::uint64_t request_id, get_share_response&& m) {
+  operation& op = *queue_.front();
+  const bool early = request_id == 0 || op.early_ids.contains(request_id);
+  const auto& holders = op.record->holders;
+  if (std::find(holders.begin(), holders.end(), from) == holders.end()) return; // asked early, holds nothing here
   if (op.good.contains(from) || op.bad.contains(from)) return;
+  // An answer to a request sent with the read may be of another version (the
+  // holder is behind or ahead of the record), or none yet: ask again, now,
+  // for the record's version.
+  if (early && (m.code == reply_code::not_found || (m.code == reply_code::ok && m.version != op.record->version))) {
+    send_get_share(now, from);
+    return;
+  }
   op.answers[from] = m.code;
   if (m.code == reply_code::ok) {
     auto reject = [&](const std::string& why) {
@@ -159,7 +229,6 @@ void client_engine::on_share_reply(millis now, node_id from, get_share_response&
       op.good.emplace(from, *s);
     }
   }
-  try_reconstruct(now);
 }
 
 } // namespace pss::secrets

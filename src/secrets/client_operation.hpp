@@ -72,6 +72,12 @@ struct client_engine::operation {
   std::set<node_id> bad;
   std::vector<std::string> bad_reasons;
   bool newer_epoch_seen = false; // a holder answered with a share of a later epoch
+  // Share requests sent with the catalog read, for the version asked (the
+  // latest, if none): their ids, and the answers that came before the record.
+  std::set<std::uint64_t> early_ids;
+  std::map<node_id, get_share_response> early;
+  std::set<node_id> asked; // members asked for a share in this read
+  millis hedge_at{0};      // from then on, every holder not asked yet is
   std::size_t epoch_rereads = 0;
 };
 

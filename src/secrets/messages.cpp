@@ -110,6 +110,7 @@ void put(byte_writer& w, const get_share_response& m) {
   w.u8(static_cast<std::uint8_t>(m.code));
   w.str(m.reason);
   w.u64(m.epoch.value());
+  w.u64(m.version.value());
   w.blob(m.sealed_share);
 }
 
@@ -275,6 +276,7 @@ result<wire_message> decode_body(message_type type, byte_reader& r, byte_view re
       m.code = decode_code(r);
       m.reason = r.str(reason_bytes_max);
       m.epoch = epoch_id{r.u64()};
+      m.version = secret_version{r.u64()};
       m.sealed_share = copy(r.blob(sealed_share_bytes_max));
       return wire_message{std::move(m)};
     }

@@ -152,6 +152,7 @@ struct get_share_response {
   reply_code code = reply_code::ok;
   std::string reason;
   epoch_id epoch;
+  secret_version version; // the version served (a request for the latest names none)
   bytes sealed_share;
 };
 

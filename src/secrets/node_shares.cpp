@@ -92,6 +92,7 @@ void node_engine::on_get_share(millis now, endpoint from, const get_share_reques
   if (!sealed.ok()) return refuse(reply_code::refused, "cannot seal to the reader key");
   ++counters_.shares_served;
   reply.epoch = epoch;
+  reply.version = rec->version;
   // No share leaves before the record of its release is durable: the reply
   // waits for the audit log's next sync (group commit).
   if (!record(now, audit::action::share_released, who, m.name, rec->version.value(), audit::outcome::ok).ok())

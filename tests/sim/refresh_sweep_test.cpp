@@ -77,7 +77,10 @@ TEST_CASE("refresh sim: a node whose whole disk is wiped rejoins under its id an
     sim_options o;
     o.engine = "secrets";
     o.profile = "refresh"; // calm network, refresh rounds; the wipe is by hand
-    o.seed = 11;
+    // A seed whose workload keeps, on both sizes, a version the victim held
+    // until its recovery (seed 11 on 3 nodes retired them all by new puts
+    // once gets asked shares with the read, so nothing was left to recover).
+    o.seed = 12;
     o.nodes = nodes;
     o.threshold = nodes == 5 ? 3 : 2;
     o.seconds = 3;

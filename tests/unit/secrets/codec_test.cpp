@@ -40,7 +40,7 @@ std::vector<wire_message> samples() {
     read_request{5, read_kind::metadata, "name", secret_version{0}},
     meta,
     gs,
-    get_share_response{9, reply_code::ok, "", epoch_id{1}, bytes(108, 5)},
+    get_share_response{9, reply_code::ok, "", epoch_id{1}, secret_version{3}, bytes(108, 5)},
     rejoin_request{node_id{3}, 0x0123456789abcdefULL},
     read_request{6, read_kind::policy, "", secret_version{0}},
     policy,
