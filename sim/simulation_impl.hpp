@@ -6,6 +6,7 @@
 //   sim_nemesis.cpp    faults: partitions, crashes, wipes, transfers, rejoins
 //   sim_final.cpp      healing, liveness, settling recoveries, probe reads and
 //                      the end-of-run secrets checks
+//   sim_byzantine.cpp  the Byzantine adversary's construction, moves and checker
 #pragma once
 
 #include "sim/simulator.hpp"

@@ -85,43 +85,6 @@ void simulation::impl::spawn_network() {
   }, this);
 }
 
-// The K highest ids are the adversary's. Its randomness is drawn from the
-// seed only here, so that runs without --byzantine keep their schedules.
-void simulation::impl::make_adversary() {
-  byzantine_rng = prng{master.next_u64()};
-  adversary::setup a;
-  a.view = cluster.view;
-  for (std::size_t i = 0; i < static_cast<std::size_t>(opts.byzantine); ++i) a.corrupted.insert(node_id{opts.nodes - i});
-  a.self = endpoint::of(client_id{adversary_client()});
-  crypto::seeded_random key_random{byzantine_rng.next_u64()};
-  a.own_key = std::make_shared<const crypto::sign_key_pair>(crypto::sign_key_pair::generate(key_random));
-  a.admin_key = sim_admin_identity()->public_key;
-  a.wall_offset = sim_wall_clock_offset;
-  a.seed = byzantine_rng.next_u64();
-  a.box_key = [this](node_id n) -> const crypto::box_key_pair& { return cluster.keys.at(n.value() - 1).box; };
-  a.engine = [this](node_id n) -> const secrets::node_engine* {
-    auto it = nodes.find(n);
-    if (it == nodes.end() || !it->second.up || !it->second.engine) return nullptr;
-    return &static_cast<const secrets_node_host&>(*it->second.engine).engine();
-  };
-  byzantine = std::make_unique<adversary>(std::move(a));
-}
-
-void simulation::impl::byzantine_step() {
-  if (!byzantine_rng.chance(0.3)) return;
-  for (auto& m : byzantine->act(now(), byzantine_rng))
-    caf::anon_send(network, wire_message::make(m.from, m.to, std::move(m.payload)));
-}
-
-// The adversary-shares checker: t shares of one dealing in one epoch would
-// let the adversary rebuild the secret.
-void simulation::impl::check_adversary_shares() {
-  counters.adversary_shares_max = std::max<std::uint64_t>(counters.adversary_shares_max, byzantine->shares_max());
-  if (byzantine->shares_max() >= opts.threshold)
-    violation("adversary: the Byzantine nodes held " + std::to_string(byzantine->shares_max()) + " shares of "
-              + byzantine->shares_max_of() + ", t is " + std::to_string(opts.threshold));
-}
-
 bool simulation::impl::sent_by_dead_incarnation(caf::event_based_actor* self, endpoint from) const {
   if (!from.is_node()) return false;
   auto it = nodes.find(from.as_node());
