@@ -45,6 +45,17 @@
 
 namespace pss::cli {
 
+namespace {
+// An epoch's age for the status table: 42s, 17m, 5h, 3d.
+std::string short_age(std::uint64_t ms) {
+  const std::uint64_t s = ms / 1000;
+  if (s < 120) return std::to_string(s) + "s";
+  if (s < 120 * 60) return std::to_string(s / 60) + "m";
+  if (s < 48 * 3600) return std::to_string(s / 3600) + "h";
+  return std::to_string(s / 86400) + "d";
+}
+} // namespace
+
 using namespace client; // NOLINT: the shared parts of every client command
 
 int run_put(int argc, char** argv) {
@@ -262,6 +273,9 @@ int run_status(int argc, char** argv) {
       row["rounds_aborted"] = health->rounds_aborted;
       row["recoveries"] = health->recoveries;
       row["round_running"] = health->round_running;
+      row["epoch_age_ms"] = health->epoch_age_ms;
+      row["rounds_aborted_since_commit"] = health->rounds_aborted_since_commit;
+      if (!health->last_abort_reason.empty()) row["last_abort_reason"] = health->last_abort_reason;
       row["voters"] = health->voters;
       row["learners"] = health->learners;
       if (!health->failure.empty()) row["failure"] = health->failure;
@@ -287,8 +301,8 @@ int run_status(int argc, char** argv) {
       std::cout << "cluster " << c.cluster.cluster_id << ": " << c.cluster.members.size() << " members, threshold "
                 << c.cluster.threshold << ", leader " << (leader ? "node " + std::to_string(leader) : "unknown")
                 << ", " << answered << " answered\n";
-      std::printf("%-4s %-22s %-10s %6s %6s %8s %6s %8s %8s  %s\n", "id", "address", "role", "term", "leader",
-                  "commit", "epoch", "secrets", "refresh", "links");
+      std::printf("%-4s %-22s %-10s %6s %6s %8s %6s %7s %8s %8s  %s\n", "id", "address", "role", "term", "leader",
+                  "commit", "epoch", "age", "secrets", "refresh", "links");
       for (const auto& row : j["members"]) {
         if (!row["reachable"].get<bool>()) {
           std::printf("%-4llu %-22s UNREACHABLE: %s\n", static_cast<unsigned long long>(row["id"].get<std::uint64_t>()),
@@ -299,13 +313,14 @@ int run_status(int argc, char** argv) {
         for (const auto& p : row["peers"]) {
           links += std::to_string(p["id"].get<std::uint64_t>()) + (p["connected"].get<bool>() ? ":up " : ":DOWN ");
         }
-        std::printf("%-4llu %-22s %-10s %6llu %6llu %8llu %6llu %8llu %8llu  %s\n",
+        std::printf("%-4llu %-22s %-10s %6llu %6llu %8llu %6llu %7s %8llu %8llu  %s\n",
                     static_cast<unsigned long long>(row["id"].get<std::uint64_t>()),
                     row["address"].get<std::string>().c_str(), row["role"].get<std::string>().c_str(),
                     static_cast<unsigned long long>(row["term"].get<std::uint64_t>()),
                     static_cast<unsigned long long>(row["leader"].get<std::uint64_t>()),
                     static_cast<unsigned long long>(row["commit"].get<std::uint64_t>()),
                     static_cast<unsigned long long>(row["epoch"].get<std::uint64_t>()),
+                    short_age(row["epoch_age_ms"].get<std::uint64_t>()).c_str(),
                     static_cast<unsigned long long>(row["secrets"].get<std::uint64_t>()),
                     static_cast<unsigned long long>(row["refresh_epochs_committed"].get<std::uint64_t>()),
                     links.c_str());
@@ -324,6 +339,12 @@ int run_status(int argc, char** argv) {
                       static_cast<unsigned long long>(row["requests_admitted"].get<std::uint64_t>()));
         if (!row["transport_refused"].empty())
           std::printf("node %llu dropped messages at its gateway:%s\n", id, counts(row["transport_refused"]).c_str());
+        if (const auto aborted = row["rounds_aborted_since_commit"].get<std::uint64_t>(); aborted > 0)
+          std::printf("node %llu: epoch %llu for %llu s, %llu rounds aborted since (the last: %s)\n", id,
+                      static_cast<unsigned long long>(row["epoch"].get<std::uint64_t>()),
+                      static_cast<unsigned long long>(row["epoch_age_ms"].get<std::uint64_t>() / 1000),
+                      static_cast<unsigned long long>(aborted),
+                      row.value("last_abort_reason", std::string{"unknown"}).c_str());
       }
     }
     return healthy ? exit_code::ok : code::unavailable;

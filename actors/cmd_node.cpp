@@ -99,6 +99,10 @@ actors::node_health health_of(const secrets::node_engine& e) {
   h.rounds_aborted = stats.rounds_aborted;
   h.recoveries = stats.recoveries;
   h.round_running = e.state().round().has_value();
+  const auto& proactive = e.refresh_health();
+  h.epoch_age_ms = static_cast<std::uint64_t>(proactive.age.count());
+  h.rounds_aborted_since_commit = proactive.aborted_since_commit;
+  h.last_abort_reason = proactive.last_abort;
   for (auto v : e.raft().config().voters) h.voters.push_back(v.value());
   for (auto l : e.raft().config().learners) h.learners.push_back(l.value());
   if (e.failure()) h.failure = e.failure()->describe();

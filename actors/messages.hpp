@@ -212,6 +212,11 @@ struct node_health {
   // member speaking as one), a client message over a connection that did
   // not say hello for its id, a bad hello, an oversized payload.
   std::map<std::string, std::uint64_t> transport_refused;
+  // Proactive refresh as this node sees it: how long it has had the current
+  // epoch, and the rounds aborted since (with the last reason).
+  std::uint64_t epoch_age_ms = 0;
+  std::uint64_t rounds_aborted_since_commit = 0;
+  std::string last_abort_reason;
 };
 
 template <class Inspector>
@@ -219,7 +224,8 @@ typename Inspector::result_type inspect(Inspector& f, node_health& x) {
   return f(caf::meta::type_name("node_health"), x.answered, x.id, x.role, x.term, x.leader,
            x.commit, x.applied, x.epoch, x.secrets, x.shares_live, x.refresh_epochs_committed, x.rounds_aborted,
            x.recoveries, x.round_running, x.voters, x.learners, x.failure, x.peers, x.requests_admitted,
-           x.requests_refused, x.transport_refused);
+           x.requests_refused, x.transport_refused, x.epoch_age_ms, x.rounds_aborted_since_commit,
+           x.last_abort_reason);
 }
 
 // Registers every type above with the actor system (call before

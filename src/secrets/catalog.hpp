@@ -187,6 +187,9 @@ public:
   [[nodiscard]] const std::optional<round_state>& round() const noexcept { return round_; }
   [[nodiscard]] std::uint64_t last_round_id() const noexcept { return last_round_id_; }
   [[nodiscard]] const round_stats& stats() const noexcept { return stats_; }
+  // Why the last round this replica applied the abort of was aborted (empty
+  // before any; not in snapshots: a restarted node knows from then on).
+  [[nodiscard]] const std::string& last_abort_reason() const noexcept { return last_abort_reason_; }
   // Whether `n` holds every one of these versions that is still readable.
   [[nodiscard]] bool holds_all(node_id n, const std::vector<round_secret>& versions) const;
   // Readable versions that `n` does not hold (what a recovery would rebuild).
@@ -229,6 +232,7 @@ private:
   std::optional<round_state> round_;
   std::uint64_t last_round_id_ = 0;
   round_stats stats_;
+  std::string last_abort_reason_;
   std::map<node_id, rejoin_record> rejoins_;
 };
 

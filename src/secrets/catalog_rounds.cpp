@@ -182,6 +182,7 @@ round_state* catalog::round_for(std::uint64_t id, round_phase phase) {
 command_result catalog::abort_round(std::string reason, apply_effects& fx) {
   PSS_CHECK(round_.has_value());
   ++stats_.rounds_aborted;
+  last_abort_reason_ = reason;
   round_.reset();
   fx.round_changed = true;
   fx.round_finished = true;

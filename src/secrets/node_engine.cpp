@@ -105,6 +105,7 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
     shares = share_store::open(fs, share_dir, identity, storage::open_mode::initialise);
   }
   if (!shares.ok()) return shares.err();
+  if (options.test_only.store_limits) (*shares)->set_limits(*options.test_only.store_limits);
   auto audit_log = audit::log::open(fs, storage::join_path(options.data_dir, "audit"), identity,
                                     new_node ? storage::open_mode::initialise : storage::open_mode::existing);
   if (!audit_log.ok() && storage::is_empty_data_dir(audit_log.err()))
@@ -408,6 +409,7 @@ void node_engine::maybe_collect_garbage(millis now) {
 
 void node_engine::drain(millis now) {
   maybe_collect_garbage(now);
+  watch_proactivity(now);
   for (int pass = 0; pass < 2; ++pass) {
   if (pass == 1 && !failed_) {
     drive_rounds(now);

@@ -71,6 +71,8 @@ struct node_test_only_options {
   // polynomial, or send a receiver bytes other than those it committed to.
   bool deal_inconsistent = false;
   bool deal_equivocating = false;
+  // A smaller share store, so that tests can fill it.
+  std::optional<share_limits> store_limits;
 };
 
 // Rounds (docs/refresh.md). The leader's phase timeout and the interval at
@@ -134,8 +136,20 @@ struct node_counters {
   std::uint64_t rejoin_requests_sent = 0;
   std::uint64_t rejoin_requests_ignored = 0; // not the leader, recorded already, or just proposed
   std::uint64_t shares_refused_rejoining = 0; // store_share while the rejoin is not recorded
+  std::uint64_t rounds_sat_out = 0;     // the share store could not take a round's shares
 
   bool operator==(const node_counters&) const = default;
+};
+
+// How proactive refresh is going, as this node sees it (`pss status`): the
+// current epoch, since when this node has had it (its apply, or its start),
+// and the rounds aborted since (docs/refresh.md).
+struct proactivity {
+  epoch_id epoch;
+  millis since{0};
+  millis age{0}; // at the node's last input
+  std::uint64_t aborted_since_commit = 0;
+  std::string last_abort; // why the last round aborted
 };
 
 // What the node has durably stored, mirrored for raft::cluster_checker.
@@ -177,6 +191,7 @@ public:
   [[nodiscard]] const catalog& state() const noexcept { return catalog_; }
   [[nodiscard]] const share_store& shares() const noexcept { return *shares_; }
   [[nodiscard]] const node_counters& counters() const noexcept { return counters_; }
+  [[nodiscard]] const proactivity& refresh_health() const noexcept { return proactive_; }
   // What the door for clients admitted and refused, by reason.
   [[nodiscard]] const access::request_guard& requests() const noexcept { return guard_; }
   // The node's audit log (docs/access.md, "Audit").
@@ -252,7 +267,7 @@ private:
     std::set<node_id> bad;
     std::optional<millis> closed_at;
     bool finished_here = false; // new shares stored / masked values computed / recovered
-    bool recover_failed = false;
+    bool recover_failed = false; // this node never says ready in this round (a bad recovery, or sat out)
     std::vector<bytes> masked_out;                              // helper → target
     std::map<node_id, std::map<std::uint32_t, bytes>> masked_in; // at the target
     std::map<node_id, std::uint32_t> masked_counts;
@@ -271,6 +286,10 @@ private:
   [[nodiscard]] result<crypto::sub_share_bundle> open_bundle(const round_state& r, node_id dealer,
                                                              const std::map<std::uint32_t, bytes>& chunks) const;
   void respond(millis now, const round_state& r);
+  void sit_out(const round_state& r, const error& e);
+  // After every input: the epoch's age, the aborts since its commit, and a
+  // warning event once per refresh interval while it is older than two.
+  void watch_proactivity(millis now);
   void finish_refresh(millis now, const round_state& r, bool resend);
   void send_masked(millis now, const round_state& r, bool resend);
   void try_recover(millis now, const round_state& r, bool resend);
@@ -352,6 +371,9 @@ private:
   persisted_view persisted_;
   std::vector<apply_event> apply_events_;
   node_counters counters_;
+  proactivity proactive_;
+  std::optional<std::uint64_t> aborts_seen_; // the catalog's count at the last watch
+  millis warned_at_{0};
   std::optional<error> failed_;
   engine_output output_;
   millis next_share_gc_{0};

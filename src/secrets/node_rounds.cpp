@@ -476,6 +476,18 @@ static bool has_bundles(const std::map<node_id, crypto::sub_share_bundle>& opene
   return std::all_of(qualified.begin(), qualified.end(), [&](node_id d) { return opened.contains(d); });
 }
 
+// A store that cannot take a round's shares (full) makes this node sit the
+// round out: it never says ready, the leader aborts or finishes without it,
+// and the pending shares of the round are erased when it ends. Any other
+// storage error stops the node.
+void node_engine::sit_out(const round_state& r, const error& e) {
+  if (e.code() != errc::too_large) return fail(e);
+  ++counters_.rounds_sat_out;
+  event("round " + std::to_string(r.id) + ": sitting it out: " + e.message());
+  work_.finished_here = true;
+  work_.recover_failed = true; // never say ready in this round
+}
+
 void node_engine::finish_refresh(millis now, const round_state& r, bool resend) {
   if (!work_.finished_here && !has_bundles(work_.opened, r.qualified)) return;
   if (!work_.finished_here) {
@@ -487,7 +499,7 @@ void node_engine::finish_refresh(millis now, const round_state& r, bool resend) 
       crypto::share next = held->value;
       for (node_id d : r.qualified) next.value += work_.opened.at(d).values[m];
       const share_key key{r.secrets[m].name, rec->version, r.epoch, rec->commitments_digest};
-      if (auto st = shares_->store_round_share(key, next, now, r.id); !st.ok()) return fail(st.err());
+      if (auto st = shares_->store_round_share(key, next, now, r.id); !st.ok()) return sit_out(r, st.err());
     }
     if (auto st = shares_->flush(); !st.ok()) return fail(st.err());
     work_.finished_here = true;
@@ -495,7 +507,7 @@ void node_engine::finish_refresh(millis now, const round_state& r, bool resend) 
     work_.chunks.clear();
     resend = true;
   }
-  if (!contains(r.ready, keys_.id) && resend) forward(now, round_ready{r.id, keys_.id});
+  if (!contains(r.ready, keys_.id) && resend && !work_.recover_failed) forward(now, round_ready{r.id, keys_.id});
 }
 
 // A recovery helper: v = s + Σ_{QUAL} ζ(x), sealed to the target.
@@ -580,7 +592,7 @@ void node_engine::try_recover(millis now, const round_state& r, bool resend) {
       return;
     }
     const share_key key{r.secrets[m].name, rec->version, rec->epoch, rec->commitments_digest};
-    if (auto st = shares_->store_round_share(key, recovered, now, r.id); !st.ok()) return fail(st.err());
+    if (auto st = shares_->store_round_share(key, recovered, now, r.id); !st.ok()) return sit_out(r, st.err());
   }
   if (auto st = shares_->flush(); !st.ok()) return fail(st.err());
   work_.finished_here = true;

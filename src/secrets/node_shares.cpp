@@ -52,7 +52,9 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
   if (planted::armed(planted::bug::wrong_share)) share->value += crypto::scalar::one();
   // The planted bug leaves the sync to the next Raft batch's flush.
   const bool sync = !planted::armed(planted::bug::share_ack_before_sync);
-  if (auto st = shares_->store_pending(key, *share, now, sync); !st.ok()) {
+  share_owner owner{};
+  std::copy(who.key.bytes().begin(), who.key.bytes().end(), owner.begin());
+  if (auto st = shares_->store_pending(key, *share, now, sync, owner); !st.ok()) {
     if (st.err().code() != errc::too_large) fail(st.err());
     return refuse(reply_code::unavailable, "cannot store the share: " + st.err().message());
   }

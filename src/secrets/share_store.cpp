@@ -96,18 +96,36 @@ status share_store::append(std::uint8_t kind, const share_key& key, const held_s
 status share_store::insert_pending(const share_key& key, held_share h) {
   PSS_CHECK(h.state == share_state::pending);
   PSS_CHECK(!shares_.contains(key));
-  if (shares_.size() >= shares_held_max)
-    return error{errc::too_large, "this node holds shares_held_max shares already"};
+  if (shares_.size() >= limits_.held_max)
+    return error{errc::too_large, "this node's share store is full"};
   PSS_TRY(append(op_put_round, key, &h));
+  if (h.owner != share_owner{}) ++pending_by_owner_[h.owner];
   shares_.emplace(key, std::move(h));
   ++pending_;
   return ok_status();
 }
 
-status share_store::store_pending(const share_key& key, const crypto::share& value, millis now, bool sync) {
+void share_store::forget_pending(const held_share& h) {
+  --pending_;
+  if (h.owner == share_owner{}) return;
+  auto it = pending_by_owner_.find(h.owner);
+  PSS_CHECK(it != pending_by_owner_.end() && it->second > 0);
+  if (--it->second == 0) pending_by_owner_.erase(it);
+}
+
+status share_store::store_pending(const share_key& key, const crypto::share& value, millis now, bool sync,
+                                  const share_owner& owner) {
   if (failed_) return *failed_;
   if (shares_.contains(key)) return ok_status();
-  PSS_TRY(insert_pending(key, held_share{share_state::pending, now, value, 0}));
+  // The rounds' half stays free: see client_shares_max.
+  if (shares_.size() >= limits_.client_max)
+    return error{errc::too_large, "this node's share store is full for clients (half is kept for refresh rounds)"};
+  if (owner != share_owner{}) {
+    auto it = pending_by_owner_.find(owner);
+    if (it != pending_by_owner_.end() && it->second >= limits_.pending_per_client_max)
+      return error{errc::too_large, "this client key holds too many pending shares here; register or let them expire"};
+  }
+  PSS_TRY(insert_pending(key, held_share{share_state::pending, now, value, 0, owner}));
   return sync ? flush() : ok_status();
 }
 
@@ -123,12 +141,12 @@ status share_store::store_round_share(const share_key& key, const crypto::share&
 }
 
 void share_store::mark_live(held_share& h) {
-  if (h.state == share_state::pending) --pending_;
+  if (h.state == share_state::pending) forget_pending(h);
   h.state = share_state::live;
 }
 
 void share_store::erase_in_memory(std::map<share_key, held_share>::iterator it) {
-  if (it->second.state == share_state::pending) --pending_;
+  if (it->second.state == share_state::pending) forget_pending(it->second);
   shares_.erase(it);
 }
 

@@ -19,6 +19,7 @@
 // repaired at the next open.
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <optional>
@@ -36,6 +37,24 @@ namespace pss::secrets {
 
 inline constexpr millis pending_share_lifetime{10 * 60 * 1000};
 inline constexpr std::size_t shares_held_max = 1 << 20;
+// Clients may fill at most half of the store (their pending shares and the
+// live ones they became): the other half is the rounds', so that a refresh
+// can always hold a new-epoch copy of every live share next to the old one.
+inline constexpr std::size_t client_shares_max = shares_held_max / 2;
+// One client identity may hold at most this many pending shares (dealt, not
+// yet registered) on a node; a flood from one key cannot crowd out the rest.
+inline constexpr std::size_t pending_shares_per_client_max = shares_held_max / 64;
+
+// The store's capacity, as above; tests shrink it.
+struct share_limits {
+  std::size_t held_max = shares_held_max;
+  std::size_t client_max = client_shares_max;
+  std::size_t pending_per_client_max = pending_shares_per_client_max;
+};
+
+// Who dealt a pending share: the client's public key (all zero when unknown:
+// a round's share, or one replayed from the journal after a restart).
+using share_owner = std::array<std::uint8_t, 32>;
 
 struct share_key {
   std::string name;
@@ -56,6 +75,7 @@ struct held_share {
   // The refresh or recovery round that computed it; 0 for a share a client
   // dealt (or a journal record written before rounds were recorded).
   std::uint64_t round_id = 0;
+  share_owner owner{}; // in memory only: for the per-client quota of pending shares
 
   friend std::ostream& operator<<(std::ostream& os, const held_share&) {
     return os << "held_share{<redacted>}";
@@ -79,8 +99,10 @@ public:
   // Stores a verified share as pending and makes it durable. Storing the
   // same key again is a no-op success (a retried store_share).
   // With sync = false the caller batches several and calls flush() once.
+  // Refused (too_large, nothing stored) when the clients' half of the store
+  // is full or `owner` holds pending_shares_per_client_max pending shares.
   [[nodiscard]] status store_pending(const share_key& key, const crypto::share& value, millis now,
-                                     bool sync = true);
+                                     bool sync = true, const share_owner& owner = {});
   // Stores a share that round round_id computed (a refreshed or recovered
   // one) as pending, without syncing: the caller flushes. Storing it again
   // for the same round is a no-op; a share under the same key from another
@@ -120,6 +142,7 @@ public:
   [[nodiscard]] std::optional<crypto::share> share_value(const share_key& key) const;
   [[nodiscard]] std::size_t size() const noexcept { return shares_.size(); }
   [[nodiscard]] bool has_pending() const noexcept;
+  void set_limits(const share_limits& l) noexcept { limits_ = l; }
 
   share_store(std::unique_ptr<storage::record_journal> journal) : journal_(std::move(journal)) {}
 
@@ -127,6 +150,7 @@ private:
   void erase(std::map<share_key, held_share>::iterator it);
   void erase_in_memory(std::map<share_key, held_share>::iterator it);
   void mark_live(held_share& h);
+  void forget_pending(const held_share& h); // a pending share leaves that state
   [[nodiscard]] status insert_pending(const share_key& key, held_share h);
   [[nodiscard]] status append(std::uint8_t op, const share_key& key, const held_share* share);
   [[nodiscard]] status replay(byte_view record);
@@ -134,6 +158,8 @@ private:
   std::unique_ptr<storage::record_journal> journal_;
   std::map<share_key, held_share> shares_;
   std::size_t pending_ = 0; // how many shares are pending (has_pending in O(1))
+  std::map<share_owner, std::size_t> pending_by_owner_; // known owners only
+  share_limits limits_;
   bool needs_rewrite_ = false;
   bool needs_sync_ = false;
   std::optional<error> failed_;

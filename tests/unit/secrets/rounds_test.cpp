@@ -117,6 +117,28 @@ TEST_CASE("refresh: a client's refresh completes ok and a round commits; a key w
   net.check();
 }
 
+TEST_CASE("refresh: while rounds keep aborting, the epoch ages and each node warns once per interval") {
+  network net{5, 3, 35};
+  net.tweak = [](node_id, node_options& o) {
+    o.auto_recover = false;
+    o.refresh_interval = millis{1'000};
+  };
+  // Three faulty dealers leave two qualified, fewer than t = 3: every round aborts.
+  for (std::uint64_t id : {2, 3, 4}) net.test_only[node_id{id}].deal_inconsistent = true;
+  for (std::uint64_t id = 1; id <= 5; ++id) net.restart(node_id{id});
+  net.elect(1);
+  put_three(net);
+  net.run_for(millis{5'500});
+  const proactivity& p = net.node(1).refresh_health();
+  CHECK(net.node(1).state().stats().refresh_epochs_committed == 0);
+  CHECK(p.aborted_since_commit >= 2);
+  CHECK(p.age >= millis{5'000});
+  std::size_t warnings = 0;
+  for (const auto& e : net.events) warnings += e.find("warning: epoch 1 is") != std::string::npos ? 1 : 0;
+  CHECK(warnings >= 5);     // five nodes, each at least once once the epoch is 2 s old
+  CHECK(warnings <= 5 * 5); // and at most once per interval each
+}
+
 TEST_CASE("refresh: a dealer whose sub-shares are off its polynomial is excluded") {
   network net{5, 3, 32};
   net.test_only[node_id{4}].deal_inconsistent = true;
@@ -129,6 +151,28 @@ TEST_CASE("refresh: a dealer whose sub-shares are off its polynomial is excluded
   const catalog& c = net.node(1).state();
   CHECK(c.stats().refresh_epochs_committed == 1);
   CHECK(c.stats().dealers_excluded == 2);
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    auto got = net.get(100, 10 + i, "s" + std::to_string(i));
+    REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+    CHECK(text_of(*got.value) == "value " + std::to_string(i));
+  }
+  net.check();
+}
+
+TEST_CASE("refresh: a node whose share store is full sits the round out and keeps running") {
+  network net{5, 3, 34};
+  // Node 5's store takes the three secrets' shares but not a second copy of
+  // them for the next epoch.
+  net.test_only[node_id{5}].store_limits = share_limits{4, 3, 100};
+  net.restart(node_id{5});
+  net.elect(1);
+  put_three(net);
+  REQUIRE(net.node(5).shares().size() == 3);
+  refresh_and_wait(net, 1, 0);
+  CHECK_FALSE(net.node(5).failure().has_value()); // it did not stop
+  CHECK(net.node(5).counters().rounds_sat_out >= 1);
+  const auto& stats = net.node(1).state().stats();
+  CHECK(stats.refresh_epochs_committed + stats.rounds_aborted >= 1);
   for (std::uint64_t i = 0; i < 3; ++i) {
     auto got = net.get(100, 10 + i, "s" + std::to_string(i));
     REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
@@ -161,6 +205,11 @@ TEST_CASE("refresh: with too few nodes the round aborts and nothing is lost") {
     REQUIRE(it != before.end());
     CHECK(it->second == value); // the old shares are untouched
   }
+  // Each node shows the abort, and why, for `pss status`.
+  const proactivity& p = net.node(1).refresh_health();
+  CHECK(p.aborted_since_commit == 1);
+  CHECK_FALSE(p.last_abort.empty());
+  CHECK(p.epoch == c.view().epoch);
   for (std::uint64_t i = 0; i < 3; ++i) {
     auto got = net.get(100, 10 + i, "s" + std::to_string(i));
     REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);

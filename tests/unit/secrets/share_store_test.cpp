@@ -103,6 +103,41 @@ TEST_CASE("share store: a round's share replaces another origin's under its key,
   CHECK(again->share_value(key)->value == fresh.value);
 }
 
+TEST_CASE("share store: clients fill at most their half, one key at most its quota; rounds keep the rest") {
+  storage::sim_disk disk;
+  auto store = open(disk, true);
+  store->set_limits(share_limits{8, 4, 2});
+  const share_owner flood{1}, other{2};
+  auto key = [](std::uint64_t v) { return share_key{"x", secret_version{v}, epoch_id{1}, {}}; };
+  REQUIRE(store->store_pending(key(1), some_share(1), millis{0}, true, flood).ok());
+  REQUIRE(store->store_pending(key(2), some_share(2), millis{0}, true, flood).ok());
+  auto third = store->store_pending(key(3), some_share(3), millis{0}, true, flood);
+  REQUIRE_FALSE(third.ok());
+  CHECK(third.err().code() == errc::too_large);
+  CHECK(third.err().message().find("too many pending shares") != std::string::npos);
+  // Another key still stores, up to the clients' half of the store.
+  REQUIRE(store->store_pending(key(4), some_share(4), millis{0}, true, other).ok());
+  REQUIRE(store->store_pending(key(5), some_share(5), millis{0}, true, other).ok());
+  auto full = store->store_pending(key(6), some_share(6), millis{0}, true, share_owner{3});
+  REQUIRE_FALSE(full.ok());
+  CHECK(full.err().message().find("half is kept for refresh rounds") != std::string::npos);
+  CHECK(store->size() == 4);
+  // A round still has the other half, then the store is full for it too.
+  for (std::uint64_t v = 1; v <= 4; ++v)
+    REQUIRE(store->store_round_share(share_key{"x", secret_version{v}, epoch_id{2}, {}}, some_share(10 + v),
+                                     millis{1}, 7).ok());
+  auto over = store->store_round_share(share_key{"y", secret_version{1}, epoch_id{2}, {}}, some_share(20), millis{1}, 7);
+  REQUIRE_FALSE(over.ok());
+  CHECK(over.err().code() == errc::too_large);
+  // A pending share that leaves (erased by garbage collection) frees its key's quota.
+  REQUIRE(store->flush().ok());
+  auto tc = make_test_cluster(5, 3, 2);
+  store->collect_garbage(catalog{tc.view, tc.admin.public_key}, millis{0} + pending_share_lifetime + millis{1});
+  REQUIRE(store->flush().ok());
+  store->set_limits(share_limits{64, 32, 2});
+  CHECK(store->store_pending(key(7), some_share(7), pending_share_lifetime + millis{2}, true, flood).ok());
+}
+
 TEST_CASE("share store: a share prints redacted") {
   held_share h{share_state::live, millis{0}, some_share(1)};
   std::ostringstream os;

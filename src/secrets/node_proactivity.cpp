@@ -1,0 +1,32 @@
+// Proactivity, measured where it happens: the current epoch's age and the
+// rounds aborted since its commit, for `pss status`, and a warning in the
+// node's log while refresh has stopped (issue: "nobody is told when refresh
+// stops"). Node-local and in memory: a restarted node counts from its start.
+#include "secrets/node_engine.hpp"
+
+namespace pss::secrets {
+
+void node_engine::watch_proactivity(millis now) {
+  const epoch_id epoch = catalog_.view().epoch;
+  if (epoch != proactive_.epoch) {
+    proactive_.epoch = epoch;
+    proactive_.since = now;
+    proactive_.aborted_since_commit = 0;
+  }
+  const std::uint64_t aborted = catalog_.stats().rounds_aborted;
+  if (aborts_seen_ && aborted > *aborts_seen_) {
+    proactive_.aborted_since_commit += aborted - *aborts_seen_;
+    proactive_.last_abort = catalog_.last_abort_reason();
+  }
+  aborts_seen_ = aborted;
+  proactive_.age = now - proactive_.since;
+  const millis interval = options_.refresh_interval;
+  if (interval <= millis{0} || proactive_.age <= 2 * interval) return;
+  if (warned_at_ > millis{0} && now - warned_at_ < interval) return;
+  warned_at_ = now;
+  event("warning: epoch " + std::to_string(epoch.value()) + " is " + std::to_string(proactive_.age.count() / 1000) +
+        " s old, more than twice the refresh interval; " + std::to_string(proactive_.aborted_since_commit) +
+        " rounds aborted since" + (proactive_.last_abort.empty() ? "" : " (the last: " + proactive_.last_abort + ")"));
+}
+
+} // namespace pss::secrets
