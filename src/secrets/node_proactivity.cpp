@@ -2,9 +2,22 @@
 // rounds aborted since its commit, for `pss status`, and a warning in the
 // node's log while refresh has stopped (issue: "nobody is told when refresh
 // stops"). Node-local and in memory: a restarted node counts from its start.
+// And what a node does when it cannot take part in a round: sit it out.
 #include "secrets/node_engine.hpp"
 
 namespace pss::secrets {
+
+// A store that cannot take a round's shares (full) makes this node sit the
+// round out: it never says ready, the leader aborts or finishes without it,
+// and the pending shares of the round are erased when it ends. Any other
+// storage error stops the node.
+void node_engine::sit_out(const round_state& r, const error& e) {
+  if (e.code() != errc::too_large) return fail(e);
+  ++counters_.rounds_sat_out;
+  event("round " + std::to_string(r.id) + ": sitting it out: " + e.message());
+  work_.finished_here = true;
+  work_.recover_failed = true; // never say ready in this round
+}
 
 void node_engine::watch_proactivity(millis now) {
   const epoch_id epoch = catalog_.view().epoch;

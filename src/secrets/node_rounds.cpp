@@ -476,18 +476,6 @@ static bool has_bundles(const std::map<node_id, crypto::sub_share_bundle>& opene
   return std::all_of(qualified.begin(), qualified.end(), [&](node_id d) { return opened.contains(d); });
 }
 
-// A store that cannot take a round's shares (full) makes this node sit the
-// round out: it never says ready, the leader aborts or finishes without it,
-// and the pending shares of the round are erased when it ends. Any other
-// storage error stops the node.
-void node_engine::sit_out(const round_state& r, const error& e) {
-  if (e.code() != errc::too_large) return fail(e);
-  ++counters_.rounds_sat_out;
-  event("round " + std::to_string(r.id) + ": sitting it out: " + e.message());
-  work_.finished_here = true;
-  work_.recover_failed = true; // never say ready in this round
-}
-
 void node_engine::finish_refresh(millis now, const round_state& r, bool resend) {
   if (!work_.finished_here && !has_bundles(work_.opened, r.qualified)) return;
   if (!work_.finished_here) {
