@@ -30,6 +30,10 @@ cleanup() {
       echo "---- last lines of $log"
       tail -15 "$log"
     done
+    if [ -s "$work/client.err" ]; then
+      echo "---- last lines of the clients' stderr"
+      tail -15 "$work/client.err"
+    fi
   fi
   rm -rf "$work"
 }
