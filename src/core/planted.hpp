@@ -80,6 +80,15 @@ enum class bug : std::uint8_t {
   // Caught with Byzantine nodes that fabricate a record of a lower
   // threshold, dealt to their own shares: the forgeries checker.
   threshold_from_reply,
+  // catalog: a complaint alone excludes the dealer, without a reveal (the
+  // rule before issue 13). Caught with Byzantine nodes that complain about
+  // honest dealers: the honest-excluded checker.
+  trust_complaints,
+  // catalog: a dealer's own response counts towards the t responders its
+  // polynomial must fit, so t-1 others suffice. Caught with Byzantine
+  // dealers that deal garbage to t-1 receivers and publish a polynomial
+  // through it: the qualified-dealers checker.
+  self_response,
 };
 
 // Every bug but none, in declaration order.

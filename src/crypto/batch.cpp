@@ -130,19 +130,30 @@ result<sub_share_bundle> batch_dealing::bundle_for(share_index recipient) const 
   return std::move(bundles->front());
 }
 
+result<std::vector<scalar>> batch_dealing::response_polynomial(std::span<const scalar> lambdas) const {
+  if (lambdas.size() != secrets_)
+    return error{errc::mismatch, str(lambdas.size()) + " challenge coefficients for a dealing of "
+                                   + str(secrets_) + " secrets"};
+  const std::size_t width = threshold_ - 1;
+  std::vector<scalar> out(q_.end() - static_cast<std::ptrdiff_t>(width), q_.end()); // the mask's row
+  for (std::size_t m = 0; m < secrets_; ++m)
+    for (std::size_t k = 0; k < width; ++k) out[k] += lambdas[m] * q_[m * width + k];
+  return out;
+}
+
+scalar evaluate_vanishing(std::span<const scalar> q, special_point x0, share_index x) {
+  const scalar at = scalar::from_u64(x.value());
+  scalar acc = scalar::zero();
+  for (std::size_t k = q.size(); k-- > 0;) {
+    acc *= at;
+    acc += q[k];
+  }
+  return acc * (at - scalar::from_u64(x0.value()));
+}
+
 // ---- codec ----------------------------------------------------------------------
 
 namespace {
-
-struct decoded_chunk {
-  share_index dealer;
-  share_index recipient;
-  special_point x0;
-  std::uint64_t total = 0;
-  std::uint64_t first = 0;
-  scalar mask;
-  std::vector<scalar> values;
-};
 
 status check_bundle_header(share_index dealer, share_index recipient, special_point x0,
                            std::uint64_t total) {
@@ -176,10 +187,10 @@ secure_bytes encode_range(const sub_share_bundle& bundle, std::size_t first, std
   return out;
 }
 
-result<decoded_chunk> decode_chunk(byte_view encoded) {
+result<bundle_chunk> decode_chunk(byte_view encoded) {
   byte_reader in{encoded};
   const auto version = in.u8();
-  decoded_chunk out;
+  bundle_chunk out;
   out.dealer = share_index{in.u32()};
   out.recipient = share_index{in.u32()};
   out.x0 = special_point{in.u32()};
@@ -224,6 +235,8 @@ result<decoded_chunk> decode_chunk(byte_view encoded) {
 
 } // namespace
 
+result<bundle_chunk> decode_bundle_chunk(byte_view encoded) { return decode_chunk(encoded); }
+
 result<secure_bytes> encode_bundle(const sub_share_bundle& bundle) {
   PSS_TRY(check_bundle_header(bundle.dealer, bundle.recipient, bundle.x0,
                               bundle.values.size()));
@@ -260,7 +273,7 @@ result<std::vector<secure_bytes>> encode_bundle_chunks(const sub_share_bundle& b
 result<sub_share_bundle> reassemble_bundle(std::span<const byte_view> chunks) {
   if (chunks.empty())
     return error{errc::insufficient, "no bundle chunks to reassemble"};
-  std::optional<decoded_chunk> head;
+  std::optional<bundle_chunk> head;
   std::vector<scalar> values;
   std::vector<std::uint8_t> have;
   for (std::size_t c = 0; c < chunks.size(); ++c) {
@@ -305,7 +318,7 @@ result<sub_share_bundle> reassemble_bundle(std::span<const byte_view> chunks) {
 // ---- challenge and response ---------------------------------------------------
 
 result<std::vector<scalar>> challenge_coefficients(byte_view transcript_digest,
-                                                   std::size_t count) {
+                                                   std::size_t count, std::size_t first) {
   require_init();
   if (transcript_digest.size() < transcript_digest_bytes_min
       || transcript_digest.size() > transcript_digest_bytes_max)
@@ -313,8 +326,8 @@ result<std::vector<scalar>> challenge_coefficients(byte_view transcript_digest,
                  "transcript digest is " + str(transcript_digest.size()) + " bytes; use "
                    + str(transcript_digest_bytes_min) + " to "
                    + str(transcript_digest_bytes_max)};
-  if (count == 0 || count > batch_secrets_max)
-    return error{errc::invalid_argument, "challenge count " + str(count) + " is outside 1.."
+  if (count == 0 || count > batch_secrets_max || first > batch_secrets_max - count)
+    return error{errc::invalid_argument, "challenge range " + str(first) + "+" + str(count) + " is outside 1.."
                                            + str(batch_secrets_max)};
   static constexpr std::string_view label = "pss batch challenge v1";
   // The label and digest are hashed once; each coefficient copies that state
@@ -328,7 +341,7 @@ result<std::vector<scalar>> challenge_coefficients(byte_view transcript_digest,
   out.reserve(count);
   std::array<std::uint8_t, scalar::wide_size> wide{};
   std::array<std::uint8_t, 8> counter{};
-  for (std::size_t m = 0; m < count; ++m) {
+  for (std::size_t m = first; m < first + count; ++m) {
     crypto_generichash_state state = prefix;
     put_u64(counter.data(), m);
     crypto_generichash_update(&state, counter.data(), counter.size());

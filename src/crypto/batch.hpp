@@ -98,6 +98,12 @@ public:
   [[nodiscard]] result<std::vector<sub_share_bundle>> bundles_for(
     std::span<const share_index> recipients) const;
 
+  // The dealer's response polynomial y = ρ + Σ_m λ_m·δ_m, as the t-1
+  // coefficients of q (lowest first) with y(x) = (x - x0)·q(x): the values
+  // every receiver's response must equal (docs/refresh.md §3). Publishing it
+  // reveals no more than the responses do. Mismatch for another count of λ.
+  [[nodiscard]] result<std::vector<scalar>> response_polynomial(std::span<const scalar> lambdas) const;
+
   [[nodiscard]] share_index dealer() const noexcept { return dealer_; }
   [[nodiscard]] special_point x0() const noexcept { return x0_; }
   [[nodiscard]] std::size_t threshold() const noexcept { return threshold_; }
@@ -143,6 +149,19 @@ private:
 // Parses a whole bundle; rejects a chunk that is only part of one.
 [[nodiscard]] result<sub_share_bundle> decode_bundle(byte_view encoded);
 
+// One chunk as decoded: for a protocol that checks the chunks of a bundle
+// one at a time (a receiver opening them, a replica judging a revealed one).
+struct bundle_chunk {
+  share_index dealer;
+  share_index recipient;
+  special_point x0;
+  std::uint64_t total = 0;
+  std::uint64_t first = 0;
+  scalar mask;
+  std::vector<scalar> values; // secrets first..first+values.size()-1
+};
+[[nodiscard]] result<bundle_chunk> decode_bundle_chunk(byte_view encoded);
+
 // Splits a bundle into encoded chunks of at most chunk_secrets values each.
 [[nodiscard]] result<std::vector<secure_bytes>> encode_bundle_chunks(
   const sub_share_bundle& bundle, std::size_t chunk_secrets = bundle_chunk_secrets);
@@ -155,15 +174,19 @@ private:
 // ---- challenge and response ---------------------------------------------------
 
 // λ_m = from_wide(BLAKE2b-512("pss batch challenge v1" | digest | u64le m))
-// for m = 0..count-1. The mask's coefficient is 1. The digest must bind every
-// bundle of the round and be 32..64 bytes.
+// for m = first..first+count-1. The mask's coefficient is 1. The digest must
+// bind every bundle of the round and be 32..64 bytes.
 [[nodiscard]] result<std::vector<scalar>> challenge_coefficients(byte_view transcript_digest,
-                                                                 std::size_t count);
+                                                                 std::size_t count, std::size_t first = 0);
 
 // A receiver's response ρ(x) + Σ_m λ_m·δ_m(x). Mismatch when the bundle and
 // the coefficients count different secrets.
 [[nodiscard]] result<scalar> combine(const sub_share_bundle& bundle,
                                      std::span<const scalar> lambdas);
+
+// (x - x0)·q(x): a response polynomial published as q (see
+// batch_dealing::response_polynomial) evaluated at x.
+[[nodiscard]] scalar evaluate_vanishing(std::span<const scalar> q, special_point x0, share_index x);
 
 // ---- public checks -------------------------------------------------------------
 

@@ -167,15 +167,33 @@ result<box_key_pair> box_key_pair::from_secret_bytes(byte_view secret) {
 result<bytes> seal(const box_public_key& recipient, byte_view plaintext, byte_view associated,
                    random_source& rng) {
   require_init();
+  return seal_with(box_key_pair::generate(rng), recipient, plaintext, associated, rng);
+}
+
+result<bytes> seal_with(const box_key_pair& ephemeral, const box_public_key& recipient, byte_view plaintext,
+                        byte_view associated, random_source& rng) {
+  require_init();
   if (plaintext.size() > sealed_plaintext_bytes_max)
     return error{errc::too_large, "sealed plaintext of " + std::to_string(plaintext.size())
                                     + " bytes is above the maximum of "
                                     + std::to_string(sealed_plaintext_bytes_max)};
-  const auto ephemeral = box_key_pair::generate(rng);
   aead_key key;
   PSS_TRY(derive_key(ephemeral.secret_key, recipient.bytes(), ephemeral.public_key.bytes(),
                      recipient.bytes(), key));
   return encrypt_with(key, ephemeral.public_key.bytes(), plaintext, associated, rng);
+}
+
+result<secure_bytes> open_revealed(const box_public_key& recipient, byte_view ephemeral_secret, byte_view sealed,
+                                   byte_view associated) {
+  require_init();
+  PSS_TRY(check_sealed_size(sealed));
+  auto ephemeral = box_key_pair::from_secret_bytes(ephemeral_secret);
+  if (!ephemeral.ok()) return error{errc::verification_failed, "the revealed key: " + ephemeral.err().message()};
+  if (sodium_memcmp(ephemeral->public_key.bytes().data(), sealed.data(), box_key_bytes) != 0)
+    return error{errc::verification_failed, "the revealed key is not the one this message was sealed with"};
+  aead_key key;
+  PSS_TRY(derive_key(ephemeral->secret_key, recipient.bytes(), ephemeral->public_key.bytes(), recipient.bytes(), key));
+  return decrypt_with(key, sealed, associated);
 }
 
 result<secure_bytes> open_sealed(const box_key_pair& recipient, byte_view sealed,

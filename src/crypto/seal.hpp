@@ -78,6 +78,18 @@ struct box_key_pair {
 [[nodiscard]] result<secure_bytes> open_sealed(const box_key_pair& recipient, byte_view sealed,
                                                byte_view associated);
 
+// seal() with an ephemeral key pair the caller draws and keeps, so that it
+// can later reveal the secret half: a dealer answering a complaint shows
+// everyone what it sealed to one receiver (docs/refresh.md §3). The
+// ephemeral secret opens that one message and nothing else.
+[[nodiscard]] result<bytes> seal_with(const box_key_pair& ephemeral, const box_public_key& recipient,
+                                      byte_view plaintext, byte_view associated, random_source& rng);
+// Opens a message sealed to `recipient` from its revealed ephemeral secret.
+// verification_failed unless that secret's public key is the one in the
+// message and the message authenticates with this associated data.
+[[nodiscard]] result<secure_bytes> open_revealed(const box_public_key& recipient, byte_view ephemeral_secret,
+                                                 byte_view sealed, byte_view associated);
+
 // Sealing that also proves the sender: the key mixes in a second X25519,
 // between the sender's static key and the recipient's, so only the holder of
 // the sender's secret key (or the recipient) can make a message that opens:

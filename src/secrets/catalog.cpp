@@ -10,7 +10,8 @@
 namespace pss::secrets {
 namespace {
 
-constexpr std::uint32_t snapshot_format = 4; // 3: rejoins; 4: the access policy
+constexpr std::uint32_t snapshot_format = 5; // 3: rejoins; 4: the access policy; 5: round disputes
+constexpr std::uint32_t snapshot_format_oldest = 4;
 
 command_result make(result_code code, secret_version v, std::string message) {
   return command_result{code, v, std::move(message)};
@@ -65,9 +66,56 @@ void encode_round(byte_writer& w, const round_state& s) {
   encode_ids(w, s.qualified);
   encode_ids(w, s.receivers);
   encode_ids(w, s.ready);
+  w.u32(static_cast<std::uint32_t>(s.polynomials.size()));
+  for (const auto& [dealer, q] : s.polynomials) {
+    w.u64(dealer.value());
+    w.u32(static_cast<std::uint32_t>(q.size()));
+    for (const auto& c : q) w.raw({c.data(), c.size()});
+  }
+  w.u32(static_cast<std::uint32_t>(s.disputes.size()));
+  for (const auto& d : s.disputes) {
+    w.u64(d.dealer.value());
+    w.u64(d.receiver.value());
+    w.u8(static_cast<std::uint8_t>(d.verdict));
+    w.blob({d.revealed.data(), d.revealed.size()});
+    w.raw({d.sum.data(), d.sum.size()});
+    w.raw({d.mask.data(), d.mask.size()});
+  }
+  encode_ids(w, s.convicted);
+  encode_ids(w, s.liars);
 }
 
-result<round_state> decode_round(byte_reader& r, const cluster_view& view) {
+// Format 5's additions to a round: polynomials, disputes and verdicts.
+void decode_round_disputes(byte_reader& r, round_state& s) {
+  const auto polynomials = r.u32();
+  if (polynomials > members_max) return r.fail("too many polynomials");
+  for (std::uint32_t i = 0; i < polynomials && r.ok(); ++i) {
+    const node_id dealer{r.u64()};
+    const auto n = r.u32();
+    if (n > members_max) return r.fail("too many coefficients");
+    std::vector<scalar_bytes> q(n);
+    for (auto& c : q) r.raw_into(c);
+    s.polynomials.emplace(dealer, std::move(q));
+  }
+  const auto disputes = r.u32();
+  if (disputes > members_max * members_max) return r.fail("too many disputes");
+  for (std::uint32_t i = 0; i < disputes && r.ok(); ++i) {
+    round_dispute& d = s.disputes.emplace_back();
+    d.dealer = node_id{r.u64()};
+    d.receiver = node_id{r.u64()};
+    const auto verdict = r.u8();
+    if (verdict > static_cast<std::uint8_t>(dispute_verdict::receiver_lied)) return r.fail("unknown verdict");
+    d.verdict = static_cast<dispute_verdict>(verdict);
+    auto revealed = r.blob(reveal_chunks_max);
+    d.revealed.assign(revealed.begin(), revealed.end());
+    r.raw_into(d.sum);
+    r.raw_into(d.mask);
+  }
+  s.convicted = decode_ids(r);
+  s.liars = decode_ids(r);
+}
+
+result<round_state> decode_round(byte_reader& r, const cluster_view& view, std::uint32_t format) {
   round_state s;
   const auto kind = r.u8();
   if (kind != 1 && kind != 2) return error{errc::malformed, "a snapshot's round has an unknown kind"};
@@ -76,7 +124,7 @@ result<round_state> decode_round(byte_reader& r, const cluster_view& view) {
   s.target = node_id{r.u64()};
   s.epoch = epoch_id{r.u64()};
   const auto phase = r.u8();
-  if (phase < 1 || phase > 3) return error{errc::malformed, "a snapshot's round has an unknown phase"};
+  if (phase < 1 || phase > 4) return error{errc::malformed, "a snapshot's round has an unknown phase"};
   s.phase = static_cast<round_phase>(phase);
   s.participants = decode_ids(r);
   const auto secrets = r.u32();
@@ -118,6 +166,7 @@ result<round_state> decode_round(byte_reader& r, const cluster_view& view) {
   s.qualified = decode_ids(r);
   s.receivers = decode_ids(r);
   s.ready = decode_ids(r);
+  if (format >= 5) decode_round_disputes(r, s);
   if (!r.ok()) return error{errc::malformed, "a snapshot's round does not decode"};
   for (node_id n : s.participants)
     if (view.find(n) == nullptr) return error{errc::malformed, "a snapshot's round names a non-member"};
@@ -303,6 +352,10 @@ bytes catalog::snapshot() const {
   w.u64(stats_.recoveries);
   w.u64(stats_.dealers_excluded);
   w.u64(stats_.rejoins);
+  w.u64(stats_.complaints_resolved);
+  w.u64(stats_.dealers_convicted);
+  w.u64(stats_.liars_excluded);
+  w.u64(stats_.disputes_unanswered);
   w.u32(static_cast<std::uint32_t>(rejoins_.size()));
   for (const auto& [n, r] : rejoins_) {
     w.u64(n.value());
@@ -317,7 +370,9 @@ bytes catalog::snapshot() const {
 
 result<catalog> catalog::restore(byte_view data) {
   byte_reader r{data};
-  if (r.u32() != snapshot_format) return error{errc::malformed, "unknown catalog snapshot format"};
+  const auto format = r.u32();
+  if (format < snapshot_format_oldest || format > snapshot_format)
+    return error{errc::malformed, "unknown catalog snapshot format " + std::to_string(format)};
   const log_index applied{r.u64()};
   auto view = decode_cluster_view(r);
   if (!view.ok()) return view.err();
@@ -370,6 +425,12 @@ result<catalog> catalog::restore(byte_view data) {
   out.stats_.recoveries = r.u64();
   out.stats_.dealers_excluded = r.u64();
   out.stats_.rejoins = r.u64();
+  if (format >= 5) {
+    out.stats_.complaints_resolved = r.u64();
+    out.stats_.dealers_convicted = r.u64();
+    out.stats_.liars_excluded = r.u64();
+    out.stats_.disputes_unanswered = r.u64();
+  }
   const auto rejoins = r.u32();
   if (rejoins > members_max) return error{errc::malformed, "a snapshot with more rejoins than members"};
   for (std::uint32_t i = 0; i < rejoins && r.ok(); ++i) {
@@ -386,7 +447,7 @@ result<catalog> catalog::restore(byte_view data) {
     out.rejoins_.emplace(n, std::move(rec));
   }
   if (r.u8() != 0) {
-    auto round = decode_round(r, out.view_);
+    auto round = decode_round(r, out.view_, format);
     if (!round.ok()) return round.err();
     out.round_ = std::move(*round);
   }

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,6 +70,8 @@ struct secret_record {
 };
 
 // What a node must do to its private share store after applying an entry.
+struct round_state;
+
 struct apply_effects {
   struct registered_version {
     std::string name;
@@ -82,11 +85,32 @@ struct apply_effects {
   bool round_changed = false;     // a round command moved the round on
   bool round_finished = false;    // committed, recovered or aborted: shares to reconcile
   bool policy_changed = false;    // an admin's grant or revoke applied
+  // A round as it stood when qualified (or aborted at its qualify), with its
+  // verdicts: for observers such as the simulator's round checker.
+  std::shared_ptr<const round_state> qualified_round;
 };
 
 // ---- rounds (docs/refresh.md §3) -------------------------------------------
 
-enum class round_phase : std::uint8_t { dealing = 1, responding = 2, finishing = 3 };
+// disputing comes between responding and finishing, and only when some
+// receiver's answer disputes a dealer (its value 4 keeps older snapshots'
+// phases readable).
+enum class round_phase : std::uint8_t { dealing = 1, responding = 2, finishing = 3, disputing = 4 };
+
+// A dispute between a dealer and one receiver: the receiver complained
+// ("bad") or its y is not the dealer's polynomial at its index. The dealer
+// answers by revealing every chunk it sealed to the receiver; each reveal is
+// judged when applied (docs/refresh.md §3, "Disputes").
+enum class dispute_verdict : std::uint8_t { open = 0, dealer_lied = 1, receiver_lied = 2 };
+struct round_dispute {
+  node_id dealer;
+  node_id receiver;
+  dispute_verdict verdict = dispute_verdict::open;
+  std::vector<std::uint8_t> revealed; // per chunk, 1 once revealed and checked
+  scalar_bytes sum{};                 // Σ λ_m δ_m(x) over the revealed chunks
+  scalar_bytes mask{};                // ρ(x), from the first revealed chunk
+  bool operator==(const round_dispute&) const = default;
+};
 
 struct round_secret {
   std::string name;
@@ -108,6 +132,10 @@ struct round_state {
   std::vector<node_id> dealers;   // D, fixed at close
   digest challenge{};             // c, fixed at close
   std::map<node_id, std::vector<dealer_answer>> responses;
+  std::map<node_id, std::vector<scalar_bytes>> polynomials; // each dealer's q, from its response
+  std::vector<round_dispute> disputes;  // opened at the first qualify
+  std::vector<node_id> convicted; // dealers a reveal proved wrong, sorted
+  std::vector<node_id> liars;     // receivers a reveal proved wrong, sorted
   std::vector<node_id> qualified; // QUAL, fixed at qualify
   std::vector<node_id> receivers; // R, fixed at qualify
   std::vector<node_id> ready;     // sorted
@@ -117,6 +145,7 @@ struct round_state {
   [[nodiscard]] bool is_participant(node_id n) const;
   [[nodiscard]] std::size_t dealers_min(std::size_t threshold) const;
   [[nodiscard]] std::size_t position(node_id n) const; // in participants; n must be one
+  [[nodiscard]] round_dispute* dispute(node_id dealer, node_id receiver);
   bool operator==(const round_state&) const = default;
 };
 
@@ -127,6 +156,10 @@ struct round_stats {
   std::uint64_t recoveries = 0;
   std::uint64_t dealers_excluded = 0;
   std::uint64_t rejoins = 0; // wiped nodes re-admitted as voters
+  std::uint64_t complaints_resolved = 0; // disputes a reveal decided
+  std::uint64_t dealers_convicted = 0;   // dealers a reveal proved wrong
+  std::uint64_t liars_excluded = 0;      // receivers a reveal proved wrong
+  std::uint64_t disputes_unanswered = 0; // disputes whose dealer revealed nothing in time
   bool operator==(const round_stats&) const = default;
 };
 
@@ -146,6 +179,7 @@ struct rejoin_record {
 // round_response (the signature field left out).
 [[nodiscard]] bytes signed_part(const std::string& cluster_id, const round_dealing& d);
 [[nodiscard]] bytes signed_part(const std::string& cluster_id, const round_response& r);
+[[nodiscard]] bytes signed_part(const std::string& cluster_id, const round_reveal& r);
 [[nodiscard]] bytes round_signature_context(const std::string& cluster_id);
 
 struct applied_command {
@@ -213,6 +247,11 @@ private:
   [[nodiscard]] command_result execute(const round_close& c, apply_effects& fx);
   [[nodiscard]] command_result execute(const round_response& r, apply_effects& fx);
   [[nodiscard]] command_result execute(const round_qualify& q, apply_effects& fx);
+  // catalog_disputes.cpp: disputes, reveals and the final qualification.
+  [[nodiscard]] command_result execute(const round_reveal& v, apply_effects& fx);
+  [[nodiscard]] std::size_t open_disputes(round_state& r);
+  [[nodiscard]] command_result qualify(round_state& r, apply_effects& fx);
+  void judge(round_state& r, round_dispute& d, const round_reveal& v);
   [[nodiscard]] command_result execute(const round_ready& r, apply_effects& fx);
   [[nodiscard]] command_result execute(const round_commit& c, apply_effects& fx);
   [[nodiscard]] command_result execute(const round_abort& a, apply_effects& fx);

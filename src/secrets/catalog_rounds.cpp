@@ -10,19 +10,14 @@
 #include "crypto/scalar.hpp"
 #include "crypto/sign.hpp"
 #include "secrets/catalog.hpp"
+#include "secrets/catalog_detail.hpp"
 
 namespace pss::secrets {
 namespace {
 
-command_result make(result_code code, std::string message) {
-  return command_result{code, {}, std::move(message)};
-}
-
-std::string name_of(node_id n) { return "node " + std::to_string(n.value()); }
-
-bool contains(const std::vector<node_id>& v, node_id n) {
-  return std::find(v.begin(), v.end(), n) != v.end();
-}
+using detail::contains;
+using detail::make;
+using detail::name_of;
 
 // Whether `signer` (a member) signed `part` with its Ed25519 key.
 bool signed_by(const cluster_view& view, node_id signer, const bytes& part,
@@ -66,7 +61,27 @@ bytes signed_part(const std::string& cluster_id, const round_response& r) {
     w.u8(static_cast<std::uint8_t>(a.status));
     w.raw({a.y.data(), a.y.size()});
   }
+  w.u32(static_cast<std::uint32_t>(r.polynomial.size()));
+  for (const auto& c : r.polynomial) w.raw({c.data(), c.size()});
   return w.take();
+}
+
+bytes signed_part(const std::string& cluster_id, const round_reveal& r) {
+  byte_writer w;
+  encode_header(w, cluster_id, "reveal", r.round_id, r.dealer);
+  w.u64(r.receiver.value());
+  w.u32(r.chunk);
+  w.u32(static_cast<std::uint32_t>(r.chunk_digests.size()));
+  for (const auto& d : r.chunk_digests) w.raw({d.data(), d.size()});
+  w.blob(r.sealed);
+  w.raw({r.ephemeral.data(), r.ephemeral.size()});
+  return w.take();
+}
+
+round_dispute* round_state::dispute(node_id dealer, node_id receiver) {
+  auto it = std::find_if(disputes.begin(), disputes.end(),
+                         [&](const round_dispute& d) { return d.dealer == dealer && d.receiver == receiver; });
+  return it == disputes.end() ? nullptr : &*it;
 }
 
 std::uint32_t round_state::zero_point(const cluster_view& view) const {
@@ -284,68 +299,37 @@ command_result catalog::execute(const round_response& resp, apply_effects& fx) {
         && !crypto::scalar::from_bytes({resp.answers[i].y.data(), resp.answers[i].y.size()}).ok())
       return make(result_code::invalid, "an answer is not a canonical scalar");
   }
+  // A dealer publishes its response polynomial (t-1 coefficients) or
+  // nothing (it lost its dealing and is left out); nobody else publishes one.
+  const bool dealer = contains(r->dealers, resp.receiver);
+  if (!resp.polynomial.empty() && (!dealer || resp.polynomial.size() != view_.threshold - 1))
+    return make(result_code::invalid, "a response polynomial of the wrong size, or from a non-dealer");
+  for (const auto& c : resp.polynomial)
+    if (!crypto::scalar::from_bytes({c.data(), c.size()}).ok())
+      return make(result_code::invalid, "a polynomial coefficient is not a canonical scalar");
   if (!signed_by(view_, resp.receiver, signed_part(view_.cluster_id, resp), resp.signature))
     return make(result_code::invalid, "the response's signature does not verify");
   r->responses.emplace(resp.receiver, resp.answers);
+  if (!resp.polynomial.empty()) r->polynomials.emplace(resp.receiver, resp.polynomial);
   fx.round_changed = true;
   return make(result_code::ok, "response recorded");
 }
 
+// The first qualify opens the disputes the responses raise; while any is
+// open the round waits for reveals (phase disputing), and the leader's next
+// qualify, once every dispute is decided or the phase timed out, decides.
 command_result catalog::execute(const round_qualify& q, apply_effects& fx) {
   round_state* r = round_for(q.round_id, round_phase::responding);
-  if (r == nullptr) return make(result_code::invalid, "no such round in its responding phase");
-  const std::size_t t = view_.threshold;
-  const auto x0 = r->zero_point(view_);
-  // Who holds a good bundle of each dealer, and whose points fit (§4).
-  std::map<node_id, std::vector<node_id>> reached;
-  std::vector<node_id> candidates;
-  for (std::size_t i = 0; i < r->dealers.size(); ++i) {
-    const node_id dealer = r->dealers[i];
-    bool complained = false;
-    std::vector<crypto::batch_point> points;
-    for (const auto& [receiver, answers] : r->responses) {
-      const dealer_answer& a = answers[i];
-      if (a.status == answer_status::bad) complained = true;
-      if (a.status != answer_status::ok) continue;
-      points.emplace_back(view_.find(receiver)->index,
-                          *crypto::scalar::from_bytes({a.y.data(), a.y.size()}));
-      reached[dealer].push_back(receiver);
+  if (r == nullptr) r = round_for(q.round_id, round_phase::disputing);
+  if (r == nullptr) return make(result_code::invalid, "no such round in its responding or disputing phase");
+  if (r->phase == round_phase::responding) {
+    if (const std::size_t open = open_disputes(*r); open > 0) {
+      r->phase = round_phase::disputing;
+      fx.round_changed = true;
+      return make(result_code::ok, std::to_string(open) + " disputes: waiting for the dealers' reveals");
     }
-    if (complained || points.size() < t) continue;
-    if (!crypto::check_batch_points(points, t, share_index{x0}).ok()) continue;
-    candidates.push_back(dealer);
   }
-  // R: responders reached by every qualified dealer; drop the dealer that
-  // reached the fewest (then the highest id) until R is large enough.
-  std::vector<node_id> receivers;
-  while (true) {
-    receivers.clear();
-    for (const auto& [receiver, answers] : r->responses) {
-      // A recovery's receivers answer the target with masked shares, so
-      // they must hold every version the round rebuilds.
-      bool all = r->kind == round_kind::refresh || holds_all(receiver, r->secrets);
-      for (node_id d : candidates) all = all && contains(reached[d], receiver);
-      if (all) receivers.push_back(receiver);
-    }
-    if (receivers.size() >= t || candidates.empty()) break;
-    auto worst = std::min_element(candidates.begin(), candidates.end(), [&](node_id a, node_id b) {
-      if (reached[a].size() != reached[b].size()) return reached[a].size() < reached[b].size();
-      return a > b;
-    });
-    candidates.erase(worst);
-  }
-  stats_.dealers_excluded += r->dealers.size() - candidates.size();
-  const std::size_t dealers_min = r->dealers_min(t);
-  if (candidates.size() < dealers_min)
-    return abort_round(std::to_string(candidates.size()) + " qualified dealers, fewer than " +
-                         std::to_string(dealers_min), fx);
-  if (receivers.size() < t)
-    return abort_round(std::to_string(receivers.size()) + " receivers, fewer than t", fx);
-  r->qualified = std::move(candidates);
-  r->receivers = std::move(receivers);
-  r->phase = round_phase::finishing;
-  fx.round_changed = true;
-  return make(result_code::ok, "qualified");
+  return qualify(*r, fx);
 }
 
 command_result catalog::execute(const round_ready& rd, apply_effects& fx) {
@@ -386,11 +370,16 @@ command_result catalog::execute(const round_commit& c, apply_effects& fx) {
     auto v = it->second.versions.find(s.version);
     if (v == it->second.versions.end()) continue;
     // As at creation, never leave a version one failure away from loss:
-    // it keeps min(t+1, n) holders, or as many as it had if fewer.
+    // it keeps min(t+1, n) holders, or as many as it had if fewer. A holder
+    // a reveal proved to be lying is faulty: its share never counted.
     std::size_t kept = 0;
-    for (node_id h : v->second.holders) kept += contains(r->ready, h) ? 1 : 0;
-    const std::size_t need = std::max<std::size_t>(
-      view_.threshold, std::min(holders_min(view_), v->second.holders.size()));
+    std::size_t listed = 0;
+    for (node_id h : v->second.holders) {
+      if (contains(r->liars, h)) continue;
+      ++listed;
+      kept += contains(r->ready, h) ? 1 : 0;
+    }
+    const std::size_t need = std::max<std::size_t>(view_.threshold, std::min(holders_min(view_), listed));
     if (kept < need)
       return abort_round(s.name + " v" + std::to_string(s.version.value()) + " would keep " +
                            std::to_string(kept) + " holders, fewer than " + std::to_string(need), fx);

@@ -19,6 +19,7 @@ enum class body_tag : std::uint8_t {
   round_abort = 17,
   shares_lost = 18,
   member_rejoin = 19,
+  round_reveal = 20,
 };
 constexpr std::size_t round_participants_max = 255;
 constexpr std::uint8_t command_format = 1;
@@ -78,6 +79,21 @@ void encode_body(byte_writer& w, const round_response& b) {
     w.u8(static_cast<std::uint8_t>(a.status));
     w.raw({a.y.data(), a.y.size()});
   }
+  w.u32(static_cast<std::uint32_t>(b.polynomial.size()));
+  for (const auto& c : b.polynomial) w.raw({c.data(), c.size()});
+  w.raw({b.signature.data(), b.signature.size()});
+}
+
+void encode_body(byte_writer& w, const round_reveal& b) {
+  tag(w, body_tag::round_reveal);
+  w.u64(b.round_id);
+  w.u64(b.dealer.value());
+  w.u64(b.receiver.value());
+  w.u32(b.chunk);
+  w.u32(static_cast<std::uint32_t>(b.chunk_digests.size()));
+  for (const auto& d : b.chunk_digests) w.raw({d.data(), d.size()});
+  w.blob(b.sealed);
+  w.raw({b.ephemeral.data(), b.ephemeral.size()});
   w.raw({b.signature.data(), b.signature.size()});
 }
 
@@ -195,6 +211,25 @@ command_body decode_command_body(byte_reader& r) {
         a.status = static_cast<answer_status>(st);
         r.raw_into(a.y);
       }
+      const auto coefficients = read_count(r); // t-1 < 255
+      for (std::uint32_t i = 0; i < coefficients && r.ok(); ++i) r.raw_into(b.polynomial.emplace_back());
+      r.raw_into(b.signature);
+      return b;
+    }
+    case body_tag::round_reveal: {
+      round_reveal b;
+      b.round_id = r.u64();
+      b.dealer = node_id{r.u64()};
+      b.receiver = node_id{r.u64()};
+      b.chunk = r.u32();
+      const auto n = r.u32();
+      if (n == 0 || n > reveal_chunks_max || b.chunk >= n) {
+        r.fail("a reveal's chunk number out of range");
+        return b;
+      }
+      for (std::uint32_t i = 0; i < n && r.ok(); ++i) r.raw_into(b.chunk_digests.emplace_back());
+      b.sealed = copy(r.blob(reveal_sealed_bytes_max));
+      r.raw_into(b.ephemeral);
       r.raw_into(b.signature);
       return b;
     }
@@ -232,7 +267,7 @@ command_body decode_command_body(byte_reader& r) {
 }
 
 result<command> decode_command(byte_view data) {
-  if (data.size() > command_bytes_max) return error{errc::too_large, "a command above command_bytes_max"};
+  if (data.size() > reveal_command_bytes_max) return error{errc::too_large, "a command above its size limit"};
   byte_reader r{data};
   if (r.u8() != command_format) return error{errc::malformed, "unknown command format"};
   command c;
@@ -241,6 +276,8 @@ result<command> decode_command(byte_view data) {
   c.session.leader_time = millis{static_cast<millis::rep>(r.u64())};
   c.body = decode_command_body(r);
   PSS_TRY(r.finish("command"));
+  if (data.size() > command_bytes_max && !std::holds_alternative<round_reveal>(c.body))
+    return error{errc::too_large, "a command above command_bytes_max"};
   return c;
 }
 

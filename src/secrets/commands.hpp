@@ -35,6 +35,8 @@ inline constexpr std::size_t commitments_bytes_max = 2 + 255 * 32;
 inline constexpr std::size_t holders_max = 255;
 inline constexpr std::size_t result_message_bytes_max = 1024;
 inline constexpr std::size_t command_bytes_max = 128 * 1024;
+// A round_reveal carries one sealed chunk: the only command above command_bytes_max.
+inline constexpr std::size_t reveal_command_bytes_max = 768 * 1024;
 inline constexpr std::size_t round_reason_bytes_max = 512;
 inline constexpr std::size_t round_signature_bytes = 64;
 
@@ -100,8 +102,11 @@ struct round_close {
 
 enum class answer_status : std::uint8_t { ok = 0, missing = 1, bad = 2 };
 
-// What one receiver says about one dealer: y = ρ(x) + Σ λ_m δ_m(x), or that
-// the bundle never arrived, or that it did not match the digest (a complaint).
+// What one receiver says about one dealer: y = ρ(x) + Σ λ_m δ_m(x); or
+// "missing": no bundle that matches the committed digest arrived (the
+// receiver is simply not reached by that dealer); or "bad": the committed
+// bytes arrived but do not open or decode, a complaint the dealer answers
+// with a round_reveal.
 struct dealer_answer {
   node_id dealer;
   answer_status status = answer_status::ok;
@@ -109,12 +114,39 @@ struct dealer_answer {
   bool operator==(const dealer_answer&) const = default;
 };
 
+// One 32-byte canonical scalar, as it travels in a command.
+using scalar_bytes = std::array<std::uint8_t, 32>;
+
 struct round_response {
   std::uint64_t round_id = 0;
   node_id receiver;
   std::vector<dealer_answer> answers; // one per dealer of the closed set, in order
+  // A dealer's own response polynomial y(x) = (x - x0)·q(x), as q's t-1
+  // coefficients (crypto::batch_dealing::response_polynomial); empty for a
+  // participant that did not deal. Every other receiver's y must equal it.
+  std::vector<scalar_bytes> polynomial;
   std::array<std::uint8_t, round_signature_bytes> signature{};
   bool operator==(const round_response&) const = default;
+};
+
+// A dealer answers a dispute (a complaint, or a y that is not its
+// polynomial's) by revealing one chunk it sealed to `receiver`: the sealed
+// bytes, the digest of every chunk (whose hash is the committed digest) and
+// the chunk's ephemeral X25519 secret, so that every replica opens it and
+// decides who lied (docs/refresh.md §3). Signed by the dealer, so a reveal
+// that does not check convicts the dealer and nobody else.
+inline constexpr std::size_t reveal_sealed_bytes_max = 640 * 1024; // one chunk of 16,384 values, sealed
+inline constexpr std::size_t reveal_chunks_max = 1024;
+struct round_reveal {
+  std::uint64_t round_id = 0;
+  node_id dealer;
+  node_id receiver;
+  std::uint32_t chunk = 0;
+  std::vector<digest> chunk_digests; // BLAKE2b-256 of each sealed chunk, in order
+  bytes sealed;
+  scalar_bytes ephemeral{}; // the X25519 secret this chunk was sealed with
+  std::array<std::uint8_t, round_signature_bytes> signature{};
+  bool operator==(const round_reveal&) const = default;
 };
 
 struct round_qualify {
@@ -177,7 +209,7 @@ struct access_change {
 using command_body =
   std::variant<register_secret, delete_secret, access_change, round_begin, round_dealing, round_close,
                round_response, round_qualify, round_ready, round_commit, round_abort, shares_lost,
-               member_rejoin>;
+               member_rejoin, round_reveal>;
 
 // True for the commands nodes propose (rounds, shares_lost, member_rejoin), which are
 // applied without a client session. register, delete and access changes

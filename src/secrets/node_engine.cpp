@@ -517,6 +517,10 @@ void node_engine::apply_committed(millis now, const raft::entry& e) {
   applied_ = e.index;
   if (options_.record_apply_events) apply_events_.push_back(apply_event{false, e.index, e});
   if (a.effects.round_finished) catalog_changed_ = true;
+  if (a.effects.qualified_round) {
+    qualified_rounds_.push_back(std::move(a.effects.qualified_round));
+    if (qualified_rounds_.size() > qualified_rounds_kept) qualified_rounds_.pop_front();
+  }
   if (a.effects.policy_changed) event("access policy changed: " + a.result.message);
   if (a.effects.registered) changed_names_.insert(a.effects.registered->name);
   if (a.effects.deleted_name) changed_names_.insert(*a.effects.deleted_name);

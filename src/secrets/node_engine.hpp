@@ -29,10 +29,12 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,9 +44,11 @@
 #include "core/prng.hpp"
 #include "crypto/batch.hpp"
 #include "crypto/random_source.hpp"
+#include "crypto/seal.hpp"
 #include "raft/cluster_checker.hpp"
 #include "raft/node.hpp"
 #include "secrets/catalog.hpp"
+#include "secrets/round_bundle.hpp"
 #include "secrets/cluster.hpp"
 #include "secrets/engine.hpp"
 #include "secrets/messages.hpp"
@@ -60,6 +64,19 @@ inline constexpr std::uint64_t snapshot_every_entries_default = 64;
 // How often pending shares are checked against their lifetime.
 inline constexpr millis share_gc_interval{1'000};
 
+// A Byzantine member's part in rounds, for the simulator's --byzantine
+// (issue 13). Each is what a faulty member could do with the real engine.
+enum class round_misbehaviour : std::uint8_t {
+  none = 0,
+  complain,        // answer "bad" about every other dealer
+  false_y,         // answer a made-up y for every other dealer
+  inconsistent,    // deal one receiver a value off the polynomial, and reveal it when disputed
+  garbage_fit,     // deal garbage to t-1 receivers, publish a polynomial through it, send nothing to the rest
+  withhold_reveal, // deal one receiver a value off the polynomial and never answer the dispute
+  equivocate,      // send one receiver bytes other than those committed
+};
+[[nodiscard]] std::string_view to_string(round_misbehaviour m) noexcept;
+
 struct node_test_only_options {
   // Serve get_share with a share that does not verify (a faulty node), so
   // tests can show the reader names and skips it.
@@ -71,6 +88,7 @@ struct node_test_only_options {
   // polynomial, or send a receiver bytes other than those it committed to.
   bool deal_inconsistent = false;
   bool deal_equivocating = false;
+  round_misbehaviour misbehave = round_misbehaviour::none;
   // A smaller share store, so that tests can fill it.
   std::optional<share_limits> store_limits;
 };
@@ -79,11 +97,12 @@ struct node_test_only_options {
 // which a node resends what the log does not show yet.
 inline constexpr millis round_phase_timeout_default{3'000};
 inline constexpr millis round_resend_interval_default{400};
-inline constexpr std::size_t round_chunk_values = 16'384;
 
 // How often a rejoining node repeats its rejoin_request until its catalog
 // shows the rejoin recorded.
 inline constexpr millis rejoin_request_interval{300};
+// How many qualified rounds a node keeps for observers (qualified_rounds()).
+inline constexpr std::size_t qualified_rounds_kept = 8;
 // The marker of a rejoin in progress, in the data directory.
 inline constexpr std::string_view rejoin_marker_name = "rejoining";
 
@@ -133,6 +152,7 @@ struct node_counters {
   std::uint64_t snapshots_taken = 0;
   std::uint64_t round_chunks_refused = 0; // stale, unexpected or not opening
   std::uint64_t rounds_dealt = 0;
+  std::uint64_t reveals_sent = 0;       // chunks revealed to answer disputes (resends counted)
   std::uint64_t rejoin_requests_sent = 0;
   std::uint64_t rejoin_requests_ignored = 0; // not the leader, recorded already, or just proposed
   std::uint64_t shares_refused_rejoining = 0; // store_share while the rejoin is not recorded
@@ -206,6 +226,11 @@ public:
   // drained before an input returns.
   [[nodiscard]] raft::node_observation observe() const;
   [[nodiscard]] std::vector<apply_event> take_apply_events();
+  // The last rounds this node applied the qualification of, oldest first,
+  // as they stood then (verdicts, QUAL, R): for the simulator's round checker.
+  [[nodiscard]] const std::deque<std::shared_ptr<const round_state>>& qualified_rounds() const noexcept {
+    return qualified_rounds_;
+  }
   // The storage error that stopped the node, if any: it drops all input and
   // must be restarted from its disk.
   [[nodiscard]] const std::optional<error>& failure() const noexcept { return failed_; }
@@ -261,10 +286,17 @@ private:
     std::uint64_t id = 0;
     bool dealt = false;
     std::vector<std::vector<bytes>> sealed_to; // per participant: chunks
+    // SECRET: this node's dealing (for its response polynomial), and the
+    // ephemeral key of every chunk it sealed (revealed in a dispute).
+    std::optional<crypto::batch_dealing> dealing;
+    std::vector<std::vector<crypto::box_key_pair>> ephemerals; // per participant: per chunk
+    std::vector<digest> digests;                                // what this node committed to, per participant
+    std::map<node_id, crypto::sub_share_bundle> forged;         // round_misbehaviour::garbage_fit
     std::map<node_id, std::map<std::uint32_t, bytes>> chunks;   // bundles received
     std::map<node_id, std::uint32_t> chunk_counts;
     std::map<node_id, crypto::sub_share_bundle> opened;         // opened bundles
     std::set<node_id> bad;
+    std::set<node_id> unmatched; // dealers whose bytes did not match their digest: "missing"
     std::optional<millis> closed_at;
     bool finished_here = false; // new shares stored / masked values computed / recovered
     bool recover_failed = false; // this node never says ready in this round (a bad recovery, or sat out)
@@ -272,8 +304,11 @@ private:
     std::map<node_id, std::map<std::uint32_t, bytes>> masked_in; // at the target
     std::map<node_id, std::uint32_t> masked_counts;
     millis next_send{0};
-    // the leader's view of the phase
+    // the leader's view of the phase, and the end it last proposed
     round_phase seen_phase = round_phase::dealing;
+    std::uint64_t led_round = 0;
+    round_phase led_phase = round_phase::dealing;
+    millis next_lead{0};
     millis phase_since{0};
   };
 
@@ -286,6 +321,16 @@ private:
   [[nodiscard]] result<crypto::sub_share_bundle> open_bundle(const round_state& r, node_id dealer,
                                                              const std::map<std::uint32_t, bytes>& chunks) const;
   void respond(millis now, const round_state& r);
+  // node_dealing.cpp: the dealer's side, and a Byzantine member's part.
+  [[nodiscard]] std::vector<scalar_bytes> response_polynomial(const round_state& r,
+                                                              std::span<const crypto::scalar> lambdas) const;
+  void send_reveals(millis now, const round_state& r);
+  // Whether the dealing in this node's memory is the one the log holds (a
+  // node restarted since it dealt may have dealt again, and the first one
+  // committed): only then may it publish a polynomial or reveal a chunk.
+  [[nodiscard]] bool holds_committed_dealing(const round_state& r) const;
+  void misbehave_in_answer(dealer_answer& a);
+  void misbehave_in_dealing(const round_state& r, std::vector<crypto::sub_share_bundle>& bundles);
   void sit_out(const round_state& r, const error& e);
   // After every input: the epoch's age, the aborts since its commit, and a
   // warning event once per refresh interval while it is older than two.
@@ -370,6 +415,7 @@ private:
 
   persisted_view persisted_;
   std::vector<apply_event> apply_events_;
+  std::deque<std::shared_ptr<const round_state>> qualified_rounds_; // the last qualified_rounds_kept
   node_counters counters_;
   proactivity proactive_;
   std::optional<std::uint64_t> aborts_seen_; // the catalog's count at the last watch
@@ -381,6 +427,7 @@ private:
   round_work work_;
   millis next_refresh_{0};
   bool refresh_requested_ = false;
+  bool recovery_turn_ = false; // the leader: after a refresh, queued recoveries go before the next
   std::set<node_id> recovery_requests_; // the leader's queue of nodes to recover
   millis next_round_request_{0};
   std::optional<std::uint64_t> rejoin_nonce_; // while rejoining

@@ -11,8 +11,11 @@ namespace pss::secrets {
 // round out: it never says ready, the leader aborts or finishes without it,
 // and the pending shares of the round are erased when it ends. Any other
 // storage error stops the node.
+// A node sits a round out (never says ready) when its store is full
+// (too_large) or it lacks a share it is listed for; any other error is a
+// storage failure, which stops it.
 void node_engine::sit_out(const round_state& r, const error& e) {
-  if (e.code() != errc::too_large) return fail(e);
+  if (e.code() != errc::too_large && e.code() != errc::not_found) return fail(e);
   ++counters_.rounds_sat_out;
   event("round " + std::to_string(r.id) + ": sitting it out: " + e.message());
   work_.finished_here = true;

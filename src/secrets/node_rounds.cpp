@@ -63,16 +63,6 @@ std::vector<secure_bytes> masked_chunks(const std::vector<crypto::scalar>& value
   return out;
 }
 
-// The digest a dealer commits to for one receiver: over each chunk's digest.
-digest digest_of(const std::vector<bytes>& chunks) {
-  byte_writer w;
-  for (const auto& c : chunks) {
-    auto d = crypto::blake2b_256(c);
-    w.raw({d.data(), d.size()});
-  }
-  return crypto::blake2b_256(w.data());
-}
-
 // Opens the chunks of one sender, in order.
 result<std::vector<secure_bytes>> open_chunks(const cluster_view& view, const crypto::box_key_pair& key,
                                               chunk_kind kind, std::uint64_t round, epoch_id epoch,
@@ -183,6 +173,7 @@ void node_engine::on_node_proposal(millis now, endpoint from, node_proposal&& m)
       using T = std::decay_t<decltype(b)>;
       if constexpr (std::is_same_v<T, round_dealing>) return b.dealer == sender;
       else if constexpr (std::is_same_v<T, round_response>) return b.receiver == sender;
+      else if constexpr (std::is_same_v<T, round_reveal>) return b.dealer == sender;
       else if constexpr (std::is_same_v<T, round_ready>) return b.node == sender;
       else if constexpr (std::is_same_v<T, shares_lost>) return b.node == sender;
       else if constexpr (std::is_same_v<T, round_begin>)
@@ -195,8 +186,8 @@ void node_engine::on_node_proposal(millis now, endpoint from, node_proposal&& m)
     return;
   }
   if (raft_->role() != raft::role::leader) return; // the sender retries at the leader
-  // Rounds are started by the leader in lead_round, recoveries first, so a
-  // node that misses shares is not starved by periodic refreshes.
+  // Rounds are started by the leader in lead_round: a due refresh first,
+  // then queued recoveries, so neither starves the other.
   if (auto* b = std::get_if<round_begin>(&m.body)) {
     if (b->kind == round_kind::refresh) refresh_requested_ = true;
     else recovery_requests_.insert(b->target);
@@ -212,7 +203,10 @@ void node_engine::on_round_chunk(endpoint from, round_chunk&& m) {
                                                          : r->kind == round_kind::recovery && r->target == keys_.id);
   auto& counts = m.kind == chunk_kind::bundle ? work_.chunk_counts : work_.masked_counts;
   auto& store = m.kind == chunk_kind::bundle ? work_.chunks : work_.masked_in;
-  if (!expected || work_.id != m.round_id || (counts.contains(m.sender) && counts[m.sender] != m.chunks)
+  // Every sender sends exactly ceil(M / round_chunk_values) chunks (one for
+  // an empty round), so what one buffers per sender is bounded by the round.
+  if (!expected || work_.id != m.round_id || m.chunks != round_chunks_for(r->secrets.size())
+      || (counts.contains(m.sender) && counts[m.sender] != m.chunks)
       || (m.kind == chunk_kind::bundle && work_.opened.contains(m.sender))) {
     ++counters_.round_chunks_refused;
     return;
@@ -240,9 +234,11 @@ void node_engine::drive_rounds(millis now) {
   if (r) take_part(now);
   // A caught-up member checks, now and then, that it holds every share the
   // catalog says it holds (else its journal was lost: it leaves the holder
-  // lists), and asks for its own recovery when it misses any.
-  if (!r && !rejoin_unrecorded() && now >= next_round_request_ && applied_ == raft_->commit_index()
-      && raft_->leader_hint() != node_id{}) {
+  // lists), and asks for its own recovery when it misses any; also while a
+  // refresh runs, since refreshes may follow each other with no gap (the
+  // refresh does without its shares; the leader queues the recovery).
+  if ((!r || r->kind == round_kind::refresh) && !rejoin_unrecorded() && now >= next_round_request_
+      && applied_ == raft_->commit_index() && raft_->leader_hint() != node_id{}) {
     next_round_request_ = now + options_.round_resend_interval * 4;
     if (holds_less_than_listed()) {
       forward(now, shares_lost{keys_.id});
@@ -265,36 +261,60 @@ void node_engine::lead_round(millis now) {
   const auto& r = catalog_.round();
   if (last_role_ != raft::role::leader) next_refresh_ = now + options_.refresh_interval;
   if (!r) {
-    if (!recovery_requests_.empty() && now >= work_.next_send) {
+    // Refreshes and queued recoveries take turns when both wait: recoveries,
+    // which any node can ask for again and again by declaring its shares
+    // lost, never starve refresh, and rounds slower than the refresh
+    // interval never starve recovery.
+    const bool refresh_due = options_.refresh_interval > millis{0} && now >= next_refresh_;
+    if ((!refresh_due || recovery_turn_) && !recovery_requests_.empty() && now >= work_.next_send) {
+      recovery_turn_ = false;
       work_.next_send = now + options_.round_resend_interval;
       const node_id target = *recovery_requests_.begin();
       recovery_requests_.erase(recovery_requests_.begin());
       propose_round(now, round_begin{round_kind::recovery, catalog_.last_round_id() + 1, target});
       return;
     }
-    const bool due = options_.refresh_interval > millis{0} && now >= next_refresh_;
-    if ((due || refresh_requested_) && now >= work_.next_send) {
+    if ((refresh_due || refresh_requested_) && now >= work_.next_send) {
       work_.next_send = now + options_.round_resend_interval;
       next_refresh_ = now + options_.refresh_interval;
       refresh_requested_ = false;
+      recovery_turn_ = true;
       propose_round(now, round_begin{round_kind::refresh, catalog_.last_round_id() + 1, {}});
     }
     return;
   }
-  if (now < work_.next_send && now < work_.phase_since + options_.round_phase_timeout) return;
+  // A phase's end is proposed at the leader's resend ticks (or once the phase
+  // timed out), and again every resend interval until the log shows it (a
+  // proposal can be lost with a leadership change). The end of disputes is
+  // proposed as soon as the last verdict applies, so that a round with a
+  // dispute takes no longer than one without.
+  const bool disputes_done = r->phase == round_phase::disputing && std::none_of(r->disputes.begin(), r->disputes.end(), [](const round_dispute& d) {
+    return d.verdict == dispute_verdict::open;
+  });
+  if (work_.led_round == r->id && work_.led_phase == r->phase && now < work_.next_lead) return;
+  if (!disputes_done && now < work_.next_send && now < work_.phase_since + options_.round_phase_timeout) return;
+  const auto lead = [&](command_body body) {
+    work_.led_round = r->id;
+    work_.led_phase = r->phase;
+    work_.next_lead = now + options_.round_resend_interval;
+    propose_round(now, std::move(body));
+  };
   const bool timed_out = now >= work_.phase_since + options_.round_phase_timeout;
   switch (r->phase) {
     case round_phase::dealing:
-      if (r->dealings.size() == r->participants.size() || timed_out) propose_round(now, round_close{r->id});
+      if (r->dealings.size() == r->participants.size() || timed_out) lead(round_close{r->id});
       break;
     case round_phase::responding:
-      if (r->responses.size() == r->participants.size() || timed_out) propose_round(now, round_qualify{r->id});
+      if (r->responses.size() == r->participants.size() || timed_out) lead(round_qualify{r->id});
+      break;
+    case round_phase::disputing:
+      if (timed_out || disputes_done) lead(round_qualify{r->id});
       break;
     case round_phase::finishing:
       if (r->kind == round_kind::refresh && (r->ready.size() == r->receivers.size() || timed_out))
-        propose_round(now, round_commit{r->id});
+        lead(round_commit{r->id});
       else if (r->kind == round_kind::recovery && timed_out)
-        propose_round(now, round_abort{r->id, "the target did not recover in time"});
+        lead(round_abort{r->id, "the target did not recover in time"});
       break;
   }
 }
@@ -320,11 +340,14 @@ void node_engine::take_part(millis now) {
       if (r.responses.contains(keys_.id)) return;
       open_bundles(r);
       const bool all = std::all_of(r.dealers.begin(), r.dealers.end(), [&](node_id d) {
-        return work_.opened.contains(d) || work_.bad.contains(d);
+        return work_.opened.contains(d) || work_.bad.contains(d) || work_.unmatched.contains(d);
       });
       if ((all || now >= *work_.closed_at + options_.round_phase_timeout / 2) && resend) respond(now, r);
       return;
     }
+    case round_phase::disputing:
+      if (participant && resend) send_reveals(now, r);
+      return;
     case round_phase::finishing:
       if (r.kind == round_kind::refresh) {
         if (contains(r.receivers, keys_.id)) finish_refresh(now, r, resend);
@@ -337,79 +360,24 @@ void node_engine::take_part(millis now) {
   }
 }
 
-void node_engine::deal(millis now, const round_state& r) {
-  const cluster_view& view = catalog_.view();
-  if (!work_.dealt) {
-    work_.dealt = true;
-    auto dealing = crypto::deal_batch(self_index_, std::max<std::size_t>(1, r.secrets.size()), view.threshold,
-                                      share_index{r.zero_point(view)}, *random_);
-    std::vector<share_index> xs;
-    for (node_id p : r.participants) xs.push_back(view.find(p)->index);
-    auto bundles = dealing.ok() ? dealing->bundles_for(xs) : result<std::vector<crypto::sub_share_bundle>>{dealing.err()};
-    if (!bundles.ok()) {
-      event("cannot deal in round " + std::to_string(r.id) + ": " + bundles.err().message());
-      return;
-    }
-    if (options_.test_only.deal_inconsistent) {
-      auto& victim = (*bundles)[r.participants.front() == keys_.id ? 1 : 0]; // another node's bundle
-      victim.values.back() += crypto::scalar::one();
-    }
-    work_.sealed_to.clear();
-    for (std::size_t j = 0; j < r.participants.size(); ++j) {
-      auto plain = crypto::encode_bundle_chunks((*bundles)[j], round_chunk_values);
-      auto sealed = plain.ok() ? seal_chunks(view, chunk_kind::bundle, r.id, r.epoch, keys_.id,
-                                             *view.find(r.participants[j]), *plain, *random_)
-                               : result<std::vector<bytes>>{plain.err()};
-      if (!sealed.ok()) {
-        event("cannot deal in round " + std::to_string(r.id) + ": " + sealed.err().message());
-        work_.sealed_to.clear();
-        return;
-      }
-      work_.sealed_to.push_back(std::move(*sealed));
-    }
-    ++counters_.rounds_dealt;
-    send_bundles(r, false);
-  }
-  round_dealing d;
-  d.round_id = r.id;
-  d.dealer = keys_.id;
-  for (const auto& chunks : work_.sealed_to) d.digests.push_back(digest_of(chunks));
-  auto sig = crypto::sign(keys_.sign, round_signature_context(catalog_.view().cluster_id),
-                          signed_part(catalog_.view().cluster_id, d));
-  PSS_CHECK(sig.ok());
-  copy_into(d.signature, sig->bytes());
-  forward(now, std::move(d));
-}
-
-void node_engine::send_bundles(const round_state& r, bool only_missing) {
-  for (std::size_t j = 0; j < work_.sealed_to.size() && j < r.participants.size(); ++j) {
-    const node_id to = r.participants[j];
-    if (only_missing && r.responses.contains(to)) continue;
-    const auto& chunks = work_.sealed_to[j];
-    for (std::size_t c = 0; c < chunks.size(); ++c) {
-      round_chunk m{chunk_kind::bundle, r.id, keys_.id, to, static_cast<std::uint32_t>(c),
-                    static_cast<std::uint32_t>(chunks.size()), chunks[c]};
-      // Equivocation: this receiver gets bytes other than those committed.
-      if (options_.test_only.deal_equivocating && to != keys_.id && j == (r.participants.front() == keys_.id ? 1 : 0)
-          && !m.sealed.empty())
-        m.sealed.back() ^= 1;
-      if (to == keys_.id) on_round_chunk(endpoint::of(keys_.id), std::move(m));
-      else send(endpoint::of(to), m);
-    }
-  }
-}
-
+// A bundle whose bytes do not match the dealer's digest came from the
+// dealer so (links are authenticated): this node cannot prove what it got,
+// so it answers "missing" for that dealer, at once. Committed bytes that do
+// not open or decode are a complaint ("bad"), which the dealer must answer
+// with a reveal.
 void node_engine::open_bundles(const round_state& r) {
   const std::size_t me = r.position(keys_.id);
   for (node_id dealer : r.dealers) {
-    if (work_.opened.contains(dealer) || work_.bad.contains(dealer)) continue;
+    if (work_.opened.contains(dealer) || work_.bad.contains(dealer) || work_.unmatched.contains(dealer)) continue;
     auto it = work_.chunks.find(dealer);
     if (it == work_.chunks.end() || it->second.size() != work_.chunk_counts[dealer]) continue;
-    std::vector<bytes> ordered;
-    for (const auto& [index, sealed] : it->second) ordered.push_back(sealed);
-    if (digest_of(ordered) != r.dealings.at(dealer)[me]) {
-      work_.bad.insert(dealer);
+    std::vector<digest> digests;
+    for (const auto& [index, sealed] : it->second) digests.push_back(chunk_digest(sealed));
+    if (bundle_digest(digests) != r.dealings.at(dealer)[me]) {
+      ++counters_.round_chunks_refused;
       event("round " + std::to_string(r.id) + ": " + node_name(dealer) + "'s bundle does not match its dealing");
+      work_.unmatched.insert(dealer);
+      work_.chunks.erase(it);
       continue;
     }
     auto bundle = open_bundle(r, dealer, it->second);
@@ -423,20 +391,25 @@ void node_engine::open_bundles(const round_state& r) {
   }
 }
 
+// Chunk by chunk, by the rules a replica applies to a revealed chunk
+// (round_bundle.hpp), so that this node complains exactly when a reveal
+// would convict the dealer.
 result<crypto::sub_share_bundle> node_engine::open_bundle(const round_state& r, node_id dealer,
                                                          const std::map<std::uint32_t, bytes>& chunks) const {
   const cluster_view& view = catalog_.view();
-  auto plain = open_chunks(view, keys_.box, chunk_kind::bundle, r.id, r.epoch, dealer, keys_.id, chunks);
-  if (!plain.ok()) return plain.err();
-  std::vector<byte_view> views;
-  for (const auto& p : *plain) views.push_back(p.view());
-  auto bundle = crypto::reassemble_bundle(views);
-  if (!bundle.ok()) return bundle.err();
-  if (bundle->dealer != view.find(dealer)->index || bundle->recipient != self_index_
-      || bundle->x0 != share_index{r.zero_point(view)}
-      || bundle->values.size() != std::max<std::size_t>(1, r.secrets.size()))
-    return error{errc::mismatch, "the bundle is addressed to another dealer, receiver, point or round size"};
-  return bundle;
+  crypto::sub_share_bundle out{view.find(dealer)->index, self_index_, share_index{r.zero_point(view)}, {}, {}};
+  for (const auto& [index, sealed] : chunks) {
+    auto context = bundle_chunk_context(view, r, dealer, keys_.id, index);
+    if (!context.ok()) return context.err();
+    auto plain = crypto::open_sealed(keys_.box, sealed, *context);
+    if (!plain.ok()) return plain.err();
+    auto chunk = check_bundle_chunk(view, r, dealer, keys_.id, index, plain->view());
+    if (!chunk.ok()) return chunk.err();
+    if (index == 0) out.mask = chunk->mask;
+    else if (!(chunk->mask == out.mask)) return error{errc::mismatch, "the chunks disagree about the mask"};
+    out.values.insert(out.values.end(), chunk->values.begin(), chunk->values.end());
+  }
+  return out;
 }
 
 void node_engine::respond(millis now, const round_state& r) {
@@ -458,8 +431,10 @@ void node_engine::respond(millis now, const round_state& r) {
       PSS_CHECK(y.ok()); // open_bundle checked the count
       copy_into(a.y, y->bytes());
     }
+    if (dealer != keys_.id) misbehave_in_answer(a);
     resp.answers.push_back(a);
   }
+  if (contains(r.dealers, keys_.id)) resp.polynomial = response_polynomial(r, *lambdas);
   auto sig = crypto::sign(keys_.sign, round_signature_context(catalog_.view().cluster_id),
                           signed_part(catalog_.view().cluster_id, resp));
   PSS_CHECK(sig.ok());
@@ -483,7 +458,10 @@ void node_engine::finish_refresh(millis now, const round_state& r, bool resend) 
       auto rec = catalog_.lookup(r.secrets[m].name, r.secrets[m].version);
       if (!rec.ok()) continue;
       const held_share* held = shares_->find_live(r.secrets[m].name, rec->version, rec->epoch, rec->commitments_digest);
-      if (held == nullptr || !contains(rec->holders, keys_.id)) continue;
+      if (!contains(rec->holders, keys_.id)) continue;
+      // Listed without the share (its journal was lost): never ready, so
+      // the commit does not keep it listed; it leaves the lists and is recovered.
+      if (held == nullptr) return sit_out(r, error{errc::not_found, "a share this node is listed for is missing here"});
       crypto::share next = held->value;
       for (node_id d : r.qualified) next.value += work_.opened.at(d).values[m];
       const share_key key{r.secrets[m].name, rec->version, r.epoch, rec->commitments_digest};

@@ -7,7 +7,11 @@
 // check, storing the new shares and the erasing rewrite. Setup (M puts
 // through a client) is timed separately and is not part of the round.
 //
-//   round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D]
+//   round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D] [--complain]
+//
+// --complain makes the last node complain about every other dealer, so each
+// of them reveals its whole bundle to it through the log and every replica
+// judges it (docs/refresh.md, "Disputes"): the cost of n-1 complaints.
 //
 // --dir picks where the temporary data directories go (default /tmp); a
 // tmpfs such as /dev/shm takes the disk's sync latency out of the figures.
@@ -58,7 +62,7 @@ struct message {
 
 class cluster {
 public:
-  cluster(std::size_t n, std::size_t t, const std::string& dir) : tc_(make_test_cluster(n, t, 99)) {
+  cluster(std::size_t n, std::size_t t, const std::string& dir, bool complain) : tc_(make_test_cluster(n, t, 99)) {
     for (std::size_t i = 0; i < n; ++i) {
       node_options o;
       o.cluster = tc_.view;
@@ -70,6 +74,7 @@ public:
       o.snapshot_every_entries = 1'000'000; // a huge catalog is not snapshotted mid-bench
       o.auto_recover = false;
       o.round_phase_timeout = millis{600'000};
+      if (complain && i + 1 == n) o.test_only.misbehave = round_misbehaviour::complain;
       auto opened = node_engine::open(o, tc_.keys[i].clone(), fs_,
                                       std::make_unique<crypto::seeded_random>(2000 + i), now_);
       if (!opened.ok()) {
@@ -142,7 +147,7 @@ private:
   millis now_{0};
 };
 
-void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string& base) {
+void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string& base, bool complain) {
   std::string templ = base + "/pss-round-bench-XXXXXX";
   const char* dir = mkdtemp(templ.data());
   if (dir == nullptr) {
@@ -150,7 +155,7 @@ void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string&
     std::exit(1);
   }
   {
-    cluster c{n, t, dir};
+    cluster c{n, t, dir, complain};
     const double setup_start = wall_seconds();
     for (std::size_t i = 0; i < secrets; ++i) {
       std::string value = "bench value " + std::to_string(i);
@@ -178,12 +183,13 @@ void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string&
     const double wall = wall_seconds() - wall_start;
     const double cpu = cpu_seconds() - cpu_start;
     const auto& s = c.node(1).state().stats();
-    if (s.refresh_epochs_committed != 1) {
-      std::fprintf(stderr, "round_bench: the round did not commit\n");
+    if (s.refresh_epochs_committed != 1 || (complain && s.complaints_resolved != n - 1)) {
+      std::fprintf(stderr, "round_bench: the round did not commit (or its complaints were not decided)\n");
       std::exit(1);
     }
-    std::printf("| %7zu | %d/%d | %8.2f | %8.3f | %8.3f | %9.1f |\n", secrets, static_cast<int>(t),
-                static_cast<int>(n), setup, wall, cpu, cpu / static_cast<double>(secrets * n) * 1e6);
+    std::printf("| %7zu | %d/%d | %zu | %8.2f | %8.3f | %8.3f | %9.1f |\n", secrets, static_cast<int>(t),
+                static_cast<int>(n), static_cast<std::size_t>(s.complaints_resolved), setup, wall, cpu,
+                cpu / static_cast<double>(secrets * n) * 1e6);
     std::fflush(stdout);
   }
   std::filesystem::remove_all(dir);
@@ -204,17 +210,20 @@ int main(int argc, char** argv) {
   std::size_t n = 5;
   std::size_t t = 3;
   std::string base = "/tmp";
+  bool complain = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--secrets" && i + 1 < argc) sizes = parse_list(argv[++i]);
     else if (a == "--nodes" && i + 1 < argc) n = std::stoul(argv[++i]);
     else if (a == "--threshold" && i + 1 < argc) t = std::stoul(argv[++i]);
     else if (a == "--dir" && i + 1 < argc) base = argv[++i];
+    else if (a == "--complain") complain = true;
     else if (a == "-h" || a == "--help") {
-      std::puts("round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D]\n"
+      std::puts("round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D] [--complain]\n"
                 "One refresh round of M secrets through the real node engines, in one process,\n"
                 "on real files under D (default /tmp). Prints wall and CPU time of the round\n"
-                "and CPU per secret per node.");
+                "and CPU per secret per node. --complain: the last node complains about every\n"
+                "other dealer, which each answer with a reveal (n-1 complaints decided).");
       return 0;
     } else if (a.rfind("--benchmark", 0) == 0) {
       // ./scripts/bench may pass Google Benchmark flags to every program.
@@ -224,8 +233,8 @@ int main(int argc, char** argv) {
     }
   }
   if (!crypto::init().ok()) return 1;
-  std::puts("| secrets | t/n | setup s | round wall s | round CPU s | CPU µs/secret/node |");
-  std::puts("|---|---|---|---|---|---|");
-  for (auto m : sizes) bench(m, n, t, base);
+  std::puts("| secrets | t/n | complaints | setup s | round wall s | round CPU s | CPU µs/secret/node |");
+  std::puts("|---|---|---|---|---|---|---|");
+  for (auto m : sizes) bench(m, n, t, base, complain);
   return 0;
 }

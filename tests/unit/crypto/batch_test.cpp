@@ -545,3 +545,45 @@ TEST_CASE("batch: bundles and dealings print without their values") {
   CHECK(os.str().find(to_hex(b->mask.bytes())) == std::string::npos);
   CHECK(os.str().find("<redacted>") != std::string::npos);
 }
+
+TEST_CASE("batch: the dealer's response polynomial gives every receiver's response") {
+  seeded_random rng{9101};
+  for (special_point x0 : {refresh_point, idx(3)}) {
+    for (std::size_t t : {2u, 3u, 5u}) {
+      const auto receivers = receivers_of(7, x0);
+      auto d = deal_batch(x0 == idx(1) ? idx(2) : idx(1), 40, t, x0, rng);
+      REQUIRE(d.ok());
+      auto lambdas = challenge_coefficients(digest, 40);
+      REQUIRE(lambdas.ok());
+      auto q = d->response_polynomial(*lambdas);
+      REQUIRE(q.ok());
+      CHECK(q->size() == t - 1);
+      auto bundles = d->bundles_for(receivers);
+      REQUIRE(bundles.ok());
+      for (const auto& b : *bundles) CHECK(evaluate_vanishing(*q, x0, b.recipient) == *combine(b, *lambdas));
+      CHECK(evaluate_vanishing(*q, x0, x0) == scalar::zero());
+      // Another challenge gives another polynomial, so it cannot be chosen early.
+      auto other = challenge_coefficients(bytes(32, 0x11), 40);
+      CHECK(!(*d->response_polynomial(*other) == *q));
+      CHECK(d->response_polynomial(std::span{*lambdas}.first(39)).err().code() == errc::mismatch);
+    }
+  }
+}
+
+TEST_CASE("batch: chunks decode one at a time with their range and mask") {
+  seeded_random rng{9102};
+  auto bundles = deal_bundles(10, 3, refresh_point, receivers_of(3, refresh_point), rng);
+  auto chunks = encode_bundle_chunks(bundles[1], 4);
+  REQUIRE(chunks.ok());
+  REQUIRE(chunks->size() == 3);
+  for (std::size_t c = 0; c < chunks->size(); ++c) {
+    auto chunk = decode_bundle_chunk((*chunks)[c].view());
+    REQUIRE(chunk.ok());
+    CHECK(chunk->first == 4 * c);
+    CHECK(chunk->total == 10);
+    CHECK(chunk->recipient == bundles[1].recipient);
+    CHECK(chunk->mask == bundles[1].mask);
+    for (std::size_t i = 0; i < chunk->values.size(); ++i) CHECK(chunk->values[i] == bundles[1].values[4 * c + i]);
+  }
+  CHECK(!decode_bundle_chunk(byte_view{(*chunks)[0].data(), 20}).ok());
+}

@@ -248,3 +248,37 @@ TEST_CASE("seal_from: only the named sender's key makes a message that opens, fo
   CHECK_FALSE(open_sealed_from(reader, node.public_key, tampered, ad).ok());
   CHECK(open_sealed_from(reader, node.public_key, byte_view{*sealed}.first(10), ad).err().code() == errc::malformed);
 }
+
+TEST_CASE("seal_with: the revealed ephemeral secret opens that message for anyone, and nothing else") {
+  seeded_random rng{73};
+  const auto recipient = box_key_pair::generate(rng);
+  const auto ad = context_bytes(sub_share_context());
+  const std::string plaintext = "a disputed chunk";
+  const auto ephemeral = box_key_pair::generate(rng);
+  auto sealed = seal_with(ephemeral, recipient.public_key, as_bytes(plaintext), ad, rng);
+  REQUIRE(sealed.ok());
+  // The recipient opens it as any sealed message.
+  CHECK(open_sealed(recipient, *sealed, ad)->as_string() == plaintext);
+  // Anyone with the ephemeral secret opens it too.
+  auto revealed = open_revealed(recipient.public_key, ephemeral.secret_key.view(), *sealed, ad);
+  REQUIRE(revealed.ok());
+  CHECK(revealed->as_string() == plaintext);
+  // Another ephemeral secret, another recipient or another context fails.
+  const auto other = box_key_pair::generate(rng);
+  CHECK(open_revealed(recipient.public_key, other.secret_key.view(), *sealed, ad).err().code()
+        == errc::verification_failed);
+  CHECK(open_revealed(other.public_key, ephemeral.secret_key.view(), *sealed, ad).err().code()
+        == errc::verification_failed);
+  auto other_ad = sub_share_context();
+  other_ad.epoch = epoch_id{8};
+  CHECK(open_revealed(recipient.public_key, ephemeral.secret_key.view(), *sealed, context_bytes(other_ad))
+          .err().code() == errc::verification_failed);
+  // A message sealed with another ephemeral key does not open with this one.
+  auto plain_seal = seal(recipient.public_key, as_bytes(plaintext), ad, rng);
+  REQUIRE(plain_seal.ok());
+  CHECK(open_revealed(recipient.public_key, ephemeral.secret_key.view(), *plain_seal, ad).err().code()
+        == errc::verification_failed);
+  // Bounds: a short message and a short key are refused with a clear error.
+  CHECK(!open_revealed(recipient.public_key, ephemeral.secret_key.view(), byte_view{sealed->data(), 10}, ad).ok());
+  CHECK(!open_revealed(recipient.public_key, byte_view{sealed->data(), 5}, *sealed, ad).ok());
+}

@@ -96,6 +96,40 @@ TEST_CASE("commands: member_rejoin round-trips as a node command") {
   CHECK(*back == c);
 }
 
+TEST_CASE("commands: a response's polynomial and a reveal round-trip; bad reveals are refused") {
+  round_response resp{7, node_id{2}, {dealer_answer{node_id{1}, answer_status::bad, {}}}, {scalar_bytes{}, scalar_bytes{}}, {}};
+  resp.polynomial[1][0] = 9;
+  command c{session_header{}, resp};
+  auto back = decode_command(encode_command(c));
+  REQUIRE(back.ok());
+  CHECK(*back == c);
+  // A reveal carries one sealed chunk: above command_bytes_max, within its own limit.
+  round_reveal v{7, node_id{1}, node_id{2}, 1, std::vector<digest>(3), bytes(600 * 1024, 5), {}, {}};
+  v.ephemeral[0] = 1;
+  command r{session_header{}, v};
+  CHECK(is_node_command(r.body));
+  const bytes encoded = encode_command(r);
+  CHECK(encoded.size() > command_bytes_max);
+  auto revealed = decode_command(encoded);
+  REQUIRE(revealed.ok());
+  CHECK(*revealed == r);
+  // Nothing else may be that large.
+  command big{session_header{client_id{1}, sequence_number{1}, millis{1}},
+              register_secret{"n", secret_version{1}, bytes(66, 1), bytes(command_bytes_max, 2), epoch_id{1}, {}}};
+  CHECK_FALSE(decode_command(encode_command(big)).ok());
+  // A chunk number out of range, a sealed chunk too large, no chunks.
+  auto bad = v;
+  bad.chunk = 3;
+  CHECK_FALSE(decode_command(encode_command(command{session_header{}, bad})).ok());
+  bad = v;
+  bad.sealed = bytes(reveal_sealed_bytes_max + 1, 5);
+  CHECK_FALSE(decode_command(encode_command(command{session_header{}, bad})).ok());
+  bad = v;
+  bad.chunk_digests.clear();
+  bad.chunk = 0;
+  CHECK_FALSE(decode_command(encode_command(command{session_header{}, bad})).ok());
+}
+
 TEST_CASE("commands: round trip, and an oversized holder list is refused") {
   command c{session_header{client_id{1}, sequence_number{2}, millis{3}},
             register_secret{"n", secret_version{1}, bytes(66, 1), bytes(50, 2), epoch_id{1}, {node_id{1}}}};

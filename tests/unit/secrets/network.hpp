@@ -347,4 +347,14 @@ private:
   std::map<std::uint64_t, completion> completed_;
 };
 
+// Client 100 puts s0..s2 with values "value 0".."value 2" (the round tests'
+// starting point).
+inline void put_three(network& net) {
+  net.add_client(100);
+  for (std::uint64_t i = 0; i < 3; ++i)
+    REQUIRE(net.put(100, i + 1, "s" + std::to_string(i), "value " + std::to_string(i)).outcome ==
+            operation_outcome::ok);
+  net.run_for(millis{100});
+}
+
 } // namespace pss::secrets::testing

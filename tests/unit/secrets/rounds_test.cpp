@@ -37,14 +37,6 @@ void refresh_and_wait(network& net, std::uint64_t node, std::uint64_t rounds_bef
   net.run_for(millis{200}); // every node applies the end of the round
 }
 
-void put_three(network& net) {
-  net.add_client(100);
-  for (std::uint64_t i = 0; i < 3; ++i)
-    REQUIRE(net.put(100, i + 1, "s" + std::to_string(i), "value " + std::to_string(i)).outcome ==
-            operation_outcome::ok);
-  net.run_for(millis{100});
-}
-
 TEST_CASE("refresh: every share changes, the epoch moves, the secrets still read") {
   network net{5, 3, 31};
   net.elect(1);
@@ -150,7 +142,14 @@ TEST_CASE("refresh: a dealer whose sub-shares are off its polynomial is excluded
   refresh_and_wait(net, 1, 0);
   const catalog& c = net.node(1).state();
   CHECK(c.stats().refresh_epochs_committed == 1);
+  // Node 4's victim disputes it, node 4 reveals, and the reveal convicts it.
+  // Node 5's victim never gets the committed bytes: it answers "missing",
+  // and node 5 is dropped so that its victim stays a receiver.
   CHECK(c.stats().dealers_excluded == 2);
+  CHECK(c.stats().dealers_convicted == 1);
+  CHECK(c.stats().complaints_resolved == 1);
+  CHECK(c.stats().liars_excluded == 0);
+  CHECK(net.node(4).counters().reveals_sent >= 1);
   for (std::uint64_t i = 0; i < 3; ++i) {
     auto got = net.get(100, 10 + i, "s" + std::to_string(i));
     REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
