@@ -4,6 +4,8 @@
 // simulator.cpp (route, deliver) and the node checks (check_node).
 #include "sim/simulation_impl.hpp"
 
+#include <array>
+
 namespace pss::sim {
 
 // The K highest ids are the adversary's. Its randomness is drawn from the
@@ -26,6 +28,22 @@ void simulation::impl::make_adversary() {
     return &static_cast<const secrets_node_host&>(*it->second.engine).engine();
   };
   byzantine = std::make_unique<adversary>(std::move(a));
+}
+
+// Every strategy in turn over seeds and ids, hashed so that a sweep meets
+// each with every cluster size; the draw takes nothing from the master
+// stream, so runs without these strategies keep their schedules.
+secrets::round_misbehaviour simulation::impl::misbehaviour_of(node_id n) const {
+  using secrets::round_misbehaviour;
+  static constexpr std::array strategies{round_misbehaviour::complain,        round_misbehaviour::false_y,
+                                         round_misbehaviour::inconsistent,    round_misbehaviour::garbage_fit,
+                                         round_misbehaviour::withhold_reveal, round_misbehaviour::equivocate};
+  if (!is_byzantine(n) || refresh_interval <= millis{0}) return round_misbehaviour::none;
+  std::uint64_t h = opts.seed * 0x9E3779B97F4A7C15ull + n.value();
+  h ^= h >> 31;
+  h *= 0xBF58476D1CE4E5B9ull;
+  h ^= h >> 29;
+  return strategies[h % strategies.size()];
 }
 
 void simulation::impl::byzantine_step() {

@@ -41,6 +41,7 @@ void simulation::impl::liveness() {
         say("liveness: a new put committed " + std::to_string((now() - healed).count()) + " ms after healing");
         if (secrets_mode && is_refresh_profile(opts.profile)) settle_recoveries(healed + bound);
         if (secrets_mode && violations.empty() && counters.live) probe_reads(healed + bound);
+        if (secrets_mode && violations.empty() && counters.live) check_epoch_age();
         return;
       }
       probe = 0;
@@ -108,6 +109,20 @@ void simulation::impl::probe_read(const std::string& key, const std::map<std::pa
               + std::to_string(rec->version.value()));
 }
 
+// A node's rounds, for a run that lost liveness: the one in progress (its
+// phase and what the log shows of it), the counts so far and the last abort.
+void simulation::impl::describe_rounds(const secrets::node_engine& e, std::ostream& o) const {
+  const auto& st = e.state().stats();
+  o << "; rounds: " << st.refresh_epochs_committed << " committed, " << st.rounds_aborted << " aborted, "
+    << st.recoveries << " recoveries, " << st.complaints_resolved << " disputes decided";
+  if (const auto& r = e.state().round()) {
+    o << "; round " << r->id << " " << secrets::to_string(r->kind) << " phase " << static_cast<int>(r->phase)
+      << " (" << r->dealings.size() << " dealt, " << r->responses.size() << " responded of "
+      << r->participants.size() << ", " << r->disputes.size() << " disputes, " << r->ready.size() << " ready)";
+  }
+  if (!e.state().last_abort_reason().empty()) o << "; last abort: " << e.state().last_abort_reason();
+}
+
 void simulation::impl::describe_nodes() {
   for (const auto& [id, n] : nodes) {
     std::ostringstream o;
@@ -122,6 +137,7 @@ void simulation::impl::describe_nodes() {
       for (auto v : c.config().voters) o << " n" << v.value();
       o << ", learners";
       for (auto v : c.config().learners) o << " n" << v.value();
+      if (secrets_mode) describe_rounds(static_cast<const secrets_node_host&>(*n.engine).engine(), o);
     }
     say(o.str());
   }
@@ -134,7 +150,9 @@ void simulation::impl::settle_recoveries(millis until) {
     missing.clear();
     const auto l = leader();
     for (const auto& [id, n] : nodes) {
-      if (!n.up) continue;
+      // A Byzantine node that lies in rounds loses its shares at every
+      // refresh, by design: only the honest ones must hold every share.
+      if (!n.up || is_byzantine(id)) continue;
       const auto& e = static_cast<const secrets_node_host&>(*n.engine).engine();
       // A wiped node must be a voter again, in its own view and the leader's.
       if (n.disk_wiped && (!readmitted(n) || !l || !nodes.at(*l).engine->core().config().is_voter(id)))
@@ -154,6 +172,7 @@ void simulation::impl::settle_recoveries(millis until) {
   }
   say("liveness: recovery did not finish:" + missing);
   if (violations.empty()) counters.live = false;
+  describe_nodes();
 }
 
 std::map<std::string, secret_version> simulation::impl::acknowledged_deletes() const {
@@ -245,6 +264,29 @@ void simulation::impl::record_round_stats() {
   counters.recoveries = st.recoveries;
   counters.rejoins = st.rejoins;
   counters.dealers_excluded = st.dealers_excluded;
+  counters.complaints_resolved = st.complaints_resolved;
+  counters.liars_excluded = st.liars_excluded;
+  counters.dealers_convicted = st.dealers_convicted;
+}
+
+void simulation::impl::check_epoch_age() {
+  const auto commits = [&] {
+    std::uint64_t most = 0;
+    for (const auto* e : live_secrets_nodes()) most = std::max(most, e->state().stats().refresh_epochs_committed);
+    return most;
+  };
+  const std::size_t honest = opts.nodes - static_cast<std::size_t>(std::max(opts.byzantine, 0));
+  if (refresh_interval <= millis{0} || honest < secrets::holders_min(cluster.view) || 2 * honest <= opts.nodes)
+    return;
+  const millis from = now();
+  const millis bound = 3 * std::max(refresh_interval, 2 * secrets::round_phase_timeout_default);
+  const std::uint64_t before = commits();
+  while (commits() == before && now() < from + bound && violations.empty()) run_until(now() + millis{100});
+  ++counters.checks["epoch_age"];
+  if (commits() == before && violations.empty())
+    violation("epoch age: no refresh committed within " + std::to_string(bound.count()) +
+              " ms while every node was up and connected (" + std::to_string(honest) + " honest of " +
+              std::to_string(opts.nodes) + ")");
 }
 
 } // namespace pss::sim

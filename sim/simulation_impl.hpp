@@ -38,6 +38,7 @@
 #include "sim/read_freshness.hpp"
 #include "sim/raft_engine.hpp"
 #include "sim/secrets_checkers.hpp"
+#include "sim/round_checker.hpp"
 #include "sim/byzantine.hpp"
 #include "sim/share_corruption.hpp"
 #include "sim/secrets_engine.hpp"
@@ -150,6 +151,7 @@ struct simulation::impl final : actors::host_hooks {
   std::unique_ptr<share_corruptor> corruptor; // secrets mode
   std::unique_ptr<adversary> byzantine;       // secrets mode, --byzantine K
   prng byzantine_rng{0};                      // drawn from the seed only with --byzantine
+  std::unique_ptr<round_checker> rounds;      // secrets mode
 
   impl(sim_options o, std::ostream* out);
   ~impl() override { shutdown(); }
@@ -196,6 +198,17 @@ struct simulation::impl final : actors::host_hooks {
 
   // --byzantine: the adversary's moves at a nemesis step, and its checker.
   void make_adversary();
+  // A Byzantine node's part in refresh rounds, by seed and id (refresh
+  // profiles with --byzantine; none otherwise).
+  [[nodiscard]] secrets::round_misbehaviour misbehaviour_of(node_id n) const;
+  [[nodiscard]] bool is_byzantine(node_id n) const {
+    return opts.byzantine > 0 && n.value() > opts.nodes - static_cast<std::size_t>(opts.byzantine);
+  }
+  // The epoch-age checker: once healed, with every node up and connected and
+  // enough honest ones for a commit, some refresh commits within three
+  // refresh intervals (at least two round phase timeouts each).
+  void check_epoch_age();
+  void describe_rounds(const secrets::node_engine& e, std::ostream& o) const;
   void byzantine_step();
   void check_adversary_shares();
   // The adversary's client endpoint: after the stranger.

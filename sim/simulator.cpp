@@ -38,6 +38,13 @@ simulation::impl::impl(sim_options o, std::ostream* out)
     if (opts.byzantine < 0) opts.byzantine = opts.profile == "byzantine" ? static_cast<int>(opts.threshold - 1) : 0;
     opts.byzantine = std::min(opts.byzantine, static_cast<int>(opts.threshold - 1));
     if (opts.byzantine > 0) make_adversary();
+    // The round checker's faulty nodes: the Byzantine ones and the faulty
+    // dealers (the highest ids either way).
+    std::set<node_id> faulty;
+    for (std::size_t i = 1; i <= opts.nodes; ++i)
+      if (is_byzantine(node_id{i}) || opts.nodes - i < static_cast<std::size_t>(std::max(opts.faulty_dealers, 0)))
+        faulty.insert(node_id{i});
+    rounds = std::make_unique<round_checker>(cluster.view, std::move(faulty));
   }
   if (!opts.check_history) opts.check_history = linearizability_checker();
   counters.fault_plan = plan.describe();
@@ -200,6 +207,7 @@ result<std::shared_ptr<sim_node_engine>> simulation::impl::open_engine(node_slot
       if (from_top % 2 == 0) test_only.deal_inconsistent = true;
       else test_only.deal_equivocating = true;
     }
+    test_only.misbehave = misbehaviour_of(n.id);
     // The operator restarts a node whose disk was wiped with --rejoin.
     auto opened = secrets_node_host::open(n.disk, cluster.view, cluster.keys.at(n.id.value() - 1), raft_opts,
                                           prng_seed, random_seed, now(), first, test_only, refresh_interval,
@@ -290,6 +298,12 @@ void simulation::impl::check_node(node_slot& n) {
     std::vector<std::string> found;
     epochs.observe(static_cast<const secrets_node_host&>(e).engine(), found);
     holders.observe(static_cast<const secrets_node_host&>(e).engine(), found);
+    if (!is_byzantine(n.id) && !rounds->is_faulty(n.id)) {
+      const auto& engine = static_cast<const secrets_node_host&>(e).engine();
+      rounds->observe(engine, found);
+      counters.max_epoch_age_ms = std::max<std::uint64_t>(
+        counters.max_epoch_age_ms, static_cast<std::uint64_t>(engine.refresh_health().age.count()));
+    }
     for (auto& v : found) violation(std::move(v));
     if (byzantine && byzantine->controls(n.id)) {
       byzantine->observe_node(n.id);
@@ -468,7 +482,12 @@ sim_report simulation::impl::report() {
                    {"forged_shares", a.forged_shares}, {"forged_versions", a.forged_versions},
                    {"impersonations", a.impersonations}, {"shares_opened", a.shares_opened}};
   }
-  if (secrets_mode) r.checks["holder_listings"] = holders.listings_checked();
+  if (secrets_mode) {
+    r.checks["holder_listings"] = holders.listings_checked();
+    r.checks["rounds_qualified"] = rounds->rounds_checked();
+    r.checks["qualified_dealers"] = rounds->qualified_checked();
+    r.honest_excluded = rounds->honest_excluded();
+  }
   return r;
 }
 

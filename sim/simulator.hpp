@@ -129,6 +129,11 @@ struct sim_report {
   std::uint64_t recoveries = 0;
   std::uint64_t rejoins = 0; // wiped nodes re-admitted under their id (secrets mode)
   std::uint64_t dealers_excluded = 0;
+  std::uint64_t complaints_resolved = 0; // disputes a reveal decided
+  std::uint64_t liars_excluded = 0;      // receivers a reveal proved wrong
+  std::uint64_t dealers_convicted = 0;   // dealers a reveal proved wrong
+  std::uint64_t honest_excluded = 0;     // honest nodes convicted: must be 0
+  std::uint64_t max_epoch_age_ms = 0;    // the oldest epoch an honest node saw, faults included
   std::uint64_t share_epochs_checked = 0; // distinct (node, share, epoch) values the epoch checker saw
   std::uint64_t unauthorised_grants = 0;  // shares released (or stores acked) to a key the policy did not allow
   std::uint64_t adversary_shares_max = 0; // --byzantine: most shares of one dealing and epoch it held together

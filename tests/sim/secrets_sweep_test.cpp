@@ -70,6 +70,38 @@ TEST_CASE("byzantine sim sweep: t-1 lying nodes neither read, forge nor get a gr
     CHECK_MESSAGE(t.sum(kind) > 0, kind);
 }
 
+// Byzantine nodes in refresh rounds (issue 13): under the refresh profile,
+// one Byzantine node on even seeds and t-1 on odd ones, each running a
+// round strategy drawn from the seed. No honest node may be convicted, every
+// qualified dealer must be confirmed by t others, and, once healed with
+// enough honest nodes, a refresh must commit (the epoch-age checker).
+// PSS_SIM_BYZANTINE_REFRESH_SEEDS (default 40).
+TEST_CASE("byzantine refresh sweep: lying members neither stop refresh nor get an honest member excluded") {
+  const std::uint64_t seeds = testing::env_or("PSS_SIM_BYZANTINE_REFRESH_SEEDS", 40);
+  const std::uint64_t start = testing::env_or("PSS_SIM_SEED_START", 1);
+  const double seconds = static_cast<double>(testing::env_or("PSS_SIM_SECONDS", 2)) + 1;
+  const auto t = testing::run_seeds("byzantine refresh sweep", start, seeds, [&](std::uint64_t seed) {
+    sim_options o;
+    o.engine = "secrets";
+    o.profile = "refresh";
+    o.seconds = seconds;
+    o = options_for_seed(o, testing::ci_draw, seed);
+    o.byzantine = seed % 2 == 0 ? 1 : static_cast<int>(o.threshold - 1);
+    return o;
+  });
+  CHECK(t.ok == seeds);
+  CHECK(t.sum("honest_excluded") == 0);
+  CHECK(t.sum("complaints_resolved") > 0);
+  CHECK(t.sum("liars_excluded") > 0);
+  CHECK(t.sum("dealers_convicted") > 0);
+  CHECK(t.sum("refresh_epochs_committed") > 0);
+  for (const char* kind : {"check:epoch_age", "check:qualified_dealers", "check:rounds_qualified"})
+    CHECK_MESSAGE(t.sum(kind) > 0, kind);
+  MESSAGE("byzantine refresh sweep totals: complaints_resolved=" << t.sum("complaints_resolved")
+          << " liars_excluded=" << t.sum("liars_excluded") << " dealers_convicted=" << t.sum("dealers_convicted")
+          << " honest_excluded=" << t.sum("honest_excluded") << " max_epoch_age_ms=" << t.sum("max_epoch_age_ms"));
+}
+
 TEST_CASE("secrets sim: the same seed gives the same trace hash and report") {
   const sim_options o = secrets_options(11, 3);
   simulation a{o};

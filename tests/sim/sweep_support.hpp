@@ -53,6 +53,11 @@ inline sweep_totals run_seeds(const char* label, std::uint64_t start, std::uint6
     t.sums["recoveries"] += r.recoveries;
     t.sums["rejoins"] += r.rejoins;
     t.sums["share_epochs_checked"] += r.share_epochs_checked;
+    t.sums["complaints_resolved"] += r.complaints_resolved;
+    t.sums["liars_excluded"] += r.liars_excluded;
+    t.sums["dealers_convicted"] += r.dealers_convicted;
+    t.sums["honest_excluded"] += r.honest_excluded;
+    t.sums["max_epoch_age_ms"] = std::max(t.sums["max_epoch_age_ms"], r.max_epoch_age_ms);
     for (const auto& [kind, n] : r.faults) t.sums["fault:" + kind] += n;
     for (const auto& [kind, n] : r.checks) t.sums["check:" + kind] += n;
     for (const auto& [kind, n] : r.adversary) t.sums["adversary:" + kind] += n;

@@ -1,0 +1,80 @@
+#include "sim/round_checker.hpp"
+
+#include <algorithm>
+
+#include "crypto/batch.hpp"
+#include "crypto/scalar.hpp"
+
+namespace pss::sim {
+namespace {
+
+std::string n_name(node_id n) { return "n" + std::to_string(n.value()); }
+
+bool contains(const std::vector<node_id>& v, node_id n) { return std::find(v.begin(), v.end(), n) != v.end(); }
+
+std::optional<crypto::scalar> scalar_of(const secrets::scalar_bytes& b) {
+  auto s = crypto::scalar::from_bytes({b.data(), b.size()});
+  if (!s.ok()) return std::nullopt;
+  return *s;
+}
+
+} // namespace
+
+round_checker::round_checker(secrets::cluster_view view, std::set<node_id> byzantine)
+  : view_(std::move(view)), byzantine_(std::move(byzantine)) {}
+
+void round_checker::observe(const secrets::node_engine& e, std::vector<std::string>& violations) {
+  for (const auto& r : e.qualified_rounds()) {
+    if (!seen_.insert(r->id).second) continue; // every honest replica saw the same record
+    check_round(*r, violations);
+  }
+}
+
+void round_checker::check_round(const secrets::round_state& r, std::vector<std::string>& violations) {
+  const std::string round = "round " + std::to_string(r.id);
+  for (node_id d : r.convicted)
+    if (!byzantine_.contains(d)) {
+      ++honest_excluded_;
+      violations.push_back("rounds: honest " + n_name(d) + " was convicted as a dealer in " + round);
+    }
+  for (node_id j : r.liars)
+    if (!byzantine_.contains(j)) {
+      ++honest_excluded_;
+      violations.push_back("rounds: honest " + n_name(j) + " was judged to have lied in " + round);
+    }
+  if (r.phase != secrets::round_phase::finishing || r.kind != secrets::round_kind::refresh) return;
+  for (node_id d : r.qualified) {
+    ++qualified_checked_;
+    const std::size_t c = confirmations(r, d);
+    if (c < view_.threshold)
+      violations.push_back("rounds: " + n_name(d) + " qualified in " + round + " with " + std::to_string(c) +
+                           " confirmations by other members, fewer than t = " + std::to_string(view_.threshold));
+  }
+}
+
+// Members other than the dealer, no proven liars, whose y equals the
+// dealer's published polynomial (x - 0)·q(x) at their index.
+std::size_t round_checker::confirmations(const secrets::round_state& r, node_id dealer) const {
+  const auto position = std::find(r.dealers.begin(), r.dealers.end(), dealer);
+  const auto poly = r.polynomials.find(dealer);
+  if (position == r.dealers.end() || poly == r.polynomials.end()) return 0;
+  std::vector<crypto::scalar> q;
+  for (const auto& c : poly->second) {
+    auto s = scalar_of(c);
+    if (!s) return 0;
+    q.push_back(*s);
+  }
+  const auto i = static_cast<std::size_t>(position - r.dealers.begin());
+  std::size_t count = 0;
+  for (const auto& [receiver, answers] : r.responses) {
+    if (receiver == dealer || contains(r.liars, receiver) || i >= answers.size()) continue;
+    const auto& a = answers[i];
+    auto y = scalar_of(a.y);
+    if (a.status != secrets::answer_status::ok || !y) continue;
+    const secrets::member* m = view_.find(receiver);
+    if (m != nullptr && *y == crypto::evaluate_vanishing(q, crypto::refresh_point, m->index)) ++count;
+  }
+  return count;
+}
+
+} // namespace pss::sim
