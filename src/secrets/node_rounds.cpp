@@ -419,6 +419,7 @@ void node_engine::respond(millis now, const round_state& r) {
   round_response resp;
   resp.round_id = r.id;
   resp.receiver = keys_.id;
+  if (contains(r.dealers, keys_.id)) resp.polynomial = response_polynomial(r, *lambdas);
   for (node_id dealer : r.dealers) {
     dealer_answer a;
     a.dealer = dealer;
@@ -426,6 +427,11 @@ void node_engine::respond(millis now, const round_state& r) {
       a.status = answer_status::bad;
     } else if (auto it = work_.opened.find(dealer); it == work_.opened.end()) {
       a.status = answer_status::missing;
+    } else if (dealer == keys_.id && !resp.polynomial.empty()) {
+      // Its own y is its polynomial's (nobody checks a dealer's own answer): no second pass over M.
+      std::vector<crypto::scalar> q;
+      for (const auto& c : resp.polynomial) q.push_back(*crypto::scalar::from_bytes({c.data(), c.size()}));
+      copy_into(a.y, crypto::evaluate_vanishing(q, share_index{r.zero_point(catalog_.view())}, self_index_).bytes());
     } else {
       auto y = crypto::combine(it->second, *lambdas);
       PSS_CHECK(y.ok()); // open_bundle checked the count
@@ -434,7 +440,6 @@ void node_engine::respond(millis now, const round_state& r) {
     if (dealer != keys_.id) misbehave_in_answer(a);
     resp.answers.push_back(a);
   }
-  if (contains(r.dealers, keys_.id)) resp.polynomial = response_polynomial(r, *lambdas);
   auto sig = crypto::sign(keys_.sign, round_signature_context(catalog_.view().cluster_id),
                           signed_part(catalog_.view().cluster_id, resp));
   PSS_CHECK(sig.ok());

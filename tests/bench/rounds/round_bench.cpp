@@ -164,7 +164,7 @@ void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string&
       c.run_until([&] { return c.client().pending_operations() == 0; });
       for (const auto& done : c.client().take_completions())
         if (done.outcome != operation_outcome::ok) {
-          std::fprintf(stderr, "round_bench: a setup put failed: %s\n", done.message.c_str());
+          std::fprintf(stderr, "round_bench: setup put %zu of %zu failed: %s\n", i + 1, secrets, done.message.c_str());
           std::exit(1);
         }
     }
