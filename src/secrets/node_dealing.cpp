@@ -50,19 +50,6 @@ std::vector<crypto::scalar> interpolate_coefficients(const std::vector<crypto::s
 
 } // namespace
 
-std::string_view to_string(round_misbehaviour m) noexcept {
-  switch (m) {
-    case round_misbehaviour::none: return "none";
-    case round_misbehaviour::complain: return "complain";
-    case round_misbehaviour::false_y: return "false-y";
-    case round_misbehaviour::inconsistent: return "inconsistent";
-    case round_misbehaviour::garbage_fit: return "garbage-fit";
-    case round_misbehaviour::withhold_reveal: return "withhold-reveal";
-    case round_misbehaviour::equivocate: return "equivocate";
-  }
-  return "?";
-}
-
 void node_engine::deal(millis now, const round_state& r) {
   const cluster_view& view = catalog_.view();
   if (!work_.dealt && r.dealings.contains(keys_.id)) {

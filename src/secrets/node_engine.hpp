@@ -75,7 +75,6 @@ enum class round_misbehaviour : std::uint8_t {
   withhold_reveal, // deal one receiver a value off the polynomial and never answer the dispute
   equivocate,      // send one receiver bytes other than those committed
 };
-[[nodiscard]] std::string_view to_string(round_misbehaviour m) noexcept;
 
 struct node_test_only_options {
   // Serve get_share with a share that does not verify (a faulty node), so
@@ -244,7 +243,8 @@ public:
   [[nodiscard]] bool rejoining() const noexcept { return rejoin_nonce_.has_value(); }
 
   // True while this node still holds round material (sub-shares, masked
-  // values) in memory; the simulator checks it is gone after each round.
+  // values, its dealing and the ephemeral keys of its chunks) in memory; the
+  // simulator checks it is gone after each round.
   [[nodiscard]] bool holds_round_material() const noexcept;
   // Asks the cluster to start a refresh round now (forwarded to the leader).
   void request_refresh(millis now);

@@ -115,7 +115,8 @@ void copy_into(std::array<std::uint8_t, N>& out, byte_view in) {
 
 bool node_engine::holds_round_material() const noexcept {
   return !work_.opened.empty() || !work_.chunks.empty() || !work_.sealed_to.empty()
-         || !work_.masked_out.empty() || !work_.masked_in.empty();
+         || !work_.masked_out.empty() || !work_.masked_in.empty() || work_.dealing.has_value()
+         || !work_.ephemerals.empty() || !work_.forged.empty();
 }
 
 void node_engine::drop_round_work() {
