@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/batch.hpp"
+#include "crypto/decode.hpp"
 #include "crypto/envelope.hpp"
 #include "crypto/feldman.hpp"
 #include "sim/needle_scan.hpp"

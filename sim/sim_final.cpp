@@ -157,7 +157,9 @@ void simulation::impl::settle_recoveries(millis until) {
       // A wiped node must be a voter again, in its own view and the leader's.
       if (n.disk_wiped && (!readmitted(n) || !l || !nodes.at(*l).engine->core().config().is_voter(id)))
         missing += " n" + std::to_string(id.value()) + " is not re-admitted as a voter";
-      const auto lacks = e.state().missing_for(id).size();
+      // What no recovery can rebuild (a refreshed version with t holders
+      // left) stays missing by design; n < t+2 clusters see it.
+      const auto lacks = e.state().recoverable_for(id).size();
       if (lacks > 0) missing += " n" + std::to_string(id.value()) + " misses " + std::to_string(lacks) + " shares";
       if (const auto stale = listed_without_share(e); stale > 0)
         missing += " n" + std::to_string(id.value()) + " is listed for " + std::to_string(stale) + " shares it lacks";

@@ -57,8 +57,6 @@ inline constexpr std::size_t bundle_chunk_secrets = 16384;
 inline constexpr std::uint8_t bundle_codec_version = 1;
 // version, dealer, recipient, x0, total count, first offset, chunk count.
 inline constexpr std::size_t bundle_header_bytes = 1 + 4 + 4 + 4 + 8 + 8 + 4;
-// The bound on t-subsets reconstruct_with_constant tries.
-inline constexpr std::size_t reconstruct_subsets_max = 256;
 // Transcript digests fed to challenge_coefficients: 32 to 64 bytes.
 inline constexpr std::size_t transcript_digest_bytes_min = 32;
 inline constexpr std::size_t transcript_digest_bytes_max = 64;
@@ -210,29 +208,5 @@ using batch_point = std::pair<share_index, scalar>;
 // shares[m] += bundle.values[m] for every m: a receiver applying one dealer's
 // bundle. Mismatch when the counts differ.
 [[nodiscard]] status add_bundle(std::span<scalar> shares, const sub_share_bundle& bundle);
-
-// ---- reconstruction against a constant commitment -------------------------------------
-
-struct reconstruction_result {
-  scalar secret;
-  std::vector<share_index> misfits; // shares off the reconstructed polynomial
-
-  friend std::ostream& operator<<(std::ostream& os, const reconstruction_result& r) {
-    return os << "reconstruction_result{<redacted>, " << r.misfits.size() << " misfits}";
-  }
-};
-
-// Reconstructs k with k·G == constant_commitment from shares that carry no
-// per-share commitments. Tries t-subsets in lexicographic order of position
-// (at most reconstruct_subsets_max); only until the first match does each try
-// cost a base-point multiplication, after that a candidate must interpolate to
-// the same k. Among matching subsets it keeps the polynomial most shares fit,
-// and stops as soon as every share fits. k is then correct whenever it is
-// returned; the misfits name the bad shares if the good ones number at least
-// t + (number of bad ones) and an all-good subset is within the bound; otherwise an adversary controlling several shares
-// can make honest ones look bad. Fails with verification_failed when no subset
-// matches and insufficient with fewer than t shares.
-[[nodiscard]] result<reconstruction_result> reconstruct_with_constant(
-  std::span<const share> shares, std::size_t threshold, const point& constant_commitment);
 
 } // namespace pss::crypto

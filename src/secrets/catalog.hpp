@@ -144,6 +144,8 @@ struct round_state {
   [[nodiscard]] std::uint32_t zero_point(const cluster_view& view) const;
   [[nodiscard]] bool is_participant(node_id n) const;
   [[nodiscard]] std::size_t dealers_min(std::size_t threshold) const;
+  // The fewest receivers the round may finish with.
+  [[nodiscard]] std::size_t receivers_min(std::size_t threshold, bool refreshed) const;
   [[nodiscard]] std::size_t position(node_id n) const; // in participants; n must be one
   [[nodiscard]] round_dispute* dispute(node_id dealer, node_id receiver);
   bool operator==(const round_state&) const = default;
@@ -226,8 +228,12 @@ public:
   [[nodiscard]] const std::string& last_abort_reason() const noexcept { return last_abort_reason_; }
   // Whether `n` holds every one of these versions that is still readable.
   [[nodiscard]] bool holds_all(node_id n, const std::vector<round_secret>& versions) const;
+  // Some of these versions were refreshed since they were dealt.
+  [[nodiscard]] bool refreshed_any(const std::vector<round_secret>& versions) const;
   // Readable versions that `n` does not hold (what a recovery would rebuild).
   [[nodiscard]] std::vector<round_secret> missing_for(node_id n) const;
+  // The versions `n` misses that a recovery can rebuild (see receivers_min).
+  [[nodiscard]] std::vector<round_secret> recoverable_for(node_id n) const;
   // Rejoins of wiped nodes (member_rejoin), by node.
   [[nodiscard]] const std::map<node_id, rejoin_record>& rejoins() const noexcept { return rejoins_; }
   [[nodiscard]] bool rejoin_recorded(node_id n, std::uint64_t nonce) const;

@@ -249,7 +249,8 @@ command_result catalog::qualify(round_state& r, apply_effects& fx) {
   stats_.dealers_excluded += r.dealers.size() - candidates.size();
   stats_.dealers_convicted += r.convicted.size();
   stats_.liars_excluded += r.liars.size();
-  const bool enough = candidates.size() >= dealers_min && receivers.size() >= t;
+  const std::size_t receivers_min = r.receivers_min(t, refreshed_any(r.secrets));
+  const bool enough = candidates.size() >= dealers_min && receivers.size() >= receivers_min;
   r.qualified = std::move(candidates);
   r.receivers = std::move(receivers);
   if (enough) r.phase = round_phase::finishing;
@@ -257,7 +258,9 @@ command_result catalog::qualify(round_state& r, apply_effects& fx) {
   if (r.qualified.size() < dealers_min)
     return abort_round(std::to_string(r.qualified.size()) + " qualified dealers, fewer than " +
                          std::to_string(dealers_min), fx);
-  if (r.receivers.size() < t) return abort_round(std::to_string(r.receivers.size()) + " receivers, fewer than t", fx);
+  if (r.receivers.size() < receivers_min)
+    return abort_round(std::to_string(r.receivers.size()) + " receivers, fewer than " + std::to_string(receivers_min) +
+                         (receivers_min > t ? " (a recovery after a refresh checks t+1 helpers)" : ""), fx);
   fx.round_changed = true;
   return make(result_code::ok, "qualified");
 }

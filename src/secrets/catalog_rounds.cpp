@@ -99,6 +99,15 @@ std::size_t round_state::dealers_min(std::size_t t) const {
   return kind == round_kind::refresh ? t : std::max<std::size_t>(1, t - 1);
 }
 
+// A refresh's receivers each get a new share: t of them keep every secret
+// readable. A recovery's receivers are its helpers: while a version is in
+// the epoch it was dealt in, the target checks its rebuilt share against
+// the Feldman commitments, so t suffice; after a refresh no public value
+// checks one share, so t+1 must agree (docs/refresh.md, "Recovery").
+std::size_t round_state::receivers_min(std::size_t t, bool refreshed) const {
+  return kind == round_kind::recovery && refreshed ? t + 1 : t;
+}
+
 bool round_state::is_participant(node_id n) const { return contains(participants, n); }
 
 std::size_t round_state::position(node_id n) const {
@@ -114,6 +123,29 @@ std::vector<round_secret> catalog::missing_for(node_id n) const {
     for (const auto& [v, rec] : s.versions)
       if (!contains(rec.holders, n)) out.push_back(round_secret{name, v});
   }
+  return out;
+}
+
+bool catalog::refreshed_any(const std::vector<round_secret>& versions) const {
+  for (const auto& v : versions) {
+    auto s = secrets_.find(v.name);
+    if (s == secrets_.end()) continue;
+    auto rec = s->second.versions.find(v.version);
+    if (rec != s->second.versions.end() && rec->second.epoch != rec->second.dealt_epoch) return true;
+  }
+  return false;
+}
+
+// A refreshed version has no public value that checks one rebuilt share, so
+// its recovery needs t+1 helpers that agree (receivers_min): with only t
+// holders left it stays missing, readable from those t, until the
+// membership grows.
+std::vector<round_secret> catalog::recoverable_for(node_id n) const {
+  std::vector<round_secret> out = missing_for(n);
+  std::erase_if(out, [&](const round_secret& m) {
+    const version_record& rec = secrets_.at(m.name).versions.at(m.version);
+    return rec.epoch != rec.dealt_epoch && rec.holders.size() < view_.threshold + 1;
+  });
   return out;
 }
 
@@ -228,8 +260,8 @@ command_result catalog::execute(const round_begin& b, apply_effects& fx) {
     // holders can answer with masked shares. Every member but the target
     // deals a mask: dealing needs no share, and a mask from any honest node
     // hides the helpers' shares from the target.
-    const auto missing = missing_for(b.target);
-    if (missing.empty()) return make(result_code::invalid, name_of(b.target) + " misses no share");
+    const auto missing = recoverable_for(b.target);
+    if (missing.empty()) return make(result_code::invalid, name_of(b.target) + " misses no share it can recover");
     const auto& core = secrets_[missing.front().name].versions[missing.front().version].holders;
     if (core.size() < view_.threshold)
       return make(result_code::invalid, "fewer than t nodes hold the shares " + name_of(b.target) + " misses");

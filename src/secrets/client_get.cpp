@@ -7,6 +7,7 @@
 
 #include "core/planted.hpp"
 #include "crypto/batch.hpp"
+#include "crypto/decode.hpp"
 #include "crypto/envelope.hpp"
 #include "crypto/shamir.hpp"
 

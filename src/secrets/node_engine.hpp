@@ -74,6 +74,7 @@ enum class round_misbehaviour : std::uint8_t {
   garbage_fit,     // deal garbage to t-1 receivers, publish a polynomial through it, send nothing to the rest
   withhold_reveal, // deal one receiver a value off the polynomial and never answer the dispute
   equivocate,      // send one receiver bytes other than those committed
+  false_masked,    // as a recovery's helper, send the target masked values off by one
 };
 
 struct node_test_only_options {
@@ -156,6 +157,7 @@ struct node_counters {
   std::uint64_t rejoin_requests_ignored = 0; // not the leader, recorded already, or just proposed
   std::uint64_t shares_refused_rejoining = 0; // store_share while the rejoin is not recorded
   std::uint64_t rounds_sat_out = 0;     // the share store could not take a round's shares
+  std::uint64_t recovery_misfits = 0;   // recovered shares decoded around a helper's wrong value
 
   bool operator==(const node_counters&) const = default;
 };
@@ -338,6 +340,7 @@ private:
   void finish_refresh(millis now, const round_state& r, bool resend);
   void send_masked(millis now, const round_state& r, bool resend);
   void try_recover(millis now, const round_state& r, bool resend);
+  void ask_for_recovery(millis now);
   void forward(millis now, command_body body);
   void propose_round(millis now, command_body body);
   void on_node_proposal(millis now, endpoint from, node_proposal&& m);
@@ -429,6 +432,7 @@ private:
   bool refresh_requested_ = false;
   bool recovery_turn_ = false; // the leader: after a refresh, queued recoveries go before the next
   std::set<node_id> recovery_requests_; // the leader's queue of nodes to recover
+  std::optional<millis> unrecoverable_warned_at_; // ask_for_recovery's last warning
   millis next_round_request_{0};
   std::optional<std::uint64_t> rejoin_nonce_; // while rejoining
   millis next_rejoin_request_{0};

@@ -10,12 +10,15 @@
 #include <algorithm>
 
 #include "crypto/batch.hpp"
+#include "crypto/decode.hpp"
 #include "crypto/feldman.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/seal.hpp"
 #include "crypto/shamir.hpp"
 #include "crypto/sign.hpp"
 #include "secrets/node_engine.hpp"
+
+#include "crypto/decode.hpp"
 
 namespace pss::secrets {
 namespace {
@@ -243,11 +246,27 @@ void node_engine::drive_rounds(millis now) {
     next_round_request_ = now + options_.round_resend_interval * 4;
     if (holds_less_than_listed()) {
       forward(now, shares_lost{keys_.id});
-    } else if (options_.auto_recover && !catalog_.missing_for(keys_.id).empty()) {
-      if (raft_->role() == raft::role::leader) recovery_requests_.insert(keys_.id);
-      else forward(now, round_begin{round_kind::recovery, catalog_.last_round_id() + 1, keys_.id});
+    } else if (options_.auto_recover) {
+      ask_for_recovery(now);
     }
   }
+}
+
+// Asks the leader for a recovery of what this node misses and a recovery
+// can rebuild; warns, once per refresh interval, about what none can.
+void node_engine::ask_for_recovery(millis now) {
+  const std::size_t missing = catalog_.missing_for(keys_.id).size();
+  const std::size_t recoverable = catalog_.recoverable_for(keys_.id).size();
+  if (missing > recoverable
+      && (!unrecoverable_warned_at_ || now >= *unrecoverable_warned_at_ + options_.refresh_interval)) {
+    unrecoverable_warned_at_ = now;
+    event("warning: " + std::to_string(missing - recoverable) +
+          " refreshed shares this node misses have t holders left; a recovery needs t+1 helpers after a refresh, "
+          "so they stay missing (readable from their holders) until the cluster has more members");
+  }
+  if (recoverable == 0) return;
+  if (raft_->role() == raft::role::leader) recovery_requests_.insert(keys_.id);
+  else forward(now, round_begin{round_kind::recovery, catalog_.last_round_id() + 1, keys_.id});
 }
 
 bool node_engine::holds_less_than_listed() const {
@@ -497,6 +516,7 @@ void node_engine::send_masked(millis /*now*/, const round_state& r, bool resend)
       }
       crypto::scalar v = held->value.value;
       for (node_id d : r.qualified) v += work_.opened.at(d).values[m];
+      if (options_.test_only.misbehave == round_misbehaviour::false_masked) v += crypto::scalar::one();
       values.push_back(v);
     }
     const member* target = catalog_.view().find(r.target);
@@ -545,15 +565,15 @@ void node_engine::try_recover(millis now, const round_state& r, bool resend) {
     if (!rec.ok()) continue;
     std::vector<crypto::share> points;
     for (const auto& [h, v] : helpers) points.push_back(crypto::share{view.find(h)->index, v[m]});
-    auto mine = crypto::interpolate_at(points, t, self_index_);
-    bool good = mine.ok();
-    // Every further helper must lie on the same polynomial.
-    for (std::size_t k = t; good && k < points.size(); ++k) {
-      auto at = crypto::interpolate_at(points, t, points[k].index);
-      good = at.ok() && *at == points[k].value;
-    }
-    const crypto::share recovered{self_index_, good ? *mine : crypto::scalar::zero()};
-    if (good && rec->epoch == rec->dealt_epoch) {
+    // Within the unique decoding radius a lying helper is outvoted; after a
+    // refresh, with no commitment to check one share against, t+1 helpers
+    // must agree (the catalog finishes such a round only with t+1).
+    auto mine = crypto::decode_at(points, t, self_index_);
+    const bool dealt_epoch = rec->epoch == rec->dealt_epoch;
+    bool good = mine.ok() && (dealt_epoch || mine->fits > t);
+    if (good && !mine->misfits.empty()) ++counters_.recovery_misfits;
+    const crypto::share recovered{self_index_, good ? mine->value : crypto::scalar::zero()};
+    if (good && dealt_epoch) {
       auto c = crypto::commitment::decode(rec->commitments, t);
       good = c.ok() && c->verify(recovered).ok();
     }

@@ -476,62 +476,6 @@ TEST_CASE("batch: recovery end to end restores the lost shares from masked value
         == errc::insufficient);
 }
 
-TEST_CASE("batch: reconstruct_with_constant finds k and names corrupted shares") {
-  seeded_random rng{120};
-  const std::size_t t = 3;
-  const std::size_t n = 7;
-  const auto k = scalar::random_nonzero(rng);
-  const auto c0 = point::base_mul(k);
-  auto shares = split(k, t, n, rng);
-  REQUIRE(shares.ok());
-
-  auto clean = reconstruct_with_constant(*shares, t, c0);
-  REQUIRE(clean.ok());
-  CHECK(clean->secret == k);
-  CHECK(clean->misfits.empty());
-
-  auto one_bad = *shares;
-  one_bad[0].value += scalar::one(); // in the first subset tried
-  auto r1 = reconstruct_with_constant(one_bad, t, c0);
-  REQUIRE(r1.ok());
-  CHECK(r1->secret == k);
-  CHECK(r1->misfits == std::vector<share_index>{idx(1)});
-
-  auto two_bad = *shares;
-  two_bad[1].value += scalar::one();
-  two_bad[5].value = scalar::random(rng);
-  auto r2 = reconstruct_with_constant(two_bad, t, c0);
-  REQUIRE(r2.ok());
-  CHECK(r2->secret == k);
-  CHECK(r2->misfits == std::vector<share_index>{idx(2), idx(6)});
-
-  // Only t-1 good shares: no subset reproduces C0.
-  auto mostly_bad = *shares;
-  for (std::size_t i = t - 1; i < n; ++i)
-    mostly_bad[i].value += scalar::one();
-  auto r3 = reconstruct_with_constant(mostly_bad, t, c0);
-  REQUIRE_FALSE(r3.ok());
-  CHECK(r3.err().code() == errc::verification_failed);
-
-  CHECK(reconstruct_with_constant(std::span{*shares}.first(t - 1), t, c0).err().code()
-        == errc::insufficient);
-  auto duplicate = *shares;
-  duplicate[1].index = idx(1);
-  CHECK_FALSE(reconstruct_with_constant(duplicate, t, c0).ok());
-}
-
-TEST_CASE("batch: reconstruct_with_constant handles k = 0 against the identity") {
-  seeded_random rng{121};
-  auto shares = split(scalar::zero(), 2, 4, rng);
-  REQUIRE(shares.ok());
-  (*shares)[0].value += scalar::one();
-  auto r = reconstruct_with_constant(*shares, 2, point::identity());
-  REQUIRE(r.ok());
-  CHECK(r->secret.is_zero());
-  CHECK(r->misfits == std::vector<share_index>{idx(1)});
-  CHECK_FALSE(reconstruct_with_constant(*shares, 2, point::generator()).ok());
-}
-
 TEST_CASE("batch: bundles and dealings print without their values") {
   seeded_random rng{122};
   auto d = deal_batch(idx(1), 3, 3, refresh_point, rng);

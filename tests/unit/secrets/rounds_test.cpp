@@ -240,6 +240,49 @@ TEST_CASE("refresh: a node down during the round is recovered with the new epoch
   net.check();
 }
 
+TEST_CASE("recovery: a helper's made-up masked values are outvoted, and the share fits") {
+  network net{6, 3, 36};
+  net.test_only[node_id{2}].misbehave = round_misbehaviour::false_masked;
+  net.restart(node_id{2});
+  net.elect(1);
+  put_three(net);
+  net.crash(node_id{6});
+  refresh_and_wait(net, 1, 0);
+  REQUIRE(net.node(1).state().stats().refresh_epochs_committed == 1);
+  net.restart(node_id{6});
+  net.run_until([&] { return net.node(1).state().stats().recoveries >= 1; }, millis{20'000});
+  net.run_for(millis{200});
+  CHECK(net.node(1).state().lookup("s0", secret_version{1})->holders.size() == 6);
+  CHECK(net.node(6).counters().recovery_misfits == 3);
+  // Node 6's rebuilt shares are right: read with node 6 and two others only.
+  for (std::uint64_t id : {2, 3, 4}) net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{id}));
+  auto got = net.get(100, 30, "s1");
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "value 1");
+  net.check();
+}
+
+TEST_CASE("recovery: after a refresh, t helpers are not enough; the node misses those shares and says why") {
+  network net{4, 3, 37};
+  net.elect(1);
+  put_three(net);
+  refresh_and_wait(net, 1, 0);
+  REQUIRE(net.node(1).state().stats().refresh_epochs_committed == 1);
+  net.wipe_and_rejoin(node_id{4});
+  net.run_for(millis{5'000});
+  const catalog& c = net.node(1).state();
+  CHECK(c.lookup("s0", secret_version{1})->holders.size() == 3);
+  CHECK(c.missing_for(node_id{4}).size() == 3);
+  CHECK(c.recoverable_for(node_id{4}).empty());
+  CHECK(c.stats().recoveries == 0);
+  std::size_t warnings = 0;
+  for (const auto& e : net.events) warnings += e.find("a recovery needs t+1 helpers after a refresh") != std::string::npos;
+  CHECK(warnings >= 1);
+  auto got = net.get(100, 30, "s2"); // still readable from its three holders
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "value 2");
+  net.check();
+}
 
 // Seed 5242539 of the refresh-faults profile lost a dozen acknowledged
 // secrets: a node that restarts reopens its catalog from a snapshot taken
