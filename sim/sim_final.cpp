@@ -269,6 +269,9 @@ void simulation::impl::record_round_stats() {
   counters.complaints_resolved = st.complaints_resolved;
   counters.liars_excluded = st.liars_excluded;
   counters.dealers_convicted = st.dealers_convicted;
+  counters.shares_lost_refused = st.shares_lost_replayed + st.holder_floor_refusals;
+  counters.shares_lost_throttled = 0;
+  for (const auto* e : live_secrets_nodes()) counters.shares_lost_throttled += e->counters().shares_lost_throttled;
 }
 
 void simulation::impl::check_epoch_age() {

@@ -96,7 +96,8 @@ std::string to_json(const sim_report& r) {
       << ",\"refresh_rounds_aborted\":" << r.refresh_rounds_aborted << ",\"recoveries\":" << r.recoveries << ",\"rejoins\":" << r.rejoins
       << ",\"dealers_excluded\":" << r.dealers_excluded << ",\"complaints_resolved\":" << r.complaints_resolved
       << ",\"liars_excluded\":" << r.liars_excluded << ",\"dealers_convicted\":" << r.dealers_convicted
-      << ",\"honest_excluded\":" << r.honest_excluded << ",\"max_epoch_age_ms\":" << r.max_epoch_age_ms
+      << ",\"honest_excluded\":" << r.honest_excluded << ",\"shares_lost_refused\":" << r.shares_lost_refused
+      << ",\"shares_lost_throttled\":" << r.shares_lost_throttled << ",\"max_epoch_age_ms\":" << r.max_epoch_age_ms
       << ",\"share_epochs_checked\":" << r.share_epochs_checked
       << ",\"unauthorised_grants\":" << r.unauthorised_grants
       << ",\"byzantine\":" << std::max(r.options.byzantine, 0)

@@ -133,6 +133,8 @@ struct sim_report {
   std::uint64_t liars_excluded = 0;      // receivers a reveal proved wrong
   std::uint64_t dealers_convicted = 0;   // dealers a reveal proved wrong
   std::uint64_t honest_excluded = 0;     // honest nodes convicted: must be 0
+  std::uint64_t shares_lost_refused = 0;   // replayed declarations and ones under the t-holder floor
+  std::uint64_t shares_lost_throttled = 0; // declarations the leader held back (one per refresh interval)
   std::uint64_t max_epoch_age_ms = 0;    // the oldest epoch an honest node saw, faults included
   std::uint64_t share_epochs_checked = 0; // distinct (node, share, epoch) values the epoch checker saw
   std::uint64_t unauthorised_grants = 0;  // shares released (or stores acked) to a key the policy did not allow

@@ -10,7 +10,7 @@
 namespace pss::secrets {
 namespace {
 
-constexpr std::uint32_t snapshot_format = 5; // 3: rejoins; 4: the access policy; 5: round disputes
+constexpr std::uint32_t snapshot_format = 6; // 3: rejoins; 4: the access policy; 5: round disputes; 6: shares_lost nonces
 constexpr std::uint32_t snapshot_format_oldest = 4;
 
 command_result make(result_code code, secret_version v, std::string message) {
@@ -363,9 +363,34 @@ bytes catalog::snapshot() const {
     for (auto x : r.nonces) w.u64(x);
     w.u8(static_cast<std::uint8_t>((r.removed ? 1 : 0) | (r.done ? 2 : 0)));
   }
+  w.u64(stats_.shares_lost_replayed);
+  w.u64(stats_.holder_floor_refusals);
+  w.u32(static_cast<std::uint32_t>(lost_nonces_.size()));
+  for (const auto& [n, nonces] : lost_nonces_) {
+    w.u64(n.value());
+    w.u32(static_cast<std::uint32_t>(nonces.size()));
+    for (auto x : nonces) w.u64(x);
+  }
   w.u8(round_ ? 1 : 0);
   if (round_) encode_round(w, *round_);
   return w.take();
+}
+
+status catalog::restore_lost_nonces(byte_reader& r, catalog& out) {
+  out.stats_.shares_lost_replayed = r.u64();
+  out.stats_.holder_floor_refusals = r.u64();
+  const auto nodes = r.u32();
+  if (nodes > members_max) return error{errc::malformed, "a snapshot with shares_lost nonces of more nodes than members"};
+  for (std::uint32_t i = 0; i < nodes && r.ok(); ++i) {
+    const node_id n{r.u64()};
+    const auto count = r.u32();
+    if (count > rejoin_nonces_kept_max) return error{errc::malformed, "a snapshot keeps too many shares_lost nonces"};
+    std::vector<std::uint64_t> nonces;
+    for (std::uint32_t k = 0; k < count && r.ok(); ++k) nonces.push_back(r.u64());
+    if (r.ok() && out.view_.find(n) == nullptr) return error{errc::malformed, "a snapshot's shares_lost names a non-member"};
+    out.lost_nonces_.emplace(n, std::move(nonces));
+  }
+  return {};
 }
 
 result<catalog> catalog::restore(byte_view data) {
@@ -446,6 +471,7 @@ result<catalog> catalog::restore(byte_view data) {
     if (r.ok() && out.view_.find(n) == nullptr) return error{errc::malformed, "a snapshot's rejoin names a non-member"};
     out.rejoins_.emplace(n, std::move(rec));
   }
+  if (format >= 6) PSS_TRY(restore_lost_nonces(r, out));
   if (r.u8() != 0) {
     auto round = decode_round(r, out.view_, format);
     if (!round.ok()) return round.err();

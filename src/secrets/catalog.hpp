@@ -162,6 +162,8 @@ struct round_stats {
   std::uint64_t dealers_convicted = 0;   // dealers a reveal proved wrong
   std::uint64_t liars_excluded = 0;      // receivers a reveal proved wrong
   std::uint64_t disputes_unanswered = 0; // disputes whose dealer revealed nothing in time
+  std::uint64_t shares_lost_replayed = 0; // shares_lost refused: its nonce was recorded already
+  std::uint64_t holder_floor_refusals = 0; // shares_lost refused: a version would fall below t holders
   bool operator==(const round_stats&) const = default;
 };
 
@@ -236,6 +238,8 @@ public:
   [[nodiscard]] std::vector<round_secret> recoverable_for(node_id n) const;
   // Rejoins of wiped nodes (member_rejoin), by node.
   [[nodiscard]] const std::map<node_id, rejoin_record>& rejoins() const noexcept { return rejoins_; }
+  // Whether `n`'s shares_lost with this nonce is recorded.
+  [[nodiscard]] bool shares_lost_recorded(node_id n, std::uint64_t nonce) const;
   [[nodiscard]] bool rejoin_recorded(node_id n, std::uint64_t nonce) const;
   // The rejoin with this nonce is the node's latest and it is a voter again.
   [[nodiscard]] bool rejoin_done(node_id n, std::uint64_t nonce) const;
@@ -243,6 +247,7 @@ public:
   bool operator==(const catalog&) const = default;
 
 private:
+  [[nodiscard]] static status restore_lost_nonces(byte_reader& r, catalog& out);
   [[nodiscard]] command_result execute(const register_secret& r, apply_effects& fx);
   [[nodiscard]] command_result execute(const delete_secret& d, apply_effects& fx);
   // catalog_access.cpp: checks the admin's envelope again, then applies it.
@@ -279,6 +284,7 @@ private:
   round_stats stats_;
   std::string last_abort_reason_;
   std::map<node_id, rejoin_record> rejoins_;
+  std::map<node_id, std::vector<std::uint64_t>> lost_nonces_; // per node, oldest first, rejoin_nonces_kept_max
 };
 
 // The number of acknowledged holders a register needs: t+1, or n when the

@@ -164,8 +164,33 @@ void catalog::leave_holder_lists(node_id n) {
     for (auto& [v, rec] : s.versions) std::erase(rec.holders, n);
 }
 
+bool catalog::shares_lost_recorded(node_id n, std::uint64_t nonce) const {
+  auto it = lost_nonces_.find(n);
+  return it != lost_nonces_.end() && std::find(it->second.begin(), it->second.end(), nonce) != it->second.end();
+}
+
+// A replayed declaration (its nonce recorded) changes nothing, and none
+// takes a version below t holders (it would stop being readable from its
+// list; the node stays listed, sits refreshes out, and a refresh commit
+// drops it); both are refused and counted.
 command_result catalog::execute(const shares_lost& l, apply_effects& fx) {
   if (view_.find(l.node) == nullptr) return make(result_code::invalid, "not a member");
+  if (l.nonce != 0 && shares_lost_recorded(l.node, l.nonce)) {
+    ++stats_.shares_lost_replayed;
+    return make(result_code::invalid, "this shares_lost is recorded already");
+  }
+  for (const auto& [name, s] : secrets_)
+    for (const auto& [v, rec] : s.versions)
+      if (contains(rec.holders, l.node) && rec.holders.size() <= view_.threshold) {
+        ++stats_.holder_floor_refusals;
+        return make(result_code::invalid, "it would leave " + name + " version " + std::to_string(v.value()) +
+                                            " with fewer than t holders");
+      }
+  if (l.nonce != 0) {
+    auto& nonces = lost_nonces_[l.node];
+    nonces.push_back(l.nonce);
+    if (nonces.size() > rejoin_nonces_kept_max) nonces.erase(nonces.begin());
+  }
   leave_holder_lists(l.node);
   // A round that counted on this node's shares cannot rely on them.
   if (round_ && round_->is_participant(l.node) && round_->kind == round_kind::recovery)

@@ -17,9 +17,10 @@ enum class body_tag : std::uint8_t {
   round_ready = 15,
   round_commit = 16,
   round_abort = 17,
-  shares_lost = 18,
+  shares_lost_unnonced = 18, // before shares_lost carried a nonce: read as nonce 0
   member_rejoin = 19,
   round_reveal = 20,
+  shares_lost = 21,
 };
 constexpr std::size_t round_participants_max = 255;
 constexpr std::uint8_t command_format = 1;
@@ -122,6 +123,7 @@ void encode_body(byte_writer& w, const round_abort& b) {
 void encode_body(byte_writer& w, const shares_lost& b) {
   tag(w, body_tag::shares_lost);
   w.u64(b.node.value());
+  w.u64(b.nonce);
 }
 
 void encode_body(byte_writer& w, const member_rejoin& b) {
@@ -253,7 +255,13 @@ command_body decode_command_body(byte_reader& r) {
       c.request = copy(r.blob(access_change_bytes_max));
       return c;
     }
-    case body_tag::shares_lost: return shares_lost{node_id{r.u64()}};
+    case body_tag::shares_lost_unnonced: return shares_lost{node_id{r.u64()}, 0};
+    case body_tag::shares_lost: {
+      shares_lost b;
+      b.node = node_id{r.u64()};
+      b.nonce = r.u64();
+      return b;
+    }
     case body_tag::member_rejoin: {
       member_rejoin b;
       b.node = node_id{r.u64()};

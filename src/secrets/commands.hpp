@@ -175,9 +175,11 @@ struct round_abort {
 
 // A node restarted with its share journal gone (its Raft state intact): it
 // no longer holds any share, so it leaves every holder list and is then
-// recovered like a node that missed its shares.
+// recovered like a node that missed its shares. `nonce` is drawn once per
+// declaration, so a replayed or duplicated one changes nothing.
 struct shares_lost {
   node_id node;
+  std::uint64_t nonce = 0;
   bool operator==(const shares_lost&) const = default;
 };
 

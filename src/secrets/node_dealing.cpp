@@ -218,3 +218,22 @@ void node_engine::misbehave_in_dealing(const round_state& r, std::vector<crypto:
 }
 
 } // namespace pss::secrets
+
+namespace pss::secrets {
+
+// round_misbehaviour::spam_recovery: every resend interval, declare this
+// node's shares lost under a fresh nonce, replay its first declaration, and
+// ask for its own recovery. The leader admits one declaration per refresh
+// interval, the catalog refuses the replay, and refresh keeps its turns.
+void node_engine::spam_recovery(millis now) {
+  if (now < spam_next_ || raft_->leader_hint() == node_id{}) return;
+  spam_next_ = now + options_.round_resend_interval;
+  lost_nonce_.reset();
+  const std::uint64_t fresh = lost_nonce();
+  if (!spam_first_nonce_) spam_first_nonce_ = fresh;
+  forward(now, shares_lost{keys_.id, fresh});
+  forward(now, shares_lost{keys_.id, *spam_first_nonce_});
+  forward(now, round_begin{round_kind::recovery, catalog_.last_round_id() + 1, keys_.id});
+}
+
+} // namespace pss::secrets

@@ -75,6 +75,7 @@ enum class round_misbehaviour : std::uint8_t {
   withhold_reveal, // deal one receiver a value off the polynomial and never answer the dispute
   equivocate,      // send one receiver bytes other than those committed
   false_masked,    // as a recovery's helper, send the target masked values off by one
+  spam_recovery,   // declare its shares lost and ask for recovery again and again, replaying old declarations
 };
 
 struct node_test_only_options {
@@ -158,6 +159,7 @@ struct node_counters {
   std::uint64_t shares_refused_rejoining = 0; // store_share while the rejoin is not recorded
   std::uint64_t rounds_sat_out = 0;     // the share store could not take a round's shares
   std::uint64_t recovery_misfits = 0;   // recovered shares decoded around a helper's wrong value
+  std::uint64_t shares_lost_throttled = 0; // the leader: a node's second shares_lost within a refresh interval
 
   bool operator==(const node_counters&) const = default;
 };
@@ -341,6 +343,9 @@ private:
   void send_masked(millis now, const round_state& r, bool resend);
   void try_recover(millis now, const round_state& r, bool resend);
   void ask_for_recovery(millis now);
+  std::uint64_t lost_nonce();
+  void spam_recovery(millis now);
+  [[nodiscard]] bool admit_shares_lost(millis now, const shares_lost& l);
   void forward(millis now, command_body body);
   void propose_round(millis now, command_body body);
   void on_node_proposal(millis now, endpoint from, node_proposal&& m);
@@ -433,6 +438,14 @@ private:
   bool recovery_turn_ = false; // the leader: after a refresh, queued recoveries go before the next
   std::set<node_id> recovery_requests_; // the leader's queue of nodes to recover
   std::optional<millis> unrecoverable_warned_at_; // ask_for_recovery's last warning
+  std::optional<std::uint64_t> lost_nonce_; // the shares_lost being declared
+  struct lost_admission {
+    millis at;
+    std::uint64_t nonce = 0;
+  };
+  std::map<node_id, lost_admission> lost_admitted_; // the leader: admit_shares_lost
+  millis spam_next_{0};                           // round_misbehaviour::spam_recovery
+  std::optional<std::uint64_t> spam_first_nonce_; // round_misbehaviour::spam_recovery
   millis next_round_request_{0};
   std::optional<std::uint64_t> rejoin_nonce_; // while rejoining
   millis next_rejoin_request_{0};

@@ -8,6 +8,7 @@
 // this node except sealed to their receiver, and drop_round_work() zeroizes
 // them when the round ends.
 #include <algorithm>
+#include <array>
 
 #include "crypto/batch.hpp"
 #include "crypto/decode.hpp"
@@ -197,6 +198,7 @@ void node_engine::on_node_proposal(millis now, endpoint from, node_proposal&& m)
     else recovery_requests_.insert(b->target);
     return;
   }
+  if (auto* l = std::get_if<shares_lost>(&m.body); l != nullptr && !admit_shares_lost(now, *l)) return;
   propose_round(now, std::move(m.body));
 }
 
@@ -236,6 +238,7 @@ void node_engine::drive_rounds(millis now) {
   }
   if (raft_->role() == raft::role::leader) lead_round(now);
   if (r) take_part(now);
+  if (options_.test_only.misbehave == round_misbehaviour::spam_recovery) spam_recovery(now);
   // A caught-up member checks, now and then, that it holds every share the
   // catalog says it holds (else its journal was lost: it leaves the holder
   // lists), and asks for its own recovery when it misses any; also while a
@@ -245,9 +248,10 @@ void node_engine::drive_rounds(millis now) {
       && applied_ == raft_->commit_index() && raft_->leader_hint() != node_id{}) {
     next_round_request_ = now + options_.round_resend_interval * 4;
     if (holds_less_than_listed()) {
-      forward(now, shares_lost{keys_.id});
-    } else if (options_.auto_recover) {
-      ask_for_recovery(now);
+      forward(now, shares_lost{keys_.id, lost_nonce()});
+    } else {
+      lost_nonce_.reset(); // the declaration applied (or was never needed): the next one is new
+      if (options_.auto_recover) ask_for_recovery(now);
     }
   }
 }
@@ -267,6 +271,33 @@ void node_engine::ask_for_recovery(millis now) {
   if (recoverable == 0) return;
   if (raft_->role() == raft::role::leader) recovery_requests_.insert(keys_.id);
   else forward(now, round_begin{round_kind::recovery, catalog_.last_round_id() + 1, keys_.id});
+}
+
+// The leader proposes one node's shares_lost at most once per refresh
+// interval: each costs the cluster a recovery round, and a node that keeps
+// declaring its shares lost must not turn rounds into recoveries. A resend
+// of the declaration just proposed (same nonce) goes through, in case the
+// proposal was lost.
+bool node_engine::admit_shares_lost(millis now, const shares_lost& l) {
+  auto [it, fresh] = lost_admitted_.try_emplace(l.node, lost_admission{now, l.nonce});
+  if (fresh || it->second.nonce == l.nonce || now >= it->second.at + options_.refresh_interval) {
+    it->second = lost_admission{now, l.nonce};
+    return true;
+  }
+  ++counters_.shares_lost_throttled;
+  return false;
+}
+
+// One nonce per declaration, resent unchanged until it applies.
+std::uint64_t node_engine::lost_nonce() {
+  while (!lost_nonce_ || *lost_nonce_ == 0) {
+    std::array<std::uint8_t, 8> b{};
+    random_->fill(b);
+    std::uint64_t v = 0;
+    for (auto x : b) v = v << 8 | x;
+    lost_nonce_ = v;
+  }
+  return *lost_nonce_;
 }
 
 bool node_engine::holds_less_than_listed() const {

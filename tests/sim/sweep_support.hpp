@@ -57,6 +57,8 @@ inline sweep_totals run_seeds(const char* label, std::uint64_t start, std::uint6
     t.sums["liars_excluded"] += r.liars_excluded;
     t.sums["dealers_convicted"] += r.dealers_convicted;
     t.sums["honest_excluded"] += r.honest_excluded;
+    t.sums["shares_lost_refused"] += r.shares_lost_refused;
+    t.sums["shares_lost_throttled"] += r.shares_lost_throttled;
     t.sums["max_epoch_age_ms"] = std::max(t.sums["max_epoch_age_ms"], r.max_epoch_age_ms);
     for (const auto& [kind, n] : r.faults) t.sums["fault:" + kind] += n;
     for (const auto& [kind, n] : r.checks) t.sums["check:" + kind] += n;

@@ -176,4 +176,27 @@ TEST_CASE("catalog: a rejoin is recorded once, empties the holder lists, and is 
 }
 
 } // namespace
+TEST_CASE("catalog: a shares_lost is applied once per nonce and never takes a version below t holders") {
+  fixture f; // t = 3, "a" held by nodes 1 to 4
+  REQUIRE(f.apply(1, 1, f.dealt("a", 1)).result.code == result_code::ok);
+  CHECK(f.apply(0, 0, shares_lost{node_id{4}, 7}).result.code == result_code::ok);
+  CHECK(f.c.lookup("a", {})->holders.size() == 3);
+  CHECK(f.c.shares_lost_recorded(node_id{4}, 7));
+  // The same declaration again (a resend, or a replay once node 4 holds its
+  // shares again) changes nothing.
+  CHECK(f.apply(0, 0, shares_lost{node_id{4}, 7}).result.code == result_code::invalid);
+  CHECK(f.c.stats().shares_lost_replayed == 1);
+  // Node 3 leaving would leave "a" with two holders, fewer than t.
+  auto floor = f.apply(0, 0, shares_lost{node_id{3}, 8});
+  CHECK(floor.result.code == result_code::invalid);
+  CHECK(floor.result.message.find("fewer than t holders") != std::string::npos);
+  CHECK(f.c.lookup("a", {})->holders.size() == 3);
+  CHECK(f.c.stats().holder_floor_refusals == 1);
+  CHECK_FALSE(f.c.shares_lost_recorded(node_id{3}, 8));
+  auto restored = catalog::restore(f.c.snapshot());
+  REQUIRE(restored.ok());
+  CHECK(*restored == f.c);
+  CHECK(restored->shares_lost_recorded(node_id{4}, 7));
+}
+
 } // namespace pss::secrets

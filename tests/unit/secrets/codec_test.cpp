@@ -88,6 +88,23 @@ TEST_CASE("commands: an access change round-trips as a client command, and an ov
   CHECK_FALSE(decode_command(encode_command(c)).ok());
 }
 
+TEST_CASE("commands: shares_lost round-trips with its nonce; the form without one still reads") {
+  command c{session_header{}, shares_lost{node_id{4}, 0x1122334455667788ull}};
+  CHECK(is_node_command(c.body));
+  auto back = decode_command(encode_command(c));
+  REQUIRE(back.ok());
+  CHECK(*back == c);
+  bytes legacy = encode_command(command{session_header{}, shares_lost{node_id{4}, 0}});
+  // The nonce-less form: tag 18 and the node id, as entries written before.
+  const std::size_t tag_at = legacy.size() - 17;
+  REQUIRE(legacy[tag_at] == 21);
+  legacy[tag_at] = 18;
+  legacy.resize(legacy.size() - 8);
+  auto old = decode_command(legacy);
+  REQUIRE(old.ok());
+  CHECK(std::get<shares_lost>(old->body) == shares_lost{node_id{4}, 0});
+}
+
 TEST_CASE("commands: member_rejoin round-trips as a node command") {
   command c{session_header{}, member_rejoin{node_id{4}, 77}};
   CHECK(is_node_command(c.body));
