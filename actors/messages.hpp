@@ -124,30 +124,38 @@ typename Inspector::result_type inspect(Inspector& f, node_status& x) {
 // A message between two members over the middleman, tagged with the key of
 // their link (crypto/link.hpp): the receiver's gateway forwards it to its
 // node only if the tag verifies for (from, to, payload).
+// Between members, `counter` numbers the message in its link session
+// (crypto::link_session) and is under the tag; a reply to a client carries 0.
 struct link_message {
   std::uint64_t from = 0;
   std::uint64_t to = 0;
   std::vector<std::uint8_t> payload;
   std::vector<std::uint8_t> tag;
+  std::uint64_t counter = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, link_message& x) {
-  return f(caf::meta::type_name("link_message"), x.from, x.to, x.payload, x.tag);
+  return f(caf::meta::type_name("link_message"), x.from, x.to, x.payload, x.tag, x.counter);
 }
 
-// Sent by the member that dialled (the lower id) right after connecting:
-// proves the connection comes from `from`, so the other end routes its own
-// messages for `from` back over it. The tag covers the hello marker.
+// Sent by the member that dialled (the lower id) right after connecting,
+// with a fresh `dialler_nonce`: proves the connection comes from `from`, so
+// the other end routes its own messages for `from` back over it. The other
+// end answers with the same message type, its own fresh `acceptor_nonce`
+// added; the two nonces name the link session (crypto::link_session). The
+// tag covers the hello marker and the nonces.
 struct link_hello {
   std::uint64_t from = 0;
   std::uint64_t to = 0;
   std::vector<std::uint8_t> tag;
+  std::uint64_t dialler_nonce = 0;
+  std::uint64_t acceptor_nonce = 0; // 0 in the dialler's hello
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, link_hello& x) {
-  return f(caf::meta::type_name("link_hello"), x.from, x.to, x.tag);
+  return f(caf::meta::type_name("link_hello"), x.from, x.to, x.tag, x.dialler_nonce, x.acceptor_nonce);
 }
 
 // Sent by a client right after it dials a member: its id and an ephemeral

@@ -1,6 +1,7 @@
 #include "actors/network.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -24,6 +25,7 @@
 
 #include "actors/engine_actor.hpp"
 #include "actors/messages.hpp"
+#include "crypto/random_source.hpp"
 
 namespace pss::actors {
 
@@ -92,6 +94,7 @@ struct client_route {
 struct gateway_counters {
   std::uint64_t oversize = 0;
   std::uint64_t bad_tag = 0;
+  std::uint64_t replayed = 0; // authentic member messages refused for their counter
   std::uint64_t unknown_sender = 0;
   std::uint64_t unroutable = 0;
   std::uint64_t bad_hello = 0;
@@ -104,6 +107,11 @@ struct gateway_state {
   std::map<std::uint64_t, client_route> clients;
   std::uint64_t client_clock = 0;
   gateway_counters counters;
+  // One link session per peer, from the hello exchange on its connection;
+  // nothing is sent to a peer before it exists (Raft and rounds resend).
+  std::map<node_id, crypto::link_session> sessions;
+  std::map<node_id, std::uint64_t> hellos_sent; // the dialler's nonce, until answered
+  crypto::system_random random;
   static inline const char* name = "pss_gateway";
 };
 
@@ -141,14 +149,15 @@ void send_outbound(gateway_actor* self, wire_message& m) {
   const secrets::endpoint to = m.to();
   if (to.is_node()) {
     auto it = st.peers.find(to.as_node());
-    auto key = st.options.keys.find(to.as_node());
-    if (it == st.peers.end() || key == st.options.keys.end() || !it->second.handle) {
+    auto session = st.sessions.find(to.as_node());
+    if (it == st.peers.end() || session == st.sessions.end() || !it->second.handle) {
       ++st.counters.unroutable; // Raft and the rounds resend
       return;
     }
-    const crypto::link_tag tag = key->second.tag(st.options.self, to.as_node(), m.payload);
+    const auto stamp = session->second.next(m.payload);
     self->send(it->second.handle, link_message{st.options.self.value(), to.id, std::move(m.payload),
-                                               std::vector<std::uint8_t>(tag.begin(), tag.end())});
+                                               std::vector<std::uint8_t>(stamp.tag.begin(), stamp.tag.end()),
+                                               stamp.counter});
     return;
   }
   auto c = st.clients.find(to.id);
@@ -193,9 +202,75 @@ void remember_client(gateway_actor* self, const client_hello& h) {
 std::map<std::string, std::uint64_t> transport_refused(const gateway_counters& c) {
   std::map<std::string, std::uint64_t> out;
   for (const auto& [name, n] : {std::pair{"oversize", c.oversize}, std::pair{"bad_link_tag", c.bad_tag},
+                                std::pair{"replayed_link_message", c.replayed},
                                 std::pair{"unknown_sender", c.unknown_sender}, std::pair{"bad_client_hello", c.bad_hello}})
     if (n > 0) out[name] = n;
   return out;
+}
+
+std::uint64_t draw_nonce(crypto::random_source& random) {
+  std::uint64_t v = 0;
+  while (v == 0) {
+    std::array<std::uint8_t, 8> b{};
+    random.fill(b);
+    for (auto x : b) v = v << 8 | x;
+  }
+  return v;
+}
+
+link_hello make_hello(const gateway_state& st, node_id to, const crypto::link_key& key, crypto::link_nonces nonces) {
+  const crypto::link_tag tag = key.tag(st.options.self, to, nonces, 0, hello_bytes());
+  return link_hello{st.options.self.value(), to.value(), std::vector<std::uint8_t>(tag.begin(), tag.end()),
+                    nonces.dialler, nonces.acceptor};
+}
+
+// A dialler's hello opens a session with a fresh nonce of this end's, and is
+// answered over the same connection; an answer to this end's own hello
+// completes the session it asked for. Anything else is refused.
+void on_link_hello(gateway_actor* self, const link_hello& h) {
+  auto& st = self->state;
+  const node_id from{h.from};
+  auto key = st.options.keys.find(from);
+  const crypto::link_nonces nonces{h.dialler_nonce, h.acceptor_nonce};
+  const bool answer = h.acceptor_nonce != 0;
+  const auto sent = st.hellos_sent.find(from);
+  if (h.to != st.options.self.value() || key == st.options.keys.end() || h.dialler_nonce == 0
+      || (answer && (sent == st.hellos_sent.end() || sent->second != h.dialler_nonce))
+      || !key->second.verify_tag(key->second.tag(from, st.options.self, nonces, 0, hello_bytes()), h.tag)) {
+    ++st.counters.bad_tag;
+    log(self, "refused a link hello that does not authenticate as node " + std::to_string(h.from));
+    return;
+  }
+  if (answer) {
+    st.hellos_sent.erase(sent);
+    st.sessions.insert_or_assign(from, crypto::link_session{key->second, st.options.self, from, nonces});
+    return;
+  }
+  const crypto::link_nonces opened{h.dialler_nonce, draw_nonce(st.random)};
+  st.sessions.insert_or_assign(from, crypto::link_session{key->second, st.options.self, from, opened});
+  auto handle = caf::actor_cast<caf::actor>(self->current_sender());
+  self->send(handle, make_hello(st, from, key->second, opened));
+  connect_route(self, from, std::move(handle), "it dialled");
+}
+
+void on_link_message(gateway_actor* self, link_message& m) {
+  auto& st = self->state;
+  if (m.payload.size() > network_payload_bytes_max) {
+    ++st.counters.oversize;
+    return;
+  }
+  auto session = st.sessions.find(node_id{m.from});
+  if (m.to != st.options.self.value() || session == st.sessions.end()) {
+    ++st.counters.bad_tag;
+    return;
+  }
+  const std::uint64_t replays = session->second.replays_refused();
+  if (!session->second.accept(m.counter, m.payload, m.tag)) {
+    ++(session->second.replays_refused() > replays ? st.counters.replayed : st.counters.bad_tag);
+    return;
+  }
+  self->send(st.node, wire_message::make(secrets::endpoint::of(node_id{m.from}),
+                                         secrets::endpoint::of(st.options.self), std::move(m.payload)));
 }
 
 using dial_signals = std::map<node_id, std::shared_ptr<dial_signal>>;
@@ -212,6 +287,8 @@ caf::behavior gateway_behavior(gateway_actor* self, caf::actor node, network_opt
     for (auto& [id, p] : self->state.peers) {
       if (!p.handle || p.handle.address() != d.source) continue;
       p.handle = caf::actor{};
+      self->state.sessions.erase(id);
+      self->state.hellos_sent.erase(id);
       p.last_error = "connection lost: " + self->system().render(d.reason);
       log(self, "link to " + peer_name(id) + " at " + p.address + " is down (" + p.last_error + ")");
       if (p.signal) p.signal->mark_down();
@@ -247,39 +324,17 @@ caf::behavior gateway_behavior(gateway_actor* self, caf::actor node, network_opt
       if (local_sender(self)) return;
       remember_client(self, h);
     },
-    [=](link_message& m) {
-      auto& st = self->state;
-      if (m.payload.size() > network_payload_bytes_max) {
-        ++st.counters.oversize;
-        return;
-      }
-      auto key = st.options.keys.find(node_id{m.from});
-      if (m.to != st.options.self.value() || key == st.options.keys.end()
-          || !key->second.verify(node_id{m.from}, node_id{m.to}, m.payload, m.tag)) {
-        ++st.counters.bad_tag;
-        return;
-      }
-      self->send(st.node, wire_message::make(secrets::endpoint::of(node_id{m.from}),
-                                             secrets::endpoint::of(st.options.self), std::move(m.payload)));
-    },
-    [=](link_hello& h) {
-      auto& st = self->state;
-      auto key = st.options.keys.find(node_id{h.from});
-      if (h.to != st.options.self.value() || key == st.options.keys.end()
-          || !key->second.verify(node_id{h.from}, node_id{h.to}, hello_bytes(), h.tag)) {
-        ++st.counters.bad_tag;
-        log(self, "refused a link hello that does not authenticate as node " + std::to_string(h.from));
-        return;
-      }
-      connect_route(self, node_id{h.from}, caf::actor_cast<caf::actor>(self->current_sender()), "it dialled");
-    },
+    [=](link_message& m) { on_link_message(self, m); },
+    [=](link_hello& h) { on_link_hello(self, h); },
     [=](peer_up_atom, std::uint64_t id, caf::actor handle) {
       if (!local_sender(self)) return;
       auto& st = self->state;
       auto key = st.options.keys.find(node_id{id});
       if (key == st.options.keys.end()) return;
-      const crypto::link_tag tag = key->second.tag(st.options.self, node_id{id}, hello_bytes());
-      self->send(handle, link_hello{st.options.self.value(), id, std::vector<std::uint8_t>(tag.begin(), tag.end())});
+      const crypto::link_nonces nonces{draw_nonce(st.random), 0};
+      st.hellos_sent[node_id{id}] = nonces.dialler;
+      st.sessions.erase(node_id{id}); // until the answer names the new one
+      self->send(handle, make_hello(st, node_id{id}, key->second, nonces));
       connect_route(self, node_id{id}, std::move(handle), "dialled");
     },
     [=](peer_fail_atom, std::uint64_t id, std::string error, std::uint32_t attempts) {

@@ -8,7 +8,9 @@
 // ends route over it. Every node-to-node message carries a link tag
 // (crypto/link.hpp) that only the two members can compute, so a client or
 // another node holding a certificate of the same CA cannot speak for a
-// member. Clients send plain wire_messages; the gateway remembers which
+// member; the hello exchange opens a link session whose nonces and
+// per-message counters are under every tag, so a recorded message is never
+// accepted again (crypto::link_session). Clients send plain wire_messages; the gateway remembers which
 // connection a client id came from to route the answers, and the node
 // engine checks the client's token.
 //

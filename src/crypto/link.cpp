@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::string_view link_context = "pss link key v1";
 constexpr std::string_view client_link_context = "pss client link key v1";
+constexpr std::string_view session_context = "pss link session v1";
 
 void put_u64(crypto_generichash_state& st, std::uint64_t v) {
   std::array<std::uint8_t, 8> b{};
@@ -79,6 +80,50 @@ link_tag link_key::tag(node_id from, node_id to, byte_view payload) const {
   crypto_generichash_final(&st, out.data(), out.size());
   sodium_memzero(&st, sizeof st);
   return out;
+}
+
+link_tag link_key::tag(node_id from, node_id to, const link_nonces& session, std::uint64_t counter,
+                       byte_view payload) const {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, key_.data(), key_.size, link_tag_bytes);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(session_context.data()),
+                            session_context.size());
+  put_u64(st, from.value());
+  put_u64(st, to.value());
+  put_u64(st, session.dialler);
+  put_u64(st, session.acceptor);
+  put_u64(st, counter);
+  put_u64(st, payload.size());
+  crypto_generichash_update(&st, payload.data(), payload.size());
+  link_tag out{};
+  crypto_generichash_final(&st, out.data(), out.size());
+  sodium_memzero(&st, sizeof st);
+  return out;
+}
+
+link_session::link_session(const link_key& key, node_id self, node_id peer, link_nonces nonces)
+    : key_(&key), self_(self), peer_(peer), nonces_(nonces) {
+  PSS_CHECK(self != peer);
+}
+
+link_session::stamp link_session::next(byte_view payload) {
+  ++sent_;
+  PSS_CHECK(sent_ != 0);
+  return stamp{sent_, key_->tag(self_, peer_, nonces_, sent_, payload)};
+}
+
+bool link_session::accept(std::uint64_t counter, byte_view payload, byte_view received) {
+  if (!link_key::verify_tag(key_->tag(peer_, self_, nonces_, counter, payload), received)) return false;
+  if (counter <= received_) {
+    ++replays_refused_;
+    return false;
+  }
+  received_ = counter;
+  return true;
+}
+
+bool link_key::verify_tag(const link_tag& expected, byte_view received) {
+  return received.size() == link_tag_bytes && sodium_memcmp(expected.data(), received.data(), link_tag_bytes) == 0;
 }
 
 bool link_key::verify(node_id from, node_id to, byte_view payload, byte_view received) const {

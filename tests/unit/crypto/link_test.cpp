@@ -78,3 +78,32 @@ TEST_CASE("client link: the member and the client derive the same key; another m
   // A node link key between the same two box keys is not a client link key.
   CHECK_FALSE(client->verify(node_id{1}, node_id{77}, payload, derive(p.a, 1, p.b, 77).tag(node_id{1}, node_id{77}, payload)));
 }
+
+TEST_CASE("link session: messages pass in order; a replay, an old session or a reflected message is refused") {
+  pair_of_nodes p;
+  const link_key at_a = derive(p.a, 1, p.b, 2);
+  const link_key at_b = derive(p.b, 2, p.a, 1);
+  const link_nonces first{11, 22};
+  link_session a{at_a, node_id{1}, node_id{2}, first};
+  link_session b{at_b, node_id{2}, node_id{1}, first};
+  const bytes m1{1}, m2{2}, m3{3};
+  const auto s1 = a.next(m1);
+  const auto s2 = a.next(m2);
+  CHECK(s1.counter == 1);
+  CHECK(s2.counter == 2);
+  CHECK(b.accept(s1.counter, m1, s1.tag));
+  CHECK_FALSE(b.accept(s1.counter, m1, s1.tag)); // replayed
+  CHECK(b.replays_refused() == 1);
+  CHECK_FALSE(b.accept(s2.counter + 1, m2, s2.tag)); // a counter the tag does not cover
+  CHECK_FALSE(b.accept(s2.counter, m3, s2.tag));     // another payload
+  CHECK(b.accept(s2.counter, m2, s2.tag));
+  // Reflected back at its sender: the direction is under the tag.
+  CHECK_FALSE(a.accept(s2.counter, m2, s2.tag));
+  // A new session (the acceptor's fresh nonce): what the old one carried is refused.
+  link_session b2{at_b, node_id{2}, node_id{1}, link_nonces{11, 23}};
+  CHECK_FALSE(b2.accept(s1.counter, m1, s1.tag));
+  CHECK(b2.replays_refused() == 0); // not a replay in this session: it does not authenticate at all
+  link_session a2{at_a, node_id{1}, node_id{2}, link_nonces{11, 23}};
+  const auto fresh = a2.next(m3);
+  CHECK(b2.accept(fresh.counter, m3, fresh.tag));
+}
