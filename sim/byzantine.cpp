@@ -52,6 +52,21 @@ void adversary::learn(const dealing_key& key, std::uint64_t index) {
   }
 }
 
+void adversary::observe_link(node_id from, node_id to, byte_view payload) {
+  sent_.push_back(sent_link{from, to, bytes(payload.begin(), payload.end())});
+  while (sent_.size() > captured_max) sent_.pop_front();
+}
+
+// One of its nodes' earlier messages to a member, sent again over that
+// node's own link, after the protocol has moved on.
+std::optional<adversary_message> adversary::replay_link(prng& rng) {
+  if (sent_.empty()) return std::nullopt;
+  const sent_link& l = sent_[rng.below(sent_.size())];
+  ++counters_.link_replays;
+  const auto from = secrets::endpoint::of(l.from);
+  return adversary_message{from, from, secrets::endpoint::of(l.to), l.payload, millis{0}};
+}
+
 void adversary::observe_request(secrets::endpoint client, node_id to, byte_view payload) {
   ++counters_.requests_seen;
   captured_.push_back(captured{to, bytes(payload.begin(), payload.end())});
@@ -305,6 +320,7 @@ std::optional<adversary_message> adversary::ask_for_share(millis now, node_id ho
 
 std::vector<adversary_message> adversary::act(millis now, prng& rng) {
   std::vector<adversary_message> out;
+  if (auto replay = replay_link(rng)) out.push_back(std::move(*replay));
   // A request one of its nodes received, sent on to another member.
   if (!captured_.empty()) {
     const captured& c = captured_[rng.below(captured_.size())];

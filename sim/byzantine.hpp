@@ -5,7 +5,9 @@
 // - it keeps every share its nodes hold (all epochs, pending ones too), and
 //   every share it can open from the other nodes' answers to it;
 // - it replays and redirects every signed request its nodes received, from
-//   an endpoint of its own;
+//   an endpoint of its own, and replays its nodes' old messages to other
+//   members (stale dealings, responses, chunks, declarations), which every
+//   member must drop as stale or already applied;
 // - it asks the honest holders for the shares its nodes hold, sealed to a
 //   key of its own, signed with a key the policy never granted, or with a
 //   credential it found in its nodes' memory (none, unless the planted bug
@@ -60,6 +62,7 @@ struct adversary_counters {
   std::uint64_t forged_versions = 0; // a put acknowledged with another version
   std::uint64_t impersonations = 0;  // replies claiming another member as sender
   std::uint64_t shares_opened = 0;   // other nodes' shares it could open
+  std::uint64_t link_replays = 0;    // its nodes' old messages to members, sent again
 };
 
 // A message the adversary sends: `from` is what it claims; the connection
@@ -92,6 +95,8 @@ public:
 
   // A client's request reached corrupted node `to`.
   void observe_request(secrets::endpoint client, node_id to, byte_view payload);
+  // Corrupted node `from` sent `payload` to member `to`: kept to replay later.
+  void observe_link(node_id from, node_id to, byte_view payload);
   // After an input of corrupted node n: what its memory holds now.
   void observe_node(node_id n);
   // A corrupted node's message to a client: what goes out instead.
@@ -153,6 +158,13 @@ private:
   std::size_t shares_max_ = 0;
   std::string shares_max_of_;
   std::deque<captured> captured_;
+  struct sent_link {
+    node_id from;
+    node_id to;
+    bytes payload;
+  };
+  std::deque<sent_link> sent_; // its nodes' messages to members, for replays
+  [[nodiscard]] std::optional<adversary_message> replay_link(prng& rng);
   std::map<std::tuple<std::uint64_t, node_id, std::uint64_t>, asked> client_asks_; // client, node, request id
   std::map<std::tuple<std::uint64_t, node_id, std::uint64_t>, std::string> client_reads_; // -> name
   std::set<std::tuple<std::uint64_t, node_id, std::uint64_t>> client_puts_; // proposals that register

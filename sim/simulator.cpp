@@ -115,6 +115,8 @@ void simulation::impl::route(caf::event_based_actor* self, wire_message m) {
   if (byzantine && m.to().is_node() && byzantine->controls(m.to().as_node()) && !m.from().is_node()
       && m.from() != byzantine->self())
     byzantine->observe_request(m.from(), m.to().as_node(), m.payload);
+  if (byzantine && m.from().is_node() && m.to().is_node() && byzantine->controls(m.from().as_node()))
+    byzantine->observe_link(m.from().as_node(), m.to().as_node(), m.payload);
   const endpoint link = m.from();
   transmit(self, std::move(m), link, millis{0});
 }
@@ -480,7 +482,8 @@ sim_report simulation::impl::report() {
                    {"own_requests", a.own_requests}, {"credential_uses", a.credential_uses},
                    {"rollbacks", a.rollbacks}, {"fabricated_records", a.fabricated},
                    {"forged_shares", a.forged_shares}, {"forged_versions", a.forged_versions},
-                   {"impersonations", a.impersonations}, {"shares_opened", a.shares_opened}};
+                   {"impersonations", a.impersonations}, {"shares_opened", a.shares_opened},
+                   {"link_replays", a.link_replays}};
   }
   if (secrets_mode) {
     r.checks["holder_listings"] = holders.listings_checked();

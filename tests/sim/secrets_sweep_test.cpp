@@ -65,7 +65,8 @@ TEST_CASE("byzantine sim sweep: t-1 lying nodes neither read, forge nor get a gr
   CHECK(t.sum("adversary_shares_max") >= 1);
   for (const char* kind : {"adversary:requests_seen", "adversary:redirects", "adversary:own_requests",
                            "adversary:rollbacks", "adversary:fabricated_records", "adversary:forged_shares",
-                           "adversary:forged_versions", "adversary:impersonations", "fault:unbound_reply_dropped",
+                           "adversary:forged_versions", "adversary:impersonations", "adversary:link_replays",
+                           "fault:unbound_reply_dropped",
                            "check:byzantine_served_gets"})
     CHECK_MESSAGE(t.sum(kind) > 0, kind);
 }
