@@ -141,4 +141,21 @@ TEST_CASE("disputes: a dealer whose polynomial only t-1 others confirm is never 
   CHECK(std::find(qualified->begin(), qualified->end(), node_id{3}) != qualified->end());
 }
 
+
+TEST_CASE("recovery spam: a member declaring its shares lost again and again is throttled and replays refused; refresh keeps committing") {
+  network net{5, 3, 66};
+  net.tweak = [](node_id, node_options& o) { o.refresh_interval = millis{1'000}; };
+  net.test_only[node_id{5}].misbehave = round_misbehaviour::spam_recovery;
+  for (std::uint64_t id = 1; id <= 5; ++id) net.restart(node_id{id});
+  net.elect(1);
+  put_three(net);
+  net.run_for(millis{8'000});
+  const auto& s = net.node(1).state().stats();
+  CHECK(net.node(1).counters().shares_lost_throttled >= 10);
+  CHECK(s.shares_lost_replayed >= 1);
+  CHECK(s.refresh_epochs_committed >= 2);
+  reads_back(net);
+  net.check();
+}
+
 } // namespace pss::secrets::testing
