@@ -248,6 +248,9 @@ void node_engine::drive_rounds(millis now) {
       && applied_ == raft_->commit_index() && raft_->leader_hint() != node_id{}) {
     next_round_request_ = now + options_.round_resend_interval * 4;
     if (holds_less_than_listed()) {
+      // A declaration the log applied is over: listed again for shares it
+      // lacks, this node lost them anew, and says so under a new nonce.
+      if (lost_nonce_ && catalog_.shares_lost_recorded(keys_.id, *lost_nonce_)) lost_nonce_.reset();
       forward(now, shares_lost{keys_.id, lost_nonce()});
     } else {
       lost_nonce_.reset(); // the declaration applied (or was never needed): the next one is new
