@@ -69,11 +69,8 @@ result<link_key> link_key::derive_for_client(const box_key_pair& self, const box
   return out;
 }
 
-link_tag link_key::tag(node_id from, node_id to, byte_view payload) const {
-  crypto_generichash_state st;
-  crypto_generichash_init(&st, key_.data(), key_.size, link_tag_bytes);
-  put_u64(st, from.value());
-  put_u64(st, to.value());
+// The payload's length and bytes close every tag.
+static link_tag finish_tag(crypto_generichash_state& st, byte_view payload) {
   put_u64(st, payload.size());
   crypto_generichash_update(&st, payload.data(), payload.size());
   link_tag out{};
@@ -82,23 +79,22 @@ link_tag link_key::tag(node_id from, node_id to, byte_view payload) const {
   return out;
 }
 
+link_tag link_key::tag(node_id from, node_id to, byte_view payload) const {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, key_.data(), key_.size, link_tag_bytes);
+  put_u64(st, from.value());
+  put_u64(st, to.value());
+  return finish_tag(st, payload);
+}
+
 link_tag link_key::tag(node_id from, node_id to, const link_nonces& session, std::uint64_t counter,
                        byte_view payload) const {
   crypto_generichash_state st;
   crypto_generichash_init(&st, key_.data(), key_.size, link_tag_bytes);
   crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(session_context.data()),
                             session_context.size());
-  put_u64(st, from.value());
-  put_u64(st, to.value());
-  put_u64(st, session.dialler);
-  put_u64(st, session.acceptor);
-  put_u64(st, counter);
-  put_u64(st, payload.size());
-  crypto_generichash_update(&st, payload.data(), payload.size());
-  link_tag out{};
-  crypto_generichash_final(&st, out.data(), out.size());
-  sodium_memzero(&st, sizeof st);
-  return out;
+  for (std::uint64_t v : {from.value(), to.value(), session.dialler, session.acceptor, counter}) put_u64(st, v);
+  return finish_tag(st, payload);
 }
 
 link_session::link_session(const link_key& key, node_id self, node_id peer, link_nonces nonces)
