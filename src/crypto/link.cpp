@@ -123,9 +123,7 @@ bool link_key::verify_tag(const link_tag& expected, byte_view received) {
 }
 
 bool link_key::verify(node_id from, node_id to, byte_view payload, byte_view received) const {
-  if (received.size() != link_tag_bytes) return false;
-  const link_tag expected = tag(from, to, payload);
-  return sodium_memcmp(expected.data(), received.data(), link_tag_bytes) == 0;
+  return verify_tag(tag(from, to, payload), received);
 }
 
 } // namespace pss::crypto
