@@ -320,6 +320,7 @@ std::optional<adversary_message> adversary::ask_for_share(millis now, node_id ho
 
 std::vector<adversary_message> adversary::act(millis now, prng& rng) {
   std::vector<adversary_message> out;
+  if (setup_.fill) fill_stores(now, out);
   if (auto replay = replay_link(rng)) out.push_back(std::move(*replay));
   // A request one of its nodes received, sent on to another member.
   if (!captured_.empty()) {
@@ -348,9 +349,10 @@ std::vector<adversary_message> adversary::act(millis now, prng& rng) {
   return out;
 }
 
-void adversary::on_reply(node_id from, byte_view payload) {
+void adversary::on_reply(node_id from, secrets::endpoint to, byte_view payload) {
   auto m = secrets::decode_wire_message(payload);
   if (!m.ok()) return;
+  if (to != self()) return on_filler_reply(*m);
   auto* g = std::get_if<secrets::get_share_response>(&*m);
   if (g == nullptr || g->code != secrets::reply_code::ok) return;
   auto it = own_asks_.find(g->request_id);

@@ -17,7 +17,11 @@
 //   forged shares, with another version in a put's acknowledgement, and
 //   with replies claiming to come from other members, at request ids it
 //   predicts from the ones it saw (dropped by a client host that binds a
-//   reply to its connection; the planted bug unbound-sender trusts them).
+//   reply to its connection; the planted bug unbound-sender trusts them);
+// - with a store filler (issue 13), it owns a client an admin once granted
+//   write on "byz/*", and deals valid shares of names it never registers to
+//   every honest member, as fast as they take them: the per-client quota
+//   and the rounds' half of each store must keep refresh going.
 //
 // Its checker: `shares_max()`, the most shares of one (name, version, epoch,
 // dealing) it ever held together, must stay below t. CAF-free and
@@ -33,6 +37,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -63,6 +68,8 @@ struct adversary_counters {
   std::uint64_t impersonations = 0;  // replies claiming another member as sender
   std::uint64_t shares_opened = 0;   // other nodes' shares it could open
   std::uint64_t link_replays = 0;    // its nodes' old messages to members, sent again
+  std::uint64_t stores_filled = 0;   // the filler's pending shares an honest member took
+  std::uint64_t stores_refused = 0;  // ... and refused as over its quota or the clients' half
 };
 
 // A message the adversary sends: `from` is what it claims; the connection
@@ -87,11 +94,23 @@ public:
     std::uint64_t seed = 0;
     std::function<const crypto::box_key_pair&(node_id)> box_key;
     std::function<const secrets::node_engine*(node_id)> engine; // nullptr while the node is down
+    // The store filler, when the seed draws it.
+    struct filler {
+      secrets::endpoint self;                          // a client endpoint of its own
+      std::shared_ptr<const crypto::sign_key_pair> key; // granted write on filler_pattern
+      // The admin's signed grant of that right, addressed to member `to` at
+      // `now`: the one thing of the admin's the adversary has.
+      std::function<bytes(millis now, node_id to)> grant;
+    };
+    std::optional<filler> fill;
   };
+  static constexpr std::string_view filler_pattern = "byz/*";
   explicit adversary(setup s);
 
   [[nodiscard]] bool controls(node_id n) const { return setup_.corrupted.contains(n); }
   [[nodiscard]] secrets::endpoint self() const { return setup_.self; }
+  // Its own endpoint or its filler's: messages to either come to it.
+  [[nodiscard]] bool owns(secrets::endpoint e) const { return e == self() || (setup_.fill && e == setup_.fill->self); }
 
   // A client's request reached corrupted node `to`.
   void observe_request(secrets::endpoint client, node_id to, byte_view payload);
@@ -104,8 +123,8 @@ public:
                                                              prng& rng);
   // Its own moves at time `now`: redirects and share requests.
   [[nodiscard]] std::vector<adversary_message> act(millis now, prng& rng);
-  // A node's answer to the adversary's own endpoint.
-  void on_reply(node_id from, byte_view payload);
+  // A node's answer to the adversary's own endpoint, or to its filler's.
+  void on_reply(node_id from, secrets::endpoint to, byte_view payload);
 
   // The most shares of one dealing in one epoch it ever held together.
   [[nodiscard]] std::size_t shares_max() const noexcept { return shares_max_; }
@@ -149,6 +168,11 @@ private:
                                                  secrets::get_share_response m, prng& rng);
   [[nodiscard]] std::vector<adversary_message> impersonate(node_id link, secrets::endpoint client, prng& rng);
   [[nodiscard]] std::optional<adversary_message> ask_for_share(millis now, node_id holder, const asked& what);
+  // The store filler (sim/byzantine_fill.cpp).
+  void fill_stores(millis now, std::vector<adversary_message>& out);
+  [[nodiscard]] bool filler_granted(millis now, const secrets::node_engine& e) const;
+  void deal_filler_share(millis now, const secrets::cluster_view& view, std::vector<adversary_message>& out);
+  void on_filler_reply(const secrets::wire_message& m);
 
   setup setup_;
   crypto::seeded_random random_;
@@ -173,6 +197,9 @@ private:
   std::map<std::pair<std::uint64_t, std::string>, fake_record> fakes_; // per client and name
   std::map<std::uint64_t, std::pair<node_id, asked>> own_asks_;         // request id -> holder
   std::uint64_t next_request_id_ = 1;
+  millis filler_grant_next_{0};     // when it asks for its grant again, until applied
+  std::uint64_t filler_names_ = 0;  // "byz/<n>": every dealing a name of its own
+  std::size_t filler_batch_ = 1;    // dealings per move: doubles while taken, 1 after a refusal
   adversary_counters counters_;
 };
 

@@ -6,6 +6,8 @@
 
 #include <array>
 
+#include "access/signed_request.hpp"
+
 namespace pss::sim {
 
 // The K highest ids are the adversary's. Its randomness is drawn from the
@@ -27,7 +29,37 @@ void simulation::impl::make_adversary() {
     if (it == nodes.end() || !it->second.up || !it->second.engine) return nullptr;
     return &static_cast<const secrets_node_host&>(*it->second.engine).engine();
   };
+  if (fills_stores()) a.fill = make_filler();
   byzantine = std::make_unique<adversary>(std::move(a));
+}
+
+// The filler's key, and the one thing of the admin's the adversary gets: the
+// admin's grant of write on "byz/*" to that key, signed for any member it
+// asks, as an admin who once trusted this client would have sent it.
+adversary::setup::filler simulation::impl::make_filler() {
+  crypto::seeded_random key_random{byzantine_rng.next_u64()};
+  adversary::setup::filler f;
+  f.self = endpoint::of(client_id{filler_client()});
+  f.key = std::make_shared<const crypto::sign_key_pair>(crypto::sign_key_pair::generate(key_random));
+  auto nonces = std::make_shared<crypto::seeded_random>(byzantine_rng.next_u64());
+  const access::grant_request g{f.key->public_key, std::string{adversary::filler_pattern},
+                                access::rights{}.add(access::right::write), access::never_expires, "byzantine filler"};
+  f.grant = [this, g, nonces](millis now, node_id to) {
+    bytes body = secrets::encode(secrets::wire_message{secrets::access_request{1, sequence_number{1}, g}});
+    const access::unix_ms wall = sim_wall_clock_offset + static_cast<access::unix_ms>(now.count());
+    auto r = access::sign_request(*sim_admin_identity(), cluster.view.cluster_id, to, wall,
+                                  access::request_lifetime_ms_default, std::move(body), *nonces);
+    PSS_CHECK_MSG(r.ok(), "signing the filler's grant cannot fail");
+    return access::encode_signed_request(*r);
+  };
+  return f;
+}
+
+bool simulation::impl::fills_stores() const {
+  if (opts.byzantine <= 0 || refresh_interval <= millis{0}) return false;
+  std::uint64_t h = (opts.seed + 0x5F111) * 0xD1B54A32D192ED03ull;
+  h ^= h >> 33;
+  return h % 3 == 0;
 }
 
 // Every strategy in turn over seeds and ids, hashed so that a sweep meets
@@ -49,8 +81,12 @@ secrets::round_misbehaviour simulation::impl::misbehaviour_of(node_id n) const {
 
 void simulation::impl::byzantine_step() {
   if (!byzantine_rng.chance(0.3)) return;
-  for (auto& m : byzantine->act(now(), byzantine_rng))
+  for (auto& m : byzantine->act(now(), byzantine_rng)) {
+    // Its filler's stores are a client's: the durability checker holds every
+    // acknowledgement of them to the journal, as it does the workload's.
+    if (!m.from.is_node() && m.from != byzantine->self()) on_send(now(), m.from, m.to, m.payload);
     caf::anon_send(network, wire_message::make(m.from, m.to, std::move(m.payload)));
+  }
 }
 
 // The adversary-shares checker: t shares of one dealing in one epoch would

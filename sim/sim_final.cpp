@@ -47,6 +47,9 @@ void simulation::impl::liveness() {
       probe = 0;
     }
   }
+  // No put committed: refresh may still have to, and a store filled past
+  // its reserve stops both (the planted bug unbounded-pending).
+  if (secrets_mode && violations.empty()) check_epoch_age();
   if (violations.empty()) {
     counters.live = false;
     describe_nodes();

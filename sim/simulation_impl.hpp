@@ -54,6 +54,11 @@ using secrets::endpoint;
 inline constexpr millis progress_step{5000};
 inline constexpr std::size_t keys_in_workload = 3;
 inline constexpr std::size_t keys_in_refresh_workload = 16;
+// The share stores of a run whose adversary fills them (fills_stores): room
+// for the refresh workload's live shares twice over (16 names, 8 versions,
+// old and new epoch) and the honest clients' pending ones, and small enough
+// that the filler reaches every limit within a second of simulated time.
+inline constexpr secrets::share_limits filled_store_limits{1024, 512, 96};
 inline constexpr millis think_time_max{40};
 
 inline std::uint64_t code_of(endpoint e) { return (static_cast<std::uint64_t>(e.kind) << 56) ^ e.id; }
@@ -201,6 +206,10 @@ struct simulation::impl final : actors::host_hooks {
   // A Byzantine node's part in refresh rounds, by seed and id (refresh
   // profiles with --byzantine; none otherwise).
   [[nodiscard]] secrets::round_misbehaviour misbehaviour_of(node_id n) const;
+  // Whether the adversary also runs its store filler (one seed in three of
+  // those with round strategies); the stores are then small enough to fill.
+  [[nodiscard]] bool fills_stores() const;
+  [[nodiscard]] adversary::setup::filler make_filler();
   [[nodiscard]] bool is_byzantine(node_id n) const {
     return opts.byzantine > 0 && n.value() > opts.nodes - static_cast<std::size_t>(opts.byzantine);
   }
@@ -213,6 +222,8 @@ struct simulation::impl final : actors::host_hooks {
   void check_adversary_shares();
   // The adversary's client endpoint: after the stranger.
   [[nodiscard]] std::size_t adversary_client() const noexcept { return opts.clients + 3; }
+  // Its store filler's client endpoint.
+  [[nodiscard]] std::size_t filler_client() const noexcept { return opts.clients + 4; }
 
   // ---- nodes ---------------------------------------------------------------
   raft_engine_config engine_config(node_id id);

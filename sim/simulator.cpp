@@ -104,7 +104,7 @@ void simulation::impl::route(caf::event_based_actor* self, wire_message m) {
     ++counters.faults["incarnation_drop"];
     return;
   }
-  if (byzantine && safety_phase && !m.to().is_node() && m.to() != byzantine->self() && m.from().is_node()
+  if (byzantine && safety_phase && !m.to().is_node() && !byzantine->owns(m.to()) && m.from().is_node()
       && byzantine->controls(m.from().as_node())) {
     // A Byzantine node's answer to a client: the adversary's version of it,
     // and whatever it sends besides, all over that node's own connection.
@@ -113,7 +113,7 @@ void simulation::impl::route(caf::event_based_actor* self, wire_message m) {
     return;
   }
   if (byzantine && m.to().is_node() && byzantine->controls(m.to().as_node()) && !m.from().is_node()
-      && m.from() != byzantine->self())
+      && !byzantine->owns(m.from()))
     byzantine->observe_request(m.from(), m.to().as_node(), m.payload);
   if (byzantine && m.from().is_node() && m.to().is_node() && byzantine->controls(m.from().as_node()))
     byzantine->observe_link(m.from().as_node(), m.to().as_node(), m.payload);
@@ -162,9 +162,10 @@ void simulation::impl::deliver(caf::event_based_actor* self, wire_message m, std
     m = wire_message::make(*sender, to, std::move(m.payload));
   }
   const endpoint from = m.from();
-  if (byzantine && to == byzantine->self()) {
-    // What the adversary can do with it first, then whether it was a grant.
-    if (from.is_node()) byzantine->on_reply(from.as_node(), m.payload);
+  if (byzantine && byzantine->owns(to)) {
+    // What the adversary can do with it first, then whether it was a grant
+    // (its filler's stores are granted: check_grant judges its own endpoint).
+    if (from.is_node()) byzantine->on_reply(from.as_node(), to, m.payload);
     check_adversary_shares();
     if (from.is_node()) check_grant(from.as_node(), to, m.payload);
     return;
@@ -210,6 +211,7 @@ result<std::shared_ptr<sim_node_engine>> simulation::impl::open_engine(node_slot
       else test_only.deal_equivocating = true;
     }
     test_only.misbehave = misbehaviour_of(n.id);
+    if (fills_stores()) test_only.store_limits = filled_store_limits;
     // The operator restarts a node whose disk was wiped with --rejoin.
     auto opened = secrets_node_host::open(n.disk, cluster.view, cluster.keys.at(n.id.value() - 1), raft_opts,
                                           prng_seed, random_seed, now(), first, test_only, refresh_interval,
@@ -483,7 +485,8 @@ sim_report simulation::impl::report() {
                    {"rollbacks", a.rollbacks}, {"fabricated_records", a.fabricated},
                    {"forged_shares", a.forged_shares}, {"forged_versions", a.forged_versions},
                    {"impersonations", a.impersonations}, {"shares_opened", a.shares_opened},
-                   {"link_replays", a.link_replays}};
+                   {"link_replays", a.link_replays}, {"stores_filled", a.stores_filled},
+                   {"stores_refused", a.stores_refused}};
   }
   if (secrets_mode) {
     r.checks["holder_listings"] = holders.listings_checked();

@@ -16,7 +16,7 @@ struct entry {
   std::string_view summary;
 };
 
-constexpr std::array<entry, 20> names{{
+constexpr std::array<entry, 21> names{{
   {bug::none, "none", "no bug"},
   {bug::figure8, "figure8", "raft commits an earlier term's entry by counting replicas; the Raft checker"},
   {bug::vote_ignores_log, "vote-ignores-log", "raft grants votes without the log check; the Raft checker"},
@@ -37,6 +37,8 @@ constexpr std::array<entry, 20> names{{
   {bug::threshold_from_reply, "threshold-from-reply", "the client takes t from the catalog's answer; forgeries under --byzantine"},
   {bug::trust_complaints, "trust-complaints", "a complaint alone excludes a dealer; honest-excluded under --byzantine"},
   {bug::self_response, "self-response", "a dealer's own response counts in its check; qualified-dealers under --byzantine"},
+  {bug::unbounded_pending, "unbounded-pending",
+   "clients' pending shares may fill the whole share store; epoch age under --byzantine's store filler"},
 }};
 
 } // namespace

@@ -89,6 +89,11 @@ enum class bug : std::uint8_t {
   // dealers that deal garbage to t-1 receivers and publish a polynomial
   // through it: the qualified-dealers checker.
   self_response,
+  // share store: a client's pending shares are bounded by the whole store,
+  // with no per-client quota and no room kept for rounds. Caught with the
+  // Byzantine adversary's store filler (refresh profiles, --byzantine): the
+  // rounds sit out, and the epoch-age checker sees no refresh commit.
+  unbounded_pending,
 };
 
 // Every bug but none, in declaration order.

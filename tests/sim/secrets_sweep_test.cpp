@@ -98,13 +98,16 @@ TEST_CASE("byzantine refresh sweep: lying members neither stop refresh nor get a
   CHECK(t.sum("refresh_epochs_committed") > 0);
   CHECK(t.sum("shares_lost_refused") > 0);   // spam_recovery's replays
   CHECK(t.sum("shares_lost_throttled") > 0); // and its fresh declarations, held back
+  CHECK(t.sum("adversary:stores_filled") > 0);  // the store filler's dealings up to the quota
+  CHECK(t.sum("adversary:stores_refused") > 0); // and past it
   for (const char* kind : {"check:epoch_age", "check:qualified_dealers", "check:rounds_qualified"})
     CHECK_MESSAGE(t.sum(kind) > 0, kind);
   MESSAGE("byzantine refresh sweep totals: complaints_resolved=" << t.sum("complaints_resolved")
           << " liars_excluded=" << t.sum("liars_excluded") << " dealers_convicted=" << t.sum("dealers_convicted")
           << " honest_excluded=" << t.sum("honest_excluded") << " max_epoch_age_ms=" << t.sum("max_epoch_age_ms")
           << " shares_lost_refused=" << t.sum("shares_lost_refused")
-          << " shares_lost_throttled=" << t.sum("shares_lost_throttled") << " recoveries=" << t.sum("recoveries"));
+          << " shares_lost_throttled=" << t.sum("shares_lost_throttled") << " recoveries=" << t.sum("recoveries")
+          << " filler_stores_refused=" << t.sum("adversary:stores_refused"));
 }
 
 TEST_CASE("secrets sim: the same seed gives the same trace hash and report") {
