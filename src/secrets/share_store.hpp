@@ -36,14 +36,17 @@
 namespace pss::secrets {
 
 inline constexpr millis pending_share_lifetime{10 * 60 * 1000};
-inline constexpr std::size_t shares_held_max = 1 << 20;
+// 2^21: a node holds up to 2^20 (about a million) live secrets, and a
+// refresh of all of them (a copy of each in the new epoch) still fits; about
+// 200 bytes of memory each (key, value, map node).
+inline constexpr std::size_t shares_held_max = 1 << 21;
 // Clients may fill at most half of the store (their pending shares and the
 // live ones they became): the other half is the rounds', so that a refresh
 // can always hold a new-epoch copy of every live share next to the old one.
 inline constexpr std::size_t client_shares_max = shares_held_max / 2;
 // One client identity may hold at most this many pending shares (dealt, not
 // yet registered) on a node; a flood from one key cannot crowd out the rest.
-inline constexpr std::size_t pending_shares_per_client_max = shares_held_max / 64;
+inline constexpr std::size_t pending_shares_per_client_max = 1 << 14;
 
 // The store's capacity, as above; tests shrink it.
 struct share_limits {
