@@ -74,7 +74,9 @@ public:
       o.first_start = true;
       o.admin_key = admin_->public_key;
       o.prng_seed = 1000 + i;
-      o.snapshot_every_entries = 1'000'000; // a huge catalog is not snapshotted mid-bench
+      // A few snapshots at most: each encodes the whole catalog, and without
+      // them every register entry of the setup stays in memory.
+      o.snapshot_every_entries = 262'144;
       o.auto_recover = false;
       o.round_phase_timeout = millis{600'000};
       if (complain && i + 1 == n) o.test_only.misbehave = round_misbehaviour::complain;
