@@ -53,6 +53,11 @@ inline constexpr std::size_t redeal_attempts_max = 3;
 // A get whose holders answer with shares of a newer epoch than the record it
 // read (a refresh committed in between) reads the record again, this often.
 inline constexpr std::size_t epoch_rereads_max = 3;
+// A get whose shares cannot give the key (a holder answered with a value
+// off the polynomial, which a passing fault can cause) asks the holders it
+// cannot trust once more, with fresh requests, before it fails. With exactly
+// t holders of a refreshed version nothing else can tell which one erred.
+inline constexpr std::size_t share_reasks_max = 1;
 inline constexpr std::size_t queued_operations_max = 1024;
 inline constexpr std::size_t seen_versions_max = 1 << 16;
 
@@ -127,6 +132,7 @@ struct client_counters {
   std::uint64_t stale_responses = 0; // unknown or already answered request id
   std::uint64_t retries = 0;
   std::uint64_t redeals = 0;
+  std::uint64_t share_reasks = 0;    // gets that asked holders again (share_reasks_max)
   bool operator==(const client_counters&) const = default;
 };
 
@@ -199,6 +205,7 @@ private:
   void take_share_answer(millis now, node_id from, std::uint64_t request_id, get_share_response&& m);
   void try_reconstruct(millis now);
   void finish_get_shortfall(millis now);
+  [[nodiscard]] bool reask_holders(millis now, const std::vector<node_id>& nodes);
 
   void on_view(millis now, endpoint from, const get_view_response& m);
   void saw_version(const std::string& name, secret_version v);

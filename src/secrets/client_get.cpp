@@ -112,6 +112,9 @@ void client_engine::try_reconstruct(millis now) {
     if (!rebuilt.ok()) {
       const bool all_answered = op.answers.size() + op.bad.size() >= op.record->holders.size();
       if (!all_answered && now < op.collect_deadline) return; // more shares may settle it
+      std::vector<node_id> used;
+      for (const auto& [node, s] : op.good) used.push_back(node);
+      if (reask_holders(now, used)) return;
       return fail(client_error::verification_failed,
                   std::to_string(shares.size()) + " shares of epoch " + std::to_string(op.record->epoch.value()) +
                     " do not rebuild the key: " + rebuilt.err().message());
@@ -148,6 +151,7 @@ void client_engine::finish_get_shortfall(millis now) {
     event("holders serve a later epoch than the record read; reading the record again");
     return begin_read(now);
   }
+  if (!op.bad.empty() && reask_holders(now, std::vector<node_id>(op.bad.begin(), op.bad.end()))) return;
   std::size_t unauthorised = 0;
   for (const auto& [node, code] : op.answers) unauthorised += code == reply_code::unauthorized;
   if (unauthorised > 0 && op.good.empty() && op.bad.empty())
@@ -157,6 +161,23 @@ void client_engine::finish_get_shortfall(millis now) {
                     std::to_string(op.threshold);
   for (const auto& r : op.bad_reasons) msg += "; " + r;
   fail(op.bad.empty() ? client_error::too_few_nodes : client_error::verification_failed, msg);
+}
+
+// Forgets what `nodes` answered and asks them again (share_reasks_max).
+bool client_engine::reask_holders(millis now, const std::vector<node_id>& nodes) {
+  operation& op = *queue_.front();
+  if (op.share_reasks >= share_reasks_max || nodes.empty()) return false;
+  ++op.share_reasks;
+  ++counters_.share_reasks;
+  event("the shares do not give the key; asking " + std::to_string(nodes.size()) + " holders again");
+  for (node_id n : nodes) {
+    op.good.erase(n);
+    op.bad.erase(n);
+    op.answers.erase(n);
+    send_get_share(now, n);
+  }
+  op.collect_deadline = std::max(op.collect_deadline, now + options_.request_timeout);
+  return true;
 }
 
 void client_engine::on_share_reply(millis now, node_id from, get_share_response&& m) {

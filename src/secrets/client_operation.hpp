@@ -79,6 +79,7 @@ struct client_engine::operation {
   std::set<node_id> asked; // members asked for a share in this read
   millis hedge_at{0};      // from then on, every holder not asked yet is
   std::size_t epoch_rereads = 0;
+  std::size_t share_reasks = 0; // share_reasks_max
 };
 
 } // namespace pss::secrets

@@ -289,12 +289,17 @@ void node_engine::lead_round(millis now) {
   // timed out), and again every resend interval until the log shows it (a
   // proposal can be lost with a leadership change). The end of disputes is
   // proposed as soon as the last verdict applies, so that a round with a
-  // dispute takes no longer than one without.
-  const bool disputes_done = r->phase == round_phase::disputing && std::none_of(r->disputes.begin(), r->disputes.end(), [](const round_dispute& d) {
-    return d.verdict == dispute_verdict::open;
-  });
+  // dispute takes no longer than one without, and so is a refresh's commit
+  // once every receiver is ready.
+  const bool disputes_done = r->phase == round_phase::disputing
+                             && std::none_of(r->disputes.begin(), r->disputes.end(), [](const round_dispute& d) {
+                                  return d.verdict == dispute_verdict::open;
+                                });
+  const bool all_ready = r->phase == round_phase::finishing && r->kind == round_kind::refresh
+                         && r->ready.size() == r->receivers.size();
   if (work_.led_round == r->id && work_.led_phase == r->phase && now < work_.next_lead) return;
-  if (!disputes_done && now < work_.next_send && now < work_.phase_since + options_.round_phase_timeout) return;
+  if (!disputes_done && !all_ready && now < work_.next_send && now < work_.phase_since + options_.round_phase_timeout)
+    return;
   const auto lead = [&](command_body body) {
     work_.led_round = r->id;
     work_.led_phase = r->phase;

@@ -75,6 +75,35 @@ TEST_CASE("secrets: a node that returns a bad share is named and skipped") {
   CHECK(short_read.error == client_error::verification_failed);
   CHECK(short_read.message.find("node 2") != std::string::npos);
   CHECK(short_read.bad_nodes == std::vector<node_id>{node_id{2}});
+  // It was asked once more before the read failed: a liar stays a liar.
+  CHECK(net.client(100).counters().share_reasks == 1);
+}
+
+TEST_CASE("secrets: a read with exactly t reachable holders asks again a holder whose answer was damaged once") {
+  network net;
+  net.elect(1);
+  net.add_client(100);
+  REQUIRE(net.put(100, 1, "s", "value").outcome == operation_outcome::ok);
+  net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{4}));
+  net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{5}));
+  // Node 2's first share reply arrives with one byte flipped.
+  bool damaged = false;
+  net.drop_if = [&](const in_flight& m) {
+    if (damaged || m.from != endpoint::of(node_id{2}) || m.type() != message_type::get_share_response) return false;
+    auto reply = decode_wire_message(m.payload);
+    REQUIRE(reply.ok());
+    auto& share = std::get<get_share_response>(*reply);
+    if (share.code != reply_code::ok) return false;
+    damaged = true;
+    share.sealed_share.at(share.sealed_share.size() / 2) ^= 0x01;
+    net.inject(m.from, m.to, encode(*reply));
+    return true;
+  };
+  auto got = net.get(100, 2, "s");
+  REQUIRE(damaged);
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "value");
+  CHECK(net.client(100).counters().share_reasks == 1);
 }
 
 TEST_CASE("secrets: a share of another epoch is refused, never combined") {

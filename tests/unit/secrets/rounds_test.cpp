@@ -413,5 +413,32 @@ TEST_CASE("refresh: a holder that lags behind the commit is asked again, not ref
   CHECK(asked_again);
 }
 
+
+TEST_CASE("refresh: a refreshed version read from exactly t holders, one lying, is asked again and then refused") {
+  network net{5, 3, 37};
+  net.test_only[node_id{2}].corrupt_read_shares = true;
+  net.crash(node_id{2});
+  net.restart(node_id{2});
+  net.elect(1);
+  put_three(net);
+  refresh_and_wait(net, 1, 0);
+  REQUIRE(net.node(1).state().stats().refresh_epochs_committed == 1);
+  // Refreshed shares have no per-share commitments: with t shares and one
+  // wrong, nothing tells which; the client asks them all again, once.
+  net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{4}));
+  net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{5}));
+  auto short_read = net.get(100, 30, "s0");
+  CHECK(short_read.outcome == operation_outcome::fail);
+  CHECK(short_read.error == client_error::verification_failed);
+  CHECK(short_read.message.find("do not rebuild") != std::string::npos);
+  CHECK(net.client(100).counters().share_reasks == 1);
+  // With a fourth holder the decoder names the liar and the read succeeds.
+  net.heal();
+  auto got = net.get(100, 31, "s0");
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "value 0");
+  CHECK(got.bad_nodes == std::vector<node_id>{node_id{2}});
+}
+
 } // namespace
 } // namespace pss::secrets::testing
