@@ -497,6 +497,7 @@ void node_engine::install_snapshot(const raft::snapshot& s) {
   applied_ = s.meta.last_index;
   last_snapshot_ = applied_;
   catalog_changed_ = true;
+  holder_check_all_ = true;
   // Proposals inside the snapshot can no longer be matched to their result.
   for (auto it = proposals_.begin(); it != proposals_.end() && it->first <= applied_;) {
     propose_response reply;
@@ -508,6 +509,21 @@ void node_engine::install_snapshot(const raft::snapshot& s) {
   }
   if (options_.record_apply_events) apply_events_.push_back(apply_event{true, applied_, {}});
   event("installed a catalog snapshot at index " + std::to_string(applied_.value()));
+}
+
+// What holds_less_than_listed must look at again: the names a register,
+// delete or trim named; after any other command (a round's step or end, a
+// declaration, a rejoin, a refused register), every name.
+void node_engine::note_holder_changes(const raft::entry& e, const apply_effects& fx) {
+  if (e.kind != raft::entry_kind::command) return;
+  const bool named = fx.registered || fx.deleted_name || !fx.dropped_versions.empty();
+  if (!named || fx.round_changed || fx.round_finished) {
+    holder_check_all_ = true;
+    return;
+  }
+  if (fx.registered) holder_check_names_.insert(fx.registered->name);
+  if (fx.deleted_name) holder_check_names_.insert(*fx.deleted_name);
+  for (const auto& [name, v] : fx.dropped_versions) holder_check_names_.insert(name);
 }
 
 void node_engine::apply_committed(millis now, const raft::entry& e) {
@@ -525,6 +541,7 @@ void node_engine::apply_committed(millis now, const raft::entry& e) {
   if (a.effects.registered) changed_names_.insert(a.effects.registered->name);
   if (a.effects.deleted_name) changed_names_.insert(*a.effects.deleted_name);
   for (const auto& [name, v] : a.effects.dropped_versions) changed_names_.insert(name);
+  note_holder_changes(e, a.effects);
   auto it = proposals_.find(e.index);
   if (it == proposals_.end()) return;
   propose_response reply;

@@ -352,7 +352,9 @@ private:
   void on_round_chunk(endpoint from, round_chunk&& m);
   void on_refresh_request(millis now, endpoint from, const refresh_request& m, const requester& who);
   void drop_round_work();
-  [[nodiscard]] bool holds_less_than_listed() const;
+  [[nodiscard]] bool holds_less_than_listed();
+  [[nodiscard]] bool name_short(const std::string& name, const secret_record& s) const;
+  void note_holder_changes(const raft::entry& e, const apply_effects& fx);
 
   // Rejoining after a wipe (node_rejoin.cpp).
   void drive_rejoin(millis now);
@@ -420,6 +422,12 @@ private:
   log_index last_snapshot_;
   bool catalog_changed_ = false;          // reconcile every share
   std::set<std::string> changed_names_;   // reconcile only these names' shares
+  // holds_less_than_listed, kept up to date without scanning every version
+  // each time: the names it holds fewer shares of than listed, and what
+  // changed since it last looked (every name, or only these).
+  std::set<std::string> short_names_;
+  bool holder_check_all_ = true;
+  std::set<std::string> holder_check_names_;
 
   persisted_view persisted_;
   std::vector<apply_event> apply_events_;

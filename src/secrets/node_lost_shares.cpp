@@ -53,12 +53,35 @@ std::uint64_t node_engine::lost_nonce() {
   return *lost_nonce_;
 }
 
-bool node_engine::holds_less_than_listed() const {
-  for (const auto& [name, s] : catalog_.secrets())
-    for (const auto& [v, rec] : s.versions)
-      if (std::find(rec.holders.begin(), rec.holders.end(), keys_.id) != rec.holders.end() && !shares_->holds_live_from(name, v, rec.epoch, rec.commitments_digest))
-        return true;
+// Whether this node is a listed holder of some version of `name` whose live
+// share it does not hold.
+bool node_engine::name_short(const std::string& name, const secret_record& s) const {
+  for (const auto& [v, rec] : s.versions)
+    if (std::find(rec.holders.begin(), rec.holders.end(), keys_.id) != rec.holders.end()
+        && !shares_->holds_live_from(name, v, rec.epoch, rec.commitments_digest))
+      return true;
   return false;
+}
+
+// Rescans every version only after a change the apply did not name (a
+// round's end, a snapshot, a declaration, a rejoin; and at start), else only
+// the names registered, deleted or trimmed since: a node holding a million
+// secrets does not walk them all every few seconds.
+bool node_engine::holds_less_than_listed() {
+  if (holder_check_all_) {
+    short_names_.clear();
+    for (const auto& [name, s] : catalog_.secrets())
+      if (name_short(name, s)) short_names_.insert(name);
+  } else {
+    for (const auto& name : holder_check_names_) {
+      const secret_record* s = catalog_.find(name);
+      if (s != nullptr && name_short(name, *s)) short_names_.insert(name);
+      else short_names_.erase(name);
+    }
+  }
+  holder_check_all_ = false;
+  holder_check_names_.clear();
+  return !short_names_.empty();
 }
 
 } // namespace pss::secrets
