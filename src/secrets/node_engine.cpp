@@ -384,7 +384,11 @@ status node_engine::persist(raft::ready& r) {
   }
   if (r.truncate_from) {
     PSS_TRY(storage_->truncate_suffix(*r.truncate_from));
-    std::erase_if(persisted_.entries, [&](const raft::entry& e) { return e.index >= *r.truncate_from; });
+    // Every ready with entries names where they start, so this runs per
+    // append: cut the sorted suffix, never walk the whole mirror.
+    auto& es = persisted_.entries;
+    es.erase(std::partition_point(es.begin(), es.end(), [&](const raft::entry& e) { return e.index < *r.truncate_from; }),
+             es.end());
   }
   if (!r.entries.empty()) {
     PSS_TRY(storage_->append(r.entries));

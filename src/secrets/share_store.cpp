@@ -58,10 +58,10 @@ status share_store::replay(byte_view record) {
     h.state = static_cast<share_state>(state);
     h.value = *s;
     if (auto old = shares_.find(key); old != shares_.end()) erase_in_memory(old);
-    if (h.state == share_state::pending) ++pending_;
+    if (h.state == share_state::pending) pending_keys_.insert(key);
     shares_.emplace(key, std::move(h));
   } else if (kind == op_promote) {
-    if (auto it = shares_.find(key); it != shares_.end()) mark_live(it->second);
+    if (auto it = shares_.find(key); it != shares_.end()) mark_live(*it);
   } else {
     return error{errc::corrupt, "a share journal record of unknown kind"};
   }
@@ -101,12 +101,12 @@ status share_store::insert_pending(const share_key& key, held_share h) {
   PSS_TRY(append(op_put_round, key, &h));
   if (h.owner != share_owner{}) ++pending_by_owner_[h.owner];
   shares_.emplace(key, std::move(h));
-  ++pending_;
+  pending_keys_.insert(key);
   return ok_status();
 }
 
-void share_store::forget_pending(const held_share& h) {
-  --pending_;
+void share_store::forget_pending(const share_key& key, const held_share& h) {
+  PSS_CHECK(pending_keys_.erase(key) == 1);
   if (h.owner == share_owner{}) return;
   auto it = pending_by_owner_.find(h.owner);
   PSS_CHECK(it != pending_by_owner_.end() && it->second > 0);
@@ -141,13 +141,13 @@ status share_store::store_round_share(const share_key& key, const crypto::share&
   return insert_pending(key, held_share{share_state::pending, now, value, round_id});
 }
 
-void share_store::mark_live(held_share& h) {
-  if (h.state == share_state::pending) forget_pending(h);
-  h.state = share_state::live;
+void share_store::mark_live(std::pair<const share_key, held_share>& entry) {
+  if (entry.second.state == share_state::pending) forget_pending(entry.first, entry.second);
+  entry.second.state = share_state::live;
 }
 
 void share_store::erase_in_memory(std::map<share_key, held_share>::iterator it) {
-  if (it->second.state == share_state::pending) forget_pending(it->second);
+  if (it->second.state == share_state::pending) forget_pending(it->first, it->second);
   shares_.erase(it);
 }
 
@@ -206,19 +206,23 @@ void share_store::reconcile(const catalog& c, const std::string* only_name) {
       continue;
     }
     if (current->second.state == share_state::pending) {
-      mark_live(current->second);
+      mark_live(*current);
       (void)append(op_promote, key, nullptr);
     }
   }
 }
 
+// Walks the pending shares only (bounded by the store's limits), not every
+// share held: a node holding a million live shares collects in O(pending).
 void share_store::collect_garbage(const catalog& c, millis now, millis lifetime) {
-  for (auto it = shares_.begin(); it != shares_.end();) {
-    auto current = it++;
-    if (current->second.state != share_state::pending || current->second.stored_at + lifetime >= now) continue;
-    const secret_record* s = c.find(current->first.name);
-    const bool registered = s != nullptr && s->versions.contains(current->first.version);
-    if (!registered) erase(current);
+  for (auto it = pending_keys_.begin(); it != pending_keys_.end();) {
+    const share_key& key = *it++;
+    auto current = shares_.find(key);
+    PSS_CHECK(current != shares_.end() && current->second.state == share_state::pending);
+    if (current->second.stored_at + lifetime >= now) continue;
+    const secret_record* s = c.find(key.name);
+    const bool registered = s != nullptr && s->versions.contains(key.version);
+    if (!registered) erase(current); // leaves pending_keys_: `it` already moved past it
   }
 }
 
@@ -263,7 +267,7 @@ status share_store::flush() {
 }
 
 bool share_store::has_pending() const noexcept {
-  return pending_ > 0;
+  return !pending_keys_.empty();
 }
 
 const held_share* share_store::find_live(const std::string& name, secret_version version, epoch_id epoch,

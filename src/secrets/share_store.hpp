@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -152,15 +153,15 @@ public:
 private:
   void erase(std::map<share_key, held_share>::iterator it);
   void erase_in_memory(std::map<share_key, held_share>::iterator it);
-  void mark_live(held_share& h);
-  void forget_pending(const held_share& h); // a pending share leaves that state
+  void mark_live(std::pair<const share_key, held_share>& entry);
+  void forget_pending(const share_key& key, const held_share& h); // a pending share leaves that state
   [[nodiscard]] status insert_pending(const share_key& key, held_share h);
   [[nodiscard]] status append(std::uint8_t op, const share_key& key, const held_share* share);
   [[nodiscard]] status replay(byte_view record);
 
   std::unique_ptr<storage::record_journal> journal_;
   std::map<share_key, held_share> shares_;
-  std::size_t pending_ = 0; // how many shares are pending (has_pending in O(1))
+  std::set<share_key> pending_keys_; // the pending shares (garbage collection walks only these)
   std::map<share_owner, std::size_t> pending_by_owner_; // known owners only
   share_limits limits_;
   bool needs_rewrite_ = false;
