@@ -118,39 +118,23 @@ result<std::unique_ptr<raft_engine>> raft_engine::open(storage::file_system& fs,
     if (!read.ok()) return read.err();
     data = std::move(*read);
   }
-  auto engine = std::unique_ptr<raft_engine>(new raft_engine(
-    std::move(config), std::move(opened->storage), std::move(opened->state), std::move(data), now));
+  auto engine = std::unique_ptr<raft_engine>(new raft_engine(std::move(config), std::move(*opened), std::move(data), now));
   if (engine->halted()) return error{errc::corrupt, *engine->halt_reason()};
   return engine;
 }
 
-raft_engine::raft_engine(raft_engine_config config, std::unique_ptr<storage::raft_storage> storage,
-                         storage::recovered_raft_state state, bytes snapshot_data, millis now)
-  : config_(std::move(config)), random_(config_.seed), storage_(std::move(storage)) {
+raft_engine::raft_engine(raft_engine_config config, storage::opened_raft_storage opened, bytes snapshot_data,
+                         millis now)
+  : config_(std::move(config)), random_(config_.seed) {
   config_.options.id = config_.id;
-  warnings_ = std::move(state.warnings);
-  // Defensive: the core's log must start right after its snapshot, so any
-  // recovered entry the snapshot covers is dropped (storage promises none).
-  const auto covered = std::erase_if(state.entries, [&](const raft::entry& e) {
-    return e.index <= state.snapshot.last_index;
-  });
-  if (covered > 0)
-    warnings_.push_back("dropped " + std::to_string(covered) + " recovered entries the snapshot covers");
-  persisted_hard_ = state.hard_state;
-  persisted_snapshot_index_ = state.snapshot.last_index;
-  boot_snapshot_index_ = state.snapshot.last_index;
-  persisted_entries_ = state.entries;
-  raft::persisted_state ps;
-  ps.hard = state.hard_state;
-  ps.snapshot = state.snapshot;
-  // A new cluster boots from an empty snapshot holding the initial
-  // configuration; a real snapshot records its own.
-  if (state.snapshot.last_index == log_index{0})
-    ps.snapshot.config = config_.joining ? raft::configuration{} : config_.initial;
-  if (auto st = restore_values(snapshot_data); !st.ok()) halt("snapshot does not decode: " + st.err().describe());
-  ps.snapshot_data = std::move(snapshot_data);
-  ps.entries = std::move(state.entries);
-  node_ = std::make_unique<raft::node>(config_.options, std::move(ps), random_, now);
+  raft::host_boot boot;
+  boot.raft = config_.options;
+  boot.opened = std::move(opened);
+  boot.snapshot_data = std::move(snapshot_data);
+  if (!config_.joining) boot.boot_config = config_.initial;
+  boot_snapshot_index_ = boot.opened.state.snapshot.last_index;
+  if (auto st = restore_values(boot.snapshot_data); !st.ok()) halt("snapshot does not decode: " + st.err().describe());
+  host_ = std::make_unique<raft::host>(std::move(boot), random_, now);
   drain(now);
 }
 
@@ -171,7 +155,7 @@ std::optional<raft::envelope> raft_engine::raft_envelope_in(byte_view payload) c
 void raft_engine::on_message(millis now, endpoint from, byte_view payload) {
   if (halted_ || payload.empty()) return;
   if (auto target = decode_sim_transfer(from, payload)) {
-    if (node_->role() == raft::role::leader) (void)node_->transfer_leadership(now, *target);
+    if (host_->core().role() == raft::role::leader) (void)host_->core().transfer_leadership(now, *target);
     drain(now);
     return;
   }
@@ -180,7 +164,7 @@ void raft_engine::on_message(millis now, endpoint from, byte_view payload) {
     // The transport authenticated `from`; a payload claiming another sender
     // or another receiver is dropped.
     if (!decoded.ok() || decoded->from != from.as_node() || decoded->to != config_.id) return;
-    node_->step(now, *decoded);
+    host_->core().step(now, *decoded);
   } else if (payload[0] == payload_tag_request && !from.is_node()) {
     auto request = decode_request(payload);
     if (!request.ok()) return;
@@ -188,11 +172,11 @@ void raft_engine::on_message(millis now, endpoint from, byte_view payload) {
   } else if (payload[0] == payload_tag_membership && !from.is_node()) {
     auto request = decode_membership(payload);
     if (!request.ok()) return;
-    if (node_->role() != raft::role::leader) {
-      reply(from, {request->op_id, reply_status::not_leader, node_->leader_hint(), {}});
+    if (host_->core().role() != raft::role::leader) {
+      reply(from, {request->op_id, reply_status::not_leader, host_->core().leader_hint(), {}});
     } else {
-      const bool ok = node_->propose_config_change(now, request->change).ok();
-      reply(from, {request->op_id, ok ? reply_status::ok : reply_status::retry, node_->leader_hint(), {}});
+      const bool ok = host_->core().propose_config_change(now, request->change).ok();
+      reply(from, {request->op_id, ok ? reply_status::ok : reply_status::retry, host_->core().leader_hint(), {}});
     }
   } else {
     return;
@@ -202,7 +186,7 @@ void raft_engine::on_message(millis now, endpoint from, byte_view payload) {
 
 void raft_engine::on_tick(millis now) {
   if (halted_) return;
-  node_->tick(now);
+  host_->core().tick(now);
   drain(now);
 }
 
@@ -210,30 +194,30 @@ secrets::engine_output raft_engine::take_output() {
   if (!halted_) {
     // The core wants a tick by its next deadline: ask the node itself, since
     // a tick that moves a deadline without output leaves no ready behind.
-    out_.next_wakeup = node_->next_wakeup();
+    out_.next_wakeup = host_->core().next_wakeup();
   }
   return std::exchange(out_, {});
 }
 
 void raft_engine::on_client_request(millis now, endpoint from, const client_request& request) {
-  if (node_->role() != raft::role::leader) {
-    reply(from, {request.op_id, reply_status::not_leader, node_->leader_hint(), {}});
+  if (host_->core().role() != raft::role::leader) {
+    reply(from, {request.op_id, reply_status::not_leader, host_->core().leader_hint(), {}});
     return;
   }
   if (request.kind == actors::op_kind::put || request.kind == actors::op_kind::remove) {
-    auto p = node_->propose(now, write_command(from.id, request));
+    auto p = host_->core().propose(now, write_command(from.id, request));
     if (!p.ok()) {
       reply(from, {request.op_id, p.err().code() == errc::not_leader ? reply_status::not_leader
                                                                       : reply_status::retry,
-                   node_->leader_hint(), {}});
+                   host_->core().leader_hint(), {}});
       return;
     }
     puts_[p->index] = pending_put{from, request.op_id, p->term};
     return;
   }
   const std::uint64_t read = next_read_++;
-  if (auto st = node_->read_index(now, read); !st.ok()) {
-    reply(from, {request.op_id, reply_status::not_leader, node_->leader_hint(), {}});
+  if (auto st = host_->core().read_index(now, read); !st.ok()) {
+    reply(from, {request.op_id, reply_status::not_leader, host_->core().leader_hint(), {}});
     return;
   }
   gets_[read] = pending_get{from, request.op_id, request.key, std::nullopt};
@@ -243,68 +227,41 @@ void raft_engine::reply(endpoint to, client_reply r) {
   out_.messages.push_back(secrets::outgoing{to, encode(r)});
 }
 
-status raft_engine::persist(const raft::ready& r) {
-  if (r.install_snapshot) {
-    const log_index last = r.install_snapshot->meta.last_index;
-    PSS_TRY(storage_->save_snapshot(r.install_snapshot->meta, r.install_snapshot->data));
-    // The core drops its whole log for a received snapshot; so does disk.
-    if (storage_->last_index() > last) PSS_TRY(storage_->truncate_suffix(last.next()));
-    persisted_snapshot_index_ = last;
-    persisted_entries_.clear();
-  }
-  if (r.truncate_from) {
-    PSS_TRY(storage_->truncate_suffix(*r.truncate_from));
-    std::erase_if(persisted_entries_, [&](const raft::entry& e) { return e.index >= *r.truncate_from; });
-  }
-  if (!r.entries.empty()) PSS_TRY(storage_->append(r.entries));
-  // Sync before the hard state: its commit must never be ahead of the
-  // durable log (docs/storage.md).
-  PSS_TRY(storage_->sync());
-  persisted_entries_.insert(persisted_entries_.end(), r.entries.begin(), r.entries.end());
-  if (r.hard) {
-    PSS_TRY(storage_->save_hard_state(*r.hard));
-    persisted_hard_ = *r.hard;
-  }
+void raft_engine::drain(millis now) {
+  if (halted_) return;
+  // After a failed write or sync nothing on disk can be trusted to match
+  // memory: the host stops, sends nothing that depended on it, and the
+  // simulator restarts the node from its disk.
+  if (auto st = host_->drain(now, *this); !st.ok()) return halt(st.err().describe());
+  maybe_compact();
+}
+
+// ---- raft::host_client ----------------------------------------------------
+
+void raft_engine::send(const raft::envelope& m) {
+  bytes payload{payload_tag_raft};
+  const bytes body = raft::encode(m);
+  payload.insert(payload.end(), body.begin(), body.end());
+  out_.messages.push_back(secrets::outgoing{endpoint::of(m.to), std::move(payload)});
+}
+
+status raft_engine::install(millis, const raft::snapshot& s) {
+  if (auto st = restore_values(s.data); !st.ok())
+    return error{errc::corrupt, "received snapshot does not decode: " + st.err().describe()};
+  applied_.push_back(applied_event{true, s.meta.last_index, {}});
   return ok_status();
 }
 
-void raft_engine::drain(millis now) {
-  while (!halted_ && node_->has_ready()) {
-    raft::ready r = node_->take_ready(now);
-    if (auto st = persist(r); !st.ok()) {
-      // After a failed write or sync nothing on disk can be trusted to match
-      // memory: stop, send nothing that depended on it, and let the host
-      // restart the node from its disk.
-      halt("storage failed: " + st.err().describe());
-      return;
+void raft_engine::reads(std::span<const raft::read_state> ready, std::span<const std::uint64_t> failed) {
+  for (const auto& rs : ready)
+    if (auto it = gets_.find(rs.request_id); it != gets_.end()) it->second.index = rs.index;
+  for (auto id : failed) {
+    if (auto it = gets_.find(id); it != gets_.end()) {
+      reply(it->second.client, {it->second.op_id, reply_status::not_leader, host_->core().leader_hint(), {}});
+      gets_.erase(it);
     }
-    for (const auto& m : r.messages) {
-      bytes payload{payload_tag_raft};
-      const bytes body = raft::encode(m);
-      payload.insert(payload.end(), body.begin(), body.end());
-      out_.messages.push_back(secrets::outgoing{endpoint::of(m.to), std::move(payload)});
-    }
-    if (r.install_snapshot) {
-      if (auto st = restore_values(r.install_snapshot->data); !st.ok()) {
-        halt("received snapshot does not decode: " + st.err().describe());
-        return;
-      }
-      applied_.push_back(applied_event{true, r.install_snapshot->meta.last_index, {}});
-    }
-    for (const auto& e : r.committed) apply(now, e);
-    for (const auto& rs : r.reads) {
-      if (auto it = gets_.find(rs.request_id); it != gets_.end()) it->second.index = rs.index;
-    }
-    for (auto id : r.failed_reads) {
-      if (auto it = gets_.find(id); it != gets_.end()) {
-        reply(it->second.client, {it->second.op_id, reply_status::not_leader, node_->leader_hint(), {}});
-        gets_.erase(it);
-      }
-    }
-    answer_reads();
-    node_->advance(now);
   }
-  maybe_compact();
+  answer_reads();
 }
 
 // Exactly once per (client, sequence): a write whose sequence is not above
@@ -366,18 +323,9 @@ status raft_engine::restore_values(byte_view data) {
 // durably, then in the core, then the log segments.
 void raft_engine::maybe_compact() {
   if (halted_ || config_.compact_every_entries == 0) return;
-  const log_index applied = node_->applied_index();
-  if (applied.value() < persisted_snapshot_index_.value() + config_.compact_every_entries) return;
-  bytes data = encode_values();
-  if (auto st = node_->compact(applied, data); !st.ok()) return;
-  const raft::snapshot_meta meta = node_->snapshot_metadata();
-  if (auto st = storage_->save_snapshot(meta, data); !st.ok()) {
-    halt("storage failed: " + st.err().describe());
-    return;
-  }
-  persisted_snapshot_index_ = meta.last_index;
-  std::erase_if(persisted_entries_, [&](const raft::entry& e) { return e.index <= meta.last_index; });
-  if (auto st = storage_->compact(meta.last_index); !st.ok()) halt("storage failed: " + st.err().describe());
+  const log_index applied = host_->core().applied_index();
+  if (applied.value() < host_->persisted().snapshot_index.value() + config_.compact_every_entries) return;
+  if (auto taken = host_->compact(applied, encode_values()); !taken.ok()) halt(taken.err().describe());
 }
 
 void raft_engine::apply(millis, const raft::entry& e) {
@@ -390,30 +338,25 @@ void raft_engine::apply(millis, const raft::entry& e) {
   // otherwise it was overwritten and is certainly not committed.
   const bool ours = e.term == it->second.term;
   reply(it->second.client, {it->second.op_id, ours ? reply_status::ok : reply_status::retry,
-                            node_->leader_hint(), {}});
+                            host_->core().leader_hint(), {}});
   puts_.erase(it);
 }
 
 void raft_engine::answer_reads() {
   for (auto it = gets_.begin(); it != gets_.end();) {
-    if (!it->second.index || *it->second.index > node_->applied_index()) {
+    if (!it->second.index || *it->second.index > host_->core().applied_index()) {
       ++it;
       continue;
     }
     bytes value;
     if (auto v = values_.find(it->second.key); v != values_.end()) value = v->second;
-    reply(it->second.client, {it->second.op_id, reply_status::ok, node_->leader_hint(), std::move(value)});
+    reply(it->second.client, {it->second.op_id, reply_status::ok, host_->core().leader_hint(), std::move(value)});
     it = gets_.erase(it);
   }
 }
 
 raft::node_observation raft_engine::observation() const {
-  auto o = raft::observe(*node_);
-  o.persisted_hard = persisted_hard_;
-  o.persisted_snapshot_index = persisted_snapshot_index_;
-  o.persisted_entries = persisted_entries_;
-  o.settled = !halted_ && !node_->has_ready();
-  return o;
+  return host_->observe(!halted_);
 }
 
 std::vector<applied_event> raft_engine::take_applied() { return std::exchange(applied_, {}); }

@@ -16,12 +16,14 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "actors/operations.hpp"
 #include "core/prng.hpp"
 #include "raft/cluster_checker.hpp"
+#include "raft/host.hpp"
 #include "raft/node.hpp"
 #include "secrets/engine.hpp"
 #include "sim/node_host.hpp"
@@ -92,7 +94,7 @@ struct raft_engine_config {
   std::uint64_t compact_every_entries = 512;
 };
 
-class raft_engine final : public sim_node_engine {
+class raft_engine final : public sim_node_engine, private raft::host_client {
 public:
   // Opens the node's storage under "/raft" on fs. first_boot initialises an
   // empty disk; otherwise an empty (wiped) disk is refused with the
@@ -106,20 +108,20 @@ public:
   [[nodiscard]] secrets::engine_output take_output() override;
 
   // Observers for the simulator's checkers.
-  [[nodiscard]] const raft::node& core() const noexcept override { return *node_; }
+  [[nodiscard]] const raft::node& core() const noexcept override { return host_->core(); }
   [[nodiscard]] raft::node_observation observation() const override;
   [[nodiscard]] bool halted() const noexcept override { return halted_.has_value(); }
   [[nodiscard]] const std::optional<std::string>& halt_reason() const noexcept { return halted_; }
   // What was applied since the last call, in order, for
   // cluster_checker::on_applied / on_snapshot_installed.
   [[nodiscard]] std::vector<applied_event> take_applied() override;
-  [[nodiscard]] const std::vector<std::string>& open_warnings() const noexcept override { return warnings_; }
-  [[nodiscard]] log_index snapshot_index() const noexcept { return persisted_snapshot_index_; }
+  [[nodiscard]] const std::vector<std::string>& open_warnings() const noexcept override { return host_->warnings(); }
+  [[nodiscard]] log_index snapshot_index() const noexcept { return host_->persisted().snapshot_index; }
   // The snapshot the engine started from: the state machine restarts there
   // (cluster_checker::on_restart), even if it compacted again while booting.
   [[nodiscard]] log_index boot_snapshot_index() const noexcept override { return boot_snapshot_index_; }
-  [[nodiscard]] const storage::raft_storage& raft_storage() const override { return *storage_; }
-  [[nodiscard]] std::vector<raft::read_trace> take_read_traces() override { return node_->take_read_traces(); }
+  [[nodiscard]] const storage::raft_storage& raft_storage() const override { return host_->storage(); }
+  [[nodiscard]] std::vector<raft::read_trace> take_read_traces() override { return host_->core().take_read_traces(); }
   [[nodiscard]] std::optional<raft::envelope> raft_envelope_in(byte_view payload) const override;
   // The state machine: the value last put for key, if any.
   [[nodiscard]] std::optional<bytes> value_of(const std::string& key) const;
@@ -129,12 +131,15 @@ public:
   ~raft_engine() override;
 
 private:
-  raft_engine(raft_engine_config config, std::unique_ptr<storage::raft_storage> storage,
-              storage::recovered_raft_state state, bytes snapshot_data, millis now);
+  raft_engine(raft_engine_config config, storage::opened_raft_storage opened, bytes snapshot_data, millis now);
 
   void drain(millis now);
-  [[nodiscard]] status persist(const raft::ready& r);
-  void apply(millis now, const raft::entry& e);
+  // raft::host_client
+  void send(const raft::envelope& m) override;
+  [[nodiscard]] status install(millis now, const raft::snapshot& s) override;
+  void apply(millis now, const raft::entry& e) override;
+  [[nodiscard]] status applied(millis) override { return ok_status(); }
+  void reads(std::span<const raft::read_state> ready, std::span<const std::uint64_t> failed) override;
   void answer_reads();
   void maybe_compact();
   [[nodiscard]] bytes encode_values() const;
@@ -158,16 +163,9 @@ private:
 
   raft_engine_config config_;
   prng random_;
-  std::unique_ptr<storage::raft_storage> storage_;
-  std::unique_ptr<raft::node> node_;
+  std::unique_ptr<raft::host> host_; // the core, its storage, the shell loop
   std::optional<std::string> halted_;
-  std::vector<std::string> warnings_;
-
-  // What is durable, mirrored for the checker's persisted-equals-memory test.
-  raft::hard_state persisted_hard_;
-  log_index persisted_snapshot_index_;
   log_index boot_snapshot_index_;
-  std::vector<raft::entry> persisted_entries_;
 
   std::map<std::string, bytes> values_;
   std::map<std::uint64_t, std::uint64_t> last_sequence_; // client -> last write applied

@@ -226,7 +226,7 @@ namespace pss::secrets {
 // ask for its own recovery. The leader admits one declaration per refresh
 // interval, the catalog refuses the replay, and refresh keeps its turns.
 void node_engine::spam_recovery(millis now) {
-  if (now < spam_next_ || raft_->leader_hint() == node_id{}) return;
+  if (now < spam_next_ || core().leader_hint() == node_id{}) return;
   spam_next_ = now + options_.round_resend_interval;
   lost_nonce_.reset();
   const std::uint64_t fresh = lost_nonce();

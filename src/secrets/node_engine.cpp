@@ -141,31 +141,26 @@ node_engine::node_engine(node_options options, node_keys keys, storage::file_sys
                          storage::opened_raft_storage opened, std::unique_ptr<share_store> shares,
                          catalog initial, std::unique_ptr<crypto::random_source> random,
                          bytes snapshot_data, std::optional<std::uint64_t> rejoin_nonce, millis now)
-  : options_(std::move(options)), keys_(std::move(keys)), fs_(&fs), storage_(std::move(opened.storage)),
+  : options_(std::move(options)), keys_(std::move(keys)), fs_(&fs),
     shares_(std::move(shares)), catalog_(std::move(initial)),
     guard_(options_.cluster.cluster_id, keys_.id, static_cast<access::unix_ms>(now.count()) + options_.wall_clock_offset),
     random_(std::move(random)),
     prng_(options_.prng_seed), rejoin_nonce_(rejoin_nonce) {
   self_index_ = options_.cluster.find(keys_.id)->index;
-  for (const auto& w : opened.state.warnings) event("storage: " + w);
-  raft::persisted_state ps;
-  ps.hard = opened.state.hard_state;
-  ps.snapshot = opened.state.snapshot;
+  raft::host_boot boot;
   // A rejoining node starts with an empty configuration: it learns the
   // cluster's from the leader once it has been added back.
-  if (ps.snapshot.last_index == log_index{} && ps.snapshot.config.voters.empty() && !rejoin_nonce_)
-    ps.snapshot.config = initial_configuration(options_.cluster);
-  ps.snapshot_data = std::move(snapshot_data);
-  ps.entries = opened.state.entries;
-  persisted_.hard = ps.hard;
-  persisted_.snapshot_index = ps.snapshot.last_index;
-  persisted_.entries = ps.entries;
-  applied_ = ps.snapshot.last_index;
+  if (!rejoin_nonce_) boot.boot_config = initial_configuration(options_.cluster);
+  boot.snapshot_data = std::move(snapshot_data);
+  boot.opened = std::move(opened);
+  applied_ = boot.opened.state.snapshot.last_index;
   last_snapshot_ = applied_;
   PSS_CHECK(catalog_.applied_index() == applied_);
   options_.raft.id = keys_.id;
-  raft_ = std::make_unique<raft::node>(options_.raft, std::move(ps), prng_, now);
-  raft_->suspend_voting(rejoining());
+  boot.raft = options_.raft;
+  host_ = std::make_unique<raft::host>(std::move(boot), prng_, now);
+  for (const auto& w : host_->warnings()) event("storage: " + w);
+  core().suspend_voting(rejoining());
   if (rejoining()) event("rejoining after a wiped disk: never votes until re-admitted as a voter");
   if (options_.record_apply_events) apply_events_.push_back(apply_event{true, applied_, {}});
   shares_->reconcile(catalog_);
@@ -196,14 +191,9 @@ engine_output node_engine::take_output() {
 }
 
 raft::node_observation node_engine::observe() const {
-  auto o = raft::observe(*raft_);
-  o.persisted_hard = persisted_.hard;
-  o.persisted_snapshot_index = persisted_.snapshot_index;
-  o.persisted_entries = persisted_.entries;
   // A storage failure can stop a flush halfway, leaving memory ahead of the
   // disk; such a node is not settled and the checker must not compare them.
-  o.settled = !failed_.has_value();
-  return o;
+  return host_->observe(!failed_.has_value());
 }
 
 std::vector<apply_event> node_engine::take_apply_events() {
@@ -219,14 +209,14 @@ void node_engine::on_tick(millis now) {
     ++counters_.dropped_after_failure;
     return;
   }
-  raft_->tick(now);
+  core().tick(now);
   drain(now);
   release_audited(); // a host that never delivers on_flush still releases at its next tick
 }
 
 void node_engine::campaign(millis now) {
   if (failed_) return;
-  raft_->campaign(now);
+  core().campaign(now);
   drain(now);
 }
 
@@ -280,7 +270,7 @@ void node_engine::on_raft(millis now, endpoint from, raft_message&& m) {
     ++counters_.unknown_sender;
     return;
   }
-  raft_->step(now, e);
+  core().step(now, e);
 }
 
 void node_engine::on_get_view(endpoint from, const get_view_request& m) {
@@ -315,10 +305,10 @@ void node_engine::propose(millis now, endpoint from, const command& c, pending_p
     reply.reason = node_name(keys_.id) + ": too many proposals in flight; retry later";
     return send(from, reply);
   }
-  auto proposed = raft_->propose(now, encode_command(c));
+  auto proposed = core().propose(now, encode_command(c));
   if (!proposed.ok()) {
     reply.code = proposed.err().code() == errc::not_leader ? reply_code::not_leader : reply_code::unavailable;
-    reply.leader_hint = raft_->leader_hint();
+    reply.leader_hint = core().leader_hint();
     reply.reason = node_name(keys_.id) + ": " + proposed.err().message();
     return send(from, reply);
   }
@@ -331,12 +321,12 @@ void node_engine::on_read(millis now, endpoint from, read_request&& m, const cry
   const std::uint64_t id = next_read_id_++;
   status st = reads_.size() >= pending_reads_max
                 ? status{error{errc::unavailable, "too many reads in flight"}}
-                : raft_->read_index(now, id);
+                : core().read_index(now, id);
   if (!st.ok()) {
     read_response reply;
     reply.request_id = m.request_id;
     reply.code = st.err().code() == errc::not_leader ? reply_code::not_leader : reply_code::unavailable;
-    reply.leader_hint = raft_->leader_hint();
+    reply.leader_hint = core().leader_hint();
     reply.reason = node_name(keys_.id) + ": " + st.err().message();
     return send(from, reply);
   }
@@ -376,32 +366,6 @@ read_response node_engine::answer(const pending_read& pending) const {
 
 // ---- the shell contract ---------------------------------------------------
 
-status node_engine::persist(raft::ready& r) {
-  if (r.install_snapshot) {
-    PSS_TRY(storage_->save_snapshot(r.install_snapshot->meta, r.install_snapshot->data));
-    persisted_.snapshot_index = r.install_snapshot->meta.last_index;
-    persisted_.entries.clear();
-  }
-  if (r.truncate_from) {
-    PSS_TRY(storage_->truncate_suffix(*r.truncate_from));
-    // Every ready with entries names where they start, so this runs per
-    // append: cut the sorted suffix, never walk the whole mirror.
-    auto& es = persisted_.entries;
-    es.erase(std::partition_point(es.begin(), es.end(), [&](const raft::entry& e) { return e.index < *r.truncate_from; }),
-             es.end());
-  }
-  if (!r.entries.empty()) {
-    PSS_TRY(storage_->append(r.entries));
-    PSS_TRY(storage_->sync()); // before a hard state whose commit covers them
-    persisted_.entries.insert(persisted_.entries.end(), r.entries.begin(), r.entries.end());
-  }
-  if (r.hard) {
-    PSS_TRY(storage_->save_hard_state(*r.hard));
-    persisted_.hard = *r.hard;
-  }
-  return ok_status();
-}
-
 // Pending shares whose register never came are erased after their lifetime.
 // Runs on any input, since a follower that hears heartbeats is rarely ticked.
 void node_engine::maybe_collect_garbage(millis now) {
@@ -411,62 +375,32 @@ void node_engine::maybe_collect_garbage(millis now) {
   if (auto st = shares_->flush(); !st.ok()) fail(st.err());
 }
 
+// Runs the Raft shell (raft::host), then the rounds and rejoin, whose
+// proposals and messages the shell runs again at once.
 void node_engine::drain(millis now) {
-  maybe_collect_garbage(now);
   watch_proactivity(now);
-  for (int pass = 0; pass < 2; ++pass) {
-  if (pass == 1 && !failed_) {
-    drive_rounds(now);
-    drive_rejoin(now);
-    lead_rejoins(now);
-  }
-  while (!failed_ && raft_->has_ready()) {
-    raft::ready r = raft_->take_ready(now);
-    const bool early = planted::armed(planted::bug::send_before_persist);
-    if (early)
-      for (const auto& m : r.messages) send(endpoint::of(m.to), raft_message{m});
-    if (auto st = persist(r); !st.ok()) return fail(st.err());
-    if (!early)
-      for (const auto& m : r.messages) send(endpoint::of(m.to), raft_message{m});
-    if (r.install_snapshot) install_snapshot(*r.install_snapshot);
-    for (const auto& e : r.committed) apply_committed(now, e);
-    if (catalog_changed_) {
-      shares_->reconcile(catalog_);
-      catalog_changed_ = false;
-      changed_names_.clear();
-    }
-    for (const auto& name : changed_names_) shares_->reconcile(catalog_, &name);
-    changed_names_.clear();
-    if (auto st = shares_->flush(); !st.ok()) return fail(st.err());
-    for (const auto& rs : r.reads)
-      if (auto it = reads_.find(rs.request_id); it != reads_.end()) it->second.index = rs.index;
-    for (auto id : r.failed_reads) {
-      auto it = reads_.find(id);
-      if (it == reads_.end()) continue;
-      read_response reply;
-      reply.request_id = it->second.request.request_id;
-      reply.code = reply_code::not_leader;
-      reply.leader_hint = raft_->leader_hint();
-      reply.reason = node_name(keys_.id) + ": leadership changed during the read; retry";
-      send(it->second.client, reply);
-      reads_.erase(it);
-    }
-    raft_->advance(now);
-  }
-  }
+  if (failed_) return;
+  if (auto st = host_->drain(now, *this); !st.ok()) return fail(st.err());
+  maybe_collect_garbage(now);
+  if (failed_) return;
+  drive_rounds(now);
+  drive_rejoin(now);
+  lead_rejoins(now);
+  if (failed_) return;
+  if (auto st = host_->drain(now, *this); !st.ok()) return fail(st.err());
   if (failed_) return;
   serve_reads();
   maybe_compact();
-  if (raft_->role() != last_role_ && raft_->role() == raft::role::leader)
-    event("leader in term " + std::to_string(raft_->term().value()));
-  if (raft_->role() != last_role_ && last_role_ == raft::role::leader)
-    event("no longer leader (term " + std::to_string(raft_->term().value()) + ")");
-  last_role_ = raft_->role();
+  if (core().role() != last_role_ && core().role() == raft::role::leader)
+    event("leader in term " + std::to_string(core().term().value()));
+  if (core().role() != last_role_ && last_role_ == raft::role::leader)
+    event("no longer leader (term " + std::to_string(core().term().value()) + ")");
+  last_role_ = core().role();
   check_invariants();
   // From the core itself, not from the last ready: a tick that passes a
   // CheckQuorum round moves no output, and a wake-up read from an old ready
   // left the leader asleep past its heartbeats (swarm seed 157246426).
-  millis wake = raft_->next_wakeup();
+  millis wake = core().next_wakeup();
   if (shares_->has_pending()) wake = std::min(wake, next_share_gc_);
   if (catalog_.round() || options_.refresh_interval > millis{0} || refresh_requested_)
     wake = std::min(wake, std::max(work_.next_send, now + millis{1}));
@@ -474,14 +408,58 @@ void node_engine::drain(millis now) {
   output_.next_wakeup = std::max(wake, now + millis{1});
 }
 
+// ---- raft::host_client: the shell's calls for each ready -------------------
+
+void node_engine::send(const raft::envelope& m) {
+  send(endpoint::of(m.to), raft_message{m});
+}
+
+status node_engine::install(millis, const raft::snapshot& s) {
+  install_snapshot(s);
+  return failed_ ? status{*failed_} : ok_status();
+}
+
+void node_engine::apply(millis now, const raft::entry& e) {
+  apply_committed(now, e);
+}
+
+// The share store follows the catalog: every share of a changed catalog, or
+// of the names the batch touched, then one flush for the batch.
+status node_engine::applied(millis) {
+  if (failed_) return *failed_;
+  if (catalog_changed_) {
+    shares_->reconcile(catalog_);
+    catalog_changed_ = false;
+    changed_names_.clear();
+  }
+  for (const auto& name : changed_names_) shares_->reconcile(catalog_, &name);
+  changed_names_.clear();
+  return shares_->flush();
+}
+
+void node_engine::reads(std::span<const raft::read_state> ready, std::span<const std::uint64_t> failed) {
+  for (const auto& rs : ready)
+    if (auto it = reads_.find(rs.request_id); it != reads_.end()) it->second.index = rs.index;
+  for (auto id : failed) {
+    auto it = reads_.find(id);
+    if (it == reads_.end()) continue;
+    read_response reply;
+    reply.request_id = it->second.request.request_id;
+    reply.code = reply_code::not_leader;
+    reply.leader_hint = core().leader_hint();
+    reply.reason = node_name(keys_.id) + ": leadership changed during the read; retry";
+    send(it->second.client, reply);
+    reads_.erase(it);
+  }
+}
+
 void node_engine::check_invariants() const {
   PSS_CHECK(catalog_.applied_index() == applied_);
-  PSS_CHECK(applied_ == raft_->applied_index() || applied_ == raft_->log().snapshot_index());
-  PSS_CHECK(applied_ <= raft_->commit_index() || applied_ == raft_->log().snapshot_index());
+  PSS_CHECK(applied_ == core().applied_index() || applied_ == core().log().snapshot_index());
+  PSS_CHECK(applied_ <= core().commit_index() || applied_ == core().log().snapshot_index());
   PSS_CHECK(last_snapshot_ <= applied_);
   PSS_CHECK(proposals_.size() <= pending_proposals_max);
   PSS_CHECK(reads_.size() <= pending_reads_max);
-  PSS_CHECK(persisted_.hard == raft_->current_hard_state());
   for (const auto& [index, p] : proposals_) PSS_CHECK(index > applied_);
 }
 
@@ -562,7 +540,7 @@ void node_engine::apply_committed(millis now, const raft::entry& e) {
     }
   } else {
     reply.code = reply_code::not_leader;
-    reply.leader_hint = raft_->leader_hint();
+    reply.leader_hint = core().leader_hint();
     reply.reason = node_name(keys_.id) + ": the proposal was overwritten by a new leader; retry";
   }
   send(it->second.client, reply);
@@ -583,13 +561,9 @@ void node_engine::serve_reads() {
 
 void node_engine::maybe_compact() {
   if (applied_.value() < last_snapshot_.value() + options_.snapshot_every_entries) return;
-  bytes data = catalog_.snapshot();
-  if (auto st = raft_->compact(applied_, data); !st.ok()) return;
-  const raft::snapshot_meta meta = raft_->snapshot_metadata();
-  if (auto st = storage_->save_snapshot(meta, data); !st.ok()) return fail(st.err());
-  if (auto st = storage_->compact(meta.last_index); !st.ok()) return fail(st.err());
-  persisted_.snapshot_index = meta.last_index;
-  std::erase_if(persisted_.entries, [&](const raft::entry& e) { return e.index <= meta.last_index; });
+  auto taken = host_->compact(applied_, catalog_.snapshot());
+  if (!taken.ok()) return fail(taken.err());
+  if (!*taken) return;
   last_snapshot_ = applied_;
   ++counters_.snapshots_taken;
 }

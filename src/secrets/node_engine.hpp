@@ -46,6 +46,7 @@
 #include "crypto/random_source.hpp"
 #include "crypto/seal.hpp"
 #include "raft/cluster_checker.hpp"
+#include "raft/host.hpp"
 #include "raft/node.hpp"
 #include "secrets/catalog.hpp"
 #include "secrets/round_bundle.hpp"
@@ -176,11 +177,7 @@ struct proactivity {
 };
 
 // What the node has durably stored, mirrored for raft::cluster_checker.
-struct persisted_view {
-  raft::hard_state hard;
-  log_index snapshot_index;
-  std::vector<raft::entry> entries;
-};
+using persisted_view = raft::persisted_view;
 
 // For raft::cluster_checker::on_applied / on_snapshot_installed.
 struct apply_event {
@@ -189,7 +186,7 @@ struct apply_event {
   raft::entry entry;     // when !snapshot
 };
 
-class node_engine final : public engine {
+class node_engine final : public engine, private raft::host_client {
 public:
   // Opens (or on first start initialises) the node's storage and builds its
   // cores. Errors: the wiped-disk refusal (storage::is_empty_data_dir),
@@ -210,7 +207,7 @@ public:
 
   // Observers for checkers and tests. Read-only.
   [[nodiscard]] node_id id() const noexcept { return keys_.id; }
-  [[nodiscard]] const raft::node& raft() const noexcept { return *raft_; }
+  [[nodiscard]] const raft::node& raft() const noexcept { return host_->core(); }
   [[nodiscard]] const catalog& state() const noexcept { return catalog_; }
   [[nodiscard]] const share_store& shares() const noexcept { return *shares_; }
   [[nodiscard]] const node_counters& counters() const noexcept { return counters_; }
@@ -219,12 +216,12 @@ public:
   [[nodiscard]] const access::request_guard& requests() const noexcept { return guard_; }
   // The node's audit log (docs/access.md, "Audit").
   [[nodiscard]] const audit::log& audit_log() const noexcept { return *audit_; }
-  [[nodiscard]] const persisted_view& persisted() const noexcept { return persisted_; }
+  [[nodiscard]] const persisted_view& persisted() const noexcept { return host_->persisted(); }
   // The reads Raft accepted and released since the last call (when
   // options.raft.trace_reads is set), for the read-freshness checker.
-  [[nodiscard]] std::vector<raft::read_trace> take_read_traces() { return raft_->take_read_traces(); }
+  [[nodiscard]] std::vector<raft::read_trace> take_read_traces() { return host_->core().take_read_traces(); }
   // Where each entry lies on disk, for the simulator's durability checker.
-  [[nodiscard]] const storage::raft_storage& storage() const noexcept { return *storage_; }
+  [[nodiscard]] const storage::raft_storage& storage() const noexcept { return host_->storage(); }
   // raft::observe() plus the persisted fields; settled, since every ready is
   // drained before an input returns.
   [[nodiscard]] raft::node_observation observe() const;
@@ -364,7 +361,14 @@ private:
 
   void drain(millis now);
   void maybe_collect_garbage(millis now);
-  [[nodiscard]] status persist(raft::ready& r);
+  // raft::host_client: the Raft shell's calls for each ready.
+  void send(const raft::envelope& m) override;
+  [[nodiscard]] status install(millis now, const raft::snapshot& s) override;
+  void apply(millis now, const raft::entry& e) override;
+  [[nodiscard]] status applied(millis now) override;
+  void reads(std::span<const raft::read_state> ready, std::span<const std::uint64_t> failed) override;
+  [[nodiscard]] raft::node& core() noexcept { return host_->core(); }
+  [[nodiscard]] const raft::node& core() const noexcept { return host_->core(); }
   void apply_committed(millis now, const raft::entry& e);
   void install_snapshot(const raft::snapshot& s);
   void maybe_compact();
@@ -405,7 +409,6 @@ private:
   node_keys keys_;
   storage::file_system* fs_;
   share_index self_index_;
-  std::unique_ptr<storage::raft_storage> storage_;
   std::unique_ptr<share_store> shares_;
   catalog catalog_;
   access::request_guard guard_;
@@ -413,7 +416,7 @@ private:
   std::vector<outgoing> held_; // replies waiting for the audit log's next sync
   std::unique_ptr<crypto::random_source> random_;
   prng prng_;
-  std::unique_ptr<raft::node> raft_;
+  std::unique_ptr<raft::host> host_; // the Raft core, its storage and the shell loop
 
   std::map<log_index, pending_proposal> proposals_;
   std::map<std::uint64_t, pending_read> reads_;
@@ -429,7 +432,6 @@ private:
   bool holder_check_all_ = true;
   std::set<std::string> holder_check_names_;
 
-  persisted_view persisted_;
   std::vector<apply_event> apply_events_;
   std::deque<std::shared_ptr<const round_state>> qualified_rounds_; // the last qualified_rounds_kept
   node_counters counters_;

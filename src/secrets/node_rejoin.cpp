@@ -23,12 +23,12 @@ bool node_engine::rejoin_unrecorded() const {
 // durably and only then votes again.
 void node_engine::drive_rejoin(millis now) {
   if (!rejoin_nonce_) return;
-  if (catalog_.rejoin_done(keys_.id, *rejoin_nonce_) && raft_->config().is_voter(keys_.id)) {
+  if (catalog_.rejoin_done(keys_.id, *rejoin_nonce_) && core().config().is_voter(keys_.id)) {
     const auto path = storage::join_path(options_.data_dir, rejoin_marker_name);
     if (auto st = fs_->remove(path); !st.ok()) return fail(st.err());
     if (auto st = fs_->sync_directory(options_.data_dir); !st.ok()) return fail(st.err());
     rejoin_nonce_.reset();
-    raft_->suspend_voting(false);
+    core().suspend_voting(false);
     event("re-admitted as a voter after a wiped disk; votes again");
     return;
   }
@@ -49,7 +49,7 @@ void node_engine::on_rejoin_request(millis now, endpoint from, const rejoin_requ
   auto last = rejoin_proposed_.find(m.node);
   const bool just_proposed = last != rejoin_proposed_.end() && last->second.first == m.nonce
                              && now < last->second.second + options_.round_resend_interval;
-  if (raft_->role() != raft::role::leader || catalog_.rejoin_recorded(m.node, m.nonce) || just_proposed) {
+  if (core().role() != raft::role::leader || catalog_.rejoin_recorded(m.node, m.nonce) || just_proposed) {
     ++counters_.rejoin_requests_ignored;
     return;
   }
@@ -64,15 +64,15 @@ void node_engine::on_rejoin_request(millis now, endpoint from, const rejoin_requ
 // finds it caught up. Raft refuses a change while another is uncommitted, so
 // the removal commits before the node is added back.
 void node_engine::lead_rejoins(millis now) {
-  if (raft_->role() != raft::role::leader) return;
-  const raft::configuration& cfg = raft_->config();
+  if (core().role() != raft::role::leader) return;
+  const raft::configuration& cfg = core().config();
   for (const auto& [n, r] : catalog_.rejoins()) {
     if (r.done || n == keys_.id) continue;
     raft::config_change change{raft::config_change_kind::remove, n};
     if (!cfg.contains(n)) change.kind = raft::config_change_kind::add_learner;
     else if (r.removed && cfg.is_learner(n)) change.kind = raft::config_change_kind::promote_learner;
     else if (r.removed) continue; // promoted: done once that commits
-    auto proposed = raft_->propose_config_change(now, change);
+    auto proposed = core().propose_config_change(now, change);
     if (proposed.ok())
       event("rejoin of " + node_name(n) + ": proposed " +
             (change.kind == raft::config_change_kind::remove        ? "its removal"

@@ -129,23 +129,23 @@ void node_engine::drop_round_work() {
 
 void node_engine::request_refresh(millis now) {
   if (failed_) return;
-  if (raft_->role() == raft::role::leader) refresh_requested_ = true;
+  if (core().role() == raft::role::leader) refresh_requested_ = true;
   else forward(now, round_begin{round_kind::refresh, catalog_.last_round_id() + 1, {}});
   drain(now);
 }
 
 void node_engine::transfer_leadership(millis now, node_id target) {
-  if (failed_ || raft_->role() != raft::role::leader) return;
-  (void)raft_->transfer_leadership(now, target); // refused: a non-voter, itself, or a transfer running
+  if (failed_ || core().role() != raft::role::leader) return;
+  (void)core().transfer_leadership(now, target); // refused: a non-voter, itself, or a transfer running
   drain(now);
 }
 
 void node_engine::on_refresh_request(millis now, endpoint from, const refresh_request& m, const requester& who) {
   // The leader starts the round; a follower passes the request on, and
   // says so only if it knows whom to pass it to.
-  if (raft_->role() == raft::role::leader) {
+  if (core().role() == raft::role::leader) {
     refresh_requested_ = true;
-  } else if (raft_->leader_hint() != node_id{} && raft_->leader_hint() != keys_.id) {
+  } else if (core().leader_hint() != node_id{} && core().leader_hint() != keys_.id) {
     forward(now, round_begin{round_kind::refresh, catalog_.last_round_id() + 1, {}});
   } else {
     return send(from, refresh_response{m.request_id, reply_code::unavailable,
@@ -160,12 +160,12 @@ void node_engine::on_refresh_request(millis now, endpoint from, const refresh_re
 
 void node_engine::propose_round(millis now, command_body body) {
   const command c{session_header{client_id{}, sequence_number{}, now}, std::move(body)};
-  if (raft_->propose(now, encode_command(c)).ok()) ++counters_.proposals;
+  if (core().propose(now, encode_command(c)).ok()) ++counters_.proposals;
 }
 
 void node_engine::forward(millis now, command_body body) {
-  if (raft_->role() == raft::role::leader) return propose_round(now, std::move(body));
-  const node_id leader = raft_->leader_hint();
+  if (core().role() == raft::role::leader) return propose_round(now, std::move(body));
+  const node_id leader = core().leader_hint();
   if (leader == node_id{} || leader == keys_.id) return;
   send(endpoint::of(leader), node_proposal{std::move(body)});
 }
@@ -190,7 +190,7 @@ void node_engine::on_node_proposal(millis now, endpoint from, node_proposal&& m)
     ++counters_.unexpected;
     return;
   }
-  if (raft_->role() != raft::role::leader) return; // the sender retries at the leader
+  if (core().role() != raft::role::leader) return; // the sender retries at the leader
   // Rounds are started by the leader in lead_round: a due refresh first,
   // then queued recoveries, so neither starves the other.
   if (auto* b = std::get_if<round_begin>(&m.body)) {
@@ -236,7 +236,7 @@ void node_engine::drive_rounds(millis now) {
     work_.phase_since = now;
     work_.next_send = now; // act on the new phase at once
   }
-  if (raft_->role() == raft::role::leader) lead_round(now);
+  if (core().role() == raft::role::leader) lead_round(now);
   if (r) take_part(now);
   if (options_.test_only.misbehave == round_misbehaviour::spam_recovery) spam_recovery(now);
   // A caught-up member checks, now and then, that it holds every share the
@@ -245,7 +245,7 @@ void node_engine::drive_rounds(millis now) {
   // refresh runs, since refreshes may follow each other with no gap (the
   // refresh does without its shares; the leader queues the recovery).
   if ((!r || r->kind == round_kind::refresh) && !rejoin_unrecorded() && now >= next_round_request_
-      && applied_ == raft_->commit_index() && raft_->leader_hint() != node_id{}) {
+      && applied_ == core().commit_index() && core().leader_hint() != node_id{}) {
     next_round_request_ = now + options_.round_resend_interval * 4;
     if (holds_less_than_listed()) {
       // A declaration the log applied is over: listed again for shares it
