@@ -43,7 +43,8 @@ private:
 
 class posix_file final : public file {
 public:
-  posix_file(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  posix_file(int fd, std::string path, std::shared_ptr<std::atomic<std::uint64_t>> syncs)
+    : fd_(fd), path_(std::move(path)), syncs_(std::move(syncs)) {}
   ~posix_file() override { ::close(fd_); }
   posix_file(const posix_file&) = delete;
   posix_file& operator=(const posix_file&) = delete;
@@ -63,6 +64,7 @@ public:
   }
 
   status sync() override {
+    syncs_->fetch_add(1, std::memory_order_relaxed);
     while (::fdatasync(fd_) != 0) {
       if (errno != EINTR) return os_error(errno, "cannot fdatasync", path_);
     }
@@ -99,6 +101,7 @@ public:
 private:
   int fd_;
   std::string path_;
+  std::shared_ptr<std::atomic<std::uint64_t>> syncs_;
 };
 
 } // namespace
@@ -169,7 +172,9 @@ result<std::unique_ptr<file>> posix_file_system::open_file(const std::string& pa
   if (flags == open_flags::create_truncate) oflags |= O_CREAT | O_TRUNC;
   const int fd = ::open(path.c_str(), oflags, file_mode);
   if (fd < 0) return os_error(errno, "cannot open", path);
-  return std::unique_ptr<file>{std::make_unique<posix_file>(fd, path)};
+  // The file counts into this file system's counter, which it keeps alive.
+  std::shared_ptr<std::atomic<std::uint64_t>> syncs{counters_, &counters_->files};
+  return std::unique_ptr<file>{std::make_unique<posix_file>(fd, path, std::move(syncs))};
 }
 
 status posix_file_system::rename(const std::string& from, const std::string& to) {
@@ -186,10 +191,16 @@ status posix_file_system::remove(const std::string& path) {
 status posix_file_system::sync_directory(const std::string& path) {
   fd_guard fd{::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
   if (fd.get() < 0) return os_error(errno, "cannot open directory", path);
+  counters_->directories.fetch_add(1, std::memory_order_relaxed);
   while (::fsync(fd.get()) != 0) {
     if (errno != EINTR) return os_error(errno, "cannot fsync directory", path);
   }
   return {};
+}
+
+posix_file_system::sync_counts posix_file_system::syncs() const noexcept {
+  return sync_counts{counters_->files.load(std::memory_order_relaxed),
+                     counters_->directories.load(std::memory_order_relaxed)};
 }
 
 } // namespace pss::storage

@@ -149,6 +149,7 @@ public:
   }
 
   millis now() const { return now_; }
+  storage::posix_file_system::sync_counts syncs() const { return fs_.syncs(); }
 
 private:
   storage::posix_file_system fs_;
@@ -174,6 +175,7 @@ void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string&
   {
     cluster c{n, t, dir, complain};
     const double setup_start = wall_seconds();
+    const auto syncs_before = c.syncs();
     for (std::size_t i = 0; i < secrets; ++i) {
       std::string value = "bench value " + std::to_string(i);
       c.client().put(c.now(), i + 1, "secret-" + std::to_string(i), secure_bytes{as_bytes(value)});
@@ -194,6 +196,8 @@ void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string&
         }
     }
     const double setup = wall_seconds() - setup_start;
+    const auto syncs_after = c.syncs();
+    const double puts_nodes = static_cast<double>(secrets * n);
 
     const double wall_start = wall_seconds();
     const double cpu_start = cpu_seconds();
@@ -212,9 +216,11 @@ void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string&
       std::fprintf(stderr, "round_bench: the round did not commit (or its complaints were not decided)\n");
       std::exit(1);
     }
-    std::printf("| %7zu | %d/%d | %zu | %8.2f | %8.3f | %8.3f | %9.1f |\n", secrets, static_cast<int>(t),
+    std::printf("| %7zu | %d/%d | %zu | %8.2f | %8.3f | %8.3f | %9.1f | %5.2f + %4.2f |\n", secrets, static_cast<int>(t),
                 static_cast<int>(n), static_cast<std::size_t>(s.complaints_resolved), setup, wall, cpu,
-                cpu / static_cast<double>(secrets * n) * 1e6);
+                cpu / static_cast<double>(secrets * n) * 1e6,
+                static_cast<double>(syncs_after.files - syncs_before.files) / puts_nodes,
+                static_cast<double>(syncs_after.directories - syncs_before.directories) / puts_nodes);
     std::fflush(stdout);
   }
   std::filesystem::remove_all(dir);
@@ -247,7 +253,8 @@ int main(int argc, char** argv) {
       std::puts("round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D] [--complain]\n"
                 "One refresh round of M secrets through the real node engines, in one process,\n"
                 "on real files under D (default /tmp). Prints wall and CPU time of the round\n"
-                "and CPU per secret per node. --complain: the last node complains about every\n"
+                "and CPU per secret per node, and the syncs per sequential put per node while\n"
+                "it puts the M secrets. --complain: the last node complains about every\n"
                 "other dealer, which each answer with a reveal (n-1 complaints decided).");
       return 0;
     } else if (a.rfind("--benchmark", 0) == 0) {
@@ -258,8 +265,8 @@ int main(int argc, char** argv) {
     }
   }
   if (!crypto::init().ok()) return 1;
-  std::puts("| secrets | t/n | complaints | setup s | round wall s | round CPU s | CPU µs/secret/node |");
-  std::puts("|---|---|---|---|---|---|---|");
+  std::puts("| secrets | t/n | complaints | setup s | round wall s | round CPU s | CPU µs/secret/node | setup syncs/put/node (file + dir) |");
+  std::puts("|---|---|---|---|---|---|---|---|");
   for (auto m : sizes) bench(m, n, t, base, complain);
   return 0;
 }
