@@ -274,6 +274,9 @@ void simulation::impl::crash_node(node_slot& n, const char* kind) {
   kill(n);
   freshness.forget(n.id);
   n.disk.crash(disk_rng);
+  // An armed sync failure belongs to the flush it was aimed at: a power
+  // failure does not carry it over to the next boot's first sync.
+  n.disk.fail_next_syncs(0, 0);
   n.sync_failure_armed = false;
 }
 

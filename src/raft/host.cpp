@@ -58,7 +58,11 @@ status host::persist(const ready& r) {
     persisted_.entries.insert(persisted_.entries.end(), r.entries.begin(), r.entries.end());
   }
   if (r.hard) {
-    PSS_TRY(storage_->save_hard_state(*r.hard));
+    // A moved commit alone needs no sync (raft_storage::save_commit); a new
+    // term or vote must be durable before anything is sent.
+    const bool commit_only = r.hard->term == persisted_.hard.term && r.hard->vote == persisted_.hard.vote;
+    PSS_TRY(commit_only ? storage_->save_commit(*r.hard) : storage_->save_hard_state(*r.hard));
+    commit_durable_ = !commit_only;
     persisted_.hard = *r.hard;
   }
   return ok_status();
@@ -99,6 +103,14 @@ result<bool> host::compact(log_index applied, bytes data) {
   es.erase(es.begin(), std::partition_point(es.begin(), es.end(), [&](const entry& e) { return e.index <= meta.last_index; }));
   if (auto st = storage_->compact(meta.last_index); !st.ok()) return stop(st.err());
   return true;
+}
+
+status host::make_commit_durable() {
+  if (failed_) return *failed_;
+  if (commit_durable_) return ok_status();
+  if (auto st = storage_->save_hard_state(persisted_.hard); !st.ok()) return stop(st.err());
+  commit_durable_ = true;
+  return ok_status();
 }
 
 node_observation host::observe(bool running) const {

@@ -72,6 +72,9 @@ public:
   // covers: in the core, then durably, then the log's segments. False when
   // the core declines (nothing to compact).
   [[nodiscard]] result<bool> compact(log_index applied, bytes data);
+  // Makes a commit index saved without a sync durable (one sync), for an
+  // owner about to make a change that only the entries up to it justify.
+  [[nodiscard]] status make_commit_durable();
 
   [[nodiscard]] node& core() noexcept { return *core_; }
   [[nodiscard]] const node& core() const noexcept { return *core_; }
@@ -95,6 +98,7 @@ private:
   persisted_view persisted_;
   std::vector<std::string> warnings_;
   std::optional<error> failed_;
+  bool commit_durable_ = true; // false after a save_commit, until a synced save
 };
 
 } // namespace pss::raft

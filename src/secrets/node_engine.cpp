@@ -164,7 +164,7 @@ node_engine::node_engine(node_options options, node_keys keys, storage::file_sys
   if (rejoining()) event("rejoining after a wiped disk: never votes until re-admitted as a voter");
   if (options_.record_apply_events) apply_events_.push_back(apply_event{true, applied_, {}});
   shares_->reconcile(catalog_);
-  if (auto st = shares_->flush(); !st.ok()) fail(st.err());
+  if (auto st = flush_shares(); !st.ok()) fail(st.err());
   drain(now);
 }
 
@@ -368,11 +368,16 @@ read_response node_engine::answer(const pending_read& pending) const {
 
 // Pending shares whose register never came are erased after their lifetime.
 // Runs on any input, since a follower that hears heartbeats is rarely ticked.
+// Only a caught-up node may judge that a register never came: after a
+// restart its catalog is behind its own log until the committed entries are
+// applied again, and a share whose register is among them (its promotion
+// lost with the crash) must not be taken for an orphan.
 void node_engine::maybe_collect_garbage(millis now) {
   if (now < next_share_gc_) return;
-  next_share_gc_ = now + share_gc_interval;
+  next_share_gc_ = now + share_gc_interval; // also when behind: no busy wake-ups
+  if (!caught_up()) return;
   shares_->collect_garbage(catalog_, now, options_.pending_share_lifetime);
-  if (auto st = shares_->flush(); !st.ok()) fail(st.err());
+  if (auto st = flush_shares(); !st.ok()) fail(st.err());
 }
 
 // Runs the Raft shell (raft::host), then the rounds and rejoin, whose
@@ -434,7 +439,7 @@ status node_engine::applied(millis) {
   }
   for (const auto& name : changed_names_) shares_->reconcile(catalog_, &name);
   changed_names_.clear();
-  return shares_->flush();
+  return flush_shares();
 }
 
 void node_engine::reads(std::span<const raft::read_state> ready, std::span<const std::uint64_t> failed) {
@@ -451,6 +456,21 @@ void node_engine::reads(std::span<const raft::read_state> ready, std::span<const
     send(it->second.client, reply);
     reads_.erase(it);
   }
+}
+
+// Erasing shares is the one change the store cannot take back, so it waits
+// until the commit index that decided it is durable: the commit is saved
+// without a sync (raft::host), and a crash could otherwise bring back a
+// catalog older than what the store already forgot (a listed holder with no
+// share). Promotions need no such care: reconcile redoes them.
+status node_engine::flush_shares() {
+  if (shares_->rewrite_pending()) PSS_TRY(host_->make_commit_durable());
+  return shares_->flush();
+}
+
+// Applied all the log this node knows committed, and follows a leader.
+bool node_engine::caught_up() const {
+  return applied_ == core().commit_index() && core().leader_hint() != node_id{};
 }
 
 void node_engine::check_invariants() const {

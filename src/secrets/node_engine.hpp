@@ -361,6 +361,8 @@ private:
 
   void drain(millis now);
   void maybe_collect_garbage(millis now);
+  [[nodiscard]] bool caught_up() const;
+  [[nodiscard]] status flush_shares();
   // raft::host_client: the Raft shell's calls for each ready.
   void send(const raft::envelope& m) override;
   [[nodiscard]] status install(millis now, const raft::snapshot& s) override;

@@ -245,7 +245,7 @@ void node_engine::drive_rounds(millis now) {
   // refresh runs, since refreshes may follow each other with no gap (the
   // refresh does without its shares; the leader queues the recovery).
   if ((!r || r->kind == round_kind::refresh) && !rejoin_unrecorded() && now >= next_round_request_
-      && applied_ == core().commit_index() && core().leader_hint() != node_id{}) {
+      && caught_up()) {
     next_round_request_ = now + options_.round_resend_interval * 4;
     if (holds_less_than_listed()) {
       // A declaration the log applied is over: listed again for shares it
@@ -479,7 +479,7 @@ void node_engine::finish_refresh(millis now, const round_state& r, bool resend) 
       const share_key key{r.secrets[m].name, rec->version, r.epoch, rec->commitments_digest};
       if (auto st = shares_->store_round_share(key, next, now, r.id); !st.ok()) return sit_out(r, st.err());
     }
-    if (auto st = shares_->flush(); !st.ok()) return fail(st.err());
+    if (auto st = flush_shares(); !st.ok()) return fail(st.err());
     work_.finished_here = true;
     work_.opened.clear(); // the sub-shares are folded into the pending shares
     work_.chunks.clear();
@@ -573,7 +573,7 @@ void node_engine::try_recover(millis now, const round_state& r, bool resend) {
     const share_key key{r.secrets[m].name, rec->version, rec->epoch, rec->commitments_digest};
     if (auto st = shares_->store_round_share(key, recovered, now, r.id); !st.ok()) return sit_out(r, st.err());
   }
-  if (auto st = shares_->flush(); !st.ok()) return fail(st.err());
+  if (auto st = flush_shares(); !st.ok()) return fail(st.err());
   work_.finished_here = true;
   work_.masked_in.clear();
   event("recovered " + std::to_string(r.secrets.size()) + " shares in round " + std::to_string(r.id));

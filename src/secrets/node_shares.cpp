@@ -60,7 +60,7 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
   }
   shares_->reconcile(catalog_, &m.name); // already registered: promote at once
   holder_check_names_.insert(m.name);
-  if (auto st = sync ? shares_->flush() : ok_status(); !st.ok()) {
+  if (auto st = sync ? flush_shares() : ok_status(); !st.ok()) {
     fail(st.err());
     return refuse(reply_code::unavailable, "cannot store the share");
   }

@@ -89,7 +89,8 @@ status share_store::append(std::uint8_t kind, const share_key& key, const held_s
   auto st = journal_->append(record);
   zeroize(record);
   if (!st.ok()) failed_ = st.err();
-  needs_sync_ = true;
+  // A promotion needs no sync of its own (see the header): reconcile redoes it.
+  if (kind != op_promote) needs_sync_ = true;
   return st;
 }
 

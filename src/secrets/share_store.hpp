@@ -16,7 +16,10 @@
 // Erasure reaches the disk through a journal rewrite (storage/journal.hpp:
 // the old file is overwritten). reconcile() re-derives every state from the
 // catalog, so a crash between applying an entry and journaling its effect is
-// repaired at the next open.
+// repaired at the next open. That is why a promotion (pending to live) is
+// journaled but never synced on its own: it reaches the disk with the next
+// sync, and a crash that loses it leaves a pending share that the first
+// reconcile after the open promotes again (one fdatasync less per put).
 #pragma once
 
 #include <array>
@@ -146,6 +149,8 @@ public:
   [[nodiscard]] std::optional<crypto::share> share_value(const share_key& key) const;
   [[nodiscard]] std::size_t size() const noexcept { return shares_.size(); }
   [[nodiscard]] bool has_pending() const noexcept;
+  // Whether the next flush() rewrites the journal: an erasure is waiting.
+  [[nodiscard]] bool rewrite_pending() const noexcept { return needs_rewrite_; }
   void set_limits(const share_limits& l) noexcept { limits_ = l; }
 
   share_store(std::unique_ptr<storage::record_journal> journal) : journal_(std::move(journal)) {}

@@ -8,7 +8,8 @@
 //
 // Contract:
 // - append() buffers; nothing is durable until sync() returns success.
-// - save_hard_state() and save_snapshot() are atomic and durable on return.
+// - save_hard_state() and save_snapshot() are atomic and durable on return;
+//   save_commit() is atomic, and durable only with a later save_hard_state().
 // - The hard state's commit index is a hint that must never be ahead of the
 //   durable log: sync() the entries before saving a hard state whose commit
 //   covers them. open refuses a directory where it is ahead (that means
@@ -69,6 +70,13 @@ public:
   [[nodiscard]] virtual status sync() = 0;
   // Atomically and durably replaces the hard state.
   [[nodiscard]] virtual status save_hard_state(const raft::hard_state& hs) = 0;
+  // Replaces the hard state when only its commit index moved, without a
+  // sync: Raft keeps the commit index in volatile state (Fig. 2), and a
+  // leader tells it again, so a crash may bring back the last durable hard
+  // state but never a torn one, nor an older term or vote. It saves one
+  // fdatasync per commit on every node. The term and vote must be the last
+  // durably saved ones.
+  [[nodiscard]] virtual status save_commit(const raft::hard_state& hs) = 0;
   // Atomically and durably replaces the snapshot. As in Raft §7, a log that
   // does not contain the snapshot's last entry (same index and term) is
   // discarded: the next append is meta.last_index+1. A snapshot older than

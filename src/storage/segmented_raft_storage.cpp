@@ -166,6 +166,7 @@ public:
   status truncate_suffix(log_index from) override;
   status sync() override;
   status save_hard_state(const raft::hard_state& hs) override;
+  status save_commit(const raft::hard_state& hs) override;
   status save_snapshot(const raft::snapshot_meta& meta, byte_view data) override;
   status compact(log_index up_to) override;
   result<bytes> read_snapshot() override;
@@ -202,7 +203,11 @@ private:
   std::string dir_;
   log_options options_;
   raft::snapshot_meta snapshot_;
+  // The sequence of the last hard state made durable. Every write, synced
+  // or not, goes to the other slot (sequence + 1), so the last durable
+  // record is never overwritten before a newer one is durable.
   std::uint64_t hard_state_sequence_ = 0;
+  raft::hard_state durable_hard_;
   std::unique_ptr<file> hard_state_file_;
   std::vector<segment> segments_; // never empty once loaded; the last is active
   std::unique_ptr<record_writer> active_;
@@ -255,10 +260,15 @@ status segmented_raft_storage::load_hard_state(recovered_raft_state& out) {
                                        "the data directory aside and let this node rejoin as a "
                                        "new member"};
   hard_state_sequence_ = best->sequence;
+  durable_hard_ = best->state;
   out.hard_state = best->state;
   auto opened = fs_.open_file(path, open_flags::existing);
   if (!opened) return opened.err();
   hard_state_file_ = std::move(*opened);
+  // The newest slot may hold a commit saved without a sync (save_commit),
+  // read back from the page cache: sync it, so the next write, which goes
+  // to the other slot, never risks the only record of the term and vote.
+  if (auto st = hard_state_file_->sync(); !st) return st.err();
   return {};
 }
 
@@ -540,6 +550,18 @@ status segmented_raft_storage::save_hard_state(const raft::hard_state& hs) {
     return failed(st.err());
   if (auto st = hard_state_file_->sync(); !st) return failed(st.err());
   hard_state_sequence_ = sequence;
+  durable_hard_ = hs;
+  return {};
+}
+
+status segmented_raft_storage::save_commit(const raft::hard_state& hs) {
+  PSS_TRY(check_usable());
+  PSS_CHECK(hs.term == durable_hard_.term && hs.vote == durable_hard_.vote);
+  PSS_CHECK(hs.commit >= durable_hard_.commit);
+  const std::uint64_t sequence = hard_state_sequence_ + 1;
+  const bytes slot = encode_hard_state_slot(sequence, hs);
+  if (auto st = hard_state_file_->write_at((sequence % 2) * hard_state_slot_bytes, slot); !st)
+    return failed(st.err());
   return {};
 }
 

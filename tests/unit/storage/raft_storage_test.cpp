@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "core/prng.hpp"
+#include "storage/sim_disk.hpp"
 #include "test_support.hpp"
 
 using namespace pss;
@@ -190,4 +192,42 @@ TEST_CASE("storage: files are created 0600 in a 0700 directory") {
   CHECK(mode_of(f.dir) == 0700);
   for (const auto& entry : std::filesystem::directory_iterator(f.dir))
     CHECK_MESSAGE(mode_of(entry.path()) == 0600, entry.path());
+}
+
+TEST_CASE("storage: a commit saved without a sync survives a crash or falls back, never losing the term and vote") {
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    sim_disk disk;
+    const data_dir_identity identity{"commit-test", node_id{1}};
+    const raft::hard_state durable{term_id{4}, node_id{1}, log_index{1}};
+    {
+      auto s = open_raft_storage(disk, "/raft", identity, open_mode::initialise);
+      REQUIRE(s.ok());
+      std::vector<raft::entry> es;
+      for (std::uint64_t i = 1; i <= 5; ++i) es.push_back(raft::entry{term_id{4}, log_index{i}, raft::entry_kind::command, bytes{1, 2, 3}});
+      REQUIRE(s->storage->append(es).ok());
+      REQUIRE(s->storage->sync().ok());
+      REQUIRE(s->storage->save_hard_state(durable).ok());
+      for (std::uint64_t c = 2; c <= 5; ++c)
+        REQUIRE(s->storage->save_commit(raft::hard_state{term_id{4}, node_id{1}, log_index{c}}).ok());
+    }
+    prng rng{seed};
+    disk.crash(rng);
+    auto s = open_raft_storage(disk, "/raft", identity, open_mode::existing);
+    REQUIRE(s.ok());
+    const auto& hs = s->state.hard_state;
+    CHECK(hs.term == durable.term);
+    CHECK(hs.vote == durable.vote);
+    // Any commit saved since the durable one (a crash keeps a prefix of the
+    // unsynced writes, and a torn slot falls back), never beyond the last.
+    CHECK(hs.commit >= durable.commit);
+    CHECK(hs.commit <= log_index{5});
+    // What was read is synced at the open: the next writes never risk it.
+    REQUIRE(s->storage->save_commit(raft::hard_state{term_id{4}, node_id{1}, log_index{5}}).ok());
+    const raft::hard_state next{term_id{5}, node_id{2}, log_index{5}};
+    REQUIRE(s->storage->save_hard_state(next).ok());
+    disk.crash(rng);
+    auto again = open_raft_storage(disk, "/raft", identity, open_mode::existing);
+    REQUIRE(again.ok());
+    CHECK(again->state.hard_state == next);
+  }
 }
