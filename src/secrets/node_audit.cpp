@@ -1,9 +1,12 @@
 // The node's audit trail (docs/access.md, "Audit"): a record for every share
 // released or stored and every write, delete, policy change and refresh
 // request this node carried out, and the group commit that holds the replies
-// until one sync of the audit log covers them all. No share leaves this node
-// before the record of its release is durable.
+// until one sync of the share journal and one of the audit log cover them
+// all. No share leaves this node before the record of its release is
+// durable, and no store is acknowledged before the share is.
 #include "secrets/node_engine.hpp"
+
+#include "core/planted.hpp"
 
 #include <algorithm>
 
@@ -38,6 +41,13 @@ void node_engine::release_audited() {
     PSS_CHECK(held_.empty() || failed_);
     return;
   }
+  // The shares stored since the last flush first (the planted bug leaves
+  // them to the next Raft batch's flush), then the audit records.
+  if (!planted::armed(planted::bug::share_ack_before_sync))
+    if (auto st = flush_shares(); !st.ok()) {
+      held_.clear();
+      return fail(st.err());
+    }
   if (auto st = audit_->sync(); !st.ok()) {
     held_.clear();
     return fail(st.err());

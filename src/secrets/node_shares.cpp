@@ -50,20 +50,17 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
     return refuse(reply_code::verification_failed, "the share does not verify against the commitments");
   const share_key key{m.name, m.version, m.epoch, d};
   if (planted::armed(planted::bug::wrong_share)) share->value += crypto::scalar::one();
-  // The planted bug leaves the sync to the next Raft batch's flush.
-  const bool sync = !planted::armed(planted::bug::share_ack_before_sync);
+  // Not synced here: the ack is held with the audit record (send_audited),
+  // and the group commit (release_audited) syncs the share journal, then the
+  // audit log, once for every store since the last flush.
   share_owner owner{};
   std::copy(who.key.bytes().begin(), who.key.bytes().end(), owner.begin());
-  if (auto st = shares_->store_pending(key, *share, now, sync, owner); !st.ok()) {
+  if (auto st = shares_->store_pending(key, *share, now, false, owner); !st.ok()) {
     if (st.err().code() != errc::too_large) fail(st.err());
     return refuse(reply_code::unavailable, "cannot store the share: " + st.err().message());
   }
   shares_->reconcile(catalog_, &m.name); // already registered: promote at once
   holder_check_names_.insert(m.name);
-  if (auto st = sync ? flush_shares() : ok_status(); !st.ok()) {
-    fail(st.err());
-    return refuse(reply_code::unavailable, "cannot store the share");
-  }
   if (!record(now, audit::action::share_stored, who, m.name, m.version.value(), audit::outcome::ok).ok())
     return refuse(reply_code::unavailable, "the audit log cannot record this store; not acknowledged");
   ++counters_.shares_stored;
