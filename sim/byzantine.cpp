@@ -124,11 +124,13 @@ const adversary::fake_record* adversary::fabricate(secrets::endpoint client, con
   const std::size_t t = rng.chance(0.5) && own < setup_.view.threshold ? own : setup_.view.threshold;
   const crypto::scalar k = crypto::scalar::random_nonzero(random_);
   auto dealt = crypto::deal(k, t, setup_.view.members.size(), random_);
+  if (!dealt.ok()) return nullptr;
   static constexpr std::string_view forged_value = "forged by the adversary";
+  const crypto::digest256 dealing = dealt->commitments.digest();
   auto sealed = crypto::envelope_seal(
     k, byte_view{reinterpret_cast<const std::uint8_t*>(forged_value.data()), forged_value.size()},
-    crypto::envelope_context{setup_.view.cluster_id, name, version}, random_);
-  if (!dealt.ok() || !sealed.ok()) return nullptr;
+    crypto::envelope_context{setup_.view.cluster_id, name, secret_version{}, &dealing}, random_);
+  if (!sealed.ok()) return nullptr;
   fake_record fake{version, epoch, t, dealt->commitments.encode(), dealt->commitments.digest(), sealed->encode(), {}};
   for (const auto& sh : dealt->shares) fake.shares.emplace(sh.index.value(), sh);
   ++counters_.fabricated;

@@ -56,21 +56,21 @@ void adversary::deal_filler_share(millis now, const secrets::cluster_view& view,
                                   std::vector<adversary_message>& out) {
   const auto& f = *setup_.fill;
   const std::string name = "byz/" + std::to_string(filler_names_++);
-  const secret_version version{1};
   auto dealt = crypto::deal(crypto::scalar::random_nonzero(random_), view.threshold, view.members.size(), random_);
   if (!dealt.ok()) return;
   const bytes commitments = dealt->commitments.encode();
+  const secrets::digest dealing = dealt->commitments.digest();
   const access::unix_ms wall = setup_.wall_offset + static_cast<access::unix_ms>(now.count());
   for (const auto& m : view.members) {
     if (controls(m.id)) continue;
     const auto s = std::find_if(dealt->shares.begin(), dealt->shares.end(),
                                 [&](const crypto::share& c) { return c.index == m.index; });
-    auto context = secrets::share_context_for_store(view.cluster_id, view.epoch, name, version, m.id);
+    auto context = secrets::share_context_for_store(view.cluster_id, view.epoch, name, dealing, m.id);
     if (s == dealt->shares.end() || !context.ok()) continue;
     secure_bytes plain = crypto::encode_share(*s);
     auto box = crypto::seal(m.box_key, plain.view(), *context, random_);
     if (!box.ok()) continue;
-    secrets::store_share_request q{next_request_id_++, name, version, view.epoch, commitments, std::move(*box)};
+    secrets::store_share_request q{next_request_id_++, name, view.epoch, commitments, std::move(*box)};
     auto r = access::sign_request(*f.key, view.cluster_id, m.id, wall, access::request_lifetime_ms_default,
                                   secrets::encode(secrets::wire_message{std::move(q)}), random_);
     if (!r.ok()) continue;

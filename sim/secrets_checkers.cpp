@@ -81,7 +81,8 @@ bool opens_to_value(const crypto::scalar& key, const acked_secret& a, const secr
     violations.push_back("secrets: the envelope of acknowledged " + label(a.name, a.version) + " does not parse");
     return false;
   }
-  auto opened = crypto::envelope_open(key, *env, crypto::envelope_context{view.cluster_id, a.name, a.version});
+  auto opened = crypto::envelope_open(
+    key, *env, crypto::envelope_context{view.cluster_id, a.name, secret_version{}, &r.commitments_digest});
   if (!opened.ok()) {
     violations.push_back("secrets: the envelope of acknowledged " + label(a.name, a.version) + " does not open");
     return false;
@@ -147,12 +148,12 @@ void holder_checker::on_data_lost(node_id node) {
 
 void holder_checker::observe(const secrets::node_engine& node, std::vector<std::string>& violations) {
   auto& held = held_[node.id()];
-  for (const auto& info : node.shares().inventory()) held.emplace(info.key.name, info.key.version);
+  for (const auto& info : node.shares().inventory()) held.emplace(info.key.name, info.key.commitments_digest);
   const auto lost = lost_.find(node.id());
   for (const auto& [name, s] : node.state().secrets())
     for (const auto& [v, rec] : s.versions) {
       if (std::find(rec.holders.begin(), rec.holders.end(), node.id()) == rec.holders.end()) continue;
-      if (lost != lost_.end() && lost->second.contains(version_key{name, v})) continue;
+      if (lost != lost_.end() && lost->second.contains(dealing_key{name, rec.commitments_digest})) continue;
       ++checked_;
       if (!node.shares().holds_live_from(name, v, rec.epoch, rec.commitments_digest))
         violations.push_back("holders: n" + std::to_string(node.id().value()) + " is a listed holder of "
@@ -167,6 +168,10 @@ void share_epoch_checker::observe(const secrets::node_engine& node, std::vector<
   const std::string who = "n" + std::to_string(node.id().value());
   for (const auto& info : node.shares().inventory()) {
     const auto& k = info.key;
+    // A client's share waits at version 0 until its register is applied: it
+    // is no version's share yet. Once moved, the version it got is noted.
+    if (k.version == secret_version{}) continue;
+    if (assigned_.size() < assigned_max) assigned_.emplace(std::pair{k.name, k.commitments_digest}, k.version);
     auto rec = cat.lookup(k.name, k.version);
     if (!rec.ok() || rec->commitments_digest != k.commitments_digest) continue;
     if (k.epoch < rec->epoch)
@@ -217,8 +222,18 @@ void share_epoch_checker::check_deleted(const secrets::node_engine& node, const 
   const std::string who = "n" + std::to_string(node.id().value());
   for (const auto& info : node.shares().inventory()) {
     auto d = deleted.find(info.key.name);
-    if (d != deleted.end() && info.key.version <= d->second)
-      violations.push_back("delete: " + who + " still holds its share of " + label(info.key.name, info.key.version)
+    if (d == deleted.end()) continue;
+    // A version-0 share is of a deleted version if any node was seen holding
+    // its dealing under that version (a late store of it); otherwise it may
+    // be a put racing the delete, whose register comes after it.
+    secret_version version = info.key.version;
+    if (version == secret_version{}) {
+      auto a = assigned_.find(std::pair{info.key.name, info.key.commitments_digest});
+      if (a == assigned_.end()) continue;
+      version = a->second;
+    }
+    if (version <= d->second)
+      violations.push_back("delete: " + who + " still holds its share of " + label(info.key.name, version)
                            + " after the delete of " + info.key.name + " was acknowledged");
   }
   std::vector<const key*> gone;

@@ -73,14 +73,16 @@ void wipe_share_journal(storage::sim_disk& disk);
 // loss, and the node then leaves that list by itself (shares_lost).
 class holder_checker {
 public:
-  using version_key = std::pair<std::string, secret_version>;
+  // A dealing of a name, by its commitments' digest: a client's share is
+  // stored before its version exists, so versions cannot name it.
+  using dealing_key = std::pair<std::string, secrets::digest>;
   void on_data_lost(node_id node);
   void observe(const secrets::node_engine& node, std::vector<std::string>& violations);
   [[nodiscard]] std::uint64_t listings_checked() const noexcept { return checked_; }
 
 private:
-  std::map<node_id, std::set<version_key>> held_; // every version a node stored a share of
-  std::map<node_id, std::set<version_key>> lost_;
+  std::map<node_id, std::set<dealing_key>> held_; // every dealing a node stored a share of
+  std::map<node_id, std::set<dealing_key>> lost_;
   std::uint64_t checked_ = 0;
 };
 
@@ -106,6 +108,10 @@ private:
     auto operator<=>(const key&) const = default;
   };
   std::map<key, bytes> seen_; // each share value a node held, by epoch
+  // The version each dealing was seen held under (capped: an unknown one
+  // is never a violation).
+  static constexpr std::size_t assigned_max = 1 << 20;
+  std::map<std::pair<std::string, secrets::digest>, secret_version> assigned_;
 };
 
 [[nodiscard]] std::vector<std::string> check_no_shares_in_raft(const secrets::node_engine& node,

@@ -116,18 +116,22 @@ std::optional<std::uint64_t> secrets_node_host::share_ack_request_id(byte_view p
 // The share's encoded value must be in the journal file that survives a
 // crash now (the checker holds share material; it runs only in simulation).
 bool secrets_node_host::share_is_durable(const secrets::share_key& key, const storage::sim_disk& disk) const {
-  auto value = engine_->shares().share_value(key);
+  // The request names the dealing (version 0); the share may since have
+  // moved to the version the catalog gave it.
+  auto value = engine_->shares().dealing_value(key.name, key.epoch, key.commitments_digest);
   // An ack waits for the audit log's sync (group commit). Meanwhile the node
-  // may have applied a register of another dealing of this version, a newer
-  // register that dropped it, or a delete, and erased the share: an ack of a
-  // dealing the catalog no longer keeps promises nothing more. A dealing
-  // that is still pending, or readable, must be in the durable journal.
+  // may have applied the register of this dealing and then a newer register
+  // that dropped it, or a delete, and erased the share: an ack of a dealing
+  // the catalog no longer keeps promises nothing more. Only such a dealing
+  // is ever erased before the pending lifetime (which no simulated run
+  // reaches), so a missing share with the name's dealing not kept passes.
   if (!value) {
     const secrets::secret_record* s = engine_->state().find(key.name);
-    auto kept = engine_->state().lookup(key.name, key.version);
-    const bool superseded = s != nullptr && s->latest >= key.version
-                            && (!kept.ok() || kept->commitments_digest != key.commitments_digest);
-    return superseded;
+    if (s == nullptr || s->latest == secret_version{}) return false;
+    if (s->deleted) return true;
+    return std::none_of(s->versions.begin(), s->versions.end(), [&](const auto& v) {
+      return v.second.commitments_digest == key.commitments_digest;
+    });
   }
   auto journal = disk.durable_view("/data/shares/journal");
   if (!journal) return false;
@@ -145,7 +149,7 @@ std::optional<std::pair<std::uint64_t, secrets::share_key>> store_share_request_
   if (r == nullptr) return std::nullopt;
   auto c = crypto::commitment::decode(r->commitments, threshold);
   if (!c.ok()) return std::nullopt;
-  return std::pair{r->request_id, secrets::share_key{r->name, r->version, r->epoch, c->digest()}};
+  return std::pair{r->request_id, secrets::share_key{r->name, secret_version{}, r->epoch, c->digest()}};
 }
 
 std::vector<applied_event> secrets_node_host::take_applied() {
@@ -208,7 +212,8 @@ std::vector<actors::completion> secrets_client_host::take_completions() {
                                                     : std::string{secrets::to_string(c.error)} + ": " + c.message;
     if (d.outcome == actors::op_outcome::ok && c.kind == secrets::operation_kind::put)
       put_versions_[c.operation_id] = c.version;
-    if (c.kind == secrets::operation_kind::get && c.served_by != node_id{}) served_by_[c.operation_id] = c.served_by;
+    const bool answered_by_one = c.kind == secrets::operation_kind::get || c.kind == secrets::operation_kind::put;
+    if (answered_by_one && c.served_by != node_id{}) served_by_[c.operation_id] = c.served_by;
     if (d.outcome == actors::op_outcome::ok && c.kind == secrets::operation_kind::remove)
       removed_versions_[c.operation_id] = c.version;
     out.push_back(std::move(d));

@@ -120,10 +120,15 @@ void simulation::impl::on_result(caf::event_based_actor* self, actors::client_op
   // A Byzantine node that served the catalog answer a get went on can make
   // it stale (an older version, or "none"), never forged (the value check
   // above): the history takes such a get as one that may have read anything.
-  if (byzantine && done.kind == actors::op_kind::get && outcome == actors::op_outcome::ok)
+  // Likewise a put's version number is the word of the leader that
+  // answered (the catalog numbers it at apply): a Byzantine leader can
+  // misnumber it, never forge the value, so such a put may have written any
+  // version and is taken as info (and left out of the read-back).
+  if (byzantine && outcome == actors::op_outcome::ok
+      && (done.kind == actors::op_kind::get || done.kind == actors::op_kind::put))
     if (auto served = clients.at(c - 1).secrets_client->served_by(r.op_id); served && byzantine->controls(*served)) {
       done.outcome = actors::op_outcome::info;
-      ++counters.checks["byzantine_served_gets"];
+      ++counters.checks[done.kind == actors::op_kind::get ? "byzantine_served_gets" : "byzantine_acked_puts"];
     }
   completions[r.op_id] = actors::completion{r.op_id, outcome, r.value, r.note};
   history.push_back(std::move(done));

@@ -31,6 +31,10 @@ result<bytes> encode_context(const protocol_context& context) {
   writer.u64(context.version.value());
   writer.u64(context.dealer.value());
   writer.u64(context.recipient.value());
+  if (context.dealing != nullptr) {
+    writer.u8(1);
+    writer.raw(*context.dealing);
+  }
   return writer.take();
 }
 

@@ -14,6 +14,7 @@
 #include "core/bytes.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
+#include "crypto/hash.hpp"
 
 namespace pss::crypto {
 
@@ -31,6 +32,11 @@ struct protocol_context {
   secret_version version;
   node_id dealer;               // no_node when there is none
   node_id recipient;            // no_node for broadcast messages
+  // The dealing a client's share belongs to (the digest of its Feldman
+  // commitments), for shares dealt before the catalog gave them a version;
+  // null otherwise. When given it is appended (a marker byte, then the 32
+  // bytes), so contexts without it encode exactly as before.
+  const digest256* dealing = nullptr;
 };
 
 // "pss/context/v1" followed by every field, length-prefixed or fixed-width.

@@ -52,6 +52,10 @@ result<bytes> envelope_associated_data(const envelope_context& context) {
   writer.str(context.cluster_id);
   writer.str(context.secret_name);
   writer.u64(context.version.value());
+  if (context.dealing != nullptr) {
+    writer.u8(1);
+    writer.raw(*context.dealing);
+  }
   return writer.take();
 }
 

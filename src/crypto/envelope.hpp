@@ -8,6 +8,7 @@
 //
 //   key        = BLAKE2b-256(key = k, message = "pss/envelope/v1/key")
 //   associated = "pss/envelope/v1" | cluster id | secret name | version
+//                [| 1 | dealing digest, when the context names a dealing]
 //   sealed     = XChaCha20-Poly1305(key, random 24-byte nonce, payload, associated)
 //
 // Never puts k, the key or the payload into an error or a log line.
@@ -22,6 +23,7 @@
 #include "core/ids.hpp"
 #include "core/result.hpp"
 #include "core/secure.hpp"
+#include "crypto/hash.hpp"
 #include "crypto/context.hpp"
 #include "crypto/random_source.hpp"
 #include "crypto/scalar.hpp"
@@ -38,6 +40,10 @@ struct envelope_context {
   std::string_view cluster_id;
   std::string_view secret_name;
   secret_version version;
+  // A client's put seals before the catalog assigns the version: it binds
+  // the dealing (the digest of the Feldman commitments to k) instead, with
+  // version 0. Null: no dealing (offline splits).
+  const digest256* dealing = nullptr;
 };
 
 // An encrypted payload. Public: it is replicated in the catalog.

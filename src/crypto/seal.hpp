@@ -81,7 +81,10 @@ struct box_key_pair {
 // seal() with an ephemeral key pair the caller draws and keeps, so that it
 // can later reveal the secret half: a dealer answering a complaint shows
 // everyone what it sealed to one receiver (docs/refresh.md §3). The
-// ephemeral secret opens that one message and nothing else.
+// ephemeral secret opens that one message and nothing else. One ephemeral
+// key may also seal to several recipients (a client's put seals each
+// member's share with one): the key derivation binds each recipient's key,
+// and every message draws its own nonce.
 [[nodiscard]] result<bytes> seal_with(const box_key_pair& ephemeral, const box_public_key& recipient,
                                       byte_view plaintext, byte_view associated, random_source& rng);
 // Opens a message sealed to `recipient` from its revealed ephemeral secret.

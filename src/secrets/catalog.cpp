@@ -10,7 +10,9 @@
 namespace pss::secrets {
 namespace {
 
-constexpr std::uint32_t snapshot_format = 6; // 3: rejoins; 4: the access policy; 5: round disputes; 6: shares_lost nonces
+// 3: rejoins; 4: the access policy; 5: round disputes; 6: shares_lost nonces;
+// 7: the retired dealings
+constexpr std::uint32_t snapshot_format = 7;
 constexpr std::uint32_t snapshot_format_oldest = 4;
 
 command_result make(result_code code, secret_version v, std::string message) {
@@ -271,22 +273,28 @@ command_result catalog::execute(const register_secret& r, apply_effects& fx) {
   digest d{};
   if (auto v = validate(r, d); !v.ok()) return make(result_code::invalid, {}, v.err().message());
   secret_record& s = secrets_[r.name];
-  if (r.version != s.latest.next())
-    return make(result_code::conflict, s.latest,
-                "version " + std::to_string(r.version.value()) + " is not latest+1 (latest is " +
-                  std::to_string(s.latest.value()) + "); deal again");
-  s.latest = r.version;
+  // One dealing, one version: the shares on the holders are keyed by its
+  // digest until this entry names their version.
+  for (const auto& [number, kept] : s.versions)
+    if (kept.commitments_digest == d)
+      return make(result_code::conflict, number,
+                  "this dealing is already registered as version " + std::to_string(number.value()));
+  if (dealing_retired(r.name, d))
+    return make(result_code::invalid, {}, "this dealing was registered and has since been deleted or dropped; deal again");
+  const secret_version version = s.latest.next();
+  s.latest = version;
   s.deleted = false;
   std::vector<node_id> holders = r.holders;
   std::sort(holders.begin(), holders.end());
-  s.versions[r.version] = version_record{r.version, r.epoch, r.epoch, r.commitments, r.ciphertext,
-                                         std::move(holders), version_state::live, d};
+  s.versions[version] = version_record{version, r.epoch, r.epoch, r.commitments, r.ciphertext,
+                                       std::move(holders), version_state::live, d};
   while (s.versions.size() > versions_kept_max) {
     fx.dropped_versions.emplace_back(r.name, s.versions.begin()->first);
+    retire(r.name, s.versions.begin()->second.commitments_digest);
     s.versions.erase(s.versions.begin());
   }
-  fx.registered = apply_effects::registered_version{r.name, r.version, r.epoch, d};
-  return make(result_code::ok, r.version, "registered");
+  fx.registered = apply_effects::registered_version{r.name, version, r.epoch, d};
+  return make(result_code::ok, version, "registered");
 }
 
 command_result catalog::execute(const delete_secret& d, apply_effects& fx) {
@@ -294,6 +302,7 @@ command_result catalog::execute(const delete_secret& d, apply_effects& fx) {
   if (it == secrets_.end() || it->second.deleted)
     return make(result_code::not_found, {}, "no secret named this");
   it->second.deleted = true;
+  for (const auto& [number, kept] : it->second.versions) retire(d.name, kept.commitments_digest);
   it->second.versions.clear();
   fx.deleted_name = d.name;
   return make(result_code::ok, it->second.latest, "deleted");
@@ -313,6 +322,16 @@ result<version_record> catalog::lookup(const std::string& name, secret_version v
   if (it == s->versions.end())
     return error{errc::not_found, "version " + std::to_string(want.value()) + " not found"};
   return it->second;
+}
+
+bool catalog::dealing_retired(const std::string& name, const digest& d) const {
+  return std::any_of(retired_.begin(), retired_.end(), [&](const auto& r) { return r.second == d && r.first == name; });
+}
+
+void catalog::retire(const std::string& name, const digest& d) {
+  if (retired_.size() >= retired_dealings_max) retired_.pop_front();
+  retired_.emplace_back(name, d);
+  PSS_CHECK(retired_.size() <= retired_dealings_max);
 }
 
 std::vector<list_item> catalog::list() const {
@@ -370,6 +389,11 @@ bytes catalog::snapshot() const {
     w.u64(n.value());
     w.u32(static_cast<std::uint32_t>(nonces.size()));
     for (auto x : nonces) w.u64(x);
+  }
+  w.u32(static_cast<std::uint32_t>(retired_.size()));
+  for (const auto& [name, d] : retired_) {
+    w.str(name);
+    w.raw(d);
   }
   w.u8(round_ ? 1 : 0);
   if (round_) encode_round(w, *round_);
@@ -472,6 +496,15 @@ result<catalog> catalog::restore(byte_view data) {
     out.rejoins_.emplace(n, std::move(rec));
   }
   if (format >= 6) PSS_TRY(restore_lost_nonces(r, out));
+  if (format >= 7) {
+    const auto retired = r.u32();
+    if (retired > retired_dealings_max) return error{errc::malformed, "a snapshot with too many retired dealings"};
+    for (std::uint32_t i = 0; i < retired && r.ok(); ++i) {
+      auto& [name, d] = out.retired_.emplace_back();
+      name = r.str(secret_name_bytes_max);
+      r.raw_into(d);
+    }
+  }
   if (r.u8() != 0) {
     auto round = decode_round(r, out.view_, format);
     if (!round.ok()) return round.err();

@@ -22,6 +22,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,6 +42,9 @@
 namespace pss::secrets {
 
 inline constexpr std::size_t versions_kept_max = 8;
+// How many dealings that left the catalog (deleted or dropped) it still
+// names, so that a late store of one is refused (about 300 KiB at most).
+inline constexpr std::size_t retired_dealings_max = 4096;
 inline constexpr std::size_t secrets_max_decode = 1 << 20;
 inline constexpr millis session_expiry_default{10 * 60 * 1000};
 
@@ -216,6 +220,11 @@ public:
   [[nodiscard]] const access::policy& policy() const noexcept { return policy_; }
   [[nodiscard]] const access::change_ledger& policy_changes() const noexcept { return changes_; }
   [[nodiscard]] const secret_record* find(const std::string& name) const;
+  // Whether this dealing of `name` was registered and has left the catalog
+  // since (deleted, or dropped past versions_kept_max), among the last
+  // retired_dealings_max to leave: its shares must not come back through a
+  // late store. An older one is collected as an unregistered pending share.
+  [[nodiscard]] bool dealing_retired(const std::string& name, const digest& d) const;
   // The readable version (latest when version is 0), or not_found naming why.
   [[nodiscard]] result<version_record> lookup(const std::string& name, secret_version version) const;
   [[nodiscard]] std::vector<list_item> list() const;
@@ -272,11 +281,14 @@ private:
   void apply_configuration(const raft::entry& e);
   [[nodiscard]] command_result abort_round(std::string reason, apply_effects& fx);
   [[nodiscard]] round_state* round_for(std::uint64_t id, round_phase phase);
+  void retire(const std::string& name, const digest& d);
 
   cluster_view view_;
   access::policy policy_;
   access::change_ledger changes_;
   std::map<std::string, secret_record> secrets_;
+  // The dealings that left the catalog last, oldest first (dealing_retired).
+  std::deque<std::pair<std::string, digest>> retired_;
   raft::session_table sessions_;
   log_index applied_;
   std::optional<round_state> round_;

@@ -143,6 +143,8 @@ void client_engine::start(millis now) {
       begin_view(now);
     } else if (proposes_at_once(op.kind)) {
       begin_propose(now, true);
+    } else if (op.kind == operation_kind::put) {
+      begin_deal(now); // no read first: the catalog assigns the version
     } else {
       begin_read(now);
     }
@@ -210,7 +212,7 @@ void client_engine::send_single(millis now) {
       if (op.kind == operation_kind::remove)
         p.body = delete_secret{op.name};
       else
-        p.body = register_secret{op.name, op.version, op.commitments, op.ciphertext, view_->epoch, op.holders};
+        p.body = register_secret{op.name, op.commitments, op.ciphertext, op.dealt_epoch, op.holders};
       m = std::move(p);
       break;
     }
@@ -327,6 +329,27 @@ std::optional<std::string> client_engine::stale_record(const operation& op, cons
   return std::nullopt;
 }
 
+// The catalog chose the version. The leader's word is all the client has
+// for it (a lying leader can misnumber, never forge: a read verifies the
+// value); one below a version this client saw of the name is refused.
+void client_engine::finish_put(secret_version version, std::string message) {
+  operation& op = *queue_.front();
+  auto seen = seen_versions_.find(op.name);
+  if (version == secret_version{} || (seen != seen_versions_.end() && version <= seen->second))
+    return fail(client_error::verification_failed,
+                node_name(op.target) + " acknowledged version " + std::to_string(version.value()) + " of " + op.name +
+                  ", not above version " + std::to_string(seen == seen_versions_.end() ? 0 : seen->second.value()) +
+                  " this client saw",
+                operation_outcome::unknown);
+  saw_version(op.name, version);
+  op.version = version;
+  op.served_by = op.target; // the leader whose word the version is
+  completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, std::move(message));
+  c.version = version;
+  c.answered = op.acked.size();
+  finish(std::move(c));
+}
+
 // ---- inputs -------------------------------------------------------------------
 
 void client_engine::on_message(millis now, endpoint from, byte_view payload) {
@@ -389,6 +412,7 @@ void client_engine::on_view(millis now, endpoint from, const get_view_response& 
   }
   view_ = m.view;
   if (proposes_at_once(op.kind)) return begin_propose(now, true);
+  if (op.kind == operation_kind::put) return begin_deal(now);
   begin_read(now);
 }
 
@@ -417,10 +441,6 @@ void client_engine::on_read_reply(millis now, endpoint from, read_response&& m) 
     completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, "the policy");
     c.grants = std::move(m.grants);
     return finish(std::move(c));
-  }
-  if (op.kind == operation_kind::put) {
-    op.version = m.latest.next();
-    return begin_deal(now);
   }
   // get
   if (m.code == reply_code::not_found) {
@@ -456,26 +476,17 @@ void client_engine::on_propose_reply(millis now, endpoint from, const propose_re
   leader_ = from.as_node();
   switch (m.result.code) {
     case result_code::ok: {
-      // A put registers exactly the version it dealt: a leader that answers
-      // another one lies, and the put's outcome is then unknown.
-      if (op.kind == operation_kind::put && m.result.version != op.version)
-        return fail(client_error::verification_failed,
-                    node_name(op.target) + " acknowledged version " + std::to_string(m.result.version.value()) +
-                      " of a put that dealt version " + std::to_string(op.version.value()),
-                    operation_outcome::unknown);
-      if (op.kind == operation_kind::put) saw_version(op.name, m.result.version);
+      if (op.kind == operation_kind::put) return finish_put(m.result.version, m.result.message);
       completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, m.result.message);
       c.version = m.result.version;
-      c.answered = op.acked.size();
       return finish(std::move(c));
     }
     case result_code::conflict:
-      if (op.kind != operation_kind::put || op.redeals >= redeal_attempts_max)
-        return fail(client_error::conflict, m.result.message);
-      ++op.redeals;
-      ++counters_.redeals;
-      event("version " + std::to_string(op.version.value()) + " of " + op.name + " was taken; dealing again");
-      return begin_read(now);
+      // A put's register conflicts only with itself: an earlier attempt of
+      // this dealing (a retry) was registered, under the version named.
+      if (op.kind == operation_kind::put && m.result.version != secret_version{})
+        return finish_put(m.result.version, "registered by an earlier attempt");
+      return fail(client_error::conflict, m.result.message);
     case result_code::not_found: return fail(client_error::unknown_secret, m.result.message);
     case result_code::session_expired:
       // The session was expired by log time: it cannot have applied this
@@ -529,6 +540,7 @@ void client_engine::on_tick(millis now) {
       for (auto& [node, at] : op->node_resend_at)
         if (pending(node)) want(at);
       want(op->collect_deadline);
+      if (op->grace_until != millis{0}) want(op->grace_until);
     } else if (op->step == phase::shares) {
       try_reconstruct(now);
       if (finished()) continue;

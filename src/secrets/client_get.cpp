@@ -130,8 +130,11 @@ void client_engine::try_reconstruct(millis now) {
   }
   auto envelope = crypto::envelope::decode(op.record->ciphertext);
   if (!envelope.ok()) return fail(client_error::verification_failed, "the catalog's envelope does not parse");
-  auto opened = crypto::envelope_open(key, *envelope,
-                                      crypto::envelope_context{view_->cluster_id, op.name, op.record->version});
+  // The dealing's digest, computed here from the commitments the shares
+  // verified against (never taken from the answer).
+  const digest dealing = op.parsed_commitments->digest();
+  auto opened = crypto::envelope_open(
+    key, *envelope, crypto::envelope_context{view_->cluster_id, op.name, secret_version{}, &dealing});
   if (!opened.ok()) return fail(client_error::verification_failed, "the envelope does not open: " + opened.err().message());
   saw_version(op.name, op.record->version);
   completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, "read");

@@ -50,7 +50,9 @@ struct client_engine::operation {
   std::uint64_t audit_after = 0;
 
   // put
-  secret_version version;
+  secret_version version; // put: as the catalog assigned it
+  digest dealing{};       // put: the commitments' digest, which names the dealing
+  epoch_id dealt_epoch;
   bytes commitments;
   bytes ciphertext;
   std::map<node_id, store_share_request> stores;
@@ -59,7 +61,10 @@ struct client_engine::operation {
   std::map<node_id, millis> node_resend_at;
   std::set<node_id> acked;
   millis collect_deadline{0};
+  millis stores_sent_at{0};
+  millis grace_until{0}; // set when the write quorum is reached: the stragglers' time
   std::size_t redeals = 0;
+  bool store_epoch_newer = false; // a store was refused by a member in a newer epoch
   bool proposed = false;
   std::vector<node_id> holders;
 

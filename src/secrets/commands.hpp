@@ -50,10 +50,11 @@ struct session_header {
   bool operator==(const session_header&) const = default;
 };
 
-// Registers a dealt version whose shares are already durable on `holders`.
+// Registers a dealing whose shares are already durable on `holders`. The
+// catalog gives it the next version of the name when it applies it (the
+// result's version); the dealing is named by its commitments' digest.
 struct register_secret {
   std::string name;
-  secret_version version;
   bytes commitments; // crypto::commitment::encode()
   bytes ciphertext;  // crypto::envelope::encode()
   epoch_id epoch;

@@ -52,7 +52,6 @@ void put(byte_writer& w, const get_view_response& m) {
 void put(byte_writer& w, const store_share_request& m) {
   w.u64(m.request_id);
   w.str(m.name);
-  w.u64(m.version.value());
   w.u64(m.epoch.value());
   w.blob(m.commitments);
   w.blob(m.sealed_share);
@@ -61,6 +60,7 @@ void put(byte_writer& w, const store_share_response& m) {
   w.u64(m.request_id);
   w.u8(static_cast<std::uint8_t>(m.code));
   w.str(m.reason);
+  w.u64(m.epoch.value());
 }
 void put(byte_writer& w, const propose_request& m) {
   w.u64(m.request_id);
@@ -192,7 +192,6 @@ result<wire_message> decode_body(message_type type, byte_reader& r, byte_view re
       store_share_request m;
       m.request_id = r.u64();
       m.name = r.str(secret_name_bytes_max);
-      m.version = secret_version{r.u64()};
       m.epoch = epoch_id{r.u64()};
       m.commitments = copy(r.blob(commitments_bytes_max));
       m.sealed_share = copy(r.blob(sealed_share_bytes_max));
@@ -203,6 +202,7 @@ result<wire_message> decode_body(message_type type, byte_reader& r, byte_view re
       m.request_id = r.u64();
       m.code = decode_code(r);
       m.reason = r.str(reason_bytes_max);
+      m.epoch = epoch_id{r.u64()};
       return wire_message{std::move(m)};
     }
     case message_type::propose_request: {
@@ -394,10 +394,10 @@ result<bytes> round_chunk_context(const std::string& cluster_id, const round_chu
 }
 
 result<bytes> share_context_for_store(const std::string& cluster_id, epoch_id epoch,
-                                      const std::string& name, secret_version version,
+                                      const std::string& name, const digest& dealing,
                                       node_id recipient) {
   return crypto::encode_context(crypto::protocol_context{"create/share", cluster_id, epoch, name,
-                                                         version, no_node, recipient});
+                                                         secret_version{}, no_node, recipient, &dealing});
 }
 
 result<bytes> share_context_for_read(const std::string& cluster_id, epoch_id epoch,

@@ -86,11 +86,12 @@ struct get_view_response {
   cluster_view view;
 };
 
-// A client's dealt share for this node, sealed to the node's box key.
+// A client's dealt share for this node, sealed to the node's box key. It
+// carries no version: the catalog assigns one when it applies the register
+// of this dealing (named by the digest of its commitments).
 struct store_share_request {
   std::uint64_t request_id = 0;
   std::string name;
-  secret_version version;
   epoch_id epoch;
   bytes commitments;
   bytes sealed_share;
@@ -99,6 +100,7 @@ struct store_share_response {
   std::uint64_t request_id = 0;
   reply_code code = reply_code::ok;
   std::string reason; // names the node; never share material
+  epoch_id epoch;     // the node's epoch (0: not said): a newer one makes the client deal again
 };
 
 struct propose_request {
@@ -238,9 +240,11 @@ using wire_message =
 [[nodiscard]] result<bytes> round_chunk_context(const std::string& cluster_id, const round_chunk& c,
                                                 epoch_id epoch);
 
-// The associated data of a share sealed by a client to node `recipient`.
+// The associated data of a share sealed by a client to node `recipient`: it
+// binds the dealing (the digest of its commitments), since the version is
+// assigned only when the catalog applies the register.
 [[nodiscard]] result<bytes> share_context_for_store(const std::string& cluster_id, epoch_id epoch,
-                                                    const std::string& name, secret_version version,
+                                                    const std::string& name, const digest& dealing,
                                                     node_id recipient);
 // The associated data of a share a node seals to a reader's ephemeral key.
 [[nodiscard]] result<bytes> share_context_for_read(const std::string& cluster_id, epoch_id epoch,

@@ -13,7 +13,7 @@ namespace pss::secrets {
 void node_engine::on_store_share(millis now, endpoint from, const store_share_request& m, const requester& who) {
   auto refuse = [&](reply_code code, std::string why) {
     ++counters_.shares_refused;
-    send(from, store_share_response{m.request_id, code, node_name(keys_.id) + ": " + why});
+    send(from, store_share_response{m.request_id, code, node_name(keys_.id) + ": " + why, catalog_.view().epoch});
   };
   if (rejoin_unrecorded()) {
     // Until the catalog has taken this node off every holder list, a share
@@ -23,21 +23,15 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
   }
   const cluster_view& view = catalog_.view();
   if (m.name.empty()) return refuse(reply_code::refused, "an empty secret name");
-  if (m.version == secret_version{}) return refuse(reply_code::refused, "version 0 is not a version");
   if (m.epoch != view.epoch)
     return refuse(reply_code::conflict, "the share is for epoch " + std::to_string(m.epoch.value()) +
                                           " but this node is in epoch " + std::to_string(view.epoch.value()));
   auto commitments = crypto::commitment::decode(m.commitments, view.threshold);
   if (!commitments.ok()) return refuse(reply_code::refused, "commitments: " + commitments.err().message());
   const digest d = commitments->digest();
-  if (const secret_record* s = catalog_.find(m.name); s != nullptr && m.version <= s->latest) {
-    auto it = s->versions.find(m.version);
-    if (it == s->versions.end() || it->second.commitments_digest != d)
-      return refuse(reply_code::conflict, "version " + std::to_string(m.version.value()) +
-                                            " is already taken (latest is " +
-                                            std::to_string(s->latest.value()) + ")");
-  }
-  auto context = share_context_for_store(view.cluster_id, m.epoch, m.name, m.version, keys_.id);
+  if (catalog_.dealing_retired(m.name, d))
+    return refuse(reply_code::refused, "this dealing was registered and has since been deleted or dropped; its shares are not taken back");
+  auto context = share_context_for_store(view.cluster_id, m.epoch, m.name, d, keys_.id);
   if (!context.ok()) return refuse(reply_code::refused, context.err().message());
   auto opened = crypto::open_sealed(keys_.box, m.sealed_share, *context);
   if (!opened.ok()) return refuse(reply_code::verification_failed, "the sealed share does not open");
@@ -48,7 +42,9 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
                                          ", this node's is " + std::to_string(self_index_.value()));
   if (!commitments->verify(*share).ok())
     return refuse(reply_code::verification_failed, "the share does not verify against the commitments");
-  const share_key key{m.name, m.version, m.epoch, d};
+  // Version 0 until the catalog applies the register of this dealing and
+  // gives it one (share_store::reconcile moves it there).
+  const share_key key{m.name, secret_version{}, m.epoch, d};
   if (planted::armed(planted::bug::wrong_share)) share->value += crypto::scalar::one();
   // Not synced here: the ack is held with the audit record (send_audited),
   // and the group commit (release_audited) syncs the share journal, then the
@@ -61,11 +57,11 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
   }
   shares_->reconcile(catalog_, &m.name); // already registered: promote at once
   holder_check_names_.insert(m.name);
-  if (!record(now, audit::action::share_stored, who, m.name, m.version.value(), audit::outcome::ok).ok())
+  if (!record(now, audit::action::share_stored, who, m.name, 0, audit::outcome::ok).ok())
     return refuse(reply_code::unavailable, "the audit log cannot record this store; not acknowledged");
   ++counters_.shares_stored;
-  event("stored a pending share of " + m.name + " v" + std::to_string(m.version.value()));
-  send_audited(from, store_share_response{m.request_id, reply_code::ok, node_name(keys_.id) + ": stored"});
+  event("stored a pending share of " + m.name);
+  send_audited(from, store_share_response{m.request_id, reply_code::ok, node_name(keys_.id) + ": stored", m.epoch});
 }
 
 void node_engine::on_get_share(millis now, endpoint from, const get_share_request& m, const requester& who) {

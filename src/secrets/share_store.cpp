@@ -9,7 +9,9 @@ namespace pss::secrets {
 namespace {
 
 // op_put records (no round id) are still read; new records are op_put_round.
-enum op : std::uint8_t { op_put = 1, op_promote = 2, op_put_round = 3 };
+// op_assign moves a client's share from version 0 (dealt, not registered)
+// to the version the catalog gave its dealing: the key, then the version.
+enum op : std::uint8_t { op_put = 1, op_promote = 2, op_put_round = 3, op_assign = 4 };
 
 void encode_key(byte_writer& w, const share_key& key) {
   w.str(key.name);
@@ -62,6 +64,11 @@ status share_store::replay(byte_view record) {
     shares_.emplace(key, std::move(h));
   } else if (kind == op_promote) {
     if (auto it = shares_.find(key); it != shares_.end()) mark_live(*it);
+  } else if (kind == op_assign) {
+    const secret_version version{r.u64()};
+    if (!r.ok() || key.version != secret_version{} || version == secret_version{})
+      return error{errc::corrupt, "a share journal assign record does not parse; recover this node's shares"};
+    if (auto it = shares_.find(key); it != shares_.end()) rekey(it, version);
   } else {
     return error{errc::corrupt, "a share journal record of unknown kind"};
   }
@@ -92,6 +99,16 @@ status share_store::append(std::uint8_t kind, const share_key& key, const held_s
   // A promotion needs no sync of its own (see the header): reconcile redoes it.
   if (kind != op_promote) needs_sync_ = true;
   return st;
+}
+
+status share_store::append_assign(const share_key& from, secret_version version) {
+  byte_writer w;
+  w.u8(op_assign);
+  encode_key(w, from);
+  w.u64(version.value());
+  auto st = journal_->append(w.take());
+  if (!st.ok()) failed_ = st.err();
+  return st; // like a promotion, never synced on its own: reconcile redoes it
 }
 
 status share_store::insert_pending(const share_key& key, held_share h) {
@@ -184,32 +201,83 @@ void share_store::reconcile(const catalog& c, const std::string* only_name) {
   for (; it != shares_.end();) {
     if (only_name && it->first.name != *only_name) break;
     auto current = it++;
-    const share_key& key = current->first;
-    const secret_record* s = c.find(key.name);
+    const secret_record* s = c.find(current->first.name);
     // Erase only on positive evidence: the catalog moves forward only, so a
     // name or version it does not know yet (it may be restored from an older
     // snapshot and not yet re-applied) is left alone.
     if (s == nullptr) continue;
-    if (s->deleted && key.version <= s->latest) {
-      if (!planted::armed(planted::bug::delete_keeps_shares)) erase(current);
+    if (current->first.version == secret_version{} &&
+        c.dealing_retired(current->first.name, current->first.commitments_digest)) {
+      erase(current); // its version was registered and deleted or dropped since
       continue;
     }
-    if (key.version > s->latest) continue; // not registered yet
-    auto v = s->versions.find(key.version);
-    if (v != s->versions.end() && v->second.commitments_digest == key.commitments_digest
-        && v->second.epoch != key.epoch) {
-      if (!other_epoch_share_stays(c, v->second.epoch, key, current->second))
-        erase(current); // an old epoch, or an aborted round's
+    if (current->first.version == secret_version{}) {
+      // A client's share, dealt before its version existed: once the
+      // catalog registered its dealing, it moves to that version (and is
+      // then reconciled there; the map may place it before `it`).
+      auto assigned = assign(*s, current);
+      if (assigned != shares_.end()) reconcile_one(c, *s, assigned);
       continue;
     }
-    if (v == s->versions.end() || v->second.commitments_digest != key.commitments_digest) {
-      erase(current); // dropped, or another dealing of this version won
-      continue;
+    reconcile_one(c, *s, current);
+  }
+}
+
+std::map<share_key, held_share>::iterator share_store::assign(const secret_record& s,
+                                                              std::map<share_key, held_share>::iterator it) {
+  PSS_CHECK(it->first.version == secret_version{});
+  for (const auto& [number, kept] : s.versions) {
+    if (kept.commitments_digest != it->first.commitments_digest) continue;
+    if (shares_.contains(share_key{it->first.name, number, it->first.epoch, it->first.commitments_digest})) {
+      // A late copy of a store already assigned: the same share (one per
+      // index and dealing), so dropping it erases nothing secret.
+      erase_in_memory(it);
+      return shares_.end();
     }
-    if (current->second.state == share_state::pending) {
-      mark_live(*current);
-      (void)append(op_promote, key, nullptr);
-    }
+    share_key from = it->first;
+    (void)append_assign(from, number);
+    return rekey(it, number);
+  }
+  return shares_.end(); // not registered (yet): garbage collection decides
+}
+
+std::map<share_key, held_share>::iterator share_store::rekey(std::map<share_key, held_share>::iterator it,
+                                                             secret_version version) {
+  PSS_CHECK(version != secret_version{});
+  share_key to = it->first;
+  to.version = version;
+  held_share moved = std::move(it->second);
+  erase_in_memory(it);
+  if (auto old = shares_.find(to); old != shares_.end()) erase_in_memory(old);
+  if (moved.state == share_state::pending) {
+    pending_keys_.insert(to);
+    if (moved.owner != share_owner{}) ++pending_by_owner_[moved.owner];
+  }
+  return shares_.emplace(to, std::move(moved)).first;
+}
+
+void share_store::reconcile_one(const catalog& c, const secret_record& s,
+                                std::map<share_key, held_share>::iterator current) {
+  const share_key& key = current->first;
+  if (s.deleted && key.version <= s.latest) {
+    if (!planted::armed(planted::bug::delete_keeps_shares)) erase(current);
+    return;
+  }
+  if (key.version > s.latest) return; // not registered yet
+  auto v = s.versions.find(key.version);
+  if (v != s.versions.end() && v->second.commitments_digest == key.commitments_digest
+      && v->second.epoch != key.epoch) {
+    if (!other_epoch_share_stays(c, v->second.epoch, key, current->second))
+      erase(current); // an old epoch, or an aborted round's
+    return;
+  }
+  if (v == s.versions.end() || v->second.commitments_digest != key.commitments_digest) {
+    erase(current); // dropped, or another dealing of this version won
+    return;
+  }
+  if (current->second.state == share_state::pending) {
+    mark_live(*current);
+    (void)append(op_promote, key, nullptr);
   }
 }
 
@@ -221,8 +289,12 @@ void share_store::collect_garbage(const catalog& c, millis now, millis lifetime)
     auto current = shares_.find(key);
     PSS_CHECK(current != shares_.end() && current->second.state == share_state::pending);
     if (current->second.stored_at + lifetime >= now) continue;
+    // A version-0 share whose dealing is registered is assigned at the next
+    // reconcile of its name, never collected.
     const secret_record* s = c.find(key.name);
-    const bool registered = s != nullptr && s->versions.contains(key.version);
+    bool registered = s != nullptr && s->versions.contains(key.version);
+    if (s != nullptr && key.version == secret_version{})
+      for (const auto& [number, kept] : s->versions) registered |= kept.commitments_digest == key.commitments_digest;
     if (!registered) erase(current); // leaves pending_keys_: `it` already moved past it
   }
 }
@@ -295,6 +367,13 @@ std::optional<crypto::share> share_store::share_value(const share_key& key) cons
   auto it = shares_.find(key);
   if (it == shares_.end()) return std::nullopt;
   return it->second.value;
+}
+
+std::optional<crypto::share> share_store::dealing_value(const std::string& name, epoch_id epoch,
+                                                       const digest& d) const {
+  for (auto it = shares_.lower_bound(share_key{name, {}, {}, {}}); it != shares_.end() && it->first.name == name; ++it)
+    if (it->first.epoch == epoch && it->first.commitments_digest == d) return it->second.value;
+  return std::nullopt;
 }
 
 } // namespace pss::secrets

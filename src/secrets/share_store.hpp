@@ -7,12 +7,13 @@
 // sealed reply to an authorised reader, and for simulator checkers) and the
 // journal file on this node's own disk.
 //
-// Life of a share (DESIGN §5 Create): a verified share arrives and is stored
-// pending, tagged (name, version, epoch, commitments digest), and synced
-// before the node acknowledges it. When the node applies the register entry
-// with that digest it becomes live. It is erased when its version is deleted
-// or superseded, when a conflicting dealing of the same version was
-// registered instead, or (still pending) after pending_share_lifetime.
+// Life of a share (DESIGN §5 Create): a verified share a client dealt arrives
+// and is stored pending, tagged (name, version 0, epoch, commitments digest),
+// and synced before the node acknowledges it. When the node applies the
+// register entry with that digest, the catalog gives it a version: the share
+// moves there (an `assign` record) and becomes live. Round shares arrive
+// with their version. It is erased when its version is deleted
+// or superseded, or (still pending) after pending_share_lifetime.
 // Erasure reaches the disk through a journal rewrite (storage/journal.hpp:
 // the old file is overwritten). reconcile() re-derives every state from the
 // catalog, so a crash between applying an entry and journaling its effect is
@@ -118,6 +119,7 @@ public:
   [[nodiscard]] status store_round_share(const share_key& key, const crypto::share& value, millis now,
                                          std::uint64_t round_id);
   // Brings every share in line with the catalog: promotes registered ones,
+  // moves dealt shares to the version their register got (see assign), and
   // erases deleted, dropped, superseded and conflicting ones. Durable when
   // flush() returns.
   // A pending share of a refresh round's new epoch is kept while that round
@@ -147,6 +149,10 @@ public:
   [[nodiscard]] std::vector<share_info> inventory() const;
   // For checkers and for sealing to an authorised reader only.
   [[nodiscard]] std::optional<crypto::share> share_value(const share_key& key) const;
+  // The share of this dealing of `name` in `epoch`, at whatever version it
+  // is held (0 until its register is applied). For checkers.
+  [[nodiscard]] std::optional<crypto::share> dealing_value(const std::string& name, epoch_id epoch,
+                                                           const digest& d) const;
   [[nodiscard]] std::size_t size() const noexcept { return shares_.size(); }
   [[nodiscard]] bool has_pending() const noexcept;
   // Whether the next flush() rewrites the journal: an erasure is waiting.
@@ -159,6 +165,13 @@ private:
   void erase(std::map<share_key, held_share>::iterator it);
   void erase_in_memory(std::map<share_key, held_share>::iterator it);
   void mark_live(std::pair<const share_key, held_share>& entry);
+  using iterator = std::map<share_key, held_share>::iterator;
+  void reconcile_one(const catalog& c, const secret_record& s, iterator current);
+  // A version-0 share whose dealing s registered moves to that version (the
+  // new position; end() when it was a duplicate or is not registered).
+  iterator assign(const secret_record& s, iterator it);
+  iterator rekey(iterator it, secret_version version);
+  [[nodiscard]] status append_assign(const share_key& from, secret_version version);
   void forget_pending(const share_key& key, const held_share& h); // a pending share leaves that state
   [[nodiscard]] status insert_pending(const share_key& key, held_share h);
   [[nodiscard]] status append(std::uint8_t op, const share_key& key, const held_share* share);

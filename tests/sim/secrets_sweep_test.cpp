@@ -67,7 +67,7 @@ TEST_CASE("byzantine sim sweep: t-1 lying nodes neither read, forge nor get a gr
                            "adversary:rollbacks", "adversary:fabricated_records", "adversary:forged_shares",
                            "adversary:forged_versions", "adversary:impersonations", "adversary:link_replays",
                            "fault:unbound_reply_dropped",
-                           "check:byzantine_served_gets"})
+                           "check:byzantine_served_gets", "check:byzantine_acked_puts"})
     CHECK_MESSAGE(t.sum(kind) > 0, kind);
 }
 

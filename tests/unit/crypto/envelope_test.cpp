@@ -76,6 +76,19 @@ TEST_CASE("envelope: each associated-data field is bound") {
   other.cluster_id = "cluster-ad";
   other.secret_name = "b/root";
   CHECK_FALSE(envelope_open(k, *sealed, other).ok());
+  // A put binds its dealing's digest: none, or another one, fails.
+  const digest256 dealing{1, 2, 3};
+  const digest256 another{1, 2, 4};
+  envelope_context bound = context;
+  bound.dealing = &dealing;
+  auto dealt = envelope_seal(k, as_bytes("payload"), bound, rng);
+  REQUIRE(dealt.ok());
+  CHECK(envelope_open(k, *dealt, bound).ok());
+  CHECK(envelope_open(k, *dealt, context).err().code() == errc::verification_failed);
+  other = bound;
+  other.dealing = &another;
+  CHECK(envelope_open(k, *dealt, other).err().code() == errc::verification_failed);
+  CHECK(envelope_open(k, *sealed, bound).err().code() == errc::verification_failed);
 }
 
 TEST_CASE("envelope: every flipped bit of nonce or ciphertext fails to open") {

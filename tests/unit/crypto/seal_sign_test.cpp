@@ -51,6 +51,17 @@ TEST_CASE("context: every field changes the encoding") {
   c = sub_share_context();
   std::swap(c.dealer, c.recipient);
   CHECK(context_bytes(c) != base);
+  // A dealing digest is appended when given; two digests differ.
+  digest256 d1{};
+  digest256 d2{};
+  d2[31] = 1;
+  c = sub_share_context();
+  c.dealing = &d1;
+  const auto with_d1 = context_bytes(c);
+  CHECK(with_d1 != base);
+  CHECK(std::equal(base.begin(), base.end(), with_d1.begin())); // the rest encodes as before
+  c.dealing = &d2;
+  CHECK(context_bytes(c) != with_d1);
 }
 
 TEST_CASE("context: oversized fields and an empty purpose are refused") {
@@ -247,6 +258,22 @@ TEST_CASE("seal_from: only the named sender's key makes a message that opens, fo
   tampered.back() ^= 1;
   CHECK_FALSE(open_sealed_from(reader, node.public_key, tampered, ad).ok());
   CHECK(open_sealed_from(reader, node.public_key, byte_view{*sealed}.first(10), ad).err().code() == errc::malformed);
+}
+
+TEST_CASE("seal_with: one ephemeral key seals to several recipients, and each opens only its own") {
+  seeded_random rng{74};
+  const auto a = box_key_pair::generate(rng);
+  const auto b = box_key_pair::generate(rng);
+  const auto ad = context_bytes(sub_share_context());
+  const auto ephemeral = box_key_pair::generate(rng);
+  auto to_a = seal_with(ephemeral, a.public_key, as_bytes(std::string{"share for a"}), ad, rng);
+  auto to_b = seal_with(ephemeral, b.public_key, as_bytes(std::string{"share for b"}), ad, rng);
+  REQUIRE(to_a.ok());
+  REQUIRE(to_b.ok());
+  CHECK(open_sealed(a, *to_a, ad)->as_string() == "share for a");
+  CHECK(open_sealed(b, *to_b, ad)->as_string() == "share for b");
+  CHECK(open_sealed(b, *to_a, ad).err().code() == errc::verification_failed);
+  CHECK(open_sealed(a, *to_b, ad).err().code() == errc::verification_failed);
 }
 
 TEST_CASE("seal_with: the revealed ephemeral secret opens that message for anyone, and nothing else") {

@@ -15,13 +15,13 @@ struct fixture {
   crypto::seeded_random rng{5};
   std::uint64_t index = 0;
 
-  register_secret dealt(const std::string& name, std::uint64_t version) {
+  register_secret dealt(const std::string& name) {
     const auto k = crypto::scalar::random_nonzero(rng);
     auto d = crypto::deal(k, 3, 5, rng);
-    auto env = crypto::envelope_seal(k, as_bytes("payload"),
-                                     {tc.view.cluster_id, name, secret_version{version}}, rng);
-    return register_secret{name, secret_version{version}, d->commitments.encode(), env->encode(),
-                           tc.view.epoch, {node_id{1}, node_id{2}, node_id{3}, node_id{4}}};
+    const crypto::digest256 dealing = d->commitments.digest();
+    auto env = crypto::envelope_seal(k, as_bytes("payload"), {tc.view.cluster_id, name, {}, &dealing}, rng);
+    return register_secret{name, d->commitments.encode(), env->encode(), tc.view.epoch,
+                           {node_id{1}, node_id{2}, node_id{3}, node_id{4}}};
   }
 
   applied_command apply(std::uint64_t client, std::uint64_t seq, command_body body, std::int64_t at = 0) {
@@ -30,19 +30,22 @@ struct fixture {
   }
 };
 
-TEST_CASE("catalog: register takes latest+1 and a stale version conflicts with the latest named") {
+TEST_CASE("catalog: a register gets latest+1, and the same dealing again conflicts, naming its version") {
   fixture f;
-  auto a = f.apply(1, 1, f.dealt("x", 1));
+  const register_secret first = f.dealt("x");
+  auto a = f.apply(1, 1, first);
   CHECK(a.result.code == result_code::ok);
+  CHECK(a.result.version == secret_version{1});
   REQUIRE(a.effects.registered.has_value());
   CHECK(a.effects.registered->version == secret_version{1});
-  auto stale = f.apply(1, 2, f.dealt("x", 1));
-  CHECK(stale.result.code == result_code::conflict);
-  CHECK(stale.result.version == secret_version{1});
-  CHECK_FALSE(stale.effects.registered.has_value());
-  auto skip = f.apply(1, 3, f.dealt("x", 3));
-  CHECK(skip.result.code == result_code::conflict);
-  CHECK(f.apply(1, 4, f.dealt("x", 2)).result.code == result_code::ok);
+  auto again = f.apply(1, 2, first); // the same dealing under a new sequence
+  CHECK(again.result.code == result_code::conflict);
+  CHECK(again.result.version == secret_version{1});
+  CHECK(again.result.message.find("already registered as version 1") != std::string::npos);
+  CHECK_FALSE(again.effects.registered.has_value());
+  auto b = f.apply(1, 3, f.dealt("x"));
+  CHECK(b.result.code == result_code::ok);
+  CHECK(b.result.version == secret_version{2});
   CHECK(f.c.find("x")->latest == secret_version{2});
   CHECK(f.c.lookup("x", {})->version == secret_version{2});
   CHECK(f.c.lookup("x", secret_version{1}).ok());
@@ -50,42 +53,69 @@ TEST_CASE("catalog: register takes latest+1 and a stale version conflicts with t
 
 TEST_CASE("catalog: a retried command is applied once and answered from the session") {
   fixture f;
-  auto first = f.apply(7, 1, f.dealt("x", 1));
-  auto retry = f.apply(7, 1, f.dealt("x", 1)); // same session and sequence
+  auto first = f.apply(7, 1, f.dealt("x"));
+  auto retry = f.apply(7, 1, f.dealt("x")); // same session and sequence
   CHECK(first.result.code == result_code::ok);
   CHECK(retry.result == first.result);
   CHECK_FALSE(retry.effects.registered.has_value());
   CHECK(f.c.find("x")->versions.size() == 1);
   CHECK(f.apply(7, 2, delete_secret{"x"}).result.code == result_code::ok);
-  CHECK(f.apply(7, 1, f.dealt("x", 2)).result.code == result_code::stale);
+  CHECK(f.apply(7, 1, f.dealt("x")).result.code == result_code::stale);
   CHECK(f.apply(8, 5, delete_secret{"x"}).result.code == result_code::session_expired);
 }
 
 TEST_CASE("catalog: delete tombstones a name and a later put continues its versions") {
   fixture f;
-  REQUIRE(f.apply(1, 1, f.dealt("x", 1)).result.code == result_code::ok);
+  REQUIRE(f.apply(1, 1, f.dealt("x")).result.code == result_code::ok);
   auto del = f.apply(1, 2, delete_secret{"x"});
   CHECK(del.result.code == result_code::ok);
   CHECK(del.effects.deleted_name == std::optional<std::string>{"x"});
   CHECK(f.c.lookup("x", {}).err().message() == "deleted secret");
   CHECK(f.apply(1, 3, delete_secret{"x"}).result.code == result_code::not_found);
-  CHECK(f.apply(1, 4, f.dealt("x", 1)).result.code == result_code::conflict);
-  CHECK(f.apply(1, 5, f.dealt("x", 2)).result.code == result_code::ok);
+  auto later = f.apply(1, 4, f.dealt("x"));
+  CHECK(later.result.code == result_code::ok);
+  CHECK(later.result.version == secret_version{2}); // versions continue after a delete
   CHECK_FALSE(f.c.find("x")->deleted);
+}
+
+TEST_CASE("catalog: deleted and dropped dealings are remembered, and none is registered again") {
+  fixture f;
+  auto digest_of = [](const register_secret& r) { return crypto::commitment::decode(r.commitments, 3)->digest(); };
+  const register_secret first = f.dealt("x");
+  REQUIRE(f.apply(1, 1, first).result.code == result_code::ok);
+  CHECK_FALSE(f.c.dealing_retired("x", digest_of(first)));
+  REQUIRE(f.apply(1, 2, delete_secret{"x"}).result.code == result_code::ok);
+  CHECK(f.c.dealing_retired("x", digest_of(first)));
+  CHECK_FALSE(f.c.dealing_retired("y", digest_of(first)));
+  auto again = f.apply(1, 3, first);
+  CHECK(again.result.code == result_code::invalid);
+  CHECK(again.result.message.find("deleted or dropped") != std::string::npos);
+  CHECK(f.c.find("x")->deleted);
+  // A version dropped past versions_kept_max retires its dealing too.
+  const register_secret oldest = f.dealt("y");
+  REQUIRE(f.apply(1, 4, oldest).result.code == result_code::ok);
+  for (std::uint64_t i = 0; i < versions_kept_max; ++i) REQUIRE(f.apply(1, 5 + i, f.dealt("y")).result.code == result_code::ok);
+  CHECK(f.c.dealing_retired("y", digest_of(oldest)));
+  // They survive a snapshot.
+  auto restored = catalog::restore(f.c.snapshot());
+  REQUIRE(restored.ok());
+  CHECK(restored->dealing_retired("x", digest_of(first)));
+  CHECK(restored->dealing_retired("y", digest_of(oldest)));
+  CHECK(*restored == f.c);
 }
 
 TEST_CASE("catalog: registers with a wrong epoch, too few or unknown holders, or bad commitments are invalid") {
   fixture f;
-  auto r = f.dealt("x", 1);
+  auto r = f.dealt("x");
   r.epoch = epoch_id{9};
   CHECK(f.apply(1, 1, r).result.code == result_code::invalid);
-  r = f.dealt("x", 1);
+  r = f.dealt("x");
   r.holders = {node_id{1}, node_id{2}, node_id{3}};
   CHECK(f.apply(1, 2, r).result.code == result_code::invalid);
-  r = f.dealt("x", 1);
+  r = f.dealt("x");
   r.holders.push_back(node_id{42});
   CHECK(f.apply(1, 3, r).result.code == result_code::invalid);
-  r = f.dealt("x", 1);
+  r = f.dealt("x");
   r.commitments.pop_back();
   CHECK(f.apply(1, 4, r).result.code == result_code::invalid);
   CHECK(f.c.find("x") == nullptr);
@@ -94,7 +124,7 @@ TEST_CASE("catalog: registers with a wrong epoch, too few or unknown holders, or
 TEST_CASE("catalog: only versions_kept_max versions stay readable") {
   fixture f;
   for (std::uint64_t v = 1; v <= versions_kept_max + 2; ++v) {
-    auto a = f.apply(1, v, f.dealt("x", v));
+    auto a = f.apply(1, v, f.dealt("x"));
     REQUIRE(a.result.code == result_code::ok);
     if (v > versions_kept_max) REQUIRE(a.effects.dropped_versions.size() == 1);
   }
@@ -104,8 +134,8 @@ TEST_CASE("catalog: only versions_kept_max versions stay readable") {
 
 TEST_CASE("catalog: snapshot and restore round trip, and a restored catalog applies alike") {
   fixture f;
-  REQUIRE(f.apply(1, 1, f.dealt("a", 1)).result.code == result_code::ok);
-  REQUIRE(f.apply(2, 1, f.dealt("b", 1)).result.code == result_code::ok);
+  REQUIRE(f.apply(1, 1, f.dealt("a")).result.code == result_code::ok);
+  REQUIRE(f.apply(2, 1, f.dealt("b")).result.code == result_code::ok);
   REQUIRE(f.apply(2, 2, delete_secret{"b"}).result.code == result_code::ok);
   const bytes snap = f.c.snapshot();
   auto restored = catalog::restore(snap);
@@ -113,8 +143,8 @@ TEST_CASE("catalog: snapshot and restore round trip, and a restored catalog appl
   CHECK(*restored == f.c);
   CHECK(restored->snapshot() == snap);
   // The session table came along: a retry is still a duplicate.
-  const auto next = f.dealt("a", 2);
-  const command retry{session_header{client_id{1}, sequence_number{1}, millis{0}}, f.dealt("a", 2)};
+  const auto next = f.dealt("a");
+  const command retry{session_header{client_id{1}, sequence_number{1}, millis{0}}, f.dealt("a")};
   auto again = restored->apply(raft::entry{term_id{1}, log_index{f.index + 1}, raft::entry_kind::command,
                                            encode_command(retry)});
   CHECK(again.result.code == result_code::ok);
@@ -138,7 +168,7 @@ TEST_CASE("catalog: an entry that does not decode is answered invalid and change
 
 TEST_CASE("catalog: a rejoin is recorded once, empties the holder lists, and is done only after a removal and a re-promotion") {
   fixture f;
-  REQUIRE(f.apply(1, 1, f.dealt("a", 1)).result.code == result_code::ok);
+  REQUIRE(f.apply(1, 1, f.dealt("a")).result.code == result_code::ok);
   auto config_entry = [&](std::vector<std::uint64_t> voters, std::vector<std::uint64_t> learners) {
     raft::configuration c;
     for (auto v : voters) c.voters.push_back(node_id{v});
@@ -178,7 +208,7 @@ TEST_CASE("catalog: a rejoin is recorded once, empties the holder lists, and is 
 } // namespace
 TEST_CASE("catalog: a shares_lost is applied once per nonce and never takes a version below t holders") {
   fixture f; // t = 3, "a" held by nodes 1 to 4
-  REQUIRE(f.apply(1, 1, f.dealt("a", 1)).result.code == result_code::ok);
+  REQUIRE(f.apply(1, 1, f.dealt("a")).result.code == result_code::ok);
   CHECK(f.apply(0, 0, shares_lost{node_id{4}, 7}).result.code == result_code::ok);
   CHECK(f.c.lookup("a", {})->holders.size() == 3);
   CHECK(f.c.shares_lost_recorded(node_id{4}, 7));

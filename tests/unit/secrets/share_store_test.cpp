@@ -47,9 +47,10 @@ TEST_CASE("share store: reconcile promotes registered shares and erases conflict
   catalog c{tc.view, tc.admin.public_key};
   crypto::seeded_random rng{3};
   auto d = crypto::deal(crypto::scalar::random_nonzero(rng), 3, 5, rng);
-  register_secret reg{"x", secret_version{1}, d->commitments.encode(), {}, tc.view.epoch,
+  register_secret reg{"x", d->commitments.encode(), {}, tc.view.epoch,
                       {node_id{1}, node_id{2}, node_id{3}, node_id{4}}};
-  crypto::envelope_context ctx{tc.view.cluster_id, "x", secret_version{1}};
+  const digest dealing = d->commitments.digest();
+  crypto::envelope_context ctx{tc.view.cluster_id, "x", {}, &dealing};
   reg.ciphertext = crypto::envelope_seal(crypto::scalar::one(), as_bytes("p"), ctx, rng)->encode();
   const command cmd{session_header{client_id{1}, sequence_number{1}, millis{0}}, reg};
   REQUIRE(c.apply(raft::entry{term_id{1}, log_index{1}, raft::entry_kind::command, encode_command(cmd)})
@@ -79,6 +80,61 @@ TEST_CASE("share store: reconcile promotes registered shares and erases conflict
   auto again = open(disk, false);
   CHECK(again->size() == 1);
   CHECK(again->inventory()[0].state == share_state::live);
+}
+
+// A client's share arrives before its version exists: it waits as version
+// 0, named by its dealing, and moves to the version the catalog gives that
+// dealing; the move survives a crash (or is redone by the next reconcile),
+// and a late copy of the same store is dropped, not kept twice.
+TEST_CASE("share store: a dealt share moves to the version its register got, across a crash") {
+  auto tc = make_test_cluster(5, 3, 2);
+  catalog c{tc.view, tc.admin.public_key};
+  crypto::seeded_random rng{4};
+  auto register_one = [&](std::uint64_t seq, crypto::dealing& d) {
+    const digest dealing = d.commitments.digest();
+    register_secret reg{"x", d.commitments.encode(), {}, tc.view.epoch, {node_id{1}, node_id{2}, node_id{3}, node_id{4}}};
+    crypto::envelope_context ctx{tc.view.cluster_id, "x", {}, &dealing};
+    reg.ciphertext = crypto::envelope_seal(crypto::scalar::one(), as_bytes("p"), ctx, rng)->encode();
+    const command cmd{session_header{client_id{1}, sequence_number{seq}, millis{0}}, reg};
+    return c.apply(raft::entry{term_id{1}, log_index{seq}, raft::entry_kind::command, encode_command(cmd)});
+  };
+  auto first = crypto::deal(crypto::scalar::random_nonzero(rng), 3, 5, rng);
+  auto second = crypto::deal(crypto::scalar::random_nonzero(rng), 3, 5, rng);
+  REQUIRE(register_one(1, *first).result.version == secret_version{1});
+
+  storage::sim_disk disk;
+  auto store = open(disk, true);
+  const share_key dealt{"x", secret_version{}, tc.view.epoch, second->commitments.digest()};
+  REQUIRE(store->store_pending(dealt, second->shares[0], millis{0}).ok());
+  store->reconcile(c);
+  CHECK(store->inventory()[0].key.version == secret_version{}); // not registered yet: it waits
+  store->collect_garbage(c, millis{1});
+  CHECK(store->size() == 1);
+  REQUIRE(register_one(2, *second).result.version == secret_version{2});
+  store->reconcile(c, &dealt.name);
+  REQUIRE(store->size() == 1);
+  CHECK(store->find_live("x", secret_version{2}, tc.view.epoch, dealt.commitments_digest) != nullptr);
+  CHECK(store->dealing_value("x", tc.view.epoch, dealt.commitments_digest)->value == second->shares[0].value);
+
+  // A late copy of the same store: dropped at the next reconcile.
+  REQUIRE(store->store_pending(dealt, second->shares[0], millis{0}).ok());
+  CHECK(store->size() == 2);
+  store->reconcile(c, &dealt.name);
+  CHECK(store->size() == 1);
+  REQUIRE(store->flush().ok());
+
+  // After a crash the journal replays the store, the move and the copy; one
+  // reconcile leaves one live share at version 2.
+  store.reset();
+  prng p{7};
+  disk.crash(p);
+  auto again = open(disk, false);
+  again->reconcile(c);
+  REQUIRE(again->size() == 1);
+  CHECK(again->inventory()[0].key.version == secret_version{2});
+  CHECK(again->inventory()[0].state == share_state::live);
+  CHECK(again->find_live("x", secret_version{2}, tc.view.epoch, dealt.commitments_digest)->value.value
+        == second->shares[0].value);
 }
 
 TEST_CASE("share store: a round's share replaces another origin's under its key, and its round survives a replay") {
