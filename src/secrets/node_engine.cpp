@@ -307,9 +307,8 @@ void node_engine::propose(millis now, endpoint from, const command& c, pending_p
   }
   auto proposed = core().propose(now, encode_command(c));
   if (!proposed.ok()) {
-    reply.code = proposed.err().code() == errc::not_leader ? reply_code::not_leader : reply_code::unavailable;
-    reply.leader_hint = core().leader_hint();
-    reply.reason = node_name(keys_.id) + ": " + proposed.err().message();
+    decline(reply, proposed.err().code() == errc::not_leader ? reply_code::not_leader : reply_code::unavailable,
+            proposed.err().message());
     return send(from, reply);
   }
   ++counters_.proposals;
@@ -325,9 +324,8 @@ void node_engine::on_read(millis now, endpoint from, read_request&& m, const cry
   if (!st.ok()) {
     read_response reply;
     reply.request_id = m.request_id;
-    reply.code = st.err().code() == errc::not_leader ? reply_code::not_leader : reply_code::unavailable;
-    reply.leader_hint = core().leader_hint();
-    reply.reason = node_name(keys_.id) + ": " + st.err().message();
+    decline(reply, st.err().code() == errc::not_leader ? reply_code::not_leader : reply_code::unavailable,
+            st.err().message());
     return send(from, reply);
   }
   reads_.emplace(id, pending_read{from, std::move(m), std::nullopt, client, wall(now)});
@@ -450,9 +448,7 @@ void node_engine::reads(std::span<const raft::read_state> ready, std::span<const
     if (it == reads_.end()) continue;
     read_response reply;
     reply.request_id = it->second.request.request_id;
-    reply.code = reply_code::not_leader;
-    reply.leader_hint = core().leader_hint();
-    reply.reason = node_name(keys_.id) + ": leadership changed during the read; retry";
+    decline(reply, reply_code::not_leader, "leadership changed during the read; retry");
     send(it->second.client, reply);
     reads_.erase(it);
   }
@@ -559,9 +555,7 @@ void node_engine::apply_committed(millis now, const raft::entry& e) {
       return;
     }
   } else {
-    reply.code = reply_code::not_leader;
-    reply.leader_hint = core().leader_hint();
-    reply.reason = node_name(keys_.id) + ": the proposal was overwritten by a new leader; retry";
+    decline(reply, reply_code::not_leader, "the proposal was overwritten by a new leader; retry");
   }
   send(it->second.client, reply);
   proposals_.erase(it);

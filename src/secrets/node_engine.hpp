@@ -370,6 +370,14 @@ private:
   [[nodiscard]] status applied(millis now) override;
   void reads(std::span<const raft::read_state> ready, std::span<const std::uint64_t> failed) override;
   [[nodiscard]] raft::node& core() noexcept { return host_->core(); }
+  // A reply to a request this node cannot serve here (not the leader, or
+  // unavailable): the code, the leader hint, and a reason naming this node.
+  template <class Reply>
+  void decline(Reply& reply, reply_code code, const std::string& why) const {
+    reply.code = code;
+    reply.leader_hint = raft().leader_hint();
+    reply.reason = node_name(keys_.id) + ": " + why;
+  }
   [[nodiscard]] const raft::node& core() const noexcept { return host_->core(); }
   void apply_committed(millis now, const raft::entry& e);
   void install_snapshot(const raft::snapshot& s);
