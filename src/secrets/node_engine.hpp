@@ -360,6 +360,7 @@ private:
   [[nodiscard]] bool rejoin_unrecorded() const;
 
   void drain(millis now);
+  [[nodiscard]] millis rounds_wakeup(millis now) const;
   void maybe_collect_garbage(millis now);
   [[nodiscard]] bool caught_up() const;
   [[nodiscard]] status flush_shares();
