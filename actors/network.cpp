@@ -415,6 +415,7 @@ void configure_transport(caf::actor_system_config& cfg, const transport_options&
   // Idle workers otherwise sleep between steal attempts, which dominates
   // the latency of request/response chains (caf-0.17 notes).
   cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
+  cfg.set("scheduler.max-threads", o.worker_threads);
 }
 
 namespace {

@@ -53,6 +53,12 @@ struct transport_options {
   std::string ca_file, certificate_file, key_file; // when tls
   std::chrono::milliseconds heartbeat{200};
   std::chrono::milliseconds connection_timeout{1000};
+  // CAF's scheduler threads. A node's or client's work is one engine actor,
+  // so more workers only add cross-thread wake-ups to every message: on a
+  // 2-core machine one worker cut a put's median by a fifth and raised puts/s
+  // by a quarter against 2 or 4 (docs/benchmarks.md, 2026-12-05). TLS and
+  // sockets run on the middleman's own thread either way.
+  std::size_t worker_threads = 1;
 };
 
 // Sets the middleman, openssl and scheduler keys; call before the
