@@ -211,6 +211,7 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
   o.wall_clock_offset = actors::wall_clock_offset();
   o.raft.election_timeout_min = secrets::millis{config.timing.election_timeout_ms};
   o.raft.heartbeat_interval = secrets::millis{config.timing.heartbeat_ms};
+  o.raft.lease_reads = config.timing.lease_reads;
   o.refresh_interval = secrets::millis{config.timing.refresh_interval_ms};
   crypto::system_random seed_source;
   std::array<std::uint8_t, 8> seed{};

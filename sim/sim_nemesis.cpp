@@ -12,11 +12,14 @@ auto simulation::impl::pick_nodes(bool up) -> std::vector<node_slot*> {
   return out;
 }
 
-void simulation::impl::stuck_leader_partition(node_id lone) {
-  ++counters.faults["partition_stuck_clients"];
+// `deaf`: only the other nodes' messages to the lone node are cut, so what it
+// sends still arrives (a transfer's timeout_now), and it never hears that it
+// was deposed.
+void simulation::impl::stuck_leader_partition(node_id lone, bool deaf) {
+  ++counters.faults[deaf ? "partition_deaf_leader" : "partition_stuck_clients"];
   for (node_id b : node_ids)
     if (b != lone) {
-      cuts.insert({lone, b});
+      if (!deaf) cuts.insert({lone, b});
       cuts.insert({b, lone});
     }
   for (std::uint64_t c = 1; c <= opts.clients; ++c) {
@@ -161,6 +164,15 @@ void simulation::impl::transfer_leadership() {
   trace.add(target.value());
   const endpoint admin = endpoint::of(client_id{0});
   caf::anon_send(nodes.at(*l).actor, wire_message::make(admin, endpoint::of(*l), encode_sim_transfer(target)));
+  // Sometimes the old leader then hears no one, with clients stuck on it:
+  // it must not serve them from its lease once its timeout_now went out
+  // (the planted bug lease-through-transfer).
+  if (plan.stick > 0 && chaos_rng.chance(0.5)) {
+    cuts.clear();
+    client_cuts.clear();
+    stuck_leader_partition(*l, true);
+    trace.add(0xDEAF);
+  }
 }
 
 void simulation::impl::send_admin(node_id to, raft::config_change change) {

@@ -298,7 +298,7 @@ struct simulation::impl final : actors::host_hooks {
   // to it only, while the others cannot reach it: the stuck clients keep
   // asking a leader that may be deposed while the rest commit elsewhere (a
   // load balancer that never noticed).
-  void stuck_leader_partition(node_id lone);
+  void stuck_leader_partition(node_id lone, bool deaf = false);
 
   void partition();
 

@@ -16,11 +16,13 @@ struct entry {
   std::string_view summary;
 };
 
-constexpr std::array<entry, 21> names{{
+constexpr std::array<entry, 22> names{{
   {bug::none, "none", "no bug"},
   {bug::figure8, "figure8", "raft commits an earlier term's entry by counting replicas; the Raft checker"},
   {bug::vote_ignores_log, "vote-ignores-log", "raft grants votes without the log check; the Raft checker"},
   {bug::stale_read, "stale-read", "a leader serves reads without confirming it leads; the read-freshness checker"},
+  {bug::lease_through_transfer, "lease-through-transfer",
+   "a leader reads from its lease after a timeout_now; the read-freshness checker"},
   {bug::duplicate_apply, "duplicate-apply", "a retried command is applied twice; the linearizability checker"},
   {bug::send_before_persist, "send-before-persist", "votes and acks leave before they are durable; durability on send"},
   {bug::share_ack_before_sync, "share-ack-before-sync", "a share is acked before its journal sync; durability on send"},

@@ -28,6 +28,10 @@ enum class bug : std::uint8_t {
   // confirming its leadership (thesis §6.4). Caught by the read-freshness
   // checker with clients stuck on a cut-off leader.
   stale_read,
+  // raft: the leader keeps serving reads from its lease after it sent
+  // timeout_now, whose target wins votes inside any lease (thesis §3.10).
+  // Caught by the read-freshness checker under leadership transfers.
+  lease_through_transfer,
   // raft: a retried command is applied again instead of being answered from
   // the session table. Caught by the linearizability checker.
   duplicate_apply,

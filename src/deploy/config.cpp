@@ -205,7 +205,7 @@ result<node_timing> read_timing(const table_reader& root) {
   if (*table == nullptr) return t;
   const table_reader timing{**table, root.file(), "timing."};
   PSS_TRY(timing.allow_only({"election_timeout_ms", "heartbeat_ms", "refresh_interval_ms",
-                             "peer_heartbeat_ms", "peer_timeout_ms", "reconnect_max_ms"}));
+                             "peer_heartbeat_ms", "peer_timeout_ms", "reconnect_max_ms", "lease_reads"}));
   PSS_TRY(read_timing_value(timing, "election_timeout_ms", t.election_timeout_ms,
                             election_timeout_ms_min, election_timeout_ms_max));
   // A leader must be able to send at least two heartbeats inside one
@@ -241,6 +241,9 @@ result<node_timing> read_timing(const table_reader& root) {
                        "peer_timeout_ms = " + std::to_string(t.peer_heartbeat_ms * 5));
   PSS_TRY(read_timing_value(timing, "reconnect_max_ms", t.reconnect_max_ms, reconnect_max_ms_min,
                             reconnect_max_ms_max));
+  auto lease = timing.optional_boolean("lease_reads", t.lease_reads, "lease_reads = false");
+  if (!lease.ok()) return lease.err();
+  t.lease_reads = *lease;
   return t;
 }
 

@@ -77,6 +77,7 @@ struct node_timing {
   std::uint32_t peer_heartbeat_ms = 200;    // CAF middleman heartbeat
   std::uint32_t peer_timeout_ms = 1000;     // CAF middleman connection timeout
   std::uint32_t reconnect_max_ms = 5000;    // backoff cap for reconnecting to a peer
+  bool lease_reads = true;                  // leader lease reads (docs/raft.md); off where clocks jump
   bool operator==(const node_timing&) const = default;
 };
 

@@ -42,7 +42,8 @@ std::string render_timing(const node_timing& t) {
          number_line("refresh_interval_ms", t.refresh_interval_ms) +
          number_line("peer_heartbeat_ms", t.peer_heartbeat_ms) +
          number_line("peer_timeout_ms", t.peer_timeout_ms) +
-         number_line("reconnect_max_ms", t.reconnect_max_ms);
+         number_line("reconnect_max_ms", t.reconnect_max_ms) +
+         "lease_reads = " + (t.lease_reads ? "true" : "false") + "\n";
 }
 
 } // namespace

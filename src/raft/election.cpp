@@ -83,6 +83,9 @@ void node::become_leader(millis now) {
   votes_.clear();
   progress_.clear();
   pending_reads_.clear();
+  heartbeats_sent_.clear();
+  lease_acks_.clear();
+  lease_broken_ = false;
   sync_progress_with_config();
   heartbeat_deadline_ = now + opts_.heartbeat_interval;
   check_quorum_deadline_ = now + opts_.election_timeout_min;
@@ -94,7 +97,13 @@ void node::become_leader(millis now) {
 // requests, so a partitioned or removed server cannot depose it. The leader
 // itself is in lease while CheckQuorum keeps confirming it.
 bool node::in_lease(millis now) const {
-  if (!opts_.check_quorum || leader_ == no_node) return false;
+  if (!opts_.check_quorum) return false;
+  // A node that restarted may have vouched for a leader's lease before it
+  // went down, and has forgotten whom: it votes for no one for an election
+  // timeout, which is as long as any lease it gave. A node that never saw a
+  // term (new, or wiped) vouched for nothing.
+  if (opts_.lease_reads && restarted_ && now < started_at_ + opts_.election_timeout_min) return true;
+  if (leader_ == no_node) return false;
   if (role_ == role::leader) return true;
   return now < leader_contact_ + opts_.election_timeout_min;
 }
@@ -159,7 +168,7 @@ void node::tick_election(millis now) {
 
 void node::tick_leader(millis now) {
   if (now >= heartbeat_deadline_) {
-    broadcast_heartbeat();
+    broadcast_heartbeat(now);
     heartbeat_deadline_ = now + opts_.heartbeat_interval;
   }
   if (opts_.check_quorum && now >= check_quorum_deadline_) {

@@ -68,10 +68,24 @@ status host::persist(const ready& r) {
   return ok_status();
 }
 
+// A leader's appends and heartbeats may leave before its own write (thesis
+// §10.2.1): the leader counts its own log toward commit only once advance()
+// reports it persisted, so the followers' syncs run alongside its own. Not
+// when the ready moves the term or the vote: every message carries the term,
+// and a term must be durable before anyone hears of it. Votes and acks
+// always wait (the planted bug sends them early too).
+bool host::may_send_before_persist(const ready& r) const {
+  if (planted::armed(planted::bug::send_before_persist)) return true;
+  if (r.hard && (r.hard->term != persisted_.hard.term || r.hard->vote != persisted_.hard.vote)) return false;
+  return std::all_of(r.messages.begin(), r.messages.end(), [](const envelope& m) {
+    return std::holds_alternative<append_entries>(m.body) || std::holds_alternative<heartbeat>(m.body);
+  });
+}
+
 // One ready, through to advance.
 status host::step(millis now, host_client& c) {
   ready r = core_->take_ready(now);
-  const bool early = planted::armed(planted::bug::send_before_persist);
+  const bool early = may_send_before_persist(r);
   if (early)
     for (const auto& m : r.messages) c.send(m);
   if (auto st = persist(r); !st.ok()) return stop(st.err());

@@ -89,6 +89,7 @@ public:
 
 private:
   [[nodiscard]] status persist(const ready& r);
+  [[nodiscard]] bool may_send_before_persist(const ready& r) const;
   [[nodiscard]] status step(millis now, host_client& c);
   error stop(const error& e); // the first failure stays
   void check_invariants() const;

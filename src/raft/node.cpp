@@ -48,6 +48,8 @@ node::node(options opts, persisted_state state, prng& random, millis now)
   snapshot_data_ = std::move(state.snapshot_data);
   persisted_hard_ = state.hard;
   persisted_hard_.commit = std::min(persisted_hard_.commit, commit_);
+  started_at_ = now;
+  restarted_ = term_ > term_id{0};
   reset_election_timer(now);
   check_invariants();
 }

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <utility>
@@ -44,6 +45,12 @@ struct options {
   millis heartbeat_interval{30};
   bool pre_vote = true;
   bool check_quorum = true;
+  // Leader lease (thesis §6.4.1, read_index.cpp): a leader serves a read at
+  // once while the heartbeats a quorum acknowledged vouch that no voter of
+  // that quorum will vote for another leader yet. Needs check_quorum, and
+  // clocks that run at nearly the same rate: the lease ends a quarter of an
+  // election timeout early to cover their drift.
+  bool lease_reads = true;
   std::size_t append_batch_entries_max = 64;
   std::size_t append_batch_bytes_max = 256 * 1024;
   std::size_t inflight_appends_max = 8;
@@ -232,7 +239,8 @@ private:
   void append_own(millis now, entry_kind kind, bytes data);
   void broadcast_append();
   void send_append(node_id to, progress& pr, bool allow_empty);
-  void broadcast_heartbeat();
+  void broadcast_heartbeat(millis now);
+  void note_heartbeat_context(millis now);
   void send_heartbeat(node_id to, const progress& pr);
   void on_append_entries(millis now, node_id from, const append_entries& m);
   [[nodiscard]] append_entries_response append_conflict(log_index rejected_prev,
@@ -269,6 +277,8 @@ private:
   // read_index.cpp
   void on_read_confirmation(node_id from, std::uint64_t context);
   void fail_pending_reads();
+  [[nodiscard]] bool in_own_lease(millis now) const;
+  void credit_lease(node_id from, std::uint64_t context);
   void release_read(read_state r);
   [[nodiscard]] bool committed_in_current_term() const;
 
@@ -329,6 +339,14 @@ private:
   };
   std::vector<pending_read> pending_reads_;
   std::uint64_t read_context_ = 0;
+  // The leader lease: when each recent heartbeat context went out, the newest
+  // such send time each voter acknowledged, and whether a timeout_now went
+  // out this term (its target may win votes inside anyone's lease).
+  std::deque<std::pair<std::uint64_t, millis>> heartbeats_sent_;
+  std::map<node_id, millis> lease_acks_;
+  bool lease_broken_ = false;
+  millis started_at_{0};
+  bool restarted_ = false; // started with a term on disk
 
   // Outputs waiting for the next ready, and what the shell last persisted.
   std::vector<envelope> outbox_;

@@ -47,7 +47,8 @@ void node::send_append(node_id to, progress& pr, bool allow_empty) {
   send(to, append_entries{term_, prev, *prev_term, commit_, std::move(entries)});
 }
 
-void node::broadcast_heartbeat() {
+void node::broadcast_heartbeat(millis now) {
+  note_heartbeat_context(now);
   for (auto& [id, pr] : progress_) {
     if (pr.state == progress_state::snapshot)
       send_snapshot_chunk(id, pr); // retransmits a lost chunk
@@ -188,7 +189,10 @@ void node::on_heartbeat_response(millis now, node_id from, const heartbeat_respo
   if (it == progress_.end()) return;
   progress& pr = it->second;
   pr.recent_active = true;
-  if (m.read_context != 0) on_read_confirmation(from, m.read_context);
+  if (m.read_context != 0) {
+    credit_lease(from, m.read_context);
+    on_read_confirmation(from, m.read_context);
+  }
   // A pipeline that made no progress for a whole heartbeat lost messages:
   // fall back to probing from the last known match (item 21).
   if (pr.state == progress_state::replicate && pr.match < log_.last_index()

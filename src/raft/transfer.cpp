@@ -3,6 +3,7 @@
 // vote requests are honoured inside the leader lease. Proposals are refused
 // while a transfer runs, and it is abandoned after one election timeout.
 #include "core/check.hpp"
+#include "core/planted.hpp"
 #include "raft/node.hpp"
 
 namespace pss::raft {
@@ -29,7 +30,9 @@ status node::transfer_leadership(millis now, node_id target) {
 
 void node::maybe_send_timeout_now(node_id to) {
   if (transfer_target_ != to) return;
-  if (progress_.at(to).match == log_.last_index()) send(to, timeout_now{term_});
+  if (progress_.at(to).match != log_.last_index()) return;
+  lease_broken_ = !planted::armed(planted::bug::lease_through_transfer);
+  send(to, timeout_now{term_});
 }
 
 void node::abort_transfer() { transfer_target_.reset(); }

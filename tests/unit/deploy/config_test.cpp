@@ -213,6 +213,12 @@ TEST_CASE("deploy: timing values are checked against their named bounds") {
   auto custom = f.parse(replace(f.text(), "refresh_interval_ms = 0", "refresh_interval_ms = 60000"));
   REQUIRE_MESSAGE(custom.ok(), custom.err().message());
   CHECK(custom->timing.refresh_interval_ms == 60000);
+  CHECK(custom->timing.lease_reads); // on unless turned off
+  auto no_lease = f.parse(replace(f.text(), "lease_reads = true", "lease_reads = false"));
+  REQUIRE_MESSAGE(no_lease.ok(), no_lease.err().message());
+  CHECK_FALSE(no_lease->timing.lease_reads);
+  check_message(f.error_of(replace(f.text(), "lease_reads = true", "lease_reads = 1")),
+                {"lease_reads"});
 }
 
 TEST_CASE("deploy: the [timing] table and each of its keys are optional") {

@@ -89,7 +89,9 @@ TEST_CASE("raft: a new leader serves no read before its no-op commits (item 39)"
 }
 
 TEST_CASE("raft: a partitioned leader never serves a linearizable read (item 39)") {
-  cluster c{{1, 2, 3}};
+  options o;
+  o.lease_reads = false; // the heartbeat round alone
+  cluster c{{1, 2, 3}, o};
   c.elect(1);
   c.run_for(millis{50});
   c.isolate(1);
@@ -99,6 +101,77 @@ TEST_CASE("raft: a partitioned leader never serves a linearizable read (item 39)
   CHECK(c.m(1).reads.empty());
   CHECK(c.raft(1).role() != role::leader);
   CHECK(c.m(1).failed_reads == std::vector<std::uint64_t>{11});
+  CHECK_FALSE(c.violation());
+}
+
+// Thesis §6.4.1: the lease lets a leader answer at once, and it ends before
+// any other leader can be elected.
+TEST_CASE("raft: a leader serves reads from its lease, and a partitioned one stops before a new leader exists") {
+  cluster c{{1, 2, 3}};
+  c.elect(1);
+  c.run_for(millis{50}); // heartbeats answered: the lease runs
+  REQUIRE(c.raft(1).read_index(c.now, 21).ok());
+  c.flush(1);
+  REQUIRE(c.m(1).reads.size() == 1); // no heartbeat round
+  c.m(1).reads.clear();
+  c.isolate(1);
+  const millis cut_at = c.now;
+  const millis et = options{}.election_timeout_min;
+  std::optional<millis> last_served, new_leader_at;
+  for (std::uint64_t id = 100; c.now < cut_at + 4 * et; ++id) {
+    if (c.raft(1).role() == role::leader && c.raft(1).read_index(c.now, id).ok()) {
+      c.flush(1);
+      if (!c.m(1).reads.empty()) last_served = c.now;
+      c.m(1).reads.clear();
+    }
+    for (std::uint64_t other : {2, 3})
+      if (!new_leader_at && c.raft(other).role() == role::leader) new_leader_at = c.now;
+    c.run_for(millis{1});
+  }
+  REQUIRE(last_served.has_value());
+  REQUIRE(new_leader_at.has_value());
+  CHECK(*last_served < cut_at + et);     // the lease ended within an election timeout
+  CHECK(*last_served < *new_leader_at); // and before the others elected anyone
+  CHECK_FALSE(c.violation());
+}
+
+TEST_CASE("raft: no lease read after timeout_now, whose target is voted for inside any lease") {
+  cluster c{{1, 2, 3}};
+  c.elect(1);
+  c.run_for(millis{50});
+  REQUIRE(c.raft(1).transfer_leadership(c.now, n(2)).ok());
+  c.flush(1); // timeout_now is on its way, not delivered
+  REQUIRE(c.raft(1).role() == role::leader);
+  REQUIRE(c.raft(1).read_index(c.now, 31).ok());
+  c.flush(1);
+  CHECK(c.m(1).reads.empty()); // waits for a heartbeat round instead
+  {
+    planted::scoped_arm bug{planted::bug::lease_through_transfer};
+    cluster d{{1, 2, 3}};
+    d.elect(1);
+    d.run_for(millis{50});
+    REQUIRE(d.raft(1).transfer_leadership(d.now, n(2)).ok());
+    d.flush(1);
+    REQUIRE(d.raft(1).read_index(d.now, 32).ok());
+    d.flush(1);
+    CHECK(d.m(1).reads.size() == 1); // the planted bug reads on
+  }
+}
+
+// A voter vouches for a lease until an election timeout after the heartbeat;
+// a restart must not let it forget that promise.
+TEST_CASE("raft: a restarted voter votes for no one within an election timeout") {
+  cluster c{{1, 2, 3}};
+  c.elect(1);
+  c.run_for(millis{50});
+  c.crash(3);
+  c.restart(3);
+  c.isolate(1);
+  c.campaign(2);
+  c.deliver_all();
+  CHECK(c.raft(2).role() != role::leader); // 3 still keeps 1's lease
+  c.run_for(options{}.election_timeout_min * 4);
+  CHECK((c.raft(2).role() == role::leader || c.raft(3).role() == role::leader));
   CHECK_FALSE(c.violation());
 }
 
