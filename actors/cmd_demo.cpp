@@ -50,7 +50,7 @@
 #include "secrets/cluster.hpp"
 #include "secrets/node_engine.hpp"
 #include "secrets/share_fingerprint.hpp"
-#include "sim/secrets_engine.hpp"
+#include "actors/client_host.hpp"
 #include "storage/posix_file_system.hpp"
 
 namespace po = boost::program_options;
@@ -401,7 +401,7 @@ private:
     co.expected_cluster_id = cluster_.view.cluster_id;
     auto slot = std::make_shared<actors::client_slot>();
     slot->self = secrets::endpoint::of(client_id{1});
-    slot->engine = std::make_shared<sim::secrets_client_host>(co, std::make_unique<crypto::system_random>());
+    slot->engine = std::make_shared<actors::secrets_client_host>(co, std::make_unique<crypto::system_random>());
     slot->directory = directory_;
     client_ = actors::spawn_client_actor(*system_, slot);
     directory_->set(slot->self, client_);

@@ -5,10 +5,8 @@
 //   provides the observers of sim_node_engine (core, observation,
 //   take_applied, boot_snapshot_index, halted) from node_engine's raft(),
 //   observe(), take_apply_events(), persisted() and failure().
-// - secrets_client_host wraps secrets::client_engine as a
-//   client_host_engine: put/get map onto the client engine's put/get, the
-//   outcomes ok/fail/unknown onto ok/fail/info. It remembers the version
-//   each acknowledged put registered, for the end-of-run read-back check.
+// - the clients run actors::secrets_client_host (actors/client_host.hpp),
+//   the host `pss demo` runs too.
 //
 // CAF-free: the simulator's CAF TU only sees these classes.
 #pragma once
@@ -18,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/client_host.hpp"
 #include "actors/operations.hpp"
 #include "secrets/client_engine.hpp"
 #include "secrets/node_engine.hpp"
@@ -27,6 +26,8 @@
 namespace pss::sim {
 
 using secrets::millis;
+using actors::history_outcome;
+using actors::secrets_client_host;
 
 // The simulated cluster's bootstrap admin, whose key every simulated client
 // signs with (a fixed seed: the identity is not what a run explores), and the
@@ -99,45 +100,5 @@ private:
 // digest is that of its commitments), for the durability checker.
 [[nodiscard]] std::optional<std::pair<std::uint64_t, secrets::share_key>> store_share_request_in(byte_view payload,
                                                                                                std::size_t threshold);
-
-// How a secrets operation's outcome enters the client history: ok and fail
-// are definite; unknown (a timeout after proposing, a refused retry) is info,
-// so the linearizability checker lets it take effect or not, never fail.
-[[nodiscard]] actors::op_outcome history_outcome(secrets::operation_outcome o) noexcept;
-
-class secrets_client_host final : public actors::client_host_engine {
-public:
-  secrets_client_host(secrets::client_options options, std::uint64_t random_seed);
-  // With any random source: `pss demo` passes crypto::system_random.
-  secrets_client_host(secrets::client_options options, std::unique_ptr<crypto::random_source> random);
-  ~secrets_client_host() override;
-
-  void on_message(millis now, secrets::endpoint from, byte_view payload) override;
-  void on_tick(millis now) override;
-  [[nodiscard]] secrets::engine_output take_output() override;
-  void start(millis now, std::uint64_t op_id, actors::operation op) override;
-  [[nodiscard]] std::vector<actors::completion> take_completions() override;
-
-  // The version each acknowledged put registered, by op id.
-  [[nodiscard]] const std::map<std::uint64_t, secret_version>& put_versions() const noexcept {
-    return put_versions_;
-  }
-  // The latest version each acknowledged delete hid, by op id.
-  [[nodiscard]] const std::map<std::uint64_t, secret_version>& removed_versions() const noexcept {
-    return removed_versions_;
-  }
-
-  // The node whose catalog answer a completed get went on, by op id.
-  [[nodiscard]] std::optional<node_id> served_by(std::uint64_t op_id) const {
-    auto it = served_by_.find(op_id);
-    return it == served_by_.end() ? std::nullopt : std::optional{it->second};
-  }
-
-private:
-  secrets::client_engine engine_;
-  std::map<std::uint64_t, node_id> served_by_;
-  std::map<std::uint64_t, secret_version> put_versions_;
-  std::map<std::uint64_t, secret_version> removed_versions_;
-};
 
 } // namespace pss::sim

@@ -69,7 +69,7 @@ std::string reproduce_command(const sim_options& o) {
   out << "pss sim --seed " << o.seed << " --nodes " << o.nodes << " --threshold " << o.threshold
       << " --clients " << o.clients << " --seconds " << number(o.seconds) << " --profile "
       << o.profile;
-  if (o.engine != "raft") out << " --engine " << o.engine;
+  out << " --engine " << o.engine; // always: the CLI's default engine changed once
   if (o.planted != planted::bug::none) out << " --planted-bug " << planted::name(o.planted);
   if (o.faulty_dealers >= 0) out << " --faulty-dealers " << o.faulty_dealers;
   if (o.stranger) out << " --stranger";

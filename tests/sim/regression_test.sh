@@ -38,8 +38,8 @@ run() {
 }
 run --seed 5242539 --nodes 5 --threshold 3 --clients 3 --seconds 5 --profile refresh-faults --engine secrets
 run --seed 6400807 --nodes 5 --threshold 3 --clients 3 --seconds 5 --profile refresh-faults --engine secrets
-run --seed 2162 --nodes 3 --clients 8 --seconds 10 --profile swarm
-run --seed 8965653 --nodes 3 --clients 8 --seconds 10 --profile swarm
+run --seed 2162 --nodes 3 --clients 8 --seconds 10 --profile swarm --engine raft
+run --seed 8965653 --nodes 3 --clients 8 --seconds 10 --profile swarm --engine raft
 run --seeds 46..46 --engine secrets --nodes 3..7 --clients 1..8 --seconds 5 --profile refresh-faults
 run --seed 81000060 --nodes 3 --threshold 2 --clients 14 --seconds 5 --profile refresh-faults --engine secrets
 run --seed 469965483 --nodes 4 --threshold 3 --clients 12 --seconds 5 --profile refresh-faults --engine secrets

@@ -25,15 +25,15 @@ expect_usage "both seed and seeds" --seed 1 --seeds 1..2
 expect_usage "unknown profile" --seed 1 --profile stormy
 expect_usage "bad range" --seeds 5..2
 expect_usage "unknown planted bug" --seed 1 --planted-bug lost-vote
-expect_usage "wrong-share without the secrets engine" --seed 1 --planted-bug wrong-share
-expect_usage "share-leak without the secrets engine" --seed 1 --planted-bug share-leak
+expect_usage "wrong-share without the secrets engine" --seed 1 --engine raft --planted-bug wrong-share
+expect_usage "share-leak without the secrets engine" --seed 1 --engine raft --planted-bug share-leak
 expect_usage "threshold above nodes" --seed 1 --nodes 3 --threshold 4
 
 hash_of() { tail -n 1 "$1" | sed -n 's/.*"trace_hash":"\([0-9a-f]*\)".*/\1/p'; }
 
-"$pss" sim --seed 42 --seconds 3 --profile swarm > "$work/a" 2>/dev/null; rc_a=$?
-"$pss" sim --seed 42 --seconds 3 --profile swarm > "$work/b" 2>/dev/null
-"$pss" sim --seed 43 --seconds 3 --profile swarm > "$work/c" 2>/dev/null
+"$pss" sim --engine raft --seed 42 --seconds 3 --profile swarm > "$work/a" 2>/dev/null; rc_a=$?
+"$pss" sim --engine raft --seed 42 --seconds 3 --profile swarm > "$work/b" 2>/dev/null
+"$pss" sim --engine raft --seed 43 --seconds 3 --profile swarm > "$work/c" 2>/dev/null
 if [ "$rc_a" -eq 0 ]; then ok; else bad "seed 42 exited $rc_a"; fi
 if tail -n 1 "$work/a" | grep -qE '^\{"seed":42,"ok":true,.*"violations":\[\],"trace_hash":"[0-9a-f]{16}"\}$'; then ok
 else bad "last line is not the JSON summary: $(tail -n 1 "$work/a")"; fi
@@ -44,7 +44,7 @@ else bad "same seed, different trace hashes: $(hash_of "$work/a") $(hash_of "$wo
 if [ "$(hash_of "$work/a")" != "$(hash_of "$work/c")" ]; then ok
 else bad "seeds 42 and 43 gave the same trace hash"; fi
 
-"$pss" sim --seeds 1..5 --seconds 2 --profile faults > "$work/sweep" 2>/dev/null; rc=$?
+"$pss" sim --engine raft --seeds 1..5 --seconds 2 --profile faults > "$work/sweep" 2>/dev/null; rc=$?
 if [ "$rc" -eq 0 ] && grep -q '^sweep: seeds 1..5 (profile faults): 5 ok, 0 failed' "$work/sweep"; then ok
 else bad "sweep: exit $rc, output $(cat "$work/sweep")"; fi
 
@@ -54,17 +54,17 @@ else bad "sweep: exit $rc, output $(cat "$work/sweep")"; fi
 expect_usage "a range without --seeds" --seed 1 --nodes 3..7
 expect_usage "jobs 0" --seeds 1..2 --jobs 0
 expect_usage "clients range past 16" --seeds 1..2 --clients 1..17
-"$pss" sim --seeds 1..6 --seconds 2 --profile swarm --jobs 3 --nodes 3..7 --clients 1..16 > "$work/par" 2>/dev/null; rc=$?
+"$pss" sim --engine raft --seeds 1..6 --seconds 2 --profile swarm --jobs 3 --nodes 3..7 --clients 1..16 > "$work/par" 2>/dev/null; rc=$?
 if [ "$rc" -eq 0 ] && grep -q '^sweep: seeds 1..6 (profile swarm): 6 ok, 0 failed' "$work/par"; then ok
 else bad "parallel sweep: exit $rc, output $(cat "$work/par")"; fi
-"$pss" sim --seeds 1..40 --nodes 3 --clients 8 --seconds 3 --planted-bug figure8 --jobs 2 > "$work/p2" 2>/dev/null
-"$pss" sim --seeds 1..40 --nodes 3 --clients 8 --seconds 3 --planted-bug figure8 --jobs 1 > "$work/p1" 2>/dev/null
+"$pss" sim --engine raft --seeds 1..40 --nodes 3 --clients 8 --seconds 3 --planted-bug figure8 --jobs 2 > "$work/p2" 2>/dev/null
+"$pss" sim --engine raft --seeds 1..40 --nodes 3 --clients 8 --seconds 3 --planted-bug figure8 --jobs 1 > "$work/p1" 2>/dev/null
 if cmp -s "$work/p1" "$work/p2"; then ok; else bad "--jobs 2 and --jobs 1 printed different sweeps"; fi
 seeds_listed=$(sed -n 's/^seed \([0-9]*\): FAILED.*/\1/p' "$work/p2" | tr '\n' ' ')
 if [ "$seeds_listed" = "$(echo "$seeds_listed" | tr ' ' '\n' | grep . | sort -n | tr '\n' ' ')" ]; then ok
 else bad "failing seeds out of order: $seeds_listed"; fi
 # (A liveness bound of 1 ms fails every seed, so every seed prints its line.)
-"$pss" sim --seeds 1..12 --nodes 3..7 --clients 1..16 --seconds 1 --liveness-seconds 0.001 --jobs 2 \
+"$pss" sim --engine raft --seeds 1..12 --nodes 3..7 --clients 1..16 --seconds 1 --liveness-seconds 0.001 --jobs 2 \
   > "$work/drawn" 2>/dev/null
 if [ "$(grep -cE -- '--nodes [3-7] --threshold [2-4] --clients ([1-9]|1[0-6]) ' "$work/drawn")" -eq 12 ] \
    && [ "$(sed -n 's/.*--nodes \([0-9]\).*/\1/p' "$work/drawn" | sort -u | wc -l)" -ge 3 ]; then ok

@@ -1,4 +1,4 @@
-#include "sim_sweep.hpp"
+#include "sim/sim_sweep.hpp"
 
 #include <poll.h>
 #include <signal.h>
@@ -12,7 +12,7 @@
 #include <map>
 #include <vector>
 
-#include "commands.hpp"
+#include "actors/commands.hpp"
 #include "core/check.hpp"
 #include "core/prng.hpp"
 
