@@ -203,7 +203,8 @@ void drop_for_receivers(const round_state& r, std::vector<node_id>& dealers, std
   while (dealers.size() > dealers_min) {
     const auto in_r = receivers_of(r, dealers, reached, eligible);
     std::vector<node_id> wanted;
-    for (const auto& [receiver, answers] : r.responses) {
+    for (const auto& entry : r.responses) {
+      const node_id receiver = entry.first; // a plain name: clang 14 cannot capture a structured binding
       if (!eligible(receiver) || contains(in_r, receiver)) continue;
       const auto by = std::count_if(dealers.begin(), dealers.end(),
                                     [&](node_id d) { return contains(reached.at(d), receiver); });
