@@ -23,6 +23,7 @@
 
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
+#include "caf/scoped_actor.hpp"
 #include "caf/send.hpp"
 
 #include "actors/engine_actor.hpp"
@@ -40,6 +41,9 @@ namespace po = boost::program_options;
 namespace pss::cli {
 
 namespace {
+
+// How long a clean stop waits for the node actor to sync what waits.
+constexpr std::chrono::seconds stop_wait_max{5};
 
 const char* const node_description =
   "Runs one member of a pss cluster: its Raft log, catalog and private shares live\n"
@@ -252,6 +256,13 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
   sigwait(&stop_signals, &signal_number);
   log_line(std::string{"stopping on "} + (signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
   network.stop();
+  {
+    // What waited for a later sync (audit records of stores and writes) is
+    // made durable before the actor goes.
+    caf::scoped_actor self{sys};
+    self->request(node, stop_wait_max, actors::stop_atom::value)
+      .receive([](bool) {}, [](const caf::error&) { log_line("the node did not confirm its clean stop"); });
+  }
   directory->reset();
   caf::anon_send_exit(network.gateway(), caf::exit_reason::user_shutdown);
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);

@@ -139,6 +139,15 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, std::shared_ptr<
       if (!s.alive || !s.health) return node_health{};
       return s.health();
     },
+    [=](stop_atom) -> bool {
+      host_slot& s = *self->state.slot;
+      if (!s.alive) return false;
+      const millis now = now_of(self);
+      s.engine->on_stop(now);
+      flush(self, s, self->state.timer, now);
+      s.alive = false;
+      return true;
+    },
     [=](const node_status_request& r) -> node_status {
       host_slot& s = *self->state.slot;
       if (!s.alive || !s.status) return node_status{};

@@ -173,6 +173,10 @@ typename Inspector::result_type inspect(Inspector& f, client_hello& x) {
   return f(caf::meta::type_name("client_hello"), x.client, x.key);
 }
 
+// Asks a node actor to stop cleanly (secrets::engine::on_stop); answered
+// with true once its engine has made durable what waited for a later sync.
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+
 // Asks a node's gateway for its health; answered with node_health.
 using health_atom = caf::atom_constant<caf::atom("health")>;
 

@@ -71,6 +71,9 @@ public:
   virtual void on_tick(millis now) = 0;
   // The host's answer to flush_requested; an engine that never asks ignores it.
   virtual void on_flush(millis now) { (void)now; }
+  // A clean stop: make durable what was waiting for a later sync. A crash
+  // never calls it.
+  virtual void on_stop(millis now) { (void)now; }
   // Drains what the inputs so far produced. Anything the messages depend on
   // has already been made durable by the engine's storage.
   [[nodiscard]] virtual engine_output take_output() = 0;

@@ -1,9 +1,11 @@
 // The node's audit trail (docs/access.md, "Audit"): a record for every share
 // released or stored and every write, delete, policy change and refresh
 // request this node carried out, and the group commit that holds the replies
-// until one sync of the share journal and one of the audit log cover them
-// all. No share leaves this node before the record of its release is
-// durable, and no store is acknowledged before the share is.
+// until one sync covers them all. No share leaves this node before the record
+// of its release is durable, and no store is acknowledged before the share is
+// (the share journal's sync). The other records (stores, writes, refreshes)
+// answer nothing a crash could take back, so they ride the next sync of the
+// log: a release's, or at most audit_sync_lag_max after they were written.
 #include "secrets/node_engine.hpp"
 
 #include "core/planted.hpp"
@@ -22,43 +24,62 @@ status node_engine::record(millis now, audit::action what, const requester& who,
   r.name = name;
   r.version = version;
   r.request = who.request;
+  const bool was_synced = !audit_->has_unsynced();
   auto appended = audit_->append(std::move(r));
   if (!appended.ok()) {
     event("audit log: cannot append (" + appended.err().message() + ")");
     return appended.err();
   }
+  if (was_synced) audit_sync_due_ = now + audit_sync_lag_max;
   return ok_status();
 }
 
-void node_engine::send_audited(endpoint to, const wire_message& m) {
-  PSS_CHECK(audit_->has_unsynced());
-  held_.push_back(outgoing{to, encode(m)});
+void node_engine::send_held(endpoint to, const wire_message& m, hold until) {
+  if (until == hold::release) {
+    PSS_CHECK(audit_->has_unsynced());
+    held_releases_.push_back(outgoing{to, encode(m)});
+  } else {
+    held_acks_.push_back(outgoing{to, encode(m)});
+  }
   output_.flush_requested = true;
 }
 
-void node_engine::release_audited() {
-  if (failed_ || !audit_->has_unsynced()) {
-    PSS_CHECK(held_.empty() || failed_);
+// The group commit: the shares stored since the last flush (the planted bug
+// leaves them to the next Raft batch's flush), then their acks; the audit
+// log when a release waits for it or its oldest unsynced record is due, then
+// the releases.
+void node_engine::release_held(millis now) {
+  if (failed_) return;
+  if (!held_acks_.empty()) {
+    if (!planted::armed(planted::bug::share_ack_before_sync))
+      if (auto st = flush_shares(); !st.ok()) return drop_held(st.err());
+    for (auto& m : held_acks_) output_.messages.push_back(std::move(m));
+    held_acks_.clear();
+  }
+  if (!audit_->has_unsynced()) {
+    PSS_CHECK(held_releases_.empty());
     return;
   }
-  // The shares stored since the last flush first (the planted bug leaves
-  // them to the next Raft batch's flush), then the audit records.
-  if (!planted::armed(planted::bug::share_ack_before_sync))
-    if (auto st = flush_shares(); !st.ok()) {
-      held_.clear();
-      return fail(st.err());
-    }
-  if (auto st = audit_->sync(); !st.ok()) {
-    held_.clear();
-    return fail(st.err());
+  if (held_releases_.empty() && now < audit_sync_due_) {
+    // Woken when it is due, also after a flush that computed no wake-up.
+    const millis due = std::max(audit_sync_due_, now + millis{1});
+    output_.next_wakeup = output_.next_wakeup ? std::min(*output_.next_wakeup, due) : due;
+    return;
   }
-  for (auto& m : held_) output_.messages.push_back(std::move(m));
-  held_.clear();
+  if (auto st = audit_->sync(); !st.ok()) return drop_held(st.err());
+  for (auto& m : held_releases_) output_.messages.push_back(std::move(m));
+  held_releases_.clear();
 }
 
-void node_engine::on_flush(millis) {
+void node_engine::drop_held(const error& e) {
+  held_acks_.clear();
+  held_releases_.clear();
+  fail(e);
+}
+
+void node_engine::on_flush(millis now) {
   if (failed_) return;
-  release_audited();
+  release_held(now);
 }
 
 void node_engine::on_audit_request(endpoint from, const audit_request& m) {

@@ -171,6 +171,14 @@ node_engine::node_engine(node_options options, node_keys keys, storage::file_sys
 
 node_engine::~node_engine() = default;
 
+// A clean stop keeps the audit records that were waiting for the log's next
+// sync (a crash loses at most audit_sync_lag_max of them, never a release's).
+void node_engine::on_stop(millis now) {
+  if (failed_) return;
+  audit_sync_due_ = now;
+  release_held(now);
+}
+
 void node_engine::event(std::string text) {
   output_.events.push_back(node_name(keys_.id) + ": " + std::move(text));
 }
@@ -212,7 +220,7 @@ void node_engine::on_tick(millis now) {
   }
   core().tick(now);
   drain(now);
-  release_audited(); // a host that never delivers on_flush still releases at its next tick
+  release_held(now); // a host that never delivers on_flush still releases at its next tick
 }
 
 void node_engine::campaign(millis now) {
@@ -407,6 +415,7 @@ void node_engine::drain(millis now) {
   millis wake = core().next_wakeup();
   if (shares_->has_pending()) wake = std::min(wake, next_share_gc_);
   wake = std::min(wake, rounds_wakeup(now));
+  if (audit_ && audit_->has_unsynced()) wake = std::min(wake, audit_sync_due_); // no log yet while opening
   if (rejoin_unrecorded()) wake = std::min(wake, next_rejoin_request_);
   output_.next_wakeup = std::max(wake, now + millis{1});
 }
@@ -567,8 +576,10 @@ void node_engine::apply_committed(millis now, const raft::entry& e) {
     reply.result = a.result;
     const pending_proposal& p = it->second;
     const auto result = a.result.code == result_code::ok ? audit::outcome::ok : audit::outcome::refused;
+    // Committed in the log already: the answer waits for nothing, and its
+    // record rides the audit log's next sync.
     if (record(now, p.what, p.who, p.name, a.result.version.value(), result).ok()) {
-      send_audited(p.client, reply);
+      send(p.client, reply);
       proposals_.erase(it);
       return;
     }

@@ -61,6 +61,9 @@ namespace pss::secrets {
 
 inline constexpr std::size_t pending_proposals_max = 1024;
 inline constexpr std::size_t pending_reads_max = 1024;
+// How long an audit record that holds no reply (a store, a write, a refresh)
+// may wait for the next sync of the log; a release's record never waits.
+inline constexpr millis audit_sync_lag_max{20};
 inline constexpr std::uint64_t snapshot_every_entries_default = 64;
 // How often pending shares are checked against their lifetime.
 inline constexpr millis share_gc_interval{1'000};
@@ -258,6 +261,7 @@ public:
               catalog initial, std::unique_ptr<crypto::random_source> random, bytes snapshot_data,
               std::optional<std::uint64_t> rejoin_nonce, millis now);
   ~node_engine() override;
+  void on_stop(millis now) override;
 
 private:
   // Who made a client request: the key that signed it and the digest of the
@@ -410,9 +414,12 @@ private:
   // node_audit.cpp: the audit trail and the replies held for its sync.
   [[nodiscard]] status record(millis now, audit::action what, const requester& who, const std::string& name,
                               std::uint64_t version, audit::outcome result);
-  // Queues `m` for `to` once the audit log is durable (group commit).
-  void send_audited(endpoint to, const wire_message& m);
-  void release_audited();
+  // What a held reply waits for: a store's ack for the share journal's sync,
+  // a share's release for its audit record's sync (group commit).
+  enum class hold : std::uint8_t { store, release };
+  void send_held(endpoint to, const wire_message& m, hold until);
+  void release_held(millis now);
+  void drop_held(const error& e);
   void on_audit_request(endpoint from, const audit_request& m);
   [[nodiscard]] read_response answer(const pending_read& r) const;
 
@@ -424,7 +431,9 @@ private:
   catalog catalog_;
   access::request_guard guard_;
   std::unique_ptr<audit::log> audit_;
-  std::vector<outgoing> held_; // replies waiting for the audit log's next sync
+  std::vector<outgoing> held_acks_;     // store acks waiting for the share journal's sync
+  std::vector<outgoing> held_releases_; // shares waiting for the audit log's sync
+  millis audit_sync_due_{0};            // when the oldest unsynced audit record must be synced
   std::unique_ptr<crypto::random_source> random_;
   prng prng_;
   std::unique_ptr<raft::host> host_; // the Raft core, its storage and the shell loop

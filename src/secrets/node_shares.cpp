@@ -46,9 +46,9 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
   // gives it one (share_store::reconcile moves it there).
   const share_key key{m.name, secret_version{}, m.epoch, d};
   if (planted::armed(planted::bug::wrong_share)) share->value += crypto::scalar::one();
-  // Not synced here: the ack is held with the audit record (send_audited),
-  // and the group commit (release_audited) syncs the share journal, then the
-  // audit log, once for every store since the last flush.
+  // Not synced here: the ack is held (send_held) until the group commit
+  // (release_held) syncs the share journal, once for every store since the
+  // last flush; the audit record rides the log's next sync.
   share_owner owner{};
   std::copy(who.key.bytes().begin(), who.key.bytes().end(), owner.begin());
   if (auto st = shares_->store_pending(key, *share, now, false, owner); !st.ok()) {
@@ -61,7 +61,8 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
     return refuse(reply_code::unavailable, "the audit log cannot record this store; not acknowledged");
   ++counters_.shares_stored;
   event("stored a pending share of " + m.name);
-  send_audited(from, store_share_response{m.request_id, reply_code::ok, node_name(keys_.id) + ": stored", m.epoch});
+  send_held(from, store_share_response{m.request_id, reply_code::ok, node_name(keys_.id) + ": stored", m.epoch},
+            hold::store);
 }
 
 void node_engine::on_get_share(millis now, endpoint from, const get_share_request& m, const requester& who) {
@@ -94,7 +95,7 @@ void node_engine::on_get_share(millis now, endpoint from, const get_share_reques
   if (!record(now, audit::action::share_released, who, m.name, rec->version.value(), audit::outcome::ok).ok())
     return refuse(reply_code::unavailable, "the audit log cannot record this release; no share released");
   reply.sealed_share = std::move(*sealed);
-  send_audited(from, reply);
+  send_held(from, reply, hold::release);
 }
 
 } // namespace pss::secrets

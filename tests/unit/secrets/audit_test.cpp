@@ -174,5 +174,45 @@ TEST_CASE("audit: a get_share reply is held until on_flush syncs the log") {
   CHECK(replies == 1);
 }
 
+// Stores and writes answer nothing a crash could take back through the audit
+// log (the share journal, the Raft log hold them), so their records ride the
+// log's next sync: at most audit_sync_lag_max later, or at once on a clean
+// stop.
+TEST_CASE("audit: a store's ack waits for the share journal, its record for the log's next sync") {
+  network net;
+  net.elect(1);
+  net.add_client(1);
+  const std::uint64_t synced = net.node(2).audit_log().synced_seq();
+  std::size_t acks_with_record_unsynced = 0;
+  net.drop_if = [&](const testing::in_flight& m) {
+    if (m.from == endpoint::of(node_id{2}) && m.type() == message_type::store_share_response)
+      acks_with_record_unsynced += net.node(2).audit_log().has_unsynced() ? 1 : 0;
+    return false;
+  };
+  REQUIRE(net.put(1, 1, "db", "value").outcome == operation_outcome::ok);
+  CHECK(acks_with_record_unsynced == 1); // the ack did not wait for the audit sync
+  net.run_for(audit_sync_lag_max + millis{5});
+  CHECK_FALSE(net.node(2).audit_log().has_unsynced());
+  auto records = net.node(2).audit_log().read(synced, 100);
+  REQUIRE(records.ok());
+  bool stored = false;
+  for (const auto& r : *records) stored |= r.what == audit::action::share_stored && r.name == "db";
+  CHECK(stored);
+  CHECK(net.node(2).audit_log().synced_seq() > synced);
+}
+
+TEST_CASE("audit: a clean stop syncs the records that were waiting") {
+  network net;
+  net.elect(1);
+  net.add_client(1);
+  REQUIRE(net.put(1, 1, "db", "value").outcome == operation_outcome::ok);
+  // The leader answered the register at once; its record of it waits.
+  REQUIRE(net.node(1).audit_log().has_unsynced());
+  const std::uint64_t synced = net.node(1).audit_log().synced_seq();
+  net.node(1).on_stop(net.now);
+  CHECK_FALSE(net.node(1).audit_log().has_unsynced());
+  CHECK(net.node(1).audit_log().synced_seq() > synced);
+}
+
 } // namespace
 } // namespace pss::secrets
