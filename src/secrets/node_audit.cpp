@@ -82,6 +82,14 @@ void node_engine::on_flush(millis now) {
   release_held(now);
 }
 
+// A clean stop keeps the audit records that were waiting for the log's next
+// sync (a crash loses at most audit_sync_lag_max of them, never a release's).
+void node_engine::on_stop(millis now) {
+  if (failed_) return;
+  audit_sync_due_ = now;
+  release_held(now);
+}
+
 void node_engine::on_audit_request(endpoint from, const audit_request& m) {
   audit_response reply;
   reply.request_id = m.request_id;

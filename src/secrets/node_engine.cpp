@@ -1,7 +1,6 @@
 #include "secrets/node_engine.hpp"
 
 #include <algorithm>
-#include <utility>
 #include <array>
 
 #include "core/planted.hpp"
@@ -171,13 +170,6 @@ node_engine::node_engine(node_options options, node_keys keys, storage::file_sys
 
 node_engine::~node_engine() = default;
 
-// A clean stop keeps the audit records that were waiting for the log's next
-// sync (a crash loses at most audit_sync_lag_max of them, never a release's).
-void node_engine::on_stop(millis now) {
-  if (failed_) return;
-  audit_sync_due_ = now;
-  release_held(now);
-}
 
 void node_engine::event(std::string text) {
   output_.events.push_back(node_name(keys_.id) + ": " + std::move(text));
@@ -418,24 +410,6 @@ void node_engine::drain(millis now) {
   if (audit_ && audit_->has_unsynced()) wake = std::min(wake, audit_sync_due_); // no log yet while opening
   if (rejoin_unrecorded()) wake = std::min(wake, next_rejoin_request_);
   output_.next_wakeup = std::max(wake, now + millis{1});
-}
-
-// When the round machine next decides something by the clock alone. An idle
-// cluster must not tick every millisecond: that cost each node a timer, a
-// thread wake-up and a drain per millisecond, and the CPU it took slowed
-// every request on a small machine.
-millis node_engine::rounds_wakeup(millis now) const {
-  const millis soon = std::max(work_.next_send, now + millis{1});
-  if (catalog_.round() || refresh_requested_) return soon; // phases, resends, timeouts
-  // The periodic check that this node holds what the catalog lists.
-  millis wake = next_round_request_ > now ? next_round_request_ : now + options_.round_resend_interval;
-  if (std::as_const(*host_).core().role() == raft::role::leader) {
-    if (!recovery_requests_.empty()) wake = std::min(wake, soon);
-    if (options_.refresh_interval > millis{0}) wake = std::min(wake, std::max(next_refresh_, soon));
-  }
-  if (options_.test_only.misbehave == round_misbehaviour::spam_recovery)
-    wake = std::min(wake, std::max(spam_next_, now + millis{1}));
-  return wake;
 }
 
 // ---- raft::host_client: the shell's calls for each ready -------------------

@@ -2,8 +2,12 @@
 // rounds aborted since its commit, for `pss status`, and a warning in the
 // node's log while refresh has stopped (issue: "nobody is told when refresh
 // stops"). Node-local and in memory: a restarted node counts from its start.
-// And what a node does when it cannot take part in a round: sit it out.
+// And what a node does when it cannot take part in a round: sit it out, and
+// when the round machine next needs the clock (rounds_wakeup).
 #include "secrets/node_engine.hpp"
+
+#include <algorithm>
+#include <utility>
 
 namespace pss::secrets {
 
@@ -43,6 +47,24 @@ void node_engine::watch_proactivity(millis now) {
   event("warning: epoch " + std::to_string(epoch.value()) + " is " + std::to_string(proactive_.age.count() / 1000) +
         " s old, more than twice the refresh interval; " + std::to_string(proactive_.aborted_since_commit) +
         " rounds aborted since" + (proactive_.last_abort.empty() ? "" : " (the last: " + proactive_.last_abort + ")"));
+}
+
+// When the round machine next decides something by the clock alone. An idle
+// cluster must not tick every millisecond: that cost each node a timer, a
+// thread wake-up and a drain per millisecond, and the CPU it took slowed
+// every request on a small machine.
+millis node_engine::rounds_wakeup(millis now) const {
+  const millis soon = std::max(work_.next_send, now + millis{1});
+  if (catalog_.round() || refresh_requested_) return soon; // phases, resends, timeouts
+  // The periodic check that this node holds what the catalog lists.
+  millis wake = next_round_request_ > now ? next_round_request_ : now + options_.round_resend_interval;
+  if (std::as_const(*host_).core().role() == raft::role::leader) {
+    if (!recovery_requests_.empty()) wake = std::min(wake, soon);
+    if (options_.refresh_interval > millis{0}) wake = std::min(wake, std::max(next_refresh_, soon));
+  }
+  if (options_.test_only.misbehave == round_misbehaviour::spam_recovery)
+    wake = std::min(wake, std::max(spam_next_, now + millis{1}));
+  return wake;
 }
 
 } // namespace pss::secrets
