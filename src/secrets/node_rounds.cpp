@@ -18,6 +18,7 @@
 #include "crypto/shamir.hpp"
 #include "crypto/sign.hpp"
 #include "secrets/node_engine.hpp"
+#include "secrets/round_leader.hpp"
 
 #include "crypto/decode.hpp"
 
@@ -286,45 +287,15 @@ void node_engine::lead_round(millis now) {
     }
     return;
   }
-  // A phase's end is proposed at the leader's resend ticks (or once the phase
-  // timed out), and again every resend interval until the log shows it (a
-  // proposal can be lost with a leadership change). The end of disputes is
-  // proposed as soon as the last verdict applies, so that a round with a
-  // dispute takes no longer than one without, and so is a refresh's commit
-  // once every receiver is ready.
-  const bool disputes_done = r->phase == round_phase::disputing
-                             && std::none_of(r->disputes.begin(), r->disputes.end(), [](const round_dispute& d) {
-                                  return d.verdict == dispute_verdict::open;
-                                });
-  const bool all_ready = r->phase == round_phase::finishing && r->kind == round_kind::refresh
-                         && r->ready.size() == r->receivers.size();
-  if (work_.led_round == r->id && work_.led_phase == r->phase && now < work_.next_lead) return;
-  if (!disputes_done && !all_ready && now < work_.next_send && now < work_.phase_since + options_.round_phase_timeout)
-    return;
-  const auto lead = [&](command_body body) {
-    work_.led_round = r->id;
-    work_.led_phase = r->phase;
-    work_.next_lead = now + options_.round_resend_interval;
-    propose_round(now, std::move(body));
-  };
-  const bool timed_out = now >= work_.phase_since + options_.round_phase_timeout;
-  switch (r->phase) {
-    case round_phase::dealing:
-      if (r->dealings.size() == r->participants.size() || timed_out) lead(round_close{r->id});
-      break;
-    case round_phase::responding:
-      if (r->responses.size() == r->participants.size() || timed_out) lead(round_qualify{r->id});
-      break;
-    case round_phase::disputing:
-      if (timed_out || disputes_done) lead(round_qualify{r->id});
-      break;
-    case round_phase::finishing:
-      if (r->kind == round_kind::refresh && (r->ready.size() == r->receivers.size() || timed_out))
-        lead(round_commit{r->id});
-      else if (r->kind == round_kind::recovery && timed_out)
-        lead(round_abort{r->id, "the target did not recover in time"});
-      break;
-  }
+  // Which phase end to propose, if any: a pure decision (round_leader.hpp).
+  const lead_clock clock{work_.phase_since, work_.next_send, work_.next_lead,
+                         work_.led_round,   work_.led_phase, options_.round_phase_timeout};
+  auto body = decide(*r, clock, now);
+  if (!body) return;
+  work_.led_round = r->id;
+  work_.led_phase = r->phase;
+  work_.next_lead = now + options_.round_resend_interval;
+  propose_round(now, std::move(*body));
 }
 
 void node_engine::take_part(millis now) {

@@ -1,0 +1,36 @@
+#include "secrets/round_leader.hpp"
+
+#include <algorithm>
+
+namespace pss::secrets {
+
+std::optional<command_body> decide(const round_state& r, const lead_clock& c, millis now) {
+  const bool disputes_done = r.phase == round_phase::disputing
+                             && std::none_of(r.disputes.begin(), r.disputes.end(), [](const round_dispute& d) {
+                                  return d.verdict == dispute_verdict::open;
+                                });
+  const bool all_ready = r.phase == round_phase::finishing && r.kind == round_kind::refresh
+                         && r.ready.size() == r.receivers.size();
+  if (c.led_round == r.id && c.led_phase == r.phase && now < c.next_lead) return std::nullopt;
+  const bool timed_out = now >= c.phase_since + c.phase_timeout;
+  if (!disputes_done && !all_ready && now < c.next_send && !timed_out) return std::nullopt;
+  switch (r.phase) {
+    case round_phase::dealing:
+      if (r.dealings.size() == r.participants.size() || timed_out) return round_close{r.id};
+      return std::nullopt;
+    case round_phase::responding:
+      if (r.responses.size() == r.participants.size() || timed_out) return round_qualify{r.id};
+      return std::nullopt;
+    case round_phase::disputing:
+      if (timed_out || disputes_done) return round_qualify{r.id};
+      return std::nullopt;
+    case round_phase::finishing:
+      if (r.kind == round_kind::refresh && (all_ready || timed_out)) return round_commit{r.id};
+      if (r.kind == round_kind::recovery && timed_out)
+        return round_abort{r.id, "the target did not recover in time"};
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+} // namespace pss::secrets

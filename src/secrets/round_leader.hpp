@@ -1,0 +1,36 @@
+// The round leader's decision (docs/refresh.md §3): given the round as the
+// catalog holds it and the leader's own clock of that round, which phase end
+// to propose now, if any. Pure: no engine, no I/O; node_engine::lead_round
+// proposes what it returns and remembers that it did (lead_clock::led_*).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+#include "secrets/catalog.hpp"
+#include "secrets/commands.hpp"
+
+namespace pss::secrets {
+
+using millis = std::chrono::milliseconds;
+
+// What the leader knows of the round's time, kept by node_engine.
+struct lead_clock {
+  millis phase_since{0};   // when this node saw the current phase begin
+  millis next_send{0};     // the leader's next resend tick
+  millis next_lead{0};     // when the end it last proposed may be proposed again
+  std::uint64_t led_round = 0;
+  round_phase led_phase = round_phase::dealing;
+  millis phase_timeout{0};
+};
+
+// A phase's end is proposed at the leader's resend ticks (or once the phase
+// timed out), and again every resend interval until the log shows it (a
+// proposal can be lost with a leadership change). The end of disputes is
+// proposed as soon as the last verdict applies, so that a round with a
+// dispute takes no longer than one without, and so is a refresh's commit once
+// every receiver is ready.
+[[nodiscard]] std::optional<command_body> decide(const round_state& r, const lead_clock& c, millis now);
+
+} // namespace pss::secrets

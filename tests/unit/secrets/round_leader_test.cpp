@@ -1,0 +1,92 @@
+// The round leader's pure decision (src/secrets/round_leader.hpp): which
+// phase end it proposes, and when it waits.
+#include <doctest/doctest.h>
+
+#include "secrets/round_leader.hpp"
+
+namespace pss::secrets {
+namespace {
+
+using namespace std::chrono_literals;
+
+round_state round_of(round_kind kind, round_phase phase) {
+  round_state r;
+  r.kind = kind;
+  r.id = 7;
+  r.phase = phase;
+  r.participants = {node_id{1}, node_id{2}, node_id{3}};
+  return r;
+}
+
+// A clock whose resend tick is due now and whose phase began at 0.
+lead_clock due_clock() {
+  lead_clock c;
+  c.phase_timeout = 1000ms;
+  return c;
+}
+
+template <class T>
+bool proposes(const std::optional<command_body>& b) {
+  return b && std::holds_alternative<T>(*b) && std::get<T>(*b).round_id == 7;
+}
+
+TEST_CASE("round leader: a phase ends once everyone answered, at the resend tick") {
+  auto r = round_of(round_kind::refresh, round_phase::dealing);
+  auto c = due_clock();
+  c.next_send = 50ms;
+  r.dealings[node_id{1}] = {};
+  r.dealings[node_id{2}] = {};
+  CHECK_FALSE(decide(r, c, 60ms)); // one dealing missing, not timed out
+  r.dealings[node_id{3}] = {};
+  CHECK_FALSE(decide(r, c, 10ms)); // all dealt, but before the resend tick
+  CHECK(proposes<round_close>(decide(r, c, 60ms)));
+  r.phase = round_phase::responding;
+  CHECK_FALSE(decide(r, c, 60ms));
+  for (auto n : r.participants) r.responses[n] = {};
+  CHECK(proposes<round_qualify>(decide(r, c, 60ms)));
+}
+
+TEST_CASE("round leader: a phase that timed out ends without the missing answers") {
+  auto r = round_of(round_kind::refresh, round_phase::dealing);
+  auto c = due_clock();
+  c.next_send = 5000ms; // no resend tick before the timeout
+  CHECK_FALSE(decide(r, c, 999ms));
+  CHECK(proposes<round_close>(decide(r, c, 1000ms)));
+  r.phase = round_phase::finishing;
+  CHECK(proposes<round_commit>(decide(r, c, 1000ms)));
+  auto rec = round_of(round_kind::recovery, round_phase::finishing);
+  CHECK_FALSE(decide(rec, c, 999ms));
+  CHECK(std::holds_alternative<round_abort>(*decide(rec, c, 1000ms)));
+}
+
+TEST_CASE("round leader: disputes and a ready refresh end at once, not at the next tick") {
+  auto r = round_of(round_kind::refresh, round_phase::disputing);
+  auto c = due_clock();
+  c.next_send = 500ms;
+  r.disputes.push_back(round_dispute{node_id{1}, node_id{2}, dispute_verdict::open, {}, {}, {}});
+  CHECK_FALSE(decide(r, c, 10ms));
+  r.disputes.back().verdict = dispute_verdict::dealer_lied;
+  CHECK(proposes<round_qualify>(decide(r, c, 10ms)));
+  r.phase = round_phase::finishing;
+  r.receivers = {node_id{1}, node_id{3}};
+  r.ready = {node_id{1}};
+  CHECK_FALSE(decide(r, c, 10ms));
+  r.ready.push_back(node_id{3});
+  CHECK(proposes<round_commit>(decide(r, c, 10ms)));
+}
+
+TEST_CASE("round leader: an end it proposed is proposed again only after the resend interval") {
+  auto r = round_of(round_kind::refresh, round_phase::dealing);
+  for (auto n : r.participants) r.dealings[n] = {};
+  auto c = due_clock();
+  c.led_round = 7;
+  c.led_phase = round_phase::dealing;
+  c.next_lead = 100ms;
+  CHECK_FALSE(decide(r, c, 99ms));
+  CHECK(proposes<round_close>(decide(r, c, 100ms)));
+  c.led_phase = round_phase::responding; // led another phase: no wait for this one
+  CHECK(proposes<round_close>(decide(r, c, 0ms)));
+}
+
+} // namespace
+} // namespace pss::secrets
