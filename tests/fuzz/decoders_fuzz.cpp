@@ -1,7 +1,8 @@
 // decoders_fuzz: libFuzzer over the public decoders of bytes that come from
 // the network or from disk (tests/fuzz/README.md names what is not covered).
-// The first input byte picks the decoder, the rest is its input; a decoder must answer any bytes with a value or an error, never
-// a crash, a sanitizer report or an unbounded allocation. A decoded value that
+// The first input byte picks the decoder, the rest is its input; a decoder
+// must answer any bytes with a value or an error, never a crash, a sanitizer
+// report or an unbounded allocation. A decoded value that
 // has an encoder must encode to something that decodes again.
 //
 // Built only by scripts/fuzz (clang, -fsanitize=fuzzer,address,undefined);
