@@ -145,12 +145,13 @@ node_engine::node_engine(node_options options, node_keys keys, storage::file_sys
     shares_(std::move(shares)), catalog_(std::move(initial)),
     guard_(options_.cluster.cluster_id, keys_.id, static_cast<access::unix_ms>(now.count()) + options_.wall_clock_offset),
     random_(std::move(random)),
-    prng_(options_.prng_seed), rejoin_nonce_(rejoin_nonce) {
+    prng_(options_.prng_seed),
+    rejoin_(keys_.id, rejoin_nonce, rejoin_request_interval, options_.round_resend_interval) {
   self_index_ = options_.cluster.find(keys_.id)->index;
   raft::host_boot boot;
   // A rejoining node starts with an empty configuration: it learns the
   // cluster's from the leader once it has been added back.
-  if (!rejoin_nonce_) boot.boot_config = initial_configuration(options_.cluster);
+  if (!rejoining()) boot.boot_config = initial_configuration(options_.cluster);
   boot.snapshot_data = std::move(snapshot_data);
   boot.opened = std::move(opened);
   applied_ = boot.opened.state.snapshot.last_index;
@@ -301,7 +302,7 @@ void node_engine::on_access_request(millis now, endpoint from, const access_requ
 void node_engine::propose(millis now, endpoint from, const command& c, pending_proposal p) {
   propose_response reply;
   reply.request_id = p.request_id;
-  if (proposals_.size() >= pending_proposals_max) {
+  if (desk_.proposals_full()) {
     reply.code = reply_code::unavailable;
     reply.reason = node_name(keys_.id) + ": too many proposals in flight; retry later";
     return send(from, reply);
@@ -313,13 +314,12 @@ void node_engine::propose(millis now, endpoint from, const command& c, pending_p
     return send(from, reply);
   }
   ++counters_.proposals;
-  p.term = proposed->term;
-  proposals_[proposed->index] = std::move(p);
+  desk_.proposed(proposed->term, proposed->index, std::move(p));
 }
 
 void node_engine::on_read(millis now, endpoint from, read_request&& m, const crypto::sign_public_key& client) {
-  const std::uint64_t id = next_read_id_++;
-  status st = reads_.size() >= pending_reads_max
+  const std::uint64_t id = desk_.next_read_id();
+  status st = desk_.reads_full()
                 ? status{error{errc::unavailable, "too many reads in flight"}}
                 : core().read_index(now, id);
   if (!st.ok()) {
@@ -329,7 +329,7 @@ void node_engine::on_read(millis now, endpoint from, read_request&& m, const cry
             st.err().message());
     return send(from, reply);
   }
-  reads_.emplace(id, pending_read{from, std::move(m), std::nullopt, client, wall(now)});
+  desk_.reading(id, pending_read{from, std::move(m), std::nullopt, client, wall(now)});
 }
 
 read_response node_engine::answer(const pending_read& pending) const {
@@ -408,7 +408,7 @@ void node_engine::drain(millis now) {
   if (shares_->has_pending()) wake = std::min(wake, next_share_gc_);
   wake = std::min(wake, rounds_wakeup(now));
   if (audit_ && audit_->has_unsynced()) wake = std::min(wake, audit_sync_due_); // no log yet while opening
-  if (rejoin_unrecorded()) wake = std::min(wake, next_rejoin_request_);
+  if (auto due = rejoin_.wakeup(catalog_)) wake = std::min(wake, *due);
   output_.next_wakeup = std::max(wake, now + millis{1});
 }
 
@@ -442,16 +442,11 @@ status node_engine::applied(millis) {
 }
 
 void node_engine::reads(std::span<const raft::read_state> ready, std::span<const std::uint64_t> failed) {
-  for (const auto& rs : ready)
-    if (auto it = reads_.find(rs.request_id); it != reads_.end()) it->second.index = rs.index;
-  for (auto id : failed) {
-    auto it = reads_.find(id);
-    if (it == reads_.end()) continue;
+  for (const auto& r : desk_.confirmed(ready, failed)) {
     read_response reply;
-    reply.request_id = it->second.request.request_id;
+    reply.request_id = r.request.request_id;
     decline(reply, reply_code::not_leader, "leadership changed during the read; retry");
-    send(it->second.client, reply);
-    reads_.erase(it);
+    send(r.client, reply);
   }
 }
 
@@ -475,9 +470,7 @@ void node_engine::check_invariants() const {
   PSS_CHECK(applied_ == core().applied_index() || applied_ == core().log().snapshot_index());
   PSS_CHECK(applied_ <= core().commit_index() || applied_ == core().log().snapshot_index());
   PSS_CHECK(last_snapshot_ <= applied_);
-  PSS_CHECK(proposals_.size() <= pending_proposals_max);
-  PSS_CHECK(reads_.size() <= pending_reads_max);
-  for (const auto& [index, p] : proposals_) PSS_CHECK(index > applied_);
+  desk_.check_invariants(applied_);
 }
 
 void node_engine::install_snapshot(const raft::snapshot& s) {
@@ -498,13 +491,12 @@ void node_engine::install_snapshot(const raft::snapshot& s) {
   catalog_changed_ = true;
   holder_check_all_ = true;
   // Proposals inside the snapshot can no longer be matched to their result.
-  for (auto it = proposals_.begin(); it != proposals_.end() && it->first <= applied_;) {
+  for (const auto& p : desk_.overtaken(applied_)) {
     propose_response reply;
-    reply.request_id = it->second.request_id;
+    reply.request_id = p.request_id;
     reply.code = reply_code::unavailable;
     reply.reason = node_name(keys_.id) + ": the outcome is unknown here; retry with the same sequence";
-    send(it->second.client, reply);
-    it = proposals_.erase(it);
+    send(p.client, reply);
   }
   if (options_.record_apply_events) apply_events_.push_back(apply_event{true, applied_, {}});
   event("installed a catalog snapshot at index " + std::to_string(applied_.value()));
@@ -541,38 +533,29 @@ void node_engine::apply_committed(millis now, const raft::entry& e) {
   if (a.effects.deleted_name) changed_names_.insert(*a.effects.deleted_name);
   for (const auto& [name, v] : a.effects.dropped_versions) changed_names_.insert(name);
   note_holder_changes(e, a.effects);
-  auto it = proposals_.find(e.index);
-  if (it == proposals_.end()) return;
+  auto settled = desk_.applied(e);
+  if (!settled) return;
+  const pending_proposal& p = settled->proposal;
   propose_response reply;
-  reply.request_id = it->second.request_id;
-  if (e.term == it->second.term && e.kind == raft::entry_kind::command) {
-    reply.code = reply_code::ok;
-    reply.result = a.result;
-    const pending_proposal& p = it->second;
-    const auto result = a.result.code == result_code::ok ? audit::outcome::ok : audit::outcome::refused;
-    // Committed in the log already: the answer waits for nothing, and its
-    // record rides the audit log's next sync.
-    if (record(now, p.what, p.who, p.name, a.result.version.value(), result).ok()) {
-      send(p.client, reply);
-      proposals_.erase(it);
-      return;
-    }
-  } else {
+  reply.request_id = p.request_id;
+  if (!settled->ours) {
     decline(reply, reply_code::not_leader, "the proposal was overwritten by a new leader; retry");
+    return send(p.client, reply);
   }
-  send(it->second.client, reply);
-  proposals_.erase(it);
+  reply.code = reply_code::ok;
+  reply.result = a.result;
+  const auto result = a.result.code == result_code::ok ? audit::outcome::ok : audit::outcome::refused;
+  // Committed in the log already: the answer waits for nothing, and its
+  // record rides the audit log's next sync (record() reports an append that
+  // fails; the write stands either way).
+  (void)record(now, p.what, p.who, p.name, a.result.version.value(), result);
+  send(p.client, reply);
 }
 
 void node_engine::serve_reads() {
-  for (auto it = reads_.begin(); it != reads_.end();) {
-    if (it->second.index && *it->second.index <= applied_) {
-      ++counters_.reads_served;
-      send(it->second.client, answer(it->second));
-      it = reads_.erase(it);
-    } else {
-      ++it;
-    }
+  for (const auto& r : desk_.due(applied_)) {
+    ++counters_.reads_served;
+    send(r.client, answer(r));
   }
 }
 

@@ -53,14 +53,14 @@
 #include "secrets/cluster.hpp"
 #include "secrets/engine.hpp"
 #include "secrets/messages.hpp"
+#include "secrets/rejoin.hpp"
+#include "secrets/request_desk.hpp"
 #include "secrets/share_store.hpp"
 #include "storage/file_system.hpp"
 #include "storage/raft_storage.hpp"
 
 namespace pss::secrets {
 
-inline constexpr std::size_t pending_proposals_max = 1024;
-inline constexpr std::size_t pending_reads_max = 1024;
 // How long an audit record that holds no reply (a store, a write, a refresh)
 // may wait for the next sync of the log; a release's record never waits.
 inline constexpr millis audit_sync_lag_max{20};
@@ -244,7 +244,7 @@ public:
 
   // True until this node, rejoining after a wipe, is a voter again (its
   // applied catalog shows its rejoin done); it never votes meanwhile.
-  [[nodiscard]] bool rejoining() const noexcept { return rejoin_nonce_.has_value(); }
+  [[nodiscard]] bool rejoining() const noexcept { return rejoin_.rejoining(); }
 
   // True while this node still holds round material (sub-shares, masked
   // values, its dealing and the ephemeral keys of its chunks) in memory; the
@@ -264,28 +264,6 @@ public:
   void on_stop(millis now) override;
 
 private:
-  // Who made a client request: the key that signed it and the digest of the
-  // signed envelope, for the audit log.
-  struct requester {
-    crypto::sign_public_key key;
-    audit::digest request{};
-  };
-  struct pending_proposal {
-    endpoint client;
-    std::uint64_t request_id = 0;
-    term_id term;
-    requester who;
-    audit::action what = audit::action::registered;
-    std::string name;
-  };
-  struct pending_read {
-    endpoint client;
-    read_request request;
-    std::optional<log_index> index;
-    crypto::sign_public_key key; // who asked: a list shows only the names it may list
-    access::unix_ms asked_at = 0;
-  };
-
   // One round's private work on this node (docs/refresh.md §3). Secret.
   struct round_work {
     std::uint64_t id = 0;
@@ -361,7 +339,7 @@ private:
   void drive_rejoin(millis now);
   void lead_rejoins(millis now);
   void on_rejoin_request(millis now, endpoint from, const rejoin_request& m);
-  [[nodiscard]] bool rejoin_unrecorded() const;
+  [[nodiscard]] bool rejoin_unrecorded() const { return rejoin_.unrecorded(catalog_); }
 
   void drain(millis now);
   [[nodiscard]] millis rounds_wakeup(millis now) const;
@@ -438,9 +416,7 @@ private:
   prng prng_;
   std::unique_ptr<raft::host> host_; // the Raft core, its storage and the shell loop
 
-  std::map<log_index, pending_proposal> proposals_;
-  std::map<std::uint64_t, pending_read> reads_;
-  std::uint64_t next_read_id_ = 1;
+  request_desk desk_; // client proposals and reads waiting on Raft
   log_index applied_;
   log_index last_snapshot_;
   bool catalog_changed_ = false;          // reconcile every share
@@ -477,9 +453,7 @@ private:
   millis spam_next_{0};                           // round_misbehaviour::spam_recovery
   std::optional<std::uint64_t> spam_first_nonce_; // round_misbehaviour::spam_recovery
   millis next_round_request_{0};
-  std::optional<std::uint64_t> rejoin_nonce_; // while rejoining
-  millis next_rejoin_request_{0};
-  std::map<node_id, std::pair<std::uint64_t, millis>> rejoin_proposed_; // leader: last proposal per node
+  rejoin_machine rejoin_; // node_rejoin.cpp performs its decisions
 };
 
 } // namespace pss::secrets
