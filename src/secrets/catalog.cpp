@@ -324,14 +324,22 @@ result<version_record> catalog::lookup(const std::string& name, secret_version v
   return it->second;
 }
 
+// Every register asks, on every node: an index, not a scan of the 4,096
+// (a scan was 3 % of a calm simulation and about as much of a node's put).
 bool catalog::dealing_retired(const std::string& name, const digest& d) const {
-  return std::any_of(retired_.begin(), retired_.end(), [&](const auto& r) { return r.second == d && r.first == name; });
+  return retired_index_.contains(std::pair{d, name});
 }
 
 void catalog::retire(const std::string& name, const digest& d) {
-  if (retired_.size() >= retired_dealings_max) retired_.pop_front();
+  if (retired_.size() >= retired_dealings_max) {
+    const auto& [old_name, old_d] = retired_.front();
+    retired_index_.erase(retired_index_.find(std::pair{old_d, old_name}));
+    retired_.pop_front();
+  }
   retired_.emplace_back(name, d);
+  retired_index_.emplace(d, name);
   PSS_CHECK(retired_.size() <= retired_dealings_max);
+  PSS_CHECK(retired_index_.size() == retired_.size());
 }
 
 std::vector<list_item> catalog::list() const {
@@ -503,6 +511,7 @@ result<catalog> catalog::restore(byte_view data) {
       auto& [name, d] = out.retired_.emplace_back();
       name = r.str(secret_name_bytes_max);
       r.raw_into(d);
+      out.retired_index_.emplace(d, name);
     }
   }
   if (r.u8() != 0) {

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -289,6 +290,7 @@ private:
   std::map<std::string, secret_record> secrets_;
   // The dealings that left the catalog last, oldest first (dealing_retired).
   std::deque<std::pair<std::string, digest>> retired_;
+  std::multiset<std::pair<digest, std::string>> retired_index_; // the same pairs, to look up
   raft::session_table sessions_;
   log_index applied_;
   std::optional<round_state> round_;
