@@ -116,7 +116,7 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
   // With first_start still set on a restart, an existing directory is
   // reopened as it is, never initialised again.
   auto opened = storage::open_raft_storage(fs, raft_dir, identity,
-                                           rejoining ? storage::open_mode::initialise : mode);
+                                           rejoining ? storage::open_mode::initialise : mode, options.log);
   if (!opened.ok()) {
     if (storage::is_empty_data_dir(opened.err())) return wiped_disk_refusal(keys.id, raft_dir);
     return opened.err();

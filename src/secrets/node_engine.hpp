@@ -58,6 +58,7 @@
 #include "secrets/share_store.hpp"
 #include "storage/file_system.hpp"
 #include "storage/raft_storage.hpp"
+#include "storage/segmented_raft_storage.hpp"
 
 namespace pss::secrets {
 
@@ -129,6 +130,7 @@ struct node_options {
   raft::options raft;       // raft.id is set from the node's keys
   std::uint64_t prng_seed = 1; // Raft's election timeouts
   std::uint64_t snapshot_every_entries = snapshot_every_entries_default;
+  storage::log_options log;    // the Raft log's segments (the simulator uses small ones)
   millis session_expiry = session_expiry_default;
   millis pending_share_lifetime = secrets::pending_share_lifetime;
   // A caught-up member that misses shares asks for its own recovery.
