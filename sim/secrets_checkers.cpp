@@ -191,8 +191,13 @@ void share_epoch_checker::observe(const secrets::node_engine& node, std::vector<
                              + std::to_string(it->first.epoch.value()) + " to " + std::to_string(k.epoch.value()));
     seen_.emplace(here, std::move(v));
   }
-  if (!cat.round() && node.holds_round_material())
-    violations.push_back("refresh: " + who + " still holds sub-shares or masked values after its round ended");
+}
+
+void share_epoch_checker::observe_round_material(const secrets::node_engine& node,
+                                                 std::vector<std::string>& violations) const {
+  if (!node.state().round() && node.holds_round_material())
+    violations.push_back("refresh: n" + std::to_string(node.id().value())
+                         + " still holds sub-shares or masked values after its round ended");
 }
 
 void share_epoch_checker::check_disk(const secrets::node_engine& node, const storage::sim_disk& disk,

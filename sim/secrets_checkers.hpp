@@ -88,7 +88,10 @@ private:
 
 class share_epoch_checker {
 public:
+  // The node's shares against its catalog; run again only when either changed.
   void observe(const secrets::node_engine& node, std::vector<std::string>& violations);
+  // No sub-shares or masked values outlive their round; run at every input.
+  void observe_round_material(const secrets::node_engine& node, std::vector<std::string>& violations) const;
   void check_disk(const secrets::node_engine& node, const storage::sim_disk& disk,
                   std::vector<std::string>& violations) const;
   // Deleted means erased: once a delete of `name` up to version `latest` was

@@ -11,6 +11,7 @@
 
 #include "sim/simulator.hpp"
 
+#include <array>
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -102,6 +103,11 @@ struct simulation::impl final : actors::host_hooks {
     // and one whose sender or receiver has been reborn since is lost, as on
     // a TCP connection that closed with the old process.
     std::uint64_t incarnation = 0;
+    // What the share checkers last saw: incarnation, share store mutations,
+    // applied index. They look again only when it moved (they scan every
+    // share, and ran after every input: a third of a calm run's time).
+    std::array<std::uint64_t, 3> share_checks_at{};
+    bool share_checked = false;
   };
   std::map<node_id, node_slot> nodes;
 

@@ -303,10 +303,16 @@ void simulation::impl::check_node(node_slot& n) {
     halted.push_back(n.id);
   if (secrets_mode && !e.halted()) {
     std::vector<std::string> found;
-    epochs.observe(static_cast<const secrets_node_host&>(e).engine(), found);
-    holders.observe(static_cast<const secrets_node_host&>(e).engine(), found);
+    const auto& engine = static_cast<const secrets_node_host&>(e).engine();
+    const std::array<std::uint64_t, 3> at{n.incarnation, engine.shares().mutations(), engine.state().applied_index().value()};
+    if (!n.share_checked || n.share_checks_at != at) {
+      epochs.observe(engine, found);
+      holders.observe(engine, found);
+      n.share_checks_at = at;
+      n.share_checked = true;
+    }
+    epochs.observe_round_material(engine, found);
     if (!is_byzantine(n.id) && !rounds->is_faulty(n.id)) {
-      const auto& engine = static_cast<const secrets_node_host&>(e).engine();
       rounds->observe(engine, found);
       counters.max_epoch_age_ms = std::max<std::uint64_t>(
         counters.max_epoch_age_ms, static_cast<std::uint64_t>(engine.refresh_health().age.count()));

@@ -62,6 +62,7 @@ status share_store::replay(byte_view record) {
     if (auto old = shares_.find(key); old != shares_.end()) erase_in_memory(old);
     if (h.state == share_state::pending) pending_keys_.insert(key);
     shares_.emplace(key, std::move(h));
+    ++mutations_;
   } else if (kind == op_promote) {
     if (auto it = shares_.find(key); it != shares_.end()) mark_live(*it);
   } else if (kind == op_assign) {
@@ -119,6 +120,7 @@ status share_store::insert_pending(const share_key& key, held_share h) {
   PSS_TRY(append(op_put_round, key, &h));
   if (h.owner != share_owner{}) ++pending_by_owner_[h.owner];
   shares_.emplace(key, std::move(h));
+  ++mutations_;
   pending_keys_.insert(key);
   return ok_status();
 }
@@ -162,11 +164,13 @@ status share_store::store_round_share(const share_key& key, const crypto::share&
 void share_store::mark_live(std::pair<const share_key, held_share>& entry) {
   if (entry.second.state == share_state::pending) forget_pending(entry.first, entry.second);
   entry.second.state = share_state::live;
+  ++mutations_;
 }
 
 void share_store::erase_in_memory(std::map<share_key, held_share>::iterator it) {
   if (it->second.state == share_state::pending) forget_pending(it->first, it->second);
   shares_.erase(it);
+  ++mutations_;
 }
 
 namespace {
@@ -253,6 +257,7 @@ std::map<share_key, held_share>::iterator share_store::rekey(std::map<share_key,
     pending_keys_.insert(to);
     if (moved.owner != share_owner{}) ++pending_by_owner_[moved.owner];
   }
+  ++mutations_;
   return shares_.emplace(to, std::move(moved)).first;
 }
 

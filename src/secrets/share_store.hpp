@@ -154,6 +154,9 @@ public:
   [[nodiscard]] std::optional<crypto::share> dealing_value(const std::string& name, epoch_id epoch,
                                                            const digest& d) const;
   [[nodiscard]] std::size_t size() const noexcept { return shares_.size(); }
+  // Counts every change to the shares held (added, erased, made live,
+  // renamed), so an observer can skip a store that did not change.
+  [[nodiscard]] std::uint64_t mutations() const noexcept { return mutations_; }
   [[nodiscard]] bool has_pending() const noexcept;
   // Whether the next flush() rewrites the journal: an erasure is waiting.
   [[nodiscard]] bool rewrite_pending() const noexcept { return needs_rewrite_; }
@@ -179,6 +182,7 @@ private:
 
   std::unique_ptr<storage::record_journal> journal_;
   std::map<share_key, held_share> shares_;
+  std::uint64_t mutations_ = 0;
   std::set<share_key> pending_keys_; // the pending shares (garbage collection walks only these)
   std::map<share_owner, std::size_t> pending_by_owner_; // known owners only
   share_limits limits_;
