@@ -1,5 +1,6 @@
-// decoders_fuzz: libFuzzer over the public decoders of bytes that come from
-// the network or from disk (tests/fuzz/README.md names what is not covered).
+// decoders_fuzz: libFuzzer over the decoders of bytes that come from
+// the network or from disk, private ones through the opens of a data directory
+// (tests/fuzz/README.md).
 // The first input byte picks the decoder, the rest is its input; a decoder
 // must answer any bytes with a value or an error, never a crash, a sanitizer
 // report or an unbounded allocation. A decoded value that
@@ -8,6 +9,7 @@
 // Built only by scripts/fuzz (clang, -fsanitize=fuzzer,address,undefined);
 // every input that ever crashed is kept in tests/fuzz/crashes and replayed
 // first.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -27,8 +29,13 @@
 #include "secrets/catalog.hpp"
 #include "secrets/commands.hpp"
 #include "secrets/messages.hpp"
+#include "secrets/share_store.hpp"
+#include "storage/crc32c.hpp"
 #include "storage/data_dir.hpp"
+#include "storage/journal.hpp"
 #include "storage/record_file.hpp"
+#include "storage/segmented_raft_storage.hpp"
+#include "storage/sim_disk.hpp"
 
 using namespace pss;
 
@@ -42,9 +49,70 @@ void round_trip(const result<Decoded>& first, Encode encode, Decode decode) {
   PSS_CHECK_MSG(decode(byte_view{again}).ok(), "a decoded value did not decode again after encoding");
 }
 
+// ---- data directories: the payloads of records, behind intact framing ----
+// The share journal's and the Raft storage's own decoders are private to
+// their files; these reach them through the public open, with the fuzz bytes
+// inside valid framing (record headers, CRCs), as a damaged or hostile disk
+// would present them.
+
+const storage::data_dir_identity fuzz_identity{"fuzz", node_id{1}};
+constexpr storage::log_options small_segments{4096};
+
+// Records, each led by a one-byte length.
+std::vector<byte_view> records_of(byte_view in) {
+  std::vector<byte_view> out;
+  while (!in.empty()) {
+    const std::size_t n = std::min<std::size_t>(in[0], in.size() - 1);
+    if (n > 0) out.push_back(in.subspan(1, n));
+    in = in.subspan(1 + n);
+  }
+  return out;
+}
+
+void share_journal(byte_view in) {
+  storage::sim_disk disk;
+  {
+    auto j = storage::open_journal(disk, "/shares", fuzz_identity, storage::open_mode::initialise);
+    PSS_CHECK(j.ok());
+    for (auto r : records_of(in)) PSS_CHECK(j->journal->append(r).ok());
+    PSS_CHECK(j->journal->sync().ok());
+  }
+  (void)secrets::share_store::open(disk, "/shares", fuzz_identity, storage::open_mode::existing);
+}
+
+// A fresh Raft directory whose file `which` gets the fuzz bytes, reopened.
+enum class raft_file { segment, hard_state, snapshot };
+
+void raft_storage(raft_file which, byte_view in) {
+  storage::sim_disk disk;
+  PSS_CHECK(storage::open_raft_storage(disk, "/raft", fuzz_identity, storage::open_mode::initialise, small_segments).ok());
+  for (const auto& [path, content] : disk.durable_files()) {
+    if (which == raft_file::segment && path.ends_with(".seg")) {
+      auto f = disk.open_file(path, storage::open_flags::existing);
+      PSS_CHECK(f.ok());
+      storage::record_writer w{std::move(*f), storage::file_header_bytes, small_segments.segment_bytes, false};
+      for (auto r : records_of(in)) (void)w.add(r);
+      PSS_CHECK(w.sync().ok());
+    } else if (which == raft_file::hard_state && path.ends_with("/hard-state")) {
+      bytes slot(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(in.size(), 40)));
+      storage::seal_with_crc32c(slot);
+      bytes file = content;
+      PSS_CHECK(file.size() >= slot.size());
+      std::copy(slot.begin(), slot.end(), file.begin());
+      PSS_CHECK(storage::write_file_atomically(disk, path, file).ok());
+    }
+  }
+  if (which == raft_file::snapshot) {
+    bytes file(in.begin(), in.end());
+    storage::seal_with_crc32c(file);
+    PSS_CHECK(storage::write_file_atomically(disk, "/raft/snapshot", file).ok());
+  }
+  (void)storage::open_raft_storage(disk, "/raft", fuzz_identity, storage::open_mode::existing, small_segments);
+}
+
 void decode_one(std::uint8_t which, byte_view in) {
   const std::string_view text{reinterpret_cast<const char*>(in.data()), in.size()};
-  switch (which % 20) {
+  switch (which % 24) {
     case 0: round_trip(secrets::decode_wire_message(in), [](const auto& m) { return secrets::encode(m); },
                        [](byte_view b) { return secrets::decode_wire_message(b); }); break;
     case 1: round_trip(secrets::decode_command(in), [](const auto& c) { return secrets::encode_command(c); },
@@ -71,6 +139,10 @@ void decode_one(std::uint8_t which, byte_view in) {
       (void)deploy::parse_node_config(text, "fuzz.toml", "/nonexistent");
       (void)deploy::parse_cluster_file(text, "fuzz.toml", "/nonexistent");
       break;
+    case 20: share_journal(in); break;
+    case 21: raft_storage(raft_file::segment, in); break;
+    case 22: raft_storage(raft_file::hard_state, in); break;
+    case 23: raft_storage(raft_file::snapshot, in); break;
   }
 }
 
