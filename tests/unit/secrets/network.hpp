@@ -56,7 +56,7 @@ struct in_flight {
 class network {
 public:
   explicit network(std::size_t n = 5, std::size_t t = 3, std::uint64_t seed = 7,
-                   std::uint64_t snapshot_every = snapshot_every_entries_default)
+                   std::uint64_t snapshot_every = 64) // often, so the tests see compactions and installs
     : cluster_(make_test_cluster(n, t, seed)), random_(seed), snapshot_every_(snapshot_every) {
     for (const auto& m : cluster_.view.members) {
       disks_[m.id] = std::make_unique<storage::sim_disk>();
