@@ -19,6 +19,7 @@
 #include "crypto/sign.hpp"
 #include "secrets/node_engine.hpp"
 #include "secrets/round_leader.hpp"
+#include "secrets/round_participant.hpp"
 
 #include "crypto/decode.hpp"
 
@@ -298,44 +299,34 @@ void node_engine::lead_round(millis now) {
   propose_round(now, std::move(*body));
 }
 
+// This node's part: what arrived is opened first (it decides whether every
+// dealer is settled), then the pure plan (round_participant.hpp) is performed.
 void node_engine::take_part(millis now) {
   const round_state& r = *catalog_.round();
-  const bool participant = r.is_participant(keys_.id);
   const bool resend = now >= work_.next_send;
   if (resend) work_.next_send = now + options_.round_resend_interval;
-  switch (r.phase) {
-    case round_phase::dealing:
-      if (!participant) return;
-      if (!work_.dealt) deal(now, r);
-      else if (resend && !r.dealings.contains(keys_.id)) {
+  if (r.phase == round_phase::responding && r.is_participant(keys_.id)) {
+    if (!work_.closed_at) work_.closed_at = now;
+    if (!r.responses.contains(keys_.id)) open_bundles(r);
+  }
+  const bool settled = std::all_of(r.dealers.begin(), r.dealers.end(), [&](node_id d) {
+    return work_.opened.contains(d) || work_.bad.contains(d) || work_.unmatched.contains(d);
+  });
+  const part_progress progress{work_.dealt, work_.closed_at, settled, resend, options_.round_phase_timeout};
+  for (const part_step step : plan_part(r, keys_.id, progress, now)) {
+    switch (step) {
+      case part_step::deal: deal(now, r); break;
+      case part_step::resend_dealing:
         send_bundles(r, false);
         deal(now, r); // re-forwards the same dealing
-      }
-      return;
-    case round_phase::responding: {
-      if (!participant) return;
-      if (!work_.closed_at) work_.closed_at = now;
-      if (resend && contains(r.dealers, keys_.id)) send_bundles(r, true);
-      if (r.responses.contains(keys_.id)) return;
-      open_bundles(r);
-      const bool all = std::all_of(r.dealers.begin(), r.dealers.end(), [&](node_id d) {
-        return work_.opened.contains(d) || work_.bad.contains(d) || work_.unmatched.contains(d);
-      });
-      if ((all || now >= *work_.closed_at + options_.round_phase_timeout / 2) && resend) respond(now, r);
-      return;
+        break;
+      case part_step::resend_bundles: send_bundles(r, true); break;
+      case part_step::respond: respond(now, r); break;
+      case part_step::reveal: send_reveals(now, r); break;
+      case part_step::finish_refresh: finish_refresh(now, r, resend); break;
+      case part_step::send_masked: send_masked(now, r, resend); break;
+      case part_step::recover: try_recover(now, r, resend); break;
     }
-    case round_phase::disputing:
-      if (participant && resend) send_reveals(now, r);
-      return;
-    case round_phase::finishing:
-      if (r.kind == round_kind::refresh) {
-        if (contains(r.receivers, keys_.id)) finish_refresh(now, r, resend);
-      } else if (contains(r.receivers, keys_.id)) {
-        send_masked(now, r, resend);
-      } else if (r.target == keys_.id) {
-        try_recover(now, r, resend);
-      }
-      return;
   }
 }
 
