@@ -54,6 +54,7 @@
 #include "secrets/engine.hpp"
 #include "secrets/messages.hpp"
 #include "secrets/rejoin.hpp"
+#include "secrets/round_leader.hpp"
 #include "secrets/request_desk.hpp"
 #include "secrets/share_store.hpp"
 #include "storage/file_system.hpp"
@@ -445,10 +446,7 @@ private:
   millis next_share_gc_{0};
   raft::role last_role_ = raft::role::follower;
   round_work work_;
-  millis next_refresh_{0};
-  bool refresh_requested_ = false;
-  bool recovery_turn_ = false; // the leader: after a refresh, queued recoveries go before the next
-  std::set<node_id> recovery_requests_; // the leader's queue of nodes to recover
+  round_queue queue_; // the leader: the rounds waiting to begin (round_leader.hpp)
   std::optional<millis> unrecoverable_warned_at_; // ask_for_recovery's last warning
   std::optional<std::uint64_t> lost_nonce_; // the shares_lost being declared
   struct lost_admission {

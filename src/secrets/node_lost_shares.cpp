@@ -22,7 +22,7 @@ void node_engine::ask_for_recovery(millis now) {
           "so they stay missing (readable from their holders) until the cluster has more members");
   }
   if (recoverable == 0) return;
-  if (core().role() == raft::role::leader) recovery_requests_.insert(keys_.id);
+  if (core().role() == raft::role::leader) queue_.recoveries.insert(keys_.id);
   else forward(now, round_begin{round_kind::recovery, catalog_.last_round_id() + 1, keys_.id});
 }
 

@@ -55,12 +55,12 @@ void node_engine::watch_proactivity(millis now) {
 // every request on a small machine.
 millis node_engine::rounds_wakeup(millis now) const {
   const millis soon = std::max(work_.next_send, now + millis{1});
-  if (catalog_.round() || refresh_requested_) return soon; // phases, resends, timeouts
+  if (catalog_.round() || queue_.refresh_requested) return soon; // phases, resends, timeouts
   // The periodic check that this node holds what the catalog lists.
   millis wake = next_round_request_ > now ? next_round_request_ : now + options_.round_resend_interval;
   if (std::as_const(*host_).core().role() == raft::role::leader) {
-    if (!recovery_requests_.empty()) wake = std::min(wake, soon);
-    if (options_.refresh_interval > millis{0}) wake = std::min(wake, std::max(next_refresh_, soon));
+    if (!queue_.recoveries.empty()) wake = std::min(wake, soon);
+    if (options_.refresh_interval > millis{0}) wake = std::min(wake, std::max(queue_.next_refresh, soon));
   }
   if (options_.test_only.misbehave == round_misbehaviour::spam_recovery)
     wake = std::min(wake, std::max(spam_next_, now + millis{1}));

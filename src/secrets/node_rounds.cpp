@@ -131,7 +131,7 @@ void node_engine::drop_round_work() {
 
 void node_engine::request_refresh(millis now) {
   if (failed_) return;
-  if (core().role() == raft::role::leader) refresh_requested_ = true;
+  if (core().role() == raft::role::leader) queue_.refresh_requested = true;
   else forward(now, round_begin{round_kind::refresh, catalog_.last_round_id() + 1, {}});
   drain(now);
 }
@@ -146,7 +146,7 @@ void node_engine::on_refresh_request(millis now, endpoint from, const refresh_re
   // The leader starts the round; a follower passes the request on, and
   // says so only if it knows whom to pass it to.
   if (core().role() == raft::role::leader) {
-    refresh_requested_ = true;
+    queue_.refresh_requested = true;
   } else if (core().leader_hint() != node_id{} && core().leader_hint() != keys_.id) {
     forward(now, round_begin{round_kind::refresh, catalog_.last_round_id() + 1, {}});
   } else {
@@ -197,8 +197,8 @@ void node_engine::on_node_proposal(millis now, endpoint from, node_proposal&& m)
   // Rounds are started by the leader in lead_round: a due refresh first,
   // then queued recoveries, so neither starves the other.
   if (auto* b = std::get_if<round_begin>(&m.body)) {
-    if (b->kind == round_kind::refresh) refresh_requested_ = true;
-    else recovery_requests_.insert(b->target);
+    if (b->kind == round_kind::refresh) queue_.refresh_requested = true;
+    else queue_.recoveries.insert(b->target);
     return;
   }
   if (auto* l = std::get_if<shares_lost>(&m.body); l != nullptr && !admit_shares_lost(now, *l)) return;
@@ -264,28 +264,13 @@ void node_engine::drive_rounds(millis now) {
 
 void node_engine::lead_round(millis now) {
   const auto& r = catalog_.round();
-  if (last_role_ != raft::role::leader) next_refresh_ = now + options_.refresh_interval;
+  if (last_role_ != raft::role::leader) queue_.next_refresh = now + options_.refresh_interval;
   if (!r) {
-    // Refreshes and queued recoveries take turns when both wait: recoveries,
-    // which any node can ask for again and again by declaring its shares
-    // lost, never starve refresh, and rounds slower than the refresh
-    // interval never starve recovery.
-    const bool refresh_due = options_.refresh_interval > millis{0} && now >= next_refresh_;
-    if ((!refresh_due || recovery_turn_) && !recovery_requests_.empty() && now >= work_.next_send) {
-      recovery_turn_ = false;
-      work_.next_send = now + options_.round_resend_interval;
-      const node_id target = *recovery_requests_.begin();
-      recovery_requests_.erase(recovery_requests_.begin());
-      propose_round(now, round_begin{round_kind::recovery, catalog_.last_round_id() + 1, target});
-      return;
-    }
-    if ((refresh_due || refresh_requested_) && now >= work_.next_send) {
-      work_.next_send = now + options_.round_resend_interval;
-      next_refresh_ = now + options_.refresh_interval;
-      refresh_requested_ = false;
-      recovery_turn_ = true;
-      propose_round(now, round_begin{round_kind::refresh, catalog_.last_round_id() + 1, {}});
-    }
+    if (now < work_.next_send) return;
+    const auto start = next_round(queue_, now, options_.refresh_interval);
+    if (!start) return;
+    work_.next_send = now + options_.round_resend_interval;
+    propose_round(now, round_begin{start->kind, catalog_.last_round_id() + 1, start->target});
     return;
   }
   // Which phase end to propose, if any: a pure decision (round_leader.hpp).

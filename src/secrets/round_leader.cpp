@@ -33,4 +33,19 @@ std::optional<command_body> decide(const round_state& r, const lead_clock& c, mi
   return std::nullopt;
 }
 
+std::optional<round_start> next_round(round_queue& q, millis now, millis refresh_interval) {
+  const bool refresh_due = refresh_interval > millis{0} && now >= q.next_refresh;
+  if ((!refresh_due || q.recovery_turn) && !q.recoveries.empty()) {
+    q.recovery_turn = false;
+    const node_id target = *q.recoveries.begin();
+    q.recoveries.erase(q.recoveries.begin());
+    return round_start{round_kind::recovery, target};
+  }
+  if (!refresh_due && !q.refresh_requested) return std::nullopt;
+  q.next_refresh = now + refresh_interval;
+  q.refresh_requested = false;
+  q.recovery_turn = true;
+  return round_start{round_kind::refresh, node_id{}};
+}
+
 } // namespace pss::secrets

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <set>
 
 #include "secrets/catalog.hpp"
 #include "secrets/commands.hpp"
@@ -32,5 +33,25 @@ struct lead_clock {
 // dispute takes no longer than one without, and so is a refresh's commit once
 // every receiver is ready.
 [[nodiscard]] std::optional<command_body> decide(const round_state& r, const lead_clock& c, millis now);
+
+// What waits for the leader to begin a round, kept by node_engine.
+struct round_queue {
+  millis next_refresh{0};         // when the next scheduled refresh is due
+  bool refresh_requested = false; // an admin's `pss refresh`, or a member's forwarded begin
+  bool recovery_turn = false;     // after a refresh, queued recoveries go before the next one
+  std::set<node_id> recoveries;   // members to recover, lowest id first
+};
+
+struct round_start {
+  round_kind kind = round_kind::refresh;
+  node_id target; // a recovery's
+};
+
+// Which round to begin when none runs, taken off the queue. Refreshes and
+// recoveries take turns when both wait: recoveries, which any node can ask
+// for again and again by declaring its shares lost, never starve refresh,
+// and rounds slower than the refresh interval never starve recovery. The
+// caller proposes it at its resend ticks only.
+[[nodiscard]] std::optional<round_start> next_round(round_queue& q, millis now, millis refresh_interval);
 
 } // namespace pss::secrets

@@ -90,3 +90,58 @@ TEST_CASE("round leader: an end it proposed is proposed again only after the res
 
 } // namespace
 } // namespace pss::secrets
+
+namespace pss::secrets {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST_CASE("round leader: with nothing queued and no refresh due, no round begins") {
+  round_queue q;
+  q.next_refresh = 500ms;
+  CHECK_FALSE(next_round(q, 100ms, 1000ms));
+  CHECK_FALSE(next_round(q, 10'000ms, 0ms)); // no schedule at all
+}
+
+TEST_CASE("round leader: a due refresh begins and schedules the next; a requested one needs no schedule") {
+  round_queue q;
+  q.next_refresh = 500ms;
+  auto s = next_round(q, 500ms, 1000ms);
+  REQUIRE(s);
+  CHECK(s->kind == round_kind::refresh);
+  CHECK(q.next_refresh == 1500ms);
+  CHECK(q.recovery_turn);
+  CHECK_FALSE(next_round(q, 600ms, 1000ms));
+  q.refresh_requested = true;
+  s = next_round(q, 700ms, 0ms);
+  REQUIRE(s);
+  CHECK(s->kind == round_kind::refresh);
+  CHECK_FALSE(q.refresh_requested);
+}
+
+TEST_CASE("round leader: recoveries and refreshes take turns when both wait, lowest id first") {
+  round_queue q;
+  q.next_refresh = 500ms;
+  q.recoveries = {node_id{3}, node_id{1}};
+  // No refresh due: recoveries go, one per round.
+  auto s = next_round(q, 0ms, 1000ms);
+  REQUIRE(s);
+  CHECK(s->kind == round_kind::recovery);
+  CHECK(s->target == node_id{1});
+  // Both wait: the refresh goes first (not recovery's turn), then the recovery.
+  s = next_round(q, 1000ms, 1000ms);
+  REQUIRE(s);
+  CHECK(s->kind == round_kind::refresh);
+  q.next_refresh = 1000ms; // due again at once
+  s = next_round(q, 1000ms, 1000ms);
+  REQUIRE(s);
+  CHECK(s->kind == round_kind::recovery);
+  CHECK(s->target == node_id{3});
+  CHECK(q.recoveries.empty());
+  s = next_round(q, 1000ms, 1000ms);
+  REQUIRE(s);
+  CHECK(s->kind == round_kind::refresh);
+}
+
+} // namespace
+} // namespace pss::secrets
