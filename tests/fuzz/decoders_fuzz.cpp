@@ -33,6 +33,7 @@
 #include "storage/crc32c.hpp"
 #include "storage/data_dir.hpp"
 #include "storage/journal.hpp"
+#include "storage/raft_files.hpp"
 #include "storage/record_file.hpp"
 #include "storage/segmented_raft_storage.hpp"
 #include "storage/sim_disk.hpp"
@@ -112,7 +113,7 @@ void raft_storage(raft_file which, byte_view in) {
 
 void decode_one(std::uint8_t which, byte_view in) {
   const std::string_view text{reinterpret_cast<const char*>(in.data()), in.size()};
-  switch (which % 24) {
+  switch (which % 27) {
     case 0: round_trip(secrets::decode_wire_message(in), [](const auto& m) { return secrets::encode(m); },
                        [](byte_view b) { return secrets::decode_wire_message(b); }); break;
     case 1: round_trip(secrets::decode_command(in), [](const auto& c) { return secrets::encode_command(c); },
@@ -143,6 +144,9 @@ void decode_one(std::uint8_t which, byte_view in) {
     case 21: raft_storage(raft_file::segment, in); break;
     case 22: raft_storage(raft_file::hard_state, in); break;
     case 23: raft_storage(raft_file::snapshot, in); break;
+    case 24: (void)storage::raft_files::decode_hard_state_slot(in); break;
+    case 25: (void)storage::raft_files::newest_slot(in, nullptr); break;
+    case 26: (void)storage::raft_files::decode_snapshot_file(in, "fuzz"); break;
   }
 }
 
