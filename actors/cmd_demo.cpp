@@ -41,7 +41,6 @@
 #include "crypto/random_source.hpp"
 #include "secrets/cluster.hpp"
 #include "secrets/node_engine.hpp"
-#include "secrets/share_fingerprint.hpp"
 #include "actors/client_host.hpp"
 #include "storage/posix_file_system.hpp"
 
@@ -90,21 +89,6 @@ constexpr std::size_t demo_nodes_max = 9;
 
 using clock_type = std::chrono::steady_clock;
 
-
-// What node `engine` may say publicly about its share of `name`. Runs inside
-// the node actor (host_slot::status), on the engine's own thread.
-actors::node_status public_status(const secrets::node_engine& engine, const std::string& name) {
-  const secrets::share_status s = secrets::describe_share(engine.state(), engine.shares(), name);
-  actors::node_status out;
-  out.answered = true;
-  out.epoch = s.epoch.value();
-  out.share_epoch = s.share_epoch.value();
-  out.fingerprint = s.fingerprint.value_or("");
-  out.refresh_epochs_committed = s.stats.refresh_epochs_committed;
-  out.recoveries = s.stats.recoveries;
-  out.round_running = s.round_running;
-  return out;
-}
 
 struct demo_options {
   std::size_t nodes = 5;

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "secrets/share_fingerprint.hpp"
+
 namespace pss::cli {
 
 temp_dir::temp_dir() {
@@ -22,6 +24,19 @@ temp_dir::temp_dir() {
 temp_dir::~temp_dir() {
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
+}
+
+actors::node_status public_status(const secrets::node_engine& engine, const std::string& name) {
+  const secrets::share_status s = secrets::describe_share(engine.state(), engine.shares(), name);
+  actors::node_status out;
+  out.answered = true;
+  out.epoch = s.epoch.value();
+  out.share_epoch = s.share_epoch.value();
+  out.fingerprint = s.fingerprint.value_or("");
+  out.refresh_epochs_committed = s.stats.refresh_epochs_committed;
+  out.recoveries = s.stats.recoveries;
+  out.round_running = s.round_running;
+  return out;
 }
 
 } // namespace pss::cli

@@ -1,7 +1,8 @@
 // `pss demo`'s view of its cluster (actors/cmd_demo.cpp): a temporary
-// directory for the nodes' files, and the Raft state every node actor reports
-// after each input, which the narrating thread waits on. No secret passes
-// through here: roles, terms and indexes only.
+// directory for the nodes' files, the Raft state every node actor reports
+// after each input, which the narrating thread waits on, and what a node
+// says publicly of its share. No secret passes through here: roles, terms,
+// indexes and share fingerprints only.
 #pragma once
 
 #include <chrono>
@@ -131,5 +132,9 @@ private:
   const secrets::node_engine& engine_;
 };
 
+
+// What node `engine` may say publicly about its share of `name`. Runs inside
+// the node actor (host_slot::status), on the engine's own thread.
+[[nodiscard]] actors::node_status public_status(const secrets::node_engine& engine, const std::string& name);
 
 } // namespace pss::cli

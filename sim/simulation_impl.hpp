@@ -106,8 +106,7 @@ struct simulation::impl final : actors::host_hooks {
     // What the share checkers last saw: incarnation, share store mutations,
     // applied index. They look again only when it moved (they scan every
     // share, and ran after every input: a third of a calm run's time).
-    std::array<std::uint64_t, 3> share_checks_at{};
-    bool share_checked = false;
+    std::optional<std::array<std::uint64_t, 3>> share_checks_at;
   };
   std::map<node_id, node_slot> nodes;
 

@@ -305,11 +305,10 @@ void simulation::impl::check_node(node_slot& n) {
     std::vector<std::string> found;
     const auto& engine = static_cast<const secrets_node_host&>(e).engine();
     const std::array<std::uint64_t, 3> at{n.incarnation, engine.shares().mutations(), engine.state().applied_index().value()};
-    if (!n.share_checked || n.share_checks_at != at) {
+    if (n.share_checks_at != at) {
       epochs.observe(engine, found);
       holders.observe(engine, found);
       n.share_checks_at = at;
-      n.share_checked = true;
     }
     epochs.observe_round_material(engine, found);
     if (!is_byzantine(n.id) && !rounds->is_faulty(n.id)) {
