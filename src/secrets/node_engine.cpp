@@ -314,7 +314,18 @@ void node_engine::propose(millis now, endpoint from, const command& c, pending_p
     return send(from, reply);
   }
   ++counters_.proposals;
-  desk_.proposed(proposed->term, proposed->index, std::move(p));
+  if (auto displaced = desk_.proposed(proposed->term, proposed->index, std::move(p))) answer_unknown(*displaced);
+}
+
+// A proposal this node can no longer match to its result (a snapshot took
+// its index): the client retries under the same sequence, and the session
+// answers it if it was applied.
+void node_engine::answer_unknown(const pending_proposal& p) {
+  propose_response reply;
+  reply.request_id = p.request_id;
+  reply.code = reply_code::unavailable;
+  reply.reason = node_name(keys_.id) + ": the outcome is unknown here; retry with the same sequence";
+  send(p.client, reply);
 }
 
 void node_engine::on_read(millis now, endpoint from, read_request&& m, const crypto::sign_public_key& client) {
@@ -491,13 +502,7 @@ void node_engine::install_snapshot(const raft::snapshot& s) {
   catalog_changed_ = true;
   holder_check_all_ = true;
   // Proposals inside the snapshot can no longer be matched to their result.
-  for (const auto& p : desk_.overtaken(applied_)) {
-    propose_response reply;
-    reply.request_id = p.request_id;
-    reply.code = reply_code::unavailable;
-    reply.reason = node_name(keys_.id) + ": the outcome is unknown here; retry with the same sequence";
-    send(p.client, reply);
-  }
+  for (const auto& p : desk_.overtaken(applied_)) answer_unknown(p);
   if (options_.record_apply_events) apply_events_.push_back(apply_event{true, applied_, {}});
   event("installed a catalog snapshot at index " + std::to_string(applied_.value()));
 }

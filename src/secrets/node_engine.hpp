@@ -393,6 +393,7 @@ private:
   void on_propose(millis now, endpoint from, propose_request&& m, const requester& who);
   void on_access_request(millis now, endpoint from, const access_request& m, byte_view envelope, const requester& who);
   void propose(millis now, endpoint from, const command& c, pending_proposal p);
+  void answer_unknown(const pending_proposal& p);
   void on_read(millis now, endpoint from, read_request&& m, const crypto::sign_public_key& client);
   void on_get_share(millis now, endpoint from, const get_share_request& m, const requester& who);
 

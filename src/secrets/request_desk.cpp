@@ -4,11 +4,18 @@
 
 namespace pss::secrets {
 
-void request_desk::proposed(term_id term, log_index index, pending_proposal p) {
-  PSS_CHECK(!proposals_full());
+std::optional<pending_proposal> request_desk::proposed(term_id term, log_index index, pending_proposal p) {
   p.term = term;
-  const bool fresh = proposals_.emplace(index, std::move(p)).second;
-  PSS_CHECK(fresh); // Raft never hands out one index twice within a leader's term
+  std::optional<pending_proposal> displaced;
+  if (auto it = proposals_.find(index); it != proposals_.end()) {
+    PSS_CHECK(it->second.term < term); // within one term, Raft hands out an index once
+    displaced = std::move(it->second);
+    it->second = std::move(p);
+    return displaced;
+  }
+  PSS_CHECK(!proposals_full());
+  proposals_.emplace(index, std::move(p));
+  return displaced;
 }
 
 std::optional<request_desk::settled> request_desk::applied(const raft::entry& e) {

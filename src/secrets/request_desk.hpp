@@ -55,8 +55,11 @@ public:
   [[nodiscard]] std::size_t proposals_in_flight() const noexcept { return proposals_.size(); }
   [[nodiscard]] std::size_t reads_in_flight() const noexcept { return reads_.size(); }
 
-  // Raft took the proposal at (term, index).
-  void proposed(term_id term, log_index index, pending_proposal p);
+  // Raft took the proposal at (term, index). A proposal still waiting at that
+  // index (its entry was cut from this node's log, by a snapshot that replaced
+  // the log, and the index is handed out again) is returned: its outcome is
+  // unknown here.
+  [[nodiscard]] std::optional<pending_proposal> proposed(term_id term, log_index index, pending_proposal p);
 
   // The entry at e.index applied. The proposal that waited there, if any;
   // `ours` is false when a new leader overwrote it (another term, or not a

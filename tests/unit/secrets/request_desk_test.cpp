@@ -29,7 +29,7 @@ raft::entry entry_at(std::uint64_t term, std::uint64_t index, raft::entry_kind k
 
 TEST_CASE("request desk: a proposal settles when its own entry applies, and only once") {
   request_desk d;
-  d.proposed(term_id{2}, log_index{5}, proposal(7, 1));
+  CHECK_FALSE(d.proposed(term_id{2}, log_index{5}, proposal(7, 1)));
   CHECK(d.proposals_in_flight() == 1);
   CHECK_FALSE(d.applied(entry_at(2, 4))); // another index: nothing waits there
   auto s = d.applied(entry_at(2, 5));
@@ -44,8 +44,8 @@ TEST_CASE("request desk: a proposal settles when its own entry applies, and only
 
 TEST_CASE("request desk: an entry of another term or kind at the proposal's index settles it as overwritten") {
   request_desk d;
-  d.proposed(term_id{2}, log_index{5}, proposal(7, 1));
-  d.proposed(term_id{2}, log_index{6}, proposal(7, 2));
+  CHECK_FALSE(d.proposed(term_id{2}, log_index{5}, proposal(7, 1)));
+  CHECK_FALSE(d.proposed(term_id{2}, log_index{6}, proposal(7, 2)));
   auto other_term = d.applied(entry_at(3, 5));
   REQUIRE(other_term);
   CHECK_FALSE(other_term->ours);
@@ -56,7 +56,7 @@ TEST_CASE("request desk: an entry of another term or kind at the proposal's inde
 
 TEST_CASE("request desk: a snapshot hands back the proposals it overtook and keeps the later ones") {
   request_desk d;
-  for (std::uint64_t i = 1; i <= 4; ++i) d.proposed(term_id{1}, log_index{10 + i}, proposal(1, i));
+  for (std::uint64_t i = 1; i <= 4; ++i) CHECK_FALSE(d.proposed(term_id{1}, log_index{10 + i}, proposal(1, i)));
   const auto gone = d.overtaken(log_index{12});
   REQUIRE(gone.size() == 2);
   CHECK(gone[0].request_id == 1);
@@ -64,6 +64,21 @@ TEST_CASE("request desk: a snapshot hands back the proposals it overtook and kee
   CHECK(d.proposals_in_flight() == 2);
   d.check_invariants(log_index{12});
   CHECK(d.applied(entry_at(1, 13))->proposal.request_id == 3);
+}
+
+TEST_CASE("request desk: a later term's proposal at an index still held displaces the old one") {
+  request_desk d;
+  CHECK_FALSE(d.proposed(term_id{2}, log_index{10}, proposal(7, 1)));
+  // A snapshot replaced this node's log below index 10; as leader again it
+  // hands out index 10 anew.
+  auto displaced = d.proposed(term_id{4}, log_index{10}, proposal(8, 2));
+  REQUIRE(displaced);
+  CHECK(displaced->request_id == 1);
+  CHECK(d.proposals_in_flight() == 1);
+  auto s = d.applied(entry_at(4, 10));
+  REQUIRE(s);
+  CHECK(s->ours);
+  CHECK(s->proposal.request_id == 2);
 }
 
 TEST_CASE("request desk: reads wait for their confirmed index to apply; failed ones come back at once") {
@@ -93,7 +108,7 @@ TEST_CASE("request desk: it says when full, and holds at most the limit") {
   request_desk d;
   for (std::uint64_t i = 0; i < pending_proposals_max; ++i) {
     CHECK_FALSE(d.proposals_full());
-    d.proposed(term_id{1}, log_index{i + 1}, proposal(1, i));
+    CHECK_FALSE(d.proposed(term_id{1}, log_index{i + 1}, proposal(1, i)));
   }
   CHECK(d.proposals_full());
   for (std::uint64_t i = 0; i < pending_reads_max; ++i) d.reading(d.next_read_id(), read_of(1, i));
