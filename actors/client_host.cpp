@@ -20,14 +20,31 @@ void secrets_client_host::on_tick(millis now) { engine_.on_tick(now); }
 secrets::engine_output secrets_client_host::take_output() { return engine_.take_output(); }
 
 void secrets_client_host::start(millis now, std::uint64_t op_id, operation op) {
-  if (op.kind == op_kind::put)
-    engine_.put(now, op_id, std::move(op.key), secure_bytes{byte_view{op.value}});
-  else if (op.kind == op_kind::remove)
-    engine_.remove(now, op_id, std::move(op.key));
-  else if (op.kind == op_kind::refresh)
-    engine_.refresh(now, op_id);
-  else
-    engine_.get(now, op_id, std::move(op.key));
+  const auto kind = op.kind == op_kind::put      ? secrets::operation_kind::put
+                    : op.kind == op_kind::remove ? secrets::operation_kind::remove
+                    : op.kind == op_kind::refresh ? secrets::operation_kind::refresh
+                                                  : secrets::operation_kind::get;
+  client_request r = client_request::of(kind, std::move(op.key));
+  if (kind == secrets::operation_kind::put) r.value = secure_bytes{byte_view{op.value}};
+  start_request(now, op_id, std::move(r));
+}
+
+void secrets_client_host::start_request(millis now, std::uint64_t op_id, client_request r) {
+  switch (r.kind) {
+  case secrets::operation_kind::put: engine_.put(now, op_id, std::move(r.name), std::move(r.value)); break;
+  case secrets::operation_kind::get: engine_.get(now, op_id, std::move(r.name), r.version); break;
+  case secrets::operation_kind::list: engine_.list(now, op_id); break;
+  case secrets::operation_kind::remove: engine_.remove(now, op_id, std::move(r.name)); break;
+  case secrets::operation_kind::refresh: engine_.refresh(now, op_id); break;
+  case secrets::operation_kind::grant: engine_.grant(now, op_id, std::move(r.grant)); break;
+  case secrets::operation_kind::revoke: engine_.revoke(now, op_id, r.grant_id); break;
+  case secrets::operation_kind::policy: engine_.read_policy(now, op_id); break;
+  case secrets::operation_kind::audit: engine_.read_audit(now, op_id, r.node, r.audit_after); break;
+  }
+}
+
+std::vector<secrets::completion> secrets_client_host::take_engine_completions() {
+  return engine_.take_completions();
 }
 
 op_outcome history_outcome(secrets::operation_outcome o) noexcept {

@@ -40,7 +40,7 @@ using detail::pending_operation;
 using detail::pending_ptr;
 
 struct client_state {
-  std::shared_ptr<secrets::client_engine> engine;
+  std::shared_ptr<secrets_client_host> engine;
   std::map<node_id, caf::actor> nodes;
   secrets::endpoint self;
   std::map<std::uint64_t, pending_ptr> pending;
@@ -84,7 +84,7 @@ void flush(client_actor* self, millis now) {
     auto it = st.nodes.find(m.to.as_node());
     if (it != st.nodes.end()) self->send(it->second, wire_message::make(st.self, m.to, std::move(m.payload)));
   }
-  for (auto& c : st.engine->take_completions()) {
+  for (auto& c : st.engine->take_engine_completions()) {
     auto it = st.pending.find(c.operation_id);
     if (it == st.pending.end()) continue;
     it->second->done.set_value(std::move(c));
@@ -102,22 +102,11 @@ void start_operation(client_actor* self, const pending_ptr& op) {
   const millis now = now_of(self);
   const std::uint64_t id = st.next_operation++;
   st.pending.emplace(id, op);
-  client_request& r = op->request;
-  switch (r.kind) {
-  case secrets::operation_kind::put: st.engine->put(now, id, std::move(r.name), std::move(r.value)); break;
-  case secrets::operation_kind::get: st.engine->get(now, id, std::move(r.name), r.version); break;
-  case secrets::operation_kind::list: st.engine->list(now, id); break;
-  case secrets::operation_kind::remove: st.engine->remove(now, id, std::move(r.name)); break;
-  case secrets::operation_kind::refresh: st.engine->refresh(now, id); break;
-  case secrets::operation_kind::grant: st.engine->grant(now, id, std::move(r.grant)); break;
-  case secrets::operation_kind::revoke: st.engine->revoke(now, id, r.grant_id); break;
-  case secrets::operation_kind::policy: st.engine->read_policy(now, id); break;
-  case secrets::operation_kind::audit: st.engine->read_audit(now, id, r.node, r.audit_after); break;
-  }
+  st.engine->start_request(now, id, std::move(op->request));
   flush(self, now);
 }
 
-caf::behavior client_behavior(client_actor* self, std::shared_ptr<secrets::client_engine> engine,
+caf::behavior client_behavior(client_actor* self, std::shared_ptr<secrets_client_host> engine,
                               std::map<node_id, caf::actor> nodes, secrets::endpoint me,
                               std::shared_ptr<connection_pins> pins,
                               std::shared_ptr<remote_client::dropped_replies> dropped) {
@@ -234,7 +223,7 @@ remote_client::remote_client(caf::actor_system& sys, std::map<node_id, caf::acto
   for (const auto& [id, handle] : nodes) options.nodes.push_back(id);
   const secrets::endpoint me = secrets::endpoint::of(options.id);
   auto pins = pin_connections(options);
-  auto engine = std::make_shared<secrets::client_engine>(std::move(options), std::make_unique<crypto::system_random>());
+  auto engine = std::make_shared<secrets_client_host>(std::move(options), std::make_unique<crypto::system_random>());
   actor_ = sys.spawn(client_behavior, std::move(engine), std::move(nodes), me, std::move(pins), dropped_);
 }
 

@@ -1,5 +1,6 @@
 // A client of a remote cluster: dials the members over the middleman and
-// runs secrets::client_engine operations in a small actor.
+// runs their operations through the one client host (actors/client_host.hpp)
+// in a small actor.
 //
 // Used by the client commands (cmd_client.cpp) and by the cluster
 // benchmark. Each remote_client is one client session: its engine runs its
@@ -22,6 +23,7 @@
 
 #include "core/ids.hpp"
 #include "core/secure.hpp"
+#include "actors/client_host.hpp"
 #include "secrets/client_engine.hpp"
 
 namespace pss::actors {
@@ -44,24 +46,6 @@ struct connected_cluster {
 // the process with _exit are never delayed by it.
 [[nodiscard]] connected_cluster connect_all(caf::actor_system& sys, const std::vector<member_address>& members,
                                             bool tls, std::chrono::milliseconds wait);
-
-struct client_request {
-  secrets::operation_kind kind = secrets::operation_kind::get;
-  std::string name;
-  secure_bytes value;            // put
-  secret_version version;        // get; zero = the latest
-  access::grant_request grant;   // grant
-  std::uint64_t grant_id = 0;    // revoke
-  node_id node;                  // audit: the node asked
-  std::uint64_t audit_after = 0; // audit: records after this seq
-
-  [[nodiscard]] static client_request of(secrets::operation_kind k, std::string name = {}) {
-    client_request r;
-    r.kind = k;
-    r.name = std::move(name);
-    return r;
-  }
-};
 
 class remote_client {
 public:
