@@ -72,6 +72,9 @@ struct record {
   friend bool operator==(const record&, const record&) = default;
 };
 
+// An encoded record is far below this (its name is bounded by name_bytes_max).
+inline constexpr std::size_t record_bytes_max = 1024;
+
 [[nodiscard]] bytes encode(const record& r);
 [[nodiscard]] result<record> decode_record(byte_view data);
 [[nodiscard]] digest hash_of(const record& r);

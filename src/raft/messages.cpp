@@ -1,9 +1,78 @@
 #include "raft/messages.hpp"
 
 #include <algorithm>
+
+#include "core/fields.hpp"
 #include <string>
 
 namespace pss::raft {
+
+// The formats of the Raft messages, one visitor per struct (core/fields.hpp).
+// The entries and snapshot metadata inside use raft/types.cpp's visitors
+// through its encode and decode.
+
+void fields(auto& io, like<pre_vote_request> auto& m) {
+  io.id(m.term);
+  io.id(m.last_log_index);
+  io.id(m.last_log_term);
+}
+void fields(auto& io, like<pre_vote_response> auto& m) {
+  io.id(m.term);
+  io.id(m.request_term);
+  io.flag(m.granted);
+}
+void fields(auto& io, like<vote_request> auto& m) {
+  io.id(m.term);
+  io.id(m.last_log_index);
+  io.id(m.last_log_term);
+  io.flag(m.leadership_transfer);
+}
+void fields(auto& io, like<vote_response> auto& m) {
+  io.id(m.term);
+  io.flag(m.granted);
+}
+void fields(auto& io, like<append_entries> auto& m) {
+  io.id(m.term);
+  io.id(m.prev_log_index);
+  io.id(m.prev_log_term);
+  io.id(m.leader_commit);
+  io.list(m.entries, append_entries_count_max, "append_entries carries entries above the limit (append_entries_count_max)",
+          [&](auto& e) { io.nested(e, [](byte_writer& w, const entry& x) { encode(w, x); }, decode_entry); });
+}
+void fields(auto& io, like<append_entries_response> auto& m) {
+  io.id(m.term);
+  io.flag(m.success);
+  io.id(m.match_index);
+  io.id(m.rejected_prev_index);
+  io.id(m.conflict_index);
+  io.id(m.conflict_term);
+  io.id(m.last_log_index);
+}
+void fields(auto& io, like<heartbeat> auto& m) {
+  io.id(m.term);
+  io.id(m.commit);
+  io.u64(m.read_context);
+}
+void fields(auto& io, like<heartbeat_response> auto& m) {
+  io.id(m.term);
+  io.u64(m.read_context);
+}
+void fields(auto& io, like<install_snapshot> auto& m) {
+  io.id(m.term);
+  io.nested(m.meta, [](byte_writer& w, const snapshot_meta& x) { encode(w, x); }, decode_snapshot_meta);
+  io.u64(m.total_bytes);
+  io.u64(m.offset);
+  io.blob(m.data, snapshot_chunk_bytes_max);
+  io.flag(m.done);
+}
+void fields(auto& io, like<install_snapshot_response> auto& m) {
+  io.id(m.term);
+  io.id(m.snapshot_index);
+  io.u64(m.next_offset);
+  io.flag(m.done);
+}
+void fields(auto& io, like<timeout_now> auto& m) { io.id(m.term); }
+
 namespace {
 
 // The tag byte is the variant index plus one; zero is never a valid tag.
@@ -11,183 +80,15 @@ constexpr std::uint8_t tag_of(const message& m) noexcept {
   return static_cast<std::uint8_t>(m.index() + 1);
 }
 
-void put_bool(byte_writer& out, bool v) { out.u8(v ? 1 : 0); }
-
-bool get_bool(byte_reader& in) {
-  const std::uint8_t v = in.u8();
-  if (v > 1) in.fail("a boolean field holds " + std::to_string(v));
-  return v == 1;
-}
-
-term_id get_term(byte_reader& in) { return term_id{in.u64()}; }
-log_index get_index(byte_reader& in) { return log_index{in.u64()}; }
-
-void put(byte_writer& out, const pre_vote_request& m) {
-  out.u64(m.term.value());
-  out.u64(m.last_log_index.value());
-  out.u64(m.last_log_term.value());
-}
-void put(byte_writer& out, const pre_vote_response& m) {
-  out.u64(m.term.value());
-  out.u64(m.request_term.value());
-  put_bool(out, m.granted);
-}
-void put(byte_writer& out, const vote_request& m) {
-  out.u64(m.term.value());
-  out.u64(m.last_log_index.value());
-  out.u64(m.last_log_term.value());
-  put_bool(out, m.leadership_transfer);
-}
-void put(byte_writer& out, const vote_response& m) {
-  out.u64(m.term.value());
-  put_bool(out, m.granted);
-}
-void put(byte_writer& out, const append_entries& m) {
-  out.u64(m.term.value());
-  out.u64(m.prev_log_index.value());
-  out.u64(m.prev_log_term.value());
-  out.u64(m.leader_commit.value());
-  out.u32(static_cast<std::uint32_t>(m.entries.size()));
-  for (const auto& e : m.entries) encode(out, e);
-}
-void put(byte_writer& out, const append_entries_response& m) {
-  out.u64(m.term.value());
-  put_bool(out, m.success);
-  out.u64(m.match_index.value());
-  out.u64(m.rejected_prev_index.value());
-  out.u64(m.conflict_index.value());
-  out.u64(m.conflict_term.value());
-  out.u64(m.last_log_index.value());
-}
-void put(byte_writer& out, const heartbeat& m) {
-  out.u64(m.term.value());
-  out.u64(m.commit.value());
-  out.u64(m.read_context);
-}
-void put(byte_writer& out, const heartbeat_response& m) {
-  out.u64(m.term.value());
-  out.u64(m.read_context);
-}
-void put(byte_writer& out, const install_snapshot& m) {
-  out.u64(m.term.value());
-  encode(out, m.meta);
-  out.u64(m.total_bytes);
-  out.u64(m.offset);
-  out.blob(m.data);
-  put_bool(out, m.done);
-}
-void put(byte_writer& out, const install_snapshot_response& m) {
-  out.u64(m.term.value());
-  out.u64(m.snapshot_index.value());
-  out.u64(m.next_offset);
-  put_bool(out, m.done);
-}
-void put(byte_writer& out, const timeout_now& m) { out.u64(m.term.value()); }
-
-message get_pre_vote_request(byte_reader& in) {
-  pre_vote_request m;
-  m.term = get_term(in);
-  m.last_log_index = get_index(in);
-  m.last_log_term = get_term(in);
-  return m;
-}
-message get_pre_vote_response(byte_reader& in) {
-  pre_vote_response m;
-  m.term = get_term(in);
-  m.request_term = get_term(in);
-  m.granted = get_bool(in);
-  return m;
-}
-message get_vote_request(byte_reader& in) {
-  vote_request m;
-  m.term = get_term(in);
-  m.last_log_index = get_index(in);
-  m.last_log_term = get_term(in);
-  m.leadership_transfer = get_bool(in);
-  return m;
-}
-message get_vote_response(byte_reader& in) {
-  vote_response m;
-  m.term = get_term(in);
-  m.granted = get_bool(in);
-  return m;
-}
-
-message get_append_entries(byte_reader& in) {
-  append_entries m;
-  m.term = get_term(in);
-  m.prev_log_index = get_index(in);
-  m.prev_log_term = get_term(in);
-  m.leader_commit = get_index(in);
-  const std::uint32_t count = in.u32();
-  if (count > append_entries_count_max) {
-    in.fail("append_entries carries " + std::to_string(count)
-            + " entries, above the limit of "
-            + std::to_string(append_entries_count_max));
-    return m;
+template <std::size_t I = 0>
+message decode_body(std::size_t index, byte_reader& in) {
+  if constexpr (I + 1 == std::variant_size_v<message>) {
+    return message{std::in_place_index<I>, read_fields<std::variant_alternative_t<I, message>>(in)};
+  } else {
+    if (index != I) return decode_body<I + 1>(index, in);
+    return message{std::in_place_index<I>, read_fields<std::variant_alternative_t<I, message>>(in)};
   }
-  m.entries.reserve(count);
-  for (std::uint32_t i = 0; i < count && in.ok(); ++i)
-    m.entries.push_back(decode_entry(in));
-  return m;
 }
-message get_append_entries_response(byte_reader& in) {
-  append_entries_response m;
-  m.term = get_term(in);
-  m.success = get_bool(in);
-  m.match_index = get_index(in);
-  m.rejected_prev_index = get_index(in);
-  m.conflict_index = get_index(in);
-  m.conflict_term = get_term(in);
-  m.last_log_index = get_index(in);
-  return m;
-}
-message get_heartbeat(byte_reader& in) {
-  heartbeat m;
-  m.term = get_term(in);
-  m.commit = get_index(in);
-  m.read_context = in.u64();
-  return m;
-}
-message get_heartbeat_response(byte_reader& in) {
-  heartbeat_response m;
-  m.term = get_term(in);
-  m.read_context = in.u64();
-  return m;
-}
-message get_install_snapshot(byte_reader& in) {
-  install_snapshot m;
-  m.term = get_term(in);
-  m.meta = decode_snapshot_meta(in);
-  m.total_bytes = in.u64();
-  m.offset = in.u64();
-  auto data = in.blob(snapshot_chunk_bytes_max);
-  m.data.assign(data.begin(), data.end());
-  m.done = get_bool(in);
-  return m;
-}
-message get_install_snapshot_response(byte_reader& in) {
-  install_snapshot_response m;
-  m.term = get_term(in);
-  m.snapshot_index = get_index(in);
-  m.next_offset = in.u64();
-  m.done = get_bool(in);
-  return m;
-}
-message get_timeout_now(byte_reader& in) {
-  timeout_now m;
-  m.term = get_term(in);
-  return m;
-}
-
-using decoder = message (*)(byte_reader&);
-constexpr decoder decoders[] = {
-  get_pre_vote_request,     get_pre_vote_response, get_vote_request,
-  get_vote_response,        get_append_entries,    get_append_entries_response,
-  get_heartbeat,            get_heartbeat_response, get_install_snapshot,
-  get_install_snapshot_response, get_timeout_now,
-};
-static_assert(std::size(decoders) == std::variant_size_v<message>);
 
 bool valid_config(const configuration& config) {
   if (config.voters.size() + config.learners.size() > configuration_members_max) return false;
@@ -263,7 +164,7 @@ bytes encode(const envelope& e) {
   out.u8(tag_of(e.body));
   out.u64(e.from.value());
   out.u64(e.to.value());
-  std::visit([&](const auto& body) { put(out, body); }, e.body);
+  std::visit([&](const auto& body) { write_fields(out, body); }, e.body);
   return out.take();
 }
 
@@ -277,9 +178,9 @@ result<envelope> decode_envelope(byte_view data) {
   e.from = node_id{in.u64()};
   e.to = node_id{in.u64()};
   if (!in.ok()) return error{errc::malformed, "a raft message is truncated"};
-  if (tag == 0 || tag > std::size(decoders))
+  if (tag == 0 || tag > std::variant_size_v<message>)
     return error{errc::malformed, "unknown raft message tag " + std::to_string(tag)};
-  e.body = decoders[tag - 1](in);
+  e.body = decode_body(tag - 1, in);
   PSS_TRY(in.finish(name_of(e.body)));
   PSS_TRY(validate(e));
   return e;

@@ -1,0 +1,218 @@
+// Field visitors: each wire and disk format is written down once.
+//
+// A format is one function template, `fields(io, m)`, that names a struct's
+// fields in order with the bound each is read under. The same function drives
+// the writer (io is a field_writer, m a const reference) and the reader (io is
+// a field_reader, m the value being filled), so the two cannot disagree about
+// order, widths or bounds. The reader inherits byte_reader's rules: it never
+// reads past its input, and the first failure is sticky (later fields read as
+// zero and finish() names the failure).
+//
+//   void fields(auto& io, like<store_share_request> auto& m) {
+//     io.u64(m.request_id);
+//     io.str(m.name, secret_name_bytes_max);
+//     io.id(m.epoch);
+//     io.check([&] { return m.epoch != epoch_id{}; }, "a store names no epoch");
+//   }
+//
+// check() states a rule about the values read so far: the reader refuses the
+// input when it is broken; the writer writes what it is given (a test may
+// encode a broken value to see it refused).
+#pragma once
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "core/ids.hpp"
+#include "core/result.hpp"
+
+namespace pss {
+
+// `m` is a T, const or not: one visitor serves the writer and the reader.
+template <class M, class T>
+concept like = std::same_as<std::remove_cvref_t<M>, T>;
+
+namespace detail {
+template <class T>
+struct is_result : std::false_type {};
+template <class T>
+struct is_result<result<T>> : std::true_type {};
+} // namespace detail
+
+class field_writer {
+public:
+  static constexpr bool reading = false;
+  explicit field_writer(byte_writer& out) noexcept : out_(out) {}
+
+  void u8(std::uint8_t v) { out_.u8(v); }
+  void u32(std::uint32_t v) { out_.u32(v); }
+  void u64(std::uint64_t v) { out_.u64(v); }
+  template <class Tag, class Rep>
+  void id(strong_id<Tag, Rep> v) {
+    static_assert(sizeof(Rep) == 8, "ids travel as u64");
+    out_.u64(v.value());
+  }
+  // One byte, 1 or 0.
+  void flag(bool v) { out_.u8(v ? 1 : 0); }
+  // One byte; the reader refuses a value outside [lo, hi].
+  template <class E>
+  void enumeration(E v, E /*lo*/, E /*hi*/, const char* /*unknown*/) {
+    out_.u8(static_cast<std::uint8_t>(v));
+  }
+  void blob(byte_view v, std::size_t /*max*/) { out_.blob(v); }
+  void str(std::string_view v, std::size_t /*max*/) { out_.str(v); }
+  // Free text (a reason, a message) cut to max when written, never refused.
+  void clipped(std::string_view v, std::size_t max) { out_.str(v.substr(0, max)); }
+  template <std::size_t N>
+  void raw(const std::array<std::uint8_t, N>& v) { out_.raw(v); }
+  // A u32 count, then each element through `each` (a generic lambda).
+  template <class T, class Each>
+  void list(const std::vector<T>& v, std::size_t /*max*/, const char* /*too_many*/, Each&& each) {
+    out_.u32(static_cast<std::uint32_t>(v.size()));
+    for (const auto& x : v) each(x);
+  }
+  // A presence flag, then the value through `each`.
+  template <class T, class Each>
+  void optional(const std::optional<T>& v, Each&& each) {
+    flag(v.has_value());
+    if (v) each(*v);
+  }
+  // A value with its own codec: encode(byte_writer&, const T&), and a decode
+  // from a byte_reader returning T or result<T>.
+  template <class T, class Encode, class Decode>
+  void nested(const T& v, Encode&& encode, Decode&& /*decode*/) { encode(out_, v); }
+  // A value with its own whole-buffer codec, taking every remaining byte:
+  // encode(const T&) -> bytes, decode(byte_view) -> result<T>.
+  template <class T, class Encode, class Decode>
+  void rest(const T& v, Encode&& encode, Decode&& /*decode*/) { out_.raw(encode(v)); }
+  // The same codec inside a u32 length prefix, the bytes at most max.
+  template <class T, class Encode, class Decode>
+  void wrapped(const T& v, std::size_t /*max*/, Encode&& encode, Decode&& /*decode*/) {
+    out_.blob(encode(v));
+  }
+  template <class Rule>
+  void check(Rule&& /*rule*/, const char* /*broken*/) {}
+
+private:
+  byte_writer& out_;
+};
+
+class field_reader {
+public:
+  static constexpr bool reading = true;
+  explicit field_reader(byte_reader& in) noexcept : in_(in) {}
+
+  void u8(std::uint8_t& v) { v = in_.u8(); }
+  void u32(std::uint32_t& v) { v = in_.u32(); }
+  void u64(std::uint64_t& v) { v = in_.u64(); }
+  template <class Tag, class Rep>
+  void id(strong_id<Tag, Rep>& v) {
+    static_assert(sizeof(Rep) == 8, "ids travel as u64");
+    v = strong_id<Tag, Rep>{in_.u64()};
+  }
+  void flag(bool& v) {
+    const std::uint8_t b = in_.u8();
+    if (b > 1) in_.fail("a boolean field holds " + std::to_string(b));
+    v = b == 1;
+  }
+  template <class E>
+  void enumeration(E& v, E lo, E hi, const char* unknown) {
+    const std::uint8_t b = in_.u8();
+    if (b < static_cast<std::uint8_t>(lo) || b > static_cast<std::uint8_t>(hi)) in_.fail(unknown);
+    v = static_cast<E>(b);
+  }
+  void blob(bytes& v, std::size_t max) {
+    const byte_view b = in_.blob(max);
+    v.assign(b.begin(), b.end());
+  }
+  void str(std::string& v, std::size_t max) { v = in_.str(max); }
+  void clipped(std::string& v, std::size_t max) { v = in_.str(max); }
+  template <std::size_t N>
+  void raw(std::array<std::uint8_t, N>& v) { in_.raw_into(v); }
+  template <class T, class Each>
+  void list(std::vector<T>& v, std::size_t max, const char* too_many, Each&& each) {
+    const std::uint32_t n = in_.u32();
+    v.clear();
+    if (n > max) {
+      in_.fail(too_many);
+      return;
+    }
+    for (std::uint32_t i = 0; i < n && in_.ok(); ++i) {
+      T x{};
+      each(x);
+      v.push_back(std::move(x));
+    }
+  }
+  template <class T, class Each>
+  void optional(std::optional<T>& v, Each&& each) {
+    bool present = false;
+    flag(present);
+    v.reset();
+    if (!present || !in_.ok()) return;
+    T x{};
+    each(x);
+    v = std::move(x);
+  }
+  template <class T, class Encode, class Decode>
+  void nested(T& v, Encode&& /*encode*/, Decode&& decode) {
+    if (!in_.ok()) return;
+    take(v, decode(in_));
+  }
+  template <class T, class Encode, class Decode>
+  void rest(T& v, Encode&& /*encode*/, Decode&& decode) {
+    if (!in_.ok()) return;
+    take(v, decode(in_.raw(in_.remaining())));
+  }
+  template <class T, class Encode, class Decode>
+  void wrapped(T& v, std::size_t max, Encode&& /*encode*/, Decode&& decode) {
+    const byte_view b = in_.blob(max);
+    if (!in_.ok()) return;
+    take(v, decode(b));
+  }
+  template <class Rule>
+  void check(Rule&& rule, const char* broken) {
+    if (in_.ok() && !rule()) in_.fail(broken);
+  }
+
+private:
+  template <class T, class Decoded>
+  void take(T& v, Decoded&& d) {
+    if constexpr (detail::is_result<std::remove_cvref_t<Decoded>>::value) {
+      if (!d.ok()) {
+        in_.fail(d.err().message());
+        return;
+      }
+      v = std::move(*d);
+    } else {
+      v = std::forward<Decoded>(d);
+    }
+  }
+
+  byte_reader& in_;
+};
+
+// Writes m through its visitor.
+template <class M>
+void write_fields(byte_writer& out, const M& m) {
+  field_writer io{out};
+  fields(io, m);
+}
+
+// Reads an M through its visitor; failures stay in `in`.
+template <class M>
+[[nodiscard]] M read_fields(byte_reader& in) {
+  M m{};
+  field_reader io{in};
+  fields(io, m);
+  return m;
+}
+
+} // namespace pss
