@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/check.hpp"
+#include "core/fields.hpp"
 
 namespace pss::access {
 namespace {
@@ -32,38 +33,29 @@ status check_grant_fields(const std::string& pattern, rights granted, std::strin
 
 } // namespace
 
-void encode_grant_request(byte_writer& w, const grant_request& g) {
-  w.raw(g.key.bytes());
-  w.str(g.pattern);
-  w.u8(g.granted.mask());
-  w.u64(g.expires_at);
-  w.str(g.label);
+// The policy's format (core/fields.hpp); the grants' is in the header.
+
+void fields(auto& io, like<policy> auto& m) {
+  io.u64(m.next_id_);
+  io.u64(m.clock_floor_);
+  io.list(m.grants_, grants_max, "policy: more grants than grants_max", [&](auto& g) { fields(io, g); });
+  io.check([&] { return m.check_decoded(); }, "policy");
 }
 
+void encode_grant_request(byte_writer& w, const grant_request& g) { write_fields(w, g); }
+
 result<grant_request> decode_grant_request(byte_reader& r) {
-  grant_request g;
-  auto key = crypto::sign_public_key::from_bytes(r.raw(crypto::sign_public_key_bytes));
-  g.pattern = r.str(pattern_bytes_max);
-  auto granted = rights::from_mask(r.u8());
-  g.expires_at = r.u64();
-  g.label = r.str(label_bytes_max);
-  if (!r.ok() || !key.ok() || !granted.ok()) return error{errc::malformed, "a grant does not decode"};
-  g.key = *key;
-  g.granted = *granted;
+  auto g = read_fields<grant_request>(r);
+  if (!r.ok()) return r.finish("grant").err();
   return g;
 }
 
-void encode_grant(byte_writer& w, const grant& g) {
-  w.u64(g.id);
-  encode_grant_request(w, grant_request{g.key, g.pattern, g.granted, g.expires_at, g.label});
-}
+void encode_grant(byte_writer& w, const grant& g) { write_fields(w, g); }
 
 result<grant> decode_grant(byte_reader& r) {
-  const std::uint64_t id = r.u64();
-  auto fields = decode_grant_request(r);
-  if (!fields.ok()) return error{errc::malformed, "policy: " + fields.err().message()};
-  return grant{id, fields->key, std::move(fields->pattern), fields->granted, fields->expires_at,
-               std::move(fields->label)};
+  auto g = read_fields<grant>(r);
+  if (!r.ok()) return r.finish("policy grant").err();
+  return g;
 }
 
 policy policy::bootstrap(const crypto::sign_public_key& admin) {
@@ -146,30 +138,23 @@ void policy::check_invariants() const {
   }
 }
 
-void policy::encode(byte_writer& w) const {
-  w.u64(next_id_);
-  w.u64(clock_floor_);
-  w.u32(static_cast<std::uint32_t>(grants_.size()));
-  for (const auto& g : grants_) encode_grant(w, g);
+status policy::check_decoded() const {
+  if (grants_.empty()) return error{errc::malformed, "no grant"};
+  std::uint64_t previous = 0;
+  for (const auto& g : grants_) {
+    if (g.id <= previous || g.id >= next_id_ || !check_grant_fields(g.pattern, g.granted, g.label).ok())
+      return error{errc::malformed, "grant " + std::to_string(g.id) + " is out of order or invalid"};
+    previous = g.id;
+  }
+  if (!has_lasting_admin()) return error{errc::malformed, "no admin grant that never expires"};
+  return ok_status();
 }
 
+void policy::encode(byte_writer& w) const { write_fields(w, *this); }
+
 result<policy> policy::decode(byte_reader& r) {
-  policy p;
-  p.next_id_ = r.u64();
-  p.clock_floor_ = r.u64();
-  const std::uint32_t count = r.u32();
-  if (!r.ok() || count == 0 || count > grants_max) return error{errc::malformed, "policy: bad grant count"};
-  std::uint64_t previous = 0;
-  for (std::uint32_t i = 0; i < count; ++i) {
-    auto decoded = decode_grant(r);
-    if (!decoded.ok()) return decoded.err();
-    grant g = std::move(*decoded);
-    if (g.id <= previous || g.id >= p.next_id_ || !check_grant_fields(g.pattern, g.granted, g.label).ok())
-      return error{errc::malformed, "policy: grant " + std::to_string(g.id) + " is out of order or invalid"};
-    previous = g.id;
-    p.grants_.push_back(std::move(g));
-  }
-  if (!p.has_lasting_admin()) return error{errc::malformed, "policy: no admin grant that never expires"};
+  auto p = read_fields<policy>(r);
+  if (!r.ok()) return r.finish("policy").err();
   return p;
 }
 

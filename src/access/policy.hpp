@@ -17,6 +17,7 @@
 
 #include "access/rights.hpp"
 #include "core/bytes.hpp"
+#include "core/fields.hpp"
 #include "core/result.hpp"
 #include "crypto/sign.hpp"
 
@@ -50,8 +51,26 @@ struct grant_request {
 };
 
 // A grant (its id, then a grant_request's fields) and a grant request on
-// the wire: snapshots, policy listings, changes. decode checks the key and
-// the rights mask; the policy checks the rest.
+// the wire: snapshots, policy listings, changes. Their format
+// (core/fields.hpp) is here, for every format that holds one. Decoding checks
+// the key and the rights mask; the policy checks the rest.
+namespace detail {
+void grant_request_fields(auto& io, auto& m) {
+  io.convert(m.key, [](const crypto::sign_public_key& k) { return k.bytes(); }, crypto::sign_public_key::from_bytes);
+  io.str(m.pattern, pattern_bytes_max);
+  io.convert(m.granted, [](rights r) { return r.mask(); }, rights::from_mask);
+  io.u64(m.expires_at);
+  io.str(m.label, label_bytes_max);
+}
+} // namespace detail
+
+void fields(auto& io, like<grant_request> auto& m) { detail::grant_request_fields(io, m); }
+
+void fields(auto& io, like<grant> auto& m) {
+  io.u64(m.id);
+  detail::grant_request_fields(io, m);
+}
+
 void encode_grant_request(byte_writer& w, const grant_request& g);
 [[nodiscard]] result<grant_request> decode_grant_request(byte_reader& r);
 void encode_grant(byte_writer& w, const grant& g);
@@ -100,8 +119,13 @@ public:
   void check_invariants() const;
 
   friend bool operator==(const policy&, const policy&) = default;
+  // The policy's format (policy.cpp).
+  friend void fields(auto& io, like<policy> auto& m);
 
 private:
+  // What decode refuses: no grant, ids out of order, an invalid grant, no
+  // lasting admin.
+  [[nodiscard]] status check_decoded() const;
   [[nodiscard]] unix_ms judge_time(unix_ms stamp) const noexcept { return stamp > clock_floor_ ? stamp : clock_floor_; }
   [[nodiscard]] bool has_lasting_admin() const;
 

@@ -3,12 +3,13 @@
 #include <algorithm>
 
 #include "core/check.hpp"
+#include "core/fields.hpp"
 
 namespace pss::access {
 namespace {
 
-constexpr std::uint8_t kind_grant = 1;
-constexpr std::uint8_t kind_revoke = 2;
+// The kind byte of each policy_change alternative, in variant order.
+constexpr std::uint8_t change_kinds[] = {1 /* grant */, 2 /* revoke */};
 
 std::array<std::uint8_t, crypto::sign_public_key_bytes> raw_key(const crypto::sign_public_key& k) {
   std::array<std::uint8_t, crypto::sign_public_key_bytes> out{};
@@ -18,26 +19,29 @@ std::array<std::uint8_t, crypto::sign_public_key_bytes> raw_key(const crypto::si
 
 } // namespace
 
+// The formats of a policy change and the ledger (core/fields.hpp).
+
+void fields(auto& io, like<revoke_request> auto& m) { io.u64(m.grant_id); }
+
+void fields(auto& io, like<change_ledger> auto& m) {
+  io.map(m.seen_, change_ledger_entries_max, "a change ledger over its bound", [&](auto& kv) {
+    io.raw(kv.first.first);
+    io.raw(kv.first.second);
+    io.u64(kv.second);
+  });
+}
+
 void encode(byte_writer& w, const policy_change& c) {
-  if (const auto* g = std::get_if<grant_request>(&c)) {
-    w.u8(kind_grant);
-    return encode_grant_request(w, *g);
-  }
-  w.u8(kind_revoke);
-  w.u64(std::get<revoke_request>(c).grant_id);
+  field_writer io{w};
+  io.variant(c, change_kinds, "an unknown kind of policy change");
 }
 
 result<policy_change> decode_policy_change(byte_reader& r) {
-  const std::uint8_t kind = r.u8();
-  if (kind == kind_revoke) {
-    revoke_request v{r.u64()};
-    if (!r.ok()) return error{errc::malformed, "a revoke does not decode"};
-    return policy_change{v};
-  }
-  if (kind != kind_grant) return error{errc::malformed, "an unknown kind of policy change"};
-  auto g = decode_grant_request(r);
-  if (!g.ok()) return g.err();
-  return policy_change{std::move(*g)};
+  policy_change c;
+  field_reader io{r};
+  io.variant(c, change_kinds, "an unknown kind of policy change");
+  if (!r.ok()) return r.finish("policy change").err();
+  return c;
 }
 
 bool change_ledger::contains(const signed_request& q) const { return seen_.contains(key{raw_key(q.client), q.nonce}); }
@@ -54,27 +58,11 @@ status change_ledger::remember(const signed_request& q) {
   return ok_status();
 }
 
-void change_ledger::encode(byte_writer& w) const {
-  w.u32(static_cast<std::uint32_t>(seen_.size()));
-  for (const auto& [k, expires] : seen_) {
-    w.raw(k.first);
-    w.raw(k.second);
-    w.u64(expires);
-  }
-}
+void change_ledger::encode(byte_writer& w) const { write_fields(w, *this); }
 
 result<change_ledger> change_ledger::decode(byte_reader& r) {
-  change_ledger out;
-  const std::uint32_t n = r.u32();
-  if (n > change_ledger_entries_max) return error{errc::malformed, "a change ledger over its bound"};
-  for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
-    key k{};
-    r.raw_into(k.first);
-    r.raw_into(k.second);
-    const unix_ms expires = r.u64();
-    if (!out.seen_.emplace(k, expires).second) r.fail("a change ledger lists a nonce twice");
-  }
-  if (!r.ok()) return error{errc::malformed, "a change ledger does not decode"};
+  auto out = read_fields<change_ledger>(r);
+  if (!r.ok()) return r.finish("change ledger").err();
   return out;
 }
 

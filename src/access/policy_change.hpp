@@ -62,6 +62,8 @@ public:
   void encode(byte_writer& w) const;
   [[nodiscard]] static result<change_ledger> decode(byte_reader& r);
   friend bool operator==(const change_ledger&, const change_ledger&) = default;
+  // The ledger's format (policy_change.cpp).
+  friend void fields(auto& io, like<change_ledger> auto& m);
 
 private:
   using key = std::pair<std::array<std::uint8_t, crypto::sign_public_key_bytes>, request_nonce>;

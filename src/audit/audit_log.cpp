@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/check.hpp"
+#include "core/fields.hpp"
 #include "storage/journal.hpp"
 #include "storage/record_file.hpp"
 
@@ -10,8 +11,6 @@ namespace pss::audit {
 namespace {
 
 constexpr std::uint8_t record_format = 1;
-
-bool valid_action(std::uint8_t a) { return a >= 1 && a <= 7; }
 
 } // namespace
 
@@ -28,38 +27,31 @@ std::string_view to_string(action a) noexcept {
   return "unknown";
 }
 
+// The format of an audit record (core/fields.hpp). Its bytes are also
+// what the chain hashes (hash_of).
+void fields(auto& io, like<record> auto& m) {
+  io.constant(record_format, "an audit record of an unknown format");
+  io.u64(m.seq);
+  io.u64(m.at_ms);
+  io.enumeration(m.what, action::share_released, action::refresh, "an unknown audit action");
+  io.enumeration(m.result, outcome::ok, outcome::refused, "an unknown audit outcome");
+  io.raw(m.client);
+  io.str(m.name, name_bytes_max);
+  io.u64(m.version);
+  io.raw(m.request);
+  io.raw(m.prev);
+}
+
 bytes encode(const record& r) {
   byte_writer w;
-  w.u8(record_format);
-  w.u64(r.seq);
-  w.u64(r.at_ms);
-  w.u8(static_cast<std::uint8_t>(r.what));
-  w.u8(static_cast<std::uint8_t>(r.result));
-  w.raw(r.client);
-  w.str(r.name);
-  w.u64(r.version);
-  w.raw(r.request);
-  w.raw(r.prev);
+  write_fields(w, r);
   return w.take();
 }
 
 result<record> decode_record(byte_view data) {
   byte_reader in{data};
-  record r;
-  if (in.u8() != record_format) return error{errc::malformed, "an audit record of an unknown format"};
-  r.seq = in.u64();
-  r.at_ms = in.u64();
-  const auto what = in.u8();
-  const auto result = in.u8();
-  in.raw_into(r.client);
-  r.name = in.str(name_bytes_max);
-  r.version = in.u64();
-  in.raw_into(r.request);
-  in.raw_into(r.prev);
-  if (!valid_action(what) || result > 1) in.fail("an unknown audit action or outcome");
+  auto r = read_fields<record>(in);
   PSS_TRY(in.finish("audit record"));
-  r.what = static_cast<action>(what);
-  r.result = static_cast<outcome>(result);
   return r;
 }
 

@@ -77,6 +77,9 @@ public:
     if (ok()) std::copy(v.begin(), v.end(), out.begin());
   }
 
+  // The next byte without reading it; 0 at the end or after a failure.
+  [[nodiscard]] std::uint8_t peek() const noexcept { return remaining() > 0 ? data_[pos_] : 0; }
+
   [[nodiscard]] bool ok() const noexcept { return !failed_; }
   [[nodiscard]] std::size_t remaining() const noexcept {
     return failed_ ? 0 : data_.size() - pos_;

@@ -21,13 +21,16 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "core/bytes.hpp"
@@ -55,11 +58,18 @@ public:
   void u8(std::uint8_t v) { out_.u8(v); }
   void u32(std::uint32_t v) { out_.u32(v); }
   void u64(std::uint64_t v) { out_.u64(v); }
+  // An id at its representation's width (u32 or u64).
   template <class Tag, class Rep>
   void id(strong_id<Tag, Rep> v) {
-    static_assert(sizeof(Rep) == 8, "ids travel as u64");
-    out_.u64(v.value());
+    static_assert(sizeof(Rep) == 4 || sizeof(Rep) == 8, "ids travel as u32 or u64");
+    if constexpr (sizeof(Rep) == 4) out_.u32(v.value());
+    else out_.u64(v.value());
   }
+  // A duration (or a time since an epoch) as a u64 count of its ticks.
+  template <class Rep, class Period>
+  void duration(std::chrono::duration<Rep, Period> v) { out_.u64(static_cast<std::uint64_t>(v.count())); }
+  // A format or kind byte that must hold exactly `expected`.
+  void constant(std::uint8_t expected, const char* /*other*/) { out_.u8(expected); }
   // One byte, 1 or 0.
   void flag(bool v) { out_.u8(v ? 1 : 0); }
   // One byte; the reader refuses a value outside [lo, hi].
@@ -78,6 +88,21 @@ public:
   void list(const std::vector<T>& v, std::size_t /*max*/, const char* /*too_many*/, Each&& each) {
     out_.u32(static_cast<std::uint32_t>(v.size()));
     for (const auto& x : v) each(x);
+  }
+  // A u32 count, then each (key, value) pair through `each`, in key order;
+  // the reader refuses a key listed twice.
+  template <class K, class V, class Each>
+  void map(const std::map<K, V>& v, std::size_t /*max*/, const char* /*too_many*/, Each&& each) {
+    out_.u32(static_cast<std::uint32_t>(v.size()));
+    for (const auto& kv : v) each(kv);
+  }
+  // One of a variant's alternatives: its tag byte (tags[] in variant
+  // order), then its fields through its own visitor.
+  template <class V, class E, std::size_t N>
+  void variant(const V& v, const E (&tags)[N], const char* /*unknown*/) {
+    static_assert(N == std::variant_size_v<V>);
+    out_.u8(static_cast<std::uint8_t>(tags[v.index()]));
+    std::visit([&](const auto& x) { fields(*this, x); }, v);
   }
   // A presence flag, then the value through `each`.
   template <class T, class Each>
@@ -98,10 +123,21 @@ public:
   void wrapped(const T& v, std::size_t /*max*/, Encode&& encode, Decode&& /*decode*/) {
     out_.blob(encode(v));
   }
+  // A value stored as a plain field: to(v) gives the field (an integer or
+  // a fixed array); from(field) gives back T or result<T>.
+  template <class T, class To, class From>
+  void convert(const T& v, To&& to, From&& /*from*/) {
+    field(to(v));
+  }
   template <class Rule>
   void check(Rule&& /*rule*/, const char* /*broken*/) {}
 
 private:
+  void field(std::uint8_t v) { out_.u8(v); }
+  void field(std::uint32_t v) { out_.u32(v); }
+  void field(std::uint64_t v) { out_.u64(v); }
+  void field(byte_view v) { out_.raw(v); }
+
   byte_writer& out_;
 };
 
@@ -115,8 +151,16 @@ public:
   void u64(std::uint64_t& v) { v = in_.u64(); }
   template <class Tag, class Rep>
   void id(strong_id<Tag, Rep>& v) {
-    static_assert(sizeof(Rep) == 8, "ids travel as u64");
-    v = strong_id<Tag, Rep>{in_.u64()};
+    static_assert(sizeof(Rep) == 4 || sizeof(Rep) == 8, "ids travel as u32 or u64");
+    if constexpr (sizeof(Rep) == 4) v = strong_id<Tag, Rep>{in_.u32()};
+    else v = strong_id<Tag, Rep>{in_.u64()};
+  }
+  template <class Rep, class Period>
+  void duration(std::chrono::duration<Rep, Period>& v) {
+    v = std::chrono::duration<Rep, Period>{static_cast<Rep>(in_.u64())};
+  }
+  void constant(std::uint8_t expected, const char* other) {
+    if (in_.u8() != expected) in_.fail(other);
   }
   void flag(bool& v) {
     const std::uint8_t b = in_.u8();
@@ -151,6 +195,26 @@ public:
       v.push_back(std::move(x));
     }
   }
+  template <class K, class V, class Each>
+  void map(std::map<K, V>& v, std::size_t max, const char* too_many, Each&& each) {
+    const std::uint32_t n = in_.u32();
+    v.clear();
+    if (n > max) {
+      in_.fail(too_many);
+      return;
+    }
+    for (std::uint32_t i = 0; i < n && in_.ok(); ++i) {
+      std::pair<K, V> kv{};
+      each(kv);
+      if (in_.ok() && !v.emplace(std::move(kv)).second) in_.fail("a key listed twice");
+    }
+  }
+  template <class V, class E, std::size_t N>
+  void variant(V& v, const E (&tags)[N], const char* unknown) {
+    static_assert(N == std::variant_size_v<V>);
+    const std::uint8_t tag = in_.u8();
+    if (in_.ok() && !read_alternative<0>(v, tag, tags)) in_.fail(std::string{unknown} + " " + std::to_string(tag));
+  }
   template <class T, class Each>
   void optional(std::optional<T>& v, Each&& each) {
     bool present = false;
@@ -177,12 +241,45 @@ public:
     if (!in_.ok()) return;
     take(v, decode(b));
   }
+  template <class T, class To, class From>
+  void convert(T& v, To&& to, From&& from) {
+    using raw_type = std::remove_cvref_t<decltype(to(v))>;
+    if constexpr (std::is_integral_v<raw_type>) {
+      raw_type raw{};
+      field(raw);
+      if (in_.ok()) take(v, from(raw));
+    } else { // a byte span of a fixed size: read that many bytes
+      const byte_view raw = in_.raw(to(v).size());
+      if (in_.ok()) take(v, from(raw));
+    }
+  }
+  // rule() returns a bool, or a status whose error message follows `broken`.
   template <class Rule>
   void check(Rule&& rule, const char* broken) {
-    if (in_.ok() && !rule()) in_.fail(broken);
+    if (!in_.ok()) return;
+    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(rule())>, bool>) {
+      if (!rule()) in_.fail(broken);
+    } else if (auto st = rule(); !st.ok()) {
+      in_.fail(std::string{broken} + ": " + st.err().message());
+    }
   }
 
 private:
+  template <std::size_t I, class V, class E, std::size_t N>
+  bool read_alternative(V& v, std::uint8_t tag, const E (&tags)[N]) {
+    if constexpr (I == N) {
+      return false;
+    } else {
+      if (static_cast<std::uint8_t>(tags[I]) != tag) return read_alternative<I + 1>(v, tag, tags);
+      fields(*this, v.template emplace<I>());
+      return true;
+    }
+  }
+
+  void field(std::uint8_t& v) { v = in_.u8(); }
+  void field(std::uint32_t& v) { v = in_.u32(); }
+  void field(std::uint64_t& v) { v = in_.u64(); }
+
   template <class T, class Decoded>
   void take(T& v, Decoded&& d) {
     if constexpr (detail::is_result<std::remove_cvref_t<Decoded>>::value) {

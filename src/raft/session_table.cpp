@@ -1,8 +1,10 @@
 #include "raft/session_table.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "core/check.hpp"
+#include "core/fields.hpp"
 
 namespace pss::raft {
 
@@ -29,33 +31,39 @@ void session_table::expire(millis at) {
   std::erase_if(sessions_, [&](const auto& kv) { return kv.second.last_active + expiry_ < at; });
 }
 
+// The format of a session table (core/fields.hpp): the expiry, then each
+// client's session.
+
+void fields(auto& io, like<session_table::session> auto& m) {
+  io.id(m.last);
+  io.duration(m.last_active);
+  io.blob(m.response, session_response_bytes_max);
+}
+
+void fields(auto& io, like<session_table::image> auto& m) {
+  io.duration(m.expiry);
+  io.list(m.sessions, sessions_max_decode, "a session table above its session limit", [&](auto& s) {
+    io.id(s.first);
+    fields(io, s.second);
+  });
+  io.check([&] {
+    std::vector<client_id> ids;
+    for (const auto& [c, s] : m.sessions) ids.push_back(c);
+    std::sort(ids.begin(), ids.end());
+    return std::adjacent_find(ids.begin(), ids.end()) == ids.end();
+  }, "a session table lists a client twice");
+}
+
 void session_table::encode(byte_writer& out) const {
-  out.u64(static_cast<std::uint64_t>(expiry_.count()));
-  out.u32(static_cast<std::uint32_t>(sessions_.size()));
-  for (const auto& [client, s] : sessions_) {
-    out.u64(client.value());
-    out.u64(s.last.value());
-    out.u64(static_cast<std::uint64_t>(s.last_active.count()));
-    out.blob(s.response);
-  }
+  image m{expiry_, {sessions_.begin(), sessions_.end()}};
+  write_fields(out, m);
 }
 
 result<session_table> session_table::decode(byte_reader& in) {
-  session_table table{millis{static_cast<millis::rep>(in.u64())}};
-  const std::uint32_t count = in.u32();
-  if (count > sessions_max_decode)
-    return error{errc::too_large, "a session table of " + std::to_string(count) + " sessions"};
-  for (std::uint32_t i = 0; i < count && in.ok(); ++i) {
-    const client_id client{in.u64()};
-    session s;
-    s.last = sequence_number{in.u64()};
-    s.last_active = millis{static_cast<millis::rep>(in.u64())};
-    auto response = in.blob(session_response_bytes_max);
-    s.response.assign(response.begin(), response.end());
-    if (!table.sessions_.emplace(client, std::move(s)).second)
-      in.fail("a session table lists a client twice");
-  }
-  if (!in.ok()) return error{errc::malformed, "a session table does not parse"};
+  auto m = read_fields<image>(in);
+  if (!in.ok()) return in.finish("session table").err();
+  session_table table{m.expiry};
+  for (auto& [client, s] : m.sessions) table.sessions_.emplace(client, std::move(s));
   return table;
 }
 

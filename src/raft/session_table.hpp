@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "core/bytes.hpp"
 #include "core/ids.hpp"
@@ -55,13 +57,19 @@ public:
 
   friend bool operator==(const session_table&, const session_table&) = default;
 
-private:
+  // What encode writes and decode reads (session_table.cpp's visitor).
   struct session {
     sequence_number last;
     bytes response;
     millis last_active{0};
     friend bool operator==(const session&, const session&) = default;
   };
+  struct image {
+    millis expiry{0};
+    std::vector<std::pair<client_id, session>> sessions;
+  };
+
+private:
   millis expiry_;
   std::map<client_id, session> sessions_;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/fields.hpp"
 #include "crypto/context.hpp"
 #include "crypto/random_source.hpp"
 #include "crypto/shamir.hpp"
@@ -45,39 +46,29 @@ status cluster_view::validate() const {
   return ok_status();
 }
 
-void encode(byte_writer& out, const cluster_view& view) {
-  out.str(view.cluster_id);
-  out.u32(view.threshold);
-  out.u64(view.epoch.value());
-  out.u32(static_cast<std::uint32_t>(view.members.size()));
-  for (const auto& m : view.members) {
-    out.u64(m.id.value());
-    out.u32(m.index.value());
-    out.str(m.address);
-    out.raw(m.box_key.bytes());
-    out.raw(m.sign_key.bytes());
-  }
+// The format of a cluster view (core/fields.hpp).
+
+void fields(auto& io, like<member> auto& m) {
+  io.id(m.id);
+  io.id(m.index);
+  io.str(m.address, address_bytes_max);
+  io.convert(m.box_key, [](const crypto::box_public_key& k) { return k.bytes(); }, crypto::box_public_key::from_bytes);
+  io.convert(m.sign_key, [](const crypto::sign_public_key& k) { return k.bytes(); }, crypto::sign_public_key::from_bytes);
 }
 
+void fields(auto& io, like<cluster_view> auto& m) {
+  io.str(m.cluster_id, crypto::cluster_id_bytes_max);
+  io.u32(m.threshold);
+  io.id(m.epoch);
+  io.list(m.members, members_max, "a cluster view above members_max", [&](auto& x) { fields(io, x); });
+  io.check([&] { return m.validate(); }, "a cluster view");
+}
+
+void encode(byte_writer& out, const cluster_view& view) { write_fields(out, view); }
+
 result<cluster_view> decode_cluster_view(byte_reader& in) {
-  cluster_view view;
-  view.cluster_id = in.str(crypto::cluster_id_bytes_max);
-  view.threshold = in.u32();
-  view.epoch = epoch_id{in.u64()};
-  const std::uint32_t count = in.u32();
-  if (count > members_max) return error{errc::too_large, "a cluster view above members_max"};
-  for (std::uint32_t i = 0; i < count && in.ok(); ++i) {
-    const node_id id{in.u64()};
-    const share_index index{in.u32()};
-    std::string address = in.str(address_bytes_max);
-    auto box = crypto::box_public_key::from_bytes(in.raw(crypto::box_key_bytes));
-    auto sign = crypto::sign_public_key::from_bytes(in.raw(crypto::sign_public_key_bytes));
-    if (!in.ok()) break;
-    if (!box.ok() || !sign.ok()) return error{errc::malformed, "a member's public key is invalid"};
-    view.members.push_back(member{id, index, std::move(address), *box, *sign});
-  }
-  if (!in.ok()) return error{errc::malformed, "a cluster view does not parse"};
-  PSS_TRY(view.validate());
+  auto view = read_fields<cluster_view>(in);
+  if (!in.ok()) return in.finish("cluster view").err();
   return view;
 }
 

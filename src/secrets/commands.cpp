@@ -117,21 +117,6 @@ void fields(auto& io, like<command_result> auto& m) {
   io.clipped(m.message, result_message_bytes_max);
 }
 
-namespace {
-
-template <std::size_t I = 0>
-command_body decode_tagged(std::uint8_t tag, byte_reader& r) {
-  if constexpr (I == std::variant_size_v<command_body>) {
-    r.fail("unknown command tag " + std::to_string(tag));
-    return delete_secret{};
-  } else {
-    if (static_cast<std::uint8_t>(tags[I]) != tag) return decode_tagged<I + 1>(tag, r);
-    return command_body{std::in_place_index<I>, read_fields<std::variant_alternative_t<I, command_body>>(r)};
-  }
-}
-
-} // namespace
-
 bytes encode_command(const command& c) {
   byte_writer w;
   w.u8(command_format);
@@ -143,12 +128,13 @@ bytes encode_command(const command& c) {
 }
 
 void encode(byte_writer& w, const command_body& body) {
-  w.u8(static_cast<std::uint8_t>(tags[body.index()]));
-  std::visit([&](const auto& b) { write_fields(w, b); }, body);
+  field_writer io{w};
+  io.variant(body, tags, "unknown command tag");
 }
 
 command_body decode_command_body(byte_reader& r) {
-  const auto tag = r.u8();
+  // Two tags of older formats, read or refused before the others.
+  const std::uint8_t tag = r.peek();
   if (tag == static_cast<std::uint8_t>(body_tag::register_versioned)) {
     // A register with a client-chosen version, from a pss before versions
     // were assigned at apply: replaying it under today's rule could give a
@@ -157,8 +143,14 @@ command_body decode_command_body(byte_reader& r) {
     return delete_secret{};
   }
   // Before shares_lost carried a nonce: read as nonce 0.
-  if (tag == static_cast<std::uint8_t>(body_tag::shares_lost_unnonced)) return shares_lost{node_id{r.u64()}, 0};
-  return decode_tagged(tag, r);
+  if (tag == static_cast<std::uint8_t>(body_tag::shares_lost_unnonced)) {
+    r.u8();
+    return shares_lost{node_id{r.u64()}, 0};
+  }
+  command_body body;
+  field_reader io{r};
+  io.variant(body, tags, "unknown command tag");
+  return body;
 }
 
 result<command> decode_command(byte_view data) {

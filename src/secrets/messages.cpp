@@ -86,7 +86,7 @@ void fields(auto& io, like<read_response> auto& m) {
   io.optional(m.record, [&](auto& r) { fields(io, r); });
   io.list(m.items, list_items_max, "a list above list_items_max", [&](auto& i) { fields(io, i); });
   io.list(m.grants, access::grants_max, "a policy above grants_max",
-          [&](auto& g) { io.nested(g, access::encode_grant, access::decode_grant); });
+          [&](auto& g) { fields(io, g); });
 }
 void fields(auto& io, like<get_share_request> auto& m) {
   io.u64(m.request_id);
@@ -163,17 +163,6 @@ constexpr message_type types[] = {
   message_type::audit_response};
 static_assert(std::size(types) == std::variant_size_v<wire_message>);
 
-template <std::size_t I = 0>
-result<wire_message> decode_body(message_type type, byte_reader& r) {
-  if constexpr (I == std::variant_size_v<wire_message>) {
-    return error{errc::malformed, "unknown message type " + std::to_string(static_cast<int>(type))};
-  } else {
-    if (types[I] != type) return decode_body<I + 1>(type, r);
-    using M = std::variant_alternative_t<I, wire_message>;
-    return wire_message{std::in_place_index<I>, read_fields<M>(r)};
-  }
-}
-
 } // namespace
 
 std::string_view to_string(reply_code c) noexcept {
@@ -192,8 +181,8 @@ std::string_view to_string(reply_code c) noexcept {
 
 bytes encode(const wire_message& m) {
   byte_writer w;
-  w.u8(static_cast<std::uint8_t>(types[m.index()]));
-  std::visit([&](const auto& body) { write_fields(w, body); }, m);
+  field_writer io{w};
+  io.variant(m, types, "unknown message type");
   return w.take();
 }
 
@@ -201,9 +190,9 @@ result<wire_message> decode_wire_message(byte_view data) {
   if (data.empty()) return error{errc::malformed, "an empty message"};
   if (data.size() > wire_message_bytes_max) return error{errc::too_large, "a message above wire_message_bytes_max"};
   byte_reader r{data};
-  const auto type = static_cast<message_type>(r.u8());
-  auto m = decode_body(type, r);
-  if (!m.ok()) return m;
+  wire_message m;
+  field_reader io{r};
+  io.variant(m, types, "unknown message type");
   PSS_TRY(r.finish("secrets message"));
   return m;
 }

@@ -141,3 +141,82 @@ TEST_CASE("fields: a truncated input fails at every length, never reads past the
   longer.push_back(0);
   CHECK_FALSE(read(longer).ok());
 }
+
+namespace fields_test {
+
+struct first {
+  std::uint64_t a = 0;
+  friend bool operator==(const first&, const first&) = default;
+};
+struct second {
+  std::string b;
+  friend bool operator==(const second&, const second&) = default;
+};
+using either = std::variant<first, second>;
+constexpr std::uint8_t either_tags[] = {7, 9};
+
+void fields(auto& io, like<first> auto& m) { io.u64(m.a); }
+void fields(auto& io, like<second> auto& m) { io.str(m.b, 4); }
+
+struct keyed {
+  std::map<std::uint64_t, std::string> names;
+};
+void fields(auto& io, like<keyed> auto& m) {
+  io.map(m.names, 2, "too many names", [&](auto& kv) {
+    io.u64(kv.first);
+    io.str(kv.second, 4);
+  });
+}
+
+} // namespace fields_test
+
+TEST_CASE("fields: a variant travels as its tag, then its alternative's fields") {
+  for (const either& v : {either{first{5}}, either{second{"abc"}}}) {
+    byte_writer w;
+    field_writer out{w};
+    out.variant(v, either_tags, "unknown");
+    bytes b = w.take();
+    CHECK(b[0] == either_tags[v.index()]);
+    byte_reader r{b};
+    field_reader in{r};
+    either back;
+    in.variant(back, either_tags, "unknown");
+    REQUIRE(r.finish("either").ok());
+    CHECK(back == v);
+    b[0] = 8; // no alternative has this tag
+    byte_reader bad{b};
+    field_reader in_bad{bad};
+    in_bad.variant(back, either_tags, "unknown either");
+    auto st = bad.finish("either");
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.err().message().find("unknown either 8") != std::string::npos);
+  }
+}
+
+TEST_CASE("fields: a map is read back in key order, a repeated key or too many refused") {
+  keyed k;
+  k.names = {{2, "b"}, {1, "a"}};
+  byte_writer w;
+  write_fields(w, k);
+  bytes b = w.take();
+  byte_reader r{b};
+  auto back = read_fields<keyed>(r);
+  REQUIRE(r.finish("keyed").ok());
+  CHECK(back.names == k.names);
+  // Both entries with key 1: the second key is a repeat.
+  byte_writer d;
+  d.u32(2);
+  d.u64(1);
+  d.str("a");
+  d.u64(1);
+  d.str("b");
+  byte_reader dr{d.data()};
+  (void)read_fields<keyed>(dr);
+  CHECK_FALSE(dr.finish("keyed").ok());
+  k.names[3] = "c";
+  byte_writer many;
+  write_fields(many, k);
+  byte_reader mr{many.data()};
+  (void)read_fields<keyed>(mr);
+  CHECK_FALSE(mr.finish("keyed").ok());
+}
