@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/check.hpp"
+#include "core/fields.hpp"
 #include "core/planted.hpp"
 #include "core/secure.hpp"
 
@@ -13,21 +15,53 @@ namespace {
 // to the version the catalog gave its dealing: the key, then the version.
 enum op : std::uint8_t { op_put = 1, op_promote = 2, op_put_round = 3, op_assign = 4 };
 
-void encode_key(byte_writer& w, const share_key& key) {
-  w.str(key.name);
-  w.u64(key.version.value());
-  w.u64(key.epoch.value());
-  w.raw(key.commitments_digest);
+// A share as its fixed-size encoding; the temporary is zeroized (secure_bytes).
+void write_share(byte_writer& w, const crypto::share& s) { w.raw(crypto::encode_share(s).view()); }
+result<crypto::share> read_share(byte_reader& r) {
+  const byte_view encoded = r.raw(crypto::share_encoded_bytes);
+  if (!r.ok()) return error{errc::corrupt, "a truncated share"};
+  return crypto::decode_share(encoded);
 }
 
-share_key decode_key(byte_reader& r) {
-  share_key key;
-  key.name = r.str(secret_name_bytes_max);
-  key.version = secret_version{r.u64()};
-  key.epoch = epoch_id{r.u64()};
-  auto d = r.raw(key.commitments_digest.size());
-  if (r.ok()) std::copy(d.begin(), d.end(), key.commitments_digest.begin());
-  return key;
+} // namespace
+
+// The formats of the share journal's records (core/fields.hpp): the kind,
+// the key, then what the kind carries.
+
+void fields(auto& io, like<share_key> auto& m) {
+  io.str(m.name, secret_name_bytes_max);
+  io.id(m.version);
+  io.id(m.epoch);
+  io.raw(m.commitments_digest);
+}
+
+namespace {
+
+// A held share; op_put records (no round id) are still read.
+void held_fields(auto& io, auto& h, bool with_round) {
+  io.enumeration(h.state, share_state::pending, share_state::live, "a share of unknown state");
+  io.duration(h.stored_at);
+  if (with_round) io.u64(h.round_id);
+  io.nested(h.value, write_share, read_share);
+}
+
+// Record buffers are reserved up front so that no reallocation leaves a
+// stray copy of share bytes in freed memory; they are zeroized after use.
+constexpr std::size_t record_reserve_bytes = 64 + secret_name_bytes_max + crypto::share_encoded_bytes;
+
+// One journal record: the kind, the key, then the held share (a put) or
+// the version assigned (an assign); a promotion carries the key only.
+bytes record_of(std::uint8_t kind, const share_key& key, const held_share* share, secret_version assigned = {}) {
+  bytes buffer;
+  buffer.reserve(record_reserve_bytes);
+  byte_writer w{buffer};
+  field_writer io{w};
+  w.u8(kind);
+  fields(io, key);
+  if (share != nullptr) held_fields(io, *share, kind == op_put_round);
+  if (kind == op_assign) io.id(assigned);
+  PSS_CHECK(buffer.size() <= record_reserve_bytes);
+  return w.take();
 }
 
 } // namespace
@@ -45,20 +79,15 @@ result<std::unique_ptr<share_store>> share_store::open(storage::file_system& fs,
 
 status share_store::replay(byte_view record) {
   byte_reader r{record};
+  field_reader io{r};
   const auto kind = r.u8();
-  share_key key = decode_key(r);
+  share_key key;
+  fields(io, key);
   if (kind == op_put || kind == op_put_round) {
     held_share h;
-    const auto state = r.u8();
-    h.stored_at = millis{static_cast<millis::rep>(r.u64())};
-    if (kind == op_put_round) h.round_id = r.u64();
-    auto encoded = r.raw(crypto::share_encoded_bytes);
-    if (!r.ok() || (state != 1 && state != 2))
-      return error{errc::corrupt, "a share journal record does not parse; recover this node's shares"};
-    auto s = crypto::decode_share(encoded);
-    if (!s.ok()) return error{errc::corrupt, "a share journal record holds an invalid share"};
-    h.state = static_cast<share_state>(state);
-    h.value = *s;
+    held_fields(io, h, kind == op_put_round);
+    if (!r.ok()) return error{errc::corrupt, "a share journal record does not parse; recover this node's shares: "
+                                                 + r.finish("record").err().message()};
     if (auto old = shares_.find(key); old != shares_.end()) erase_in_memory(old);
     if (h.state == share_state::pending) pending_keys_.insert(key);
     shares_.emplace(key, std::move(h));
@@ -66,7 +95,8 @@ status share_store::replay(byte_view record) {
   } else if (kind == op_promote) {
     if (auto it = shares_.find(key); it != shares_.end()) mark_live(*it);
   } else if (kind == op_assign) {
-    const secret_version version{r.u64()};
+    secret_version version;
+    io.id(version);
     if (!r.ok() || key.version != secret_version{} || version == secret_version{})
       return error{errc::corrupt, "a share journal assign record does not parse; recover this node's shares"};
     if (auto it = shares_.find(key); it != shares_.end()) rekey(it, version);
@@ -76,24 +106,8 @@ status share_store::replay(byte_view record) {
   return r.finish("share journal record");
 }
 
-// Record buffers are reserved up front so that no reallocation leaves a
-// stray copy of share bytes in freed memory; they are zeroized after use.
-constexpr std::size_t record_reserve_bytes = 64 + secret_name_bytes_max + crypto::share_encoded_bytes;
-
 status share_store::append(std::uint8_t kind, const share_key& key, const held_share* share) {
-  bytes buffer;
-  buffer.reserve(record_reserve_bytes);
-  byte_writer w{buffer};
-  w.u8(kind);
-  encode_key(w, key);
-  if (share != nullptr) {
-    w.u8(static_cast<std::uint8_t>(share->state));
-    w.u64(static_cast<std::uint64_t>(share->stored_at.count()));
-    w.u64(share->round_id);
-    secure_bytes encoded = crypto::encode_share(share->value);
-    w.raw(encoded.view());
-  }
-  bytes record = w.take();
+  bytes record = record_of(kind, key, share);
   auto st = journal_->append(record);
   zeroize(record);
   if (!st.ok()) failed_ = st.err();
@@ -103,11 +117,7 @@ status share_store::append(std::uint8_t kind, const share_key& key, const held_s
 }
 
 status share_store::append_assign(const share_key& from, secret_version version) {
-  byte_writer w;
-  w.u8(op_assign);
-  encode_key(w, from);
-  w.u64(version.value());
-  auto st = journal_->append(w.take());
+  auto st = journal_->append(record_of(op_assign, from, nullptr, version));
   if (!st.ok()) failed_ = st.err();
   return st; // like a promotion, never synced on its own: reconcile redoes it
 }
@@ -309,19 +319,7 @@ status share_store::flush() {
   if (needs_rewrite_) {
     std::vector<bytes> records;
     records.reserve(shares_.size());
-    for (const auto& [key, h] : shares_) {
-      bytes buffer;
-      buffer.reserve(record_reserve_bytes);
-      byte_writer w{buffer};
-      w.u8(op_put_round);
-      encode_key(w, key);
-      w.u8(static_cast<std::uint8_t>(h.state));
-      w.u64(static_cast<std::uint64_t>(h.stored_at.count()));
-      w.u64(h.round_id);
-      secure_bytes encoded = crypto::encode_share(h.value);
-      w.raw(encoded.view());
-      records.push_back(w.take());
-    }
+    for (const auto& [key, h] : shares_) records.push_back(record_of(op_put_round, key, &h));
     std::vector<byte_view> views(records.begin(), records.end());
     auto st = journal_->rewrite(views);
     for (auto& r : records) zeroize(r);

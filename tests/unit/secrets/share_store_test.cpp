@@ -8,6 +8,7 @@
 #include "crypto/envelope.hpp"
 #include "crypto/feldman.hpp"
 #include "secrets/share_store.hpp"
+#include "storage/journal.hpp"
 #include "storage/sim_disk.hpp"
 
 namespace pss::secrets {
@@ -199,6 +200,52 @@ TEST_CASE("share store: a share prints redacted") {
   std::ostringstream os;
   os << h;
   CHECK(os.str() == "held_share{<redacted>}");
+}
+
+} // namespace
+} // namespace pss::secrets
+
+namespace pss::secrets {
+namespace {
+
+// A record as an older pss wrote it: kind 1 (op_put), no round id.
+bytes old_put_record(const share_key& key, const crypto::share& s) {
+  byte_writer w;
+  w.u8(1);
+  w.str(key.name);
+  w.u64(key.version.value());
+  w.u64(key.epoch.value());
+  w.raw(key.commitments_digest);
+  w.u8(static_cast<std::uint8_t>(share_state::live));
+  w.u64(7);
+  w.raw(crypto::encode_share(s).view());
+  return w.take();
+}
+
+TEST_CASE("share store: a journal record of the older put format still replays; a damaged one is corrupt") {
+  const share_key key{"old", secret_version{2}, epoch_id{3}, {}};
+  const auto s = some_share(9);
+  for (const bool damage : {false, true}) {
+    storage::sim_disk disk;
+    {
+      auto j = storage::open_journal(disk, "/shares", identity, storage::open_mode::initialise);
+      REQUIRE(j.ok());
+      bytes record = old_put_record(key, s);
+      if (damage) record[record.size() - crypto::share_encoded_bytes - 9] = 3; // the state byte
+      REQUIRE(j->journal->append(record).ok());
+      REQUIRE(j->journal->sync().ok());
+    }
+    auto store = share_store::open(disk, "/shares", identity, storage::open_mode::existing);
+    if (damage) {
+      REQUIRE_FALSE(store.ok());
+      CHECK(store.err().code() == errc::corrupt);
+      continue;
+    }
+    REQUIRE(store.ok());
+    REQUIRE((*store)->size() == 1);
+    CHECK((*store)->share_value(key)->value == s.value);
+    CHECK((*store)->inventory()[0].state == share_state::live);
+  }
 }
 
 } // namespace
