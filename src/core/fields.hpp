@@ -72,6 +72,16 @@ public:
   void constant(std::uint8_t expected, const char* /*other*/) { out_.u8(expected); }
   // One byte, 1 or 0.
   void flag(bool v) { out_.u8(v ? 1 : 0); }
+  // Up to eight booleans as the bits of one byte, the first the lowest; the
+  // reader refuses a higher bit set.
+  template <class... B>
+  void bits(const B&... b) {
+    static_assert(sizeof...(B) <= 8);
+    std::uint8_t v = 0;
+    int i = 0;
+    ((v = static_cast<std::uint8_t>(v | ((b ? 1 : 0) << i++))), ...);
+    out_.u8(v);
+  }
   // One byte; the reader refuses a value outside [lo, hi].
   template <class E>
   void enumeration(E v, E /*lo*/, E /*hi*/, const char* /*unknown*/) {
@@ -83,9 +93,10 @@ public:
   void clipped(std::string_view v, std::size_t max) { out_.str(v.substr(0, max)); }
   template <std::size_t N>
   void raw(const std::array<std::uint8_t, N>& v) { out_.raw(v); }
-  // A u32 count, then each element through `each` (a generic lambda).
-  template <class T, class Each>
-  void list(const std::vector<T>& v, std::size_t /*max*/, const char* /*too_many*/, Each&& each) {
+  // A u32 count, then each element of a sequence (a vector, a deque)
+  // through `each` (a generic lambda).
+  template <class C, class Each>
+  void list(const C& v, std::size_t /*max*/, const char* /*too_many*/, Each&& each) {
     out_.u32(static_cast<std::uint32_t>(v.size()));
     for (const auto& x : v) each(x);
   }
@@ -167,6 +178,14 @@ public:
     if (b > 1) in_.fail("a boolean field holds " + std::to_string(b));
     v = b == 1;
   }
+  template <class... B>
+  void bits(B&... b) {
+    static_assert(sizeof...(B) <= 8);
+    const unsigned v = in_.u8();
+    if ((v >> sizeof...(B)) != 0) in_.fail("unknown flag bits");
+    int i = 0;
+    ((b = ((v >> i++) & 1u) != 0), ...);
+  }
   template <class E>
   void enumeration(E& v, E lo, E hi, const char* unknown) {
     const std::uint8_t b = in_.u8();
@@ -181,8 +200,8 @@ public:
   void clipped(std::string& v, std::size_t max) { v = in_.str(max); }
   template <std::size_t N>
   void raw(std::array<std::uint8_t, N>& v) { in_.raw_into(v); }
-  template <class T, class Each>
-  void list(std::vector<T>& v, std::size_t max, const char* too_many, Each&& each) {
+  template <class C, class Each>
+  void list(C& v, std::size_t max, const char* too_many, Each&& each) {
     const std::uint32_t n = in_.u32();
     v.clear();
     if (n > max) {
@@ -190,7 +209,7 @@ public:
       return;
     }
     for (std::uint32_t i = 0; i < n && in_.ok(); ++i) {
-      T x{};
+      typename C::value_type x{};
       each(x);
       v.push_back(std::move(x));
     }

@@ -33,6 +33,7 @@
 #include "access/policy.hpp"
 #include "access/policy_change.hpp"
 #include "core/bytes.hpp"
+#include "core/fields.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
 #include "raft/session_table.hpp"
@@ -65,6 +66,18 @@ struct version_record {
 
   bool operator==(const version_record&) const = default;
 };
+
+// A version's fields after its number (core/fields.hpp): read replies
+// write the number first and the digest last, snapshots the number as the
+// key of their map and no digest (restore recomputes it).
+void version_fields(auto& io, auto& m) {
+  io.id(m.epoch);
+  io.id(m.dealt_epoch);
+  io.blob(m.commitments, commitments_bytes_max);
+  io.blob(m.ciphertext, ciphertext_bytes_max);
+  io.list(m.holders, holders_max, "too many holders", [&](auto& h) { io.id(h); });
+  io.enumeration(m.state, version_state::pending, version_state::deleted, "unknown version state");
+}
 
 struct secret_record {
   secret_version latest;  // the highest version ever registered, deleted or not
@@ -257,7 +270,10 @@ public:
   bool operator==(const catalog&) const = default;
 
 private:
-  [[nodiscard]] static status restore_lost_nonces(byte_reader& r, catalog& out);
+  // The snapshot's format (catalog_snapshot.cpp), read into an empty catalog.
+  friend void snapshot_fields(auto& io, like<catalog> auto& m, std::uint32_t& format);
+  catalog() = default;
+  [[nodiscard]] status derive_after_restore();
   [[nodiscard]] command_result execute(const register_secret& r, apply_effects& fx);
   [[nodiscard]] command_result execute(const delete_secret& d, apply_effects& fx);
   // catalog_access.cpp: checks the admin's envelope again, then applies it.

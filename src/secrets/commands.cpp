@@ -69,11 +69,6 @@ void fields(auto& io, like<round_dealing> auto& m) {
   io.raw(m.signature);
 }
 void fields(auto& io, like<round_close> auto& m) { io.u64(m.round_id); }
-void fields(auto& io, like<dealer_answer> auto& m) {
-  io.id(m.dealer);
-  io.enumeration(m.status, answer_status::ok, answer_status::bad, "unknown answer status");
-  io.raw(m.y);
-}
 void fields(auto& io, like<round_response> auto& m) {
   io.u64(m.round_id);
   io.id(m.receiver);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/bytes.hpp"
+#include "core/fields.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
 #include "raft/types.hpp"
@@ -114,6 +115,13 @@ struct dealer_answer {
   std::array<std::uint8_t, 32> y{};
   bool operator==(const dealer_answer&) const = default;
 };
+
+// Its format (core/fields.hpp), in round_response commands and in snapshots.
+void fields(auto& io, like<dealer_answer> auto& m) {
+  io.id(m.dealer);
+  io.enumeration(m.status, answer_status::ok, answer_status::bad, "unknown answer status");
+  io.raw(m.y);
+}
 
 // One 32-byte canonical scalar, as it travels in a command.
 using scalar_bytes = std::array<std::uint8_t, 32>;

@@ -11,12 +11,7 @@ namespace pss::secrets {
 
 void fields(auto& io, like<version_record> auto& m) {
   io.id(m.version);
-  io.id(m.epoch);
-  io.id(m.dealt_epoch);
-  io.blob(m.commitments, commitments_bytes_max);
-  io.blob(m.ciphertext, ciphertext_bytes_max);
-  io.list(m.holders, holders_max, "too many holders", [&](auto& h) { io.id(h); });
-  io.enumeration(m.state, version_state::pending, version_state::deleted, "unknown version state");
+  version_fields(io, m);
   io.raw(m.commitments_digest);
 }
 

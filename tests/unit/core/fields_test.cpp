@@ -220,3 +220,30 @@ TEST_CASE("fields: a map is read back in key order, a repeated key or too many r
   (void)read_fields<keyed>(mr);
   CHECK_FALSE(mr.finish("keyed").ok());
 }
+
+TEST_CASE("fields: booleans packed as bits refuse a bit they do not name") {
+  for (int v = 0; v < 4; ++v) {
+    const bool a = (v & 1) != 0;
+    const bool b = (v & 2) != 0;
+    byte_writer w;
+    field_writer out{w};
+    out.bits(a, b);
+    REQUIRE(w.data().size() == 1);
+    CHECK(w.data()[0] == v);
+    byte_reader r{w.data()};
+    field_reader in{r};
+    bool ra = !a;
+    bool rb = !b;
+    in.bits(ra, rb);
+    REQUIRE(r.finish("bits").ok());
+    CHECK(ra == a);
+    CHECK(rb == b);
+  }
+  const bytes four{4};
+  byte_reader r{four};
+  field_reader in{r};
+  bool a = false;
+  bool b = false;
+  in.bits(a, b);
+  CHECK_FALSE(r.finish("bits").ok());
+}
