@@ -82,6 +82,7 @@ void simulation::impl::chaos() {
     partition();
   }
   if (plan.figure8) crash_leader_with_unreplicated_entries();
+  crash_after_commits();
   if (chaos_rng.chance(plan.crash)) {
     auto up = pick_nodes(true);
     if (!up.empty()) {
@@ -105,6 +106,23 @@ void simulation::impl::chaos() {
     auto down = pick_nodes(false);
     if (!down.empty()) restart_node(*down[chaos_rng.below(down.size())]);
   }
+}
+
+void simulation::impl::watch_commits(node_slot& n, const secrets::node_engine& e) {
+  const std::uint64_t committed = e.state().stats().refresh_epochs_committed;
+  if (committed <= n.epochs_committed_seen) return;
+  n.epochs_committed_seen = committed;
+  if (opts.profile != "refresh-faults" || plan.crash <= 0 || !commit_crash_rng.chance(0.5)) return;
+  commit_crashes.emplace_back(now() + millis{20 + commit_crash_rng.below(800)}, n.id);
+}
+
+void simulation::impl::crash_after_commits() {
+  const millis t = now();
+  std::erase_if(commit_crashes, [&](const auto& c) {
+    if (c.first > t) return false;
+    crash_node(nodes.at(c.second), "commit_crash");
+    return true;
+  });
 }
 
 void simulation::impl::crash_leader_with_unreplicated_entries() {

@@ -107,6 +107,7 @@ struct simulation::impl final : actors::host_hooks {
     // applied index. They look again only when it moved (they scan every
     // share, and ran after every input: a third of a calm run's time).
     std::optional<std::array<std::uint64_t, 3>> share_checks_at;
+    std::uint64_t epochs_committed_seen = 0; // the most refresh commits it ever applied
   };
   std::map<node_id, node_slot> nodes;
 
@@ -161,6 +162,12 @@ struct simulation::impl final : actors::host_hooks {
   std::unique_ptr<share_corruptor> corruptor; // secrets mode
   std::unique_ptr<adversary> byzantine;       // secrets mode, --byzantine K
   prng byzantine_rng{0};                      // drawn from the seed only with --byzantine
+  // refresh-faults with crashes: a node that just applied a refresh commit
+  // is crashed a little later, often before its next snapshot, so that it
+  // restarts with a catalog behind its new epoch's live shares. Its own
+  // stream, so that the other faults of a seed stay as they were.
+  prng commit_crash_rng{opts.seed ^ 0xC0117C4A5Bull};
+  std::vector<std::pair<millis, node_id>> commit_crashes; // when, whom
   std::unique_ptr<round_checker> rounds;      // secrets mode
 
   impl(sim_options o, std::ostream* out);
@@ -308,6 +315,8 @@ struct simulation::impl final : actors::host_hooks {
   void partition();
 
   void chaos();
+  void watch_commits(node_slot& n, const secrets::node_engine& e);
+  void crash_after_commits();
 
   // The Figure 8 schedule: a leader whose last entries are on a minority
   // often crashes before replicating them further, so that entries of old

@@ -311,6 +311,7 @@ void simulation::impl::check_node(node_slot& n) {
       n.share_checks_at = at;
     }
     epochs.observe_round_material(engine, found);
+    watch_commits(n, engine);
     if (!is_byzantine(n.id) && !rounds->is_faulty(n.id)) {
       rounds->observe(engine, found);
       counters.max_epoch_age_ms = std::max<std::uint64_t>(

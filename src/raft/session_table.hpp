@@ -25,6 +25,19 @@ namespace pss::raft {
 inline constexpr std::size_t session_response_bytes_max = 64 * 1024;
 inline constexpr std::size_t sessions_max_decode = 1 << 20;
 
+// One client's session, and a session table as encode writes it (declared
+// outside the class so that they are complete where the visitor needs them).
+struct client_session {
+  sequence_number last;
+  bytes response;
+  std::chrono::milliseconds last_active{0};
+  friend bool operator==(const client_session&, const client_session&) = default;
+};
+struct session_table_image {
+  std::chrono::milliseconds expiry{0};
+  std::vector<std::pair<client_id, client_session>> sessions;
+};
+
 class session_table {
 public:
   using millis = std::chrono::milliseconds;
@@ -58,16 +71,8 @@ public:
   friend bool operator==(const session_table&, const session_table&) = default;
 
   // What encode writes and decode reads (session_table.cpp's visitor).
-  struct session {
-    sequence_number last;
-    bytes response;
-    millis last_active{0};
-    friend bool operator==(const session&, const session&) = default;
-  };
-  struct image {
-    millis expiry{0};
-    std::vector<std::pair<client_id, session>> sessions;
-  };
+  using session = client_session;
+  using image = session_table_image;
 
 private:
   millis expiry_;
