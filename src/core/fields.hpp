@@ -202,12 +202,8 @@ public:
   void raw(std::array<std::uint8_t, N>& v) { in_.raw_into(v); }
   template <class C, class Each>
   void list(C& v, std::size_t max, const char* too_many, Each&& each) {
-    const std::uint32_t n = in_.u32();
     v.clear();
-    if (n > max) {
-      in_.fail(too_many);
-      return;
-    }
+    const std::uint32_t n = count(max, too_many);
     for (std::uint32_t i = 0; i < n && in_.ok(); ++i) {
       typename C::value_type x{};
       each(x);
@@ -216,12 +212,8 @@ public:
   }
   template <class K, class V, class Each>
   void map(std::map<K, V>& v, std::size_t max, const char* too_many, Each&& each) {
-    const std::uint32_t n = in_.u32();
     v.clear();
-    if (n > max) {
-      in_.fail(too_many);
-      return;
-    }
+    const std::uint32_t n = count(max, too_many);
     for (std::uint32_t i = 0; i < n && in_.ok(); ++i) {
       std::pair<K, V> kv{};
       each(kv);
@@ -284,6 +276,14 @@ public:
   }
 
 private:
+  // A u32 element count; above max the input is refused and 0 returned.
+  std::uint32_t count(std::size_t max, const char* too_many) {
+    const std::uint32_t n = in_.u32();
+    if (n <= max) return n;
+    in_.fail(too_many);
+    return 0;
+  }
+
   template <std::size_t I, class V, class E, std::size_t N>
   bool read_alternative(V& v, std::uint8_t tag, const E (&tags)[N]) {
     if constexpr (I == N) {
