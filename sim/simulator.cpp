@@ -341,9 +341,7 @@ void simulation::impl::on_input(millis t, endpoint self, bool tick, endpoint fro
   trace.add(payload);
 }
 
-namespace {
-std::string endpoint_name(endpoint e) { return (e.is_node() ? "n" : "c") + std::to_string(e.id); }
-} // namespace
+static std::string endpoint_name(endpoint e) { return (e.is_node() ? "n" : "c") + std::to_string(e.id); }
 
 std::string simulation::impl::describe_input(endpoint self, bool tick, endpoint from, byte_view payload) const {
   std::string out = endpoint_name(self) + (tick ? " tick" : " <- " + endpoint_name(from) + " ");

@@ -52,7 +52,6 @@ struct is_result<result<T>> : std::true_type {};
 
 class field_writer {
 public:
-  static constexpr bool reading = false;
   explicit field_writer(byte_writer& out) noexcept : out_(out) {}
 
   void u8(std::uint8_t v) { out_.u8(v); }
@@ -154,7 +153,6 @@ private:
 
 class field_reader {
 public:
-  static constexpr bool reading = true;
   explicit field_reader(byte_reader& in) noexcept : in_(in) {}
 
   void u8(std::uint8_t& v) { v = in_.u8(); }
