@@ -1,5 +1,6 @@
 // The catalog as a pure state machine: versions, conflicts, tombstones,
 // sessions and snapshots.
+#include <algorithm>
 #include <doctest/doctest.h>
 
 #include "crypto/envelope.hpp"
@@ -227,6 +228,35 @@ TEST_CASE("catalog: a shares_lost is applied once per nonce and never takes a ve
   REQUIRE(restored.ok());
   CHECK(*restored == f.c);
   CHECK(restored->shares_lost_recorded(node_id{4}, 7));
+}
+
+TEST_CASE("catalog: snapshots of the older formats 5 and 6 still restore; unknown formats are refused") {
+  fixture f;
+  REQUIRE(f.apply(1, 1, f.dealt("a")).result.code == result_code::ok);
+  const bytes seven = f.c.snapshot();
+  // Format 7 ends with format 6's shares_lost counters (two u64) and nonces
+  // (a u32 count), its own retired dealings (a u32 count), then the round's
+  // presence byte: all zero here.
+  REQUIRE(seven.size() > 25);
+  REQUIRE(std::all_of(seven.end() - 25, seven.end(), [](std::uint8_t b) { return b == 0; }));
+  const auto as_format = [&](std::uint8_t format, std::size_t dropped) {
+    bytes b(seven.begin(), seven.end() - static_cast<std::ptrdiff_t>(dropped) - 1);
+    b.push_back(0); // no round
+    b[0] = format;  // the u32 format, little-endian
+    return b;
+  };
+  for (const auto& [format, dropped] : {std::pair{6, 4}, std::pair{5, 24}}) {
+    CAPTURE(format);
+    auto restored = catalog::restore(as_format(static_cast<std::uint8_t>(format), dropped));
+    REQUIRE(restored.ok());
+    CHECK(*restored == f.c);
+    CHECK(restored->snapshot() == seven); // written again in today's format
+  }
+  for (std::uint8_t format : {3, 8}) {
+    bytes b = seven;
+    b[0] = format;
+    CHECK_FALSE(catalog::restore(b).ok());
+  }
 }
 
 } // namespace pss::secrets
