@@ -1,6 +1,7 @@
 #include "secrets/share_store.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include "core/check.hpp"
 #include "core/fields.hpp"
@@ -47,7 +48,10 @@ void held_fields(auto& io, auto& h, bool with_round) {
 
 // Record buffers are reserved up front so that no reallocation leaves a
 // stray copy of share bytes in freed memory; they are zeroized after use.
-constexpr std::size_t record_reserve_bytes = 64 + secret_name_bytes_max + crypto::share_encoded_bytes;
+// The largest record, a put: kind, key (name with its u32 length, version,
+// epoch, digest), state, stored_at, round id, share.
+constexpr std::size_t record_reserve_bytes =
+  1 + (4 + secret_name_bytes_max + 8 + 8 + std::tuple_size_v<digest>) + 1 + 8 + 8 + crypto::share_encoded_bytes;
 
 // One journal record: the kind, the key, then the held share (a put) or
 // the version assigned (an assign); a promotion carries the key only.

@@ -222,6 +222,18 @@ bytes old_put_record(const share_key& key, const crypto::share& s) {
   return w.take();
 }
 
+TEST_CASE("share store: a share under the longest name is written, synced and replayed") {
+  storage::sim_disk disk;
+  auto store = open(disk, true);
+  const share_key key{std::string(secret_name_bytes_max, 'n'), secret_version{1}, epoch_id{1}, {}};
+  const auto s = some_share(4);
+  REQUIRE(store->store_pending(key, s, millis{5}).ok());
+  store.reset();
+  auto again = open(disk, false);
+  REQUIRE(again->size() == 1);
+  CHECK(again->share_value(key)->value == s.value);
+}
+
 TEST_CASE("share store: a journal record of the older put format still replays; a damaged one is corrupt") {
   const share_key key{"old", secret_version{2}, epoch_id{3}, {}};
   const auto s = some_share(9);
