@@ -295,13 +295,16 @@ void print_summary(const init_options& o, const generated& g) {
 
 // Checks the options against each other; a problem is a usage error.
 status check_options(init_options& o, const po::variables_map& vm) {
-  if (o.nodes < 2 || o.nodes > nodes_max)
-    return error{errc::invalid_argument, "--nodes must be 2.." + std::to_string(nodes_max) +
+  if (o.nodes < 3 || o.nodes > nodes_max)
+    return error{errc::invalid_argument, "--nodes must be 3.." + std::to_string(nodes_max) +
                                              ", not " + std::to_string(o.nodes)};
-  if (o.threshold < 2 || o.threshold > o.nodes)
+  // A refresh needs t+1 members that answer (docs/refresh.md §3, step 5):
+  // with n = t the shares would never be refreshed.
+  if (o.threshold < 2 || o.threshold >= o.nodes)
     return error{errc::invalid_argument,
-                 "--threshold must be 2..--nodes (2.." + std::to_string(o.nodes) + "), not " +
-                     std::to_string(o.threshold) + "; for example --nodes 5 --threshold 3"};
+                 "--threshold must be 2..--nodes minus 1 (2.." + std::to_string(o.nodes - 1) + "), not " +
+                     std::to_string(o.threshold) +
+                     ": a refresh needs t+1 members, so n = t never refreshes; for example --nodes 5 --threshold 3"};
   if (vm.count("hosts")) {
     if (vm.count("host"))
       return error{errc::invalid_argument, "give --host or --hosts, not both"};
@@ -398,9 +401,9 @@ int run_init_cluster(int argc, char** argv) {
   po::options_description visible{"options"};
   visible.add_options()
     ("help,h", "show this help")
-    ("nodes,n", po::value<std::size_t>(&o.nodes)->required(), "number of nodes, 2..255")
+    ("nodes,n", po::value<std::size_t>(&o.nodes)->required(), "number of nodes, 3..255")
     ("threshold,t", po::value<std::uint32_t>(&o.threshold)->required(),
-     "shares needed to read a secret, 2..nodes")
+     "shares needed to read a secret, 2..nodes-1 (a refresh needs t+1 members)")
     ("out,o", po::value<std::string>(&o.out)->required(), "output directory (missing or empty)")
     ("host", po::value<std::string>(), "host of every node (default 127.0.0.1)")
     ("hosts", po::value<std::string>(), "one host per node, comma-separated (multi-host)")

@@ -166,6 +166,8 @@ int run_sim(int argc, char** argv) {
      "drawn threshold is lower uses threshold-1")
     ("planted-bug", po::value<std::string>(), "plant one bug (see the list below)")
     ("no-shuffle", "run ready actors in FIFO order instead of a seeded shuffle")
+    ("events", "with --seed: print every node's events (elections, rounds, aborts, warnings; never "
+               "secret material) on stderr, each with its simulated time")
     ("first-failure", "with --seeds: stop at the first failing seed")
     ("seed-timeout", po::value<unsigned>()->default_value(300),
      "with --seeds: kill a seed still running after this many wall seconds and count it as failed "
@@ -200,13 +202,18 @@ int run_sim(int argc, char** argv) {
   const std::size_t nodes_min = draw.nodes ? draw.nodes->min : o.nodes;
   if (vm.count("threshold")) o.threshold = vm["threshold"].as<std::size_t>();
   else if (draw.nodes) draw.threshold_from_nodes = true;
-  else o.threshold = std::min<std::size_t>(3, o.nodes);
   o.seconds = vm["seconds"].as<double>();
   o.liveness_seconds = vm["liveness-seconds"].as<double>();
   o.profile = vm["profile"].as<std::string>();
   o.shuffle = !vm.count("no-shuffle");
+  o.events = vm.count("events") > 0;
+  if (o.events && sweep) return usage("--events needs --seed (one run)");
   o.engine = vm["engine"].as<std::string>();
   if (o.engine != "raft" && o.engine != "secrets") return usage("--engine must be raft or secrets");
+  // The secrets engine's default t leaves one member spare: a refresh needs
+  // t+1 members that answer (docs/refresh.md §3, step 5).
+  if (!vm.count("threshold") && !draw.threshold_from_nodes)
+    o.threshold = std::min<std::size_t>(3, o.engine == "secrets" ? std::max<std::size_t>(o.nodes, 3) - 1 : o.nodes);
   if (!draw.threshold_from_nodes && (o.threshold < 1 || o.threshold > nodes_min))
     return usage("--threshold must be between 1 and --nodes");
   if (!(o.seconds > 0 && o.seconds <= 86400)) return usage("--seconds must be in (0, 86400]");
@@ -214,6 +221,9 @@ int run_sim(int argc, char** argv) {
     return usage("--liveness-seconds must be in (0, 3600]");
   if (o.engine == "secrets" && (nodes_min < 2 || (!draw.threshold_from_nodes && o.threshold < 2)))
     return usage("--engine secrets needs --threshold of at least 2 (and --nodes at least 2)");
+  if (o.engine == "secrets" && (nodes_min < 3 || (!draw.threshold_from_nodes && o.threshold >= nodes_min)))
+    return usage("--engine secrets needs --threshold below --nodes (and --nodes at least 3): a dealer in a refresh "
+                 "needs t other members to confirm it, so a cluster of n = t members never refreshes");
   if (!sim::is_profile(o.profile)) return usage("unknown --profile '" + o.profile + "'");
   if ((sim::is_refresh_profile(o.profile) || o.profile == "byzantine") && o.engine != "secrets")
     return usage("--profile " + o.profile + " needs --engine secrets");

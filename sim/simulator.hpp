@@ -79,6 +79,7 @@ struct sim_options {
   // whole disk per run), and a wiped node restarts with the rejoin option.
   std::string engine = "raft";
   bool shuffle = true;  // explore interleavings of ready actors
+  bool events = false;  // print every node's events on stderr (never secret material)
   bool workload = true; // random client operations during the safety phase
   // Secrets mode: one more workload client whose key the policy never
   // granted anything (an outsider that signs validly). A node that releases

@@ -97,8 +97,9 @@ echo "$got" | grep -q "chmod 600" && ok || bad "a 0644 key file was not refused:
 # --- refusals ---------------------------------------------------------------
 expect_fail "second run into the same directory" 1 "already exists and is not empty" -- \
   --nodes 5 --threshold 3 --out "$out"
-expect_fail "threshold above nodes" 2 "--threshold must be 2..--nodes \(2..5\), not 9" -- \
+expect_fail "threshold above nodes" 2 "--threshold must be 2..--nodes minus 1 \(2..4\), not 9" -- \
   --nodes 5 --threshold 9 --out "$work/t9"
+expect_fail "threshold equal to nodes" 2 "n = t never refreshes" -- --nodes 3 --threshold 3 --out "$work/t3"
 [ ! -e "$work/t9" ] && ok || bad "a refused run created its directory"
 expect_fail "missing --out" 2 "out" -- --nodes 3 --threshold 2
 expect_fail "wrong number of hosts" 2 "--hosts lists 2 hosts for 3 nodes" -- \

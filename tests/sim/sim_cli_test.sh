@@ -84,6 +84,8 @@ else bad "seed timeout: exit $rc after $took s, output $(cat "$work/timeout")"; 
 # and the same trace hash from the same seed in two processes.
 expect_usage "unknown engine" --seed 1 --engine paxos
 expect_usage "secrets threshold 1" --seed 1 --engine secrets --threshold 1
+expect_usage "secrets threshold equal to nodes" --seed 1 --engine secrets --nodes 3 --threshold 3
+expect_usage "secrets with two nodes" --seed 1 --engine secrets --nodes 2
 "$pss" sim --seed 7 --seconds 3 --nodes 5 --threshold 3 --profile swarm --engine secrets > "$work/s1" 2>/dev/null; rc_s=$?
 "$pss" sim --seed 7 --seconds 3 --nodes 5 --threshold 3 --profile swarm --engine secrets > "$work/s2" 2>/dev/null
 if [ "$rc_s" -eq 0 ]; then ok; else bad "secrets seed 7 exited $rc_s: $(tail -n 1 "$work/s1")"; fi
@@ -95,6 +97,14 @@ if tail -n 2 "$work/s1" | head -n 1 | grep -q -- '--engine secrets$'; then ok
 else bad "secrets reproduce line lacks --engine secrets: $(tail -n 2 "$work/s1" | head -n 1)"; fi
 if [ -n "$(hash_of "$work/s1")" ] && [ "$(hash_of "$work/s1")" = "$(hash_of "$work/s2")" ]; then ok
 else bad "secrets: same seed, different trace hashes: $(hash_of "$work/s1") $(hash_of "$work/s2")"; fi
+# --events: the nodes' events on stderr, with the simulated time; the run
+# itself (its trace hash) is unchanged.
+"$pss" sim --seed 7 --seconds 3 --nodes 5 --threshold 3 --profile swarm --engine secrets --events \
+  > "$work/s3" 2> "$work/s3.events"
+if grep -qE '^t=[0-9]+ms node [1-5]: leader in term [0-9]+$' "$work/s3.events" \
+   && [ "$(hash_of "$work/s3")" = "$(hash_of "$work/s1")" ]; then ok
+else bad "--events: $(head -n 3 "$work/s3.events"), hash $(hash_of "$work/s3")"; fi
+expect_usage "--events in a sweep" --seeds 1..2 --events
 
 echo "sim-cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
