@@ -137,6 +137,22 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
   return engine;
 }
 
+namespace {
+
+round_member_config member_config(const node_options& o, const node_keys& keys, crypto::random_source& random) {
+  const member* self = o.cluster.find(keys.id);
+  PSS_CHECK(self != nullptr);
+  return round_member_config{&keys,
+                             self->index,
+                             &random,
+                             o.round_phase_timeout,
+                             o.test_only.deal_inconsistent,
+                             o.test_only.deal_equivocating,
+                             o.test_only.misbehave};
+}
+
+} // namespace
+
 node_engine::node_engine(node_options options, node_keys keys, storage::file_system& fs,
                          storage::opened_raft_storage opened, std::unique_ptr<share_store> shares,
                          catalog initial, std::unique_ptr<crypto::random_source> random,
@@ -146,6 +162,7 @@ node_engine::node_engine(node_options options, node_keys keys, storage::file_sys
     guard_(options_.cluster.cluster_id, keys_.id, static_cast<access::unix_ms>(now.count()) + options_.wall_clock_offset),
     random_(std::move(random)),
     prng_(options_.prng_seed),
+    member_(member_config(options_, keys_, *random_)),
     rejoin_(keys_.id, rejoin_nonce, rejoin_request_interval, options_.round_resend_interval) {
   self_index_ = options_.cluster.find(keys_.id)->index;
   raft::host_boot boot;

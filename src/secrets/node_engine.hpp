@@ -55,6 +55,7 @@
 #include "secrets/messages.hpp"
 #include "secrets/rejoin.hpp"
 #include "secrets/round_leader.hpp"
+#include "secrets/round_member.hpp"
 #include "secrets/request_desk.hpp"
 #include "secrets/share_store.hpp"
 #include "storage/file_system.hpp"
@@ -73,20 +74,6 @@ inline constexpr millis audit_sync_lag_max{20};
 inline constexpr std::uint64_t snapshot_every_entries_default = 1024;
 // How often pending shares are checked against their lifetime.
 inline constexpr millis share_gc_interval{1'000};
-
-// A Byzantine member's part in rounds, for the simulator's --byzantine
-// (issue 13). Each is what a faulty member could do with the real engine.
-enum class round_misbehaviour : std::uint8_t {
-  none = 0,
-  complain,        // answer "bad" about every other dealer
-  false_y,         // answer a made-up y for every other dealer
-  inconsistent,    // deal one receiver a value off the polynomial, and reveal it when disputed
-  garbage_fit,     // deal garbage to t-1 receivers, publish a polynomial through it, send nothing to the rest
-  withhold_reveal, // deal one receiver a value off the polynomial and never answer the dispute
-  equivocate,      // send one receiver bytes other than those committed
-  false_masked,    // as a recovery's helper, send the target masked values off by one
-  spam_recovery,   // declare its shares lost and ask for recovery again and again, replaying old declarations
-};
 
 struct node_test_only_options {
   // Serve get_share with a share that does not verify (a faulty node), so
@@ -271,63 +258,27 @@ public:
   void on_stop(millis now) override;
 
 private:
-  // One round's private work on this node (docs/refresh.md §3). Secret.
-  struct round_work {
+  // The round's clock on this node: when it saw the phase begin, its next
+  // resend tick, and (the leader) the phase end it last proposed.
+  struct round_clock {
     std::uint64_t id = 0;
-    bool dealt = false;
-    std::vector<std::vector<bytes>> sealed_to; // per participant: chunks
-    // SECRET: this node's dealing (for its response polynomial), and the
-    // ephemeral key of every chunk it sealed (revealed in a dispute).
-    std::optional<crypto::batch_dealing> dealing;
-    std::vector<std::vector<crypto::box_key_pair>> ephemerals; // per participant: per chunk
-    std::vector<digest> digests;                                // what this node committed to, per participant
-    std::map<node_id, crypto::sub_share_bundle> forged;         // round_misbehaviour::garbage_fit
-    std::map<node_id, std::map<std::uint32_t, bytes>> chunks;   // bundles received
-    std::map<node_id, std::uint32_t> chunk_counts;
-    std::map<node_id, crypto::sub_share_bundle> opened;         // opened bundles
-    std::set<node_id> bad;
-    std::set<node_id> unmatched; // dealers whose bytes did not match their digest: "missing"
-    std::optional<millis> closed_at;
-    bool finished_here = false; // new shares stored / masked values computed / recovered
-    bool recover_failed = false; // this node never says ready in this round (a bad recovery, or sat out)
-    std::vector<bytes> masked_out;                              // helper → target
-    std::map<node_id, std::map<std::uint32_t, bytes>> masked_in; // at the target
-    std::map<node_id, std::uint32_t> masked_counts;
-    millis next_send{0};
-    // the leader's view of the phase, and the end it last proposed
     round_phase seen_phase = round_phase::dealing;
+    millis phase_since{0};
+    millis next_send{0};
     std::uint64_t led_round = 0;
     round_phase led_phase = round_phase::dealing;
     millis next_lead{0};
-    millis phase_since{0};
   };
 
   void drive_rounds(millis now);
   void lead_round(millis now);
   void take_part(millis now);
-  void deal(millis now, const round_state& r);
-  void send_bundles(const round_state& r, bool only_missing);
-  void open_bundles(const round_state& r);
-  [[nodiscard]] result<crypto::sub_share_bundle> open_bundle(const round_state& r, node_id dealer,
-                                                             const std::map<std::uint32_t, bytes>& chunks) const;
-  void respond(millis now, const round_state& r);
-  // node_dealing.cpp: the dealer's side, and a Byzantine member's part.
-  [[nodiscard]] std::vector<scalar_bytes> response_polynomial(const round_state& r,
-                                                              std::span<const crypto::scalar> lambdas) const;
-  void send_reveals(millis now, const round_state& r);
-  // Whether the dealing in this node's memory is the one the log holds (a
-  // node restarted since it dealt may have dealt again, and the first one
-  // committed): only then may it publish a polynomial or reveal a chunk.
-  [[nodiscard]] bool holds_committed_dealing(const round_state& r) const;
-  void misbehave_in_answer(dealer_answer& a);
-  void misbehave_in_dealing(const round_state& r, std::vector<crypto::sub_share_bundle>& bundles);
+  void perform_round_effects(millis now, std::vector<round_effect> effects);
+  void take_member_counters();
   void sit_out(const round_state& r, const error& e);
   // After every input: the epoch's age, the aborts since its commit, and a
   // warning event once per refresh interval while it is older than two.
   void watch_proactivity(millis now);
-  void finish_refresh(millis now, const round_state& r, bool resend);
-  void send_masked(millis now, const round_state& r, bool resend);
-  void try_recover(millis now, const round_state& r, bool resend);
   void ask_for_recovery(millis now);
   std::uint64_t lost_nonce();
   void spam_recovery(millis now);
@@ -337,7 +288,7 @@ private:
   void on_node_proposal(millis now, endpoint from, node_proposal&& m);
   void on_round_chunk(endpoint from, round_chunk&& m);
   void on_refresh_request(millis now, endpoint from, const refresh_request& m, const requester& who);
-  void drop_round_work();
+  void start_round_work(std::uint64_t id);
   [[nodiscard]] bool holds_less_than_listed();
   [[nodiscard]] bool name_short(const std::string& name, const secret_record& s) const;
   void note_holder_changes(const raft::entry& e, const apply_effects& fx);
@@ -446,7 +397,8 @@ private:
   engine_output output_;
   millis next_share_gc_{0};
   raft::role last_role_ = raft::role::follower;
-  round_work work_;
+  round_clock clock_;
+  round_member member_; // this node's private work in the round (round_member.hpp)
   round_queue queue_; // the leader: the rounds waiting to begin (round_leader.hpp)
   std::optional<millis> unrecoverable_warned_at_; // ask_for_recovery's last warning
   std::optional<std::uint64_t> lost_nonce_; // the shares_lost being declared

@@ -11,19 +11,15 @@
 
 namespace pss::secrets {
 
-// A store that cannot take a round's shares (full) makes this node sit the
-// round out: it never says ready, the leader aborts or finishes without it,
-// and the pending shares of the round are erased when it ends. Any other
-// storage error stops the node.
-// A node sits a round out (never says ready) when its store is full
-// (too_large) or it lacks a share it is listed for; any other error is a
-// storage failure, which stops it.
+// A node sits a round out when its store cannot take the round's shares
+// (full: too_large) or it lacks a share it is listed for (not_found): it never
+// says ready, the leader aborts or finishes without it, and the pending shares
+// of the round are erased when it ends. Any other storage error stops it.
 void node_engine::sit_out(const round_state& r, const error& e) {
   if (e.code() != errc::too_large && e.code() != errc::not_found) return fail(e);
   ++counters_.rounds_sat_out;
   event("round " + std::to_string(r.id) + ": sitting it out: " + e.message());
-  work_.finished_here = true;
-  work_.recover_failed = true; // never say ready in this round
+  member_.sat_out(); // never says ready in this round
 }
 
 void node_engine::watch_proactivity(millis now) {
@@ -54,7 +50,7 @@ void node_engine::watch_proactivity(millis now) {
 // thread wake-up and a drain per millisecond, and the CPU it took slowed
 // every request on a small machine.
 millis node_engine::rounds_wakeup(millis now) const {
-  const millis soon = std::max(work_.next_send, now + millis{1});
+  const millis soon = std::max(clock_.next_send, now + millis{1});
   if (catalog_.round() || queue_.refresh_requested) return soon; // phases, resends, timeouts
   // The periodic check that this node holds what the catalog lists.
   millis wake = next_round_request_ > now ? next_round_request_ : now + options_.round_resend_interval;

@@ -1,8 +1,8 @@
 // A member's part in a round (docs/refresh.md §3), as a decision without
 // I/O: given the round as the catalog holds it and what this node has done
 // so far, which steps to take now. Pure, like round_leader.hpp;
-// node_engine::take_part opens the bundles that arrived, asks plan_part,
-// and performs each step (deal, send, respond, reveal, finish, recover).
+// round_member::step opens the bundles that arrived, asks plan_part, and
+// performs each step (deal, send, respond, reveal, finish, recover).
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// A dealer's part in rounds (docs/refresh.md §3): dealing zero polynomials,
+// A dealer's part in rounds (round_member.hpp, docs/refresh.md §3): dealing zero polynomials,
 // sealing each chunk with an ephemeral key it keeps, committing to the
 // digests, publishing its response polynomial, and revealing a chunk when a
 // receiver disputes it. Also what a Byzantine member does instead, for the
@@ -13,7 +13,8 @@
 #include "crypto/batch.hpp"
 #include "crypto/seal.hpp"
 #include "crypto/sign.hpp"
-#include "secrets/node_engine.hpp"
+#include "secrets/round_bundle.hpp"
+#include "secrets/round_member.hpp"
 
 namespace pss::secrets {
 namespace {
@@ -50,48 +51,48 @@ std::vector<crypto::scalar> interpolate_coefficients(const std::vector<crypto::s
 
 } // namespace
 
-void node_engine::deal(millis now, const round_state& r) {
-  const cluster_view& view = catalog_.view();
-  if (!work_.dealt && r.dealings.contains(keys_.id)) {
+void round_member::deal(const catalog& state, const round_state& r) {
+  const cluster_view& view = state.view();
+  if (!work_.dealt && r.dealings.contains(self())) {
     work_.dealt = true; // dealt before a restart: that dealing is lost, and this node is left out
     return;
   }
   if (!work_.dealt) {
     work_.dealt = true;
-    auto dealing = crypto::deal_batch(self_index_, std::max<std::size_t>(1, r.secrets.size()), view.threshold,
-                                      share_index{r.zero_point(view)}, *random_);
+    auto dealing = crypto::deal_batch(config_.index, std::max<std::size_t>(1, r.secrets.size()), view.threshold,
+                                      share_index{r.zero_point(view)}, *config_.random);
     std::vector<share_index> xs;
     for (node_id p : r.participants) xs.push_back(view.find(p)->index);
     auto bundles = dealing.ok() ? dealing->bundles_for(xs) : result<std::vector<crypto::sub_share_bundle>>{dealing.err()};
     if (!bundles.ok()) {
-      event("cannot deal in round " + std::to_string(r.id) + ": " + bundles.err().message());
+      note("cannot deal in round " + std::to_string(r.id) + ": " + bundles.err().message());
       return;
     }
-    misbehave_in_dealing(r, *bundles);
+    misbehave_in_dealing(state, r, *bundles);
     work_.sealed_to.clear();
     work_.ephemerals.clear();
     for (std::size_t j = 0; j < r.participants.size(); ++j) {
       auto plain = crypto::encode_bundle_chunks((*bundles)[j], round_chunk_values);
       if (!plain.ok()) {
-        event("cannot deal in round " + std::to_string(r.id) + ": " + plain.err().message());
+        note("cannot deal in round " + std::to_string(r.id) + ": " + plain.err().message());
         work_.sealed_to.clear();
         return;
       }
       auto& sealed = work_.sealed_to.emplace_back();
       auto& keys = work_.ephemerals.emplace_back();
       for (std::uint32_t c = 0; c < plain->size(); ++c) {
-        keys.push_back(crypto::box_key_pair::generate(*random_));
-        auto context = bundle_chunk_context(view, r, keys_.id, r.participants[j], c);
+        keys.push_back(crypto::box_key_pair::generate(*config_.random));
+        auto context = bundle_chunk_context(view, r, self(), r.participants[j], c);
         PSS_CHECK(context.ok());
         auto one = crypto::seal_with(keys.back(), view.find(r.participants[j])->box_key, (*plain)[c].view(),
-                                     *context, *random_);
+                                     *context, *config_.random);
         PSS_CHECK(one.ok()); // a chunk is far below the seal limit, and member keys were validated
         sealed.push_back(std::move(*one));
       }
     }
     work_.dealing = std::move(*dealing);
-    ++counters_.rounds_dealt;
-    send_bundles(r, false);
+    ++counters_.dealt;
+    send_bundles(state, r, false);
   }
   if (work_.digests.empty()) {
     for (const auto& chunks : work_.sealed_to) {
@@ -102,45 +103,44 @@ void node_engine::deal(millis now, const round_state& r) {
   }
   round_dealing d;
   d.round_id = r.id;
-  d.dealer = keys_.id;
+  d.dealer = self();
   d.digests = work_.digests;
-  auto sig = crypto::sign(keys_.sign, round_signature_context(catalog_.view().cluster_id),
-                          signed_part(catalog_.view().cluster_id, d));
+  auto sig = crypto::sign(config_.keys->sign, round_signature_context(view.cluster_id), signed_part(view.cluster_id, d));
   PSS_CHECK(sig.ok());
   copy_into(d.signature, sig->bytes());
-  forward(now, std::move(d));
+  emit(round_fx::propose{std::move(d)});
 }
 
-void node_engine::send_bundles(const round_state& r, bool only_missing) {
-  const auto misbehave = options_.test_only.misbehave;
+void round_member::send_bundles(const catalog& state, const round_state& r, bool only_missing) {
+  const auto misbehave = config_.misbehave;
   for (std::size_t j = 0; j < work_.sealed_to.size() && j < r.participants.size(); ++j) {
     const node_id to = r.participants[j];
     if (only_missing && r.responses.contains(to)) continue;
     // garbage_fit reaches only its victims (and itself): anyone else would dispute.
-    if (misbehave == round_misbehaviour::garbage_fit && to != keys_.id && !work_.forged.contains(to)) continue;
+    if (misbehave == round_misbehaviour::garbage_fit && to != self() && !work_.forged.contains(to)) continue;
     const auto& chunks = work_.sealed_to[j];
     for (std::size_t c = 0; c < chunks.size(); ++c) {
-      round_chunk m{chunk_kind::bundle, r.id, keys_.id, to, static_cast<std::uint32_t>(c),
+      round_chunk m{chunk_kind::bundle, r.id, self(), to, static_cast<std::uint32_t>(c),
                     static_cast<std::uint32_t>(chunks.size()), chunks[c]};
       // Equivocation: this receiver gets bytes other than those committed.
-      const bool equivocate = options_.test_only.deal_equivocating || misbehave == round_misbehaviour::equivocate;
-      if (equivocate && to != keys_.id && j == (r.participants.front() == keys_.id ? 1 : 0) && !m.sealed.empty())
+      const bool equivocate = config_.deal_equivocating || misbehave == round_misbehaviour::equivocate;
+      if (equivocate && to != self() && j == (r.participants.front() == self() ? 1 : 0) && !m.sealed.empty())
         m.sealed.back() ^= 1;
-      if (to == keys_.id) on_round_chunk(endpoint::of(keys_.id), std::move(m));
-      else send(endpoint::of(to), m);
+      if (to == self()) receive(state, self(), std::move(m));
+      else emit(round_fx::send{to, std::move(m)});
     }
   }
 }
 
 // The dealer's y = ρ + Σ λ_m δ_m as q's coefficients; garbage_fit publishes
 // instead the polynomial through what it gave its victims.
-bool node_engine::holds_committed_dealing(const round_state& r) const {
-  auto it = r.dealings.find(keys_.id);
+bool round_member::holds_committed_dealing(const round_state& r) const {
+  auto it = r.dealings.find(self());
   return work_.dealing.has_value() && it != r.dealings.end() && it->second == work_.digests;
 }
 
-std::vector<scalar_bytes> node_engine::response_polynomial(const round_state& r,
-                                                           std::span<const crypto::scalar> lambdas) const {
+std::vector<scalar_bytes> round_member::response_polynomial(const catalog& state, const round_state& r,
+                                                            std::span<const crypto::scalar> lambdas) const {
   if (!holds_committed_dealing(r)) return {}; // restarted since it dealt: it is left out
   std::vector<crypto::scalar> q;
   if (work_.forged.empty()) {
@@ -148,7 +148,7 @@ std::vector<scalar_bytes> node_engine::response_polynomial(const round_state& r,
     PSS_CHECK(mine.ok());
     q = std::move(*mine);
   } else {
-    const auto x0 = crypto::scalar::from_u64(r.zero_point(catalog_.view()));
+    const auto x0 = crypto::scalar::from_u64(r.zero_point(state.view()));
     std::vector<crypto::scalar> xs;
     std::vector<crypto::scalar> ys;
     for (const auto& [victim, bundle] : work_.forged) {
@@ -156,7 +156,7 @@ std::vector<scalar_bytes> node_engine::response_polynomial(const round_state& r,
       ys.push_back(*crypto::combine(bundle, lambdas) * *(xs.back() - x0).invert());
     }
     q = interpolate_coefficients(xs, ys);
-    q.resize(catalog_.view().threshold - 1, crypto::scalar::zero());
+    q.resize(state.view().threshold - 1, crypto::scalar::zero());
   }
   std::vector<scalar_bytes> out;
   for (const auto& c : q) copy_into(out.emplace_back(), c.bytes());
@@ -165,43 +165,44 @@ std::vector<scalar_bytes> node_engine::response_polynomial(const round_state& r,
 
 // Every chunk of every open dispute against this node, until the log shows
 // it revealed. A node that restarted since it dealt has nothing to reveal.
-void node_engine::send_reveals(millis now, const round_state& r) {
-  if (options_.test_only.misbehave == round_misbehaviour::withhold_reveal || !holds_committed_dealing(r)) return;
+void round_member::send_reveals(const catalog& state, const round_state& r) {
+  if (config_.misbehave == round_misbehaviour::withhold_reveal || !holds_committed_dealing(r)) return;
+  const std::string& cluster = state.view().cluster_id;
   for (const auto& d : r.disputes) {
-    if (d.dealer != keys_.id || d.verdict != dispute_verdict::open) continue;
+    if (d.dealer != self() || d.verdict != dispute_verdict::open) continue;
     const std::size_t j = r.position(d.receiver);
     const auto& chunks = work_.sealed_to[j];
     std::vector<digest> digests;
     for (const auto& c : chunks) digests.push_back(chunk_digest(c));
     for (std::uint32_t c = 0; c < chunks.size() && c < d.revealed.size(); ++c) {
       if (d.revealed[c] != 0) continue;
-      round_reveal v{r.id, keys_.id, d.receiver, c, digests, chunks[c], {}, {}};
+      round_reveal v{r.id, self(), d.receiver, c, digests, chunks[c], {}, {}};
       copy_into(v.ephemeral, work_.ephemerals[j][c].secret_key.view());
-      auto sig = crypto::sign(keys_.sign, round_signature_context(catalog_.view().cluster_id),
-                              signed_part(catalog_.view().cluster_id, v));
+      auto sig = crypto::sign(config_.keys->sign, round_signature_context(cluster), signed_part(cluster, v));
       PSS_CHECK(sig.ok());
       copy_into(v.signature, sig->bytes());
       ++counters_.reveals_sent;
-      forward(now, std::move(v));
+      emit(round_fx::propose{std::move(v)});
     }
   }
 }
 
-void node_engine::misbehave_in_answer(dealer_answer& a) {
-  switch (options_.test_only.misbehave) {
+void round_member::misbehave_in_answer(dealer_answer& a) {
+  switch (config_.misbehave) {
     case round_misbehaviour::complain: a.status = answer_status::bad; break;
     case round_misbehaviour::false_y:
       a.status = answer_status::ok;
-      copy_into(a.y, crypto::scalar::random(*random_).bytes());
+      copy_into(a.y, crypto::scalar::random(*config_.random).bytes());
       break;
     default: break;
   }
 }
 
-void node_engine::misbehave_in_dealing(const round_state& r, std::vector<crypto::sub_share_bundle>& bundles) {
-  const auto misbehave = options_.test_only.misbehave;
-  const std::size_t other = r.participants.front() == keys_.id ? 1 : 0; // another node's bundle
-  if ((options_.test_only.deal_inconsistent || misbehave == round_misbehaviour::inconsistent
+void round_member::misbehave_in_dealing(const catalog& state, const round_state& r,
+                                        std::vector<crypto::sub_share_bundle>& bundles) {
+  const auto misbehave = config_.misbehave;
+  const std::size_t other = r.participants.front() == self() ? 1 : 0; // another node's bundle
+  if ((config_.deal_inconsistent || misbehave == round_misbehaviour::inconsistent
        || misbehave == round_misbehaviour::withhold_reveal)
       && other < bundles.size())
     bundles[other].values.back() += crypto::scalar::one();
@@ -209,31 +210,13 @@ void node_engine::misbehave_in_dealing(const round_state& r, std::vector<crypto:
   // t-1 victims: any t-1 values fit some polynomial, so the published one
   // passes every victim's check; the others get nothing.
   work_.forged.clear();
-  for (std::size_t j = 0; j < bundles.size() && work_.forged.size() + 1 < catalog_.view().threshold; ++j) {
-    if (r.participants[j] == keys_.id) continue;
-    for (auto& v : bundles[j].values) v += crypto::scalar::random(*random_);
-    bundles[j].mask += crypto::scalar::random(*random_);
+  for (std::size_t j = 0; j < bundles.size() && work_.forged.size() + 1 < state.view().threshold; ++j) {
+    if (r.participants[j] == self()) continue;
+    for (auto& v : bundles[j].values) v += crypto::scalar::random(*config_.random);
+    bundles[j].mask += crypto::scalar::random(*config_.random);
     work_.forged.emplace(r.participants[j], bundles[j]);
   }
 }
 
 } // namespace pss::secrets
 
-namespace pss::secrets {
-
-// round_misbehaviour::spam_recovery: every resend interval, declare this
-// node's shares lost under a fresh nonce, replay its first declaration, and
-// ask for its own recovery. The leader admits one declaration per refresh
-// interval, the catalog refuses the replay, and refresh keeps its turns.
-void node_engine::spam_recovery(millis now) {
-  if (now < spam_next_ || core().leader_hint() == node_id{}) return;
-  spam_next_ = now + options_.round_resend_interval;
-  lost_nonce_.reset();
-  const std::uint64_t fresh = lost_nonce();
-  if (!spam_first_nonce_) spam_first_nonce_ = fresh;
-  forward(now, shares_lost{keys_.id, fresh});
-  forward(now, shares_lost{keys_.id, *spam_first_nonce_});
-  forward(now, round_begin{round_kind::recovery, catalog_.last_round_id() + 1, keys_.id});
-}
-
-} // namespace pss::secrets
