@@ -3,6 +3,8 @@
 // (holders, erasure, read-back, share scan).
 #include "sim/simulation_impl.hpp"
 
+#include <algorithm>
+
 namespace pss::sim {
 
 void simulation::impl::heal_everything() {
@@ -146,6 +148,23 @@ void simulation::impl::describe_nodes() {
   }
 }
 
+std::size_t simulation::impl::rebuildable_missing(const secrets::catalog& c, node_id id) const {
+  std::size_t out = 0;
+  for (const auto& v : c.recoverable_for(id)) {
+    auto rec = c.lookup(v.name, v.version);
+    PSS_CHECK(rec.ok());
+    const auto& h = rec->holders;
+    const auto liars = std::count_if(h.begin(), h.end(), [&](node_id n) {
+      return misbehaviour_of(n) == secrets::round_misbehaviour::false_masked;
+    });
+    const auto honest = std::count_if(h.begin(), h.end(), [&](node_id n) { return !is_byzantine(n) && n != id; });
+    const bool outvoted = rec->epoch != rec->dealt_epoch && liars > 0
+                          && static_cast<std::size_t>(honest) < c.view().threshold + 1;
+    out += outvoted ? 0 : 1;
+  }
+  return out;
+}
+
 void simulation::impl::settle_recoveries(millis until) {
   const millis from = now();
   std::string missing;
@@ -161,8 +180,8 @@ void simulation::impl::settle_recoveries(millis until) {
       if (n.disk_wiped && (!readmitted(n) || !l || !nodes.at(*l).engine->core().config().is_voter(id)))
         missing += " n" + std::to_string(id.value()) + " is not re-admitted as a voter";
       // What no recovery can rebuild (a refreshed version with t holders
-      // left) stays missing by design; n < t+2 clusters see it.
-      const auto lacks = e.state().recoverable_for(id).size();
+      // left, or t+1 with a liar among them) stays missing by design.
+      const auto lacks = rebuildable_missing(e.state(), id);
       if (lacks > 0) missing += " n" + std::to_string(id.value()) + " misses " + std::to_string(lacks) + " shares";
       if (const auto stale = listed_without_share(e); stale > 0)
         missing += " n" + std::to_string(id.value()) + " is listed for " + std::to_string(stale) + " shares it lacks";

@@ -395,6 +395,10 @@ struct simulation::impl final : actors::host_hooks {
   // How many versions a node's own catalog lists it for without the share
   // (its journal was lost; it must leave those lists and be recovered).
   [[nodiscard]] static std::size_t listed_without_share(const secrets::node_engine& e);
+  // The versions `id` misses that a recovery can rebuild here: not those
+  // refreshed with at most t honest holders left while a holder lies about
+  // its masked values (t+1 helpers must agree; docs/refresh.md, Recovery).
+  [[nodiscard]] std::size_t rebuildable_missing(const secrets::catalog& c, node_id id) const;
 
   // The secrets checkers at the end of a secrets-mode run: acknowledged
   // puts read back from the share stores, no share material in Raft.

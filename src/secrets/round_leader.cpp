@@ -11,9 +11,11 @@ std::optional<command_body> decide(const round_state& r, const lead_clock& c, mi
                                 });
   const bool all_ready = r.phase == round_phase::finishing && r.kind == round_kind::refresh
                          && r.ready.size() == r.receivers.size();
+  const bool all_answered = (r.phase == round_phase::dealing && r.dealings.size() == r.participants.size())
+                            || (r.phase == round_phase::responding && r.responses.size() == r.participants.size());
   if (c.led_round == r.id && c.led_phase == r.phase && now < c.next_lead) return std::nullopt;
   const bool timed_out = now >= c.phase_since + c.phase_timeout;
-  if (!disputes_done && !all_ready && now < c.next_send && !timed_out) return std::nullopt;
+  if (!disputes_done && !all_ready && !all_answered && now < c.next_send && !timed_out) return std::nullopt;
   switch (r.phase) {
     case round_phase::dealing:
       if (r.dealings.size() == r.participants.size() || timed_out) return round_close{r.id};

@@ -26,12 +26,12 @@ struct lead_clock {
   millis phase_timeout{0};
 };
 
-// A phase's end is proposed at the leader's resend ticks (or once the phase
-// timed out), and again every resend interval until the log shows it (a
-// proposal can be lost with a leadership change). The end of disputes is
-// proposed as soon as the last verdict applies, so that a round with a
-// dispute takes no longer than one without, and so is a refresh's commit once
-// every receiver is ready.
+// A phase's end is proposed as soon as every participant has answered it
+// (every dealing, every response, every verdict, every receiver ready for a
+// refresh's commit), else once the phase timed out; and again every resend
+// interval until the log shows it (a proposal
+// can be lost with a leadership change). Waiting for a tick when nothing is
+// left to wait for cost a round up to a resend interval per phase.
 [[nodiscard]] std::optional<command_body> decide(const round_state& r, const lead_clock& c, millis now);
 
 // What waits for the leader to begin a round, kept by node_engine.

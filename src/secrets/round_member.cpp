@@ -84,7 +84,7 @@ std::vector<round_effect> round_member::step(const catalog& state, const share_s
   const bool settled = std::all_of(r.dealers.begin(), r.dealers.end(), [&](node_id d) {
     return work_.opened.contains(d) || work_.bad.contains(d) || work_.unmatched.contains(d);
   });
-  const part_progress progress{work_.dealt, work_.closed_at, settled, resend, config_.phase_timeout};
+  const part_progress progress{work_.dealt, work_.closed_at, settled, work_.responded, resend, config_.phase_timeout};
   for (const part_step s : plan_part(r, self(), progress, now)) {
     switch (s) {
       case part_step::deal: deal(state, r); break;
@@ -188,6 +188,7 @@ void round_member::respond(const catalog& state, const round_state& r) {
   auto sig = crypto::sign(config_.keys->sign, round_signature_context(cluster), signed_part(cluster, resp));
   PSS_CHECK(sig.ok());
   copy_into(resp.signature, sig->bytes());
+  work_.responded = true;
   emit(round_fx::propose{std::move(resp)});
 }
 

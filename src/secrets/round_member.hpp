@@ -137,6 +137,7 @@ private:
     std::set<node_id> bad;
     std::set<node_id> unmatched; // dealers whose bytes did not match their digest: "missing"
     std::optional<millis> closed_at;
+    bool responded = false;      // its response was sent once
     bool finished_here = false;  // new shares stored / masked values computed / recovered
     bool recover_failed = false; // this node never says ready in this round (a bad recovery, or sat out)
     std::vector<bytes> masked_out;                               // helper → target

@@ -7,14 +7,16 @@ namespace {
 
 bool contains(const std::vector<node_id>& v, node_id n) { return std::find(v.begin(), v.end(), n) != v.end(); }
 
-// A participant answers once every dealer is settled, or half a phase after
-// it saw dealing close (a dealer's bundle may never come), at a resend tick.
+// A participant answers as soon as every dealer is settled, or half a phase
+// after it saw dealing close (a dealer's bundle may never come) at a resend
+// tick; and again at resend ticks until the log shows its response.
 std::vector<part_step> responding(const round_state& r, node_id self, const part_progress& p, millis now) {
   std::vector<part_step> out;
   if (p.resend && contains(r.dealers, self)) out.push_back(part_step::resend_bundles);
   if (r.responses.contains(self)) return out;
   const bool late = p.closed_at && now >= *p.closed_at + p.phase_timeout / 2;
-  if ((p.dealers_settled || late) && p.resend) out.push_back(part_step::respond);
+  if ((p.dealers_settled && !p.responded) || ((p.dealers_settled || late) && p.resend))
+    out.push_back(part_step::respond);
   return out;
 }
 

@@ -21,6 +21,7 @@ struct part_progress {
   bool dealt = false;                 // its dealing is made (and forwarded once)
   std::optional<millis> closed_at;    // when it saw dealing close
   bool dealers_settled = false;       // every dealer's bundle opened, bad or unmatched
+  bool responded = false;             // it sent its response once (the log may not show it yet)
   bool resend = false;                // a resend tick is due now
   millis phase_timeout{0};
 };

@@ -30,20 +30,23 @@ bool proposes(const std::optional<command_body>& b) {
   return b && std::holds_alternative<T>(*b) && std::get<T>(*b).round_id == 7;
 }
 
-TEST_CASE("round leader: a phase ends once everyone answered, at the resend tick") {
+TEST_CASE("round leader: a phase ends as soon as everyone answered, not at the next tick") {
   auto r = round_of(round_kind::refresh, round_phase::dealing);
   auto c = due_clock();
   c.next_send = 50ms;
   r.dealings[node_id{1}] = {};
   r.dealings[node_id{2}] = {};
-  CHECK_FALSE(decide(r, c, 60ms)); // one dealing missing, not timed out
+  CHECK_FALSE(decide(r, c, 60ms)); // one dealing missing, not timed out, at a tick
+  CHECK_FALSE(decide(r, c, 10ms));
   r.dealings[node_id{3}] = {};
-  CHECK_FALSE(decide(r, c, 10ms)); // all dealt, but before the resend tick
-  CHECK(proposes<round_close>(decide(r, c, 60ms)));
+  CHECK(proposes<round_close>(decide(r, c, 10ms))); // all dealt: before the resend tick
   r.phase = round_phase::responding;
   CHECK_FALSE(decide(r, c, 60ms));
-  for (auto n : r.participants) r.responses[n] = {};
-  CHECK(proposes<round_qualify>(decide(r, c, 60ms)));
+  r.responses[node_id{1}] = {};
+  r.responses[node_id{2}] = {};
+  CHECK_FALSE(decide(r, c, 10ms));
+  r.responses[node_id{3}] = {};
+  CHECK(proposes<round_qualify>(decide(r, c, 10ms)));
 }
 
 TEST_CASE("round leader: a phase that timed out ends without the missing answers") {

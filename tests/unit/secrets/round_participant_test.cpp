@@ -54,10 +54,17 @@ TEST_CASE("round participant: it responds once every dealer is settled, or half 
   CHECK(plan_part(r, self, p, 200ms) == steps{part_step::resend_bundles});
   p.dealers_settled = true;
   CHECK(plan_part(r, self, p, 200ms) == steps{part_step::resend_bundles, part_step::respond});
+  p.resend = false;
+  CHECK(plan_part(r, self, p, 200ms) == steps{part_step::respond}); // settled: at once, not at the next tick
+  p.responded = true;
+  CHECK(plan_part(r, self, p, 200ms).empty()); // sent once: again only at a resend tick
+  p.resend = true;
+  CHECK(plan_part(r, self, p, 200ms) == steps{part_step::resend_bundles, part_step::respond});
   p.dealers_settled = false;
+  p.responded = false;
   CHECK(plan_part(r, self, p, 600ms) == steps{part_step::resend_bundles, part_step::respond}); // late
   p.resend = false;
-  CHECK(plan_part(r, self, p, 600ms).empty()); // only at a resend tick
+  CHECK(plan_part(r, self, p, 600ms).empty()); // late: only at a resend tick
   p.resend = true;
   r.responses[self] = {};
   CHECK(plan_part(r, self, p, 600ms) == steps{part_step::resend_bundles}); // answered already
