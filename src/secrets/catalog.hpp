@@ -141,7 +141,7 @@ struct round_secret {
 struct round_state {
   round_kind kind = round_kind::refresh;
   std::uint64_t id = 0;
-  node_id target;            // recovery: the node whose shares are rebuilt
+  node_id target;            // recovery: the node whose shares are rebuilt; refresh: the member left out, if any
   epoch_id epoch;            // refresh: the epoch being created; recovery: current
   round_phase phase = round_phase::dealing;
   std::vector<node_id> participants; // dealers and receivers, sorted

@@ -270,8 +270,17 @@ command_result catalog::execute(const round_begin& b, apply_effects& fx) {
   r.id = b.round_id;
   r.phase = round_phase::dealing;
   if (b.kind == round_kind::refresh) {
+    // A refresh with a target leaves that member out (docs/refresh.md §7.3,
+    // the first step of removing it): it deals and receives nothing, and the
+    // commit takes it off every holder list. The rest must still be t+1.
+    if (b.target != node_id{} && view_.find(b.target) == nullptr)
+      return make(result_code::invalid, "the member to leave out is not a member");
+    if (b.target != node_id{} && view_.members.size() < view_.threshold + 2)
+      return make(result_code::invalid, "leaving " + name_of(b.target) + " out would leave fewer than t+1 members");
+    r.target = b.target;
     r.epoch = view_.epoch.next();
-    r.participants = view_.node_ids();
+    for (node_id n : view_.node_ids())
+      if (n != b.target) r.participants.push_back(n);
     for (const auto& [name, s] : secrets_) {
       if (s.deleted) continue;
       for (const auto& [v, rec] : s.versions) r.secrets.push_back(round_secret{name, v});

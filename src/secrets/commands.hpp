@@ -79,7 +79,8 @@ enum class round_kind : std::uint8_t { refresh = 1, recovery = 2 };
 [[nodiscard]] std::string_view to_string(round_kind k) noexcept;
 
 // The leader starts round `round_id` (the catalog's last round id + 1). For a
-// recovery, `target` is the node whose shares are rebuilt.
+// recovery, `target` is the node whose shares are rebuilt; for a refresh, if
+// set, the member it leaves out (docs/refresh.md §7.3: removing a member).
 struct round_begin {
   round_kind kind = round_kind::refresh;
   std::uint64_t round_id = 0;

@@ -14,8 +14,8 @@ namespace pss::secrets {
 namespace {
 
 struct harness {
-  test_cluster tc = make_test_cluster(3, 2, 17);
-  catalog log{tc.view, tc.admin.public_key};
+  test_cluster tc;
+  catalog log;
   std::vector<std::unique_ptr<crypto::seeded_random>> rngs;
   std::vector<std::unique_ptr<round_member>> members;
   storage::sim_disk disk;
@@ -23,7 +23,8 @@ struct harness {
   std::uint64_t index = 0;
   millis now{0};
 
-  harness() {
+  explicit harness(std::size_t n = 3, std::size_t t = 2)
+    : tc(make_test_cluster(n, t, 17)), log(tc.view, tc.admin.public_key) {
     for (std::size_t i = 0; i < tc.keys.size(); ++i) {
       rngs.push_back(std::make_unique<crypto::seeded_random>(100 + i));
       members.push_back(std::make_unique<round_member>(
@@ -53,8 +54,8 @@ struct harness {
     return effects;
   }
 
-  void begin() {
-    REQUIRE(apply(round_begin{round_kind::refresh, log.last_round_id() + 1, {}}).result.code == result_code::ok);
+  void begin(node_id left_out = {}) {
+    REQUIRE(apply(round_begin{round_kind::refresh, log.last_round_id() + 1, left_out}).result.code == result_code::ok);
     for (auto& m : members) m->reset(log.round()->id);
   }
 
@@ -113,6 +114,31 @@ TEST_CASE("round_member: effects alone carry a refresh to its commit, and ready 
   CHECK(h.log.view().epoch == epoch_id{2});
   for (auto& m : h.members) m->reset(0);
   CHECK_FALSE(h.member(1).holds_material());
+}
+
+TEST_CASE("round_member: a refresh that leaves a member out runs and commits without it") {
+  harness h{4, 2};
+  h.begin(node_id{4});
+  CHECK(h.log.round()->participants == std::vector<node_id>{node_id{1}, node_id{2}, node_id{3}});
+  for (std::uint64_t id = 1; id <= 3; ++id) h.step(id);
+  CHECK(h.step(4).empty()); // it deals nothing
+  CHECK_FALSE(h.member(4).holds_material()); // and received nothing
+  REQUIRE(h.apply(round_close{1}).result.code == result_code::ok);
+  for (std::uint64_t id = 1; id <= 4; ++id) h.step(id);
+  REQUIRE(h.apply(round_qualify{1}).result.code == result_code::ok);
+  CHECK(h.log.round()->receivers == std::vector<node_id>{node_id{1}, node_id{2}, node_id{3}});
+  for (std::uint64_t id = 1; id <= 3; ++id) CHECK(proposes_ready(h.step(id)));
+  CHECK(h.step(4).empty());
+  REQUIRE(h.apply(round_commit{1}).result.code == result_code::ok);
+  CHECK(h.log.view().epoch == epoch_id{2});
+}
+
+TEST_CASE("round_member: leaving out a non-member, or so that fewer than t+1 remain, is refused") {
+  harness h{4, 3};
+  CHECK(h.apply(round_begin{round_kind::refresh, 1, node_id{2}}).result.message.find("fewer than t+1") != std::string::npos);
+  harness g{4, 2};
+  CHECK(g.apply(round_begin{round_kind::refresh, 1, node_id{9}}).result.message == "the member to leave out is not a member");
+  CHECK_FALSE(g.log.round().has_value());
 }
 
 TEST_CASE("round_member: a member that sat out never says ready") {
