@@ -1,0 +1,62 @@
+#include "secrets/committee.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace pss::secrets {
+namespace {
+
+status refuse(const std::string& why) { return error{errc::invalid_argument, why}; }
+
+status check_new_member(const cluster_view& view, const member& m) {
+  if (m.id == node_id{}) return refuse("the new member needs a node id");
+  if (view.find(m.id) != nullptr) return refuse(node_name(m.id) + " is a member already");
+  for (const member& o : view.members) {
+    if (o.box_key == m.box_key) return refuse("the new member's box key is " + node_name(o.id) + "'s");
+    if (o.sign_key == m.sign_key) return refuse("the new member's signing key is " + node_name(o.id) + "'s");
+  }
+  if (view.members.size() + 1 > members_max)
+    return refuse("a cluster has at most " + std::to_string(members_max) + " members");
+  return {};
+}
+
+// After the removal: t+1 members for a refresh, and a Raft majority of them up.
+status check_removal(const cluster_view& view, node_id old, std::size_t after, const committee_context& ctx) {
+  if (view.find(old) == nullptr) return refuse(node_name(old) + " is not a member");
+  if (after < static_cast<std::size_t>(view.threshold) + 1)
+    return refuse("removing " + node_name(old) + " would leave " + std::to_string(after) + " members, fewer than t+1 = "
+                  + std::to_string(view.threshold + 1) + " (a refresh needs t+1)");
+  const auto up = static_cast<std::size_t>(
+    std::count_if(ctx.up.begin(), ctx.up.end(), [&](node_id n) { return n != old && view.find(n) != nullptr; }));
+  if (up < after / 2 + 1)
+    return refuse("only " + std::to_string(up) + " of the " + std::to_string(after)
+                  + " members that would remain are up, fewer than a Raft majority");
+  return {};
+}
+
+} // namespace
+
+status check_committee_change(const cluster_view& view, const committee_change& c, const committee_context& ctx) {
+  if (ctx.change_running) return refuse("another committee change is running; wait for it to finish");
+  if (ctx.rejoin_running) return refuse("a wiped node is rejoining; wait for it to finish");
+  const std::size_t n = view.members.size();
+  switch (c.kind) {
+    case committee_change_kind::add:
+      if (!c.new_member) return refuse("an add needs the new member");
+      return check_new_member(view, *c.new_member);
+    case committee_change_kind::remove: return check_removal(view, c.old_member, n - 1, ctx);
+    case committee_change_kind::replace:
+      if (!c.new_member) return refuse("a replace needs the new member");
+      PSS_TRY(check_new_member(view, *c.new_member));
+      return check_removal(view, c.old_member, n, ctx);
+    case committee_change_kind::threshold:
+      if (c.threshold == view.threshold) return refuse("t is " + std::to_string(c.threshold) + " already");
+      if (c.threshold < 2 || c.threshold + 1 > n)
+        return refuse("t must be 2.." + std::to_string(n - 1) + " for " + std::to_string(n)
+                      + " members (a refresh needs t+1), not " + std::to_string(c.threshold));
+      return {};
+  }
+  return refuse("unknown committee change");
+}
+
+} // namespace pss::secrets

@@ -1,0 +1,85 @@
+// The rules that refuse a committee change before anything changes
+// (src/secrets/committee.hpp, docs/refresh.md §7.6): each one refuses alone,
+// and a change that meets them all passes.
+#include <doctest/doctest.h>
+
+#include "secrets/committee.hpp"
+
+namespace pss::secrets {
+namespace {
+
+struct fixture {
+  test_cluster tc = make_test_cluster(5, 3, 41);
+  test_cluster other = make_test_cluster(6, 3, 42); // its 6th member is a newcomer with fresh keys
+  committee_context all_up;
+
+  fixture() {
+    for (const auto& m : tc.view.members) all_up.up.insert(m.id);
+  }
+  member newcomer() const { return other.view.members.back(); }
+  std::string refused(const committee_change& c, const committee_context& ctx) const {
+    auto st = check_committee_change(tc.view, c, ctx);
+    return st.ok() ? "" : st.err().message();
+  }
+  std::string refused(const committee_change& c) const { return refused(c, all_up); }
+};
+
+bool has(const std::string& message, const std::string& part) { return message.find(part) != std::string::npos; }
+
+} // namespace
+
+TEST_CASE("committee: a change that meets every rule passes") {
+  fixture f;
+  CHECK(f.refused({committee_change_kind::add, {}, f.newcomer(), 0}).empty());
+  CHECK(f.refused({committee_change_kind::remove, node_id{5}, {}, 0}).empty());
+  CHECK(f.refused({committee_change_kind::replace, node_id{2}, f.newcomer(), 0}).empty());
+  CHECK(f.refused({committee_change_kind::threshold, {}, {}, 4}).empty());
+  CHECK(f.refused({committee_change_kind::threshold, {}, {}, 2}).empty());
+}
+
+TEST_CASE("committee: one change at a time, and none beside a rejoin") {
+  fixture f;
+  auto ctx = f.all_up;
+  ctx.change_running = true;
+  CHECK(has(f.refused({committee_change_kind::threshold, {}, {}, 4}, ctx), "another committee change"));
+  ctx.change_running = false;
+  ctx.rejoin_running = true;
+  CHECK(has(f.refused({committee_change_kind::remove, node_id{5}, {}, 0}, ctx), "rejoining"));
+}
+
+TEST_CASE("committee: a removal keeps t+1 members and a Raft majority of them up") {
+  fixture f;
+  fixture small;
+  small.tc = make_test_cluster(4, 3, 43);
+  small.all_up.up = {node_id{1}, node_id{2}, node_id{3}, node_id{4}};
+  CHECK(has(small.refused({committee_change_kind::remove, node_id{4}, {}, 0}), "fewer than t+1"));
+  CHECK(has(f.refused({committee_change_kind::remove, node_id{9}, {}, 0}), "not a member"));
+  committee_context two_up;
+  two_up.up = {node_id{1}, node_id{2}, node_id{5}}; // without node 5: 2 of 4 up
+  CHECK(has(f.refused({committee_change_kind::remove, node_id{5}, {}, 0}, two_up), "fewer than a Raft majority"));
+  two_up.up.insert(node_id{3});
+  CHECK(f.refused({committee_change_kind::remove, node_id{5}, {}, 0}, two_up).empty());
+}
+
+TEST_CASE("committee: a new member's id and keys must be its own") {
+  fixture f;
+  member m = f.newcomer();
+  CHECK(has(f.refused({committee_change_kind::add, {}, std::nullopt, 0}), "needs the new member"));
+  m.id = node_id{3};
+  CHECK(has(f.refused({committee_change_kind::add, {}, m, 0}), "is a member already"));
+  m = f.newcomer();
+  m.box_key = f.tc.view.members[1].box_key;
+  CHECK(has(f.refused({committee_change_kind::add, {}, m, 0}), "box key is node 2's"));
+  m = f.newcomer();
+  m.sign_key = f.tc.view.members[3].sign_key;
+  CHECK(has(f.refused({committee_change_kind::replace, node_id{1}, m, 0}), "signing key is node 4's"));
+}
+
+TEST_CASE("committee: a threshold outside 2..n-1, or unchanged, is refused") {
+  fixture f;
+  CHECK(has(f.refused({committee_change_kind::threshold, {}, {}, 1}), "t must be 2..4"));
+  CHECK(has(f.refused({committee_change_kind::threshold, {}, {}, 5}), "not 5"));
+  CHECK(has(f.refused({committee_change_kind::threshold, {}, {}, 3}), "already"));
+}
+
+} // namespace pss::secrets
