@@ -4,6 +4,7 @@
 #include "sim/simulation_impl.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace pss::sim {
 
@@ -314,6 +315,17 @@ void simulation::impl::check_epoch_age() {
     violation("epoch age: no refresh committed within " + std::to_string(bound.count()) +
               " ms while every node was up and connected (" + std::to_string(honest) + " honest of " +
               std::to_string(opts.nodes) + ")");
+}
+
+} // namespace pss::sim
+
+namespace pss::sim {
+
+std::function<void(const std::string&)> simulation::impl::event_printer() {
+  if (!opts.events) return {};
+  return [this](const std::string& e) {
+    std::fprintf(stderr, "t=%lldms %s\n", static_cast<long long>(now().count()), e.c_str());
+  };
 }
 
 } // namespace pss::sim

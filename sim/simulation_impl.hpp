@@ -395,6 +395,8 @@ struct simulation::impl final : actors::host_hooks {
   // How many versions a node's own catalog lists it for without the share
   // (its journal was lost; it must leave those lists and be recovered).
   [[nodiscard]] static std::size_t listed_without_share(const secrets::node_engine& e);
+  // --events: prints a node's events on stderr with the simulated time; else empty.
+  [[nodiscard]] std::function<void(const std::string&)> event_printer();
   // The versions `id` misses that a recovery can rebuild here: not those
   // refreshed with at most t honest holders left while a holder lies about
   // its masked values (t+1 helpers must agree; docs/refresh.md, Recovery).

@@ -250,8 +250,7 @@ bool simulation::impl::boot(node_slot& n, bool first) {
   n.slot->engine = n.engine;
   n.slot->directory = relay;
   n.slot->hooks = this;
-  if (opts.events)
-    n.slot->log = [this](const std::string& e) { std::fprintf(stderr, "t=%lldms %s\n", static_cast<long long>(now().count()), e.c_str()); };
+  n.slot->log = event_printer();
   n.actor = actors::spawn_node_actor(*sys, n.slot);
   targets->set(endpoint::of(n.id), n.actor);
   n.up = true;
