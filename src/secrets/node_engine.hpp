@@ -246,6 +246,10 @@ public:
   [[nodiscard]] bool holds_round_material() const noexcept;
   // Asks the cluster to start a refresh round now (forwarded to the leader).
   void request_refresh(millis now);
+  // The leader only: the next refresh leaves `member` out, and starts now
+  // (docs/refresh.md §7.3; the committee change will drive it). False on a
+  // follower, which cannot ask this of the leader.
+  bool request_refresh_leaving_out(millis now, node_id member);
   // If this node leads, hands leadership to `target` (Raft thesis §3.10);
   // otherwise, or if the target cannot take it, nothing happens.
   void transfer_leadership(millis now, node_id target);

@@ -28,6 +28,14 @@ void node_engine::request_refresh(millis now) {
   drain(now);
 }
 
+bool node_engine::request_refresh_leaving_out(millis now, node_id member) {
+  if (failed_ || core().role() != raft::role::leader) return false;
+  queue_.leave_out = member;
+  queue_.refresh_requested = true;
+  drain(now);
+  return true;
+}
+
 void node_engine::transfer_leadership(millis now, node_id target) {
   if (failed_ || core().role() != raft::role::leader) return;
   (void)core().transfer_leadership(now, target); // refused: a non-voter, itself, or a transfer running

@@ -1,6 +1,7 @@
 #include "secrets/round_leader.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace pss::secrets {
 
@@ -47,7 +48,7 @@ std::optional<round_start> next_round(round_queue& q, millis now, millis refresh
   q.next_refresh = now + refresh_interval;
   q.refresh_requested = false;
   q.recovery_turn = true;
-  return round_start{round_kind::refresh, node_id{}};
+  return round_start{round_kind::refresh, std::exchange(q.leave_out, std::nullopt).value_or(node_id{})};
 }
 
 } // namespace pss::secrets

@@ -40,6 +40,10 @@ struct round_queue {
   bool refresh_requested = false; // an admin's `pss refresh`, or a member's forwarded begin
   bool recovery_turn = false;     // after a refresh, queued recoveries go before the next one
   std::set<node_id> recoveries;   // members to recover, lowest id first
+  // The next refresh leaves this member out (docs/refresh.md §7.3, the first
+  // step of its removal); set by the leader's own caller only, never from a
+  // member's request, and taken off the queue with that refresh.
+  std::optional<node_id> leave_out;
 };
 
 struct round_start {

@@ -122,6 +122,20 @@ TEST_CASE("round leader: a due refresh begins and schedules the next; a requeste
   CHECK_FALSE(q.refresh_requested);
 }
 
+TEST_CASE("round leader: a refresh asked to leave a member out carries it, once") {
+  round_queue q;
+  q.refresh_requested = true;
+  q.leave_out = node_id{4};
+  auto s = next_round(q, 0ms, 1000ms);
+  REQUIRE(s);
+  CHECK(s->kind == round_kind::refresh);
+  CHECK(s->target == node_id{4});
+  CHECK_FALSE(q.leave_out);
+  s = next_round(q, 1000ms, 1000ms); // the next scheduled refresh leaves nobody out
+  REQUIRE(s);
+  CHECK(s->target == node_id{});
+}
+
 TEST_CASE("round leader: recoveries and refreshes take turns when both wait, lowest id first") {
   round_queue q;
   q.next_refresh = 500ms;

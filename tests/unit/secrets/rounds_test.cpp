@@ -442,3 +442,41 @@ TEST_CASE("refresh: a refreshed version read from exactly t holders, one lying, 
 
 } // namespace
 } // namespace pss::secrets::testing
+
+namespace pss::secrets::testing {
+
+TEST_CASE("refresh: a refresh that leaves a member out takes it off every holder list, and the rest read") {
+  network net{5, 3, 71};
+  // The member left out does not ask for its recovery (a removal will not let it).
+  net.tweak = [](node_id id, node_options& o) {
+    if (id == node_id{5}) o.auto_recover = false;
+  };
+  net.restart(node_id{5});
+  net.elect(1);
+  put_three(net);
+  CHECK_FALSE(net.node(2).request_refresh_leaving_out(net.now, node_id{5})); // the leader's only
+  REQUIRE(net.node(1).request_refresh_leaving_out(net.now, node_id{5}));
+  net.flush_node(1);
+  net.run_until([&] {
+    return net.node(1).state().stats().refresh_epochs_committed == 1 && !net.node(1).state().round();
+  }, millis{20'000});
+  net.run_for(millis{200});
+  const catalog& c = net.node(1).state();
+  REQUIRE(c.stats().refresh_epochs_committed == 1);
+  for (const auto& [name, rec] : c.secrets())
+    for (const auto& [v, version] : rec.versions) {
+      CHECK(version.epoch == c.view().epoch);
+      CHECK(std::find(version.holders.begin(), version.holders.end(), node_id{5}) == version.holders.end());
+      CHECK(version.holders.size() == 4);
+    }
+  // Node 5 holds nothing of the new epoch; what it held is of an ended one.
+  for (const auto& info : net.node(5).shares().inventory()) CHECK(info.key.epoch != c.view().epoch);
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    auto got = net.get(100, 40 + i, "s" + std::to_string(i));
+    REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+    CHECK(text_of(*got.value) == "value " + std::to_string(i));
+  }
+  net.check();
+}
+
+} // namespace pss::secrets::testing
