@@ -149,7 +149,10 @@ void node_engine::drive_rounds(millis now) {
 
 void node_engine::lead_round(millis now) {
   const auto& r = catalog_.round();
-  if (last_role_ != raft::role::leader) queue_.next_refresh = now + options_.refresh_interval;
+  if (last_role_ != raft::role::leader) {
+    queue_.next_refresh = now + options_.refresh_interval;
+    queue_.leave_out.reset(); // asked of an earlier term's leadership: asked again if still wanted
+  }
   if (!r) {
     if (now < clock_.next_send) return;
     const auto start = next_round(queue_, now, options_.refresh_interval);
