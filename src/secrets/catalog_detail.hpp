@@ -8,6 +8,7 @@
 
 #include "core/ids.hpp"
 #include "secrets/commands.hpp"
+#include "secrets/round_detail.hpp"
 
 namespace pss::secrets::detail {
 
@@ -17,8 +18,6 @@ inline command_result make(result_code code, std::string message) {
 
 inline std::string name_of(node_id n) { return "node " + std::to_string(n.value()); }
 
-inline bool contains(const std::vector<node_id>& v, node_id n) {
-  return std::find(v.begin(), v.end(), n) != v.end();
-}
+using detail::contains; // round_detail.hpp
 
 } // namespace pss::secrets::detail

@@ -10,6 +10,7 @@
 // ephemeral key that opens what that receiver already had.
 #include <algorithm>
 
+#include "secrets/round_detail.hpp"
 #include "crypto/batch.hpp"
 #include "crypto/seal.hpp"
 #include "crypto/sign.hpp"
@@ -17,13 +18,9 @@
 #include "secrets/round_member.hpp"
 
 namespace pss::secrets {
+using detail::contains;
+using detail::copy_into;
 namespace {
-
-template <std::size_t N>
-void copy_into(std::array<std::uint8_t, N>& out, byte_view in) {
-  PSS_CHECK(in.size() == N);
-  std::copy(in.begin(), in.end(), out.begin());
-}
 
 // q of degree <= k-1 through k points (x_i, q_i), lowest coefficient first.
 std::vector<crypto::scalar> interpolate_coefficients(const std::vector<crypto::scalar>& xs,

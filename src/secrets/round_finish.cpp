@@ -7,6 +7,7 @@
 // only as a store effect; masked values only sealed to the target.
 #include <algorithm>
 
+#include "secrets/round_detail.hpp"
 #include "crypto/decode.hpp"
 #include "crypto/feldman.hpp"
 #include "crypto/seal.hpp"
@@ -15,6 +16,7 @@
 #include "secrets/round_member.hpp"
 
 namespace pss::secrets {
+using detail::contains;
 namespace {
 
 // A masked-values chunk's plaintext: offset, count, then canonical scalars.
@@ -96,8 +98,6 @@ result<std::vector<crypto::scalar>> decode_masked(const std::vector<secure_bytes
   if (values.size() != count) return error{errc::malformed, "the wrong number of masked values"};
   return values;
 }
-
-bool contains(const std::vector<node_id>& v, node_id n) { return std::find(v.begin(), v.end(), n) != v.end(); }
 
 // Whether this node still has every qualified dealer's bundle in memory (a
 // restart loses them: the node then sits the round out and is recovered).

@@ -14,17 +14,12 @@
 #include "crypto/sign.hpp"
 #include "secrets/round_bundle.hpp"
 #include "secrets/round_participant.hpp"
+#include "secrets/round_detail.hpp"
 
 namespace pss::secrets {
+using detail::contains;
+using detail::copy_into;
 namespace {
-
-bool contains(const std::vector<node_id>& v, node_id n) { return std::find(v.begin(), v.end(), n) != v.end(); }
-
-template <std::size_t N>
-void copy_into(std::array<std::uint8_t, N>& out, byte_view in) {
-  PSS_CHECK(in.size() == N);
-  std::copy(in.begin(), in.end(), out.begin());
-}
 
 std::string round_name(const round_state& r) { return "round " + std::to_string(r.id); }
 

@@ -2,10 +2,11 @@
 
 #include <algorithm>
 
-namespace pss::secrets {
-namespace {
+#include "secrets/round_detail.hpp"
 
-bool contains(const std::vector<node_id>& v, node_id n) { return std::find(v.begin(), v.end(), n) != v.end(); }
+namespace pss::secrets {
+using detail::contains;
+namespace {
 
 // A participant answers as soon as every dealer is settled, or half a phase
 // after it saw dealing close (a dealer's bundle may never come) at a resend
