@@ -124,13 +124,21 @@ std::ostream& operator<<(std::ostream& os, const commitment& c) {
 result<dealing> deal(const scalar& secret, std::size_t threshold, std::size_t shares,
                      random_source& rng) {
   PSS_TRY(check_threshold(threshold, shares));
+  std::vector<share_index> indices;
+  indices.reserve(shares);
+  for (std::size_t i = 1; i <= shares; ++i) indices.push_back(share_index{static_cast<std::uint32_t>(i)});
+  return deal(secret, threshold, indices, rng);
+}
+
+result<dealing> deal(const scalar& secret, std::size_t threshold, std::span<const share_index> indices,
+                     random_source& rng) {
+  PSS_TRY(check_threshold(threshold, indices.size()));
+  PSS_TRY(check_indices(indices));
   auto poly = polynomial::random(secret, threshold, rng);
   PSS_TRY(poly);
   std::vector<share> out;
-  out.reserve(shares);
-  for (std::size_t i = 1; i <= shares; ++i)
-    out.push_back(share{share_index{static_cast<std::uint32_t>(i)},
-                        poly->evaluate(scalar::from_u64(i))});
+  out.reserve(indices.size());
+  for (share_index i : indices) out.push_back(share{i, poly->evaluate(scalar::from_u64(i.value()))});
   return dealing{commitment::of(*poly), std::move(out)};
 }
 

@@ -84,6 +84,10 @@ struct dealing {
 // the polynomial (Feldman).
 [[nodiscard]] result<dealing> deal(const scalar& secret, std::size_t threshold,
                                    std::size_t shares, random_source& rng);
+// The same over the given indices (distinct, non-zero): a committee whose
+// indices are no longer 1..n, after a member left (docs/refresh.md §7).
+[[nodiscard]] result<dealing> deal(const scalar& secret, std::size_t threshold,
+                                   std::span<const share_index> indices, random_source& rng);
 
 // A secret rebuilt from verified shares, and the indices of shares that
 // failed verification on the way (the caller reports or re-requests them).

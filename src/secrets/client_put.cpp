@@ -21,7 +21,9 @@ void client_engine::begin_deal(millis now) {
   op.node_resend_at.clear();
   op.acked.clear();
   const crypto::scalar k = crypto::scalar::random_nonzero(*random_);
-  auto dealt = crypto::deal(k, view.threshold, view.members.size(), *random_);
+  std::vector<share_index> indices;
+  for (const auto& m : view.members) indices.push_back(m.index);
+  auto dealt = crypto::deal(k, view.threshold, indices, *random_);
   if (!dealt.ok()) return fail(client_error::refused, "cannot deal: " + dealt.err().message());
   // The dealing is named by its commitments' digest: the catalog gives it a
   // version only when it applies the register, so the envelope and every
