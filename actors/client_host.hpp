@@ -38,6 +38,7 @@ struct client_request {
   std::uint64_t grant_id = 0;    // revoke
   node_id node;                  // audit: the node asked
   std::uint64_t audit_after = 0; // audit: records after this seq
+  secrets::committee_change committee; // member
 
   [[nodiscard]] static client_request of(secrets::operation_kind k, std::string name = {}) {
     client_request r;

@@ -31,5 +31,6 @@ int run_refresh(int argc, char** argv);
 int run_identity(int argc, char** argv);
 int run_access(int argc, char** argv);
 int run_audit(int argc, char** argv);
+int run_member(int argc, char** argv);
 
 } // namespace pss::cli

@@ -30,6 +30,7 @@ constexpr command commands[] = {
   {"status", "members, leader, term, commit index, epoch and link health", pss::cli::run_status},
   {"refresh", "ask the cluster to refresh every share now", pss::cli::run_refresh},
   {"access", "grant, revoke and list client keys' rights (admin)", pss::cli::run_access},
+  {"member", "remove a member for good: its shares end with an epoch first (admin)", pss::cli::run_member},
   {"audit", "read and check the nodes' audit logs: who read or changed what, when (admin)", pss::cli::run_audit},
 };
 

@@ -66,8 +66,7 @@ result<change_ledger> change_ledger::decode(byte_reader& r) {
   return out;
 }
 
-result<change_outcome> apply_change(policy& p, change_ledger& ledger, const signed_request& request,
-                                    const policy_change& change, unix_ms stamp) {
+result<unix_ms> admit_change(const policy& p, change_ledger& ledger, const signed_request& request, unix_ms stamp) {
   const unix_ms now = std::max(stamp, p.clock_floor());
   ledger.prune(now);
   if (request.expires_at <= request.issued_at || request.expires_at - request.issued_at > request_lifetime_ms_max)
@@ -77,6 +76,14 @@ result<change_outcome> apply_change(policy& p, change_ledger& ledger, const sign
   if (ledger.contains(request)) return error{errc::duplicate, "this signed change was applied already"};
   if (ledger.size() >= change_ledger_entries_max)
     return error{errc::conflict, "too many policy changes within five minutes; wait and sign it again"};
+  return now;
+}
+
+result<change_outcome> apply_change(policy& p, change_ledger& ledger, const signed_request& request,
+                                    const policy_change& change, unix_ms stamp) {
+  auto admitted = admit_change(p, ledger, request, stamp);
+  if (!admitted.ok()) return admitted.err();
+  const unix_ms now = *admitted;
   change_outcome out;
   if (const auto* g = std::get_if<grant_request>(&change)) {
     auto id = p.apply_grant(request.client, *g, now);

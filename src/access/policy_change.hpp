@@ -76,6 +76,14 @@ struct change_outcome {
   std::string message;
 };
 
+// What every admin change signed in `request` passes before it applies, at
+// the leader's stamp: a window of at most 5 minutes (invalid_argument) that
+// contains the stamp (timeout), a nonce not applied yet (duplicate), and
+// room in the ledger (conflict). Prunes the ledger; returns the time the
+// change is judged at. The caller remembers the request once it applied it.
+[[nodiscard]] result<unix_ms> admit_change(const policy& p, change_ledger& ledger, const signed_request& request,
+                                           unix_ms stamp);
+
 // Applies `change`, signed in `request` (its signature already verified for
 // this cluster), at the leader's stamp. Refuses, changing nothing: a stamp
 // outside the request's window (timeout), a nonce already applied

@@ -23,6 +23,7 @@ std::string_view to_string(action a) noexcept {
     case action::grant: return "grant";
     case action::revoke: return "revoke";
     case action::refresh: return "refresh";
+    case action::committee: return "committee";
   }
   return "unknown";
 }
@@ -33,7 +34,7 @@ void fields(auto& io, like<record> auto& m) {
   io.constant(record_format, "an audit record of an unknown format");
   io.u64(m.seq);
   io.u64(m.at_ms);
-  io.enumeration(m.what, action::share_released, action::refresh, "an unknown audit action");
+  io.enumeration(m.what, action::share_released, action::committee, "an unknown audit action");
   io.enumeration(m.result, outcome::ok, outcome::refused, "an unknown audit outcome");
   io.raw(m.client);
   io.str(m.name, name_bytes_max);

@@ -52,6 +52,7 @@ enum class action : std::uint8_t {
   grant = 5,          // a policy grant applied here
   revoke = 6,         // a policy revoke applied here
   refresh = 7,        // a refresh round was requested here
+  committee = 8,      // a committee change was asked for here (the name field says which)
 };
 [[nodiscard]] std::string_view to_string(action a) noexcept;
 

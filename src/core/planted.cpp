@@ -16,7 +16,7 @@ struct entry {
   std::string_view summary;
 };
 
-constexpr std::array<entry, 22> names{{
+constexpr std::array<entry, 23> names{{
   {bug::none, "none", "no bug"},
   {bug::figure8, "figure8", "raft commits an earlier term's entry by counting replicas; the Raft checker"},
   {bug::vote_ignores_log, "vote-ignores-log", "raft grants votes without the log check; the Raft checker"},
@@ -41,6 +41,8 @@ constexpr std::array<entry, 22> names{{
   {bug::self_response, "self-response", "a dealer's own response counts in its check; qualified-dealers under --byzantine"},
   {bug::unbounded_pending, "unbounded-pending",
    "clients' pending shares may fill the whole share store; epoch age under --byzantine's store filler"},
+  {bug::remove_before_reshare, "remove-before-reshare",
+   "a removed member leaves before a refresh leaves it out; the committee checker under --profile membership"},
 }};
 
 } // namespace

@@ -98,6 +98,11 @@ enum class bug : std::uint8_t {
   // Byzantine adversary's store filler (refresh profiles, --byzantine): the
   // rounds sit out, and the epoch-age checker sees no refresh commit.
   unbounded_pending,
+  // catalog: a recorded removal skips the refresh that leaves the member
+  // out and goes straight to the Raft removal, so the member leaves holding
+  // shares of the live epoch (docs/refresh.md §7.3). Caught by the
+  // committee checker under the membership profile.
+  remove_before_reshare,
 };
 
 // Every bug but none, in declaration order.

@@ -29,7 +29,7 @@ applied_command catalog::apply(const raft::entry& e) {
   PSS_CHECK(e.index > applied_);
   applied_ = e.index;
   applied_command out;
-  if (e.kind == raft::entry_kind::config) apply_configuration(e);
+  if (e.kind == raft::entry_kind::config) apply_configuration(e, out.effects);
   if (e.kind != raft::entry_kind::command) return out;
   auto decoded = decode_command(e.data);
   if (!decoded.ok()) {
@@ -109,6 +109,15 @@ status catalog::validate(const register_secret& r, digest& out) const {
 }
 
 command_result catalog::execute(const register_secret& r, apply_effects& fx) {
+  // A member being removed is listed for nothing new (docs/refresh.md §7.3),
+  // nor is a node the view no longer has (a client's view can be older):
+  // the rest must still be enough. A copy only then: a register is large.
+  const auto unlisted = [&](node_id h) { return h == leaving() || view_.find(h) == nullptr; };
+  if (std::any_of(r.holders.begin(), r.holders.end(), unlisted)) {
+    register_secret kept = r;
+    std::erase_if(kept.holders, unlisted);
+    return execute(kept, fx);
+  }
   digest d{};
   if (auto v = validate(r, d); !v.ok()) return make(result_code::invalid, {}, v.err().message());
   secret_record& s = secrets_[r.name];

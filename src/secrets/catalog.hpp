@@ -40,6 +40,7 @@
 #include "raft/types.hpp"
 #include "secrets/cluster.hpp"
 #include "secrets/commands.hpp"
+#include "secrets/committee.hpp"
 
 namespace pss::secrets {
 
@@ -103,6 +104,8 @@ struct apply_effects {
   bool round_changed = false;     // a round command moved the round on
   bool round_finished = false;    // committed, recovered or aborted: shares to reconcile
   bool policy_changed = false;    // an admin's grant or revoke applied
+  bool committee_changed = false; // a committee change was recorded, moved on a step, or ended
+  std::optional<node_id> member_removed; // the view dropped this member (docs/refresh.md §7.3)
   // A round as it stood when qualified (or aborted at its qualify), with its
   // verdicts: for observers such as the simulator's round checker.
   std::shared_ptr<const round_state> qualified_round;
@@ -182,6 +185,7 @@ struct round_stats {
   std::uint64_t disputes_unanswered = 0; // disputes whose dealer revealed nothing in time
   std::uint64_t shares_lost_replayed = 0; // shares_lost refused: its nonce was recorded already
   std::uint64_t holder_floor_refusals = 0; // shares_lost refused: a version would fall below t holders
+  std::uint64_t members_removed = 0;       // removals whose view dropped the member
   bool operator==(const round_stats&) const = default;
 };
 
@@ -266,6 +270,14 @@ public:
   [[nodiscard]] bool rejoin_recorded(node_id n, std::uint64_t nonce) const;
   // The rejoin with this nonce is the node's latest and it is a voter again.
   [[nodiscard]] bool rejoin_done(node_id n, std::uint64_t nonce) const;
+  // The committee change that runs, if any (docs/refresh.md §7).
+  [[nodiscard]] const std::optional<committee_record>& committee() const noexcept { return committee_; }
+  // The member a recorded removal takes out (none when no removal runs):
+  // every refresh leaves it out, it recovers nothing, and registers do not
+  // list it.
+  [[nodiscard]] node_id leaving() const noexcept;
+  // Whether any readable version lists `n` as a holder.
+  [[nodiscard]] bool listed_anywhere(node_id n) const;
 
   bool operator==(const catalog&) const = default;
 
@@ -295,7 +307,13 @@ private:
   [[nodiscard]] command_result execute(const shares_lost& l, apply_effects& fx);
   [[nodiscard]] command_result execute(const member_rejoin& j, apply_effects& fx);
   void leave_holder_lists(node_id n);
-  void apply_configuration(const raft::entry& e);
+  void apply_configuration(const raft::entry& e, apply_effects& fx);
+  // catalog_committee.cpp: recording a committee change and its steps.
+  [[nodiscard]] command_result execute_committee(const committee_change& change, const access::signed_request& request,
+                                                 std::uint64_t stamp, apply_effects& fx);
+  [[nodiscard]] std::optional<std::string> refuse_round_for_committee(const round_begin& b) const;
+  void note_refresh_committed(const round_state& r, apply_effects& fx);
+  void drop_member(node_id n, apply_effects& fx);
   [[nodiscard]] command_result abort_round(std::string reason, apply_effects& fx);
   [[nodiscard]] round_state* round_for(std::uint64_t id, round_phase phase);
   void retire(const std::string& name, const digest& d);
@@ -315,6 +333,7 @@ private:
   std::string last_abort_reason_;
   std::map<node_id, rejoin_record> rejoins_;
   std::map<node_id, std::vector<std::uint64_t>> lost_nonces_; // per node, oldest first, rejoin_nonces_kept_max
+  std::optional<committee_record> committee_;
 };
 
 // The number of acknowledged holders a register needs: t+1, or n when the

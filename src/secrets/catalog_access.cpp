@@ -1,5 +1,6 @@
 // Applying an admin's change to the access policy (docs/access.md,
-// "Changing the policy"). Every replica checks the admin's envelope itself
+// "Changing the policy"), or to the committee (docs/refresh.md §7, recorded
+// by catalog_committee.cpp). Every replica checks the admin's envelope itself
 // here, so what the leader says about it counts for nothing: the signature
 // for this cluster, a target that is a member, the signed session sequence,
 // the window against the leader's stamp, the nonce against the changes
@@ -25,6 +26,11 @@ command_result catalog::execute(const access_change& c, const session_header& se
   if (!access::verify_request_signature(*request, view_.cluster_id).ok())
     return refuse(result_code::invalid, "the signature does not verify");
   auto body = decode_wire_message(request->body);
+  if (const auto* member = body.ok() ? std::get_if<member_request>(&*body) : nullptr) {
+    if (member->sequence != session.sequence)
+      return refuse(result_code::invalid, "the signed sequence number is not the entry's");
+    return execute_committee(member->change, *request, c.stamped_at, fx);
+  }
   const auto* asked = body.ok() ? std::get_if<access_request>(&*body) : nullptr;
   if (asked == nullptr) return refuse(result_code::invalid, "the signed request is not a policy change");
   if (asked->sequence != session.sequence)

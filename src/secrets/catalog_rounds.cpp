@@ -217,6 +217,7 @@ bool catalog::rejoin_done(node_id n, std::uint64_t nonce) const {
 command_result catalog::execute(const member_rejoin& j, apply_effects& fx) {
   if (view_.find(j.node) == nullptr) return make(result_code::invalid, "not a member");
   if (rejoin_recorded(j.node, j.nonce)) return make(result_code::invalid, "this rejoin is recorded already");
+  if (j.node == leaving()) return make(result_code::invalid, name_of(j.node) + " is being removed: it does not rejoin");
   rejoin_record& r = rejoins_[j.node];
   r.nonces.push_back(j.nonce);
   if (r.nonces.size() > rejoin_nonces_kept_max) r.nonces.erase(r.nonces.begin());
@@ -232,9 +233,11 @@ command_result catalog::execute(const member_rejoin& j, apply_effects& fx) {
 // a rejoining node is first removed (or demoted to a learner), and only a
 // configuration committed after that which has it as a voter again
 // completes its rejoin.
-void catalog::apply_configuration(const raft::entry& e) {
+void catalog::apply_configuration(const raft::entry& e, apply_effects& fx) {
   auto config = raft::configuration_from_bytes(e.data);
   if (!config.ok()) return; // never obeyed by Raft either
+  if (committee_ && committee_->step == committee_step::removing && !config->contains(leaving()))
+    drop_member(leaving(), fx);
   for (auto& [n, r] : rejoins_) {
     if (r.done) continue;
     if (!config->is_voter(n)) {
@@ -265,6 +268,7 @@ command_result catalog::execute(const round_begin& b, apply_effects& fx) {
   if (round_) return make(result_code::invalid, "a round is already running");
   if (b.round_id != last_round_id_ + 1)
     return make(result_code::invalid, "round " + std::to_string(b.round_id) + " is not the next round");
+  if (auto why = refuse_round_for_committee(b)) return make(result_code::invalid, *why);
   round_state r;
   r.kind = b.kind;
   r.id = b.round_id;
@@ -305,7 +309,7 @@ command_result catalog::execute(const round_begin& b, apply_effects& fx) {
         r.secrets.push_back(m);
     }
     for (node_id n : view_.node_ids())
-      if (n != b.target) r.participants.push_back(n);
+      if (n != b.target && n != leaving()) r.participants.push_back(n);
   }
   last_round_id_ = b.round_id;
   round_ = std::move(r);
@@ -438,10 +442,11 @@ command_result catalog::execute(const round_commit& c, apply_effects& fx) {
     // As at creation, never leave a version one failure away from loss:
     // it keeps min(t+1, n) holders, or as many as it had if fewer. A holder
     // a reveal proved to be lying is faulty: its share never counted.
+    // A member the round leaves out was asked to leave: not a failure.
     std::size_t kept = 0;
     std::size_t listed = 0;
     for (node_id h : v->second.holders) {
-      if (contains(r->liars, h)) continue;
+      if (contains(r->liars, h) || h == r->target) continue;
       ++listed;
       kept += contains(r->ready, h) ? 1 : 0;
     }
@@ -460,6 +465,7 @@ command_result catalog::execute(const round_commit& c, apply_effects& fx) {
   }
   view_.epoch = r->epoch;
   ++stats_.refresh_epochs_committed;
+  note_refresh_committed(*r, fx);
   round_.reset();
   fx.round_changed = true;
   fx.round_finished = true;

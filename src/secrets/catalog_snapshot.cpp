@@ -15,8 +15,8 @@ namespace pss::secrets {
 namespace {
 
 // 3: rejoins; 4: the access policy; 5: round disputes; 6: shares_lost nonces;
-// 7: the retired dealings
-constexpr std::uint32_t snapshot_format = 7;
+// 7: the retired dealings; 8: the committee change and members removed
+constexpr std::uint32_t snapshot_format = 8;
 constexpr std::uint32_t snapshot_format_oldest = 4;
 
 void ids(auto& io, auto& list) {
@@ -134,6 +134,13 @@ void snapshot_fields(auto& io, like<catalog> auto& m, std::uint32_t& format) {
       io.str(r.first, secret_name_bytes_max);
       io.raw(r.second);
     });
+  if (format >= 8) {
+    io.u64(m.stats_.members_removed);
+    io.optional(m.committee_, [&](auto& c) {
+      io.nested(c.change, [](byte_writer& w, const committee_change& x) { encode(w, x); }, decode_committee_change);
+      io.enumeration(c.step, committee_step::excluding, committee_step::removing, "a snapshot's committee change has an unknown step");
+    });
+  }
   io.optional(m.round_, [&](auto& r) { round_fields(io, r, format); });
 }
 
@@ -163,6 +170,8 @@ status catalog::derive_after_restore() {
     if (!member(n)) return error{errc::malformed, "a snapshot's shares_lost names a non-member"};
   if (round_ && !std::all_of(round_->participants.begin(), round_->participants.end(), member))
     return error{errc::malformed, "a snapshot's round names a non-member"};
+  if (committee_ && committee_->change.kind == committee_change_kind::remove && !member(committee_->change.old_member))
+    return error{errc::malformed, "a snapshot's removal names a non-member"};
   return ok_status();
 }
 

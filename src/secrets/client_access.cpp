@@ -24,6 +24,14 @@ void client_engine::revoke(millis now, std::uint64_t operation_id, std::uint64_t
   enqueue(now, std::move(op));
 }
 
+void client_engine::change_committee(millis now, std::uint64_t operation_id, committee_change change) {
+  auto op = std::make_unique<operation>();
+  op->id = operation_id;
+  op->kind = operation_kind::member;
+  op->committee = std::move(change);
+  enqueue(now, std::move(op));
+}
+
 void client_engine::read_policy(millis now, std::uint64_t operation_id) {
   auto op = std::make_unique<operation>();
   op->id = operation_id;

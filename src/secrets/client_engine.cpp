@@ -10,7 +10,8 @@ namespace pss::secrets {
 
 // Operations that need no catalog read first: they go straight to the leader.
 bool proposes_at_once(operation_kind k) noexcept {
-  return k == operation_kind::remove || k == operation_kind::grant || k == operation_kind::revoke;
+  return k == operation_kind::remove || k == operation_kind::grant || k == operation_kind::revoke
+         || k == operation_kind::member;
 }
 
 completion make_completion(std::uint64_t id, operation_kind kind, operation_outcome outcome,
@@ -206,6 +207,10 @@ void client_engine::send_single(millis now) {
         m = access_request{op.request_id, sequence_, *op.change};
         break;
       }
+      if (op.committee) {
+        m = member_request{op.request_id, sequence_, *op.committee};
+        break;
+      }
       propose_request p;
       p.request_id = op.request_id;
       p.sequence = sequence_;
@@ -380,14 +385,16 @@ void client_engine::on_message(millis now, endpoint from, byte_view payload) {
 }
 
 namespace {
-// The members (ids, indices, keys) and the threshold agree; addresses and
-// the epoch may differ.
-bool same_members(const cluster_view& served, const cluster_view& expected) {
-  if (served.threshold != expected.threshold || served.members.size() != expected.members.size()) return false;
-  for (std::size_t i = 0; i < served.members.size(); ++i) {
-    const member& a = served.members[i];
-    const member& b = expected.members[i];
-    if (a.id != b.id || a.index != b.index || !(a.box_key == b.box_key) || !(a.sign_key == b.sign_key))
+// Every served member is in the cluster file with the same index and keys,
+// the threshold agrees, and at least t+1 members remain: a view after a
+// removal (docs/refresh.md §7.3) is one the file still vouches for, and
+// dealing to a subset of its keys hands no share to a key it does not name.
+// Addresses and the epoch may differ.
+bool vouched_for(const cluster_view& served, const cluster_view& expected) {
+  if (served.threshold != expected.threshold || served.members.size() < served.threshold + std::size_t{1}) return false;
+  for (const member& a : served.members) {
+    const member* b = expected.find(a.id);
+    if (b == nullptr || a.index != b->index || !(a.box_key == b->box_key) || !(a.sign_key == b->sign_key))
       return false;
   }
   return true;
@@ -404,7 +411,7 @@ void client_engine::on_view(millis now, endpoint from, const get_view_response& 
     event(node_name(op.target) + " serves cluster " + m.view.cluster_id + ", not ours; trying another");
     return retry_single(now, true);
   }
-  if (options_.expected_members && !same_members(m.view, *options_.expected_members)) {
+  if (options_.expected_members && !vouched_for(m.view, *options_.expected_members)) {
     // A node that lists other keys could collect every share: never deal
     // to a membership the operator's cluster file does not show.
     event(node_name(op.target) + " serves a membership that differs from the cluster file; trying another");
@@ -471,7 +478,13 @@ void client_engine::on_propose_reply(millis now, endpoint from, const propose_re
     case reply_code::unavailable: return retry_single(now, false);
     case reply_code::unauthorized: return refused_single(now, m.reason);
     case reply_code::ok: break;
-    default: return fail(client_error::refused, m.reason, operation_outcome::unknown);
+    default: {
+      // A committee change the leader refused before proposing it (its
+      // rules, docs/refresh.md §7.6) was not applied; any other refusal may
+      // come after a proposal.
+      const bool before = m.code == reply_code::refused && op.kind == operation_kind::member;
+      return fail(client_error::refused, m.reason, before ? operation_outcome::fail : operation_outcome::unknown);
+    }
   }
   leader_ = from.as_node();
   switch (m.result.code) {

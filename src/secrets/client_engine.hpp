@@ -98,7 +98,8 @@ struct client_options {
 };
 
 // grant, revoke and policy are an admin's (docs/access.md).
-enum class operation_kind : std::uint8_t { put, get, list, remove, refresh, grant, revoke, policy, audit };
+// member is an admin's committee change (docs/refresh.md §7).
+enum class operation_kind : std::uint8_t { put, get, list, remove, refresh, grant, revoke, policy, audit, member };
 // ok and fail are definite; unknown (an "info" event) means the command may
 // or may not have been applied (a timeout after proposing).
 enum class operation_outcome : std::uint8_t { ok, fail, unknown };
@@ -168,6 +169,8 @@ public:
   // the admin's signed envelope; every node checks it when it applies it.
   void grant(millis now, std::uint64_t operation_id, access::grant_request g);
   void revoke(millis now, std::uint64_t operation_id, std::uint64_t grant_id);
+  // An admin's committee change, proposed to the leader (`pss member remove`).
+  void change_committee(millis now, std::uint64_t operation_id, committee_change change);
   void read_policy(millis now, std::uint64_t operation_id);
   // Reads up to audit_records_per_response_max of `node`'s audit records
   // after `after_seq`, from that node only (the caller checks the chain).

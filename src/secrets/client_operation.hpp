@@ -46,6 +46,8 @@ struct client_engine::operation {
 
   // grant, revoke
   std::optional<access::policy_change> change;
+  // member
+  std::optional<committee_change> committee;
   // audit: asked of op.target alone
   std::uint64_t audit_after = 0;
 

@@ -65,6 +65,13 @@ void fields(auto& io, like<cluster_view> auto& m) {
 }
 
 void encode(byte_writer& out, const cluster_view& view) { write_fields(out, view); }
+void encode(byte_writer& out, const member& m) { write_fields(out, m); }
+
+result<member> decode_member(byte_reader& in) {
+  auto m = read_fields<member>(in);
+  if (!in.ok()) return in.finish("member").err();
+  return m;
+}
 
 result<cluster_view> decode_cluster_view(byte_reader& in) {
   auto view = read_fields<cluster_view>(in);

@@ -57,6 +57,9 @@ struct cluster_view {
 [[nodiscard]] std::string node_name(node_id id);
 
 void encode(byte_writer& out, const cluster_view& view);
+void encode(byte_writer& out, const member& m);
+// Decodes one member (its keys checked as keys, nothing else).
+[[nodiscard]] result<member> decode_member(byte_reader& in);
 // Decodes and validates.
 [[nodiscard]] result<cluster_view> decode_cluster_view(byte_reader& in);
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "core/fields.hpp"
+
 namespace pss::secrets {
 namespace {
 
@@ -35,6 +37,43 @@ status check_removal(const cluster_view& view, node_id old, std::size_t after, c
 }
 
 } // namespace
+
+// The format of a committee change (core/fields.hpp).
+void fields(auto& io, like<committee_change> auto& m) {
+  io.enumeration(m.kind, committee_change_kind::add, committee_change_kind::threshold, "unknown committee change");
+  io.id(m.old_member);
+  io.optional(m.new_member, [&](auto& x) {
+    io.nested(x, [](byte_writer& w, const member& v) { encode(w, v); }, decode_member);
+  });
+  io.u32(m.threshold);
+}
+
+void encode(byte_writer& out, const committee_change& c) { write_fields(out, c); }
+
+result<committee_change> decode_committee_change(byte_reader& in) {
+  auto c = read_fields<committee_change>(in);
+  if (!in.ok()) return in.finish("committee change").err();
+  return c;
+}
+
+std::string describe(const committee_change& c) {
+  switch (c.kind) {
+    case committee_change_kind::add: return "add " + (c.new_member ? node_name(c.new_member->id) : std::string{"?"});
+    case committee_change_kind::remove: return "remove " + node_name(c.old_member);
+    case committee_change_kind::replace:
+      return "replace " + node_name(c.old_member) + " by " + (c.new_member ? node_name(c.new_member->id) : std::string{"?"});
+    case committee_change_kind::threshold: return "set t to " + std::to_string(c.threshold);
+  }
+  return "an unknown change";
+}
+
+std::string_view to_string(committee_step s) noexcept {
+  switch (s) {
+    case committee_step::excluding: return "excluding";
+    case committee_step::removing: return "removing";
+  }
+  return "unknown";
+}
 
 status check_committee_change(const cluster_view& view, const committee_change& c, const committee_context& ctx) {
   if (ctx.change_running) return refuse("another committee change is running; wait for it to finish");

@@ -1,16 +1,20 @@
-// Committee changes (docs/refresh.md §7): what an operator asks for, and the
-// rules that refuse a change before anything changes (§7.6). Pure: the
-// catalog will apply these rules to a recorded change with the replicated
-// state, and the CLI to a fresh view first, for a clear message.
+// Committee changes (docs/refresh.md §7): what an operator asks for, the
+// record the catalog keeps of the one that runs, and the rules that refuse
+// a change before anything changes (§7.6). Pure: the catalog applies these
+// rules to a change with the replicated state when it records it, and the
+// leader to a fresh view first, for a clear message.
 //
-// Not wired yet: no command carries a committee_change, and nothing applies
-// one (docs/refresh.md §7, "Status").
+// Built: removal (§7.3, Remove). Add, replace and a new t are refused by the
+// catalog as not built yet (docs/refresh.md §7, "Status").
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <string>
+#include <string_view>
 
+#include "core/bytes.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
 #include "secrets/cluster.hpp"
@@ -29,6 +33,26 @@ struct committee_change {
   node_id old_member;               // remove, replace
   std::optional<member> new_member; // add, replace (its index is the catalog's to give)
   std::uint32_t threshold = 0;      // threshold: the new t
+  bool operator==(const committee_change&) const = default;
+};
+
+void encode(byte_writer& out, const committee_change& c);
+// Refuses an unknown kind, a member that does not decode, and trailing
+// bytes; the rules below judge the rest.
+[[nodiscard]] result<committee_change> decode_committee_change(byte_reader& in);
+[[nodiscard]] std::string describe(const committee_change& c);
+
+// Where a recorded removal stands (docs/refresh.md §7.3): `excluding` until a
+// refresh that leaves the member out commits with no readable version
+// listing it; then `removing` until a committed Raft configuration no longer
+// has it, when the view drops it and the record ends.
+enum class committee_step : std::uint8_t { excluding = 1, removing = 2 };
+[[nodiscard]] std::string_view to_string(committee_step s) noexcept;
+
+struct committee_record {
+  committee_change change;
+  committee_step step = committee_step::excluding;
+  bool operator==(const committee_record&) const = default;
 };
 
 // What the rules need besides the view.

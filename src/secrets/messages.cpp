@@ -129,6 +129,11 @@ void fields(auto& io, like<access_request> auto& m) {
   io.nested(m.change, [](byte_writer& w, const access::policy_change& c) { access::encode(w, c); },
             access::decode_policy_change);
 }
+void fields(auto& io, like<member_request> auto& m) {
+  io.u64(m.request_id);
+  io.id(m.sequence);
+  io.nested(m.change, [](byte_writer& w, const committee_change& c) { encode(w, c); }, decode_committee_change);
+}
 void fields(auto& io, like<audit_request> auto& m) {
   io.u64(m.request_id);
   io.u64(m.after_seq);
@@ -155,7 +160,7 @@ constexpr message_type types[] = {
   message_type::round_chunk,         message_type::refresh_request,
   message_type::refresh_response,    message_type::rejoin_request,
   message_type::access_request,      message_type::audit_request,
-  message_type::audit_response};
+  message_type::audit_response,      message_type::member_request};
 static_assert(std::size(types) == std::variant_size_v<wire_message>);
 
 } // namespace

@@ -31,6 +31,7 @@
 #include "secrets/catalog.hpp"
 #include "secrets/cluster.hpp"
 #include "secrets/commands.hpp"
+#include "secrets/committee.hpp"
 
 namespace pss::secrets {
 
@@ -59,6 +60,7 @@ enum class message_type : std::uint8_t {
   access_request = 25,
   audit_request = 26,
   audit_response = 27,
+  member_request = 28,
 };
 
 // Why a node refused a request, or that it did not.
@@ -208,6 +210,18 @@ struct access_request {
   access::policy_change change;
 };
 
+// Client to leader: an admin's change to the committee (`pss member
+// remove`; docs/refresh.md §7). Like an access_request, the leader proposes
+// the whole signed envelope (an access_change command), every node checks
+// the admin's signature and right again when it applies it, and the catalog
+// records the change and drives it from then on. Answered with a
+// propose_response whose result message says what was recorded.
+struct member_request {
+  std::uint64_t request_id = 0;
+  sequence_number sequence;
+  committee_change change;
+};
+
 // Client to one node: that node's audit records after `after_seq` (admin
 // only; `pss audit`). The client checks the chain itself.
 inline constexpr std::size_t audit_records_per_response_max = 512;
@@ -231,7 +245,7 @@ using wire_message =
                store_share_response, propose_request, propose_response, read_request,
                read_response, get_share_request, get_share_response, node_proposal,
                round_chunk, refresh_request, refresh_response, rejoin_request, access_request,
-               audit_request, audit_response>;
+               audit_request, audit_response, member_request>;
 
 [[nodiscard]] bytes encode(const wire_message& m);
 [[nodiscard]] result<wire_message> decode_wire_message(byte_view data);

@@ -29,7 +29,8 @@ std::optional<needed> right_needed(const wire_message& m) {
                   : q->kind == read_kind::policy ? access::right::admin
                                                  : access::right::read,
                   q->name};
-  if (std::holds_alternative<access_request>(m) || std::holds_alternative<audit_request>(m))
+  if (std::holds_alternative<access_request>(m) || std::holds_alternative<audit_request>(m)
+      || std::holds_alternative<member_request>(m))
     return needed{access::right::admin, ""};
   if (const auto* p = std::get_if<propose_request>(&m)) {
     if (const auto* r = std::get_if<register_secret>(&p->body)) return needed{access::right::write, r->name};
@@ -67,6 +68,8 @@ void node_engine::refuse_client(endpoint to, const wire_message& request, reply_
   if (const auto* p = std::get_if<propose_request>(&request))
     return send(to, refusal<propose_response>(p->request_id, code, reason));
   if (const auto* a = std::get_if<access_request>(&request))
+    return send(to, refusal<propose_response>(a->request_id, code, reason));
+  if (const auto* a = std::get_if<member_request>(&request))
     return send(to, refusal<propose_response>(a->request_id, code, reason));
   if (const auto* a = std::get_if<audit_request>(&request))
     return send(to, refusal<audit_response>(a->request_id, code, reason));
@@ -130,6 +133,7 @@ void node_engine::dispatch_client_request(millis now, endpoint from, wire_messag
   else if (auto* q = std::get_if<read_request>(&m)) on_read(now, from, std::move(*q), client);
   else if (auto* g = std::get_if<get_share_request>(&m)) on_get_share(now, from, *g, who);
   else if (auto* c = std::get_if<access_request>(&m)) on_access_request(now, from, *c, envelope, who);
+  else if (auto* k = std::get_if<member_request>(&m)) on_member_request(now, from, *k, envelope, who);
   else if (auto* a = std::get_if<audit_request>(&m)) on_audit_request(from, *a);
   else PSS_UNREACHABLE();
 }

@@ -274,7 +274,7 @@ void node_engine::on_message(millis now, endpoint from, byte_view payload) {
   } else if (std::holds_alternative<refresh_request>(m) || std::holds_alternative<store_share_request>(m)
              || std::holds_alternative<propose_request>(m) || std::holds_alternative<read_request>(m)
              || std::holds_alternative<get_share_request>(m) || std::holds_alternative<access_request>(m)
-             || std::holds_alternative<audit_request>(m)) {
+             || std::holds_alternative<audit_request>(m) || std::holds_alternative<member_request>(m)) {
     on_unsigned_request(from, m);
   } else {
     ++counters_.unexpected; // a response type sent to a node
@@ -459,6 +459,7 @@ void node_engine::apply(millis now, const raft::entry& e) {
 // of the names the batch touched, then one flush for the batch.
 status node_engine::applied(millis) {
   if (failed_) return *failed_;
+  const bool changed = catalog_changed_ || !changed_names_.empty();
   if (catalog_changed_) {
     shares_->reconcile(catalog_);
     catalog_changed_ = false;
@@ -466,6 +467,7 @@ status node_engine::applied(millis) {
   }
   for (const auto& name : changed_names_) shares_->reconcile(catalog_, &name);
   changed_names_.clear();
+  if (changed) follow_committee();
   return flush_shares();
 }
 
@@ -551,6 +553,7 @@ void node_engine::apply_committed(millis now, const raft::entry& e) {
     if (qualified_rounds_.size() > qualified_rounds_kept) qualified_rounds_.pop_front();
   }
   if (a.effects.policy_changed) event("access policy changed: " + a.result.message);
+  if (a.effects.committee_changed) note_committee(a);
   if (a.effects.registered) changed_names_.insert(a.effects.registered->name);
   if (a.effects.deleted_name) changed_names_.insert(*a.effects.deleted_name);
   for (const auto& [name, v] : a.effects.dropped_versions) changed_names_.insert(name);

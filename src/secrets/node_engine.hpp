@@ -347,6 +347,13 @@ private:
   void on_store_share(millis now, endpoint from, const store_share_request& m, const requester& who);
   void on_propose(millis now, endpoint from, propose_request&& m, const requester& who);
   void on_access_request(millis now, endpoint from, const access_request& m, byte_view envelope, const requester& who);
+  // node_committee.cpp: committee changes (docs/refresh.md §7).
+  void on_member_request(millis now, endpoint from, const member_request& m, byte_view envelope, const requester& who);
+  void lead_committee(millis now);
+  [[nodiscard]] bool member_informed(millis now, node_id out);
+  void follow_committee();
+  void note_committee(const applied_command& a);
+  [[nodiscard]] std::set<node_id> members_up() const;
   void propose(millis now, endpoint from, const command& c, pending_proposal p);
   void answer_unknown(const pending_proposal& p);
   void on_read(millis now, endpoint from, read_request&& m, const crypto::sign_public_key& client);
@@ -406,6 +413,16 @@ private:
   round_queue queue_; // the leader: the rounds waiting to begin (round_leader.hpp)
   std::optional<millis> unrecoverable_warned_at_; // ask_for_recovery's last warning
   std::optional<std::uint64_t> lost_nonce_; // the shares_lost being declared
+  bool removal_noted_ = false; // the view dropped this node, and it said so
+  // The leader: the member it waits to have applied its exclusion before
+  // its Raft removal (member_informed).
+  struct removal_notice {
+    node_id member;
+    log_index index;
+    millis deadline{0};
+    std::optional<millis> reached;
+  };
+  std::optional<removal_notice> removal_notice_;
   struct lost_admission {
     millis at;
     std::uint64_t nonce = 0;

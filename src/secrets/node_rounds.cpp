@@ -142,7 +142,9 @@ void node_engine::drive_rounds(millis now) {
       forward(now, shares_lost{keys_.id, lost_nonce()});
     } else {
       lost_nonce_.reset(); // the declaration applied (or was never needed): the next one is new
-      if (options_.auto_recover) ask_for_recovery(now);
+      // A member being removed (or removed) recovers nothing (docs/refresh.md §7.3).
+      const bool staying = catalog_.leaving() != keys_.id && catalog_.view().find(keys_.id) != nullptr;
+      if (options_.auto_recover && staying) ask_for_recovery(now);
     }
   }
 }
@@ -153,6 +155,7 @@ void node_engine::lead_round(millis now) {
     queue_.next_refresh = now + options_.refresh_interval;
     queue_.leave_out.reset(); // asked of an earlier term's leadership: asked again if still wanted
   }
+  lead_committee(now); // a recorded removal leaves its member out of every refresh
   if (!r) {
     if (now < clock_.next_send) return;
     const auto start = next_round(queue_, now, options_.refresh_interval);

@@ -22,6 +22,9 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
     return refuse(reply_code::unavailable, "rejoining after a wiped disk; retry without this node");
   }
   const cluster_view& view = catalog_.view();
+  if (view.find(keys_.id) == nullptr) return refuse(reply_code::refused, "not a member of the cluster (removed)");
+  if (catalog_.leaving() == keys_.id)
+    return refuse(reply_code::refused, "being removed from the cluster; it takes no new share");
   if (m.name.empty()) return refuse(reply_code::refused, "an empty secret name");
   if (m.epoch != view.epoch)
     return refuse(reply_code::conflict, "the share is for epoch " + std::to_string(m.epoch.value()) +

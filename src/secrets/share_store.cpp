@@ -241,6 +241,31 @@ void share_store::reconcile(const catalog& c, const std::string* only_name) {
   }
 }
 
+std::size_t share_store::erase_unlisted(const catalog& c, node_id self) {
+  const bool member = c.view().find(self) != nullptr;
+  std::size_t erased = 0;
+  for (auto it = shares_.begin(); it != shares_.end();) {
+    auto current = it++;
+    const share_key& key = current->first;
+    if (key.version == secret_version{}) {
+      ++erased;
+      erase(current);
+      continue;
+    }
+    auto rec = c.lookup(key.name, key.version);
+    // A round that began before the removal was recorded may still make
+    // this node a holder of its new epoch: its share waits for that end.
+    const bool newer = rec.ok() && key.epoch > rec->epoch;
+    const bool listed = member && rec.ok() && rec->commitments_digest == key.commitments_digest
+                        && rec->epoch == key.epoch
+                        && std::find(rec->holders.begin(), rec->holders.end(), self) != rec->holders.end();
+    if (listed || (member && newer)) continue;
+    erase(current);
+    ++erased;
+  }
+  return erased;
+}
+
 std::map<share_key, held_share>::iterator share_store::assign(const secret_record& s,
                                                               std::map<share_key, held_share>::iterator it) {
   PSS_CHECK(it->first.version == secret_version{});

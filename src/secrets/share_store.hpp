@@ -131,6 +131,11 @@ public:
   // one until the catalog has seen its round end.
   // With only_name, just that name's shares (a register or delete of it).
   void reconcile(const catalog& c, const std::string* only_name = nullptr);
+  // A member being removed (or removed) keeps only the shares of versions
+  // the catalog still lists it for at their epoch, and no client's share
+  // waiting for a register that will not list it (docs/refresh.md §7.3).
+  // Returns how many it erased; durable when flush() returns.
+  std::size_t erase_unlisted(const catalog& c, node_id self);
   // Erases pending shares of versions never registered, after the lifetime.
   void collect_garbage(const catalog& c, millis now, millis lifetime = pending_share_lifetime);
   // Makes every change durable: a rewrite if anything was erased (so the

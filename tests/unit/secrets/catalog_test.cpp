@@ -105,7 +105,7 @@ TEST_CASE("catalog: deleted and dropped dealings are remembered, and none is reg
   CHECK(*restored == f.c);
 }
 
-TEST_CASE("catalog: registers with a wrong epoch, too few or unknown holders, or bad commitments are invalid") {
+TEST_CASE("catalog: registers with a wrong epoch, too few member holders, or bad commitments are invalid") {
   fixture f;
   auto r = f.dealt("x");
   r.epoch = epoch_id{9};
@@ -113,13 +113,21 @@ TEST_CASE("catalog: registers with a wrong epoch, too few or unknown holders, or
   r = f.dealt("x");
   r.holders = {node_id{1}, node_id{2}, node_id{3}};
   CHECK(f.apply(1, 2, r).result.code == result_code::invalid);
+  // A holder the view does not have (a client's view may be older than a
+  // removal) is not listed, and does not count.
   r = f.dealt("x");
-  r.holders.push_back(node_id{42});
+  r.holders = {node_id{1}, node_id{2}, node_id{3}, node_id{42}};
   CHECK(f.apply(1, 3, r).result.code == result_code::invalid);
   r = f.dealt("x");
   r.commitments.pop_back();
   CHECK(f.apply(1, 4, r).result.code == result_code::invalid);
   CHECK(f.c.find("x") == nullptr);
+  r = f.dealt("x");
+  r.holders.push_back(node_id{42});
+  REQUIRE(f.apply(1, 5, r).result.code == result_code::ok);
+  const auto& holders = f.c.find("x")->versions.begin()->second.holders;
+  CHECK(std::find(holders.begin(), holders.end(), node_id{42}) == holders.end());
+  CHECK(holders.size() == r.holders.size() - 1);
 }
 
 TEST_CASE("catalog: only versions_kept_max versions stay readable") {
@@ -230,29 +238,30 @@ TEST_CASE("catalog: a shares_lost is applied once per nonce and never takes a ve
   CHECK(restored->shares_lost_recorded(node_id{4}, 7));
 }
 
-TEST_CASE("catalog: snapshots of the older formats 5 and 6 still restore; unknown formats are refused") {
+TEST_CASE("catalog: snapshots of the older formats 5, 6 and 7 still restore; unknown formats are refused") {
   fixture f;
   REQUIRE(f.apply(1, 1, f.dealt("a")).result.code == result_code::ok);
-  const bytes seven = f.c.snapshot();
-  // Format 7 ends with format 6's shares_lost counters (two u64) and nonces
-  // (a u32 count), its own retired dealings (a u32 count), then the round's
-  // presence byte: all zero here.
-  REQUIRE(seven.size() > 25);
-  REQUIRE(std::all_of(seven.end() - 25, seven.end(), [](std::uint8_t b) { return b == 0; }));
+  const bytes seven = f.c.snapshot(); // today's format (8), named for the oldest it extends
+  // Format 8 ends with format 6's shares_lost counters (two u64) and nonces
+  // (a u32 count), format 7's retired dealings (a u32 count), its own
+  // members removed (a u64) and committee change (a presence byte), then the
+  // round's presence byte: all zero here.
+  REQUIRE(seven.size() > 34);
+  REQUIRE(std::all_of(seven.end() - 34, seven.end(), [](std::uint8_t b) { return b == 0; }));
   const auto as_format = [&](std::uint8_t format, std::size_t dropped) {
     bytes b(seven.begin(), seven.end() - static_cast<std::ptrdiff_t>(dropped) - 1);
     b.push_back(0); // no round
     b[0] = format;  // the u32 format, little-endian
     return b;
   };
-  for (const auto& [format, dropped] : {std::pair{6, 4}, std::pair{5, 24}}) {
+  for (const auto& [format, dropped] : {std::pair{7, 9}, std::pair{6, 13}, std::pair{5, 33}}) {
     CAPTURE(format);
     auto restored = catalog::restore(as_format(static_cast<std::uint8_t>(format), dropped));
     REQUIRE(restored.ok());
     CHECK(*restored == f.c);
     CHECK(restored->snapshot() == seven); // written again in today's format
   }
-  for (std::uint8_t format : {3, 8}) {
+  for (std::uint8_t format : {3, 9}) {
     bytes b = seven;
     b[0] = format;
     CHECK_FALSE(catalog::restore(b).ok());

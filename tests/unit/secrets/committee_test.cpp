@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "secrets/committee.hpp"
+#include "secrets/messages.hpp"
 
 namespace pss::secrets {
 namespace {
@@ -80,6 +81,43 @@ TEST_CASE("committee: a threshold outside 2..n-1, or unchanged, is refused") {
   CHECK(has(f.refused({committee_change_kind::threshold, {}, {}, 1}), "t must be 2..4"));
   CHECK(has(f.refused({committee_change_kind::threshold, {}, {}, 5}), "not 5"));
   CHECK(has(f.refused({committee_change_kind::threshold, {}, {}, 3}), "already"));
+}
+
+} // namespace pss::secrets
+
+namespace pss::secrets {
+
+TEST_CASE("committee: a change and the member request that carries it decode as they were encoded") {
+  const test_cluster other = make_test_cluster(6, 3, 42);
+  for (const committee_change& c :
+       {committee_change{committee_change_kind::remove, node_id{5}, std::nullopt, 0},
+        committee_change{committee_change_kind::replace, node_id{2}, other.view.members.back(), 0},
+        committee_change{committee_change_kind::threshold, {}, std::nullopt, 4}}) {
+    byte_writer w;
+    encode(w, c);
+    const bytes b = w.take();
+    byte_reader r{b};
+    auto back = decode_committee_change(r);
+    REQUIRE(back.ok());
+    CHECK(*back == c);
+    auto m = decode_wire_message(encode(wire_message{member_request{7, sequence_number{3}, c}}));
+    REQUIRE(m.ok());
+    const auto* got = std::get_if<member_request>(&*m);
+    REQUIRE(got != nullptr);
+    CHECK(got->change == c);
+    CHECK(got->request_id == 7);
+  }
+  // An unknown kind, and a change cut short, are refused.
+  byte_writer w;
+  encode(w, committee_change{committee_change_kind::remove, node_id{5}, std::nullopt, 0});
+  bytes b = w.take();
+  bytes bad = b;
+  bad[0] = 9;
+  byte_reader r1{bad};
+  CHECK_FALSE(decode_committee_change(r1).ok());
+  b.pop_back();
+  byte_reader r2{b};
+  CHECK_FALSE(decode_committee_change(r2).ok());
 }
 
 } // namespace pss::secrets

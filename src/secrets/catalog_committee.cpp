@@ -1,0 +1,115 @@
+// The catalog's side of committee changes (docs/refresh.md §7): recording an
+// admin's change, and the steps of a removal (§7.3). Every step is driven
+// from replicated state only, so a new leader carries on where the log
+// shows the change stands:
+//   excluding: every refresh leaves the member out, it recovers nothing, and
+//              registers do not list it; the first such refresh that commits
+//              with no readable version listing it moves the record on;
+//   removing:  the leader removes it from the Raft configuration; when a
+//              committed configuration no longer has it, the view drops it
+//              and the record ends.
+// The order is what invariant 2 of §7.1 needs: the member leaves holding
+// shares of an ended epoch only.
+#include <algorithm>
+
+#include "access/policy_change.hpp"
+#include "core/planted.hpp"
+#include "secrets/catalog.hpp"
+#include "secrets/catalog_detail.hpp"
+
+namespace pss::secrets {
+namespace {
+
+using detail::make;
+using detail::name_of;
+
+command_result refuse(result_code code, std::string message) {
+  return make(code, "committee change refused: " + std::move(message));
+}
+
+} // namespace
+
+node_id catalog::leaving() const noexcept {
+  if (!committee_ || committee_->change.kind != committee_change_kind::remove) return no_node;
+  return committee_->change.old_member;
+}
+
+bool catalog::listed_anywhere(node_id n) const {
+  for (const auto& [name, s] : secrets_)
+    for (const auto& [v, rec] : s.versions)
+      if (detail::contains(rec.holders, n)) return true;
+  return false;
+}
+
+// The admin's envelope was checked already (signature, target, sequence);
+// here: its window and nonce, the admin right as applied so far, and the
+// rules of §7.6 against the replicated state. Only a removal is built.
+command_result catalog::execute_committee(const committee_change& change, const access::signed_request& request,
+                                          std::uint64_t stamp, apply_effects& fx) {
+  auto admitted = access::admit_change(policy_, changes_, request, stamp);
+  if (!admitted.ok())
+    return refuse(admitted.err().code() == errc::conflict ? result_code::conflict : result_code::invalid,
+                  admitted.err().message());
+  if (!policy_.allows(request.client, access::right::admin, "", *admitted))
+    return refuse(result_code::invalid, "the key that signed it holds no admin right");
+  if (change.kind != committee_change_kind::remove)
+    return refuse(result_code::invalid, describe(change) + " is not built yet (only removal is; docs/refresh.md §7)");
+  committee_context ctx;
+  ctx.change_running = committee_.has_value();
+  ctx.rejoin_running = std::any_of(rejoins_.begin(), rejoins_.end(), [](const auto& r) { return !r.second.done; });
+  // Who is up is the leader's knowledge, checked before it proposed; the
+  // replicated rules count every member.
+  for (const member& m : view_.members) ctx.up.insert(m.id);
+  if (auto st = check_committee_change(view_, change, ctx); !st.ok())
+    return refuse(result_code::invalid, st.err().message());
+  PSS_CHECK(changes_.remember(request).ok()); // admit_change found room
+  const bool skip = planted::armed(planted::bug::remove_before_reshare);
+  committee_ = committee_record{change, skip ? committee_step::removing : committee_step::excluding};
+  fx.committee_changed = true;
+  // A recovery that would hand the member shares of the live epoch ends here.
+  if (round_ && round_->kind == round_kind::recovery && round_->target == change.old_member)
+    (void)abort_round(name_of(change.old_member) + " is being removed", fx);
+  return make(result_code::ok, "recorded: " + describe(change) + "; a refresh leaves it out, then Raft removes it");
+}
+
+// While a removal runs, a refresh must leave the member out and a recovery
+// must not rebuild its shares (either would hand it shares of the live
+// epoch), and it takes no part in a recovery either.
+std::optional<std::string> catalog::refuse_round_for_committee(const round_begin& b) const {
+  const node_id out = leaving();
+  if (out == no_node) return std::nullopt;
+  if (b.kind == round_kind::refresh && b.target != out)
+    return name_of(out) + " is being removed: a refresh must leave it out";
+  if (b.kind == round_kind::recovery && b.target == out) return name_of(out) + " is being removed: it recovers nothing";
+  return std::nullopt;
+}
+
+void catalog::note_refresh_committed(const round_state& r, apply_effects& fx) {
+  if (!committee_ || committee_->step != committee_step::excluding) return;
+  if (r.kind != round_kind::refresh || r.target != leaving()) return;
+  // A version registered before the record and missed by this round (none
+  // should be: registers stop listing it) waits for the next refresh.
+  if (listed_anywhere(r.target)) return;
+  committee_->step = committee_step::removing;
+  fx.committee_changed = true;
+}
+
+// A committed configuration without the member ends its removal: the view
+// drops it, and with it every record that names it.
+void catalog::drop_member(node_id n, apply_effects& fx) {
+  PSS_CHECK(view_.find(n) != nullptr);
+  std::erase_if(view_.members, [&](const member& m) { return m.id == n; });
+  PSS_CHECK(view_.validate().ok());
+  leave_holder_lists(n);
+  rejoins_.erase(n);
+  lost_nonces_.erase(n);
+  if (round_ && (round_->is_participant(n) || round_->target == n)) {
+    (void)abort_round(name_of(n) + " left the committee", fx);
+  }
+  committee_.reset();
+  ++stats_.members_removed;
+  fx.committee_changed = true;
+  fx.member_removed = n;
+}
+
+} // namespace pss::secrets

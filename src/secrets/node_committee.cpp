@@ -1,0 +1,107 @@
+// The node engine's side of committee changes (docs/refresh.md §7; the
+// catalog keeps the record, catalog_committee.cpp): the admin's signed
+// request, which the leader checks for a clear answer and proposes as it
+// came; the leader's steps from the record alone (every refresh leaves the
+// member out; once the record says so, its Raft removal); and the member's
+// own side: it takes no new share while it is removed, keeps only what it is
+// still listed for, and once the view drops it holds nothing.
+#include <algorithm>
+
+#include "secrets/node_engine.hpp"
+
+namespace pss::secrets {
+
+// Members the leader heard from lately (itself included): a removal must
+// leave a Raft majority of the rest up (§7.6).
+std::set<node_id> node_engine::members_up() const {
+  std::set<node_id> up{keys_.id};
+  for (const auto& [id, pr] : core().progresses())
+    if (pr.recent_active || pr.match >= core().commit_index()) up.insert(id);
+  return up;
+}
+
+void node_engine::on_member_request(millis now, endpoint from, const member_request& m, byte_view envelope,
+                                    const requester& who) {
+  pending_proposal p{from, m.request_id, {}, who, audit::action::committee, describe(m.change)};
+  if (core().role() == raft::role::leader) {
+    committee_context ctx;
+    ctx.change_running = catalog_.committee().has_value();
+    ctx.rejoin_running = std::any_of(catalog_.rejoins().begin(), catalog_.rejoins().end(),
+                                     [](const auto& r) { return !r.second.done; });
+    ctx.up = members_up();
+    if (auto st = check_committee_change(catalog_.view(), m.change, ctx); !st.ok()) {
+      propose_response reply;
+      reply.request_id = m.request_id;
+      decline(reply, reply_code::refused, "committee change refused: " + st.err().message());
+      (void)record(now, audit::action::committee, who, p.name, 0, audit::outcome::refused);
+      return send(from, reply);
+    }
+  }
+  access_change change{wall(now), bytes(envelope.begin(), envelope.end())};
+  propose(now, from, command{session_header{from.as_client(), m.sequence, now}, std::move(change)}, std::move(p));
+}
+
+// The leader's steps, from the record alone: while a removal is recorded
+// every refresh leaves the member out, and one is asked for at once until
+// the record moves on; then the member's Raft removal.
+void node_engine::lead_committee(millis now) {
+  if (core().role() != raft::role::leader) return;
+  const node_id out = catalog_.leaving();
+  if (out == no_node) return;
+  queue_.leave_out = out;
+  if (catalog_.committee()->step == committee_step::excluding) {
+    queue_.refresh_requested = true;
+    return;
+  }
+  if (!core().config().contains(out)) return;
+  if (!member_informed(now, out)) return;
+  auto proposed = core().propose_config_change(now, raft::config_change{raft::config_change_kind::remove, out});
+  if (proposed.ok())
+    event("removal of " + node_name(out) + ": its shares are of an ended epoch; proposed its Raft removal at index "
+          + std::to_string(proposed->index.value()));
+}
+
+// Once Raft removes it, the leader sends the member nothing more, so it
+// would never apply the refresh that left it out and erase its shares of the
+// ended epoch. The leader waits until the member's log holds everything
+// committed when the record reached this step, and a resend interval more
+// (the commit index reaches it with the next heartbeat); a member that does
+// not answer within removal_notice_max (it may be down for good) is
+// removed all the same: its shares are of an ended epoch either way.
+bool node_engine::member_informed(millis now, node_id out) {
+  if (out == keys_.id) return true; // the leader removes itself: it applied the step
+  if (!removal_notice_ || removal_notice_->member != out)
+    removal_notice_ = removal_notice{out, core().commit_index(), now + options_.round_resend_interval * 10, {}};
+  auto pr = core().progresses().find(out);
+  if (!removal_notice_->reached && pr != core().progresses().end() && pr->second.match >= removal_notice_->index)
+    removal_notice_->reached = now;
+  if (removal_notice_->reached && now >= *removal_notice_->reached + options_.round_resend_interval) return true;
+  return now >= removal_notice_->deadline;
+}
+
+// An entry moved the committee change on: every share is reconciled (holder
+// lists or the view changed), and the event says where the change stands.
+void node_engine::note_committee(const applied_command& a) {
+  catalog_changed_ = true;
+  if (a.effects.member_removed) return event("committee: " + node_name(*a.effects.member_removed) + " left the view");
+  if (!catalog_.committee()) return event("committee: " + a.result.message);
+  event("committee: " + describe(catalog_.committee()->change) + ", step "
+        + std::string{to_string(catalog_.committee()->step)});
+}
+
+// This node's own side, after each applied batch: while it is being removed
+// it keeps only the shares it is still listed for; once the view dropped it,
+// none.
+void node_engine::follow_committee() {
+  const bool removed = catalog_.view().find(keys_.id) == nullptr;
+  if (!removed && catalog_.leaving() != keys_.id) return;
+  const std::size_t erased = shares_->erase_unlisted(catalog_, keys_.id);
+  if (removed && !removal_noted_) {
+    removal_noted_ = true;
+    event("removed from the committee: this node holds no share and serves no request now");
+  } else if (erased > 0) {
+    event("being removed: erased " + std::to_string(erased) + " shares it is no longer listed for");
+  }
+}
+
+} // namespace pss::secrets

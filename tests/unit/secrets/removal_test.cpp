@@ -1,0 +1,172 @@
+// Removing a member end to end on the in-test network (docs/refresh.md
+// §7.3): the admin's signed request, the record every catalog keeps, the
+// refresh that leaves the member out, its Raft removal, and the view without
+// it; what is refused before anything changes; and the record in snapshots.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "network.hpp"
+
+namespace pss::secrets::testing {
+namespace {
+
+completion change(network& net, std::uint64_t client, std::uint64_t op, committee_change c) {
+  net.client(client).change_committee(net.now, op, std::move(c));
+  return net.await(client, op);
+}
+
+committee_change removal_of(std::uint64_t id) {
+  return committee_change{committee_change_kind::remove, node_id{id}, std::nullopt, 0};
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// Every node but `gone` has a view and a Raft configuration without it.
+void await_removed(network& net, std::uint64_t gone, std::uint64_t n) {
+  net.run_until([&] {
+    for (std::uint64_t i = 1; i <= n; ++i) {
+      if (i == gone || !net.is_up(node_id{i})) continue;
+      if (net.node(i).state().view().find(node_id{gone}) != nullptr) return false;
+      if (net.node(i).raft().config().contains(node_id{gone})) return false;
+    }
+    return true;
+  }, millis{30'000});
+}
+
+void check_reads(network& net, std::uint64_t first_op) {
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    auto got = net.get(100, first_op + i, "s" + std::to_string(i));
+    REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+    CHECK(text_of(*got.value) == "value " + std::to_string(i));
+  }
+}
+
+} // namespace
+
+TEST_CASE("removal: a refresh leaves the member out, Raft removes it, the view drops it, and every secret reads") {
+  network net{5, 3, 81};
+  net.elect(1);
+  put_three(net); // client 100, the admin
+  const epoch_id before = net.node(1).state().view().epoch;
+  auto done = change(net, 100, 10, removal_of(5));
+  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+  CHECK(contains(done.message, "recorded: remove node 5"));
+  await_removed(net, 5, 5);
+  net.run_for(millis{300});
+  const catalog& c = net.node(1).state();
+  CHECK(c.view().members.size() == 4);
+  CHECK_FALSE(c.committee().has_value());
+  CHECK(c.stats().members_removed == 1);
+  CHECK(c.view().epoch > before); // the refresh that left it out committed first
+  for (const auto& [name, rec] : c.secrets())
+    for (const auto& [v, version] : rec.versions) {
+      CHECK(std::find(version.holders.begin(), version.holders.end(), node_id{5}) == version.holders.end());
+      CHECK(version.epoch == c.view().epoch);
+    }
+  // The leader waited for node 5 to apply the refresh that left it out
+  // before Raft removed it: it holds no share at all. (Raft sends it nothing
+  // after its removal, so it may never apply that; it knows it is leaving.)
+  CHECK(net.node(5).shares().size() == 0);
+  const catalog& own = net.node(5).state();
+  CHECK((own.leaving() == node_id{5} || own.view().find(node_id{5}) == nullptr));
+  check_reads(net, 20);
+  // New puts deal to the four that remain (indices 1..4), and read back.
+  auto put = net.put(100, 30, "after", "after the removal");
+  REQUIRE_MESSAGE(put.outcome == operation_outcome::ok, put.message);
+  auto rec = net.node(1).state().lookup("after", secret_version{});
+  REQUIRE(rec.ok());
+  CHECK(rec->holders.size() == 4);
+  auto got = net.get(100, 31, "after");
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "after the removal");
+  net.check();
+}
+
+TEST_CASE("removal: the leader can remove itself; a new leader finishes the change") {
+  network net{5, 3, 82};
+  net.elect(1);
+  put_three(net); // client 100, the admin
+  auto done = change(net, 100, 10, removal_of(1));
+  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+  await_removed(net, 1, 5);
+  net.run_for(millis{1'000});
+  const node_id leader = net.leader();
+  CHECK(leader != no_node);
+  CHECK(leader != node_id{1});
+  check_reads(net, 20);
+  net.check();
+}
+
+TEST_CASE("removal: refused before anything changes") {
+  network net{4, 3, 83};
+  net.elect(1);
+  put_three(net); // client 100, the admin
+  // 4 members, t = 3: removing one would leave 3, fewer than t+1.
+  auto few = change(net, 100, 10, removal_of(4));
+  CHECK(few.outcome == operation_outcome::fail);
+  CHECK(contains(few.message, "fewer than t+1"));
+  auto stranger = change(net, 100, 11, removal_of(9));
+  CHECK(stranger.outcome == operation_outcome::fail);
+  CHECK(contains(stranger.message, "not a member"));
+  auto later = change(net, 100, 12, committee_change{committee_change_kind::threshold, {}, {}, 2});
+  CHECK(later.outcome == operation_outcome::fail);
+  CHECK(contains(later.message, "not built yet"));
+  net.run_for(millis{300});
+  for (std::uint64_t i = 1; i <= 4; ++i) {
+    CHECK_FALSE(net.node(i).state().committee().has_value());
+    CHECK(net.node(i).state().view().members.size() == 4);
+  }
+  net.check();
+}
+
+TEST_CASE("removal: a key without the admin right is refused; a second change waits for the first") {
+  network net{6, 3, 84};
+  net.elect(1);
+  put_three(net);
+  client_options o;
+  o.identity = test_identity(0xB0B);
+  net.add_client(101, o);
+  auto nobody = change(net, 101, 10, removal_of(6));
+  CHECK(nobody.outcome != operation_outcome::ok);
+  CHECK(nobody.error == client_error::not_authorised);
+  // Two at once: the second is refused by the leader, or by the catalog.
+  net.client(100).change_committee(net.now, 11, removal_of(6));
+  net.add_client(102);
+  net.client(102).change_committee(net.now, 12, removal_of(5));
+  auto first = net.await(100, 11);
+  auto second = net.await(102, 12);
+  CHECK(first.outcome == operation_outcome::ok);
+  CHECK(second.outcome != operation_outcome::ok);
+  CHECK(contains(second.message, "another committee change is running"));
+  await_removed(net, 6, 6);
+  CHECK(net.node(1).state().view().find(node_id{5}) != nullptr);
+  net.check();
+}
+
+TEST_CASE("removal: the record survives a snapshot, and a node restarted mid-change finishes it") {
+  network net{5, 3, 85};
+  net.tweak = [](node_id, node_options& o) { o.refresh_interval = millis{0}; };
+  for (std::uint64_t id = 1; id <= 5; ++id) net.restart(node_id{id});
+  net.elect(1);
+  put_three(net); // client 100, the admin
+  // Node 2 misses the record and the rest of the change while it is down.
+  net.crash(node_id{2});
+  auto done = change(net, 100, 10, removal_of(4));
+  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+  const catalog& c = net.node(1).state();
+  if (c.committee()) {
+    auto restored = catalog::restore(c.snapshot());
+    REQUIRE(restored.ok());
+    CHECK(*restored == c);
+    CHECK(restored->leaving() == node_id{4});
+  }
+  net.restart(node_id{2});
+  await_removed(net, 4, 5);
+  net.run_for(millis{500});
+  CHECK(net.node(2).state().view().find(node_id{4}) == nullptr);
+  check_reads(net, 20);
+  net.check();
+}
+
+} // namespace pss::secrets::testing
