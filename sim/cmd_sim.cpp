@@ -45,7 +45,12 @@ constexpr const char* description =
   "              requests they see, asks the others for shares, and answers clients with\n"
   "              rolled-back and fabricated records, forged shares and versions, and\n"
   "              replies claiming other senders. Checked: adversary_shares_max < t,\n"
-  "              forgeries_accepted = 0, unauthorised_grants = 0\n\n"
+  "              forgeries_accepted = 0, unauthorised_grants = 0\n"
+  "  membership  (--engine secrets) refresh rounds under the swarm faults, and an admin\n"
+  "              removes one member at a drawn moment (when t+1 would remain; a sweep\n"
+  "              draws t <= n-2): a refresh leaves it out, Raft removes it, the view drops\n"
+  "              it. Checked: a removed member holds no share of a current epoch, and\n"
+  "              every node that applied an index has the same committee there\n\n"
   "--planted-bug NAME plants one bug at its fault point (the list below) so that the\n"
   "checker named after it must fail: a proof that the checker can see that bug.\n\n"
   "output: progress lines, `reproduce: pss sim ...`, then one JSON object as the last line.\n"
@@ -81,6 +86,9 @@ std::optional<std::string> planted_bug_refusal(planted::bug b, const sim::sim_op
     case bug::threshold_from_reply:
       if (!secrets || (o.byzantine <= 0 && o.profile != "byzantine"))
         return "needs --engine secrets and Byzantine nodes (--byzantine K or --profile byzantine)";
+      return std::nullopt;
+    case bug::remove_before_reshare:
+      if (!secrets || o.profile != "membership") return "needs --engine secrets and --profile membership";
       return std::nullopt;
     case bug::skip_erasure:
     case bug::erase_newer_epoch:

@@ -98,7 +98,8 @@ inline fault_plan draw_plan(const sim_options& o, prng& r) {
     p.drop = r.unit() * 0.05;
   } else if (o.profile == "crashes") {
     draw_crashes(p, r);
-  } else if (o.profile == "swarm" || o.profile == "refresh-faults" || o.profile == "byzantine") {
+  } else if (o.profile == "swarm" || o.profile == "refresh-faults" || o.profile == "byzantine"
+             || o.profile == "membership") {
     if (r.chance(0.5)) draw_network(p, r);
     if (r.chance(0.5)) draw_partitions(p, r);
     if (r.chance(0.5)) draw_crashes(p, r);

@@ -175,7 +175,7 @@ void simulation::impl::settle_recoveries(millis until) {
     for (const auto& [id, n] : nodes) {
       // A Byzantine node that lies in rounds loses its shares at every
       // refresh, by design: only the honest ones must hold every share.
-      if (!n.up || is_byzantine(id)) continue;
+      if (!n.up || is_byzantine(id) || removed_member(id)) continue;
       const auto& e = static_cast<const secrets_node_host&>(*n.engine).engine();
       // A wiped node must be a voter again, in its own view and the leader's.
       if (n.disk_wiped && (!readmitted(n) || !l || !nodes.at(*l).engine->core().config().is_voter(id)))
@@ -236,7 +236,10 @@ void simulation::impl::check_erased() {
     std::vector<std::string> found;
     const auto& e = static_cast<const secrets_node_host&>(*n.engine).engine();
     epochs.check_disk(e, n.disk, found);
-    epochs.check_deleted(e, n.disk, deleted, found);
+    // A removed member that never applied a delete keeps its shares of the
+    // name: of the epoch before its removal, which every member erased at
+    // the refresh that left it out (the committee checker holds it to that).
+    if (!removed_member(id)) epochs.check_deleted(e, n.disk, deleted, found);
     for (auto& v : found) violation(std::move(v));
   }
   counters.checks["names_deleted"] = deleted.size();
@@ -293,6 +296,7 @@ void simulation::impl::record_round_stats() {
   counters.liars_excluded = st.liars_excluded;
   counters.dealers_convicted = st.dealers_convicted;
   counters.shares_lost_refused = st.shares_lost_replayed + st.holder_floor_refusals;
+  if (st.members_removed > 0) counters.faults["members_removed"] = st.members_removed;
   counters.shares_lost_throttled = 0;
   for (const auto* e : live_secrets_nodes()) counters.shares_lost_throttled += e->counters().shares_lost_throttled;
 }
@@ -326,6 +330,20 @@ std::function<void(const std::string&)> simulation::impl::event_printer() {
   return [this](const std::string& e) {
     std::fprintf(stderr, "t=%lldms %s\n", static_cast<long long>(now().count()), e.c_str());
   };
+}
+
+// The progress line, every simulated second or so.
+void simulation::impl::print_progress() {
+  std::ostringstream line;
+  line << "t=" << now().count() / 1000.0 << "s";
+  if (auto l = leader()) line << " leader=n" << l->value() << " term=" << nodes.at(*l).engine->core().term().value();
+  else line << " leader=none";
+  line << " committed=" << checker.applied_max().value() << " puts_acked=" << counters.puts_acked
+       << " gets_ok=" << counters.gets_ok << " delivered=" << counters.messages_delivered;
+  std::uint64_t faults = 0;
+  for (const auto& [k, v] : counters.faults) faults += v;
+  line << " faults=" << faults;
+  say(line.str());
 }
 
 } // namespace pss::sim

@@ -10,7 +10,9 @@
 
 namespace pss::sim {
 
-bool is_refresh_profile(const std::string& name) { return name == "refresh" || name == "refresh-faults"; }
+bool is_refresh_profile(const std::string& name) {
+  return name == "refresh" || name == "refresh-faults" || name == "membership";
+}
 
 bool is_profile(const std::string& name) {
   for (const char* p : profile_names)
@@ -59,6 +61,9 @@ sim_options options_for_seed(sim_options base, const sweep_draw& draw, std::uint
   if (draw.threshold_from_nodes) {
     base.threshold = base.nodes / 2 + 1;
     if (base.engine == "secrets") base.threshold = std::max<std::size_t>(2, base.threshold);
+    // membership: t+1 members must remain after a removal, where n allows.
+    if (base.profile == "membership" && base.nodes >= 4)
+      base.threshold = std::max<std::size_t>(2, std::min(base.threshold, base.nodes - 2));
   }
   PSS_CHECK(base.threshold <= base.nodes);
   return base;

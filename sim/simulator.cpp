@@ -67,6 +67,7 @@ simulation::impl::impl(sim_options o, std::ostream* out)
   for (std::size_t c = 1; c <= opts.clients + 1; ++c) spawn_client(c);
   if (opts.stranger && secrets_mode) spawn_client(stranger_client());
   spawn_workload();
+  plan_membership();
   next_chaos = now() + plan.step;
   next_progress = now() + progress_step;
   say("sim: seed " + std::to_string(opts.seed) + ", profile " + opts.profile + ", "
@@ -312,6 +313,7 @@ void simulation::impl::check_node(node_slot& n) {
       n.share_checks_at = at;
     }
     epochs.observe_round_material(engine, found);
+    if (opts.profile == "membership") check_committee(engine, found);
     watch_commits(n, engine);
     if (!is_byzantine(n.id) && !rounds->is_faulty(n.id)) {
       rounds->observe(engine, found);
@@ -416,19 +418,6 @@ void simulation::impl::drain() {
   }
 }
 
-void simulation::impl::print_progress() {
-  std::ostringstream line;
-  line << "t=" << now().count() / 1000.0 << "s";
-  if (auto l = leader()) line << " leader=n" << l->value() << " term=" << nodes.at(*l).engine->core().term().value();
-  else line << " leader=none";
-  line << " committed=" << checker.applied_max().value() << " puts_acked=" << counters.puts_acked
-       << " gets_ok=" << counters.gets_ok << " delivered=" << counters.messages_delivered;
-  std::uint64_t faults = 0;
-  for (const auto& [k, v] : counters.faults) faults += v;
-  line << " faults=" << faults;
-  say(line.str());
-}
-
 void simulation::impl::run_until(millis end) {
   using clock_duration = caf::actor_clock::duration_type;
   for (;;) {
@@ -438,6 +427,7 @@ void simulation::impl::run_until(millis end) {
     if (next_chaos <= t) {
       if (safety_phase && plan.chaos()) chaos();
       if (safety_phase && byzantine) byzantine_step();
+      if (safety_phase && removal) membership_step();
       drive_rejoins();
       next_chaos += plan.step;
       continue;

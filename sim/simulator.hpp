@@ -31,7 +31,7 @@ using millis = actors::millis;
 
 inline constexpr const char* profile_names[] = {"calm",  "faults",  "partitions",
                                                 "crashes", "swarm", "refresh", "refresh-faults",
-                                                "byzantine"};
+                                                "byzantine", "membership"};
 // The profiles that run refresh rounds; they need --engine secrets.
 [[nodiscard]] bool is_refresh_profile(const std::string& name);
 

@@ -60,6 +60,33 @@ TEST_CASE("refresh sim sweep: rounds commit, faulty dealers are excluded, nodes 
   }
 }
 
+// The membership profile (docs/refresh.md §7.7): an admin removes a member
+// at a drawn moment under the swarm faults with refresh running. Every run
+// must stay safe and live, the committee checkers must hold, and across the
+// sweep members must actually be removed, or it proves nothing.
+// PSS_SIM_MEMBERSHIP_SEEDS (default 40) sets how many seeds run.
+TEST_CASE("membership sim sweep: a removed member keeps nothing current, and every secret reads") {
+  const std::uint64_t seeds = testing::env_or("PSS_SIM_MEMBERSHIP_SEEDS", 40);
+  const std::uint64_t start = testing::env_or("PSS_SIM_SEED_START", 1);
+  const double seconds = static_cast<double>(testing::env_or("PSS_SIM_SECONDS", 4));
+  const auto t = testing::run_seeds(
+    "membership sim sweep", start, seeds,
+    [&](std::uint64_t seed) {
+      sim_options o;
+      o.engine = "secrets";
+      o.profile = "membership";
+      o.seconds = seconds;
+      return options_for_seed(o, testing::ci_draw, seed);
+    },
+    [](const sim_report&) {});
+  CHECK(t.ok == seeds);
+  if (seeds >= 20) {
+    CHECK(t.sum("fault:member_removal_asked") * 2 >= seeds); // n >= t+2 in most draws
+    CHECK(t.sum("fault:members_removed") * 2 >= t.sum("fault:member_removal_asked"));
+    CHECK(t.sum("secrets_verified") > 0);
+  }
+}
+
 TEST_CASE("refresh sim: the same seed gives the same trace hash and report") {
   const sim_options o = refresh_options(4, 2);
   simulation a{o};
