@@ -275,6 +275,8 @@ int run_status(int argc, char** argv) {
       row["round_running"] = health->round_running;
       row["epoch_age_ms"] = health->epoch_age_ms;
       row["rounds_aborted_since_commit"] = health->rounds_aborted_since_commit;
+      row["members"] = health->members;
+      if (!health->committee.empty()) row["committee"] = health->committee;
       if (!health->last_abort_reason.empty()) row["last_abort_reason"] = health->last_abort_reason;
       row["voters"] = health->voters;
       row["learners"] = health->learners;
@@ -339,6 +341,8 @@ int run_status(int argc, char** argv) {
                       static_cast<unsigned long long>(row["requests_admitted"].get<std::uint64_t>()));
         if (!row["transport_refused"].empty())
           std::printf("node %llu dropped messages at its gateway:%s\n", id, counts(row["transport_refused"]).c_str());
+        if (row.contains("committee"))
+          std::printf("node %llu: committee change running: %s\n", id, row["committee"].get<std::string>().c_str());
         if (const auto aborted = row["rounds_aborted_since_commit"].get<std::uint64_t>(); aborted > 0)
           std::printf("node %llu: epoch %llu for %llu s, %llu rounds aborted since (the last: %s)\n", id,
                       static_cast<unsigned long long>(row["epoch"].get<std::uint64_t>()),

@@ -107,6 +107,9 @@ actors::node_health health_of(const secrets::node_engine& e) {
   h.epoch_age_ms = static_cast<std::uint64_t>(proactive.age.count());
   h.rounds_aborted_since_commit = proactive.aborted_since_commit;
   h.last_abort_reason = proactive.last_abort;
+  if (const auto& c = e.state().committee())
+    h.committee = secrets::describe(c->change) + ", step " + std::string{secrets::to_string(c->step)};
+  h.members = e.state().view().members.size();
   for (auto v : e.raft().config().voters) h.voters.push_back(v.value());
   for (auto l : e.raft().config().learners) h.learners.push_back(l.value());
   if (e.failure()) h.failure = e.failure()->describe();

@@ -229,6 +229,10 @@ struct node_health {
   std::uint64_t epoch_age_ms = 0;
   std::uint64_t rounds_aborted_since_commit = 0;
   std::string last_abort_reason;
+  // The committee change this node's catalog records, and its step (empty:
+  // none; docs/refresh.md §7): "remove node 5, step excluding".
+  std::string committee;
+  std::uint64_t members = 0; // in this node's view
 };
 
 template <class Inspector>
@@ -237,7 +241,7 @@ typename Inspector::result_type inspect(Inspector& f, node_health& x) {
            x.commit, x.applied, x.epoch, x.secrets, x.shares_live, x.refresh_epochs_committed, x.rounds_aborted,
            x.recoveries, x.round_running, x.voters, x.learners, x.failure, x.peers, x.requests_admitted,
            x.requests_refused, x.transport_refused, x.epoch_age_ms, x.rounds_aborted_since_commit,
-           x.last_abort_reason);
+           x.last_abort_reason, x.committee, x.members);
 }
 
 // Registers every type above with the actor system (call before

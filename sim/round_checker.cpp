@@ -21,9 +21,14 @@ std::optional<crypto::scalar> scalar_of(const secrets::scalar_bytes& b) {
 } // namespace
 
 round_checker::round_checker(secrets::cluster_view view, std::set<node_id> byzantine)
-  : view_(std::move(view)), byzantine_(std::move(byzantine)) {}
+  : view_(std::move(view)), byzantine_(std::move(byzantine)) {
+  for (const auto& m : view_.members) indices_[m.id] = m.index;
+}
 
 void round_checker::observe(const secrets::node_engine& e, std::vector<std::string>& violations) {
+  // Members added since the first view answer too: their indices, as the
+  // catalog gave them (an index is never given twice).
+  for (const auto& m : e.state().view().members) indices_[m.id] = m.index;
   for (const auto& r : e.qualified_rounds()) {
     if (!seen_.insert(r->id).second) continue; // every honest replica saw the same record
     check_round(*r, violations);
@@ -71,8 +76,8 @@ std::size_t round_checker::confirmations(const secrets::round_state& r, node_id 
     const auto& a = answers[i];
     auto y = scalar_of(a.y);
     if (a.status != secrets::answer_status::ok || !y) continue;
-    const secrets::member* m = view_.find(receiver);
-    if (m != nullptr && *y == crypto::evaluate_vanishing(q, crypto::refresh_point, m->index)) ++count;
+    const auto m = indices_.find(receiver);
+    if (m != indices_.end() && *y == crypto::evaluate_vanishing(q, crypto::refresh_point, m->second)) ++count;
   }
   return count;
 }

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -41,6 +42,7 @@ private:
   [[nodiscard]] std::size_t confirmations(const secrets::round_state& r, node_id dealer) const;
 
   secrets::cluster_view view_;
+  std::map<node_id, share_index> indices_; // every member seen in any view, by id
   std::set<node_id> byzantine_;
   std::set<std::uint64_t> seen_; // round ids checked
   std::uint64_t honest_excluded_ = 0;

@@ -39,12 +39,13 @@ secrets_node_host::open(storage::file_system& fs, const secrets::cluster_view& v
                         const secrets::node_keys& keys, const raft::options& raft_options,
                         std::uint64_t prng_seed, std::uint64_t random_seed, millis now,
                         bool first_start, secrets::node_test_only_options test_only,
-                        millis refresh_interval, bool rejoin, std::uint64_t snapshot_every) {
+                        millis refresh_interval, bool rejoin, std::uint64_t snapshot_every, bool joining) {
   secrets::node_options o;
   o.cluster = view;
   o.data_dir = "/data";
   o.first_start = first_start;
   o.rejoin = rejoin;
+  o.joining = joining;
   o.admin_key = sim_admin_identity()->public_key;
   o.wall_clock_offset = sim_wall_clock_offset;
   o.raft = raft_options;

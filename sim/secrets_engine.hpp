@@ -52,7 +52,7 @@ public:
        const raft::options& raft_options, std::uint64_t prng_seed, std::uint64_t random_seed,
        millis now, bool first_start, secrets::node_test_only_options test_only = {},
        millis refresh_interval = millis{0}, bool rejoin = false,
-       std::uint64_t snapshot_every = secrets::snapshot_every_entries_default);
+       std::uint64_t snapshot_every = secrets::snapshot_every_entries_default, bool joining = false);
 
   void on_message(millis now, secrets::endpoint from, byte_view payload) override;
   void on_tick(millis now) override;

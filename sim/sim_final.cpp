@@ -297,6 +297,7 @@ void simulation::impl::record_round_stats() {
   counters.dealers_convicted = st.dealers_convicted;
   counters.shares_lost_refused = st.shares_lost_replayed + st.holder_floor_refusals;
   if (st.members_removed > 0) counters.faults["members_removed"] = st.members_removed;
+  if (st.members_added > 0) counters.faults["members_added"] = st.members_added;
   counters.shares_lost_throttled = 0;
   for (const auto* e : live_secrets_nodes()) counters.shares_lost_throttled += e->counters().shares_lost_throttled;
 }

@@ -1,6 +1,6 @@
-// The membership profile (docs/refresh.md §7.7): an operator removes one
-// member at a drawn moment, under the swarm faults with refresh running, and
-// the committee checkers watch every node:
+// The membership profile (docs/refresh.md §7.7): an operator removes a
+// member, adds one, or replaces one, at a drawn moment, under the swarm
+// faults with refresh running, and the committee checkers watch every node:
 // - no removed member holds a share of a version at the epoch the catalog
 //   of a node that dropped it gives that version (a removed member's shares
 //   are of an ended epoch; the planted bug remove-before-reshare breaks it);
@@ -37,49 +37,87 @@ std::uint64_t committee_digest(const secrets::catalog& c) {
 
 } // namespace
 
-// The removal is drawn only when t+1 members would remain (else the
-// catalog refuses it, which the unit tests cover), at 20..60 % of the run.
+// One change per run, drawn from the seed at 20..60 % of the safety phase:
+// removing a member (only when t+1 would remain; else an add), adding node
+// n+1, or replacing a member by node n+1.
 void simulation::impl::plan_membership() {
-  if (!secrets_mode || opts.profile != "membership" || opts.nodes < opts.threshold + 2) return;
-  member_removal r;
+  if (!secrets_mode || opts.profile != "membership") return;
+  member_change r;
   const auto span = static_cast<std::uint64_t>(opts.seconds * 1000);
   r.at = millis{static_cast<millis::rep>(span / 5 + membership_rng.below(span * 2 / 5 + 1))};
+  r.kind = static_cast<secrets::committee_change_kind>(1 + membership_rng.below(3)); // add, remove, replace
+  if (r.kind == secrets::committee_change_kind::remove && opts.nodes < opts.threshold + 2)
+    r.kind = secrets::committee_change_kind::add;
   r.target = node_id{1 + membership_rng.below(opts.nodes)};
   r.next_send = r.at;
-  removal = r;
+  member_plan = r;
   membership_nonces = std::make_unique<crypto::seeded_random>(membership_rng.next_u64());
 }
 
-void simulation::impl::membership_step() {
-  if (!removal || removal->recorded || now() < removal->next_send) return;
+bool simulation::impl::member_change_recorded() const {
+  using kind = secrets::committee_change_kind;
+  const node_id newcomer{opts.nodes + 1};
   for (const auto& [id, n] : nodes) {
     if (!n.up) continue;
     const auto& c = static_cast<const secrets_node_host&>(*n.engine).engine().state();
-    if (c.leaving() == removal->target || c.view().find(removal->target) == nullptr) removal->recorded = true;
+    if (member_plan->kind == kind::remove
+            ? c.leaving() == member_plan->target || c.view().find(member_plan->target) == nullptr
+            : c.view().find(newcomer) != nullptr)
+      return true;
   }
-  if (removal->recorded || removal->sent >= removal_sends_max) return;
-  if (removal->sent == 0) {
-    ++counters.faults["member_removal_asked"];
+  return false;
+}
+
+// The operator starts the new member's node (with the joining option) as it
+// first asks for the change, then signs the admin's request to every member
+// until a catalog records it.
+void simulation::impl::membership_step() {
+  if (!member_plan || member_plan->recorded || now() < member_plan->next_send) return;
+  member_plan->recorded = member_change_recorded();
+  if (member_plan->recorded || member_plan->sent >= removal_sends_max) return;
+  using kind = secrets::committee_change_kind;
+  const node_id newcomer{opts.nodes + 1};
+  if (member_plan->sent == 0) {
+    ++counters.faults[member_plan->kind == kind::remove ? "member_removal_asked" : "member_add_asked"];
     trace.add(0x3E3B);
-    trace.add(removal->target.value());
+    trace.add(member_plan->target.value());
+    if (member_plan->kind != kind::remove) {
+      node_ids.push_back(newcomer);
+      auto& fresh = nodes[newcomer];
+      fresh.id = newcomer;
+      boot(fresh, true);
+    }
   }
-  ++removal->sent;
-  removal->next_send = now() + removal_resend;
-  const secrets::committee_change change{secrets::committee_change_kind::remove, removal->target, std::nullopt, 0};
+  ++member_plan->sent;
+  member_plan->next_send = now() + removal_resend;
+  secrets::committee_change change{member_plan->kind, member_plan->target, std::nullopt, 0};
+  if (member_plan->kind != kind::remove) {
+    const auto& k = cluster.keys.at(newcomer.value() - 1);
+    change.new_member = secrets::member{newcomer, share_index{}, "node-" + std::to_string(newcomer.value()),
+                                        k.box.public_key, k.sign.public_key};
+  }
+  if (member_plan->kind == kind::add) change.old_member = no_node;
+  send_member_request(change);
+}
+
+void simulation::impl::send_member_request(const secrets::committee_change& change) {
   const endpoint self = endpoint::of(client_id{operator_client()});
   for (node_id to : node_ids) {
     // A fresh session each time: the operator's earlier attempt may have
     // been applied (then the catalog refuses this one) or lost.
-    bytes body = secrets::encode(secrets::wire_message{secrets::member_request{removal->sent, sequence_number{1}, change}});
+    bytes body = secrets::encode(secrets::wire_message{secrets::member_request{member_plan->sent, sequence_number{1}, change}});
     const access::unix_ms wall = sim_wall_clock_offset + static_cast<access::unix_ms>(now().count());
     auto signed_request = access::sign_request(*sim_admin_identity(), cluster.view.cluster_id, to, wall,
                                                access::request_lifetime_ms_default, std::move(body), *membership_nonces);
-    PSS_CHECK_MSG(signed_request.ok(), "signing the operator's removal cannot fail");
+    PSS_CHECK_MSG(signed_request.ok(), "signing the operator's change cannot fail");
     caf::anon_send(network, wire_message::make(self, endpoint::of(to), access::encode_signed_request(*signed_request)));
   }
 }
 
+// Only a member of the first view can be removed (one change per run): a
+// newcomer some lagging node does not know yet is not a removed member.
 bool simulation::impl::removed_member(node_id id) const {
+  if (cluster.view.find(id) == nullptr) return false;
   for (const auto& [other, n] : nodes)
     if (n.up && static_cast<const secrets_node_host&>(*n.engine).engine().state().view().find(id) == nullptr)
       return true;
@@ -112,8 +150,11 @@ void simulation::impl::check_committee(const secrets::node_engine& e, std::vecto
   for (const auto& [id, n] : nodes) {
     if (!n.up || id == e.id()) continue;
     const auto& other = static_cast<const secrets_node_host&>(*n.engine).engine();
-    if (c.view().find(id) == nullptr) check_removed_shares(other, c, found);
-    if (other.state().view().find(e.id()) == nullptr) check_removed_shares(e, other.state(), found);
+    const auto gone = [&](node_id m, const secrets::catalog& by) {
+      return cluster.view.find(m) != nullptr && by.view().find(m) == nullptr;
+    };
+    if (gone(id, c)) check_removed_shares(other, c, found);
+    if (gone(e.id(), other.state())) check_removed_shares(e, other.state(), found);
   }
 }
 

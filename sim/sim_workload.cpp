@@ -13,6 +13,9 @@ void simulation::impl::spawn_client(std::size_t c) {
     co.wall_clock_offset = sim_wall_clock_offset;
     co.nodes = node_ids;
     co.expected_cluster_id = cluster.view.cluster_id;
+    // membership: long-lived clients learn the view again, to deal to a
+    // member added since and not to one removed.
+    if (opts.profile == "membership") co.view_max_age = millis{1'000};
     info.secrets_client = std::make_shared<secrets_client_host>(co, master.next_u64());
     info.engine = info.secrets_client;
   } else {

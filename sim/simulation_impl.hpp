@@ -171,25 +171,28 @@ struct simulation::impl final : actors::host_hooks {
   std::unique_ptr<round_checker> rounds;      // secrets mode
 
   // ---- membership (--profile membership; sim_membership.cpp) ----------------
-  // The operator removes one member at a drawn moment, with the admin's
-  // signed request to every member until a catalog records it. Its own
-  // streams, so that the other profiles' schedules stay as they were.
-  struct member_removal {
+  // The operator makes one committee change at a drawn moment, with the
+  // admin's signed request to every member until a catalog records it. Its
+  // own streams, so that the other profiles' schedules stay as they were.
+  struct member_change {
     millis at{0};
-    node_id target;
+    secrets::committee_change_kind kind = secrets::committee_change_kind::remove;
+    node_id target; // the member removed or replaced
     millis next_send{0};
     std::uint64_t sent = 0;
     bool recorded = false;
   };
-  std::optional<member_removal> removal;
+  std::optional<member_change> member_plan;
   prng membership_rng{opts.seed ^ 0x3E3BE125ull};
   std::unique_ptr<crypto::seeded_random> membership_nonces;
   std::map<log_index, std::uint64_t> committee_at; // the committee checker's view digest per applied index
   void plan_membership();
   void membership_step();
+  [[nodiscard]] bool member_change_recorded() const;
+  void send_member_request(const secrets::committee_change& change);
   // The operator's client endpoint: after the adversary's filler.
   [[nodiscard]] std::size_t operator_client() const noexcept { return opts.clients + 5; }
-  // Whether some live node's view dropped `id` (it was removed).
+  // Whether some live node's view dropped `id`, a member of the first view.
   [[nodiscard]] bool removed_member(node_id id) const;
   // The committee checkers (docs/refresh.md §7.7), after a node's input.
   void check_committee(const secrets::node_engine& e, std::vector<std::string>& found);

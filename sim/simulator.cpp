@@ -31,6 +31,12 @@ simulation::impl::impl(sim_options o, std::ostream* out)
       opts.faulty_dealers = opts.profile == "refresh-faults"
                               ? static_cast<int>(std::min<std::size_t>(2, opts.nodes - opts.threshold)) : 0;
     cluster = secrets::make_test_cluster(opts.nodes, opts.threshold, opts.seed ^ 0x5EC4E75u);
+    // membership: one more member's keys, for a node that `member add` brings
+    // in (the first n members' keys are drawn first, so they stay as they were).
+    if (opts.profile == "membership") {
+      auto spare = secrets::make_test_cluster(opts.nodes + 1, opts.threshold, opts.seed ^ 0x5EC4E75u);
+      cluster.keys.push_back(std::move(spare.keys.back()));
+    }
     corruptor = std::make_unique<share_corruptor>(
       cluster.view, master.next_u64(),
       [this](const std::string& name, secret_version v) { return holders_of(name, v); },
@@ -216,7 +222,7 @@ result<std::shared_ptr<sim_node_engine>> simulation::impl::open_engine(node_slot
     // The operator restarts a node whose disk was wiped with --rejoin.
     auto opened = secrets_node_host::open(n.disk, cluster.view, cluster.keys.at(n.id.value() - 1), raft_opts,
                                           prng_seed, random_seed, now(), first, test_only, refresh_interval,
-                                          n.disk_wiped, plan.snapshot_every);
+                                          n.disk_wiped, plan.snapshot_every, n.id.value() > opts.nodes);
     if (!opened.ok()) return opened.err();
     if (opts.planted == planted::bug::share_leak) (*opened)->plant_share_leak(n.disk);
     return std::shared_ptr<sim_node_engine>(std::move(*opened));
@@ -427,7 +433,7 @@ void simulation::impl::run_until(millis end) {
     if (next_chaos <= t) {
       if (safety_phase && plan.chaos()) chaos();
       if (safety_phase && byzantine) byzantine_step();
-      if (safety_phase && removal) membership_step();
+      if (safety_phase && member_plan) membership_step();
       drive_rejoins();
       next_chaos += plan.step;
       continue;

@@ -23,6 +23,7 @@ std::size_t holders_min(const cluster_view& view) noexcept {
 catalog::catalog(cluster_view view, const crypto::sign_public_key& admin, millis session_expiry)
   : view_(std::move(view)), policy_(access::policy::bootstrap(admin)), sessions_(session_expiry) {
   PSS_CHECK(view_.validate().ok());
+  for (const member& m : view_.members) next_index_ = std::max(next_index_, m.index.value() + 1);
 }
 
 applied_command catalog::apply(const raft::entry& e) {

@@ -186,6 +186,7 @@ struct round_stats {
   std::uint64_t shares_lost_replayed = 0; // shares_lost refused: its nonce was recorded already
   std::uint64_t holder_floor_refusals = 0; // shares_lost refused: a version would fall below t holders
   std::uint64_t members_removed = 0;       // removals whose view dropped the member
+  std::uint64_t members_added = 0;         // new members that became voters
   bool operator==(const round_stats&) const = default;
 };
 
@@ -276,6 +277,12 @@ public:
   // every refresh leaves it out, it recovers nothing, and registers do not
   // list it.
   [[nodiscard]] node_id leaving() const noexcept;
+  // The member a recorded add or replace brings in while it is not a voter
+  // yet (none otherwise): it is in the view, recovers its shares, and the
+  // leader promotes it once it holds every share it can recover.
+  [[nodiscard]] node_id joining() const noexcept;
+  // The share index the next new member gets: never one given before.
+  [[nodiscard]] std::uint32_t next_index() const noexcept { return next_index_; }
   // Whether any readable version lists `n` as a holder.
   [[nodiscard]] bool listed_anywhere(node_id n) const;
 
@@ -314,6 +321,8 @@ private:
   [[nodiscard]] std::optional<std::string> refuse_round_for_committee(const round_begin& b) const;
   void note_refresh_committed(const round_state& r, apply_effects& fx);
   void drop_member(node_id n, apply_effects& fx);
+  [[nodiscard]] command_result admit_member(committee_change& change, apply_effects& fx);
+  void follow_configuration(const raft::configuration& config, apply_effects& fx);
   [[nodiscard]] command_result abort_round(std::string reason, apply_effects& fx);
   [[nodiscard]] round_state* round_for(std::uint64_t id, round_phase phase);
   void retire(const std::string& name, const digest& d);
@@ -334,6 +343,7 @@ private:
   std::map<node_id, rejoin_record> rejoins_;
   std::map<node_id, std::vector<std::uint64_t>> lost_nonces_; // per node, oldest first, rejoin_nonces_kept_max
   std::optional<committee_record> committee_;
+  std::uint32_t next_index_ = 0; // one above the highest share index ever given
 };
 
 // The number of acknowledged holders a register needs: t+1, or n when the

@@ -30,8 +30,15 @@ command_result refuse(result_code code, std::string message) {
 } // namespace
 
 node_id catalog::leaving() const noexcept {
-  if (!committee_ || committee_->change.kind != committee_change_kind::remove) return no_node;
-  return committee_->change.old_member;
+  if (!committee_ || committee_->step == committee_step::joining) return no_node;
+  const auto k = committee_->change.kind;
+  return k == committee_change_kind::remove || k == committee_change_kind::replace ? committee_->change.old_member
+                                                                                  : no_node;
+}
+
+node_id catalog::joining() const noexcept {
+  if (!committee_ || committee_->step != committee_step::joining || !committee_->change.new_member) return no_node;
+  return committee_->change.new_member->id;
 }
 
 bool catalog::listed_anywhere(node_id n) const {
@@ -43,7 +50,7 @@ bool catalog::listed_anywhere(node_id n) const {
 
 // The admin's envelope was checked already (signature, target, sequence);
 // here: its window and nonce, the admin right as applied so far, and the
-// rules of §7.6 against the replicated state. Only a removal is built.
+// rules of §7.6 against the replicated state. A new t is not built yet.
 command_result catalog::execute_committee(const committee_change& change, const access::signed_request& request,
                                           std::uint64_t stamp, apply_effects& fx) {
   auto admitted = access::admit_change(policy_, changes_, request, stamp);
@@ -52,8 +59,8 @@ command_result catalog::execute_committee(const committee_change& change, const 
                   admitted.err().message());
   if (!policy_.allows(request.client, access::right::admin, "", *admitted))
     return refuse(result_code::invalid, "the key that signed it holds no admin right");
-  if (change.kind != committee_change_kind::remove)
-    return refuse(result_code::invalid, describe(change) + " is not built yet (only removal is; docs/refresh.md §7)");
+  if (change.kind == committee_change_kind::threshold)
+    return refuse(result_code::invalid, describe(change) + " is not built yet (docs/refresh.md §7.4, §7.5)");
   committee_context ctx;
   ctx.change_running = committee_.has_value();
   ctx.rejoin_running = std::any_of(rejoins_.begin(), rejoins_.end(), [](const auto& r) { return !r.second.done; });
@@ -62,14 +69,54 @@ command_result catalog::execute_committee(const committee_change& change, const 
   for (const member& m : view_.members) ctx.up.insert(m.id);
   if (auto st = check_committee_change(view_, change, ctx); !st.ok())
     return refuse(result_code::invalid, st.err().message());
+  if (change.new_member && next_index_ > members_max)
+    return refuse(result_code::invalid, "every share index up to " + std::to_string(members_max) + " was given once");
   PSS_CHECK(changes_.remember(request).ok()); // admit_change found room
+  committee_change recorded = change;
+  if (recorded.new_member) return admit_member(recorded, fx);
   const bool skip = planted::armed(planted::bug::remove_before_reshare);
-  committee_ = committee_record{change, skip ? committee_step::removing : committee_step::excluding};
+  committee_ = committee_record{recorded, skip ? committee_step::removing : committee_step::excluding};
   fx.committee_changed = true;
   // A recovery that would hand the member shares of the live epoch ends here.
   if (round_ && round_->kind == round_kind::recovery && round_->target == change.old_member)
     (void)abort_round(name_of(change.old_member) + " is being removed", fx);
   return make(result_code::ok, "recorded: " + describe(change) + "; a refresh leaves it out, then Raft removes it");
+}
+
+// An add, or a replace's first half: the newcomer joins the view at the next
+// index, never given before (a removed member's stale share can never be
+// taken for a point of a new member's), as a member that holds nothing yet.
+command_result catalog::admit_member(committee_change& change, apply_effects& fx) {
+  member& m = *change.new_member;
+  m.index = share_index{next_index_++};
+  view_.members.push_back(m);
+  std::sort(view_.members.begin(), view_.members.end(), [](const member& a, const member& b) { return a.id < b.id; });
+  PSS_CHECK(view_.validate().ok());
+  committee_ = committee_record{change, committee_step::joining};
+  fx.committee_changed = true;
+  return make(result_code::ok, "recorded: " + describe(change) + " at index " + std::to_string(m.index.value())
+                                 + "; it recovers its shares as a learner, then becomes a voter");
+}
+
+// Each committed configuration moves a change on: a newcomer that is a
+// voter ends an add (or starts a replace's removal); a leaving member that
+// is gone ends a removal.
+void catalog::follow_configuration(const raft::configuration& config, apply_effects& fx) {
+  if (!committee_) return;
+  if (committee_->step == committee_step::joining && config.is_voter(joining())) {
+    ++stats_.members_added;
+    fx.committee_changed = true;
+    if (committee_->change.kind == committee_change_kind::replace) {
+      const bool skip = planted::armed(planted::bug::remove_before_reshare);
+      committee_->step = skip ? committee_step::removing : committee_step::excluding;
+      if (round_ && round_->kind == round_kind::recovery && round_->target == leaving())
+        (void)abort_round(name_of(leaving()) + " is being replaced", fx);
+    } else {
+      committee_.reset();
+    }
+    return;
+  }
+  if (committee_->step == committee_step::removing && !config.contains(leaving())) drop_member(leaving(), fx);
 }
 
 // While a removal runs, a refresh must leave the member out and a recovery

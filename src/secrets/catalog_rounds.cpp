@@ -236,8 +236,7 @@ command_result catalog::execute(const member_rejoin& j, apply_effects& fx) {
 void catalog::apply_configuration(const raft::entry& e, apply_effects& fx) {
   auto config = raft::configuration_from_bytes(e.data);
   if (!config.ok()) return; // never obeyed by Raft either
-  if (committee_ && committee_->step == committee_step::removing && !config->contains(leaving()))
-    drop_member(leaving(), fx);
+  follow_configuration(*config, fx);
   for (auto& [n, r] : rejoins_) {
     if (r.done) continue;
     if (!config->is_voter(n)) {

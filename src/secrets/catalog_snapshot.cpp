@@ -15,7 +15,8 @@ namespace pss::secrets {
 namespace {
 
 // 3: rejoins; 4: the access policy; 5: round disputes; 6: shares_lost nonces;
-// 7: the retired dealings; 8: the committee change and members removed
+// 7: the retired dealings; 8: the committee change, members removed and
+// added, and the next share index
 constexpr std::uint32_t snapshot_format = 8;
 constexpr std::uint32_t snapshot_format_oldest = 4;
 
@@ -136,9 +137,11 @@ void snapshot_fields(auto& io, like<catalog> auto& m, std::uint32_t& format) {
     });
   if (format >= 8) {
     io.u64(m.stats_.members_removed);
+    io.u64(m.stats_.members_added);
+    io.u32(m.next_index_);
     io.optional(m.committee_, [&](auto& c) {
       io.nested(c.change, [](byte_writer& w, const committee_change& x) { encode(w, x); }, decode_committee_change);
-      io.enumeration(c.step, committee_step::excluding, committee_step::removing, "a snapshot's committee change has an unknown step");
+      io.enumeration(c.step, committee_step::excluding, committee_step::joining, "a snapshot's committee change has an unknown step");
     });
   }
   io.optional(m.round_, [&](auto& r) { round_fields(io, r, format); });
@@ -170,8 +173,10 @@ status catalog::derive_after_restore() {
     if (!member(n)) return error{errc::malformed, "a snapshot's shares_lost names a non-member"};
   if (round_ && !std::all_of(round_->participants.begin(), round_->participants.end(), member))
     return error{errc::malformed, "a snapshot's round names a non-member"};
-  if (committee_ && committee_->change.kind == committee_change_kind::remove && !member(committee_->change.old_member))
-    return error{errc::malformed, "a snapshot's removal names a non-member"};
+  for (const auto& x : view_.members) next_index_ = std::max(next_index_, x.index.value() + 1); // formats before 8
+  if (leaving() != no_node && !member(leaving())) return error{errc::malformed, "a snapshot's removal names a non-member"};
+  if (joining() != no_node && !member(joining()))
+    return error{errc::malformed, "a snapshot's new member is not in its view"};
   return ok_status();
 }
 

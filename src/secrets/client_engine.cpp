@@ -140,7 +140,7 @@ void client_engine::start(millis now) {
     } else if (op.kind == operation_kind::audit) {
       op.step = phase::audit; // op.target was chosen by the caller
       send_single(now);
-    } else if (!view_) {
+    } else if (!view_ || (options_.view_max_age > millis{0} && now >= view_learned_at_ + options_.view_max_age)) {
       begin_view(now);
     } else if (proposes_at_once(op.kind)) {
       begin_propose(now, true);
@@ -418,6 +418,7 @@ void client_engine::on_view(millis now, endpoint from, const get_view_response& 
     return retry_single(now, true);
   }
   view_ = m.view;
+  view_learned_at_ = now;
   if (proposes_at_once(op.kind)) return begin_propose(now, true);
   if (op.kind == operation_kind::put) return begin_deal(now);
   begin_read(now);

@@ -92,6 +92,10 @@ struct client_options {
   // the put waits until put_ack_timeout.
   std::optional<std::size_t> write_quorum;
   millis request_timeout = request_timeout_default;
+  // Learn the view again before an operation once it is this old (zero:
+  // never), so that a long-lived client deals to a member added since and
+  // stops dealing to one removed (docs/refresh.md §7).
+  millis view_max_age{0};
   millis put_ack_timeout = put_ack_timeout_default;
   millis share_collect_timeout = share_collect_timeout_default;
   millis operation_timeout = operation_timeout_default;
@@ -235,6 +239,7 @@ private:
   client_options options_;
   std::unique_ptr<crypto::random_source> random_;
   std::optional<cluster_view> view_;
+  millis view_learned_at_{0};
   node_id leader_;
   std::size_t round_robin_ = 0;
   sequence_number sequence_;

@@ -71,6 +71,7 @@ std::string_view to_string(committee_step s) noexcept {
   switch (s) {
     case committee_step::excluding: return "excluding";
     case committee_step::removing: return "removing";
+    case committee_step::joining: return "joining";
   }
   return "unknown";
 }

@@ -4,8 +4,8 @@
 // rules to a change with the replicated state when it records it, and the
 // leader to a fresh view first, for a clear message.
 //
-// Built: removal (§7.3, Remove). Add, replace and a new t are refused by the
-// catalog as not built yet (docs/refresh.md §7, "Status").
+// Built: removal, add and replace (§7.3). A new t is refused by the catalog
+// as not built yet (docs/refresh.md §7, "Status").
 #pragma once
 
 #include <cstdint>
@@ -42,11 +42,14 @@ void encode(byte_writer& out, const committee_change& c);
 [[nodiscard]] result<committee_change> decode_committee_change(byte_reader& in);
 [[nodiscard]] std::string describe(const committee_change& c);
 
-// Where a recorded removal stands (docs/refresh.md §7.3): `excluding` until a
+// Where a recorded change stands (docs/refresh.md §7.3). An add (and a
+// replace first) is `joining` from the record, which puts the new member in
+// the view at the catalog's next index, until a committed Raft configuration
+// has it as a voter. A removal (and a replace then) is `excluding` until a
 // refresh that leaves the member out commits with no readable version
 // listing it; then `removing` until a committed Raft configuration no longer
 // has it, when the view drops it and the record ends.
-enum class committee_step : std::uint8_t { excluding = 1, removing = 2 };
+enum class committee_step : std::uint8_t { excluding = 1, removing = 2, joining = 3 };
 [[nodiscard]] std::string_view to_string(committee_step s) noexcept;
 
 struct committee_record {

@@ -46,6 +46,7 @@ void node_engine::on_member_request(millis now, endpoint from, const member_requ
 // the record moves on; then the member's Raft removal.
 void node_engine::lead_committee(millis now) {
   if (core().role() != raft::role::leader) return;
+  if (catalog_.joining() != no_node) return lead_joining(now);
   const node_id out = catalog_.leaving();
   if (out == no_node) return;
   queue_.leave_out = out;
@@ -58,6 +59,24 @@ void node_engine::lead_committee(millis now) {
   auto proposed = core().propose_config_change(now, raft::config_change{raft::config_change_kind::remove, out});
   if (proposed.ok())
     event("removal of " + node_name(out) + ": its shares are of an ended epoch; proposed its Raft removal at index "
+          + std::to_string(proposed->index.value()));
+}
+
+// A new member joins Raft as a learner, catches up on the log, recovers the
+// shares it misses (it asks, as any member that misses shares), and is
+// promoted once it holds every share a recovery can give it (Raft refuses a
+// learner still behind; the leader asks again at the next drain).
+void node_engine::lead_joining(millis now) {
+  const node_id in = catalog_.joining();
+  const raft::configuration& config = core().config();
+  if (config.is_voter(in)) return; // the promotion is appended, not committed yet
+  const bool learner = config.is_learner(in);
+  if (learner && !catalog_.recoverable_for(in).empty()) return;
+  const auto kind = learner ? raft::config_change_kind::promote_learner : raft::config_change_kind::add_learner;
+  auto proposed = core().propose_config_change(now, raft::config_change{kind, in});
+  if (proposed.ok())
+    event((learner ? "new member " + node_name(in) + " holds its shares: proposed its promotion at index "
+                   : "new member " + node_name(in) + ": proposed it as a learner at index ")
           + std::to_string(proposed->index.value()));
 }
 
@@ -93,7 +112,12 @@ void node_engine::note_committee(const applied_command& a) {
 // it keeps only the shares it is still listed for; once the view dropped it,
 // none.
 void node_engine::follow_committee() {
-  const bool removed = catalog_.view().find(keys_.id) == nullptr;
+  const member* self = catalog_.view().find(keys_.id);
+  if (self != nullptr && (!(self->box_key == keys_.box.public_key) || !(self->sign_key == keys_.sign.public_key)))
+    return fail(error{errc::mismatch, node_name(keys_.id) + ": the catalog names this node with other keys than its own"});
+  if (self != nullptr) admitted_ = true;
+  if (!admitted_) return; // a new member its catalog does not name yet
+  const bool removed = self == nullptr;
   if (!removed && catalog_.leaving() != keys_.id) return;
   const std::size_t erased = shares_->erase_unlisted(catalog_, keys_.id);
   if (removed && !removal_noted_) {

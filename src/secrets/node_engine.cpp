@@ -76,10 +76,14 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
                                                        std::unique_ptr<crypto::random_source> random,
                                                        millis now) {
   PSS_TRY(options.cluster.validate());
+  // A new member is not in the cluster's first view: the catalog it applies
+  // names it (follow_committee checks its keys there).
   const member* self = options.cluster.find(keys.id);
-  if (self == nullptr)
+  if (self == nullptr && !options.joining)
     return error{errc::invalid_argument, node_name(keys.id) + " is not a member of the cluster"};
-  if (!(self->box_key == keys.box.public_key) || !(self->sign_key == keys.sign.public_key))
+  if (self != nullptr && options.joining)
+    return error{errc::invalid_argument, node_name(keys.id) + " is a member already: it does not join again"};
+  if (self != nullptr && (!(self->box_key == keys.box.public_key) || !(self->sign_key == keys.sign.public_key)))
     return error{errc::mismatch, node_name(keys.id) + ": private keys do not match the cluster's public keys"};
   PSS_CHECK(random != nullptr);
   const storage::data_dir_identity identity{options.cluster.cluster_id, keys.id};
@@ -140,10 +144,7 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
 namespace {
 
 round_member_config member_config(const node_options& o, const node_keys& keys, crypto::random_source& random) {
-  const member* self = o.cluster.find(keys.id);
-  PSS_CHECK(self != nullptr);
   return round_member_config{&keys,
-                             self->index,
                              &random,
                              o.round_phase_timeout,
                              o.test_only.deal_inconsistent,
@@ -164,11 +165,10 @@ node_engine::node_engine(node_options options, node_keys keys, storage::file_sys
     prng_(options_.prng_seed),
     member_(member_config(options_, keys_, *random_)),
     rejoin_(keys_.id, rejoin_nonce, rejoin_request_interval, options_.round_resend_interval) {
-  self_index_ = options_.cluster.find(keys_.id)->index;
   raft::host_boot boot;
-  // A rejoining node starts with an empty configuration: it learns the
-  // cluster's from the leader once it has been added back.
-  if (!rejoining()) boot.boot_config = initial_configuration(options_.cluster);
+  // A rejoining node, and a new member, start with an empty configuration:
+  // they learn the cluster's from the leader once it added them.
+  if (!rejoining() && !options_.joining) boot.boot_config = initial_configuration(options_.cluster);
   boot.snapshot_data = std::move(snapshot_data);
   boot.opened = std::move(opened);
   applied_ = boot.opened.state.snapshot.last_index;

@@ -112,6 +112,10 @@ struct node_options {
   // empty directory starts a rejoin under the same id instead of being
   // refused. Harmless on a directory that holds state: it opens normally.
   bool rejoin = false;
+  // A new member that `pss member add` brings in (docs/refresh.md §7.3): it
+  // is not in `cluster` (the cluster's first view), starts with an empty
+  // Raft configuration, and is a member once its catalog names it.
+  bool joining = false;
   // The admin named at cluster creation: the policy's first grant
   // (docs/access.md). A node holds client public keys only, never a client
   // secret or a bearer credential.
@@ -351,6 +355,7 @@ private:
   void on_member_request(millis now, endpoint from, const member_request& m, byte_view envelope, const requester& who);
   void lead_committee(millis now);
   [[nodiscard]] bool member_informed(millis now, node_id out);
+  void lead_joining(millis now);
   void follow_committee();
   void note_committee(const applied_command& a);
   [[nodiscard]] std::set<node_id> members_up() const;
@@ -374,7 +379,6 @@ private:
   node_options options_;
   node_keys keys_;
   storage::file_system* fs_;
-  share_index self_index_;
   std::unique_ptr<share_store> shares_;
   catalog catalog_;
   access::request_guard guard_;
@@ -414,6 +418,7 @@ private:
   std::optional<millis> unrecoverable_warned_at_; // ask_for_recovery's last warning
   std::optional<std::uint64_t> lost_nonce_; // the shares_lost being declared
   bool removal_noted_ = false; // the view dropped this node, and it said so
+  bool admitted_ = !options_.joining; // a new member: once its catalog named it
   // The leader: the member it waits to have applied its exclusion before
   // its Raft removal (member_informed).
   struct removal_notice {

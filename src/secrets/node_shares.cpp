@@ -40,9 +40,10 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
   if (!opened.ok()) return refuse(reply_code::verification_failed, "the sealed share does not open");
   auto share = crypto::decode_share(opened->view());
   if (!share.ok()) return refuse(reply_code::refused, "the sealed share does not parse");
-  if (share->index != self_index_)
+  const share_index own = view.find(keys_.id)->index; // a member: checked above
+  if (share->index != own)
     return refuse(reply_code::refused, "the share has index " + std::to_string(share->index.value()) +
-                                         ", this node's is " + std::to_string(self_index_.value()));
+                                         ", this node's is " + std::to_string(own.value()));
   if (!commitments->verify(*share).ok())
     return refuse(reply_code::verification_failed, "the share does not verify against the commitments");
   // Version 0 until the catalog applies the register of this dealing and

@@ -56,7 +56,7 @@ void round_member::deal(const catalog& state, const round_state& r) {
   }
   if (!work_.dealt) {
     work_.dealt = true;
-    auto dealing = crypto::deal_batch(config_.index, std::max<std::size_t>(1, r.secrets.size()), view.threshold,
+    auto dealing = crypto::deal_batch(own_index(view), std::max<std::size_t>(1, r.secrets.size()), view.threshold,
                                       share_index{r.zero_point(view)}, *config_.random);
     std::vector<share_index> xs;
     for (node_id p : r.participants) xs.push_back(view.find(p)->index);

@@ -204,11 +204,11 @@ void round_member::try_recover(const catalog& state, const round_state& r, bool 
     // Within the unique decoding radius a lying helper is outvoted; after a
     // refresh, with no commitment to check one share against, t+1 helpers
     // must agree (the catalog finishes such a round only with t+1).
-    auto mine = crypto::decode_at(points, t, config_.index);
+    auto mine = crypto::decode_at(points, t, own_index(view));
     const bool dealt_epoch = rec->epoch == rec->dealt_epoch;
     bool good = mine.ok() && (dealt_epoch || mine->fits > t);
     if (good && !mine->misfits.empty()) ++counters_.misfits;
-    const crypto::share recovered{config_.index, good ? mine->value : crypto::scalar::zero()};
+    const crypto::share recovered{own_index(view), good ? mine->value : crypto::scalar::zero()};
     if (good && dealt_epoch) {
       auto c = crypto::commitment::decode(rec->commitments, t);
       good = c.ok() && c->verify(recovered).ok();

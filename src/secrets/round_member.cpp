@@ -27,7 +27,15 @@ std::string round_name(const round_state& r) { return "round " + std::to_string(
 
 round_member::round_member(round_member_config config) : config_(config) {
   PSS_CHECK(config_.keys != nullptr && config_.random != nullptr);
-  PSS_CHECK(config_.index.value() != 0);
+}
+
+// This node's share index, from the view the round runs under: a new
+// member has one only once the catalog named it, and it takes part in no
+// round before that.
+share_index round_member::own_index(const cluster_view& view) const {
+  const member* self = view.find(config_.keys->id);
+  PSS_CHECK(self != nullptr);
+  return self->index;
 }
 
 void round_member::reset(std::uint64_t id) {
@@ -136,7 +144,7 @@ result<crypto::sub_share_bundle> round_member::open_bundle(const catalog& state,
                                                           node_id dealer,
                                                           const std::map<std::uint32_t, bytes>& chunks) const {
   const cluster_view& view = state.view();
-  crypto::sub_share_bundle out{view.find(dealer)->index, config_.index, share_index{r.zero_point(view)}, {}, {}};
+  crypto::sub_share_bundle out{view.find(dealer)->index, own_index(view), share_index{r.zero_point(view)}, {}, {}};
   for (const auto& [index, sealed] : chunks) {
     auto context = bundle_chunk_context(view, r, dealer, self(), index);
     if (!context.ok()) return context.err();
@@ -170,7 +178,7 @@ void round_member::respond(const catalog& state, const round_state& r) {
       // Its own y is its polynomial's (nobody checks a dealer's own answer): no second pass over M.
       std::vector<crypto::scalar> q;
       for (const auto& c : resp.polynomial) q.push_back(*crypto::scalar::from_bytes({c.data(), c.size()}));
-      copy_into(a.y, crypto::evaluate_vanishing(q, share_index{r.zero_point(state.view())}, config_.index).bytes());
+      copy_into(a.y, crypto::evaluate_vanishing(q, share_index{r.zero_point(state.view())}, own_index(state.view())).bytes());
     } else {
       auto y = crypto::combine(it->second, *lambdas);
       PSS_CHECK(y.ok()); // open_bundle checked the count

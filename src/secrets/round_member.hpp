@@ -52,8 +52,7 @@ enum class round_misbehaviour : std::uint8_t {
 };
 
 struct round_member_config {
-  const node_keys* keys = nullptr;        // this node's identity, box and signing keys
-  share_index index;                      // its share index
+  const node_keys* keys = nullptr;        // this node's identity, box and signing keys (its index is the view's)
   crypto::random_source* random = nullptr;
   millis phase_timeout{0};
   // A faulty dealer (issue 5): deal one sub-share that is off its
@@ -121,6 +120,7 @@ public:
   [[nodiscard]] const round_member_counters& counters() const noexcept { return counters_; }
 
 private:
+  [[nodiscard]] share_index own_index(const cluster_view& view) const;
   struct work {
     std::uint64_t id = 0;
     bool dealt = false;

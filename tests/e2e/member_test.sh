@@ -36,6 +36,8 @@ wait_removed() {
   return 1
 }
 check "within 40 s the leader's configuration has 4 voters, node 5 not among them" wait_removed
+check "the leader's view has 4 members" \
+  test "$(status_json | jq '.leader as $l | [.members[] | select(.id == $l)][0].members')" -eq 4
 shares5=$(status_json | jq '[.members[] | select(.id == 5)][0].shares_live // 0')
 check "node 5 holds no share ($shares5)" test "$shares5" -eq 0
 for name in a b c; do check "get $name after the removal" get_equals "$name" "value-$name"; done

@@ -1,4 +1,6 @@
-// round_bench: one refresh round of M secrets through the real node engines.
+// round_bench: one refresh round of M secrets through the real node engines,
+// and then (--add) bringing in member n+1 (docs/refresh.md §7.3: recovery at
+// a never-used index, then promotion), timed in the same run.
 //
 // n = 5 nodes and t = 3 by default, all in this process, each on real files
 // under a fresh temporary directory (so every sync is a real fdatasync).
@@ -7,7 +9,7 @@
 // check, storing the new shares and the erasing rewrite. Setup (M puts
 // through a client) is timed separately and is not part of the round.
 //
-//   round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D] [--complain]
+//   round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D] [--complain] [--add]
 //
 // --complain makes the last node complain about every other dealer, so each
 // of them reveals its whole bundle to it through the log and every replica
@@ -17,7 +19,9 @@
 // tmpfs such as /dev/shm takes the disk's sync latency out of the figures.
 //
 // Prints, per M: setup time, wall time of the round, CPU time of the round
-// (this process; one thread), and CPU per secret per node.
+// (this process; one thread), and CPU per secret per node; with --add, the
+// wall and CPU time from the admin's request to the new member's promotion,
+// and their ratio to the refresh's.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -65,28 +69,12 @@ constexpr millis put_interval{2};
 
 class cluster {
 public:
-  cluster(std::size_t n, std::size_t t, const std::string& dir, bool complain) : tc_(make_test_cluster(n, t, 99)) {
+  cluster(std::size_t n, std::size_t t, const std::string& dir, bool complain)
+    : tc_(make_test_cluster(n, t, 99)), dir_(dir), n_(n) {
     for (std::size_t i = 0; i < n; ++i) {
-      node_options o;
-      o.cluster = tc_.view;
-      o.data_dir = dir + "/node-" + std::to_string(i + 1);
-      std::filesystem::create_directories(o.data_dir);
-      o.first_start = true;
-      o.admin_key = admin_->public_key;
-      o.prng_seed = 1000 + i;
-      // A few snapshots at most: each encodes the whole catalog, and without
-      // them every register entry of the setup stays in memory.
-      o.snapshot_every_entries = 262'144;
-      o.auto_recover = false;
-      o.round_phase_timeout = millis{600'000};
+      node_options o = options_for(i);
       if (complain && i + 1 == n) o.test_only.misbehave = round_misbehaviour::complain;
-      auto opened = node_engine::open(o, tc_.keys[i].clone(), fs_,
-                                      std::make_unique<crypto::seeded_random>(2000 + i), now_);
-      if (!opened.ok()) {
-        std::fprintf(stderr, "round_bench: %s\n", opened.err().describe().c_str());
-        std::exit(1);
-      }
-      nodes_.emplace(tc_.view.members[i].id, std::move(*opened));
+      open_node(std::move(o), tc_.keys[i].clone());
     }
     client_options co;
     co.id = client_id{1};
@@ -96,6 +84,47 @@ public:
     nodes_.at(node_id{1})->campaign(now_);
     collect(endpoint::of(node_id{1}));
     run_until([&] { return nodes_.at(node_id{1})->raft().role() == raft::role::leader; });
+  }
+
+  node_options options_for(std::size_t i) const {
+    node_options o;
+    o.cluster = tc_.view;
+    o.data_dir = dir_ + "/node-" + std::to_string(i + 1);
+    std::filesystem::create_directories(o.data_dir);
+    o.first_start = true;
+    o.admin_key = admin_->public_key;
+    o.prng_seed = 1000 + i;
+    // A few snapshots at most: each encodes the whole catalog, and without
+    // them every register entry of the setup stays in memory.
+    o.snapshot_every_entries = 262'144;
+    o.auto_recover = false;
+    o.round_phase_timeout = millis{600'000};
+    return o;
+  }
+
+  void open_node(node_options o, node_keys keys) {
+    const node_id id = keys.id;
+    auto opened = node_engine::open(std::move(o), std::move(keys), fs_,
+                                    std::make_unique<crypto::seeded_random>(2000 + id.value()), now_);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "round_bench: %s\n", opened.err().describe().c_str());
+      std::exit(1);
+    }
+    nodes_.emplace(id, std::move(*opened));
+    collect(endpoint::of(id));
+  }
+
+  // Member n+1 (keys of its own), asked for by the admin and started with
+  // the joining option; it asks for its own recovery.
+  member start_newcomer() {
+    auto spare = make_test_cluster(n_ + 1, tc_.view.threshold, 99); // the first n keys are tc_'s
+    member m = spare.view.members.back();
+    node_options o = options_for(n_);
+    o.joining = true;
+    o.auto_recover = true;
+    open_node(std::move(o), spare.keys.back().clone());
+    m.index = share_index{};
+    return m;
   }
 
   node_engine& node(std::uint64_t id) { return *nodes_.at(node_id{id}); }
@@ -158,6 +187,8 @@ private:
     crypto::seeded_random r{0xAD};
     return std::make_shared<const crypto::sign_key_pair>(crypto::sign_key_pair::generate(r));
   }();
+  std::string dir_;
+  std::size_t n_ = 0;
   std::map<node_id, std::unique_ptr<node_engine>> nodes_;
   std::unique_ptr<client_engine> client_;
   std::deque<message> queue_;
@@ -165,7 +196,34 @@ private:
   millis now_{0};
 };
 
-void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string& base, bool complain) {
+// Member n+1 joins after the refresh: the admin's request, its catch-up on
+// the log, recovery rounds at its new index, and its promotion, timed until
+// the catalog records it a voter. Prints wall and CPU, and the ratios to the
+// refresh round's.
+void add_member(cluster& c, std::size_t secrets, std::size_t n, double refresh_wall, double refresh_cpu) {
+  const double wall_start = wall_seconds();
+  const double cpu_start = cpu_seconds();
+  const member m = c.start_newcomer();
+  c.client().change_committee(c.now(), secrets + 1, committee_change{committee_change_kind::add, {}, m, 0});
+  c.collect(endpoint::of(client_id{1}));
+  c.run_until([&] {
+    const catalog& cat = c.node(1).state();
+    return cat.stats().members_added == 1 && !cat.committee();
+  });
+  const double wall = wall_seconds() - wall_start;
+  const double cpu = cpu_seconds() - cpu_start;
+  const auto& s = c.node(1).state().stats();
+  const std::size_t held = c.node(n + 1).shares().size();
+  if (s.members_added != 1 || held < secrets) {
+    std::fprintf(stderr, "round_bench: member %zu was not added with every share (%zu of %zu held)\n", n + 1, held, secrets);
+    std::exit(1);
+  }
+  std::printf("|   add %zu: recoveries %llu | wall %8.3f s (%.2f x refresh) | CPU %8.3f s (%.2f x refresh) |\n", n + 1,
+              static_cast<unsigned long long>(s.recoveries), wall, wall / refresh_wall, cpu, cpu / refresh_cpu);
+  std::fflush(stdout);
+}
+
+void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string& base, bool complain, bool add) {
   std::string templ = base + "/pss-round-bench-XXXXXX";
   const char* dir = mkdtemp(templ.data());
   if (dir == nullptr) {
@@ -222,6 +280,7 @@ void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string&
                 static_cast<double>(syncs_after.files - syncs_before.files) / puts_nodes,
                 static_cast<double>(syncs_after.directories - syncs_before.directories) / puts_nodes);
     std::fflush(stdout);
+    if (add) add_member(c, secrets, n, wall, cpu);
   }
   std::filesystem::remove_all(dir);
 }
@@ -242,6 +301,7 @@ int main(int argc, char** argv) {
   std::size_t t = 3;
   std::string base = "/tmp";
   bool complain = false;
+  bool add = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--secrets" && i + 1 < argc) sizes = parse_list(argv[++i]);
@@ -249,13 +309,16 @@ int main(int argc, char** argv) {
     else if (a == "--threshold" && i + 1 < argc) t = std::stoul(argv[++i]);
     else if (a == "--dir" && i + 1 < argc) base = argv[++i];
     else if (a == "--complain") complain = true;
+    else if (a == "--add") add = true;
     else if (a == "-h" || a == "--help") {
-      std::puts("round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D] [--complain]\n"
+      std::puts("round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D] [--complain] [--add]\n"
                 "One refresh round of M secrets through the real node engines, in one process,\n"
                 "on real files under D (default /tmp). Prints wall and CPU time of the round\n"
                 "and CPU per secret per node, and the syncs per sequential put per node while\n"
                 "it puts the M secrets. --complain: the last node complains about every\n"
-                "other dealer, which each answer with a reveal (n-1 complaints decided).");
+                "other dealer, which each answer with a reveal (n-1 complaints decided).\n"
+                "--add: then member n+1 joins (recovery at a new index, promotion), timed\n"
+                "against the refresh of the same secrets in the same run.");
       return 0;
     } else if (a.rfind("--benchmark", 0) == 0) {
       // ./scripts/bench may pass Google Benchmark flags to every program.
@@ -267,6 +330,6 @@ int main(int argc, char** argv) {
   if (!crypto::init().ok()) return 1;
   std::puts("| secrets | t/n | complaints | setup s | round wall s | round CPU s | CPU µs/secret/node | setup syncs/put/node (file + dir) |");
   std::puts("|---|---|---|---|---|---|---|---|");
-  for (auto m : sizes) bench(m, n, t, base, complain);
+  for (auto m : sizes) bench(m, n, t, base, complain, add);
   return 0;
 }

@@ -244,17 +244,21 @@ TEST_CASE("catalog: snapshots of the older formats 5, 6 and 7 still restore; unk
   const bytes seven = f.c.snapshot(); // today's format (8), named for the oldest it extends
   // Format 8 ends with format 6's shares_lost counters (two u64) and nonces
   // (a u32 count), format 7's retired dealings (a u32 count), its own
-  // members removed (a u64) and committee change (a presence byte), then the
-  // round's presence byte: all zero here.
-  REQUIRE(seven.size() > 34);
-  REQUIRE(std::all_of(seven.end() - 34, seven.end(), [](std::uint8_t b) { return b == 0; }));
+  // members removed and added (two u64), next share index (a u32: 6 here)
+  // and committee change (a presence byte), then the round's presence byte.
+  REQUIRE(seven.size() > 46);
+  const std::vector<std::uint8_t> tail(seven.end() - 46, seven.end());
+  for (std::size_t i = 0; i < tail.size(); ++i) {
+    CAPTURE(i);
+    CHECK(tail[i] == (i == 40 ? 6 : 0)); // the next index, little-endian, at 46 - 6
+  }
   const auto as_format = [&](std::uint8_t format, std::size_t dropped) {
     bytes b(seven.begin(), seven.end() - static_cast<std::ptrdiff_t>(dropped) - 1);
     b.push_back(0); // no round
     b[0] = format;  // the u32 format, little-endian
     return b;
   };
-  for (const auto& [format, dropped] : {std::pair{7, 9}, std::pair{6, 13}, std::pair{5, 33}}) {
+  for (const auto& [format, dropped] : {std::pair{7, 21}, std::pair{6, 25}, std::pair{5, 45}}) {
     CAPTURE(format);
     auto restored = catalog::restore(as_format(static_cast<std::uint8_t>(format), dropped));
     REQUIRE(restored.ok());

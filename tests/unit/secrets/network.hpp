@@ -77,12 +77,14 @@ public:
     o.record_apply_events = true;
     o.test_only = test_only[id];
     o.rejoin = rejoin.contains(id);
+    o.joining = extra_keys_.contains(id);
     if (tweak) tweak(id, o);
     return o;
   }
 
   result<std::unique_ptr<node_engine>> open_node(node_id id, bool first_start) {
-    const auto& keys = cluster_.keys[id.value() - 1];
+    const auto extra = extra_keys_.find(id);
+    const auto& keys = extra != extra_keys_.end() ? extra->second : cluster_.keys[id.value() - 1];
     return node_engine::open(options_for(id, first_start), keys.clone(), *disks_.at(id),
                              std::make_unique<crypto::seeded_random>(random_.next_u64()), now);
   }
@@ -108,6 +110,14 @@ public:
     disks_.at(id)->crash(p);
   }
   void restart(node_id id) { start_node(id, false); }
+  // A new member's node (docs/refresh.md §7.3): its own keys, a fresh disk,
+  // started with the joining option; the cluster's first view lacks it.
+  void start_joining(node_keys keys) {
+    const node_id id = keys.id;
+    extra_keys_.emplace(id, std::move(keys));
+    disks_[id] = std::make_unique<storage::sim_disk>();
+    start_node(id, true);
+  }
   // The whole disk is lost: the node restarts with the rejoin option (the
   // operator's --rejoin) under its old id.
   void wipe_and_rejoin(node_id id) {
@@ -238,6 +248,7 @@ public:
   std::vector<std::string> events; // every event any engine reported
 
 private:
+  std::map<node_id, node_keys> extra_keys_; // new members' keys, by id
   bool step(millis end) {
     millis next = end + millis{1};
     for (const auto& m : queue_) next = std::min(next, m.at);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "crypto/feldman.hpp"
 #include "network.hpp"
 
 namespace pss::secrets::testing {
@@ -166,6 +167,106 @@ TEST_CASE("removal: the record survives a snapshot, and a node restarted mid-cha
   net.run_for(millis{500});
   CHECK(net.node(2).state().view().find(node_id{4}) == nullptr);
   check_reads(net, 20);
+  net.check();
+}
+
+} // namespace pss::secrets::testing
+
+namespace pss::secrets::testing {
+namespace {
+
+// A newcomer with id `id` and keys of its own (drawn from another seed).
+member newcomer(std::uint64_t id, const test_cluster& keys_from) {
+  member m = keys_from.view.members.at(id - 1);
+  m.index = share_index{};
+  return m;
+}
+
+bool holds_every_version(network& net, std::uint64_t id) {
+  const catalog& c = net.node(1).state();
+  return c.missing_for(node_id{id}).empty() && net.node(id).state().view().find(node_id{id}) != nullptr;
+}
+
+} // namespace
+
+TEST_CASE("add: a new member joins as a learner, recovers every share, becomes a voter, and new puts deal to it") {
+  network net{5, 3, 86};
+  net.elect(1);
+  put_three(net);
+  const test_cluster spare = make_test_cluster(6, 3, 8600);
+  auto done = change(net, 100, 10, committee_change{committee_change_kind::add, {}, newcomer(6, spare), 0});
+  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+  CHECK(contains(done.message, "at index 6"));
+  net.start_joining(spare.keys.at(5).clone());
+  net.run_until([&] { return net.node(1).raft().config().is_voter(node_id{6}) && !net.node(1).state().committee(); },
+                millis{30'000});
+  net.run_for(millis{300});
+  const catalog& c = net.node(1).state();
+  CHECK(c.stats().members_added == 1);
+  CHECK(c.view().members.size() == 6);
+  CHECK(c.view().find(node_id{6})->index == share_index{6});
+  CHECK(c.next_index() == 7);
+  CHECK(holds_every_version(net, 6)); // it was promoted only once it held them
+  net.add_client(101); // a client that learns the view now deals to six members
+  auto put = net.put(101, 30, "after", "dealt to six");
+  REQUIRE_MESSAGE(put.outcome == operation_outcome::ok, put.message);
+  check_reads(net, 20);
+  // Node 6's recovered shares are points of each version's polynomial: with
+  // no refresh since they were dealt, each verifies against the version's
+  // Feldman commitments at index 6.
+  std::size_t verified = 0;
+  for (const auto& info : net.node(6).shares().inventory()) {
+    auto rec = c.lookup(info.key.name, info.key.version);
+    if (!rec.ok() || rec->epoch != rec->dealt_epoch) continue;
+    auto commitments = crypto::commitment::decode(rec->commitments, c.view().threshold);
+    auto value = net.node(6).shares().share_value(info.key);
+    REQUIRE(commitments.ok());
+    REQUIRE(value.has_value());
+    CHECK(value->index == share_index{6});
+    CHECK(commitments->verify(*value).ok());
+    ++verified;
+  }
+  CHECK(verified >= 4); // s0..s2 recovered, "after" dealt to it
+  net.check();
+}
+
+TEST_CASE("replace: the newcomer becomes a voter, then the old member is excluded and removed") {
+  network net{5, 3, 87};
+  net.elect(1);
+  put_three(net);
+  const test_cluster spare = make_test_cluster(6, 3, 8700);
+  auto done = change(net, 100, 10, committee_change{committee_change_kind::replace, node_id{2}, newcomer(6, spare), 0});
+  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+  net.start_joining(spare.keys.at(5).clone());
+  await_removed(net, 2, 6);
+  net.run_for(millis{300});
+  const catalog& c = net.node(1).state();
+  CHECK(c.view().members.size() == 5);
+  CHECK(c.view().find(node_id{6}) != nullptr);
+  CHECK(c.stats().members_added == 1);
+  CHECK(c.stats().members_removed == 1);
+  CHECK_FALSE(c.committee().has_value());
+  CHECK(net.node(2).shares().size() == 0);
+  check_reads(net, 20);
+  net.check();
+}
+
+TEST_CASE("add: refused for an id in use or keys a member has; the newcomer's keys must be its own") {
+  network net{5, 3, 88};
+  net.elect(1);
+  put_three(net);
+  const test_cluster spare = make_test_cluster(6, 3, 8800);
+  member dup = newcomer(6, spare);
+  dup.box_key = net.cluster().view.members.at(2).box_key;
+  auto same_key = change(net, 100, 10, committee_change{committee_change_kind::add, {}, dup, 0});
+  CHECK(same_key.outcome == operation_outcome::fail);
+  CHECK(contains(same_key.message, "box key is node 3's"));
+  member taken = newcomer(6, spare);
+  taken.id = node_id{4};
+  auto in_use = change(net, 100, 11, committee_change{committee_change_kind::add, {}, taken, 0});
+  CHECK(in_use.outcome == operation_outcome::fail);
+  CHECK(contains(in_use.message, "is a member already"));
+  CHECK(net.node(1).state().view().members.size() == 5);
   net.check();
 }
 
