@@ -71,6 +71,10 @@ void node_engine::lead_joining(millis now) {
   const raft::configuration& config = core().config();
   if (config.is_voter(in)) return; // the promotion is appended, not committed yet
   const bool learner = config.is_learner(in);
+  // What it can still recover is a scan of every version: asked between
+  // rounds only, and at most once per resend interval.
+  if (learner && (catalog_.round() || now < promotion_check_next_)) return;
+  if (learner) promotion_check_next_ = now + options_.round_resend_interval;
   if (learner && !catalog_.recoverable_for(in).empty()) return;
   const auto kind = learner ? raft::config_change_kind::promote_learner : raft::config_change_kind::add_learner;
   auto proposed = core().propose_config_change(now, raft::config_change{kind, in});

@@ -428,6 +428,7 @@ private:
     std::optional<millis> reached;
   };
   std::optional<removal_notice> removal_notice_;
+  millis promotion_check_next_{0}; // the leader: when it may look at a learner's shares again
   struct lost_admission {
     millis at;
     std::uint64_t nonce = 0;
