@@ -148,4 +148,44 @@ result<decoded_value> decode_at(std::span<const share> shares, std::size_t thres
                  + " t-subsets tried: too many of them are wrong"};
 }
 
+result<fixed_point_decoder> fixed_point_decoder::make(std::span<const share_index> indices, std::size_t threshold,
+                                                      share_index at) {
+  PSS_TRY(check_threshold(threshold));
+  if (indices.size() < threshold)
+    return error{errc::insufficient,
+                 "decoding needs at least t = " + str(threshold) + " shares, got " + str(indices.size())};
+  PSS_TRY(check_indices(indices));
+  fixed_point_decoder d;
+  d.indices_.assign(indices.begin(), indices.end());
+  d.threshold_ = threshold;
+  d.at_ = at;
+  const auto first = indices.first(threshold);
+  auto at_weights = lagrange_coefficients(first, scalar::from_u64(at.value()));
+  PSS_TRY(at_weights);
+  d.at_weights_ = std::move(*at_weights);
+  for (std::size_t i = threshold; i < indices.size(); ++i) {
+    auto w = lagrange_coefficients(first, scalar::from_u64(indices[i].value()));
+    PSS_TRY(w);
+    d.other_weights_.push_back(std::move(*w));
+  }
+  return d;
+}
+
+result<decoded_value> fixed_point_decoder::decode(std::span<const scalar> values) const {
+  PSS_CHECK(values.size() == indices_.size());
+  const auto combine = [&](const std::vector<scalar>& weights) {
+    scalar sum = scalar::zero();
+    for (std::size_t i = 0; i < threshold_; ++i) sum += weights[i] * values[i];
+    return sum;
+  };
+  bool all_fit = true;
+  for (std::size_t j = 0; all_fit && j < other_weights_.size(); ++j)
+    all_fit = combine(other_weights_[j]) == values[threshold_ + j];
+  if (all_fit) return decoded_value{combine(at_weights_), values.size(), {}};
+  std::vector<share> shares;
+  shares.reserve(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) shares.push_back(share{indices_[i], values[i]});
+  return decode_at(shares, threshold_, at_);
+}
+
 } // namespace pss::crypto

@@ -88,4 +88,25 @@ struct decoded_value {
 [[nodiscard]] result<decoded_value> decode_at(std::span<const share> shares, std::size_t threshold,
                                               share_index at);
 
+// decode_at for many value sets at the same indices (a recovery's helpers
+// send one value per version): the Lagrange weights of the first t indices,
+// at `at` and at every other index, are computed once, so a set that fits
+// one polynomial costs multiply-adds only; a set with a misfit goes through
+// decode_at itself. The results are decode_at's.
+class fixed_point_decoder {
+public:
+  [[nodiscard]] static result<fixed_point_decoder> make(std::span<const share_index> indices, std::size_t threshold,
+                                                        share_index at);
+  // `values[i]` is the value at indices[i].
+  [[nodiscard]] result<decoded_value> decode(std::span<const scalar> values) const;
+
+private:
+  fixed_point_decoder() = default;
+  std::vector<share_index> indices_;
+  std::size_t threshold_ = 0;
+  share_index at_;
+  std::vector<scalar> at_weights_;                // f(at) over the first t values
+  std::vector<std::vector<scalar>> other_weights_; // f(indices[t + j]) over the first t values
+};
+
 } // namespace pss::crypto

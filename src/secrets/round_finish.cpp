@@ -196,15 +196,20 @@ void round_member::try_recover(const catalog& state, const round_state& r, bool 
   }
   const cluster_view& view = state.view();
   const std::size_t t = view.threshold;
+  // The helpers' indices are the same for every version: one decoder, whose
+  // Lagrange weights serve them all.
+  std::vector<share_index> indices;
+  for (const auto& [h, v] : helpers) indices.push_back(view.find(h)->index);
+  auto decoder = crypto::fixed_point_decoder::make(indices, t, own_index(view));
+  std::vector<crypto::scalar> values(helpers.size());
   for (std::size_t m = 0; m < r.secrets.size(); ++m) {
     auto rec = state.lookup(r.secrets[m].name, r.secrets[m].version);
     if (!rec.ok()) continue;
-    std::vector<crypto::share> points;
-    for (const auto& [h, v] : helpers) points.push_back(crypto::share{view.find(h)->index, v[m]});
+    for (std::size_t i = 0; i < helpers.size(); ++i) values[i] = helpers[i].second[m];
     // Within the unique decoding radius a lying helper is outvoted; after a
     // refresh, with no commitment to check one share against, t+1 helpers
     // must agree (the catalog finishes such a round only with t+1).
-    auto mine = crypto::decode_at(points, t, own_index(view));
+    auto mine = decoder.ok() ? decoder->decode(values) : result<crypto::decoded_value>{decoder.err()};
     const bool dealt_epoch = rec->epoch == rec->dealt_epoch;
     bool good = mine.ok() && (dealt_epoch || mine->fits > t);
     if (good && !mine->misfits.empty()) ++counters_.misfits;

@@ -147,3 +147,49 @@ TEST_CASE("decode: decode_at corrects wrong values within the unique decoding ra
   CHECK(bare->fits == t);
   CHECK(decode_at(std::span{helpers}.first(t - 1), t, target).err().code() == errc::insufficient);
 }
+
+TEST_CASE("decode: a fixed-point decoder gives decode_at's answer for every value set, bad ones included") {
+  seeded_random rng{321};
+  pss::prng pick{99};
+  for (std::size_t t : {2, 3, 5}) {
+    for (std::size_t n : {t, t + 1, t + 2, t + 4}) {
+      CAPTURE(t);
+      CAPTURE(n);
+      std::vector<share_index> indices;
+      for (std::size_t i = 0; i < n; ++i) indices.push_back(idx(3 * i + 2)); // not 1..n
+      const share_index at = idx(1);
+      auto decoder = fixed_point_decoder::make(indices, t, at);
+      REQUIRE(decoder.ok());
+      for (int round = 0; round < 40; ++round) {
+        auto shares = split(scalar::random_nonzero(rng), t, 3 * n + 3, rng);
+        REQUIRE(shares.ok());
+        std::vector<share> points;
+        std::vector<scalar> values;
+        bool corrupted = false;
+        for (auto i : indices) {
+          share s = (*shares)[i.value() - 1];
+          // A third of the sets carry one or two wrong values anywhere.
+          if (round % 3 == 0 && pick.below(n) < 2) {
+            s.value += scalar::one();
+            corrupted = true;
+          }
+          points.push_back(s);
+          values.push_back(s.value);
+        }
+        auto fast = decoder->decode(values);
+        auto slow = decode_at(points, t, at);
+        REQUIRE(fast.ok() == slow.ok());
+        if (!fast.ok()) {
+          CHECK(fast.err().code() == slow.err().code());
+          continue;
+        }
+        CHECK(fast->value == slow->value);
+        CHECK(fast->fits == slow->fits);
+        CHECK(fast->misfits == slow->misfits);
+        if (!corrupted) CHECK(fast->value == (*shares)[0].value); // f(1)
+      }
+    }
+  }
+  CHECK(fixed_point_decoder::make(std::vector<share_index>{idx(1)}, 2, idx(3)).err().code() == errc::insufficient);
+  CHECK_FALSE(fixed_point_decoder::make(std::vector<share_index>{idx(1), idx(1)}, 2, idx(3)).ok());
+}
