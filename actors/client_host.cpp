@@ -41,6 +41,7 @@ void secrets_client_host::start_request(millis now, std::uint64_t op_id, client_
   case secrets::operation_kind::policy: engine_.read_policy(now, op_id); break;
   case secrets::operation_kind::audit: engine_.read_audit(now, op_id, r.node, r.audit_after); break;
   case secrets::operation_kind::member: engine_.change_committee(now, op_id, std::move(r.committee)); break;
+  case secrets::operation_kind::view: engine_.read_view(now, op_id, r.node); break;
   }
 }
 

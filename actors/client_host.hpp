@@ -36,7 +36,7 @@ struct client_request {
   secret_version version;        // get; zero = the latest
   access::grant_request grant;   // grant
   std::uint64_t grant_id = 0;    // revoke
-  node_id node;                  // audit: the node asked
+  node_id node;                  // audit, view: the node asked
   std::uint64_t audit_after = 0; // audit: records after this seq
   secrets::committee_change committee; // member
 

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/cmd_init.hpp"
 #include "commands.hpp"
 #include "core/bytes.hpp"
 #include "crypto/random_source.hpp"
@@ -40,7 +41,7 @@ namespace po = boost::program_options;
 
 namespace pss::cli {
 
-namespace {
+namespace init {
 
 // The key type of every certificate key. If CAF's openssl module refuses EC
 // keys, this is the one place to change: {"-newkey", "rsa:2048"}.
@@ -52,9 +53,6 @@ constexpr std::size_t cluster_id_random_bytes = 4;
 // openssl's stderr kept for an error message; the rest is dropped.
 constexpr std::size_t openssl_stderr_bytes_max = 4096;
 
-constexpr unsigned public_file_mode = 0644;
-constexpr unsigned secret_file_mode = 0600;
-constexpr mode_t node_dir_mode = 0700;
 
 struct init_options {
   std::size_t nodes = 0;
@@ -392,11 +390,15 @@ constexpr const char* init_description =
     "first start; see `pss node --help`). Clients read\n"
     "DIR/client/cluster.toml (PSS_CLUSTER or --cluster) and the identity beside it, or\n"
     "PSS_IDENTITY. No secret is ever printed.\n\n"
+    "Adding a member later: `pss init-cluster --add-node ID --out DIR [--address HOST:PORT]`\n"
+    "writes DIR/node-ID/ (config with joining = true, keys, a certificate from DIR/ca.key,\n"
+    "and member.toml, the public keys for `pss member add --keys`).\n\n"
     "Exit codes: 0 written, 1 failed (DIR not empty, openssl failed), 2 bad usage.";
 
-} // namespace
+} // namespace init
 
 int run_init_cluster(int argc, char** argv) {
+  using namespace init;
   init_options o;
   po::options_description visible{"options"};
   visible.add_options()
@@ -413,7 +415,9 @@ int run_init_cluster(int argc, char** argv) {
     ("refresh-ms", po::value<std::uint32_t>(&o.refresh_interval_ms)->default_value(3'600'000),
      "how often the leader refreshes every share, in ms (0: only on `pss refresh`)")
     ("insecure-plaintext", po::bool_switch(&o.insecure_plaintext),
-     "no CA, no certificates, no TLS: for local experiments only");
+     "no CA, no certificates, no TLS: for local experiments only")
+    ("add-node", po::value<std::uint64_t>(), "write the files of a new member ID into the existing cluster --out DIR")
+    ("address", po::value<std::string>(), "with --add-node: where it listens (default: node 1's host, port + ID - 1)");
   po::options_description hidden;
   hidden.add_options()
     ("check-config", po::value<std::string>(), "load a node config with its keys and tokens")
@@ -430,6 +434,7 @@ int run_init_cluster(int argc, char** argv) {
     }
     if (vm.count("check-config")) return check_config(vm["check-config"].as<std::string>());
     if (vm.count("check-cluster")) return check_cluster(vm["check-cluster"].as<std::string>());
+    if (vm.count("add-node")) return add_node(vm);
     po::notify(vm);
   } catch (const po::error& e) {
     std::cerr << "pss init-cluster: " << e.what() << " (try --help)\n";

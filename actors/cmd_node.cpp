@@ -119,6 +119,16 @@ actors::node_health health_of(const secrets::node_engine& e) {
   return h;
 }
 
+// The applied view's members, for the gateway's links (public data only).
+std::vector<actors::member_link> members_of(const secrets::node_engine& e) {
+  std::vector<actors::member_link> out;
+  for (const auto& m : e.state().view().members) {
+    const auto key = m.box_key.bytes();
+    out.push_back(actors::member_link{m.id.value(), m.address, std::vector<std::uint8_t>(key.begin(), key.end())});
+  }
+  return out;
+}
+
 enum class start_mode { existing, init, rejoin };
 
 // Decides how to open the data directory; an empty one needs a flag.
@@ -180,6 +190,10 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
     net.peers.push_back(actors::peer_address{m.id, m.address.host, m.address.port});
   }
 
+  net.member_key = [box = std::make_shared<const secrets::node_keys>(keys->clone()), self = config.id,
+                     cluster = config.cluster_id](const crypto::box_public_key& key, node_id id) {
+    return crypto::link_key::derive(box->box, self, key, id, cluster);
+  };
   net.client_key = [box = std::make_shared<const secrets::node_keys>(keys->clone()), self = config.id,
                      cluster = config.cluster_id](const crypto::box_public_key& client_key, std::uint64_t client) {
     return crypto::link_key::derive_for_client(box->box, client_key, true, self, client, cluster);
@@ -214,6 +228,7 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
   o.data_dir = config.data_dir;
   o.first_start = mode == start_mode::init;
   o.rejoin = mode == start_mode::rejoin;
+  o.joining = config.joining;
   o.admin_key = config.admin_key;
   o.wall_clock_offset = actors::wall_clock_offset();
   o.raft.election_timeout_min = secrets::millis{config.timing.election_timeout_ms};
@@ -240,6 +255,7 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
   slot->directory = directory;
   const secrets::node_engine* raw = engine.get();
   slot->health = [raw] { return health_of(*raw); };
+  slot->members = [raw] { return members_of(*raw); };
   slot->log = log_line;
   caf::actor node = actors::spawn_node_actor(sys, slot);
 

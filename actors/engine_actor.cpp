@@ -23,6 +23,8 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<client_hello>("client_hello");
   cfg.add_message_type<peer_health>("peer_health");
   cfg.add_message_type<node_health>("node_health");
+  cfg.add_message_type<member_link>("member_link");
+  cfg.add_message_type<std::vector<member_link>>("std::vector<member_link>");
 }
 
 namespace {
@@ -138,6 +140,11 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, std::shared_ptr<
       host_slot& s = *self->state.slot;
       if (!s.alive || !s.health) return node_health{};
       return s.health();
+    },
+    [=](members_atom) -> std::vector<member_link> {
+      host_slot& s = *self->state.slot;
+      if (!s.alive || !s.members) return {};
+      return s.members();
     },
     [=](stop_atom) -> bool {
       host_slot& s = *self->state.slot;

@@ -53,6 +53,9 @@ struct host_slot {
   std::function<node_status(const std::string& name)> status;
   // Answers a health_atom request, under the same rules (public data only).
   std::function<node_health()> health;
+  // Answers a members_atom request (the applied view's members), under the
+  // same rules; unset: an empty list, and the gateway keeps its peers.
+  std::function<std::vector<member_link>()> members;
   // Receives the engine's events (never secret material); unset: dropped.
   std::function<void(const std::string&)> log;
   bool alive = true;

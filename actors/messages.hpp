@@ -244,6 +244,23 @@ typename Inspector::result_type inspect(Inspector& f, node_health& x) {
            x.last_abort_reason, x.committee, x.members);
 }
 
+// Asks a node actor for the members of its applied view (answered with a
+// std::vector<member_link>): the gateway links a member added since the
+// config was written and unlinks one removed (actors/network.hpp).
+using members_atom = caf::atom_constant<caf::atom("members")>;
+
+// One member as the catalog's view names it: public data only.
+struct member_link {
+  std::uint64_t id = 0;
+  std::string address;               // host:port
+  std::vector<std::uint8_t> box_key; // its X25519 public key
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_link& x) {
+  return f(caf::meta::type_name("member_link"), x.id, x.address, x.box_key);
+}
+
 // Registers every type above with the actor system (call before
 // constructing it).
 void register_message_types(caf::actor_system_config& cfg);

@@ -2,15 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <condition_variable>
-#include <cstring>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "caf/actor_system.hpp"
@@ -21,11 +15,14 @@
 #include "caf/openssl/publish.hpp"
 #include "caf/openssl/remote_actor.hpp"
 #include "caf/scoped_actor.hpp"
+#include "caf/send.hpp"
 #include "caf/stateful_actor.hpp"
 
 #include "actors/engine_actor.hpp"
 #include "actors/messages.hpp"
+#include "actors/sockets.hpp"
 #include "crypto/random_source.hpp"
+#include "deploy/config.hpp"
 
 namespace pss::actors {
 
@@ -33,6 +30,7 @@ namespace {
 
 using peer_up_atom = caf::atom_constant<caf::atom("peer_up")>;
 using peer_fail_atom = caf::atom_constant<caf::atom("peer_fail")>;
+using member_sync_atom = caf::atom_constant<caf::atom("msync")>;
 
 constexpr std::string_view hello_marker = "pss link hello v1";
 
@@ -100,8 +98,12 @@ struct gateway_counters {
   std::uint64_t bad_hello = 0;
 };
 
+// Starts dialling a peer the view added; null once the node stops.
+using start_dial_fn = std::function<std::shared_ptr<dial_signal>(const peer_address&)>;
+
 struct gateway_state {
   network_options options;
+  start_dial_fn start_dial;
   caf::actor node;
   std::map<node_id, peer_route> peers;
   std::map<std::uint64_t, client_route> clients;
@@ -111,6 +113,8 @@ struct gateway_state {
   // nothing is sent to a peer before it exists (Raft and rounds resend).
   std::map<node_id, crypto::link_session> sessions;
   std::map<node_id, std::uint64_t> hellos_sent; // the dialler's nonce, until answered
+  std::map<node_id, std::uint64_t> hellos_at_sync; // hellos_sent at the last member sync
+  std::set<node_id> strangers_logged; // ids whose hello came before this node knew them
   crypto::system_random random;
   static inline const char* name = "pss_gateway";
 };
@@ -234,7 +238,15 @@ void on_link_hello(gateway_actor* self, const link_hello& h) {
   const crypto::link_nonces nonces{h.dialler_nonce, h.acceptor_nonce};
   const bool answer = h.acceptor_nonce != 0;
   const auto sent = st.hellos_sent.find(from);
-  if (h.to != st.options.self.value() || key == st.options.keys.end() || h.dialler_nonce == 0
+  if (key == st.options.keys.end()) {
+    // A member added since this node's view was last synced, or a stranger:
+    // a real newcomer says hello again after the next sync.
+    ++st.counters.unknown_sender;
+    if (st.strangers_logged.size() < client_routes_max && st.strangers_logged.insert(from).second)
+      log(self, "a link hello from " + peer_name(from) + ", which this node's view does not name (yet); refused");
+    return;
+  }
+  if (h.to != st.options.self.value() || h.dialler_nonce == 0
       || (answer && (sent == st.hellos_sent.end() || sent->second != h.dialler_nonce))
       || !key->second.verify_tag(key->second.tag(from, st.options.self, nonces, 0, hello_bytes()), h.tag)) {
     ++st.counters.bad_tag;
@@ -275,8 +287,82 @@ void on_link_message(gateway_actor* self, link_message& m) {
 
 using dial_signals = std::map<node_id, std::shared_ptr<dial_signal>>;
 
-caf::behavior gateway_behavior(gateway_actor* self, caf::actor node, network_options options, dial_signals signals) {
+void say_hello(gateway_actor* self, node_id id, const caf::actor& handle) {
+  auto& st = self->state;
+  auto key = st.options.keys.find(id);
+  if (key == st.options.keys.end()) return;
+  const crypto::link_nonces nonces{draw_nonce(st.random), 0};
+  st.hellos_sent[id] = nonces.dialler;
+  st.sessions.erase(id); // until the answer names the new one
+  self->send(handle, make_hello(st, id, key->second, nonces));
+}
+
+// A member the view names and the gateway did not know: its key from the
+// box key in the catalog (which only an admin's signed add put there).
+void add_peer(gateway_actor* self, const member_link& m) {
+  auto& st = self->state;
+  const node_id id{m.id};
+  auto address = deploy::parse_host_port(m.address);
+  auto box = crypto::box_public_key::from_bytes(m.box_key);
+  auto key = box.ok() && st.options.member_key ? st.options.member_key(*box, id)
+                                               : result<crypto::link_key>{error{errc::invalid_argument, "no box key"}};
+  if (!address.ok() || !key.ok()) {
+    if (st.strangers_logged.size() < client_routes_max && st.strangers_logged.insert(id).second)
+      log(self, peer_name(id) + " is in this node's view but cannot be linked: "
+                  + (address.ok() ? key.err().message() : address.err().message()));
+    return;
+  }
+  st.options.keys.insert_or_assign(id, std::move(*key));
+  peer_route& r = st.peers[id];
+  r.address = address->to_string();
+  const bool dials = id > st.options.self;
+  if (dials && st.start_dial) r.signal = st.start_dial(peer_address{id, address->host, address->port});
+  log(self, peer_name(id) + " at " + r.address + " joined this node's view: linking ("
+              + (dials ? "dialling it" : "it dials") + ")");
+}
+
+void drop_peer(gateway_actor* self, node_id id) {
+  auto& st = self->state;
+  auto it = st.peers.find(id);
+  PSS_CHECK(it != st.peers.end());
+  if (it->second.signal) it->second.signal->stop();
+  if (it->second.handle) self->demonitor(it->second.handle);
+  log(self, peer_name(id) + " at " + it->second.address + " left this node's view: unlinked");
+  st.peers.erase(it);
+  st.options.keys.erase(id);
+  st.sessions.erase(id);
+  st.hellos_sent.erase(id);
+}
+
+// The peers follow the applied view. A hello still unanswered since the
+// last sync (the other end did not know this node yet) is said again.
+void sync_members(gateway_actor* self, const std::vector<member_link>& members) {
+  auto& st = self->state;
+  if (members.empty()) return; // no view to follow (the node is stopping)
+  std::set<node_id> listed;
+  for (const auto& m : members) {
+    if (node_id{m.id} == st.options.self) continue;
+    listed.insert(node_id{m.id});
+    if (!st.peers.contains(node_id{m.id})) add_peer(self, m);
+  }
+  std::vector<node_id> gone;
+  for (const auto& [id, p] : st.peers)
+    if (!listed.contains(id)) gone.push_back(id);
+  for (auto id : gone) drop_peer(self, id);
+  const auto outstanding = st.hellos_sent;
+  for (const auto& [id, nonce] : outstanding) {
+    auto before = st.hellos_at_sync.find(id);
+    auto peer = st.peers.find(id);
+    if (before != st.hellos_at_sync.end() && before->second == nonce && peer != st.peers.end() && peer->second.handle)
+      say_hello(self, id, peer->second.handle);
+  }
+  st.hellos_at_sync = st.hellos_sent;
+}
+
+caf::behavior gateway_behavior(gateway_actor* self, caf::actor node, network_options options, dial_signals signals,
+                               start_dial_fn start_dial) {
   self->state.node = std::move(node);
+  self->state.start_dial = std::move(start_dial);
   for (const auto& p : options.peers) {
     peer_route& r = self->state.peers[p.id];
     r.address = p.host + ":" + std::to_string(p.port);
@@ -327,15 +413,15 @@ caf::behavior gateway_behavior(gateway_actor* self, caf::actor node, network_opt
     [=](link_message& m) { on_link_message(self, m); },
     [=](link_hello& h) { on_link_hello(self, h); },
     [=](peer_up_atom, std::uint64_t id, caf::actor handle) {
-      if (!local_sender(self)) return;
-      auto& st = self->state;
-      auto key = st.options.keys.find(node_id{id});
-      if (key == st.options.keys.end()) return;
-      const crypto::link_nonces nonces{draw_nonce(st.random), 0};
-      st.hellos_sent[node_id{id}] = nonces.dialler;
-      st.sessions.erase(node_id{id}); // until the answer names the new one
-      self->send(handle, make_hello(st, node_id{id}, key->second, nonces));
+      if (!local_sender(self) || !self->state.options.keys.contains(node_id{id})) return;
+      say_hello(self, node_id{id}, handle);
       connect_route(self, node_id{id}, std::move(handle), "dialled");
+    },
+    [=](member_sync_atom) {
+      if (!local_sender(self)) return;
+      self->request(self->state.node, std::chrono::seconds(2), members_atom::value)
+        .then([=](std::vector<member_link>& members) { sync_members(self, members); }, [](caf::error&) {});
+      self->delayed_send(self, self->state.options.member_sync, member_sync_atom::value);
     },
     [=](peer_fail_atom, std::uint64_t id, std::string error, std::uint32_t attempts) {
       if (!local_sender(self)) return;
@@ -418,82 +504,6 @@ void configure_transport(caf::actor_system_config& cfg, const transport_options&
   cfg.set("scheduler.max-threads", o.worker_threads);
 }
 
-namespace {
-
-using addresses = std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)>;
-
-// The TCP addresses of host:port; `passive` for binding.
-result<addresses> resolve(const std::string& host, std::uint16_t port, bool passive) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = passive ? AI_PASSIVE : 0;
-  addrinfo* found = nullptr;
-  if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0)
-    return error{errc::unavailable, "cannot resolve " + host + ": " + ::gai_strerror(rc)};
-  return addresses{found, &::freeaddrinfo};
-}
-
-// Whether a TCP connection to host:port opens within `timeout`. CAF's dial
-// connects in the middleman's one connecting actor with a blocking
-// connect(), so a single peer that drops packets (a partition) would stall
-// every other dial of the process for the kernel's SYN timeout; probing
-// first keeps a dead peer from blocking the live ones.
-status tcp_probe(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout) {
-  auto found = resolve(host, port, false);
-  if (!found.ok()) return found.err();
-  const std::string service = std::to_string(port);
-  std::string last = "no address";
-  for (const addrinfo* a = found->get(); a != nullptr; a = a->ai_next) {
-    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    int rc = ::connect(fd, a->ai_addr, a->ai_addrlen);
-    if (rc != 0 && errno == EINPROGRESS) {
-      pollfd p{fd, POLLOUT, 0};
-      rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
-      if (rc == 1) {
-        int so_error = 0;
-        socklen_t len = sizeof so_error;
-        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len);
-        rc = so_error == 0 ? 0 : -1;
-        if (so_error != 0) last = std::strerror(so_error);
-      } else {
-        rc = -1;
-        last = "no answer within " + std::to_string(timeout.count()) + " ms";
-      }
-    } else if (rc != 0) {
-      last = std::strerror(errno);
-    }
-    ::close(fd);
-    if (rc == 0) return {};
-  }
-  return error{errc::unavailable, "cannot connect to " + host + ":" + service + ": " + last};
-}
-
-// CAF publishes with SO_REUSEPORT (its `reuse` flag), which would let a
-// second process listen on the same port and take half the connections.
-// A bind with SO_REUSEADDR alone still succeeds over TIME_WAIT leftovers of
-// a restarted node but fails while anyone listens there.
-status check_port_free(const std::string& host, std::uint16_t port) {
-  auto found = resolve(host, port, true);
-  if (!found.ok()) return error{errc::invalid_argument, "the listen address: " + found.err().message()};
-  const std::string service = std::to_string(port);
-  status out;
-  for (const addrinfo* a = found->get(); a != nullptr; a = a->ai_next) {
-    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0)
-      out = error{errc::unavailable, host + ":" + service + " is not free (" + std::strerror(errno)
-                                       + "); is another node or program listening there?"};
-    ::close(fd);
-    break;
-  }
-  return out;
-}
-
-} // namespace
 
 result<caf::actor> dial(caf::actor_system& sys, bool tls, const std::string& host, std::uint16_t port) {
   if (auto reachable = tcp_probe(host, port, dial_probe_timeout); !reachable.ok()) return reachable.err();
@@ -502,10 +512,45 @@ result<caf::actor> dial(caf::actor_system& sys, bool tls, const std::string& hos
   return *handle;
 }
 
-struct node_network::impl {
+// The dialling threads of one node: those of its config's peers, and those
+// the gateway starts for members its view adds. Shared with the gateway's
+// start_dial, which may run after the node stopped (then it starts none).
+struct dialler {
+  caf::actor_system* sys = nullptr;
+  bool tls = true;
+  std::chrono::milliseconds backoff_max{};
+  std::mutex mutex;
   caf::actor gateway;
+  bool stopped = false;
   std::vector<std::shared_ptr<dial_signal>> signals;
   std::vector<std::thread> threads;
+
+  // Starts dialling `p` with `signal`; false once stopped.
+  bool run(const peer_address& p, std::shared_ptr<dial_signal> signal) {
+    std::lock_guard lock{mutex};
+    if (stopped || !gateway) return false;
+    signals.push_back(signal);
+    threads.emplace_back(dial_loop, std::ref(*sys), gateway, p, tls, backoff_max, std::move(signal));
+    return true;
+  }
+  void stop() {
+    std::vector<std::thread> joining;
+    {
+      std::lock_guard lock{mutex};
+      stopped = true;
+      for (auto& s : signals) s->stop();
+      signals.clear();
+      joining = std::move(threads);
+      threads.clear();
+    }
+    for (auto& t : joining)
+      if (t.joinable()) t.join();
+  }
+};
+
+struct node_network::impl {
+  caf::actor gateway;
+  std::shared_ptr<dialler> dials = std::make_shared<dialler>();
 };
 
 node_network::node_network() : impl_(std::make_unique<impl>()) {}
@@ -516,9 +561,12 @@ status node_network::start(caf::actor_system& sys, caf::actor node, network_opti
   const std::string host = o.listen_host;
   const std::uint16_t port = o.listen_port;
   const bool tls = o.tls;
-  const auto backoff_max = o.reconnect_max;
   const node_id self_id = o.self;
   if (auto free = check_port_free(host, port); !free.ok()) return free.err();
+  auto dials = impl_->dials;
+  dials->sys = &sys;
+  dials->tls = tls;
+  dials->backoff_max = o.reconnect_max;
   std::vector<peer_address> to_dial;
   for (const auto& p : o.peers)
     if (p.id > self_id) to_dial.push_back(p);
@@ -526,28 +574,28 @@ status node_network::start(caf::actor_system& sys, caf::actor node, network_opti
   // thread that redials it.
   dial_signals signals;
   for (const auto& p : to_dial) signals[p.id] = std::make_shared<dial_signal>();
-  impl_->gateway = sys.spawn(gateway_behavior, std::move(node), std::move(o), signals);
+  start_dial_fn start_dial = [dials](const peer_address& p) -> std::shared_ptr<dial_signal> {
+    auto signal = std::make_shared<dial_signal>();
+    return dials->run(p, signal) ? signal : nullptr;
+  };
+  impl_->gateway = sys.spawn(gateway_behavior, std::move(node), std::move(o), signals, std::move(start_dial));
+  {
+    std::lock_guard lock{dials->mutex};
+    dials->gateway = impl_->gateway;
+  }
   auto published = tls ? caf::openssl::publish(impl_->gateway, port, host.c_str(), true)
                        : sys.middleman().publish(impl_->gateway, port, host.c_str(), true);
   if (!published)
     return error{errc::unavailable, "cannot listen on " + host + ":" + std::to_string(port) + ": "
                                       + sys.render(published.error())};
-  for (const auto& p : to_dial) {
-    auto signal = signals.at(p.id);
-    impl_->signals.push_back(signal);
-    impl_->threads.emplace_back(dial_loop, std::ref(sys), impl_->gateway, p, tls, backoff_max, signal);
-  }
+  for (const auto& p : to_dial) (void)dials->run(p, signals.at(p.id));
+  // The first member sync; the gateway re-arms it.
+  caf::send_as(impl_->gateway, impl_->gateway, member_sync_atom::value);
   return {};
 }
 
 caf::actor node_network::gateway() const { return impl_->gateway; }
 
-void node_network::stop() {
-  for (auto& s : impl_->signals) s->stop();
-  for (auto& t : impl_->threads)
-    if (t.joinable()) t.join();
-  impl_->threads.clear();
-  impl_->signals.clear();
-}
+void node_network::stop() { impl_->dials->stop(); }
 
 } // namespace pss::actors

@@ -19,6 +19,13 @@
 // lost link is noticed through the middleman heartbeat (down_msg) and
 // reported in node_health. Messages above network_payload_bytes_max are
 // refused and counted. Never logs a payload.
+//
+// The members follow the node's view, not the config: every member_sync the
+// gateway asks its node for the applied view's members (members_atom),
+// links a member added since (its key derived from the box key the admin's
+// signed add put in the catalog; dialled if its id is higher) and unlinks
+// one the view no longer has. A dialler whose hello went unanswered for a
+// whole sync (the other end did not know it yet) says hello again.
 #pragma once
 
 #include <chrono>
@@ -88,6 +95,10 @@ struct network_options {
   // public key and id), derived with this member's box key pair.
   std::function<result<crypto::link_key>(const crypto::box_public_key&, std::uint64_t client)> client_key;
   std::chrono::milliseconds reconnect_max{5000};
+  // The link key of a member the node's view names beyond `peers` (one
+  // added since the config was written), from its box public key.
+  std::function<result<crypto::link_key>(const crypto::box_public_key&, node_id)> member_key;
+  std::chrono::milliseconds member_sync{1000};
   std::function<void(const std::string&)> log; // link events (never payloads)
 };
 

@@ -270,7 +270,7 @@ status read_node_table(const table_reader& root, const std::string& base_dir, no
     return error{errc::invalid_argument, root.file() + ": table '[node]' is missing; add [node] with id, "
                                                 "listen, data_dir and key_file"};
   const table_reader node{**node_table, root.file(), "node."};
-  PSS_TRY(node.allow_only({"id", "listen", "data_dir", "key_file", "insecure_plaintext"}));
+  PSS_TRY(node.allow_only({"id", "listen", "data_dir", "key_file", "insecure_plaintext", "joining"}));
   auto id = node.integer("id", 1, int64_max, "id = 1");
   if (!id.ok()) return id.err();
   c.id = node_id{static_cast<std::uint64_t>(*id)};
@@ -288,8 +288,20 @@ status read_node_table(const table_reader& root, const std::string& base_dir, no
   auto insecure = node.optional_boolean("insecure_plaintext", false, "insecure_plaintext = false");
   if (!insecure.ok()) return insecure.err();
   c.insecure_plaintext = *insecure;
+  auto joining = node.optional_boolean("joining", false, "joining = true");
+  if (!joining.ok()) return joining.err();
+  c.joining = *joining;
 
   const member_entry* self = c.self();
+  if (c.joining) {
+    // Its index is the catalog's to give, and its keys reach the others
+    // through the admin's signed `pss member add`, never through this file.
+    if (self != nullptr)
+      return node.fail("joining", "node " + std::to_string(c.id.value()) + " is listed in [[members]]; a joining "
+                                  "node is not a member yet: remove its [[members]] entry or the joining flag",
+                       "joining = false");
+    return ok_status();
+  }
   if (self == nullptr) {
     std::string ids;
     for (const auto& m : c.members) ids += (ids.empty() ? "" : ", ") + std::to_string(m.id.value());
@@ -387,6 +399,32 @@ result<node_config> parse_node_config(std::string_view toml_text, const std::str
 
 result<node_config> load_node_config(const std::string& path) {
   return load<node_config>(path, &parse_node_config);
+}
+
+std::string render_member_keys(const member_keys& k) {
+  return "# the public keys of a new pss member, for `pss member add --keys` (public)\n"
+         "id = " + std::to_string(k.id.value()) + "\nbox_key = \"" + to_hex(k.box_key.bytes()) + "\"\nsign_key = \""
+         + to_hex(k.sign_key.bytes()) + "\"\n";
+}
+
+result<member_keys> parse_member_keys(std::string_view toml_text, const std::string& file) {
+  auto doc = detail::parse_toml(toml_text, file);
+  if (!doc.ok()) return doc.err();
+  const table_reader root{*doc, file, ""};
+  PSS_TRY(root.allow_only({"id", "box_key", "sign_key"}));
+  auto id = root.integer("id", 1, int64_max, "id = 6");
+  if (!id.ok()) return id.err();
+  auto box = read_public_key<crypto::box_public_key>(root, "box_key");
+  if (!box.ok()) return box.err();
+  auto sign = read_public_key<crypto::sign_public_key>(root, "sign_key");
+  if (!sign.ok()) return sign.err();
+  return member_keys{node_id{static_cast<std::uint64_t>(*id)}, *box, *sign};
+}
+
+result<member_keys> load_member_keys(const std::string& path) {
+  auto text = read_file_bounded(path, key_file_bytes_max);
+  if (!text.ok()) return text.err();
+  return parse_member_keys(text->as_string(), path);
 }
 
 result<cluster_file> parse_cluster_file(std::string_view toml_text, const std::string& file,

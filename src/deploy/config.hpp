@@ -104,11 +104,16 @@ struct node_config {
   std::optional<tls_files> tls; // nullopt iff insecure_plaintext
   bool insecure_plaintext = false;
   node_timing timing;
-  std::vector<member_entry> members; // every member, including this node, sorted by id
+  // A new member that `pss member add` brings in (`pss init-cluster
+  // --add-node` writes it): `members` is the cluster's first view, which
+  // does not list this node; the catalog names it once the add is recorded.
+  bool joining = false;
+  // Every member, including this node unless it is joining, sorted by id.
+  std::vector<member_entry> members;
 
   // Epoch 1; member.address is the host:port text.
   [[nodiscard]] secrets::cluster_view view() const;
-  // This node's own entry (present after a successful load).
+  // This node's own entry (present after a successful load, unless joining).
   [[nodiscard]] const member_entry* self() const noexcept;
 };
 
@@ -144,6 +149,19 @@ struct cluster_file {
 // Creates the file with mode 0600 (O_CREAT|O_EXCL: never overwrites) and
 // zeroizes the buffers that held the keys.
 [[nodiscard]] status write_node_keys(const std::string& path, const secrets::node_keys& keys);
+
+// A new member's public keys, for `pss member add --keys FILE` (`pss
+// init-cluster --add-node` writes it beside the node's config): `id`,
+// `box_key` and `sign_key` (hex). Public: it may be mailed to the admin.
+struct member_keys {
+  node_id id;
+  crypto::box_public_key box_key;
+  crypto::sign_public_key sign_key;
+  bool operator==(const member_keys&) const = default;
+};
+[[nodiscard]] std::string render_member_keys(const member_keys& k);
+[[nodiscard]] result<member_keys> parse_member_keys(std::string_view toml_text, const std::string& file);
+[[nodiscard]] result<member_keys> load_member_keys(const std::string& path);
 
 // A client identity (`pss identity new`): a TOML file with `public_key` and
 // `seed` (hex, 32 bytes each), mode 0600. The seed must derive the public

@@ -79,6 +79,9 @@ std::string render_node_config(const node_config& c) {
   out += quoted_line("data_dir", c.data_dir);
   out += quoted_line("key_file", c.key_file);
   if (c.insecure_plaintext) out += "insecure_plaintext = true # no TLS: local experiments only\n";
+  if (c.joining)
+    out += "# a new member: [[members]] is the cluster's first view, without this node;\n"
+           "# `pss member add` names it (docs/deployment.md, \"Adding a member\")\njoining = true\n";
   out += render_tls(c.tls);
   out += render_timing(c.timing);
   out += render_members(c.members);

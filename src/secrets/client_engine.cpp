@@ -140,6 +140,9 @@ void client_engine::start(millis now) {
     } else if (op.kind == operation_kind::audit) {
       op.step = phase::audit; // op.target was chosen by the caller
       send_single(now);
+    } else if (op.kind == operation_kind::view) {
+      op.step = phase::view; // op.target was chosen by the caller
+      send_single(now);
     } else if (!view_ || (options_.view_max_age > millis{0} && now >= view_learned_at_ + options_.view_max_age)) {
       begin_view(now);
     } else if (proposes_at_once(op.kind)) {
@@ -385,19 +388,26 @@ void client_engine::on_message(millis now, endpoint from, byte_view payload) {
 }
 
 namespace {
-// Every served member is in the cluster file with the same index and keys,
-// the threshold agrees, and at least t+1 members remain: a view after a
-// removal (docs/refresh.md §7.3) is one the file still vouches for, and
-// dealing to a subset of its keys hands no share to a key it does not name.
-// Addresses and the epoch may differ.
-bool vouched_for(const cluster_view& served, const cluster_view& expected) {
-  if (served.threshold != expected.threshold || served.members.size() < served.threshold + std::size_t{1}) return false;
+// The part of a served view the cluster file vouches for: the members it
+// names with the same index and keys. A member it does not name (one added
+// since the file was written) is left out, so the client never deals to a
+// key the operator's file does not show (`pss cluster-file --update` takes
+// it in); a named member with other keys or another index, or another
+// threshold, refuses the whole view: a node that lists other keys could
+// collect every share. At least t+1 members must remain. Addresses and the
+// epoch may differ.
+std::optional<cluster_view> vouched_part(const cluster_view& served, const cluster_view& expected) {
+  if (served.threshold != expected.threshold) return std::nullopt;
+  cluster_view out = served;
+  out.members.clear();
   for (const member& a : served.members) {
     const member* b = expected.find(a.id);
-    if (b == nullptr || a.index != b->index || !(a.box_key == b->box_key) || !(a.sign_key == b->sign_key))
-      return false;
+    if (b == nullptr) continue;
+    if (a.index != b->index || !(a.box_key == b->box_key) || !(a.sign_key == b->sign_key)) return std::nullopt;
+    out.members.push_back(a);
   }
-  return true;
+  if (out.members.size() < out.threshold + std::size_t{1}) return std::nullopt;
+  return out;
 }
 } // namespace
 
@@ -407,17 +417,23 @@ void client_engine::on_view(millis now, endpoint from, const get_view_response& 
     ++counters_.stale_responses;
     return;
   }
+  if (op.kind == operation_kind::view) {
+    completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, "served");
+    c.view = m.view;
+    op.served_by = op.target;
+    return finish(std::move(c));
+  }
   if (!options_.expected_cluster_id.empty() && m.view.cluster_id != options_.expected_cluster_id) {
     event(node_name(op.target) + " serves cluster " + m.view.cluster_id + ", not ours; trying another");
     return retry_single(now, true);
   }
-  if (options_.expected_members && !vouched_for(m.view, *options_.expected_members)) {
-    // A node that lists other keys could collect every share: never deal
-    // to a membership the operator's cluster file does not show.
+  std::optional<cluster_view> vouched = m.view;
+  if (options_.expected_members) vouched = vouched_part(m.view, *options_.expected_members);
+  if (!vouched) {
     event(node_name(op.target) + " serves a membership that differs from the cluster file; trying another");
     return retry_single(now, true);
   }
-  view_ = m.view;
+  view_ = std::move(*vouched);
   view_learned_at_ = now;
   if (proposes_at_once(op.kind)) return begin_propose(now, true);
   if (op.kind == operation_kind::put) return begin_deal(now);
@@ -578,7 +594,8 @@ void client_engine::on_tick(millis now) {
       if (op->request_id == 0) {
         send_single(now); // a backoff ended
       } else {
-        retry_single(now, op->step != phase::audit); // timed out: another node (an audit: the same) after a backoff
+        // Timed out: another node after a backoff (an audit or a view: the same one).
+        retry_single(now, op->step != phase::audit && op->kind != operation_kind::view);
         continue;
       }
       want(op->resend_at);

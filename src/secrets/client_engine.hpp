@@ -102,8 +102,9 @@ struct client_options {
 };
 
 // grant, revoke and policy are an admin's (docs/access.md).
-// member is an admin's committee change (docs/refresh.md §7).
-enum class operation_kind : std::uint8_t { put, get, list, remove, refresh, grant, revoke, policy, audit, member };
+// member is an admin's committee change (docs/refresh.md §7); view asks one
+// node for the view it serves (`pss cluster-file --update`).
+enum class operation_kind : std::uint8_t { put, get, list, remove, refresh, grant, revoke, policy, audit, member, view };
 // ok and fail are definite; unknown (an "info" event) means the command may
 // or may not have been applied (a timeout after proposing).
 enum class operation_outcome : std::uint8_t { ok, fail, unknown };
@@ -134,6 +135,7 @@ struct completion {
   std::vector<access::grant> grants;  // policy
   std::vector<audit::record> audit_records; // audit: the node's records after the asked seq
   std::uint64_t audit_head = 0;             // audit: the node's last durable record
+  std::optional<cluster_view> view;         // view: as the node served it, unchecked
   std::size_t answered = 0;           // put: acks; get: valid shares
   std::vector<node_id> bad_nodes;     // nodes whose shares failed verification
   // The node whose catalog answer (record, latest version, or "none") the
@@ -179,6 +181,9 @@ public:
   // Reads up to audit_records_per_response_max of `node`'s audit records
   // after `after_seq`, from that node only (the caller checks the chain).
   void read_audit(millis now, std::uint64_t operation_id, node_id node, std::uint64_t after_seq);
+  // The view `node` serves, as it serves it: the caller decides whom to
+  // believe (the answer is authentic, but one node may lie).
+  void read_view(millis now, std::uint64_t operation_id, node_id node);
 
   void on_message(millis now, endpoint from, byte_view payload) override;
   void on_tick(millis now) override;

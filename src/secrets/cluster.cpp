@@ -104,4 +104,31 @@ test_cluster make_test_cluster(std::size_t n, std::size_t t, std::uint64_t seed)
   return out;
 }
 
+result<cluster_view> agreed_view(const std::vector<std::pair<node_id, cluster_view>>& answers,
+                                 const cluster_view& file) {
+  std::set<node_id> counted;
+  std::vector<std::pair<cluster_view, std::size_t>> groups; // a view (epoch 1) and how many served it
+  for (const auto& [from, served] : answers) {
+    if (file.find(from) == nullptr || served.cluster_id != file.cluster_id || !counted.insert(from).second) continue;
+    cluster_view v = served;
+    v.epoch = epoch_id{1}; // a cluster file has no epoch
+    auto same = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == v; });
+    if (same == groups.end()) groups.emplace_back(std::move(v), 1);
+    else ++same->second;
+  }
+  std::size_t best = 0;
+  for (const auto& [view, n] : groups) {
+    if (n < file.threshold) {
+      best = std::max(best, n);
+      continue;
+    }
+    PSS_TRY(view.validate());
+    return view;
+  }
+  return error{errc::unavailable, std::to_string(counted.size()) + " of the file's members answered and at most "
+                                    + std::to_string(best) + " of them serve the same membership; t = "
+                                    + std::to_string(file.threshold) + " must agree (a change may be running: "
+                                    "try again once `pss status` shows none)"};
+}
+
 } // namespace pss::secrets

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/bytes.hpp"
@@ -52,6 +53,15 @@ struct cluster_view {
 
   bool operator==(const cluster_view&) const = default;
 };
+
+// The view that at least `file.threshold` members the file names serve
+// alike (the cluster id, the threshold and the members; the epoch may
+// differ): with at most t-1 members lying, t alike answers include an honest
+// one, so the view is the catalog's (`pss cluster-file --update`). One
+// answer per member counts; answers from ids the file does not name, and of
+// another cluster, are ignored. The error says how far the answers got.
+[[nodiscard]] result<cluster_view> agreed_view(const std::vector<std::pair<node_id, cluster_view>>& answers,
+                                               const cluster_view& file);
 
 // "node 3": how messages and events name a member.
 [[nodiscard]] std::string node_name(node_id id);

@@ -182,6 +182,9 @@ node_engine::node_engine(node_options options, node_keys keys, storage::file_sys
   if (rejoining()) event("rejoining after a wiped disk: never votes until re-admitted as a voter");
   if (options_.record_apply_events) apply_events_.push_back(apply_event{true, applied_, {}});
   shares_->reconcile(catalog_);
+  // A member that joined before this restart is admitted by its restored
+  // catalog, and one being removed erases what it is no longer listed for.
+  follow_committee();
   if (auto st = flush_shares(); !st.ok()) fail(st.err());
   drain(now);
 }

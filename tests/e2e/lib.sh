@@ -35,7 +35,7 @@ cleanup() {
       tail -15 "$work/client.err"
     fi
   fi
-  rm -rf "$work"
+  [ -n "${PSS_E2E_KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 

@@ -313,3 +313,41 @@ TEST_CASE("deploy: text that is not TOML at all is an error, never an exception"
     CHECK(pss::deploy::test::contains(parsed.err().message(), "node1.toml"));
   }
 }
+
+TEST_CASE("deploy: a joining node's config lists the first view without it, and round-trips") {
+  config_fixture f;
+  node_config c = f.config();
+  c.id = node_id{4};
+  c.listen = host_port{"127.0.0.1", 7104};
+  c.joining = true;
+  auto parsed = f.parse(render_node_config(c));
+  REQUIRE_MESSAGE(parsed.ok(), parsed.err().message());
+  CHECK(parsed->joining);
+  CHECK(parsed->self() == nullptr);
+  CHECK(parsed->view().find(node_id{4}) == nullptr);
+  CHECK(parsed->members == f.members());
+  // Listed and joining at once is a contradiction, named with its fix.
+  check_message(f.error_of(replace(f.text(), "key_file = \"node.key\"\n", "key_file = \"node.key\"\njoining = true\n")),
+                {"key 'node.joining'", "node 1 is listed in [[members]]", "joining = false"});
+  // Keys of a joining node load without a member entry to match.
+  REQUIRE(write_node_keys(parsed->key_file, secrets::make_test_cluster(4, 2, 8).keys[3]).ok());
+  auto keys = load_node_keys(parsed->key_file, *parsed);
+  REQUIRE_MESSAGE(keys.ok(), keys.err().message());
+  CHECK(keys->id == node_id{4});
+}
+
+TEST_CASE("deploy: a member keys file round-trips, and a bad one is refused with the key named") {
+  const auto cluster = secrets::make_test_cluster(3, 2, 9);
+  const member_keys k{node_id{6}, cluster.view.members[0].box_key, cluster.view.members[0].sign_key};
+  auto parsed = parse_member_keys(render_member_keys(k), "member.toml");
+  REQUIRE_MESSAGE(parsed.ok(), parsed.err().message());
+  CHECK(*parsed == k);
+  auto error_of = [](const std::string& text) {
+    auto r = parse_member_keys(text, "member.toml");
+    REQUIRE_FALSE(r.ok());
+    return r.err().message();
+  };
+  check_message(error_of(replace(render_member_keys(k), "id = 6", "id = 0")), {"member.toml", "key 'id'"});
+  check_message(error_of("id = 6\nbox_key = \"00\"\nsign_key = \"00\"\n"), {"key 'box_key'", "64 hex digits"});
+  check_message(error_of(render_member_keys(k) + "seed = \"x\"\n"), {"seed"});
+}

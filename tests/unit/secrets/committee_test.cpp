@@ -120,4 +120,37 @@ TEST_CASE("committee: a change and the member request that carries it decode as 
   CHECK_FALSE(decode_committee_change(r2).ok());
 }
 
+
+TEST_CASE("committee: a cluster file takes in only a membership t of its members serve alike") {
+  fixture f;
+  cluster_view next = f.tc.view; // node 5 replaced by a newcomer, at another epoch
+  next.members.pop_back();
+  member m = f.newcomer();
+  m.index = share_index{6};
+  next.members.push_back(m);
+  next.epoch = epoch_id{7};
+  cluster_view lie = f.tc.view;
+  lie.members[0].box_key = f.other.view.members[0].box_key;
+  using answers = std::vector<std::pair<node_id, cluster_view>>;
+  // Two honest answers and two lies: t = 3 do not agree.
+  auto few = agreed_view(answers{{node_id{1}, next}, {node_id{2}, next}, {node_id{3}, lie}, {node_id{4}, lie}}, f.tc.view);
+  REQUIRE_FALSE(few.ok());
+  CHECK(few.err().message().find("at most 2 of them serve the same membership; t = 3") != std::string::npos);
+  // One member answering three times counts once; an id the file lacks not at all.
+  CHECK_FALSE(agreed_view(answers{{node_id{1}, next}, {node_id{1}, next}, {node_id{1}, next}, {node_id{6}, next}},
+                          f.tc.view).ok());
+  // Three alike, whatever their epochs: that view.
+  cluster_view later = next;
+  later.epoch = epoch_id{8};
+  auto agreed = agreed_view(answers{{node_id{1}, next}, {node_id{2}, later}, {node_id{3}, lie}, {node_id{4}, next}},
+                            f.tc.view);
+  REQUIRE(agreed.ok());
+  CHECK(agreed->members == next.members);
+  CHECK(agreed->threshold == 3);
+  // Another cluster's answers never count.
+  cluster_view foreign = next;
+  foreign.cluster_id = "other";
+  CHECK_FALSE(agreed_view(answers{{node_id{1}, foreign}, {node_id{2}, foreign}, {node_id{3}, foreign}}, f.tc.view).ok());
+}
+
 } // namespace pss::secrets

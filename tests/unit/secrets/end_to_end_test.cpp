@@ -125,6 +125,34 @@ TEST_CASE("secrets: a client refuses a cluster whose membership differs from its
   CHECK(net.put(200, 1, "x", "y").outcome == operation_outcome::ok);
 }
 
+TEST_CASE("secrets: a client deals only to the members its cluster file names") {
+  network net;
+  net.elect(1);
+  // A member added since the file was written (here: node 5, left out of
+  // the file) is in every served view; the client leaves it out and the put
+  // works with the t+1 others, and a get reads it back.
+  client_options o;
+  cluster_view file = net.cluster().view;
+  file.members.pop_back();
+  o.expected_members = file;
+  net.add_client(100, o);
+  REQUIRE(net.put(100, 1, "x", "y").outcome == operation_outcome::ok);
+  CHECK(net.node(5).counters().shares_stored == 0);
+  std::uint64_t stored = 0;
+  for (std::uint64_t i = 1; i <= 4; ++i) stored += net.node(i).counters().shares_stored;
+  CHECK(stored >= 4);
+  auto got = net.get(100, 2, "x");
+  REQUIRE(got.outcome == operation_outcome::ok);
+  // With t+1 = 4 members, a file naming only three of them vouches for too few.
+  cluster_view small = file;
+  small.members.pop_back();
+  client_options few;
+  few.expected_members = small;
+  few.operation_timeout = millis{3'000};
+  net.add_client(200, few);
+  CHECK(net.put(200, 1, "z", "w").outcome != operation_outcome::ok);
+}
+
 
 // Swarm seed 157246426 (6 nodes, the Figure 8 schedule's 40..150 ms election
 // timeout and 10 ms heartbeats): after healing, leaders came and went for
