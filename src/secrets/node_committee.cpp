@@ -64,8 +64,8 @@ void node_engine::lead_committee(millis now) {
 
 // A new member joins Raft as a learner, catches up on the log, recovers the
 // shares it misses (it asks, as any member that misses shares), and is
-// promoted once it holds every share a recovery can give it (Raft refuses a
-// learner still behind; the leader asks again at the next drain).
+// promoted once it has recovered what it missed (learner_caught_up; Raft
+// refuses a learner still behind; the leader asks again at the next drain).
 void node_engine::lead_joining(millis now) {
   const node_id in = catalog_.joining();
   const raft::configuration& config = core().config();
@@ -75,13 +75,30 @@ void node_engine::lead_joining(millis now) {
   // rounds only, and at most once per resend interval.
   if (learner && (catalog_.round() || now < promotion_check_next_)) return;
   if (learner) promotion_check_next_ = now + options_.round_resend_interval;
-  if (learner && !catalog_.recoverable_for(in).empty()) return;
+  if (learner && !learner_caught_up(in)) return;
   const auto kind = learner ? raft::config_change_kind::promote_learner : raft::config_change_kind::add_learner;
   auto proposed = core().propose_config_change(now, raft::config_change{kind, in});
   if (proposed.ok())
     event((learner ? "new member " + node_name(in) + " holds its shares: proposed its promotion at index "
                    : "new member " + node_name(in) + ": proposed it as a learner at index ")
           + std::to_string(proposed->index.value()));
+}
+
+// Caught up: the learner misses nothing it already missed at the leader's
+// previous look. What it misses now was registered since, by clients whose
+// cluster file does not name it yet; it recovers that as a voter, as any
+// member that misses shares. Waiting until it misses nothing at all waited
+// for as long as puts kept coming (a real cluster at three puts a second
+// promoted its newcomer only after half a minute).
+bool node_engine::learner_caught_up(node_id in) {
+  const auto now_missing = catalog_.recoverable_for(in);
+  std::set<round_secret> missing(now_missing.begin(), now_missing.end());
+  const bool looked = promotion_missing_ && promotion_missing_->first == in;
+  const bool still = !looked || std::any_of(missing.begin(), missing.end(), [&](const round_secret& s) {
+    return promotion_missing_->second.contains(s);
+  });
+  promotion_missing_.emplace(in, std::move(missing));
+  return promotion_missing_->second.empty() || !still;
 }
 
 // Once Raft removes it, the leader sends the member nothing more, so it

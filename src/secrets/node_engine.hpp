@@ -356,6 +356,7 @@ private:
   void lead_committee(millis now);
   [[nodiscard]] bool member_informed(millis now, node_id out);
   void lead_joining(millis now);
+  [[nodiscard]] bool learner_caught_up(node_id in);
   void follow_committee();
   void note_committee(const applied_command& a);
   [[nodiscard]] std::set<node_id> members_up() const;
@@ -429,6 +430,8 @@ private:
   };
   std::optional<removal_notice> removal_notice_;
   millis promotion_check_next_{0}; // the leader: when it may look at a learner's shares again
+  // What the learner missed at the leader's last look (learner_caught_up).
+  std::optional<std::pair<node_id, std::set<round_secret>>> promotion_missing_;
   struct lost_admission {
     millis at;
     std::uint64_t nonce = 0;
