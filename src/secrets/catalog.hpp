@@ -322,6 +322,7 @@ private:
   void note_refresh_committed(const round_state& r, apply_effects& fx);
   void drop_member(node_id n, apply_effects& fx);
   [[nodiscard]] command_result admit_member(committee_change& change, apply_effects& fx);
+  void start_removal(std::string_view why, apply_effects& fx);
   void follow_configuration(const raft::configuration& config, apply_effects& fx);
   [[nodiscard]] command_result abort_round(std::string reason, apply_effects& fx);
   [[nodiscard]] round_state* round_for(std::uint64_t id, round_phase phase);

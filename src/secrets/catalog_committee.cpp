@@ -74,12 +74,8 @@ command_result catalog::execute_committee(const committee_change& change, const 
   PSS_CHECK(changes_.remember(request).ok()); // admit_change found room
   committee_change recorded = change;
   if (recorded.new_member) return admit_member(recorded, fx);
-  const bool skip = planted::armed(planted::bug::remove_before_reshare);
-  committee_ = committee_record{recorded, skip ? committee_step::removing : committee_step::excluding};
-  fx.committee_changed = true;
-  // A recovery that would hand the member shares of the live epoch ends here.
-  if (round_ && round_->kind == round_kind::recovery && round_->target == change.old_member)
-    (void)abort_round(name_of(change.old_member) + " is being removed", fx);
+  committee_ = committee_record{recorded, committee_step::excluding};
+  start_removal(" is being removed", fx);
   return make(result_code::ok, "recorded: " + describe(change) + "; a refresh leaves it out, then Raft removes it");
 }
 
@@ -98,6 +94,19 @@ command_result catalog::admit_member(committee_change& change, apply_effects& fx
                                  + "; it recovers its shares as a learner, then becomes a voter");
 }
 
+// A removal's first step: a refresh that leaves the member out (the planted
+// bug skips it). A recovery that would hand the member shares of the live
+// epoch ends here.
+void catalog::start_removal(std::string_view why, apply_effects& fx) {
+  PSS_CHECK(committee_ && committee_->change.old_member != no_node);
+  const bool skip = planted::armed(planted::bug::remove_before_reshare);
+  committee_->step = skip ? committee_step::removing : committee_step::excluding;
+  fx.committee_changed = true;
+  const node_id out = committee_->change.old_member;
+  if (round_ && round_->kind == round_kind::recovery && round_->target == out)
+    (void)abort_round(name_of(out) + std::string{why}, fx);
+}
+
 // Each committed configuration moves a change on: a newcomer that is a
 // voter ends an add (or starts a replace's removal); a leaving member that
 // is gone ends a removal.
@@ -107,10 +116,7 @@ void catalog::follow_configuration(const raft::configuration& config, apply_effe
     ++stats_.members_added;
     fx.committee_changed = true;
     if (committee_->change.kind == committee_change_kind::replace) {
-      const bool skip = planted::armed(planted::bug::remove_before_reshare);
-      committee_->step = skip ? committee_step::removing : committee_step::excluding;
-      if (round_ && round_->kind == round_kind::recovery && round_->target == leaving())
-        (void)abort_round(name_of(leaving()) + " is being replaced", fx);
+      start_removal(" is being replaced", fx);
     } else {
       committee_.reset();
     }
