@@ -323,6 +323,8 @@ private:
   void drop_member(node_id n, apply_effects& fx);
   [[nodiscard]] command_result admit_member(committee_change& change, apply_effects& fx);
   void start_removal(std::string_view why, apply_effects& fx);
+  // recoverable_for with each version's record (valid until the next apply).
+  [[nodiscard]] std::vector<std::pair<round_secret, const version_record*>> recoverable_records(node_id n) const;
   void follow_configuration(const raft::configuration& config, apply_effects& fx);
   [[nodiscard]] command_result abort_round(std::string reason, apply_effects& fx);
   [[nodiscard]] round_state* round_for(std::uint64_t id, round_phase phase);

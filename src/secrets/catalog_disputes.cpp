@@ -243,7 +243,16 @@ command_result catalog::qualify(round_state& r, apply_effects& fx) {
   std::vector<node_id> candidates = confirmed_dealers(view_, r, fit_min, reached);
   // A recovery's receivers answer the target with masked shares, so they
   // must hold every version the round rebuilds.
-  const auto eligible = [&](node_id n) { return !contains(r.liars, n) && (refresh || holds_all(n, r.secrets)); };
+  // Remembered per member: holds_all looks up every version of the round,
+  // and the helpers below ask about each member several times.
+  std::map<node_id, bool> holds;
+  const auto eligible = [&](node_id n) {
+    if (contains(r.liars, n)) return false;
+    if (refresh) return true;
+    auto [it, fresh] = holds.try_emplace(n, false);
+    if (fresh) it->second = holds_all(n, r.secrets);
+    return it->second;
+  };
   const std::size_t dealers_min = r.dealers_min(t);
   drop_for_receivers(r, candidates, dealers_min, reached, eligible);
   std::vector<node_id> receivers = receivers_of(r, candidates, reached, eligible);

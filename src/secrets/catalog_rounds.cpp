@@ -141,11 +141,22 @@ bool catalog::refreshed_any(const std::vector<round_secret>& versions) const {
 // holders left it stays missing, readable from those t, until the
 // membership grows.
 std::vector<round_secret> catalog::recoverable_for(node_id n) const {
-  std::vector<round_secret> out = missing_for(n);
-  std::erase_if(out, [&](const round_secret& m) {
-    const version_record& rec = secrets_.at(m.name).versions.at(m.version);
-    return rec.epoch != rec.dealt_epoch && rec.holders.size() < view_.threshold + 1;
-  });
+  std::vector<round_secret> out;
+  for (const auto& [m, rec] : recoverable_records(n)) out.push_back(m);
+  return out;
+}
+
+// One pass over the catalog (an add's first recovery looks at every version).
+std::vector<std::pair<round_secret, const version_record*>> catalog::recoverable_records(node_id n) const {
+  std::vector<std::pair<round_secret, const version_record*>> out;
+  for (const auto& [name, s] : secrets_) {
+    if (s.deleted) continue;
+    for (const auto& [v, rec] : s.versions) {
+      if (contains(rec.holders, n)) continue;
+      if (rec.epoch != rec.dealt_epoch && rec.holders.size() < view_.threshold + 1) continue;
+      out.emplace_back(round_secret{name, v}, &rec);
+    }
+  }
   return out;
 }
 
@@ -297,15 +308,15 @@ command_result catalog::execute(const round_begin& b, apply_effects& fx) {
     // holders can answer with masked shares. Every member but the target
     // deals a mask: dealing needs no share, and a mask from any honest node
     // hides the helpers' shares from the target.
-    const auto missing = recoverable_for(b.target);
+    auto missing = recoverable_records(b.target);
     if (missing.empty()) return make(result_code::invalid, name_of(b.target) + " misses no share it can recover");
-    const auto& core = secrets_[missing.front().name].versions[missing.front().version].holders;
+    const auto core = missing.front().second->holders;
     if (core.size() < view_.threshold)
       return make(result_code::invalid, "fewer than t nodes hold the shares " + name_of(b.target) + " misses");
-    for (const auto& m : missing) {
-      const auto& holders = secrets_[m.name].versions[m.version].holders;
+    for (auto& [m, rec] : missing) {
+      const auto& holders = rec->holders;
       if (std::all_of(core.begin(), core.end(), [&](node_id h) { return contains(holders, h); }))
-        r.secrets.push_back(m);
+        r.secrets.push_back(std::move(m));
     }
     for (node_id n : view_.node_ids())
       if (n != b.target && n != leaving()) r.participants.push_back(n);
