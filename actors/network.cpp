@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -18,6 +17,7 @@
 #include "caf/send.hpp"
 #include "caf/stateful_actor.hpp"
 
+#include "actors/dial_signal.hpp"
 #include "actors/engine_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/sockets.hpp"
@@ -37,43 +37,6 @@ constexpr std::string_view hello_marker = "pss link hello v1";
 byte_view hello_bytes() {
   return {reinterpret_cast<const std::uint8_t*>(hello_marker.data()), hello_marker.size()};
 }
-
-// Wakes a dialling thread when its link went down or the node stops.
-struct dial_signal {
-  std::mutex mutex;
-  std::condition_variable changed;
-  bool down = false;
-  bool stopping = false;
-
-  void mark_down() {
-    std::lock_guard lock{mutex};
-    down = true;
-    changed.notify_all();
-  }
-  void stop() {
-    std::lock_guard lock{mutex};
-    stopping = true;
-    changed.notify_all();
-  }
-  // Waits until the link is down (returns true) or the node stops.
-  bool wait_down() {
-    std::unique_lock lock{mutex};
-    changed.wait(lock, [&] { return down || stopping; });
-    const bool was_down = down && !stopping;
-    down = false;
-    return was_down;
-  }
-  // Sleeps for `d` unless the node stops; returns false when stopping.
-  bool sleep_for(std::chrono::milliseconds d) {
-    std::unique_lock lock{mutex};
-    changed.wait_for(lock, d, [&] { return stopping; });
-    return !stopping;
-  }
-  bool is_stopping() {
-    std::lock_guard lock{mutex};
-    return stopping;
-  }
-};
 
 struct peer_route {
   std::string address;

@@ -48,14 +48,6 @@ void client_engine::read_audit(millis now, std::uint64_t operation_id, node_id n
   enqueue(now, std::move(op));
 }
 
-void client_engine::read_view(millis now, std::uint64_t operation_id, node_id node) {
-  auto op = std::make_unique<operation>();
-  op->id = operation_id;
-  op->kind = operation_kind::view;
-  op->target = node;
-  enqueue(now, std::move(op));
-}
-
 // Only the node asked answers for its own log.
 void client_engine::on_audit_reply(endpoint from, audit_response&& m) {
   operation& op = *queue_.front();

@@ -279,14 +279,6 @@ void client_engine::refused_single(millis now, const std::string& reason) {
   retry_single(now, true);
 }
 
-void client_engine::begin_view(millis now) {
-  operation& op = *queue_.front();
-  op.step = phase::view;
-  op.attempts = 0;
-  op.target = leader_ != no_node ? leader_ : next_node(); // the leader's view is the newest
-  send_single(now);
-}
-
 void client_engine::begin_read(millis now) {
   operation& op = *queue_.front();
   op.step = phase::read;
@@ -385,59 +377,6 @@ void client_engine::on_message(millis now, endpoint from, byte_view payload) {
   else ++counters_.unexpected;
   start(now);
   on_tick(now);
-}
-
-namespace {
-// The part of a served view the cluster file vouches for: the members it
-// names with the same index and keys. A member it does not name (one added
-// since the file was written) is left out, so the client never deals to a
-// key the operator's file does not show (`pss cluster-file --update` takes
-// it in); a named member with other keys or another index, or another
-// threshold, refuses the whole view: a node that lists other keys could
-// collect every share. At least t+1 members must remain. Addresses and the
-// epoch may differ.
-std::optional<cluster_view> vouched_part(const cluster_view& served, const cluster_view& expected) {
-  if (served.threshold != expected.threshold) return std::nullopt;
-  cluster_view out = served;
-  out.members.clear();
-  for (const member& a : served.members) {
-    const member* b = expected.find(a.id);
-    if (b == nullptr) continue;
-    if (a.index != b->index || !(a.box_key == b->box_key) || !(a.sign_key == b->sign_key)) return std::nullopt;
-    out.members.push_back(a);
-  }
-  if (out.members.size() < out.threshold + std::size_t{1}) return std::nullopt;
-  return out;
-}
-} // namespace
-
-void client_engine::on_view(millis now, endpoint from, const get_view_response& m) {
-  operation& op = *queue_.front();
-  if (op.step != phase::view || m.request_id != op.request_id || from.as_node() != op.target) {
-    ++counters_.stale_responses;
-    return;
-  }
-  if (op.kind == operation_kind::view) {
-    completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, "served");
-    c.view = m.view;
-    op.served_by = op.target;
-    return finish(std::move(c));
-  }
-  if (!options_.expected_cluster_id.empty() && m.view.cluster_id != options_.expected_cluster_id) {
-    event(node_name(op.target) + " serves cluster " + m.view.cluster_id + ", not ours; trying another");
-    return retry_single(now, true);
-  }
-  std::optional<cluster_view> vouched = m.view;
-  if (options_.expected_members) vouched = vouched_part(m.view, *options_.expected_members);
-  if (!vouched) {
-    event(node_name(op.target) + " serves a membership that differs from the cluster file; trying another");
-    return retry_single(now, true);
-  }
-  view_ = std::move(*vouched);
-  view_learned_at_ = now;
-  if (proposes_at_once(op.kind)) return begin_propose(now, true);
-  if (op.kind == operation_kind::put) return begin_deal(now);
-  begin_read(now);
 }
 
 void client_engine::on_read_reply(millis now, endpoint from, read_response&& m) {
