@@ -28,6 +28,8 @@ constexpr const char* member_usage =
   "           keys file written beside its config (member.toml). The cluster adds it as\n"
   "           a Raft learner, it catches up and recovers a share of every secret from the\n"
   "           others (no secret is ever put together), and only then becomes a voter.\n"
+  "           Until then `pss member remove --id ID` calls the add off (say, a node that\n"
+  "           never comes up), and the next change can run.\n"
   "  remove   takes a member out for good. First a refresh round that leaves it out moves\n"
   "           every secret to a new epoch held by the others, so the shares it keeps are of\n"
   "           an ended epoch and combine with nothing; then Raft removes it, and the view\n"

@@ -63,6 +63,7 @@ command_result catalog::execute_committee(const committee_change& change, const 
     return refuse(result_code::invalid, describe(change) + " is not built yet (docs/refresh.md §7.4, §7.5)");
   committee_context ctx;
   ctx.change_running = committee_.has_value();
+  ctx.joining = joining();
   ctx.rejoin_running = std::any_of(rejoins_.begin(), rejoins_.end(), [](const auto& r) { return !r.second.done; });
   // Who is up is the leader's knowledge, checked before it proposed; the
   // replicated rules count every member.
@@ -74,9 +75,13 @@ command_result catalog::execute_committee(const committee_change& change, const 
   PSS_CHECK(changes_.remember(request).ok()); // admit_change found room
   committee_change recorded = change;
   if (recorded.new_member) return admit_member(recorded, fx);
+  // A newcomer removed before its promotion: its add ends here, and it may
+  // hold recovered shares, so it leaves like any member.
+  const bool calls_off = ctx.joining == recorded.old_member;
   committee_ = committee_record{recorded, committee_step::excluding};
   start_removal(" is being removed", fx);
-  return make(result_code::ok, "recorded: " + describe(change) + "; a refresh leaves it out, then Raft removes it");
+  return make(result_code::ok, "recorded: " + describe(change) + (calls_off ? ", which calls its add off" : "")
+                                 + "; a refresh leaves it out, then Raft removes it");
 }
 
 // An add, or a replace's first half: the newcomer joins the view at the next

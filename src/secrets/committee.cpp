@@ -77,7 +77,14 @@ std::string_view to_string(committee_step s) noexcept {
 }
 
 status check_committee_change(const cluster_view& view, const committee_change& c, const committee_context& ctx) {
-  if (ctx.change_running) return refuse("another committee change is running; wait for it to finish");
+  // Removing a newcomer that is not a voter yet calls its add off (an add
+  // whose node never comes up would otherwise block every later change).
+  const bool calls_off = c.kind == committee_change_kind::remove && ctx.joining != node_id{} && c.old_member == ctx.joining;
+  if (ctx.change_running && !calls_off)
+    return refuse("another committee change is running; wait for it to finish"
+                  + (ctx.joining != node_id{} ? " (or call the add off: pss member remove --id "
+                                                  + std::to_string(ctx.joining.value()) + ")"
+                                              : std::string{}));
   if (ctx.rejoin_running) return refuse("a wiped node is rejoining; wait for it to finish");
   const std::size_t n = view.members.size();
   switch (c.kind) {

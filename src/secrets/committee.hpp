@@ -61,12 +61,14 @@ struct committee_record {
 // What the rules need besides the view.
 struct committee_context {
   bool change_running = false; // another committee change is recorded and not done
+  node_id joining;             // that change's newcomer while it is not a voter yet
   bool rejoin_running = false; // a wiped node's rejoin is not done
   std::set<node_id> up;        // members the leader heard from recently
 };
 
 // Refuses (invalid_argument, naming the rule) a change that another change
-// or a rejoin is running beside; a removal that would leave fewer than t+1
+// or a rejoin is running beside (except the removal of a newcomer that is
+// not a voter yet: it calls its add off); a removal that would leave fewer than t+1
 // members or fewer up than a Raft majority of the rest; a new member whose
 // id is in use or whose box or signing key equals a member's; a threshold
 // outside 2..n-1 of the committee after the change, or equal to t; and a

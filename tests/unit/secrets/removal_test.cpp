@@ -230,6 +230,36 @@ TEST_CASE("add: a new member joins as a learner, recovers every share, becomes a
   net.check();
 }
 
+TEST_CASE("add: removing a newcomer that never came up calls its add off, and the next change runs") {
+  network net{5, 3, 89};
+  net.elect(1);
+  put_three(net);
+  const test_cluster spare = make_test_cluster(6, 3, 8900);
+  auto done = change(net, 100, 10, committee_change{committee_change_kind::add, {}, newcomer(6, spare), 0});
+  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+  // Node 6 is never started: it stays a learner that catches up on nothing.
+  net.run_until([&] { return net.node(1).raft().config().is_learner(node_id{6}); }, millis{10'000});
+  net.run_for(millis{500});
+  REQUIRE(net.node(1).state().joining() == node_id{6});
+  auto other = change(net, 100, 11, removal_of(4));
+  CHECK(other.outcome != operation_outcome::ok);
+  CHECK(contains(other.message, "pss member remove --id 6"));
+  auto off = change(net, 100, 12, removal_of(6));
+  REQUIRE_MESSAGE(off.outcome == operation_outcome::ok, off.message);
+  CHECK(contains(off.message, "calls its add off"));
+  await_removed(net, 6, 5);
+  net.run_for(millis{300});
+  const catalog& c = net.node(1).state();
+  CHECK_FALSE(c.committee().has_value());
+  CHECK(c.view().members.size() == 5);
+  CHECK(c.stats().members_added == 0);
+  CHECK(c.next_index() == 7); // index 6 is never given again
+  check_reads(net, 20);
+  auto later = change(net, 100, 13, removal_of(5));
+  CHECK_MESSAGE(later.outcome == operation_outcome::ok, later.message);
+  net.check();
+}
+
 TEST_CASE("replace: the newcomer becomes a voter, then the old member is excluded and removed") {
   network net{5, 3, 87};
   net.elect(1);
