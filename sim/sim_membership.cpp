@@ -39,13 +39,18 @@ std::uint64_t committee_digest(const secrets::catalog& c) {
 
 // One change per run, drawn from the seed at 20..60 % of the safety phase:
 // removing a member (only when t+1 would remain; else an add), adding node
-// n+1, or replacing a member by node n+1.
+// n+1, replacing a member by node n+1, or adding node n+1 and calling the
+// add off (removing it) as soon as a catalog recorded the add; half of those
+// newcomers never start (the operator's reason to call an add off).
 void simulation::impl::plan_membership() {
   if (!secrets_mode || opts.profile != "membership") return;
   member_change r;
   const auto span = static_cast<std::uint64_t>(opts.seconds * 1000);
   r.at = millis{static_cast<millis::rep>(span / 5 + membership_rng.below(span * 2 / 5 + 1))};
-  r.kind = static_cast<secrets::committee_change_kind>(1 + membership_rng.below(3)); // add, remove, replace
+  const auto draw = membership_rng.below(4); // add, remove, replace, an add called off
+  r.kind = draw == 3 ? secrets::committee_change_kind::add : static_cast<secrets::committee_change_kind>(1 + draw);
+  r.call_off = draw == 3;
+  r.newcomer_down = r.call_off && membership_rng.below(2) == 0;
   if (r.kind == secrets::committee_change_kind::remove && opts.nodes < opts.threshold + 2)
     r.kind = secrets::committee_change_kind::add;
   r.target = node_id{1 + membership_rng.below(opts.nodes)};
@@ -72,16 +77,18 @@ bool simulation::impl::member_change_recorded() const {
 // first asks for the change, then signs the admin's request to every member
 // until a catalog records it.
 void simulation::impl::membership_step() {
-  if (!member_plan || member_plan->recorded || now() < member_plan->next_send) return;
+  if (!member_plan || now() < member_plan->next_send) return;
+  if (member_plan->recorded) return call_off_step();
   member_plan->recorded = member_change_recorded();
-  if (member_plan->recorded || member_plan->sent >= removal_sends_max) return;
+  if (member_plan->recorded) return call_off_step();
+  if (member_plan->sent >= removal_sends_max) return;
   using kind = secrets::committee_change_kind;
   const node_id newcomer{opts.nodes + 1};
   if (member_plan->sent == 0) {
     ++counters.faults[member_plan->kind == kind::remove ? "member_removal_asked" : "member_add_asked"];
     trace.add(0x3E3B);
     trace.add(member_plan->target.value());
-    if (member_plan->kind != kind::remove) {
+    if (member_plan->kind != kind::remove && !member_plan->newcomer_down) {
       node_ids.push_back(newcomer);
       auto& fresh = nodes[newcomer];
       fresh.id = newcomer;
@@ -97,15 +104,45 @@ void simulation::impl::membership_step() {
                                         k.box.public_key, k.sign.public_key};
   }
   if (member_plan->kind == kind::add) change.old_member = no_node;
-  send_member_request(change);
+  send_member_request(change, sequence_number{1});
 }
 
-void simulation::impl::send_member_request(const secrets::committee_change& change) {
+// The operator removes the newcomer it added: before its promotion that
+// calls the add off; after, it is a removal like any other.
+void simulation::impl::call_off_step() {
+  if (!member_plan->call_off || member_plan->call_off_recorded || member_plan->sent >= 2 * removal_sends_max) return;
+  const node_id newcomer{opts.nodes + 1};
+  for (const auto& [id, n] : nodes) {
+    if (!n.up) continue;
+    const auto& c = static_cast<const secrets_node_host&>(*n.engine).engine().state();
+    if (c.leaving() == newcomer || c.stats().members_removed > 0) {
+      member_plan->call_off_recorded = true;
+      return;
+    }
+  }
+  if (!counters.faults.contains("member_add_called_off")) {
+    counters.faults["member_add_called_off"] = 1;
+    trace.add(0x3E3C);
+  }
+  ++member_plan->sent;
+  member_plan->next_send = now() + removal_resend;
+  // The next command of the operator's session: the add was its first.
+  send_member_request(secrets::committee_change{secrets::committee_change_kind::remove, newcomer, std::nullopt, 0},
+                      sequence_number{2});
+}
+
+bool simulation::impl::dropped(node_id m, const secrets::catalog& by) const {
+  if (by.view().find(m) != nullptr) return false;
+  if (cluster.view.find(m) != nullptr) return true;
+  return member_plan && member_plan->call_off && m == node_id{opts.nodes + 1} && by.stats().members_removed > 0;
+}
+
+void simulation::impl::send_member_request(const secrets::committee_change& change, sequence_number sequence) {
   const endpoint self = endpoint::of(client_id{operator_client()});
   for (node_id to : node_ids) {
     // A fresh session each time: the operator's earlier attempt may have
     // been applied (then the catalog refuses this one) or lost.
-    bytes body = secrets::encode(secrets::wire_message{secrets::member_request{member_plan->sent, sequence_number{1}, change}});
+    bytes body = secrets::encode(secrets::wire_message{secrets::member_request{member_plan->sent, sequence, change}});
     const access::unix_ms wall = sim_wall_clock_offset + static_cast<access::unix_ms>(now().count());
     auto signed_request = access::sign_request(*sim_admin_identity(), cluster.view.cluster_id, to, wall,
                                                access::request_lifetime_ms_default, std::move(body), *membership_nonces);
@@ -114,13 +151,11 @@ void simulation::impl::send_member_request(const secrets::committee_change& chan
   }
 }
 
-// Only a member of the first view can be removed (one change per run): a
+// A member of the first view some node dropped, or a called-off newcomer: a
 // newcomer some lagging node does not know yet is not a removed member.
 bool simulation::impl::removed_member(node_id id) const {
-  if (cluster.view.find(id) == nullptr) return false;
   for (const auto& [other, n] : nodes)
-    if (n.up && static_cast<const secrets_node_host&>(*n.engine).engine().state().view().find(id) == nullptr)
-      return true;
+    if (n.up && dropped(id, static_cast<const secrets_node_host&>(*n.engine).engine().state())) return true;
   return false;
 }
 
@@ -150,11 +185,8 @@ void simulation::impl::check_committee(const secrets::node_engine& e, std::vecto
   for (const auto& [id, n] : nodes) {
     if (!n.up || id == e.id()) continue;
     const auto& other = static_cast<const secrets_node_host&>(*n.engine).engine();
-    const auto gone = [&](node_id m, const secrets::catalog& by) {
-      return cluster.view.find(m) != nullptr && by.view().find(m) == nullptr;
-    };
-    if (gone(id, c)) check_removed_shares(other, c, found);
-    if (gone(e.id(), other.state())) check_removed_shares(e, other.state(), found);
+    if (dropped(id, c)) check_removed_shares(other, c, found);
+    if (dropped(e.id(), other.state())) check_removed_shares(e, other.state(), found);
   }
 }
 

@@ -181,6 +181,10 @@ struct simulation::impl final : actors::host_hooks {
     millis next_send{0};
     std::uint64_t sent = 0;
     bool recorded = false;
+    // An add the operator calls off (removes the newcomer) once recorded.
+    bool call_off = false;
+    bool newcomer_down = false; // the called-off newcomer never starts
+    bool call_off_recorded = false;
   };
   std::optional<member_change> member_plan;
   prng membership_rng{opts.seed ^ 0x3E3BE125ull};
@@ -189,7 +193,11 @@ struct simulation::impl final : actors::host_hooks {
   void plan_membership();
   void membership_step();
   [[nodiscard]] bool member_change_recorded() const;
-  void send_member_request(const secrets::committee_change& change);
+  void call_off_step();
+  // Whether `by` dropped m: a first member its view no longer has, or the
+  // newcomer of an add called off once `by` removed it.
+  [[nodiscard]] bool dropped(node_id m, const secrets::catalog& by) const;
+  void send_member_request(const secrets::committee_change& change, sequence_number sequence);
   // The operator's client endpoint: after the adversary's filler.
   [[nodiscard]] std::size_t operator_client() const noexcept { return opts.clients + 5; }
   // Whether some live node's view dropped `id`, a member of the first view.

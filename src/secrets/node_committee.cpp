@@ -34,6 +34,7 @@ void node_engine::on_member_request(millis now, endpoint from, const member_requ
       propose_response reply;
       reply.request_id = m.request_id;
       decline(reply, reply_code::refused, "committee change refused: " + st.err().message());
+      event("refused " + describe(m.change) + ": " + st.err().message());
       (void)record(now, audit::action::committee, who, p.name, 0, audit::outcome::refused);
       return send(from, reply);
     }
