@@ -82,10 +82,13 @@ TEST_CASE("membership sim sweep: members come and go, a removed one keeps nothin
     [](const sim_report&) {});
   CHECK(t.ok == seeds);
   if (seeds >= 20) {
-    // Every seed asks for one change; most finish within the run.
+    // Every seed asks for one change (an add called off asks twice, counted
+    // once); most finish within the run.
     CHECK(t.sum("fault:member_removal_asked") + t.sum("fault:member_add_asked") == seeds);
     CHECK(t.sum("fault:members_removed") > 0);
-    CHECK(t.sum("fault:members_added") * 2 >= t.sum("fault:member_add_asked"));
+    // Adds called off by design (a quarter of the draws) are not expected to finish.
+    CHECK(t.sum("fault:member_add_called_off") > 0);
+    CHECK(t.sum("fault:members_added") * 2 >= t.sum("fault:member_add_asked") - t.sum("fault:member_add_called_off"));
     CHECK(t.sum("secrets_verified") > 0);
   }
 }
