@@ -260,6 +260,28 @@ TEST_CASE("add: removing a newcomer that never came up calls its add off, and th
   net.check();
 }
 
+TEST_CASE("add: while a newcomer is down, refreshes and a member's recovery still run") {
+  network net{5, 3, 90};
+  net.elect(1);
+  put_three(net);
+  const test_cluster spare = make_test_cluster(6, 3, 9000);
+  auto done = change(net, 100, 10, committee_change{committee_change_kind::add, {}, newcomer(6, spare), 0});
+  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+  net.run_until([&] { return net.node(1).raft().config().is_learner(node_id{6}); }, millis{10'000});
+  net.crash(node_id{4});
+  net.node(1).request_refresh(net.now);
+  net.flush_node(1);
+  net.run_until([&] { return net.node(1).state().stats().refresh_epochs_committed == 1; }, millis{20'000});
+  REQUIRE(net.node(1).state().stats().refresh_epochs_committed == 1);
+  net.restart(node_id{4});
+  net.run_until([&] { return net.node(1).state().stats().recoveries >= 1; }, millis{30'000});
+  CHECK(net.node(1).state().stats().recoveries >= 1);
+  net.run_for(millis{300});
+  CHECK(net.node(1).state().missing_for(node_id{4}).empty());
+  check_reads(net, 20);
+  net.check();
+}
+
 TEST_CASE("replace: the newcomer becomes a voter, then the old member is excluded and removed") {
   network net{5, 3, 87};
   net.elect(1);
