@@ -343,6 +343,10 @@ int run_status(int argc, char** argv) {
           std::printf("node %llu dropped messages at its gateway:%s\n", id, counts(row["transport_refused"]).c_str());
         if (row.contains("committee"))
           std::printf("node %llu: committee change running: %s\n", id, row["committee"].get<std::string>().c_str());
+        if (id == leader && row["members"].get<std::uint64_t>() != c.cluster.members.size())
+          std::printf("node %llu (the leader) has %llu members in its view, the cluster file names %zu: once no change "
+                      "runs, `pss cluster-file --update` takes the membership in\n",
+                      id, static_cast<unsigned long long>(row["members"].get<std::uint64_t>()), c.cluster.members.size());
         if (const auto aborted = row["rounds_aborted_since_commit"].get<std::uint64_t>(); aborted > 0)
           std::printf("node %llu: epoch %llu for %llu s, %llu rounds aborted since (the last: %s)\n", id,
                       static_cast<unsigned long long>(row["epoch"].get<std::uint64_t>()),

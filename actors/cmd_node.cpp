@@ -51,7 +51,10 @@ const char* const node_description =
   "mutual TLS (the cluster CA in [tls]) on its `listen` address.\n\n"
   "First start of a new cluster: start every node once with --init (an empty\n"
   "data_dir is initialised; `pss init-cluster` writes the configs). Later starts\n"
-  "need no flag. A node whose data_dir was lost must start with --rejoin: it has\n"
+  "need no flag. A new member of a running cluster (`pss init-cluster --add-node`\n"
+  "writes its config, with joining = true) also starts once with --init, and waits\n"
+  "until an admin's `pss member add` names it.\n"
+  "A node whose data_dir was lost must start with --rejoin: it has\n"
   "forgotten its Raft vote, so it waits until the cluster re-admits it, then\n"
   "gets its shares back from the others. Without either flag an empty data_dir\n"
   "is refused, so a wiped disk is never mistaken for a new cluster.\n\n"
@@ -139,6 +142,10 @@ result<start_mode> decide_start(const deploy::node_config& c, bool init, bool re
   if (std::filesystem::exists(identity, ec)) return start_mode::existing;
   if (init) return start_mode::init;
   if (rejoin) return start_mode::rejoin;
+  if (c.joining)
+    return error{errc::not_found, "the data directory " + c.data_dir + " holds no node state. This node is a new member "
+                                  "(joining = true): start it with --init the first time; it waits until `pss member "
+                                  "add` names it."};
   return error{errc::not_found,
                "the data directory " + c.data_dir + " holds no node state. If this is the first start of a new "
                "cluster, start with --init. If this node lost its data (a wiped or replaced disk), start with "
