@@ -368,4 +368,16 @@ inline void put_three(network& net) {
   net.run_for(millis{100});
 }
 
+// Asks `node` for a refresh and runs until the leader counts more committed
+// or aborted rounds than `rounds_before` and no round runs.
+inline void refresh_and_wait(network& net, std::uint64_t node, std::uint64_t rounds_before) {
+  net.node(node).request_refresh(net.now);
+  net.flush_node(node);
+  net.run_until([&] {
+    const auto& s = net.node(net.leader().value()).state().stats();
+    return s.refresh_epochs_committed + s.rounds_aborted > rounds_before && !net.node(node).state().round();
+  }, millis{20'000});
+  net.run_for(millis{200}); // every node applies the end of the round
+}
+
 } // namespace pss::secrets::testing

@@ -187,6 +187,14 @@ bool holds_every_version(network& net, std::uint64_t id) {
   return c.missing_for(node_id{id}).empty() && net.node(id).state().view().find(node_id{id}) != nullptr;
 }
 
+// The admin adds node 6 (keys from `spare`), whose node is not started:
+// Raft has it as a learner that catches up on nothing.
+void add_unstarted(network& net, const test_cluster& spare) {
+  auto done = change(net, 100, 10, committee_change{committee_change_kind::add, {}, newcomer(6, spare), 0});
+  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+  net.run_until([&] { return net.node(1).raft().config().is_learner(node_id{6}); }, millis{10'000});
+}
+
 } // namespace
 
 TEST_CASE("add: a new member joins as a learner, recovers every share, becomes a voter, and new puts deal to it") {
@@ -234,11 +242,7 @@ TEST_CASE("add: removing a newcomer that never came up calls its add off, and th
   network net{5, 3, 89};
   net.elect(1);
   put_three(net);
-  const test_cluster spare = make_test_cluster(6, 3, 8900);
-  auto done = change(net, 100, 10, committee_change{committee_change_kind::add, {}, newcomer(6, spare), 0});
-  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
-  // Node 6 is never started: it stays a learner that catches up on nothing.
-  net.run_until([&] { return net.node(1).raft().config().is_learner(node_id{6}); }, millis{10'000});
+  add_unstarted(net, make_test_cluster(6, 3, 8900));
   net.run_for(millis{500});
   REQUIRE(net.node(1).state().joining() == node_id{6});
   auto other = change(net, 100, 11, removal_of(4));
@@ -264,14 +268,9 @@ TEST_CASE("add: while a newcomer is down, refreshes and a member's recovery stil
   network net{5, 3, 90};
   net.elect(1);
   put_three(net);
-  const test_cluster spare = make_test_cluster(6, 3, 9000);
-  auto done = change(net, 100, 10, committee_change{committee_change_kind::add, {}, newcomer(6, spare), 0});
-  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
-  net.run_until([&] { return net.node(1).raft().config().is_learner(node_id{6}); }, millis{10'000});
+  add_unstarted(net, make_test_cluster(6, 3, 9000));
   net.crash(node_id{4});
-  net.node(1).request_refresh(net.now);
-  net.flush_node(1);
-  net.run_until([&] { return net.node(1).state().stats().refresh_epochs_committed == 1; }, millis{20'000});
+  refresh_and_wait(net, 1, 0);
   REQUIRE(net.node(1).state().stats().refresh_epochs_committed == 1);
   net.restart(node_id{4});
   net.run_until([&] { return net.node(1).state().stats().recoveries >= 1; }, millis{30'000});

@@ -27,16 +27,6 @@ share_map all_shares(network& net) {
   return out;
 }
 
-void refresh_and_wait(network& net, std::uint64_t node, std::uint64_t rounds_before) {
-  net.node(node).request_refresh(net.now);
-  net.flush_node(node);
-  net.run_until([&] {
-    const auto& s = net.node(net.leader().value()).state().stats();
-    return s.refresh_epochs_committed + s.rounds_aborted > rounds_before && !net.node(node).state().round();
-  }, millis{20'000});
-  net.run_for(millis{200}); // every node applies the end of the round
-}
-
 TEST_CASE("refresh: every share changes, the epoch moves, the secrets still read") {
   network net{5, 3, 31};
   net.elect(1);
