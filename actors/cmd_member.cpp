@@ -1,11 +1,13 @@
-// `pss member add | remove | replace`: an admin's change to the committee
+// `pss member add | remove | replace` and `pss threshold set`: an admin's
+// change to the committee
 // (docs/refresh.md §7). The change is one signed request to the leader,
 // which checks it against the cluster as it knows it (who is up, what else
 // runs) and proposes the signed envelope itself; every node checks the
 // admin's signature, right and the rules again when it applies it, and the
 // catalog then drives the change: a new member is a Raft learner until it
 // has recovered a share of every secret, then a voter; a removed one is
-// left out of a refresh first, then removed from Raft and the view.
+// left out of a refresh first, then removed from Raft and the view; a new t
+// is dealt by the next refresh.
 #include <iostream>
 
 #include "actors/client_cli.hpp"
@@ -40,7 +42,7 @@ constexpr const char* member_usage =
   "           `pss status` no longer lists it).\n\n"
   "Each command returns once the change is recorded. Clients keep working with their old\n"
   "cluster file (they deal to the members it names); `pss cluster-file --update` takes a\n"
-  "new member in. Changing t is designed (docs/refresh.md §7) and not built yet.\n\n"
+  "new member in. `pss threshold set T` changes t.\n\n"
   "Run `pss member add --help` (or remove, replace) for the options.";
 
 // The new member of an add or a replace, from --id, --address and --keys.
@@ -173,7 +175,52 @@ int member_replace(int argc, char** argv) {
                     "member replace", j);
 }
 
+constexpr const char* threshold_usage =
+  "usage: pss threshold set T\n\n"
+  "Raises t, the number of members whose shares rebuild a secret, to T (at most n-1: the\n"
+  "refresh that deals for it needs T+1 members). Signed with your identity (admin right) and\n"
+  "checked again by every node. The next refresh round adds to every share a polynomial of\n"
+  "degree T-1 that is zero at 0: each secret stays the same, no secret is ever put\n"
+  "together, and from its commit on any T-1 shares reveal nothing. Puts wait while it runs\n"
+  "(they are refused with a message saying so); `pss status` shows t once it commits.\n"
+  "Then take the new t into the cluster file: pss cluster-file --update (a client refuses a\n"
+  "cluster whose t is not its file's).\n\n"
+  "Refused before anything changes: T below 2 or above n-1, T equal to t, a version held by\n"
+  "fewer than T members, or another committee change running. Lowering t needs a reshare\n"
+  "with a check of its own and is not built yet (docs/refresh.md §7.5).";
+
+int threshold_set(int argc, char** argv) {
+  po::options_description o{"options"};
+  o.add_options()("threshold", po::value<std::uint32_t>(), "the new t");
+  po::positional_options_description pos;
+  pos.add("threshold", 1);
+  po::variables_map vm;
+  if (int rc = parse(argc, argv, o, pos, {"pss threshold set T", threshold_usage}, vm); rc >= 0) return rc;
+  common c;
+  if (int rc = load_common(vm, c); rc != exit_code::ok) return rc;
+  if (!vm.count("threshold")) {
+    report_error(c, "threshold set needs T, the new t", exit_code::usage);
+    return exit_code::usage;
+  }
+  const std::uint32_t t = vm["threshold"].as<std::uint32_t>();
+  json j;
+  j["threshold"] = t;
+  return run_change(c, secrets::committee_change{secrets::committee_change_kind::threshold, node_id{}, std::nullopt, t},
+                    "threshold set", j);
+}
+
 } // namespace
+
+int run_threshold(int argc, char** argv) {
+  const std::string sub = argc >= 2 ? argv[1] : "";
+  if (sub == "set") return threshold_set(argc - 1, argv + 1);
+  if (sub == "--help" || sub == "-h" || sub == "help") {
+    std::cout << threshold_usage << "\n";
+    return exit_code::ok;
+  }
+  std::cerr << threshold_usage << "\n";
+  return exit_code::usage;
+}
 
 int run_member(int argc, char** argv) {
   const std::string sub = argc >= 2 ? argv[1] : "";

@@ -32,6 +32,7 @@ int run_identity(int argc, char** argv);
 int run_access(int argc, char** argv);
 int run_audit(int argc, char** argv);
 int run_member(int argc, char** argv);
+int run_threshold(int argc, char** argv);
 int run_cluster_file(int argc, char** argv);
 
 } // namespace pss::cli

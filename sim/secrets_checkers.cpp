@@ -121,7 +121,7 @@ secrets_check_result check_secrets_read_back(const std::vector<const secrets::no
       continue;
     }
     const secrets::version_record& r = v->second;
-    auto commitments = crypto::commitment::decode(r.commitments, view.threshold);
+    auto commitments = secrets::version_commitments(r, view.threshold);
     if (!commitments.ok()) {
       out.violations.push_back("secrets: the commitments of " + label(a.name, a.version) + " do not parse");
       continue;

@@ -32,18 +32,25 @@ result<commitment> commitment::from_points(std::vector<point> points, std::size_
 }
 
 result<commitment> commitment::decode(byte_view encoded, std::size_t threshold) {
-  PSS_TRY(check_threshold(threshold));
+  return decode(encoded, threshold, threshold);
+}
+
+result<commitment> commitment::decode(byte_view encoded, std::size_t threshold_min, std::size_t threshold_max) {
+  PSS_TRY(check_threshold(threshold_min));
+  PSS_TRY(check_threshold(threshold_max));
+  PSS_CHECK(threshold_min <= threshold_max);
   if (encoded.size() > commitment_encoded_bytes_max)
     return error{errc::too_large, "commitment encoding of " + str(encoded.size())
                                     + " bytes is above the maximum of "
                                     + str(commitment_encoded_bytes_max)};
   byte_reader reader{encoded};
   const std::size_t count = reader.u16();
-  if (reader.ok() && count != threshold)
+  if (reader.ok() && (count < threshold_min || count > threshold_max))
     return error{errc::mismatch, "commitment vector has " + str(count) + " entries, expected "
-                                   + str(threshold)};
+                                   + (threshold_min == threshold_max ? str(threshold_min)
+                                                                     : str(threshold_min) + ".." + str(threshold_max))};
   std::vector<point> points;
-  points.reserve(threshold);
+  points.reserve(count);
   for (std::size_t j = 0; j < count && reader.ok(); ++j) {
     const auto raw = reader.raw(point::size);
     if (!reader.ok())

@@ -39,6 +39,10 @@ public:
   // Parses an encoding and requires exactly `threshold` entries, each a
   // canonical group element (the identity is allowed: a refresh's C_0 is it).
   [[nodiscard]] static result<commitment> decode(byte_view encoded, std::size_t threshold);
+  // The same with threshold_min..threshold_max entries: a version whose t
+  // was raised keeps the commitments it was dealt with (docs/refresh.md §7.4).
+  [[nodiscard]] static result<commitment> decode(byte_view encoded, std::size_t threshold_min,
+                                                 std::size_t threshold_max);
 
   [[nodiscard]] bytes encode() const;
   // BLAKE2b-256 of the encoding under the label "pss/commitment/v1": what a

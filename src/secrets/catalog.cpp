@@ -83,6 +83,11 @@ applied_command catalog::apply(const raft::entry& e) {
   return out;
 }
 
+result<crypto::commitment> version_commitments(const version_record& rec, std::size_t threshold) {
+  const bool dealt = rec.epoch == rec.dealt_epoch;
+  return crypto::commitment::decode(rec.commitments, dealt ? threshold : crypto::threshold_min, threshold);
+}
+
 status catalog::validate(const register_secret& r, digest& out) const {
   if (r.name.empty() || r.name.size() > secret_name_bytes_max)
     return error{errc::invalid_argument, "a secret name must be 1.." +
@@ -119,6 +124,11 @@ command_result catalog::execute(const register_secret& r, apply_effects& fx) {
     std::erase_if(kept.holders, unlisted);
     return execute(kept, fx);
   }
+  // While t is raised every readable version must be in the raising refresh
+  // (docs/refresh.md §7.4): a version dealt for the old t would stay below it.
+  if (raising() != 0)
+    return make(result_code::invalid, {}, "t is being raised to " + std::to_string(raising())
+                                            + ": put again once the refresh that raises it commits (pss status)");
   digest d{};
   if (auto v = validate(r, d); !v.ok()) return make(result_code::invalid, {}, v.err().message());
   secret_record& s = secrets_[r.name];

@@ -36,6 +36,7 @@
 #include "core/fields.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
+#include "crypto/feldman.hpp"
 #include "raft/session_table.hpp"
 #include "raft/types.hpp"
 #include "secrets/cluster.hpp"
@@ -79,6 +80,12 @@ void version_fields(auto& io, auto& m) {
   io.list(m.holders, holders_max, "too many holders", [&](auto& h) { io.id(h); });
   io.enumeration(m.state, version_state::pending, version_state::deleted, "unknown version state");
 }
+
+// A version's Feldman commitments, for a cluster whose t is `threshold`:
+// exactly t entries while the version is in the epoch it was dealt in; after
+// a refresh 2..t, since a raise keeps what the version was dealt with
+// (docs/refresh.md §7.4), and only C_0 is used then.
+[[nodiscard]] result<crypto::commitment> version_commitments(const version_record& rec, std::size_t threshold);
 
 struct secret_record {
   secret_version latest;  // the highest version ever registered, deleted or not
@@ -146,6 +153,9 @@ struct round_state {
   std::uint64_t id = 0;
   node_id target;            // recovery: the node whose shares are rebuilt; refresh: the member left out, if any
   epoch_id epoch;            // refresh: the epoch being created; recovery: current
+  // The dealt polynomials' degree + 1: the view's t, or a raise's new t
+  // (docs/refresh.md §7.4), which the commit makes the view's.
+  std::uint32_t threshold = 0;
   round_phase phase = round_phase::dealing;
   std::vector<node_id> participants; // dealers and receivers, sorted
   std::vector<round_secret> secrets; // sorted; fixed at begin
@@ -187,6 +197,7 @@ struct round_stats {
   std::uint64_t holder_floor_refusals = 0; // shares_lost refused: a version would fall below t holders
   std::uint64_t members_removed = 0;       // removals whose view dropped the member
   std::uint64_t members_added = 0;         // new members that became voters
+  std::uint64_t thresholds_raised = 0;     // refreshes that raised t
   bool operator==(const round_stats&) const = default;
 };
 
@@ -281,8 +292,13 @@ public:
   // yet (none otherwise): it is in the view, recovers its shares, and the
   // leader promotes it once it holds every share it can recover.
   [[nodiscard]] node_id joining() const noexcept;
+  // The new t a recorded raise deals for (0 when none runs): the next
+  // refresh deals polynomials of its degree, and registers wait for it.
+  [[nodiscard]] std::uint32_t raising() const noexcept;
   // The share index the next new member gets: never one given before.
   [[nodiscard]] std::uint32_t next_index() const noexcept { return next_index_; }
+  // How many readable versions list fewer holders than `holders`.
+  [[nodiscard]] std::size_t versions_held_by_fewer(std::size_t holders) const;
   // Whether any readable version lists `n` as a holder.
   [[nodiscard]] bool listed_anywhere(node_id n) const;
 

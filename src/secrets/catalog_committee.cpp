@@ -7,7 +7,9 @@
 //              with no readable version listing it moves the record on;
 //   removing:  the leader removes it from the Raft configuration; when a
 //              committed configuration no longer has it, the view drops it
-//              and the record ends.
+//              and the record ends;
+//   raising:   a new t (§7.4): the next refresh deals polynomials of degree
+//              t'-1, registers wait, and its commit makes t' the view's.
 // The order is what invariant 2 of §7.1 needs: the member leaves holding
 // shares of an ended epoch only.
 #include <algorithm>
@@ -36,6 +38,10 @@ node_id catalog::leaving() const noexcept {
                                                                                   : no_node;
 }
 
+std::uint32_t catalog::raising() const noexcept {
+  return committee_ && committee_->step == committee_step::raising ? committee_->change.threshold : 0;
+}
+
 node_id catalog::joining() const noexcept {
   if (!committee_ || committee_->step != committee_step::joining || !committee_->change.new_member) return no_node;
   return committee_->change.new_member->id;
@@ -48,9 +54,17 @@ bool catalog::listed_anywhere(node_id n) const {
   return false;
 }
 
+std::size_t catalog::versions_held_by_fewer(std::size_t holders) const {
+  std::size_t out = 0;
+  for (const auto& [name, s] : secrets_)
+    if (!s.deleted)
+      for (const auto& [v, rec] : s.versions) out += rec.holders.size() < holders ? 1 : 0;
+  return out;
+}
+
 // The admin's envelope was checked already (signature, target, sequence);
 // here: its window and nonce, the admin right as applied so far, and the
-// rules of §7.6 against the replicated state. A new t is not built yet.
+// rules of §7.6 against the replicated state.
 command_result catalog::execute_committee(const committee_change& change, const access::signed_request& request,
                                           std::uint64_t stamp, apply_effects& fx) {
   auto admitted = access::admit_change(policy_, changes_, request, stamp);
@@ -59,8 +73,6 @@ command_result catalog::execute_committee(const committee_change& change, const 
                   admitted.err().message());
   if (!policy_.allows(request.client, access::right::admin, "", *admitted))
     return refuse(result_code::invalid, "the key that signed it holds no admin right");
-  if (change.kind == committee_change_kind::threshold)
-    return refuse(result_code::invalid, describe(change) + " is not built yet (docs/refresh.md §7.4, §7.5)");
   committee_context ctx;
   ctx.change_running = committee_.has_value();
   ctx.joining = joining();
@@ -75,6 +87,15 @@ command_result catalog::execute_committee(const committee_change& change, const 
   PSS_CHECK(changes_.remember(request).ok()); // admit_change found room
   committee_change recorded = change;
   if (recorded.new_member) return admit_member(recorded, fx);
+  if (recorded.kind == committee_change_kind::threshold) {
+    if (const std::size_t short_of = versions_held_by_fewer(recorded.threshold); short_of > 0)
+      return refuse(result_code::invalid, std::to_string(short_of) + " versions have fewer than "
+                                            + std::to_string(recorded.threshold)
+                                            + " holders (their members must recover them first)");
+    committee_ = committee_record{recorded, committee_step::raising};
+    fx.committee_changed = true;
+    return make(result_code::ok, "recorded: " + describe(change) + "; the next refresh deals for it, and puts wait until it commits");
+  }
   // A newcomer removed before its promotion: its add ends here, and it may
   // hold recovered shares, so it leaves like any member.
   const bool calls_off = ctx.joining == recorded.old_member;
@@ -143,6 +164,15 @@ std::optional<std::string> catalog::refuse_round_for_committee(const round_begin
 }
 
 void catalog::note_refresh_committed(const round_state& r, apply_effects& fx) {
+  if (raising() != 0 && r.threshold == raising()) {
+    // Every readable version was in the round (registers waited), so each
+    // now lies on a polynomial of degree t'-1.
+    view_.threshold = raising();
+    ++stats_.thresholds_raised;
+    committee_.reset();
+    fx.committee_changed = true;
+    return;
+  }
   if (!committee_ || committee_->step != committee_step::excluding) return;
   if (r.kind != round_kind::refresh || r.target != leaving()) return;
   // A version registered before the record and missed by this round (none

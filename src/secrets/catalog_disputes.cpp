@@ -233,7 +233,7 @@ void drop_for_receivers(const round_state& r, std::vector<node_id>& dealers, std
 // confirmations for a refresh, t-1 for a recovery, whose result the target
 // checks itself.
 command_result catalog::qualify(round_state& r, apply_effects& fx) {
-  const std::size_t t = view_.threshold;
+  const std::size_t t = r.threshold;
   const bool refresh = r.kind == round_kind::refresh;
   for (const auto& d : r.disputes)
     if (d.verdict == dispute_verdict::open) ++stats_.disputes_unanswered;

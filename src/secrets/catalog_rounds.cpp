@@ -293,16 +293,26 @@ command_result catalog::execute(const round_begin& b, apply_effects& fx) {
       return make(result_code::invalid, "leaving " + name_of(b.target) + " out would leave fewer than t+1 members");
     r.target = b.target;
     r.epoch = view_.epoch.next();
+    // A recorded raise deals for the new t (docs/refresh.md §7.4); every
+    // version must keep t' holders through it.
+    r.threshold = raising() != 0 ? raising() : view_.threshold;
     for (node_id n : view_.node_ids())
       if (n != b.target) r.participants.push_back(n);
     for (const auto& [name, s] : secrets_) {
       if (s.deleted) continue;
-      for (const auto& [v, rec] : s.versions) r.secrets.push_back(round_secret{name, v});
+      for (const auto& [v, rec] : s.versions) {
+        if (rec.holders.size() < r.threshold)
+          return make(result_code::invalid, name + " v" + std::to_string(v.value()) + " has "
+                                              + std::to_string(rec.holders.size()) + " holders, fewer than the new t = "
+                                              + std::to_string(r.threshold) + "; it must be recovered first");
+        r.secrets.push_back(round_secret{name, v});
+      }
     }
   } else {
     if (view_.find(b.target) == nullptr) return make(result_code::invalid, "the target is not a member");
     r.target = b.target;
     r.epoch = view_.epoch;
+    r.threshold = view_.threshold;
     // The versions to rebuild: every missing version held by all holders of
     // the first one (the others wait for the next round), so that those
     // holders can answer with masked shares. Every member but the target
@@ -344,7 +354,7 @@ command_result catalog::execute(const round_dealing& d, apply_effects& fx) {
 command_result catalog::execute(const round_close& c, apply_effects& fx) {
   round_state* r = round_for(c.round_id, round_phase::dealing);
   if (r == nullptr) return make(result_code::invalid, "no such round in its dealing phase");
-  const std::size_t dealers_min = r->dealers_min(view_.threshold);
+  const std::size_t dealers_min = r->dealers_min(r->threshold);
   if (r->dealings.size() < dealers_min)
     return abort_round(std::to_string(r->dealings.size()) + " dealings, fewer than " + std::to_string(dealers_min), fx);
   byte_writer w;
@@ -379,10 +389,11 @@ command_result catalog::execute(const round_response& resp, apply_effects& fx) {
         && !crypto::scalar::from_bytes({resp.answers[i].y.data(), resp.answers[i].y.size()}).ok())
       return make(result_code::invalid, "an answer is not a canonical scalar");
   }
-  // A dealer publishes its response polynomial (t-1 coefficients) or
+  // A dealer publishes its response polynomial (t-1 coefficients, the
+  // round's t) or
   // nothing (it lost its dealing and is left out); nobody else publishes one.
   const bool dealer = contains(r->dealers, resp.receiver);
-  if (!resp.polynomial.empty() && (!dealer || resp.polynomial.size() != view_.threshold - 1))
+  if (!resp.polynomial.empty() && (!dealer || resp.polynomial.size() != r->threshold - 1))
     return make(result_code::invalid, "a response polynomial of the wrong size, or from a non-dealer");
   for (const auto& c : resp.polynomial)
     if (!crypto::scalar::from_bytes({c.data(), c.size()}).ok())
@@ -460,7 +471,8 @@ command_result catalog::execute(const round_commit& c, apply_effects& fx) {
       ++listed;
       kept += contains(r->ready, h) ? 1 : 0;
     }
-    const std::size_t need = std::max<std::size_t>(view_.threshold, std::min(holders_min(view_), listed));
+    const std::size_t floor = std::min<std::size_t>(view_.members.size(), r->threshold + std::size_t{1});
+    const std::size_t need = std::max<std::size_t>(r->threshold, std::min(floor, listed));
     if (kept < need)
       return abort_round(s.name + " v" + std::to_string(s.version.value()) + " would keep " +
                            std::to_string(kept) + " holders, fewer than " + std::to_string(need), fx);

@@ -16,8 +16,8 @@ namespace {
 
 // 3: rejoins; 4: the access policy; 5: round disputes; 6: shares_lost nonces;
 // 7: the retired dealings; 8: the committee change, members removed and
-// added, and the next share index
-constexpr std::uint32_t snapshot_format = 8;
+// added, and the next share index; 9: a round's threshold, thresholds raised
+constexpr std::uint32_t snapshot_format = 9;
 constexpr std::uint32_t snapshot_format_oldest = 4;
 
 void ids(auto& io, auto& list) {
@@ -85,6 +85,7 @@ void round_fields(auto& io, auto& s, std::uint32_t format) {
   io.list(s.disputes, members_max * members_max, "too many disputes", [&](auto& d) { fields(io, d); });
   ids(io, s.convicted);
   ids(io, s.liars);
+  if (format >= 9) io.u32(s.threshold);
 }
 
 void stats_fields(auto& io, auto& s, std::uint32_t format) {
@@ -141,9 +142,10 @@ void snapshot_fields(auto& io, like<catalog> auto& m, std::uint32_t& format) {
     io.u32(m.next_index_);
     io.optional(m.committee_, [&](auto& c) {
       io.nested(c.change, [](byte_writer& w, const committee_change& x) { encode(w, x); }, decode_committee_change);
-      io.enumeration(c.step, committee_step::excluding, committee_step::joining, "a snapshot's committee change has an unknown step");
+      io.enumeration(c.step, committee_step::excluding, committee_step::raising, "a snapshot's committee change has an unknown step");
     });
   }
+  if (format >= 9) io.u64(m.stats_.thresholds_raised);
   io.optional(m.round_, [&](auto& r) { round_fields(io, r, format); });
 }
 
@@ -161,7 +163,7 @@ status catalog::derive_after_restore() {
   for (auto& [name, s] : secrets_)
     for (auto& [v, rec] : s.versions) {
       rec.version = v;
-      auto decoded = crypto::commitment::decode(rec.commitments, view_.threshold);
+      auto decoded = version_commitments(rec, view_.threshold);
       if (!decoded.ok()) return error{errc::malformed, "a snapshot's commitments: " + decoded.err().message()};
       rec.commitments_digest = decoded->digest();
     }
@@ -173,10 +175,17 @@ status catalog::derive_after_restore() {
     if (!member(n)) return error{errc::malformed, "a snapshot's shares_lost names a non-member"};
   if (round_ && !std::all_of(round_->participants.begin(), round_->participants.end(), member))
     return error{errc::malformed, "a snapshot's round names a non-member"};
+  if (round_ && round_->threshold == 0) round_->threshold = view_.threshold; // formats before 9
+  if (round_ && (round_->threshold < view_.threshold || round_->threshold > view_.members.size()))
+    return error{errc::malformed, "a snapshot's round deals for a threshold outside t..n"};
   for (const auto& x : view_.members) next_index_ = std::max(next_index_, x.index.value() + 1); // formats before 8
   if (leaving() != no_node && !member(leaving())) return error{errc::malformed, "a snapshot's removal names a non-member"};
   if (joining() != no_node && !member(joining()))
     return error{errc::malformed, "a snapshot's new member is not in its view"};
+  const bool raise = committee_ && committee_->change.kind == committee_change_kind::threshold;
+  if (committee_ && (raise != (committee_->step == committee_step::raising)
+                     || (raise && committee_->change.threshold <= view_.threshold)))
+    return error{errc::malformed, "a snapshot's new t is not a raise, or its step does not match its kind"};
   return ok_status();
 }
 

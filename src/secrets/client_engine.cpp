@@ -413,10 +413,18 @@ void client_engine::on_read_reply(millis now, endpoint from, read_response&& m) 
   }
   if (!m.record) return fail(client_error::refused, "a catalog answer without its record");
   if (auto bad = stale_record(op, *m.record)) return fail(client_error::verification_failed, node_name(op.target) + " " + *bad);
+  // t comes from the cluster file (or the view checked against it), never
+  // from the answer; an answer that names another t (an admin may have
+  // raised it, docs/refresh.md §7.4) has the view learned again, once.
+  const std::uint32_t t = options_.expected_members ? options_.expected_members->threshold : view_->threshold;
+  if (m.threshold != t && !op.view_relearned && !planted::armed(planted::bug::threshold_from_reply)) {
+    op.view_relearned = true;
+    event("the catalog's answer names t = " + std::to_string(m.threshold) + ", not " + std::to_string(t)
+          + "; learning the view again");
+    return begin_view(now);
+  }
   op.record = std::move(m.record);
   op.version = op.record->version;
-  // t comes from the cluster file (or the view checked against it), never
-  // from the answer.
   op.threshold = options_.expected_members ? options_.expected_members->threshold : view_->threshold;
   if (planted::armed(planted::bug::threshold_from_reply) && m.threshold >= 2) op.threshold = m.threshold;
   begin_shares(now);

@@ -232,6 +232,7 @@ private:
   [[nodiscard]] bool reask_holders(millis now, const std::vector<node_id>& nodes);
 
   void on_view(millis now, endpoint from, const get_view_response& m);
+  void view_not_vouched(millis now, const cluster_view& served);
   void saw_version(const std::string& name, secret_version v);
   [[nodiscard]] std::optional<std::string> stale_record(const operation& op, const version_record& r) const;
   void on_read_reply(millis now, endpoint from, read_response&& m);

@@ -19,7 +19,7 @@ namespace pss::secrets {
 void client_engine::begin_shares(millis now) {
   operation& op = *queue_.front();
   op.step = phase::shares;
-  auto parsed = crypto::commitment::decode(op.record->commitments, op.threshold);
+  auto parsed = version_commitments(*op.record, op.threshold);
   if (!parsed.ok()) return fail(client_error::verification_failed, "the catalog's commitments do not parse");
   op.parsed_commitments = std::move(*parsed);
   if (!op.reader) op.reader = crypto::box_key_pair::generate(*random_);

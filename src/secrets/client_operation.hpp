@@ -87,6 +87,7 @@ struct client_engine::operation {
   millis hedge_at{0};      // from then on, every holder not asked yet is
   std::size_t epoch_rereads = 0;
   std::size_t share_reasks = 0; // share_reasks_max
+  bool view_relearned = false;  // the catalog's answer named another t: the view was learned again
 };
 
 } // namespace pss::secrets

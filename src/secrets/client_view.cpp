@@ -11,6 +11,7 @@ void client_engine::begin_view(millis now) {
   operation& op = *queue_.front();
   op.step = phase::view;
   op.attempts = 0;
+  op.refused_by.clear();
   op.target = leader_ != no_node ? leader_ : next_node(); // the leader's view is the newest
   send_single(now);
 }
@@ -47,6 +48,24 @@ std::optional<cluster_view> vouched_part(const cluster_view& served, const clust
 }
 } // namespace
 
+// A view the cluster file does not vouch for may come from one lying node:
+// the next is asked, and once every node the file names served one the
+// client fails, saying how to take the cluster's change in.
+void client_engine::view_not_vouched(millis now, const cluster_view& served) {
+  operation& op = *queue_.front();
+  const cluster_view& file = *options_.expected_members;
+  const std::string why = served.threshold != file.threshold
+                            ? "t is " + std::to_string(served.threshold) + ", the cluster file says "
+                                + std::to_string(file.threshold)
+                            : "its members' keys or indices differ from the cluster file's";
+  op.refused_by.insert(op.target);
+  if (op.refused_by.size() >= options_.nodes.size())
+    return fail(client_error::refused, "every node serves a cluster the file does not vouch for (" + why
+                                         + "); if an admin changed it, run: pss cluster-file --update");
+  event(node_name(op.target) + " serves a membership that differs from the cluster file (" + why + "); trying another");
+  retry_single(now, true);
+}
+
 void client_engine::on_view(millis now, endpoint from, const get_view_response& m) {
   operation& op = *queue_.front();
   if (op.step != phase::view || m.request_id != op.request_id || from.as_node() != op.target) {
@@ -65,10 +84,7 @@ void client_engine::on_view(millis now, endpoint from, const get_view_response& 
   }
   std::optional<cluster_view> vouched = m.view;
   if (options_.expected_members) vouched = vouched_part(m.view, *options_.expected_members);
-  if (!vouched) {
-    event(node_name(op.target) + " serves a membership that differs from the cluster file; trying another");
-    return retry_single(now, true);
-  }
+  if (!vouched) return view_not_vouched(now, m.view);
   view_ = std::move(*vouched);
   view_learned_at_ = now;
   if (proposes_at_once(op.kind)) return begin_propose(now, true);

@@ -72,6 +72,7 @@ std::string_view to_string(committee_step s) noexcept {
     case committee_step::excluding: return "excluding";
     case committee_step::removing: return "removing";
     case committee_step::joining: return "joining";
+    case committee_step::raising: return "raising";
   }
   return "unknown";
 }
@@ -101,6 +102,9 @@ status check_committee_change(const cluster_view& view, const committee_change& 
       if (c.threshold < 2 || c.threshold + 1 > n)
         return refuse("t must be 2.." + std::to_string(n - 1) + " for " + std::to_string(n)
                       + " members (a refresh needs t+1), not " + std::to_string(c.threshold));
+      if (c.threshold < view.threshold)
+        return refuse("lowering t (" + std::to_string(view.threshold) + " to " + std::to_string(c.threshold)
+                      + ") is not built yet: it needs a reshare with a check of its own (docs/refresh.md §7.5)");
       return {};
   }
   return refuse("unknown committee change");

@@ -4,8 +4,8 @@
 // rules to a change with the replicated state when it records it, and the
 // leader to a fresh view first, for a clear message.
 //
-// Built: removal, add and replace (§7.3). A new t is refused by the catalog
-// as not built yet (docs/refresh.md §7, "Status").
+// Built: removal, add and replace (§7.3), and raising t (§7.4). Lowering t
+// is refused as not built yet (§7.5).
 #pragma once
 
 #include <cstdint>
@@ -48,8 +48,9 @@ void encode(byte_writer& out, const committee_change& c);
 // has it as a voter. A removal (and a replace then) is `excluding` until a
 // refresh that leaves the member out commits with no readable version
 // listing it; then `removing` until a committed Raft configuration no longer
-// has it, when the view drops it and the record ends.
-enum class committee_step : std::uint8_t { excluding = 1, removing = 2, joining = 3 };
+// has it, when the view drops it and the record ends. A new t is `raising`
+// until a refresh that deals polynomials of degree t'-1 commits (§7.4).
+enum class committee_step : std::uint8_t { excluding = 1, removing = 2, joining = 3, raising = 4 };
 [[nodiscard]] std::string_view to_string(committee_step s) noexcept;
 
 struct committee_record {
@@ -71,8 +72,9 @@ struct committee_context {
 // not a voter yet: it calls its add off); a removal that would leave fewer than t+1
 // members or fewer up than a Raft majority of the rest; a new member whose
 // id is in use or whose box or signing key equals a member's; a threshold
-// outside 2..n-1 of the committee after the change, or equal to t; and a
-// committee larger than members_max.
+// outside 2..n-1 of the committee after the change, equal to t, or below t
+// (lowering is not built: docs/refresh.md §7.5); and a committee larger
+// than members_max.
 [[nodiscard]] status check_committee_change(const cluster_view& view, const committee_change& c,
                                             const committee_context& ctx);
 

@@ -45,9 +45,14 @@ void node_engine::on_member_request(millis now, endpoint from, const member_requ
 
 // The leader's steps, from the record alone: while a removal is recorded
 // every refresh leaves the member out, and one is asked for at once until
-// the record moves on; then the member's Raft removal.
+// the record moves on; then the member's Raft removal. A raise of t asks
+// for a refresh until one deals for it and commits.
 void node_engine::lead_committee(millis now) {
   if (core().role() != raft::role::leader) return;
+  if (catalog_.raising() != 0) {
+    queue_.refresh_requested = true; // the next refresh deals for the new t (docs/refresh.md §7.4)
+    return;
+  }
   if (catalog_.joining() != no_node) return lead_joining(now);
   const node_id out = catalog_.leaving();
   if (out == no_node) return;

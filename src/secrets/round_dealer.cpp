@@ -56,7 +56,7 @@ void round_member::deal(const catalog& state, const round_state& r) {
   }
   if (!work_.dealt) {
     work_.dealt = true;
-    auto dealing = crypto::deal_batch(own_index(view), std::max<std::size_t>(1, r.secrets.size()), view.threshold,
+    auto dealing = crypto::deal_batch(own_index(view), std::max<std::size_t>(1, r.secrets.size()), r.threshold,
                                       share_index{r.zero_point(view)}, *config_.random);
     std::vector<share_index> xs;
     for (node_id p : r.participants) xs.push_back(view.find(p)->index);
@@ -65,7 +65,7 @@ void round_member::deal(const catalog& state, const round_state& r) {
       note("cannot deal in round " + std::to_string(r.id) + ": " + bundles.err().message());
       return;
     }
-    misbehave_in_dealing(state, r, *bundles);
+    misbehave_in_dealing(r, *bundles);
     work_.sealed_to.clear();
     work_.ephemerals.clear();
     for (std::size_t j = 0; j < r.participants.size(); ++j) {
@@ -153,7 +153,7 @@ std::vector<scalar_bytes> round_member::response_polynomial(const catalog& state
       ys.push_back(*crypto::combine(bundle, lambdas) * *(xs.back() - x0).invert());
     }
     q = interpolate_coefficients(xs, ys);
-    q.resize(state.view().threshold - 1, crypto::scalar::zero());
+    q.resize(r.threshold - 1, crypto::scalar::zero());
   }
   std::vector<scalar_bytes> out;
   for (const auto& c : q) copy_into(out.emplace_back(), c.bytes());
@@ -195,7 +195,7 @@ void round_member::misbehave_in_answer(dealer_answer& a) {
   }
 }
 
-void round_member::misbehave_in_dealing(const catalog& state, const round_state& r,
+void round_member::misbehave_in_dealing(const round_state& r,
                                         std::vector<crypto::sub_share_bundle>& bundles) {
   const auto misbehave = config_.misbehave;
   const std::size_t other = r.participants.front() == self() ? 1 : 0; // another node's bundle
@@ -207,7 +207,7 @@ void round_member::misbehave_in_dealing(const catalog& state, const round_state&
   // t-1 victims: any t-1 values fit some polynomial, so the published one
   // passes every victim's check; the others get nothing.
   work_.forged.clear();
-  for (std::size_t j = 0; j < bundles.size() && work_.forged.size() + 1 < state.view().threshold; ++j) {
+  for (std::size_t j = 0; j < bundles.size() && work_.forged.size() + 1 < r.threshold; ++j) {
     if (r.participants[j] == self()) continue;
     for (auto& v : bundles[j].values) v += crypto::scalar::random(*config_.random);
     bundles[j].mask += crypto::scalar::random(*config_.random);

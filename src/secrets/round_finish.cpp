@@ -195,7 +195,7 @@ void round_member::try_recover(const catalog& state, const round_state& r, bool 
     helpers.emplace_back(h, std::move(*values));
   }
   const cluster_view& view = state.view();
-  const std::size_t t = view.threshold;
+  const std::size_t t = r.threshold;
   // The helpers' indices are the same for every version: one decoder, whose
   // Lagrange weights serve them all.
   std::vector<share_index> indices;

@@ -164,8 +164,7 @@ private:
                                                               std::span<const crypto::scalar> lambdas) const;
   void send_reveals(const catalog& state, const round_state& r);
   void misbehave_in_answer(dealer_answer& a);
-  void misbehave_in_dealing(const catalog& state, const round_state& r,
-                            std::vector<crypto::sub_share_bundle>& bundles);
+  void misbehave_in_dealing(const round_state& r, std::vector<crypto::sub_share_bundle>& bundles);
 
   // round_finish.cpp: the new shares, a helper's masked values, recovery.
   void finish_refresh(const catalog& state, const share_store& shares, const round_state& r, bool resend);

@@ -238,35 +238,36 @@ TEST_CASE("catalog: a shares_lost is applied once per nonce and never takes a ve
   CHECK(restored->shares_lost_recorded(node_id{4}, 7));
 }
 
-TEST_CASE("catalog: snapshots of the older formats 5, 6 and 7 still restore; unknown formats are refused") {
+TEST_CASE("catalog: snapshots of the older formats 5 to 8 still restore; unknown formats are refused") {
   fixture f;
   REQUIRE(f.apply(1, 1, f.dealt("a")).result.code == result_code::ok);
-  const bytes seven = f.c.snapshot(); // today's format (8), named for the oldest it extends
-  // Format 8 ends with format 6's shares_lost counters (two u64) and nonces
-  // (a u32 count), format 7's retired dealings (a u32 count), its own
+  const bytes today = f.c.snapshot(); // format 9
+  // Format 9 ends with format 6's shares_lost counters (two u64) and nonces
+  // (a u32 count), format 7's retired dealings (a u32 count), format 8's
   // members removed and added (two u64), next share index (a u32: 6 here)
-  // and committee change (a presence byte), then the round's presence byte.
-  REQUIRE(seven.size() > 46);
-  const std::vector<std::uint8_t> tail(seven.end() - 46, seven.end());
+  // and committee change (a presence byte), its own thresholds raised (a
+  // u64), then the round's presence byte.
+  REQUIRE(today.size() > 54);
+  const std::vector<std::uint8_t> tail(today.end() - 54, today.end());
   for (std::size_t i = 0; i < tail.size(); ++i) {
     CAPTURE(i);
-    CHECK(tail[i] == (i == 40 ? 6 : 0)); // the next index, little-endian, at 46 - 6
+    CHECK(tail[i] == (i == 40 ? 6 : 0)); // the next index, little-endian, at 54 - 14
   }
   const auto as_format = [&](std::uint8_t format, std::size_t dropped) {
-    bytes b(seven.begin(), seven.end() - static_cast<std::ptrdiff_t>(dropped) - 1);
+    bytes b(today.begin(), today.end() - static_cast<std::ptrdiff_t>(dropped) - 1);
     b.push_back(0); // no round
     b[0] = format;  // the u32 format, little-endian
     return b;
   };
-  for (const auto& [format, dropped] : {std::pair{7, 21}, std::pair{6, 25}, std::pair{5, 45}}) {
+  for (const auto& [format, dropped] : {std::pair{8, 8}, std::pair{7, 29}, std::pair{6, 33}, std::pair{5, 53}}) {
     CAPTURE(format);
     auto restored = catalog::restore(as_format(static_cast<std::uint8_t>(format), dropped));
     REQUIRE(restored.ok());
     CHECK(*restored == f.c);
-    CHECK(restored->snapshot() == seven); // written again in today's format
+    CHECK(restored->snapshot() == today); // written again in today's format
   }
-  for (std::uint8_t format : {3, 9}) {
-    bytes b = seven;
+  for (std::uint8_t format : {3, 10}) {
+    bytes b = today;
     b[0] = format;
     CHECK_FALSE(catalog::restore(b).ok());
   }
