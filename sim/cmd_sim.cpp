@@ -88,6 +88,7 @@ std::optional<std::string> planted_bug_refusal(planted::bug b, const sim::sim_op
         return "needs --engine secrets and Byzantine nodes (--byzantine K or --profile byzantine)";
       return std::nullopt;
     case bug::remove_before_reshare:
+    case bug::raise_without_degree:
       if (!secrets || o.profile != "membership") return "needs --engine secrets and --profile membership";
       return std::nullopt;
     case bug::skip_erasure:

@@ -73,6 +73,19 @@ std::optional<crypto::scalar> rebuild_key(const std::vector<crypto::share>& shar
   return std::nullopt;
 }
 
+// A version of threshold t lies on a polynomial of degree t-1: t-1 of its
+// shares must not rebuild the key. (They do, with overwhelming
+// probability, only when the degree is lower: a raise of t that dealt for
+// the old t, docs/refresh.md §7.4.)
+void check_degree(const std::vector<crypto::share>& shares, const acked_secret& a,
+                  const crypto::commitment& commitments, std::size_t t, std::vector<std::string>& violations) {
+  if (t <= crypto::threshold_min || shares.size() < t - 1) return;
+  const std::vector<crypto::share> fewer(shares.begin(), shares.begin() + static_cast<std::ptrdiff_t>(t - 1));
+  if (!crypto::reconstruct_with_constant(fewer, t - 1, commitments.constant_term()).ok()) return;
+  violations.push_back("secrets: " + std::to_string(t - 1) + " shares of acknowledged " + label(a.name, a.version)
+                       + " rebuild its key, with t = " + std::to_string(t));
+}
+
 // Opens the version's envelope with k and compares with what was put.
 bool opens_to_value(const crypto::scalar& key, const acked_secret& a, const secrets::version_record& r,
                     const secrets::cluster_view& view, std::vector<std::string>& violations) {
@@ -121,13 +134,16 @@ secrets_check_result check_secrets_read_back(const std::vector<const secrets::no
       continue;
     }
     const secrets::version_record& r = v->second;
-    auto commitments = secrets::version_commitments(r, view.threshold);
+    // t as the catalog read from has it: an admin may have raised it.
+    const std::size_t t = cat.view().threshold;
+    auto commitments = secrets::version_commitments(r, t);
     if (!commitments.ok()) {
       out.violations.push_back("secrets: the commitments of " + label(a.name, a.version) + " do not parse");
       continue;
     }
     const auto shares = listed_holder_shares(live, a, r, *commitments, out.violations);
-    auto key = rebuild_key(shares, a, r, *commitments, view.threshold, out.violations);
+    auto key = rebuild_key(shares, a, r, *commitments, t, out.violations);
+    if (key) check_degree(shares, a, *commitments, t, out.violations);
     if (key && opens_to_value(*key, a, r, view, out.violations)) ++out.verified;
   }
   return out;

@@ -148,14 +148,14 @@ bool secrets_node_host::share_is_durable(const secrets::share_key& key, const st
   return std::search(journal->begin(), journal->end(), n.begin(), n.end()) != journal->end();
 }
 
-std::optional<std::pair<std::uint64_t, secrets::share_key>> store_share_request_in(byte_view payload, std::size_t threshold) {
+std::optional<std::pair<std::uint64_t, secrets::share_key>> store_share_request_in(byte_view payload) {
   if (payload.empty() || payload[0] != static_cast<std::uint8_t>(secrets::message_type::store_share_request))
     return std::nullopt;
   auto m = secrets::decode_wire_message(payload);
   if (!m.ok()) return std::nullopt;
   auto* r = std::get_if<secrets::store_share_request>(&*m);
   if (r == nullptr) return std::nullopt;
-  auto c = crypto::commitment::decode(r->commitments, threshold);
+  auto c = crypto::commitment::decode(r->commitments, crypto::threshold_min, crypto::shares_max);
   if (!c.ok()) return std::nullopt;
   return std::pair{r->request_id, secrets::share_key{r->name, secret_version{}, r->epoch, c->digest()}};
 }

@@ -97,8 +97,8 @@ private:
 };
 
 // The request id and share key of a client's store_share_request (the
-// digest is that of its commitments), for the durability checker.
-[[nodiscard]] std::optional<std::pair<std::uint64_t, secrets::share_key>> store_share_request_in(byte_view payload,
-                                                                                               std::size_t threshold);
+// digest is that of its commitments, of any t: an admin may raise it), for
+// the durability checker.
+[[nodiscard]] std::optional<std::pair<std::uint64_t, secrets::share_key>> store_share_request_in(byte_view payload);
 
 } // namespace pss::sim

@@ -298,6 +298,7 @@ void simulation::impl::record_round_stats() {
   counters.shares_lost_refused = st.shares_lost_replayed + st.holder_floor_refusals;
   if (st.members_removed > 0) counters.faults["members_removed"] = st.members_removed;
   if (st.members_added > 0) counters.faults["members_added"] = st.members_added;
+  if (st.thresholds_raised > 0) counters.faults["thresholds_raised"] = st.thresholds_raised;
   counters.shares_lost_throttled = 0;
   for (const auto* e : live_secrets_nodes()) counters.shares_lost_throttled += e->counters().shares_lost_throttled;
 }

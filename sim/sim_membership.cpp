@@ -1,16 +1,20 @@
 // The membership profile (docs/refresh.md §7.7): an operator removes a
-// member, adds one, or replaces one, at a drawn moment, under the swarm
-// faults with refresh running, and the committee checkers watch every node:
+// member, adds one, replaces one, or raises t, at a drawn moment, under the
+// swarm faults with refresh running, and the committee checkers watch every
+// node:
 // - no removed member holds a share of a version at the epoch the catalog
 //   of a node that dropped it gives that version (a removed member's shares
 //   are of an ended epoch; the planted bug remove-before-reshare breaks it);
 // - every node that applied the same index has the same committee: members,
 //   threshold, and the removal's step.
-// Every acknowledged secret reading back from the members that remain is
-// the read-back check's, which runs on every live node at the end.
+// Every acknowledged secret reading back from the members that remain, and
+// no t-1 of its shares rebuilding it (a raise that did not raise the
+// degree), is the read-back check's, which runs on every live node at the
+// end.
 #include "sim/simulation_impl.hpp"
 
 #include "access/signed_request.hpp"
+#include "crypto/decode.hpp"
 #include "crypto/random_source.hpp"
 
 namespace pss::sim {
@@ -31,6 +35,7 @@ std::uint64_t committee_digest(const secrets::catalog& c) {
   if (const auto& r = c.committee()) {
     mix(static_cast<std::uint64_t>(r->change.kind) << 8 | static_cast<std::uint64_t>(r->step));
     mix(r->change.old_member.value());
+    mix(r->change.threshold);
   }
   return h;
 }
@@ -39,20 +44,21 @@ std::uint64_t committee_digest(const secrets::catalog& c) {
 
 // One change per run, drawn from the seed at 20..60 % of the safety phase:
 // removing a member (only when t+1 would remain; else an add), adding node
-// n+1, replacing a member by node n+1, or adding node n+1 and calling the
-// add off (removing it) as soon as a catalog recorded the add; half of those
-// newcomers never start (the operator's reason to call an add off).
+// n+1, replacing a member by node n+1, adding node n+1 and calling the add
+// off (removing it) as soon as a catalog recorded the add (half of those
+// newcomers never start: the operator's reason to call an add off), or
+// raising t by one (only when t+1 <= n-1; else an add).
 void simulation::impl::plan_membership() {
   if (!secrets_mode || opts.profile != "membership") return;
+  using kind = secrets::committee_change_kind;
   member_change r;
   const auto span = static_cast<std::uint64_t>(opts.seconds * 1000);
   r.at = millis{static_cast<millis::rep>(span / 5 + membership_rng.below(span * 2 / 5 + 1))};
-  const auto draw = membership_rng.below(4); // add, remove, replace, an add called off
-  r.kind = draw == 3 ? secrets::committee_change_kind::add : static_cast<secrets::committee_change_kind>(1 + draw);
+  const auto draw = membership_rng.below(5); // add, remove, replace, an add called off, a raise
+  r.kind = draw == 3 ? kind::add : draw == 4 ? kind::threshold : static_cast<kind>(1 + draw);
   r.call_off = draw == 3;
   r.newcomer_down = r.call_off && membership_rng.below(2) == 0;
-  if (r.kind == secrets::committee_change_kind::remove && opts.nodes < opts.threshold + 2)
-    r.kind = secrets::committee_change_kind::add;
+  if ((r.kind == kind::remove || r.kind == kind::threshold) && opts.nodes < opts.threshold + 2) r.kind = kind::add;
   r.target = node_id{1 + membership_rng.below(opts.nodes)};
   r.next_send = r.at;
   member_plan = r;
@@ -65,10 +71,16 @@ bool simulation::impl::member_change_recorded() const {
   for (const auto& [id, n] : nodes) {
     if (!n.up) continue;
     const auto& c = static_cast<const secrets_node_host&>(*n.engine).engine().state();
-    if (member_plan->kind == kind::remove
-            ? c.leaving() == member_plan->target || c.view().find(member_plan->target) == nullptr
-            : c.view().find(newcomer) != nullptr)
-      return true;
+    switch (member_plan->kind) {
+      case kind::remove:
+        if (c.leaving() == member_plan->target || c.view().find(member_plan->target) == nullptr) return true;
+        break;
+      case kind::threshold:
+        if (c.raising() != 0 || c.view().threshold != opts.threshold) return true;
+        break;
+      default:
+        if (c.view().find(newcomer) != nullptr) return true;
+    }
   }
   return false;
 }
@@ -85,10 +97,12 @@ void simulation::impl::membership_step() {
   using kind = secrets::committee_change_kind;
   const node_id newcomer{opts.nodes + 1};
   if (member_plan->sent == 0) {
-    ++counters.faults[member_plan->kind == kind::remove ? "member_removal_asked" : "member_add_asked"];
+    ++counters.faults[member_plan->kind == kind::remove      ? "member_removal_asked"
+                      : member_plan->kind == kind::threshold ? "threshold_raise_asked"
+                                                             : "member_add_asked"];
     trace.add(0x3E3B);
     trace.add(member_plan->target.value());
-    if (member_plan->kind != kind::remove && !member_plan->newcomer_down) {
+    if (member_plan->kind != kind::remove && member_plan->kind != kind::threshold && !member_plan->newcomer_down) {
       node_ids.push_back(newcomer);
       auto& fresh = nodes[newcomer];
       fresh.id = newcomer;
@@ -98,7 +112,10 @@ void simulation::impl::membership_step() {
   ++member_plan->sent;
   member_plan->next_send = now() + removal_resend;
   secrets::committee_change change{member_plan->kind, member_plan->target, std::nullopt, 0};
-  if (member_plan->kind != kind::remove) {
+  if (member_plan->kind == kind::threshold) {
+    change.old_member = no_node;
+    change.threshold = static_cast<std::uint32_t>(opts.threshold + 1);
+  } else if (member_plan->kind != kind::remove) {
     const auto& k = cluster.keys.at(newcomer.value() - 1);
     change.new_member = secrets::member{newcomer, share_index{}, "node-" + std::to_string(newcomer.value()),
                                         k.box.public_key, k.sign.public_key};
@@ -172,6 +189,33 @@ void simulation::impl::check_removed_shares(const secrets::node_engine& holder, 
   }
 }
 
+// The first node that applies a raise's commit: every version the raise
+// refreshed lies on a polynomial of degree t'-1, so t'-1 of its new shares,
+// from the stores of the live nodes (ready receivers hold them), must not
+// rebuild its key. (Later refreshes deal for t' and would hide a raise that
+// did not raise the degree: the check runs at once.)
+void simulation::impl::check_raised_degree(const secrets::catalog& by, std::vector<std::string>& found) {
+  const std::size_t fewer = by.view().threshold - 1;
+  for (const auto& [name, s] : by.secrets()) {
+    if (s.deleted) continue;
+    for (const auto& [v, rec] : s.versions) {
+      if (rec.epoch != by.view().epoch) continue;
+      const secrets::share_key key{name, v, rec.epoch, rec.commitments_digest};
+      std::vector<crypto::share> shares;
+      for (const auto& [id, n] : nodes) {
+        if (!n.up || shares.size() == fewer) continue;
+        if (auto x = static_cast<const secrets_node_host&>(*n.engine).engine().shares().share_value(key)) shares.push_back(*x);
+      }
+      auto commitments = secrets::version_commitments(rec, by.view().threshold);
+      if (shares.size() < fewer || !commitments.ok()) continue;
+      ++counters.checks["raised_versions"];
+      if (crypto::reconstruct_with_constant(shares, fewer, commitments->constant_term()).ok())
+        found.push_back("committee: " + std::to_string(fewer) + " shares of " + name + " v" + std::to_string(v.value())
+                        + " rebuild its key after t was raised to " + std::to_string(by.view().threshold));
+    }
+  }
+}
+
 // After node e's input: the committee it applied at its index must be the
 // one every other node applied there; and any member its view dropped, or
 // any node that dropped e, is held to the removed member's rule.
@@ -182,6 +226,11 @@ void simulation::impl::check_committee(const secrets::node_engine& e, std::vecto
     found.push_back("committee: n" + std::to_string(e.id().value()) + " applied index "
                     + std::to_string(c.applied_index().value()) + " with another committee than a node before it");
   if (committee_at.size() > committee_indices_kept) committee_at.erase(committee_at.begin());
+  if (member_plan && member_plan->kind == secrets::committee_change_kind::threshold && !member_plan->degree_checked
+      && c.view().threshold > opts.threshold) {
+    member_plan->degree_checked = true;
+    check_raised_degree(c, found);
+  }
   for (const auto& [id, n] : nodes) {
     if (!n.up || id == e.id()) continue;
     const auto& other = static_cast<const secrets_node_host&>(*n.engine).engine();

@@ -366,7 +366,7 @@ void simulation::impl::on_send(millis, endpoint self, endpoint to, byte_view pay
   if (!self.is_node()) {
     if (secrets_mode && to.is_node()) {
       const bytes body = client_request_body(payload);
-      if (auto r = store_share_request_in(body, cluster.view.threshold))
+      if (auto r = store_share_request_in(body))
         durability.on_share_request(self, to.as_node(), r->first, r->second);
       corruptor->on_client_send(self, to.as_node(), body);
     }

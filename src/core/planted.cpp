@@ -16,7 +16,7 @@ struct entry {
   std::string_view summary;
 };
 
-constexpr std::array<entry, 23> names{{
+constexpr std::array<entry, 24> names{{
   {bug::none, "none", "no bug"},
   {bug::figure8, "figure8", "raft commits an earlier term's entry by counting replicas; the Raft checker"},
   {bug::vote_ignores_log, "vote-ignores-log", "raft grants votes without the log check; the Raft checker"},
@@ -43,6 +43,8 @@ constexpr std::array<entry, 23> names{{
    "clients' pending shares may fill the whole share store; epoch age under --byzantine's store filler"},
   {bug::remove_before_reshare, "remove-before-reshare",
    "a removed member leaves before a refresh leaves it out; the committee checker under --profile membership"},
+  {bug::raise_without_degree, "raise-without-degree",
+   "a raise of t refreshes for the old t; the read-back's degree test under --profile membership"},
 }};
 
 } // namespace

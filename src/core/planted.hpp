@@ -103,6 +103,11 @@ enum class bug : std::uint8_t {
   // shares of the live epoch (docs/refresh.md §7.3). Caught by the
   // committee checker under the membership profile.
   remove_before_reshare,
+  // catalog: a raise of t deals its refresh for the old t, and the commit
+  // makes the new t the view's all the same (docs/refresh.md §7.4): t'-1
+  // shares still rebuild every secret. Caught by the read-back check's
+  // degree test under the membership profile.
+  raise_without_degree,
 };
 
 // Every bug but none, in declaration order.

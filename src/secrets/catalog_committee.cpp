@@ -164,7 +164,7 @@ std::optional<std::string> catalog::refuse_round_for_committee(const round_begin
 }
 
 void catalog::note_refresh_committed(const round_state& r, apply_effects& fx) {
-  if (raising() != 0 && r.threshold == raising()) {
+  if (raising() != 0 && (r.threshold == raising() || planted::armed(planted::bug::raise_without_degree))) {
     // Every readable version was in the round (registers waited), so each
     // now lies on a polynomial of degree t'-1.
     view_.threshold = raising();

@@ -9,6 +9,7 @@
 #include "crypto/hash.hpp"
 #include "crypto/scalar.hpp"
 #include "crypto/sign.hpp"
+#include "core/planted.hpp"
 #include "secrets/catalog.hpp"
 #include "secrets/catalog_detail.hpp"
 
@@ -295,7 +296,8 @@ command_result catalog::execute(const round_begin& b, apply_effects& fx) {
     r.epoch = view_.epoch.next();
     // A recorded raise deals for the new t (docs/refresh.md §7.4); every
     // version must keep t' holders through it.
-    r.threshold = raising() != 0 ? raising() : view_.threshold;
+    const bool old_degree = planted::armed(planted::bug::raise_without_degree);
+    r.threshold = raising() != 0 && !old_degree ? raising() : view_.threshold;
     for (node_id n : view_.node_ids())
       if (n != b.target) r.participants.push_back(n);
     for (const auto& [name, s] : secrets_) {

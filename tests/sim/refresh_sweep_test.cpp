@@ -61,12 +61,12 @@ TEST_CASE("refresh sim sweep: rounds commit, faulty dealers are excluded, nodes 
 }
 
 // The membership profile (docs/refresh.md §7.7): an admin removes, adds or
-// replaces a member at a drawn moment under the swarm faults with refresh
-// running. Every run
+// replaces a member, or raises t, at a drawn moment under the swarm faults
+// with refresh running. Every run
 // must stay safe and live, the committee checkers must hold, and across the
 // sweep members must actually be removed, or it proves nothing.
 // PSS_SIM_MEMBERSHIP_SEEDS (default 40) sets how many seeds run.
-TEST_CASE("membership sim sweep: members come and go, a removed one keeps nothing current, every secret reads") {
+TEST_CASE("membership sim sweep: members come and go, t rises, a removed one keeps nothing current, every secret reads") {
   const std::uint64_t seeds = testing::env_or("PSS_SIM_MEMBERSHIP_SEEDS", 40);
   const std::uint64_t start = testing::env_or("PSS_SIM_SEED_START", 1);
   const double seconds = static_cast<double>(testing::env_or("PSS_SIM_SECONDS", 4));
@@ -84,12 +84,15 @@ TEST_CASE("membership sim sweep: members come and go, a removed one keeps nothin
   if (seeds >= 20) {
     // Every seed asks for one change (an add called off asks twice, counted
     // once); most finish within the run.
-    CHECK(t.sum("fault:member_removal_asked") + t.sum("fault:member_add_asked") == seeds);
+    CHECK(t.sum("fault:member_removal_asked") + t.sum("fault:member_add_asked")
+            + t.sum("fault:threshold_raise_asked") == seeds);
     CHECK(t.sum("fault:members_removed") > 0);
     // Adds called off by design (a quarter of the draws) are not expected to finish.
     CHECK(t.sum("fault:member_add_called_off") > 0);
     CHECK(t.sum("fault:members_added") * 2 >= t.sum("fault:member_add_asked") - t.sum("fault:member_add_called_off"));
     CHECK(t.sum("secrets_verified") > 0);
+    CHECK(t.sum("fault:thresholds_raised") > 0);
+    CHECK(t.sum("check:raised_versions") > 0);
   }
 }
 
