@@ -276,6 +276,7 @@ int run_status(int argc, char** argv) {
       row["epoch_age_ms"] = health->epoch_age_ms;
       row["rounds_aborted_since_commit"] = health->rounds_aborted_since_commit;
       row["members"] = health->members;
+      row["threshold"] = health->threshold;
       if (!health->committee.empty()) row["committee"] = health->committee;
       if (!health->last_abort_reason.empty()) row["last_abort_reason"] = health->last_abort_reason;
       row["voters"] = health->voters;
@@ -347,6 +348,10 @@ int run_status(int argc, char** argv) {
           std::printf("node %llu (the leader) has %llu members in its view, the cluster file names %zu: once no change "
                       "runs, `pss cluster-file --update` takes the membership in\n",
                       id, static_cast<unsigned long long>(row["members"].get<std::uint64_t>()), c.cluster.members.size());
+        if (id == leader && row["threshold"].get<std::uint64_t>() != c.cluster.threshold)
+          std::printf("node %llu (the leader) has t = %llu, the cluster file says %u: clients refuse the cluster until "
+                      "`pss cluster-file --update` takes it in\n",
+                      id, static_cast<unsigned long long>(row["threshold"].get<std::uint64_t>()), c.cluster.threshold);
         if (const auto aborted = row["rounds_aborted_since_commit"].get<std::uint64_t>(); aborted > 0)
           std::printf("node %llu: epoch %llu for %llu s, %llu rounds aborted since (the last: %s)\n", id,
                       static_cast<unsigned long long>(row["epoch"].get<std::uint64_t>()),

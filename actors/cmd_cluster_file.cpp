@@ -22,12 +22,13 @@ using namespace client;
 
 constexpr const char* cluster_file_usage =
   "usage: pss cluster-file --update [--cluster FILE]\n\n"
-  "Brings the cluster file up to date with the cluster's members after `pss member add`,\n"
-  "`remove` or `replace`. Every member the file names is asked for the membership it\n"
-  "serves; each answer is checked against the key the file pins for that member, and the\n"
-  "file changes only to a membership that at least t members serve alike (up to t-1 may\n"
-  "lie). It prints what changed; with --check it changes nothing. The new file replaces\n"
-  "the old one atomically; the TLS files and the identity it names stay as they are.";
+  "Brings the cluster file up to date with the cluster's members and t after `pss member\n"
+  "add`, `remove` or `replace`, or `pss threshold set`. Every member the file names is\n"
+  "asked for the membership it serves; each answer is checked against the key the file\n"
+  "pins for that member, and the file changes only to a membership that at least t\n"
+  "members serve alike (up to t-1 may lie; t as the file says). It prints what changed;\n"
+  "with --check it changes nothing. The new file replaces the old one atomically; the\n"
+  "TLS files and the identity it names stay as they are.";
 
 // The new file: the old one's TLS, identity and plaintext choice, the agreed members.
 result<deploy::cluster_file> with_members(const deploy::cluster_file& old, const secrets::cluster_view& agreed) {
@@ -63,6 +64,8 @@ std::string changes(const secrets::cluster_view& before, const secrets::cluster_
   }
   for (const auto& m : before.members)
     if (after.find(m.id) == nullptr) out += "  - " + secrets::node_name(m.id) + " at " + m.address + "\n";
+  if (before.threshold != after.threshold)
+    out += "  t " + std::to_string(before.threshold) + " -> " + std::to_string(after.threshold) + "\n";
   return out;
 }
 

@@ -113,6 +113,7 @@ actors::node_health health_of(const secrets::node_engine& e) {
   if (const auto& c = e.state().committee())
     h.committee = secrets::describe(c->change) + ", step " + std::string{secrets::to_string(c->step)};
   h.members = e.state().view().members.size();
+  h.threshold = e.state().view().threshold;
   for (auto v : e.raft().config().voters) h.voters.push_back(v.value());
   for (auto l : e.raft().config().learners) h.learners.push_back(l.value());
   if (e.failure()) h.failure = e.failure()->describe();

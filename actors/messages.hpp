@@ -233,6 +233,7 @@ struct node_health {
   // none; docs/refresh.md §7): "remove node 5, step excluding".
   std::string committee;
   std::uint64_t members = 0; // in this node's view
+  std::uint64_t threshold = 0; // t in this node's view
 };
 
 template <class Inspector>
@@ -241,7 +242,7 @@ typename Inspector::result_type inspect(Inspector& f, node_health& x) {
            x.commit, x.applied, x.epoch, x.secrets, x.shares_live, x.refresh_epochs_committed, x.rounds_aborted,
            x.recoveries, x.round_running, x.voters, x.learners, x.failure, x.peers, x.requests_admitted,
            x.requests_refused, x.transport_refused, x.epoch_age_ms, x.rounds_aborted_since_commit,
-           x.last_abort_reason, x.committee, x.members);
+           x.last_abort_reason, x.committee, x.members, x.threshold);
 }
 
 // Asks a node actor for the members of its applied view (answered with a

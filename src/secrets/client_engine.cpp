@@ -414,14 +414,21 @@ void client_engine::on_read_reply(millis now, endpoint from, read_response&& m) 
   if (!m.record) return fail(client_error::refused, "a catalog answer without its record");
   if (auto bad = stale_record(op, *m.record)) return fail(client_error::verification_failed, node_name(op.target) + " " + *bad);
   // t comes from the cluster file (or the view checked against it), never
-  // from the answer; an answer that names another t (an admin may have
-  // raised it, docs/refresh.md §7.4) has the view learned again, once.
+  // from the answer. An answer that names a larger t (an admin may have
+  // raised it, docs/refresh.md §7.4) has the view learned again, once; if
+  // the file (or the view) still says less, the read would fail: say why.
   const std::uint32_t t = options_.expected_members ? options_.expected_members->threshold : view_->threshold;
-  if (m.threshold != t && !op.view_relearned && !planted::armed(planted::bug::threshold_from_reply)) {
-    op.view_relearned = true;
-    event("the catalog's answer names t = " + std::to_string(m.threshold) + ", not " + std::to_string(t)
-          + "; learning the view again");
-    return begin_view(now);
+  if (m.threshold > t && !planted::armed(planted::bug::threshold_from_reply)) {
+    if (!op.view_relearned) {
+      op.view_relearned = true;
+      event("the catalog's answer names t = " + std::to_string(m.threshold) + ", more than " + std::to_string(t)
+            + "; learning the view again");
+      return begin_view(now);
+    }
+    return fail(client_error::refused, node_name(from.as_node()) + " serves t = " + std::to_string(m.threshold) + ", "
+                                         + (options_.expected_members ? "the cluster file says " : "the view says ")
+                                         + std::to_string(t)
+                                         + "; if an admin raised t, run: pss cluster-file --update");
   }
   op.record = std::move(m.record);
   op.version = op.record->version;

@@ -67,6 +67,7 @@ struct client_engine::operation {
   millis grace_until{0}; // set when the write quorum is reached: the stragglers' time
   std::size_t redeals = 0;
   bool store_epoch_newer = false; // a store was refused by a member in a newer epoch
+  std::string store_refused;      // the first refusal's node and reason, for the failure message
   bool proposed = false;
   std::vector<node_id> holders;
 

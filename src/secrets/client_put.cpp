@@ -18,6 +18,7 @@ void client_engine::begin_deal(millis now) {
   op.stores.clear();
   op.requests.clear();
   op.answers.clear();
+  op.store_refused.clear();
   op.node_resend_at.clear();
   op.acked.clear();
   const crypto::scalar k = crypto::scalar::random_nonzero(*random_);
@@ -123,7 +124,8 @@ void client_engine::decide_put(millis now) {
   return fail(client_error::too_few_nodes,
               std::to_string(op.acked.size()) + " of " + std::to_string(view.members.size()) +
                 " nodes acknowledged their share (" + std::to_string(op.answers.size()) +
-                " answered), need " + std::to_string(need));
+                " answered), need " + std::to_string(need)
+                + (op.store_refused.empty() ? std::string{} : "; refused by " + op.store_refused));
 }
 
 void client_engine::on_store_reply(millis now, node_id from, const store_share_response& m) {
@@ -138,6 +140,7 @@ void client_engine::on_store_reply(millis now, node_id from, const store_share_r
   op.answers[from] = m.code;
   if (m.code == reply_code::ok) op.acked.insert(from);
   else event("store refused: " + m.reason);
+  if (m.code != reply_code::ok && op.store_refused.empty()) op.store_refused = node_name(from) + ": " + m.reason;
   if (m.code == reply_code::conflict && m.epoch > op.dealt_epoch) op.store_epoch_newer = true;
   decide_put(now);
 }

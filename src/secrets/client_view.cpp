@@ -2,6 +2,8 @@
 // cluster file"): learning it from a node, taking from it only what the
 // cluster file vouches for, and asking one node for the view it serves as
 // it serves it (`pss cluster-file --update` decides whom to believe).
+#include <algorithm>
+
 #include "secrets/client_engine.hpp"
 #include "secrets/client_operation.hpp"
 
@@ -48,9 +50,10 @@ std::optional<cluster_view> vouched_part(const cluster_view& served, const clust
 }
 } // namespace
 
-// A view the cluster file does not vouch for may come from one lying node:
-// the next is asked, and once every node the file names served one the
-// client fails, saying how to take the cluster's change in.
+// A view the cluster file does not vouch for may come from a lying node:
+// the next is asked, and once t nodes served one (at most t-1 lie, so an
+// honest one is among them: the cluster changed) the client fails, saying
+// how to take the change in.
 void client_engine::view_not_vouched(millis now, const cluster_view& served) {
   operation& op = *queue_.front();
   const cluster_view& file = *options_.expected_members;
@@ -59,8 +62,8 @@ void client_engine::view_not_vouched(millis now, const cluster_view& served) {
                                 + std::to_string(file.threshold)
                             : "its members' keys or indices differ from the cluster file's";
   op.refused_by.insert(op.target);
-  if (op.refused_by.size() >= options_.nodes.size())
-    return fail(client_error::refused, "every node serves a cluster the file does not vouch for (" + why
+  if (op.refused_by.size() >= std::min<std::size_t>(options_.nodes.size(), file.threshold))
+    return fail(client_error::refused, std::to_string(op.refused_by.size()) + " nodes serve a cluster the file does not vouch for (" + why
                                          + "); if an admin changed it, run: pss cluster-file --update");
   event(node_name(op.target) + " serves a membership that differs from the cluster file (" + why + "); trying another");
   retry_single(now, true);

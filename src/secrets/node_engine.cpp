@@ -295,7 +295,11 @@ void node_engine::on_raft(millis now, endpoint from, raft_message&& m) {
   core().step(now, e);
 }
 
+// A node that is leaving the committee, was dropped, or is new and not
+// named yet serves a view that is out of date (it may never apply what came
+// after): it stays silent, and the client asks another node.
 void node_engine::on_get_view(endpoint from, const get_view_request& m) {
+  if (!admitted_ || catalog_.view().find(keys_.id) == nullptr || catalog_.leaving() == keys_.id) return;
   send(from, get_view_response{m.request_id, catalog_.view()});
 }
 

@@ -29,7 +29,13 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
   if (m.epoch != view.epoch)
     return refuse(reply_code::conflict, "the share is for epoch " + std::to_string(m.epoch.value()) +
                                           " but this node is in epoch " + std::to_string(view.epoch.value()));
+  if (catalog_.raising() != 0)
+    return refuse(reply_code::refused, "t is being raised to " + std::to_string(catalog_.raising())
+                                         + ": put again once the refresh that raises it commits (pss status)");
   auto commitments = crypto::commitment::decode(m.commitments, view.threshold);
+  if (!commitments.ok() && commitments.err().code() == errc::mismatch)
+    return refuse(reply_code::refused, "dealt for another t than this cluster's t = " + std::to_string(view.threshold)
+                                         + " (if an admin changed t, run: pss cluster-file --update)");
   if (!commitments.ok()) return refuse(reply_code::refused, "commitments: " + commitments.err().message());
   const digest d = commitments->digest();
   if (catalog_.dealing_retired(m.name, d))

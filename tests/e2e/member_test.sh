@@ -2,14 +2,16 @@
 # Removing a member over real processes (docs/refresh.md §7.3): the admin's
 # `pss member remove` is recorded, a refresh leaves the member out, Raft
 # removes it, and the others no longer count it; it holds no share; every
-# secret reads and new puts work with the same cluster file; a removal that
-# would leave fewer than t+1 members is refused with the reason, and a bad
-# id is a usage error. Usage: member_test.sh PATH_TO_PSS
+# secret reads and new puts work with the same cluster file; then t is
+# raised (§7.4): clients with the old file refuse the cluster and say how to
+# take the change in, `pss cluster-file --update` does, and every secret
+# reads; a removal that would leave fewer than t+1 members is refused with
+# the reason, and a bad id is a usage error. Usage: member_test.sh PATH_TO_PSS
 PSS=${1:?usage: member_test.sh PATH_TO_PSS}
 BASE_PORT=7370
 source "$(dirname "$0")/lib.sh"
 
-e2e_start 5 3
+e2e_start 5 2
 check "a leader within 20 s" wait_healthy 20 5
 for name in a b c; do check "put $name" put "$name" "value-$name"; done
 
@@ -44,8 +46,45 @@ for name in a b c; do check "get $name after the removal" get_equals "$name" "va
 check "a new put with the same cluster file" put d 'value-d'
 check "and it reads back" get_equals d 'value-d'
 
+# Raising t from 2 to 3 on the 4 members that remain.
+"$PSS" threshold set 4 >/dev/null 2>"$work/t4.err"
+check "threshold set 4 on 4 members is refused (exit 1)" test $? -eq 1
+check "and says why ($(head -c 200 "$work/t4.err"))" grep -q 't must be 2..3' "$work/t4.err"
+"$PSS" threshold set 3 >/dev/null 2>"$work/t3.err"
+rc=$?
+check "threshold set 3 (exit $rc: $(head -c 300 "$work/t3.err"))" test $rc -eq 0
+check "it says what was recorded" grep -q 'recorded: set t to 3' "$work/t3.err"
+raised() {
+  local s
+  s=$(status_json)
+  [ -n "$s" ] || return 1
+  jq -e '.leader as $l | [.members[] | select(.id == $l)][0] | (.threshold == 3 and (has("committee") | not))' \
+    <<<"$s" >/dev/null
+}
+wait_raised() {
+  local deadline=$((SECONDS + 40))
+  while [ $SECONDS -lt $deadline ]; do raised && return 0; sleep 0.5; done
+  return 1
+}
+check "within 40 s the leader's t is 3 and no change runs" wait_raised
+"$PSS" status >"$work/status-t.txt" 2>&1
+check "pss status says the file lags the cluster's t" grep -q 'has t = 3, the cluster file says 2' "$work/status-t.txt"
+"$PSS" get a >/dev/null 2>"$work/stale.err"
+check "a client with the old file refuses the cluster" test $? -ne 0
+check "and says how to take the change in ($(head -c 300 "$work/stale.err"))" grep -q 'cluster-file --update' "$work/stale.err"
+printf 'x' | "$PSS" put stale >/dev/null 2>"$work/stale-put.err"
+check "a put with the old file is refused" test $? -ne 0
+check "and says how ($(head -c 300 "$work/stale-put.err"))" grep -q 'cluster-file --update' "$work/stale-put.err"
+"$PSS" cluster-file --update >"$work/update-t.out" 2>&1
+rc=$?
+check "cluster-file --update (exit $rc: $(head -c 300 "$work/update-t.out"))" test $rc -eq 0
+check "the file now says t = 3" grep -Eq "^threshold *= *3" "$PSS_CLUSTER"
+for name in a b c d; do check "get $name after the raise" get_equals "$name" "value-$name"; done
+check "a put after the raise" put e 'value-e'
+check "and it reads back" get_equals e 'value-e'
+
 "$PSS" member remove --id 4 >/dev/null 2>"$work/four.err"
-check "removing another, leaving 3 < t+1, is refused (exit 1)" test $? -eq 1
+check "removing another, leaving 3 < t+1 = 4, is refused (exit 1)" test $? -eq 1
 check "and says why ($(head -c 200 "$work/four.err"))" grep -q 'fewer than t+1' "$work/four.err"
 check "no value in any node's log" bash -c "! grep -q -e 'value-a' -e 'value-d' $work/cluster/node-*/node.log"
 

@@ -87,6 +87,15 @@ TEST_CASE("threshold: raising t refreshes every secret onto a polynomial of degr
   CHECK(crypto::reconstruct_with_constant(four, 4, c0).ok());
   std::vector<crypto::share> other_four(shares.begin() + 1, shares.begin() + 5);
   CHECK(crypto::reconstruct_with_constant(other_four, 4, c0).ok());
+  // A client whose cluster file pins the old t refuses the cluster, and
+  // says how to take the change in.
+  client_options pinned;
+  pinned.expected_members = net.cluster().view;
+  net.add_client(101, pinned);
+  auto stale = net.get(101, 1, "s0");
+  CHECK(stale.outcome == operation_outcome::fail);
+  CHECK_MESSAGE(contains(stale.message, "cluster-file --update"), stale.message);
+  CHECK(contains(stale.message, "t is 4, the cluster file says 2"));
   // The admin's client learns the new t from the catalog's answer.
   for (std::uint64_t i = 0; i < 3; ++i) {
     auto got = net.get(100, 20 + i, "s" + std::to_string(i));
@@ -154,7 +163,7 @@ TEST_CASE("threshold: puts wait while the raise runs; rounds that abort and a le
   CHECK(copy->round()->threshold == 3);
   auto refused = net.put(100, 11, "during", "refused while t is raised");
   CHECK(refused.outcome == operation_outcome::fail);
-  CHECK(contains(refused.message, "t is being raised to 3"));
+  CHECK_MESSAGE(contains(refused.message, "t is being raised to 3"), refused.message);
   // A new leader carries the raise on from the record.
   net.crash(node_id{1});
   net.drop_if = nullptr;
