@@ -1,6 +1,7 @@
 // round_bench: one refresh round of M secrets through the real node engines,
 // and then (--add) bringing in member n+1 (docs/refresh.md §7.3: recovery at
-// a never-used index, then promotion), timed in the same run.
+// a never-used index, then promotion) and (--raise) raising t by one (§7.4),
+// timed in the same run.
 //
 // n = 5 nodes and t = 3 by default, all in this process, each on real files
 // under a fresh temporary directory (so every sync is a real fdatasync).
@@ -9,7 +10,7 @@
 // check, storing the new shares and the erasing rewrite. Setup (M puts
 // through a client) is timed separately and is not part of the round.
 //
-//   round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D] [--complain] [--add]
+//   round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D] [--complain] [--add] [--raise]
 //
 // --complain makes the last node complain about every other dealer, so each
 // of them reveals its whole bundle to it through the log and every replica
@@ -21,7 +22,8 @@
 // Prints, per M: setup time, wall time of the round, CPU time of the round
 // (this process; one thread), and CPU per secret per node; with --add, the
 // wall and CPU time from the admin's request to the new member's promotion,
-// and their ratio to the refresh's.
+// and their ratio to the refresh's; with --raise, the same from the admin's
+// request to the new t on every node.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -230,7 +232,35 @@ void add_member(cluster& c, std::size_t secrets, std::size_t n, double refresh_w
   std::fflush(stdout);
 }
 
-void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string& base, bool complain, bool add) {
+// t rises to t+1 after the refresh (docs/refresh.md §7.4): the admin's
+// request and the refresh that deals for it, timed until every node's view
+// has t+1 and no change is recorded.
+void raise_threshold(cluster& c, std::size_t secrets, std::size_t n, std::size_t t, double refresh_wall,
+                     double refresh_cpu) {
+  const double wall_start = wall_seconds();
+  const double cpu_start = cpu_seconds();
+  const auto raised = static_cast<std::uint32_t>(t + 1);
+  c.client().change_committee(c.now(), secrets + 2,
+                              committee_change{committee_change_kind::threshold, {}, std::nullopt, raised});
+  c.collect(endpoint::of(client_id{1}));
+  c.run_until([&] {
+    for (std::uint64_t id = 1; id <= n; ++id)
+      if (c.node(id).state().view().threshold != raised || c.node(id).state().committee()) return false;
+    return true;
+  });
+  const double wall = wall_seconds() - wall_start;
+  const double cpu = cpu_seconds() - cpu_start;
+  if (c.node(1).state().stats().thresholds_raised != 1) {
+    std::fprintf(stderr, "round_bench: t was not raised to %u\n", raised);
+    std::exit(1);
+  }
+  std::printf("|   raise t to %u | wall %8.3f s (%.2f x refresh) | CPU %8.3f s (%.2f x refresh) |\n", raised, wall,
+              wall / refresh_wall, cpu, cpu / refresh_cpu);
+  std::fflush(stdout);
+}
+
+void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string& base, bool complain, bool add,
+           bool raise) {
   std::string templ = base + "/pss-round-bench-XXXXXX";
   const char* dir = mkdtemp(templ.data());
   if (dir == nullptr) {
@@ -288,6 +318,7 @@ void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string&
                 static_cast<double>(syncs_after.directories - syncs_before.directories) / puts_nodes);
     std::fflush(stdout);
     if (add) add_member(c, secrets, n, wall, cpu);
+    if (raise) raise_threshold(c, secrets, add ? n + 1 : n, t, wall, cpu);
   }
   std::filesystem::remove_all(dir);
 }
@@ -309,6 +340,7 @@ int main(int argc, char** argv) {
   std::string base = "/tmp";
   bool complain = false;
   bool add = false;
+  bool raise = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--secrets" && i + 1 < argc) sizes = parse_list(argv[++i]);
@@ -317,15 +349,18 @@ int main(int argc, char** argv) {
     else if (a == "--dir" && i + 1 < argc) base = argv[++i];
     else if (a == "--complain") complain = true;
     else if (a == "--add") add = true;
+    else if (a == "--raise") raise = true;
     else if (a == "-h" || a == "--help") {
-      std::puts("round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D] [--complain] [--add]\n"
+      std::puts("round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D] [--complain] [--add] [--raise]\n"
                 "One refresh round of M secrets through the real node engines, in one process,\n"
                 "on real files under D (default /tmp). Prints wall and CPU time of the round\n"
                 "and CPU per secret per node, and the syncs per sequential put per node while\n"
                 "it puts the M secrets. --complain: the last node complains about every\n"
                 "other dealer, which each answer with a reveal (n-1 complaints decided).\n"
                 "--add: then member n+1 joins (recovery at a new index, promotion), timed\n"
-                "against the refresh of the same secrets in the same run.");
+                "against the refresh of the same secrets in the same run. --raise: then t rises\n"
+                "to T+1 (one refresh round that deals for it; T+1 must be at most n-1), timed\n"
+                "the same way.");
       return 0;
     } else if (a.rfind("--benchmark", 0) == 0) {
       // ./scripts/bench may pass Google Benchmark flags to every program.
@@ -337,6 +372,10 @@ int main(int argc, char** argv) {
   if (!crypto::init().ok()) return 1;
   std::puts("| secrets | t/n | complaints | setup s | round wall s | round CPU s | CPU µs/secret/node | setup syncs/put/node (file + dir) |");
   std::puts("|---|---|---|---|---|---|---|---|");
-  for (auto m : sizes) bench(m, n, t, base, complain, add);
+  if (raise && t + 2 > (add ? n + 1 : n)) {
+    std::fprintf(stderr, "round_bench: --raise needs T+1 <= n-1\n");
+    return 2;
+  }
+  for (auto m : sizes) bench(m, n, t, base, complain, add, raise);
   return 0;
 }
