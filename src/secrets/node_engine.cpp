@@ -292,6 +292,7 @@ void node_engine::on_raft(millis now, endpoint from, raft_message&& m) {
     ++counters_.unknown_sender;
     return;
   }
+  heard_[e.from] = now; // bounded: members only
   core().step(now, e);
 }
 

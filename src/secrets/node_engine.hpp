@@ -360,6 +360,7 @@ private:
   void follow_committee();
   void note_committee(const applied_command& a);
   [[nodiscard]] std::set<node_id> members_up() const;
+  [[nodiscard]] std::set<node_id> quiet_participants(const round_state& r, millis now) const;
   void propose(millis now, endpoint from, const command& c, pending_proposal p);
   void answer_unknown(const pending_proposal& p);
   void on_read(millis now, endpoint from, read_request&& m, const crypto::sign_public_key& client);
@@ -432,6 +433,9 @@ private:
   millis promotion_check_next_{0}; // the leader: when it may look at a learner's shares again
   // What the learner missed at the leader's last look (learner_caught_up).
   std::optional<std::pair<node_id, std::set<round_secret>>> promotion_missing_;
+  // When each member last sent this node a Raft message (the round leader's
+  // quiet participants); members only, so bounded by members_max.
+  std::map<node_id, millis> heard_;
   struct lost_admission {
     millis at;
     std::uint64_t nonce = 0;

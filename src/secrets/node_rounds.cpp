@@ -149,6 +149,18 @@ void node_engine::drive_rounds(millis now) {
   }
 }
 
+// Participants this node has heard nothing from for a third of a phase
+// timeout (followers answer the leader's heartbeats many times a second).
+std::set<node_id> node_engine::quiet_participants(const round_state& r, millis now) const {
+  std::set<node_id> out;
+  for (node_id p : r.participants) {
+    if (p == keys_.id) continue;
+    auto it = heard_.find(p);
+    if (it == heard_.end() || now > it->second + options_.round_phase_timeout / 3) out.insert(p);
+  }
+  return out;
+}
+
 void node_engine::lead_round(millis now) {
   const auto& r = catalog_.round();
   if (last_role_ != raft::role::leader) {
@@ -165,8 +177,14 @@ void node_engine::lead_round(millis now) {
     return;
   }
   // Which phase end to propose, if any: a pure decision (round_leader.hpp).
-  const lead_clock clock{clock_.phase_since, clock_.next_send, clock_.next_lead,
-                         clock_.led_round,   clock_.led_phase, options_.round_phase_timeout};
+  const lead_clock clock{clock_.phase_since,
+                         clock_.next_send,
+                         clock_.next_lead,
+                         clock_.led_round,
+                         clock_.led_phase,
+                         options_.round_phase_timeout,
+                         quiet_participants(*r, now),
+                         options_.round_resend_interval};
   auto body = decide(*r, clock, now);
   if (!body) return;
   clock_.led_round = r->id;

@@ -4,6 +4,21 @@
 #include <utility>
 
 namespace pss::secrets {
+namespace {
+
+// Every participant answered; or every one but the quiet ones, with t+1
+// answers in and the phase at least quiet_grace old. A member that is down
+// for good then costs a round nothing, where it cost two phase timeouts.
+template <class Answers>
+bool answered_enough(const round_state& r, const Answers& answers, const lead_clock& c, millis now) {
+  if (answers.size() == r.participants.size()) return true;
+  if (c.quiet.empty() || now < c.phase_since + c.quiet_grace || answers.size() < r.threshold + std::size_t{1})
+    return false;
+  return std::all_of(r.participants.begin(), r.participants.end(),
+                     [&](node_id p) { return answers.contains(p) || c.quiet.contains(p); });
+}
+
+} // namespace
 
 std::optional<command_body> decide(const round_state& r, const lead_clock& c, millis now) {
   const bool disputes_done = r.phase == round_phase::disputing
@@ -12,17 +27,17 @@ std::optional<command_body> decide(const round_state& r, const lead_clock& c, mi
                                 });
   const bool all_ready = r.phase == round_phase::finishing && r.kind == round_kind::refresh
                          && r.ready.size() == r.receivers.size();
-  const bool all_answered = (r.phase == round_phase::dealing && r.dealings.size() == r.participants.size())
-                            || (r.phase == round_phase::responding && r.responses.size() == r.participants.size());
+  const bool all_answered = (r.phase == round_phase::dealing && answered_enough(r, r.dealings, c, now))
+                            || (r.phase == round_phase::responding && answered_enough(r, r.responses, c, now));
   if (c.led_round == r.id && c.led_phase == r.phase && now < c.next_lead) return std::nullopt;
   const bool timed_out = now >= c.phase_since + c.phase_timeout;
   if (!disputes_done && !all_ready && !all_answered && now < c.next_send && !timed_out) return std::nullopt;
   switch (r.phase) {
     case round_phase::dealing:
-      if (r.dealings.size() == r.participants.size() || timed_out) return round_close{r.id};
+      if (all_answered || timed_out) return round_close{r.id};
       return std::nullopt;
     case round_phase::responding:
-      if (r.responses.size() == r.participants.size() || timed_out) return round_qualify{r.id};
+      if (all_answered || timed_out) return round_qualify{r.id};
       return std::nullopt;
     case round_phase::disputing:
       if (timed_out || disputes_done) return round_qualify{r.id};

@@ -24,11 +24,18 @@ struct lead_clock {
   std::uint64_t led_round = 0;
   round_phase led_phase = round_phase::dealing;
   millis phase_timeout{0};
+  // Participants the leader has heard nothing from lately (down, or cut
+  // off): the dealing and responding phases do not wait for them once
+  // every other participant answered, t+1 answers are in, and the phase is
+  // `quiet_grace` old (docs/refresh.md §3, "Phase ends").
+  std::set<node_id> quiet;
+  millis quiet_grace{0};
 };
 
 // A phase's end is proposed as soon as every participant has answered it
 // (every dealing, every response, every verdict, every receiver ready for a
-// refresh's commit), else once the phase timed out; and again every resend
+// refresh's commit) or every one but the quiet ones (see lead_clock), else
+// once the phase timed out; and again every resend
 // interval until the log shows it (a proposal
 // can be lost with a leadership change). Waiting for a tick when nothing is
 // left to wait for cost a round up to a resend interval per phase.

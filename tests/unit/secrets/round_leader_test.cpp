@@ -160,5 +160,39 @@ TEST_CASE("round leader: recoveries and refreshes take turns when both wait, low
   CHECK(s->kind == round_kind::refresh);
 }
 
+TEST_CASE("round leader: a phase does not wait for quiet participants once the others and t+1 answered") {
+  auto r = round_of(round_kind::refresh, round_phase::dealing);
+  r.participants = {node_id{1}, node_id{2}, node_id{3}, node_id{4}, node_id{5}};
+  r.threshold = 3;
+  auto c = due_clock();
+  c.phase_timeout = 3000ms;
+  c.next_send = 5000ms;
+  c.quiet = {node_id{5}};
+  c.quiet_grace = 400ms;
+  for (std::uint64_t i = 1; i <= 3; ++i) r.dealings[node_id{i}] = {};
+  CHECK_FALSE(decide(r, c, 500ms)); // node 4 is not quiet and has not dealt
+  r.dealings[node_id{4}] = {};
+  CHECK_FALSE(decide(r, c, 300ms)); // the phase is younger than quiet_grace
+  CHECK(proposes<round_close>(decide(r, c, 500ms)));
+  // Fewer than t+1 answers: it waits for the timeout, quiet or not.
+  auto few = round_of(round_kind::refresh, round_phase::responding);
+  few.participants = r.participants;
+  few.threshold = 3;
+  c.quiet = {node_id{3}, node_id{4}, node_id{5}};
+  few.responses[node_id{1}] = {};
+  few.responses[node_id{2}] = {};
+  CHECK_FALSE(decide(few, c, 500ms));
+  CHECK(proposes<round_qualify>(decide(few, c, 3000ms)));
+  few.responses[node_id{3}] = {};
+  c.quiet = {node_id{4}, node_id{5}};
+  CHECK_FALSE(decide(few, c, 500ms)); // 3 answers: t+1 = 4 are needed
+  few.responses[node_id{4}] = {};
+  c.quiet = {node_id{5}};
+  CHECK(proposes<round_qualify>(decide(few, c, 500ms)));
+  // Nobody quiet: every participant, as before.
+  c.quiet.clear();
+  CHECK_FALSE(decide(few, c, 500ms));
+}
+
 } // namespace
 } // namespace pss::secrets
