@@ -181,13 +181,16 @@ constexpr const char* threshold_usage =
   "refresh that deals for it needs T+1 members). Signed with your identity (admin right) and\n"
   "checked again by every node. The next refresh round adds to every share a polynomial of\n"
   "degree T-1 that is zero at 0: each secret stays the same, no secret is ever put\n"
-  "together, and from its commit on any T-1 shares reveal nothing. Puts wait while it runs\n"
-  "(they are refused with a message saying so); `pss status` shows t once it commits.\n"
-  "Then take the new t into the cluster file: pss cluster-file --update (a client refuses a\n"
-  "cluster whose t is not its file's).\n\n"
+  "together, and from its commit on any T-1 shares reveal nothing. Puts wait while that\n"
+  "round runs (they are refused with a message saying so); `pss status` shows t once it\n"
+  "commits. Then take the new t into the cluster file: pss cluster-file --update (a client\n"
+  "refuses a cluster whose t is not its file's). While some version is held by fewer than T\n"
+  "members the raise waits (refreshes deal for the old t; the leader's log says so);\n"
+  "`pss threshold set` with the current t calls it off.\n\n"
   "Refused before anything changes: T below 2 or above n-1, T equal to t, a version held by\n"
-  "fewer than T members, or another committee change running. Lowering t needs a reshare\n"
-  "with a check of its own and is not built yet (docs/refresh.md §7.5).";
+  "fewer than T members, fewer than min(n, T+1) members up, or another committee change\n"
+  "running. Lowering t needs a reshare with a check of its own and is not built yet\n"
+  "(docs/refresh.md §7.5).";
 
 int threshold_set(int argc, char** argv) {
   po::options_description o{"options"};

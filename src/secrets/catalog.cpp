@@ -124,9 +124,9 @@ command_result catalog::execute(const register_secret& r, apply_effects& fx) {
     std::erase_if(kept.holders, unlisted);
     return execute(kept, fx);
   }
-  // While t is raised every readable version must be in the raising refresh
-  // (docs/refresh.md §7.4): a version dealt for the old t would stay below it.
-  if (raising() != 0)
+  // While the raising refresh runs, a version dealt for the old t would miss
+  // it and stay below the new t (docs/refresh.md §7.4).
+  if (raise_running())
     return make(result_code::invalid, {}, "t is being raised to " + std::to_string(raising())
                                             + ": put again once the refresh that raises it commits (pss status)");
   digest d{};

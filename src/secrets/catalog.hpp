@@ -293,8 +293,12 @@ public:
   // leader promotes it once it holds every share it can recover.
   [[nodiscard]] node_id joining() const noexcept;
   // The new t a recorded raise deals for (0 when none runs): the next
-  // refresh deals polynomials of its degree, and registers wait for it.
+  // refresh that can (every version held by t' members) deals polynomials
+  // of its degree; one that cannot deals for the old t and the raise waits.
   [[nodiscard]] std::uint32_t raising() const noexcept;
+  // The refresh that deals for a recorded raise is running: registers and
+  // stores wait for its commit (a version dealt for the old t would miss it).
+  [[nodiscard]] bool raise_running() const noexcept;
   // The share index the next new member gets: never one given before.
   [[nodiscard]] std::uint32_t next_index() const noexcept { return next_index_; }
   // How many readable versions list fewer holders than `holders`.
@@ -338,6 +342,7 @@ private:
   void note_refresh_committed(const round_state& r, apply_effects& fx);
   void drop_member(node_id n, apply_effects& fx);
   [[nodiscard]] command_result admit_member(committee_change& change, apply_effects& fx);
+  [[nodiscard]] command_result call_off_raise(apply_effects& fx);
   void start_removal(std::string_view why, apply_effects& fx);
   // recoverable_for with each version's record (valid until the next apply).
   [[nodiscard]] std::vector<std::pair<round_secret, const version_record*>> recoverable_records(node_id n) const;

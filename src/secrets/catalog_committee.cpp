@@ -42,6 +42,10 @@ std::uint32_t catalog::raising() const noexcept {
   return committee_ && committee_->step == committee_step::raising ? committee_->change.threshold : 0;
 }
 
+bool catalog::raise_running() const noexcept {
+  return raising() != 0 && round_ && round_->kind == round_kind::refresh && round_->threshold == raising();
+}
+
 node_id catalog::joining() const noexcept {
   if (!committee_ || committee_->step != committee_step::joining || !committee_->change.new_member) return no_node;
   return committee_->change.new_member->id;
@@ -76,6 +80,7 @@ command_result catalog::execute_committee(const committee_change& change, const 
   committee_context ctx;
   ctx.change_running = committee_.has_value();
   ctx.joining = joining();
+  ctx.raising = raising();
   ctx.rejoin_running = std::any_of(rejoins_.begin(), rejoins_.end(), [](const auto& r) { return !r.second.done; });
   // Who is up is the leader's knowledge, checked before it proposed; the
   // replicated rules count every member.
@@ -84,17 +89,20 @@ command_result catalog::execute_committee(const committee_change& change, const 
     return refuse(result_code::invalid, st.err().message());
   if (change.new_member && next_index_ > members_max)
     return refuse(result_code::invalid, "every share index up to " + std::to_string(members_max) + " was given once");
+  if (change.kind == committee_change_kind::threshold && ctx.raising == 0)
+    if (const std::size_t short_of = versions_held_by_fewer(change.threshold); short_of > 0)
+      return refuse(result_code::invalid, std::to_string(short_of) + " versions have fewer than "
+                                            + std::to_string(change.threshold)
+                                            + " holders (their members must recover them first)");
   PSS_CHECK(changes_.remember(request).ok()); // admit_change found room
   committee_change recorded = change;
   if (recorded.new_member) return admit_member(recorded, fx);
+  if (recorded.kind == committee_change_kind::threshold && ctx.raising != 0) return call_off_raise(fx);
   if (recorded.kind == committee_change_kind::threshold) {
-    if (const std::size_t short_of = versions_held_by_fewer(recorded.threshold); short_of > 0)
-      return refuse(result_code::invalid, std::to_string(short_of) + " versions have fewer than "
-                                            + std::to_string(recorded.threshold)
-                                            + " holders (their members must recover them first)");
     committee_ = committee_record{recorded, committee_step::raising};
     fx.committee_changed = true;
-    return make(result_code::ok, "recorded: " + describe(change) + "; the next refresh deals for it, and puts wait until it commits");
+    return make(result_code::ok, "recorded: " + describe(change)
+                                   + "; the next refresh deals for it, and puts wait while it runs");
   }
   // A newcomer removed before its promotion: its add ends here, and it may
   // hold recovered shares, so it leaves like any member.
@@ -103,6 +111,20 @@ command_result catalog::execute_committee(const committee_change& change, const 
   start_removal(" is being removed", fx);
   return make(result_code::ok, "recorded: " + describe(change) + (calls_off ? ", which calls its add off" : "")
                                  + "; a refresh leaves it out, then Raft removes it");
+}
+
+// Setting t to the current t while a raise is recorded calls the raise off
+// (one that waits for versions no recovery can bring to t' holders would
+// otherwise block every later change). A running refresh that deals for
+// it aborts: its shares would need more than the view's t.
+command_result catalog::call_off_raise(apply_effects& fx) {
+  const std::uint32_t was = raising();
+  PSS_CHECK(was != 0);
+  if (raise_running()) (void)abort_round("the raise of t to " + std::to_string(was) + " was called off", fx);
+  committee_.reset();
+  fx.committee_changed = true;
+  return make(result_code::ok, "recorded: the raise of t to " + std::to_string(was) + " is called off; t stays "
+                                 + std::to_string(view_.threshold));
 }
 
 // An add, or a replace's first half: the newcomer joins the view at the next

@@ -294,22 +294,21 @@ command_result catalog::execute(const round_begin& b, apply_effects& fx) {
       return make(result_code::invalid, "leaving " + name_of(b.target) + " out would leave fewer than t+1 members");
     r.target = b.target;
     r.epoch = view_.epoch.next();
-    // A recorded raise deals for the new t (docs/refresh.md §7.4); every
-    // version must keep t' holders through it.
-    const bool old_degree = planted::armed(planted::bug::raise_without_degree);
-    r.threshold = raising() != 0 && !old_degree ? raising() : view_.threshold;
     for (node_id n : view_.node_ids())
       if (n != b.target) r.participants.push_back(n);
+    std::size_t short_of_raise = 0;
     for (const auto& [name, s] : secrets_) {
       if (s.deleted) continue;
       for (const auto& [v, rec] : s.versions) {
-        if (rec.holders.size() < r.threshold)
-          return make(result_code::invalid, name + " v" + std::to_string(v.value()) + " has "
-                                              + std::to_string(rec.holders.size()) + " holders, fewer than the new t = "
-                                              + std::to_string(r.threshold) + "; it must be recovered first");
+        short_of_raise += rec.holders.size() < raising() ? 1 : 0;
         r.secrets.push_back(round_secret{name, v});
       }
     }
+    // A recorded raise deals for the new t (docs/refresh.md §7.4) once every
+    // version can keep t' holders through it; until then refreshes deal for
+    // the old t (epochs move on) and the raise waits for recoveries.
+    const bool old_degree = planted::armed(planted::bug::raise_without_degree);
+    r.threshold = raising() != 0 && short_of_raise == 0 && !old_degree ? raising() : view_.threshold;
   } else {
     if (view_.find(b.target) == nullptr) return make(result_code::invalid, "the target is not a member");
     r.target = b.target;

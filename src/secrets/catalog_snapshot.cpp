@@ -176,15 +176,17 @@ status catalog::derive_after_restore() {
   if (round_ && !std::all_of(round_->participants.begin(), round_->participants.end(), member))
     return error{errc::malformed, "a snapshot's round names a non-member"};
   if (round_ && round_->threshold == 0) round_->threshold = view_.threshold; // formats before 9
-  if (round_ && (round_->threshold < view_.threshold || round_->threshold > view_.members.size()))
-    return error{errc::malformed, "a snapshot's round deals for a threshold outside t..n"};
+  if (round_ && round_->threshold != view_.threshold
+      && (round_->threshold != raising() || round_->kind != round_kind::refresh))
+    return error{errc::malformed, "a snapshot's round deals for neither the view's t nor a recorded raise"};
   for (const auto& x : view_.members) next_index_ = std::max(next_index_, x.index.value() + 1); // formats before 8
   if (leaving() != no_node && !member(leaving())) return error{errc::malformed, "a snapshot's removal names a non-member"};
   if (joining() != no_node && !member(joining()))
     return error{errc::malformed, "a snapshot's new member is not in its view"};
   const bool raise = committee_ && committee_->change.kind == committee_change_kind::threshold;
   if (committee_ && (raise != (committee_->step == committee_step::raising)
-                     || (raise && committee_->change.threshold <= view_.threshold)))
+                     || (raise && (committee_->change.threshold <= view_.threshold
+                                   || committee_->change.threshold + std::size_t{1} > view_.members.size()))))
     return error{errc::malformed, "a snapshot's new t is not a raise, or its step does not match its kind"};
   return ok_status();
 }

@@ -42,6 +42,7 @@ struct client_engine::operation {
   millis resend_at{0};
   std::size_t attempts = 0;
   std::set<node_id> refused_by; // nodes that refused the key (unauthorized)
+  std::set<node_id> unvouched_by; // nodes that served a view the cluster file does not vouch for
   node_id served_by;            // the node whose catalog answer the operation went on
 
   // grant, revoke

@@ -13,7 +13,7 @@ void client_engine::begin_view(millis now) {
   operation& op = *queue_.front();
   op.step = phase::view;
   op.attempts = 0;
-  op.refused_by.clear();
+  op.unvouched_by.clear();
   op.target = leader_ != no_node ? leader_ : next_node(); // the leader's view is the newest
   send_single(now);
 }
@@ -61,9 +61,9 @@ void client_engine::view_not_vouched(millis now, const cluster_view& served) {
                             ? "t is " + std::to_string(served.threshold) + ", the cluster file says "
                                 + std::to_string(file.threshold)
                             : "its members' keys or indices differ from the cluster file's";
-  op.refused_by.insert(op.target);
-  if (op.refused_by.size() >= std::min<std::size_t>(options_.nodes.size(), file.threshold))
-    return fail(client_error::refused, std::to_string(op.refused_by.size()) + " nodes serve a cluster the file does not vouch for (" + why
+  op.unvouched_by.insert(op.target);
+  if (op.unvouched_by.size() >= std::min<std::size_t>(options_.nodes.size(), file.threshold))
+    return fail(client_error::refused, std::to_string(op.unvouched_by.size()) + " nodes serve a cluster the file does not vouch for (" + why
                                          + "); if an admin changed it, run: pss cluster-file --update");
   event(node_name(op.target) + " serves a membership that differs from the cluster file (" + why + "); trying another");
   retry_single(now, true);
@@ -74,6 +74,11 @@ void client_engine::on_view(millis now, endpoint from, const get_view_response& 
   if (op.step != phase::view || m.request_id != op.request_id || from.as_node() != op.target) {
     ++counters_.stale_responses;
     return;
+  }
+  if (!m.not_serving.empty()) {
+    if (op.kind == operation_kind::view) return fail(client_error::refused, m.not_serving);
+    event(m.not_serving + "; asking another node");
+    return retry_single(now, true);
   }
   if (op.kind == operation_kind::view) {
     completion c = make_completion(op.id, op.kind, operation_outcome::ok, client_error::none, "served");

@@ -36,6 +36,18 @@ status check_removal(const cluster_view& view, node_id old, std::size_t after, c
   return {};
 }
 
+// The raising refresh keeps min(n, t'+1) holders of every version: that
+// many members must be up, or every attempt aborts.
+status check_raise_up(const cluster_view& view, std::uint32_t t, const committee_context& ctx) {
+  const std::size_t need = std::min<std::size_t>(view.members.size(), std::size_t{t} + 1);
+  const auto up = static_cast<std::size_t>(
+    std::count_if(ctx.up.begin(), ctx.up.end(), [&](node_id n) { return view.find(n) != nullptr; }));
+  if (up < need)
+    return refuse("only " + std::to_string(up) + " members are up; the refresh that raises t to " + std::to_string(t)
+                  + " needs " + std::to_string(need));
+  return {};
+}
+
 } // namespace
 
 // The format of a committee change (core/fields.hpp).
@@ -80,12 +92,16 @@ std::string_view to_string(committee_step s) noexcept {
 status check_committee_change(const cluster_view& view, const committee_change& c, const committee_context& ctx) {
   // Removing a newcomer that is not a voter yet calls its add off (an add
   // whose node never comes up would otherwise block every later change).
-  const bool calls_off = c.kind == committee_change_kind::remove && ctx.joining != node_id{} && c.old_member == ctx.joining;
+  const bool calls_off = (c.kind == committee_change_kind::remove && ctx.joining != node_id{} && c.old_member == ctx.joining)
+                         || (c.kind == committee_change_kind::threshold && ctx.raising != 0 && c.threshold == view.threshold);
+  if (calls_off && c.kind == committee_change_kind::threshold) return {};
   if (ctx.change_running && !calls_off)
     return refuse("another committee change is running; wait for it to finish"
                   + (ctx.joining != node_id{} ? " (or call the add off: pss member remove --id "
                                                   + std::to_string(ctx.joining.value()) + ")"
-                                              : std::string{}));
+                                              : ctx.raising != 0 ? " (or call the raise off: pss threshold set "
+                                                                     + std::to_string(view.threshold) + ")"
+                                                                 : std::string{}));
   if (ctx.rejoin_running) return refuse("a wiped node is rejoining; wait for it to finish");
   const std::size_t n = view.members.size();
   switch (c.kind) {
@@ -105,7 +121,7 @@ status check_committee_change(const cluster_view& view, const committee_change& 
       if (c.threshold < view.threshold)
         return refuse("lowering t (" + std::to_string(view.threshold) + " to " + std::to_string(c.threshold)
                       + ") is not built yet: it needs a reshare with a check of its own (docs/refresh.md §7.5)");
-      return {};
+      return check_raise_up(view, c.threshold, ctx);
   }
   return refuse("unknown committee change");
 }

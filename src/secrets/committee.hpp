@@ -63,18 +63,21 @@ struct committee_record {
 struct committee_context {
   bool change_running = false; // another committee change is recorded and not done
   node_id joining;             // that change's newcomer while it is not a voter yet
+  std::uint32_t raising = 0;   // that change's new t, if it is a raise
   bool rejoin_running = false; // a wiped node's rejoin is not done
   std::set<node_id> up;        // members the leader heard from recently
 };
 
 // Refuses (invalid_argument, naming the rule) a change that another change
 // or a rejoin is running beside (except the removal of a newcomer that is
-// not a voter yet: it calls its add off); a removal that would leave fewer than t+1
+// not a voter yet, which calls its add off, and setting t to the current t
+// while a raise runs, which calls the raise off); a removal that would leave fewer than t+1
 // members or fewer up than a Raft majority of the rest; a new member whose
 // id is in use or whose box or signing key equals a member's; a threshold
 // outside 2..n-1 of the committee after the change, equal to t, or below t
-// (lowering is not built: docs/refresh.md §7.5); and a committee larger
-// than members_max.
+// (lowering is not built: docs/refresh.md §7.5), or with fewer than
+// min(n, t'+1) members up (the raising refresh needs them); and a committee
+// larger than members_max.
 [[nodiscard]] status check_committee_change(const cluster_view& view, const committee_change& c,
                                             const committee_context& ctx);
 

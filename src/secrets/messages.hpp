@@ -86,6 +86,9 @@ struct get_view_request {
 struct get_view_response {
   std::uint64_t request_id = 0;
   cluster_view view;
+  // Non-empty: this node serves no view (it is leaving, was removed, or is
+  // new and not named yet: its own is out of date), and says why.
+  std::string not_serving;
 };
 
 // A client's dealt share for this node, sealed to the node's box key. It

@@ -27,6 +27,7 @@ void node_engine::on_member_request(millis now, endpoint from, const member_requ
     committee_context ctx;
     ctx.change_running = catalog_.committee().has_value();
     ctx.joining = catalog_.joining();
+    ctx.raising = catalog_.raising();
     ctx.rejoin_running = std::any_of(catalog_.rejoins().begin(), catalog_.rejoins().end(),
                                      [](const auto& r) { return !r.second.done; });
     ctx.up = members_up();

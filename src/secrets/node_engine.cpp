@@ -297,11 +297,14 @@ void node_engine::on_raft(millis now, endpoint from, raft_message&& m) {
 }
 
 // A node that is leaving the committee, was dropped, or is new and not
-// named yet serves a view that is out of date (it may never apply what came
-// after): it stays silent, and the client asks another node.
+// named yet holds a view that is out of date (it may never apply what came
+// after): it says so, and the client asks another node.
 void node_engine::on_get_view(endpoint from, const get_view_request& m) {
-  if (!admitted_ || catalog_.view().find(keys_.id) == nullptr || catalog_.leaving() == keys_.id) return;
-  send(from, get_view_response{m.request_id, catalog_.view()});
+  get_view_response r{m.request_id, catalog_.view(), {}};
+  if (!admitted_) r.not_serving = node_name(keys_.id) + " is new and not named by its catalog yet";
+  else if (catalog_.view().find(keys_.id) == nullptr) r.not_serving = node_name(keys_.id) + " was removed from the cluster";
+  else if (catalog_.leaving() == keys_.id) r.not_serving = node_name(keys_.id) + " is being removed from the cluster";
+  send(from, std::move(r));
 }
 
 void node_engine::on_propose(millis now, endpoint from, propose_request&& m, const requester& who) {

@@ -361,6 +361,7 @@ private:
   void note_committee(const applied_command& a);
   [[nodiscard]] std::set<node_id> members_up() const;
   [[nodiscard]] std::set<node_id> quiet_participants(const round_state& r, millis now) const;
+  void note_raise_waits(const round_state& r);
   void propose(millis now, endpoint from, const command& c, pending_proposal p);
   void answer_unknown(const pending_proposal& p);
   void on_read(millis now, endpoint from, read_request&& m, const crypto::sign_public_key& client);

@@ -116,6 +116,7 @@ void node_engine::drive_rounds(millis now) {
     if (clock_.id != 0) start_round_work(0);
   } else if (clock_.id != r->id) {
     start_round_work(r->id);
+    note_raise_waits(*r);
     clock_.phase_since = now;
     clock_.seen_phase = r->phase;
   }
@@ -147,6 +148,16 @@ void node_engine::drive_rounds(millis now) {
       if (options_.auto_recover && staying) ask_for_recovery(now);
     }
   }
+}
+
+// A refresh that deals for the old t while a raise is recorded: some version
+// is held by fewer than t' members (docs/refresh.md §7.4). The leader says so.
+void node_engine::note_raise_waits(const round_state& r) {
+  const std::uint32_t t = catalog_.raising();
+  if (t == 0 || r.kind != round_kind::refresh || r.threshold == t || core().role() != raft::role::leader) return;
+  event("round " + std::to_string(r.id) + " deals for t = " + std::to_string(r.threshold) + ": the raise to "
+        + std::to_string(t) + " waits until every version is held by " + std::to_string(t)
+        + " members (or call it off: pss threshold set " + std::to_string(r.threshold) + ")");
 }
 
 // Participants this node has heard nothing from for a third of a phase

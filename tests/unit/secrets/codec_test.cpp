@@ -31,7 +31,8 @@ std::vector<wire_message> samples() {
   return {
     raft_message{raft::envelope{node_id{1}, node_id{2}, raft::heartbeat{}}},
     get_view_request{1},
-    get_view_response{2, tc.view},
+    get_view_response{2, tc.view, {}},
+    get_view_response{3, tc.view, "node 5 was removed from the cluster"},
     store_share_request{3, "name", epoch_id{1}, bytes(66, 1), bytes(108, 4)},
     store_share_response{3, reply_code::verification_failed, "node 2: nope", epoch_id{2}},
     propose_request{4, sequence_number{7}, reg},

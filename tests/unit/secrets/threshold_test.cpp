@@ -178,4 +178,44 @@ TEST_CASE("threshold: puts wait while the raise runs; rounds that abort and a le
   net.check();
 }
 
+TEST_CASE("threshold: setting t to the current t calls a raise off; a raise needs t'+1 members up") {
+  network net{5, 2, 95};
+  net.elect(1);
+  put_three(net);
+  // No round chunk arrives: the raising refresh cannot finish.
+  net.drop_if = [](const in_flight& m) { return m.type() == message_type::round_chunk; };
+  auto done = change(net, 100, 10, threshold_of(3));
+  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+  net.run_until([&] { return net.node(1).state().raise_running(); }, millis{5'000});
+  REQUIRE(net.node(1).state().raise_running());
+  auto other = change(net, 100, 11, threshold_of(4));
+  CHECK(other.outcome == operation_outcome::fail);
+  CHECK_MESSAGE(contains(other.message, "pss threshold set 2"), other.message);
+  auto off = change(net, 100, 12, threshold_of(2));
+  REQUIRE_MESSAGE(off.outcome == operation_outcome::ok, off.message);
+  CHECK(contains(off.message, "called off"));
+  net.drop_if = nullptr;
+  net.run_for(millis{500});
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    CHECK_FALSE(net.node(i).state().committee().has_value());
+    CHECK(net.node(i).state().view().threshold == 2);
+    CHECK_FALSE(net.node(i).state().raise_running()); // the raising round was aborted
+  }
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    auto got = net.get(100, 20 + i, "s" + std::to_string(i));
+    REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  }
+  auto put = net.put(100, 30, "after", "after the call-off");
+  REQUIRE_MESSAGE(put.outcome == operation_outcome::ok, put.message);
+  // With node 5 down, raising t to 4 needs all 5 members (min(n, t'+1)).
+  net.crash(node_id{5});
+  auto down = net.put(100, 32, "while down", "n5 is down"); // the log moves past node 5
+  REQUIRE_MESSAGE(down.outcome == operation_outcome::ok, down.message);
+  net.run_for(millis{3'000});
+  auto four = change(net, 100, 31, threshold_of(4));
+  CHECK(four.outcome == operation_outcome::fail);
+  CHECK_MESSAGE(contains(four.message, "members are up"), four.message);
+  net.check();
+}
+
 } // namespace pss::secrets::testing
