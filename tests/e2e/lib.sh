@@ -49,6 +49,14 @@ e2e_start() { # e2e_start NODES THRESHOLD [extra scripts/cluster start options]
 # status_json: one `pss status --json` (empty output when it fails hard).
 status_json() { "$PSS" status --json 2>/dev/null || true; }
 
+# wait_until SECONDS COMMAND...: 0 once COMMAND succeeds, 1 after SECONDS.
+wait_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  while [ $SECONDS -lt $deadline ]; do "$@" && return 0; sleep 0.5; done
+  return 1
+}
+
 # wait_healthy SECONDS [MIN_ANSWERED]: a leader that a majority agrees on.
 wait_healthy() {
   local deadline=$((SECONDS + $1)) min=${2:-0} s

@@ -32,12 +32,7 @@ removed() {
   [ -n "$s" ] || return 1
   jq -e '.leader as $l | [.members[] | select(.id == $l)][0].voters | (length == 4 and (index(5) | not))' <<<"$s" >/dev/null
 }
-wait_removed() {
-  local deadline=$((SECONDS + 40))
-  while [ $SECONDS -lt $deadline ]; do removed && return 0; sleep 0.5; done
-  return 1
-}
-check "within 40 s the leader's configuration has 4 voters, node 5 not among them" wait_removed
+check "within 40 s the leader's configuration has 4 voters, node 5 not among them" wait_until 40 removed
 check "the leader's view has 4 members" \
   test "$(status_json | jq '.leader as $l | [.members[] | select(.id == $l)][0].members')" -eq 4
 shares5=$(status_json | jq '[.members[] | select(.id == 5)][0].shares_live // 0')
@@ -61,12 +56,7 @@ raised() {
   jq -e '.leader as $l | [.members[] | select(.id == $l)][0] | (.threshold == 3 and (has("committee") | not))' \
     <<<"$s" >/dev/null
 }
-wait_raised() {
-  local deadline=$((SECONDS + 40))
-  while [ $SECONDS -lt $deadline ]; do raised && return 0; sleep 0.5; done
-  return 1
-}
-check "within 40 s the leader's t is 3 and no change runs" wait_raised
+check "within 40 s the leader's t is 3 and no change runs" wait_until 40 raised
 "$PSS" status >"$work/status-t.txt" 2>&1
 check "pss status says the file lags the cluster's t" grep -q 'has t = 3, the cluster file says 2' "$work/status-t.txt"
 "$PSS" get a >/dev/null 2>"$work/stale.err"

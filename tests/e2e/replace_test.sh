@@ -62,12 +62,7 @@ replaced() {
   jq -e '.leader as $l | [.members[] | select(.id == $l)][0] | (.voters | sort) == [1,2,3,4,6] and (.committee // "") == ""' \
     <<<"$s" >/dev/null
 }
-wait_replaced() {
-  local deadline=$((SECONDS + 120))
-  while [ $SECONDS -lt $deadline ]; do replaced && return 0; sleep 1; done
-  return 1
-}
-check "within 120 s the leader's voters are 1-4 and 6, and no change runs" wait_replaced
+check "within 120 s the leader's voters are 1-4 and 6, and no change runs" wait_until 120 replaced
 old_status=$(PSS_CLUSTER="$work/cluster/client/old-cluster.toml" "$PSS" status --json 2>/dev/null)
 shares5=$(jq '[.members[] | select(.id == 5)][0].shares_live // 0' <<<"$old_status")
 check "node 5 holds no share ($shares5)" test "$shares5" = 0

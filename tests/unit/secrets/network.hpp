@@ -370,6 +370,14 @@ inline void put_three(network& net) {
 
 // Asks `node` for a refresh and runs until the leader counts more committed
 // or aborted rounds than `rounds_before` and no round runs.
+// An admin's committee change through client `client`, awaited.
+inline completion change_committee(network& net, std::uint64_t client, std::uint64_t op, committee_change c) {
+  net.client(client).change_committee(net.now, op, std::move(c));
+  return net.await(client, op);
+}
+
+inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
 inline void refresh_and_wait(network& net, std::uint64_t node, std::uint64_t rounds_before) {
   net.node(node).request_refresh(net.now);
   net.flush_node(node);

@@ -12,16 +12,11 @@
 namespace pss::secrets::testing {
 namespace {
 
-completion change(network& net, std::uint64_t client, std::uint64_t op, committee_change c) {
-  net.client(client).change_committee(net.now, op, std::move(c));
-  return net.await(client, op);
-}
 
 committee_change removal_of(std::uint64_t id) {
   return committee_change{committee_change_kind::remove, node_id{id}, std::nullopt, 0};
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // Every node but `gone` has a view and a Raft configuration without it.
 void await_removed(network& net, std::uint64_t gone, std::uint64_t n) {
@@ -50,7 +45,7 @@ TEST_CASE("removal: a refresh leaves the member out, Raft removes it, the view d
   net.elect(1);
   put_three(net); // client 100, the admin
   const epoch_id before = net.node(1).state().view().epoch;
-  auto done = change(net, 100, 10, removal_of(5));
+  auto done = change_committee(net, 100, 10, removal_of(5));
   REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
   CHECK(contains(done.message, "recorded: remove node 5"));
   await_removed(net, 5, 5);
@@ -88,7 +83,7 @@ TEST_CASE("removal: the leader can remove itself; a new leader finishes the chan
   network net{5, 3, 82};
   net.elect(1);
   put_three(net); // client 100, the admin
-  auto done = change(net, 100, 10, removal_of(1));
+  auto done = change_committee(net, 100, 10, removal_of(1));
   REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
   await_removed(net, 1, 5);
   net.run_for(millis{1'000});
@@ -104,13 +99,13 @@ TEST_CASE("removal: refused before anything changes") {
   net.elect(1);
   put_three(net); // client 100, the admin
   // 4 members, t = 3: removing one would leave 3, fewer than t+1.
-  auto few = change(net, 100, 10, removal_of(4));
+  auto few = change_committee(net, 100, 10, removal_of(4));
   CHECK(few.outcome == operation_outcome::fail);
   CHECK(contains(few.message, "fewer than t+1"));
-  auto stranger = change(net, 100, 11, removal_of(9));
+  auto stranger = change_committee(net, 100, 11, removal_of(9));
   CHECK(stranger.outcome == operation_outcome::fail);
   CHECK(contains(stranger.message, "not a member"));
-  auto later = change(net, 100, 12, committee_change{committee_change_kind::threshold, {}, {}, 2});
+  auto later = change_committee(net, 100, 12, committee_change{committee_change_kind::threshold, {}, {}, 2});
   CHECK(later.outcome == operation_outcome::fail);
   CHECK(contains(later.message, "not built yet"));
   net.run_for(millis{300});
@@ -128,7 +123,7 @@ TEST_CASE("removal: a key without the admin right is refused; a second change wa
   client_options o;
   o.identity = test_identity(0xB0B);
   net.add_client(101, o);
-  auto nobody = change(net, 101, 10, removal_of(6));
+  auto nobody = change_committee(net, 101, 10, removal_of(6));
   CHECK(nobody.outcome != operation_outcome::ok);
   CHECK(nobody.error == client_error::not_authorised);
   // Two at once: the second is refused by the leader, or by the catalog.
@@ -153,7 +148,7 @@ TEST_CASE("removal: the record survives a snapshot, and a node restarted mid-cha
   put_three(net); // client 100, the admin
   // Node 2 misses the record and the rest of the change while it is down.
   net.crash(node_id{2});
-  auto done = change(net, 100, 10, removal_of(4));
+  auto done = change_committee(net, 100, 10, removal_of(4));
   REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
   const catalog& c = net.node(1).state();
   if (c.committee()) {
@@ -190,7 +185,7 @@ bool holds_every_version(network& net, std::uint64_t id) {
 // The admin adds node 6 (keys from `spare`), whose node is not started:
 // Raft has it as a learner that catches up on nothing.
 void add_unstarted(network& net, const test_cluster& spare) {
-  auto done = change(net, 100, 10, committee_change{committee_change_kind::add, {}, newcomer(6, spare), 0});
+  auto done = change_committee(net, 100, 10, committee_change{committee_change_kind::add, {}, newcomer(6, spare), 0});
   REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
   net.run_until([&] { return net.node(1).raft().config().is_learner(node_id{6}); }, millis{10'000});
 }
@@ -202,7 +197,7 @@ TEST_CASE("add: a new member joins as a learner, recovers every share, becomes a
   net.elect(1);
   put_three(net);
   const test_cluster spare = make_test_cluster(6, 3, 8600);
-  auto done = change(net, 100, 10, committee_change{committee_change_kind::add, {}, newcomer(6, spare), 0});
+  auto done = change_committee(net, 100, 10, committee_change{committee_change_kind::add, {}, newcomer(6, spare), 0});
   REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
   CHECK(contains(done.message, "at index 6"));
   net.start_joining(spare.keys.at(5).clone());
@@ -245,10 +240,10 @@ TEST_CASE("add: removing a newcomer that never came up calls its add off, and th
   add_unstarted(net, make_test_cluster(6, 3, 8900));
   net.run_for(millis{500});
   REQUIRE(net.node(1).state().joining() == node_id{6});
-  auto other = change(net, 100, 11, removal_of(4));
+  auto other = change_committee(net, 100, 11, removal_of(4));
   CHECK(other.outcome != operation_outcome::ok);
   CHECK(contains(other.message, "pss member remove --id 6"));
-  auto off = change(net, 100, 12, removal_of(6));
+  auto off = change_committee(net, 100, 12, removal_of(6));
   REQUIRE_MESSAGE(off.outcome == operation_outcome::ok, off.message);
   CHECK(contains(off.message, "calls its add off"));
   await_removed(net, 6, 5);
@@ -259,7 +254,7 @@ TEST_CASE("add: removing a newcomer that never came up calls its add off, and th
   CHECK(c.stats().members_added == 0);
   CHECK(c.next_index() == 7); // index 6 is never given again
   check_reads(net, 20);
-  auto later = change(net, 100, 13, removal_of(5));
+  auto later = change_committee(net, 100, 13, removal_of(5));
   CHECK_MESSAGE(later.outcome == operation_outcome::ok, later.message);
   net.check();
 }
@@ -286,7 +281,7 @@ TEST_CASE("replace: the newcomer becomes a voter, then the old member is exclude
   net.elect(1);
   put_three(net);
   const test_cluster spare = make_test_cluster(6, 3, 8700);
-  auto done = change(net, 100, 10, committee_change{committee_change_kind::replace, node_id{2}, newcomer(6, spare), 0});
+  auto done = change_committee(net, 100, 10, committee_change{committee_change_kind::replace, node_id{2}, newcomer(6, spare), 0});
   REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
   net.start_joining(spare.keys.at(5).clone());
   await_removed(net, 2, 6);
@@ -309,12 +304,12 @@ TEST_CASE("add: refused for an id in use or keys a member has; the newcomer's ke
   const test_cluster spare = make_test_cluster(6, 3, 8800);
   member dup = newcomer(6, spare);
   dup.box_key = net.cluster().view.members.at(2).box_key;
-  auto same_key = change(net, 100, 10, committee_change{committee_change_kind::add, {}, dup, 0});
+  auto same_key = change_committee(net, 100, 10, committee_change{committee_change_kind::add, {}, dup, 0});
   CHECK(same_key.outcome == operation_outcome::fail);
   CHECK(contains(same_key.message, "box key is node 3's"));
   member taken = newcomer(6, spare);
   taken.id = node_id{4};
-  auto in_use = change(net, 100, 11, committee_change{committee_change_kind::add, {}, taken, 0});
+  auto in_use = change_committee(net, 100, 11, committee_change{committee_change_kind::add, {}, taken, 0});
   CHECK(in_use.outcome == operation_outcome::fail);
   CHECK(contains(in_use.message, "is a member already"));
   CHECK(net.node(1).state().view().members.size() == 5);

@@ -16,12 +16,7 @@ committee_change threshold_of(std::uint32_t t) {
   return committee_change{committee_change_kind::threshold, node_id{}, std::nullopt, t};
 }
 
-completion change(network& net, std::uint64_t client, std::uint64_t op, committee_change c) {
-  net.client(client).change_committee(net.now, op, std::move(c));
-  return net.await(client, op);
-}
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // Every node named has t in its view and no committee change recorded.
 void await_threshold_on(network& net, std::uint32_t t, std::vector<std::uint64_t> nodes) {
@@ -59,7 +54,7 @@ TEST_CASE("threshold: raising t refreshes every secret onto a polynomial of degr
   net.elect(1);
   put_three(net); // client 100, the admin
   const epoch_id before = net.node(1).state().view().epoch;
-  auto done = change(net, 100, 10, threshold_of(4));
+  auto done = change_committee(net, 100, 10, threshold_of(4));
   REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
   CHECK(contains(done.message, "recorded: set t to 4"));
   await_threshold(net, 4, 5);
@@ -117,13 +112,13 @@ TEST_CASE("threshold: refused before anything changes; lowering is not built") {
   network net{4, 2, 92};
   net.elect(1);
   put_three(net);
-  auto high = change(net, 100, 10, threshold_of(4)); // n-1 = 3
+  auto high = change_committee(net, 100, 10, threshold_of(4)); // n-1 = 3
   CHECK(high.outcome == operation_outcome::fail);
   CHECK(contains(high.message, "t must be 2..3"));
-  auto same = change(net, 100, 11, threshold_of(2));
+  auto same = change_committee(net, 100, 11, threshold_of(2));
   CHECK(same.outcome == operation_outcome::fail);
   CHECK(contains(same.message, "already"));
-  auto one = change(net, 100, 12, threshold_of(1));
+  auto one = change_committee(net, 100, 12, threshold_of(1));
   CHECK(one.outcome == operation_outcome::fail);
   net.run_for(millis{300});
   for (std::uint64_t i = 1; i <= 4; ++i) {
@@ -133,7 +128,7 @@ TEST_CASE("threshold: refused before anything changes; lowering is not built") {
   network three{5, 3, 93};
   three.elect(1);
   put_three(three);
-  auto lower = change(three, 100, 10, threshold_of(2));
+  auto lower = change_committee(three, 100, 10, threshold_of(2));
   CHECK(lower.outcome == operation_outcome::fail);
   CHECK(contains(lower.message, "lowering t"));
   net.check();
@@ -146,7 +141,7 @@ TEST_CASE("threshold: puts wait while the raise runs; rounds that abort and a le
   // No round chunk arrives: every raising refresh aborts at its phase
   // timeout, and the record stays.
   net.drop_if = [](const in_flight& m) { return m.type() == message_type::round_chunk; };
-  auto done = change(net, 100, 10, threshold_of(3));
+  auto done = change_committee(net, 100, 10, threshold_of(3));
   REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
   net.run_for(millis{3'000});
   CHECK(net.node(1).state().raising() == 3);
@@ -184,14 +179,14 @@ TEST_CASE("threshold: setting t to the current t calls a raise off; a raise need
   put_three(net);
   // No round chunk arrives: the raising refresh cannot finish.
   net.drop_if = [](const in_flight& m) { return m.type() == message_type::round_chunk; };
-  auto done = change(net, 100, 10, threshold_of(3));
+  auto done = change_committee(net, 100, 10, threshold_of(3));
   REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
   net.run_until([&] { return net.node(1).state().raise_running(); }, millis{5'000});
   REQUIRE(net.node(1).state().raise_running());
-  auto other = change(net, 100, 11, threshold_of(4));
+  auto other = change_committee(net, 100, 11, threshold_of(4));
   CHECK(other.outcome == operation_outcome::fail);
   CHECK_MESSAGE(contains(other.message, "pss threshold set 2"), other.message);
-  auto off = change(net, 100, 12, threshold_of(2));
+  auto off = change_committee(net, 100, 12, threshold_of(2));
   REQUIRE_MESSAGE(off.outcome == operation_outcome::ok, off.message);
   CHECK(contains(off.message, "called off"));
   net.drop_if = nullptr;
@@ -212,7 +207,7 @@ TEST_CASE("threshold: setting t to the current t calls a raise off; a raise need
   auto down = net.put(100, 32, "while down", "n5 is down"); // the log moves past node 5
   REQUIRE_MESSAGE(down.outcome == operation_outcome::ok, down.message);
   net.run_for(millis{3'000});
-  auto four = change(net, 100, 31, threshold_of(4));
+  auto four = change_committee(net, 100, 31, threshold_of(4));
   CHECK(four.outcome == operation_outcome::fail);
   CHECK_MESSAGE(contains(four.message, "members are up"), four.message);
   net.check();
