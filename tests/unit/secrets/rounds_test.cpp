@@ -121,6 +121,26 @@ TEST_CASE("refresh: while rounds keep aborting, the epoch ages and each node war
   CHECK(warnings <= 5 * 5); // and at most once per interval each
 }
 
+TEST_CASE("refresh: a member down for good costs a round no phase timeout") {
+  network net{5, 2, 61};
+  net.elect(1);
+  put_three(net);
+  net.crash(node_id{5});
+  net.run_for(millis{2'000}); // the leader has not heard from node 5 since
+  const millis start = net.now;
+  refresh_and_wait(net, 1, 0);
+  const auto& s = net.node(1).state().stats();
+  CHECK(s.refresh_epochs_committed == 1);
+  CHECK(s.rounds_aborted == 0);
+  // Two phases that waited for node 5 took two phase timeouts (6 s).
+  CHECK(net.now - start < round_phase_timeout_default);
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    auto got = net.get(100, 20 + i, "s" + std::to_string(i));
+    REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  }
+  net.check();
+}
+
 TEST_CASE("refresh: a dealer whose sub-shares are off its polynomial is excluded") {
   network net{5, 3, 32};
   net.test_only[node_id{4}].deal_inconsistent = true;
