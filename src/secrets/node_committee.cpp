@@ -51,7 +51,10 @@ void node_engine::on_member_request(millis now, endpoint from, const member_requ
 void node_engine::lead_committee(millis now) {
   if (core().role() != raft::role::leader) return;
   if (catalog_.raising() != 0) {
-    queue_.refresh_requested = true; // the next refresh deals for the new t (docs/refresh.md §7.4)
+    // The next refresh deals for the new t (docs/refresh.md §7.4); if the
+    // last round began dealt for the old t (a version short of holders),
+    // the next one waits for the schedule or a round in between.
+    if (raise_waited_round_ != catalog_.last_round_id()) queue_.refresh_requested = true;
     return;
   }
   if (catalog_.joining() != no_node) return lead_joining(now);

@@ -437,6 +437,9 @@ private:
   // When each member last sent this node a Raft message (the round leader's
   // quiet participants); members only, so bounded by members_max.
   std::map<node_id, millis> heard_;
+  // The last refresh that dealt for the old t while a raise was recorded:
+  // the leader does not ask for another at once (note_raise_waits).
+  std::optional<std::uint64_t> raise_waited_round_;
   struct lost_admission {
     millis at;
     std::uint64_t nonce = 0;

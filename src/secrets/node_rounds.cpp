@@ -154,7 +154,9 @@ void node_engine::drive_rounds(millis now) {
 // is held by fewer than t' members (docs/refresh.md §7.4). The leader says so.
 void node_engine::note_raise_waits(const round_state& r) {
   const std::uint32_t t = catalog_.raising();
-  if (t == 0 || r.kind != round_kind::refresh || r.threshold == t || core().role() != raft::role::leader) return;
+  if (t == 0 || r.kind != round_kind::refresh || r.threshold == t) return;
+  raise_waited_round_ = r.id;
+  if (core().role() != raft::role::leader) return;
   event("round " + std::to_string(r.id) + " deals for t = " + std::to_string(r.threshold) + ": the raise to "
         + std::to_string(t) + " waits until every version is held by " + std::to_string(t)
         + " members (or call it off: pss threshold set " + std::to_string(r.threshold) + ")");

@@ -213,4 +213,43 @@ TEST_CASE("threshold: setting t to the current t calls a raise off; a raise need
   net.check();
 }
 
+TEST_CASE("threshold: a raise whose versions lost holders waits, refreshes still run, and it ends once they recover") {
+  network net{5, 2, 96};
+  net.elect(1);
+  put_three(net);
+  // Hold every round back while the raise is recorded and two holders lose
+  // their disks: every version then has 3 holders, fewer than t' = 4.
+  net.drop_if = [](const in_flight& m) { return m.type() == message_type::round_chunk; };
+  auto done = change_committee(net, 100, 10, threshold_of(4));
+  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+  net.wipe_and_rejoin(node_id{4});
+  net.wipe_and_rejoin(node_id{5});
+  // While a version is short, a refresh begins for the old t (it does not
+  // refuse to begin, which stalled every refresh for good).
+  const catalog& c = net.node(1).state();
+  net.run_until([&] { return c.versions_held_by_fewer(4) > 0; }, millis{30'000});
+  // With the wiped nodes down, nothing recovers: only refreshes can run.
+  net.crash(node_id{4});
+  net.crash(node_id{5});
+  net.drop_if = nullptr;
+  const std::uint64_t before = c.last_round_id(); // it may have begun before a version was short
+  bool waited = false;
+  net.run_until([&] {
+    waited = c.raising() == 4 && c.versions_held_by_fewer(4) > 0 && c.round() && c.round()->kind == round_kind::refresh
+             && c.round()->id > before;
+    return waited;
+  }, millis{30'000});
+  REQUIRE(waited);
+  CHECK(c.round()->threshold == 2);
+  // Once the wiped nodes are back they recover, and the raise ends.
+  net.restart(node_id{4});
+  net.restart(node_id{5});
+  await_threshold(net, 4, 5);
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    auto got = net.get(100, 20 + i, "s" + std::to_string(i));
+    REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  }
+  net.check();
+}
+
 } // namespace pss::secrets::testing
