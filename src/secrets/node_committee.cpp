@@ -4,7 +4,8 @@
 // came; the leader's steps from the record alone (every refresh leaves the
 // member out; once the record says so, its Raft removal); and the member's
 // own side: it takes no new share while it is removed, keeps only what it is
-// still listed for, and once the view drops it holds nothing.
+// still listed for, once the view drops it holds nothing, and it serves no
+// view while it leaves (or before its catalog names it).
 #include <algorithm>
 
 #include "secrets/node_engine.hpp"
@@ -158,6 +159,17 @@ void node_engine::follow_committee() {
   } else if (erased > 0) {
     event("being removed: erased " + std::to_string(erased) + " shares it is no longer listed for");
   }
+}
+
+// A node that is leaving the committee, was dropped, or is new and not
+// named yet holds a view that is out of date (it may never apply what came
+// after): it says so, and the client asks another node.
+void node_engine::on_get_view(endpoint from, const get_view_request& m) {
+  get_view_response r{m.request_id, catalog_.view(), {}};
+  if (!admitted_) r.not_serving = node_name(keys_.id) + " is new and not named by its catalog yet";
+  else if (catalog_.view().find(keys_.id) == nullptr) r.not_serving = node_name(keys_.id) + " was removed from the cluster";
+  else if (catalog_.leaving() == keys_.id) r.not_serving = node_name(keys_.id) + " is being removed from the cluster";
+  send(from, std::move(r));
 }
 
 } // namespace pss::secrets

@@ -296,17 +296,6 @@ void node_engine::on_raft(millis now, endpoint from, raft_message&& m) {
   core().step(now, e);
 }
 
-// A node that is leaving the committee, was dropped, or is new and not
-// named yet holds a view that is out of date (it may never apply what came
-// after): it says so, and the client asks another node.
-void node_engine::on_get_view(endpoint from, const get_view_request& m) {
-  get_view_response r{m.request_id, catalog_.view(), {}};
-  if (!admitted_) r.not_serving = node_name(keys_.id) + " is new and not named by its catalog yet";
-  else if (catalog_.view().find(keys_.id) == nullptr) r.not_serving = node_name(keys_.id) + " was removed from the cluster";
-  else if (catalog_.leaving() == keys_.id) r.not_serving = node_name(keys_.id) + " is being removed from the cluster";
-  send(from, std::move(r));
-}
-
 void node_engine::on_propose(millis now, endpoint from, propose_request&& m, const requester& who) {
   pending_proposal p{from, m.request_id, {}, who, audit::action::registered, {}};
   if (const auto* r = std::get_if<register_secret>(&m.body)) p.name = r->name;
