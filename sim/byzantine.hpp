@@ -171,7 +171,7 @@ private:
   // The store filler (sim/byzantine_fill.cpp).
   void fill_stores(millis now, std::vector<adversary_message>& out);
   [[nodiscard]] bool filler_granted(millis now, const secrets::node_engine& e) const;
-  void deal_filler_share(millis now, const secrets::cluster_view& view, std::vector<adversary_message>& out);
+  void deal_filler_share(millis now, const secrets::catalog& state, std::vector<adversary_message>& out);
   void on_filler_reply(const secrets::wire_message& m);
 
   setup setup_;

@@ -47,13 +47,14 @@ void adversary::fill_stores(millis now, std::vector<adversary_message>& out) {
       out.push_back(adversary_message{f.self, f.self, secrets::endpoint::of(m.id), f.grant(now, m.id), millis{0}});
     return;
   }
-  for (std::size_t i = 0; i < filler_batch_; ++i) deal_filler_share(now, e->state().view(), out);
+  for (std::size_t i = 0; i < filler_batch_; ++i) deal_filler_share(now, e->state(), out);
 }
 
 // A secret of its own under a fresh name, dealt as a client deals (the same
 // seal context, the same commitments), to the honest members only.
-void adversary::deal_filler_share(millis now, const secrets::cluster_view& view,
+void adversary::deal_filler_share(millis now, const secrets::catalog& state,
                                   std::vector<adversary_message>& out) {
+  const secrets::cluster_view& view = state.view();
   const auto& f = *setup_.fill;
   const std::string name = "byz/" + std::to_string(filler_names_++);
   auto dealt = crypto::deal(crypto::scalar::random_nonzero(random_), view.threshold, view.members.size(), random_);
@@ -68,7 +69,7 @@ void adversary::deal_filler_share(millis now, const secrets::cluster_view& view,
     auto context = secrets::share_context_for_store(view.cluster_id, view.epoch, name, dealing, m.id);
     if (s == dealt->shares.end() || !context.ok()) continue;
     secure_bytes plain = crypto::encode_share(*s);
-    auto box = crypto::seal(m.box_key, plain.view(), *context, random_);
+    auto box = crypto::seal(state.sealing_key(m.id), plain.view(), *context, random_);
     if (!box.ok()) continue;
     secrets::store_share_request q{next_request_id_++, name, view.epoch, commitments, std::move(*box)};
     auto r = access::sign_request(*f.key, view.cluster_id, m.id, wall, access::request_lifetime_ms_default,

@@ -93,6 +93,7 @@ std::optional<std::string> planted_bug_refusal(planted::bug b, const sim::sim_op
       return std::nullopt;
     case bug::skip_erasure:
     case bug::erase_newer_epoch:
+    case bug::keep_seal_key:
       if (!sim::is_refresh_profile(o.profile)) return "needs --engine secrets and a refresh profile";
       return std::nullopt;
     default: return secrets ? std::nullopt : std::optional<std::string>{"needs --engine secrets"};

@@ -54,6 +54,7 @@ secrets_node_host::open(storage::file_system& fs, const secrets::cluster_view& v
   o.test_only = test_only;
   o.refresh_interval = refresh_interval;
   o.snapshot_every_entries = snapshot_every;
+  o.seal_key_grace = sim_seal_key_grace;
   // The default 16 MiB segment is allocated, copied at each sync and read
   // back at each restart in memory: a sixth of a calm run's time (seed 7).
   o.log.segment_bytes = sim_segment_bytes;

@@ -36,6 +36,10 @@ using actors::secrets_client_host;
 // A validly signing client key that no policy ever grants anything.
 [[nodiscard]] const std::shared_ptr<const crypto::sign_key_pair>& sim_stranger_identity();
 inline constexpr access::unix_ms sim_wall_clock_offset = 1'700'000'000'000;
+// How long a superseded sealing key still opens stores on simulated nodes:
+// shorter than the default, since simulated refreshes commit every second
+// or so, and the sealing-key checker must see a key kept past it.
+inline constexpr millis sim_seal_key_grace{300};
 
 // What a client's payload asks: the body of a signed envelope, or the
 // payload itself when it is not one.

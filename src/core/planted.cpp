@@ -16,7 +16,7 @@ struct entry {
   std::string_view summary;
 };
 
-constexpr std::array<entry, 24> names{{
+constexpr std::array<entry, 25> names{{
   {bug::none, "none", "no bug"},
   {bug::figure8, "figure8", "raft commits an earlier term's entry by counting replicas; the Raft checker"},
   {bug::vote_ignores_log, "vote-ignores-log", "raft grants votes without the log check; the Raft checker"},
@@ -45,6 +45,8 @@ constexpr std::array<entry, 24> names{{
    "a removed member leaves before a refresh leaves it out; the committee checker under --profile membership"},
   {bug::raise_without_degree, "raise-without-degree",
    "a raise of t refreshes for the old t; the read-back's degree test under --profile membership"},
+  {bug::keep_seal_key, "keep-seal-key",
+   "members keep superseded sealing keys on disk; the sealing-key checker under a refresh profile"},
 }};
 
 } // namespace

@@ -108,6 +108,10 @@ enum class bug : std::uint8_t {
   // shares still rebuild every secret. Caught by the read-back check's
   // degree test under the membership profile.
   raise_without_degree,
+  // node: a member keeps its superseded sealing key pairs (docs/refresh.md
+  // §7.9), so a later read of its disk opens chunks and shares sealed to it
+  // earlier. Caught by the sealing-key checker (any refresh profile).
+  keep_seal_key,
 };
 
 // Every bug but none, in declaration order.

@@ -112,6 +112,7 @@ struct apply_effects {
   bool round_finished = false;    // committed, recovered or aborted: shares to reconcile
   bool policy_changed = false;    // an admin's grant or revoke applied
   bool committee_changed = false; // a committee change was recorded, moved on a step, or ended
+  bool seal_key_recorded = false; // a member's sealing key announcement applied
   std::optional<node_id> member_removed; // the view dropped this member (docs/refresh.md §7.3)
   // A round as it stood when qualified (or aborted at its qualify), with its
   // verdicts: for observers such as the simulator's round checker.
@@ -170,7 +171,14 @@ struct round_state {
   std::vector<node_id> qualified; // QUAL, fixed at qualify
   std::vector<node_id> receivers; // R, fixed at qualify
   std::vector<node_id> ready;     // sorted
+  // Each participant's (and a recovery's target's) sealing key when the
+  // round began (docs/refresh.md §7.9): what its chunks are sealed to, so
+  // an announcement applied mid-round changes nothing for this round.
+  std::map<node_id, crypto::box_public_key> seal_keys;
 
+  // The key chunks to `n` are sealed to: the one fixed at begin, or (a
+  // round of an older snapshot) n's identity key. n must be a member.
+  [[nodiscard]] crypto::box_public_key sealing_key(const cluster_view& view, node_id n) const;
   // x0: 0 for a refresh, the target's share index for a recovery.
   [[nodiscard]] std::uint32_t zero_point(const cluster_view& view) const;
   [[nodiscard]] bool is_participant(node_id n) const;
@@ -198,6 +206,7 @@ struct round_stats {
   std::uint64_t members_removed = 0;       // removals whose view dropped the member
   std::uint64_t members_added = 0;         // new members that became voters
   std::uint64_t thresholds_raised = 0;     // refreshes that raised t
+  std::uint64_t seal_keys_recorded = 0;    // members' sealing key announcements applied
   bool operator==(const round_stats&) const = default;
 };
 
@@ -218,7 +227,11 @@ struct rejoin_record {
 [[nodiscard]] bytes signed_part(const std::string& cluster_id, const round_dealing& d);
 [[nodiscard]] bytes signed_part(const std::string& cluster_id, const round_response& r);
 [[nodiscard]] bytes signed_part(const std::string& cluster_id, const round_reveal& r);
+[[nodiscard]] bytes signed_part(const std::string& cluster_id, const seal_announcement& a);
 [[nodiscard]] bytes round_signature_context(const std::string& cluster_id);
+// Whether a member of `view` signed this announcement of its sealing key
+// (not whether the catalog would record it: see catalog::execute).
+[[nodiscard]] bool announcement_signed(const cluster_view& view, const seal_announcement& a);
 
 struct applied_command {
   command_result result;
@@ -305,6 +318,11 @@ public:
   [[nodiscard]] std::size_t versions_held_by_fewer(std::size_t holders) const;
   // Whether any readable version lists `n` as a holder.
   [[nodiscard]] bool listed_anywhere(node_id n) const;
+  // Each member's last recorded sealing key announcement (docs/refresh.md
+  // §7.9); a member with none is sealed to with its identity (box) key.
+  [[nodiscard]] const std::map<node_id, seal_announcement>& seal_keys() const noexcept { return seal_keys_; }
+  // What shares and chunks for member `n` are sealed to now.
+  [[nodiscard]] crypto::box_public_key sealing_key(node_id n) const;
 
   bool operator==(const catalog&) const = default;
 
@@ -333,6 +351,8 @@ private:
   [[nodiscard]] command_result execute(const round_abort& a, apply_effects& fx);
   [[nodiscard]] command_result execute(const shares_lost& l, apply_effects& fx);
   [[nodiscard]] command_result execute(const member_rejoin& j, apply_effects& fx);
+  // catalog_seal_keys.cpp: a member's sealing key announcement.
+  [[nodiscard]] command_result execute(const seal_announcement& a, apply_effects& fx);
   void leave_holder_lists(node_id n);
   void apply_configuration(const raft::entry& e, apply_effects& fx);
   // catalog_committee.cpp: recording a committee change and its steps.
@@ -368,6 +388,7 @@ private:
   std::map<node_id, std::vector<std::uint64_t>> lost_nonces_; // per node, oldest first, rejoin_nonces_kept_max
   std::optional<committee_record> committee_;
   std::uint32_t next_index_ = 0; // one above the highest share index ever given
+  std::map<node_id, seal_announcement> seal_keys_; // members only
 };
 
 // The number of acknowledged holders a register needs: t+1, or n when the

@@ -213,6 +213,7 @@ void catalog::drop_member(node_id n, apply_effects& fx) {
   leave_holder_lists(n);
   rejoins_.erase(n);
   lost_nonces_.erase(n);
+  seal_keys_.erase(n);
   if (round_ && (round_->is_participant(n) || round_->target == n)) {
     (void)abort_round(name_of(n) + " left the committee", fx);
   }

@@ -65,7 +65,7 @@ result<crypto::bundle_chunk> open_reveal(const cluster_view& view, const round_s
     return error{errc::mismatch, "the revealed bytes are not the committed ones"};
   auto context = bundle_chunk_context(view, r, v.dealer, v.receiver, v.chunk);
   if (!context.ok()) return context.err();
-  auto plain = crypto::open_revealed(view.find(v.receiver)->box_key, {v.ephemeral.data(), v.ephemeral.size()},
+  auto plain = crypto::open_revealed(r.sealing_key(view, v.receiver), {v.ephemeral.data(), v.ephemeral.size()},
                                      v.sealed, *context);
   if (!plain.ok()) return plain.err();
   return check_bundle_chunk(view, r, v.dealer, v.receiver, v.chunk, plain->view());

@@ -332,6 +332,8 @@ command_result catalog::execute(const round_begin& b, apply_effects& fx) {
     for (node_id n : view_.node_ids())
       if (n != b.target && n != leaving()) r.participants.push_back(n);
   }
+  for (node_id n : r.participants) r.seal_keys.emplace(n, sealing_key(n));
+  if (r.kind == round_kind::recovery) r.seal_keys.emplace(r.target, sealing_key(r.target));
   last_round_id_ = b.round_id;
   round_ = std::move(r);
   fx.round_changed = true;

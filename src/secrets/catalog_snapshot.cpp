@@ -16,9 +16,17 @@ namespace {
 
 // 3: rejoins; 4: the access policy; 5: round disputes; 6: shares_lost nonces;
 // 7: the retired dealings; 8: the committee change, members removed and
-// added, and the next share index; 9: a round's threshold, thresholds raised
-constexpr std::uint32_t snapshot_format = 9;
+// added, and the next share index; 9: a round's threshold, thresholds raised;
+// 10: sealing keys (the members' and a round's), seal keys recorded
+constexpr std::uint32_t snapshot_format = 10;
 constexpr std::uint32_t snapshot_format_oldest = 4;
+
+void seal_key_map(auto& io, auto& map) {
+  io.map(map, members_max, "more sealing keys than members_max", [&](auto& kv) {
+    io.id(kv.first);
+    io.convert(kv.second, [](const crypto::box_public_key& k) { return k.bytes(); }, crypto::box_public_key::from_bytes);
+  });
+}
 
 void ids(auto& io, auto& list) {
   io.list(list, members_max, "more ids than members_max", [&](auto& n) { io.id(n); });
@@ -86,6 +94,7 @@ void round_fields(auto& io, auto& s, std::uint32_t format) {
   ids(io, s.convicted);
   ids(io, s.liars);
   if (format >= 9) io.u32(s.threshold);
+  if (format >= 10) seal_key_map(io, s.seal_keys);
 }
 
 void stats_fields(auto& io, auto& s, std::uint32_t format) {
@@ -146,6 +155,13 @@ void snapshot_fields(auto& io, like<catalog> auto& m, std::uint32_t& format) {
     });
   }
   if (format >= 9) io.u64(m.stats_.thresholds_raised);
+  if (format >= 10) {
+    io.u64(m.stats_.seal_keys_recorded);
+    io.map(m.seal_keys_, members_max, "more sealing keys than members_max", [&](auto& kv) {
+      io.id(kv.first);
+      fields(io, kv.second);
+    });
+  }
   io.optional(m.round_, [&](auto& r) { round_fields(io, r, format); });
 }
 
@@ -175,6 +191,10 @@ status catalog::derive_after_restore() {
     if (!member(n)) return error{errc::malformed, "a snapshot's shares_lost names a non-member"};
   if (round_ && !std::all_of(round_->participants.begin(), round_->participants.end(), member))
     return error{errc::malformed, "a snapshot's round names a non-member"};
+  for (const auto& [n, a] : seal_keys_)
+    if (!member(n) || a.node != n) return error{errc::malformed, "a snapshot's sealing key names a non-member"};
+  if (round_ && !std::all_of(round_->seal_keys.begin(), round_->seal_keys.end(), [&](const auto& kv) { return member(kv.first); }))
+    return error{errc::malformed, "a snapshot's round fixes a non-member's sealing key"};
   if (round_ && round_->threshold == 0) round_->threshold = view_.threshold; // formats before 9
   if (round_ && round_->threshold != view_.threshold
       && (round_->threshold != raising() || round_->kind != round_kind::refresh))

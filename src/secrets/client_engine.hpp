@@ -245,6 +245,10 @@ private:
   client_options options_;
   std::unique_ptr<crypto::random_source> random_;
   std::optional<cluster_view> view_;
+  // The learned view's members' sealing keys whose signatures checked
+  // (docs/refresh.md §7.9); a member without one is sealed to by its
+  // identity key.
+  std::map<node_id, crypto::box_public_key> seal_to_;
   millis view_learned_at_{0};
   node_id leader_;
   std::size_t round_robin_ = 0;

@@ -46,7 +46,9 @@ void client_engine::begin_deal(millis now) {
     auto context = share_context_for_store(view.cluster_id, view.epoch, op.name, op.dealing, m.id);
     if (!context.ok()) return fail(client_error::invalid_argument, context.err().message());
     secure_bytes plain = crypto::encode_share(*s);
-    auto box = crypto::seal_with(ephemeral, m.box_key, plain.view(), *context, *random_);
+    const auto sealing = seal_to_.find(m.id);
+    auto box = crypto::seal_with(ephemeral, sealing != seal_to_.end() ? sealing->second : m.box_key, plain.view(),
+                                 *context, *random_);
     if (!box.ok()) return fail(client_error::refused, "cannot seal to " + node_name(m.id));
     store_share_request req;
     req.name = op.name;

@@ -95,6 +95,12 @@ void client_engine::on_view(millis now, endpoint from, const get_view_response& 
   if (!vouched) return view_not_vouched(now, m.view);
   view_ = std::move(*vouched);
   view_learned_at_ = now;
+  // A sealing key counts only if its member signed it with the signing key
+  // the vouched view (the cluster file) names: a lying node cannot make
+  // this client seal another member's share to a key of its own.
+  seal_to_.clear();
+  for (const seal_announcement& a : m.seal_keys)
+    if (view_->find(a.node) != nullptr && announcement_signed(*view_, a)) seal_to_[a.node] = a.key;
   if (proposes_at_once(op.kind)) return begin_propose(now, true);
   if (op.kind == operation_kind::put) return begin_deal(now);
   begin_read(now);

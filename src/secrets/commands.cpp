@@ -24,6 +24,7 @@ enum class body_tag : std::uint8_t {
   round_reveal = 20,
   shares_lost = 21,
   register_secret = 22,
+  seal_key = 23,
 };
 constexpr std::size_t round_participants_max = 255;
 constexpr std::uint8_t command_format = 1;
@@ -33,7 +34,7 @@ constexpr body_tag tags[] = {
   body_tag::register_secret, body_tag::delete_secret, body_tag::access_change, body_tag::round_begin,
   body_tag::round_dealing,   body_tag::round_close,   body_tag::round_response, body_tag::round_qualify,
   body_tag::round_ready,     body_tag::round_commit,  body_tag::round_abort,    body_tag::shares_lost,
-  body_tag::member_rejoin,   body_tag::round_reveal};
+  body_tag::member_rejoin,   body_tag::round_reveal,   body_tag::seal_key};
 static_assert(std::size(tags) == std::variant_size_v<command_body>);
 
 // A list of participants (or of coefficients, t-1 < 255).

@@ -24,6 +24,7 @@
 #include "core/fields.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
+#include "crypto/seal.hpp"
 #include "raft/types.hpp"
 
 namespace pss::secrets {
@@ -218,12 +219,36 @@ struct access_change {
   bool operator==(const access_change&) const = default;
 };
 
+// A member's sealing key for the view's epoch (docs/refresh.md §7.9): what
+// clients seal its shares to and dealers its round chunks, from the next
+// round that begins. Signed by the member (its signing key in the view)
+// over ("pss seal key v1", cluster id, node, epoch, serial, key); `serial`
+// rises with every announcement of the node, so a replayed older one is
+// refused.
+struct seal_announcement {
+  node_id node;
+  epoch_id epoch;
+  std::uint64_t serial = 0;
+  crypto::box_public_key key;
+  std::array<std::uint8_t, round_signature_bytes> signature{};
+  bool operator==(const seal_announcement&) const = default;
+};
+
 using command_body =
   std::variant<register_secret, delete_secret, access_change, round_begin, round_dealing, round_close,
                round_response, round_qualify, round_ready, round_commit, round_abort, shares_lost,
-               member_rejoin, round_reveal>;
+               member_rejoin, round_reveal, seal_announcement>;
 
-// True for the commands nodes propose (rounds, shares_lost, member_rejoin), which are
+// Its format, in commands, snapshots and served views.
+void fields(auto& io, like<seal_announcement> auto& m) {
+  io.id(m.node);
+  io.id(m.epoch);
+  io.u64(m.serial);
+  io.convert(m.key, [](const crypto::box_public_key& k) { return k.bytes(); }, crypto::box_public_key::from_bytes);
+  io.raw(m.signature);
+}
+
+// True for the commands nodes propose (rounds, shares_lost, member_rejoin, seal keys), which are
 // applied without a client session. register, delete and access changes
 // come from clients and carry their session.
 [[nodiscard]] bool is_node_command(const command_body& body) noexcept;

@@ -37,6 +37,7 @@ void fields(auto& io, like<get_view_response> auto& m) {
   io.u64(m.request_id);
   io.nested(m.view, [](byte_writer& w, const cluster_view& v) { encode(w, v); }, decode_cluster_view);
   io.str(m.not_serving, reason_bytes_max);
+  io.list(m.seal_keys, members_max, "more sealing keys than members", [&](auto& a) { fields(io, a); });
 }
 void fields(auto& io, like<store_share_request> auto& m) {
   io.u64(m.request_id);

@@ -89,6 +89,10 @@ struct get_view_response {
   // Non-empty: this node serves no view (it is leaving, was removed, or is
   // new and not named yet: its own is out of date), and says why.
   std::string not_serving;
+  // The members' sealing keys the catalog records (docs/refresh.md §7.9),
+  // each signed by its member: the client checks them under the signing
+  // keys its cluster file vouches for.
+  std::vector<seal_announcement> seal_keys;
 };
 
 // A client's dealt share for this node, sealed to the node's box key. It

@@ -165,7 +165,8 @@ void node_engine::follow_committee() {
 // named yet holds a view that is out of date (it may never apply what came
 // after): it says so, and the client asks another node.
 void node_engine::on_get_view(endpoint from, const get_view_request& m) {
-  get_view_response r{m.request_id, catalog_.view(), {}};
+  get_view_response r{m.request_id, catalog_.view(), {}, {}};
+  for (const auto& [n, a] : catalog_.seal_keys()) r.seal_keys.push_back(a);
   if (!admitted_) r.not_serving = node_name(keys_.id) + " is new and not named by its catalog yet";
   else if (catalog_.view().find(keys_.id) == nullptr) r.not_serving = node_name(keys_.id) + " was removed from the cluster";
   else if (catalog_.leaving() == keys_.id) r.not_serving = node_name(keys_.id) + " is being removed from the cluster";

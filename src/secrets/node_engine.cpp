@@ -134,22 +134,27 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
     if (!restored.ok()) return error{errc::corrupt, "the catalog snapshot does not restore: " + restored.err().message()};
     initial = std::move(*restored);
   }
+  auto seals = seal_keyring::open(fs, options.data_dir);
+  if (!seals.ok()) return seals.err();
   auto engine = std::make_unique<node_engine>(std::move(options), std::move(keys), fs, std::move(*opened),
                                               std::move(*shares), std::move(initial), std::move(random),
-                                              std::move(*snapshot_data), *marker, now);
+                                              std::move(*snapshot_data), *marker,
+                                              std::make_unique<seal_keyring>(std::move(*seals)), now);
   engine->audit_ = std::move(*audit_log);
   return engine;
 }
 
 namespace {
 
-round_member_config member_config(const node_options& o, const node_keys& keys, crypto::random_source& random) {
+round_member_config member_config(const node_options& o, const node_keys& keys, crypto::random_source& random,
+                                  std::function<const crypto::box_key_pair*(const crypto::box_public_key&)> pair) {
   return round_member_config{&keys,
                              &random,
                              o.round_phase_timeout,
                              o.test_only.deal_inconsistent,
                              o.test_only.deal_equivocating,
-                             o.test_only.misbehave};
+                             o.test_only.misbehave,
+                             std::move(pair)};
 }
 
 } // namespace
@@ -157,14 +162,17 @@ round_member_config member_config(const node_options& o, const node_keys& keys, 
 node_engine::node_engine(node_options options, node_keys keys, storage::file_system& fs,
                          storage::opened_raft_storage opened, std::unique_ptr<share_store> shares,
                          catalog initial, std::unique_ptr<crypto::random_source> random,
-                         bytes snapshot_data, std::optional<std::uint64_t> rejoin_nonce, millis now)
+                         bytes snapshot_data, std::optional<std::uint64_t> rejoin_nonce,
+                         std::unique_ptr<seal_keyring> seals, millis now)
   : options_(std::move(options)), keys_(std::move(keys)), fs_(&fs),
     shares_(std::move(shares)), catalog_(std::move(initial)),
     guard_(options_.cluster.cluster_id, keys_.id, static_cast<access::unix_ms>(now.count()) + options_.wall_clock_offset),
     random_(std::move(random)),
     prng_(options_.prng_seed),
-    member_(member_config(options_, keys_, *random_)),
-    rejoin_(keys_.id, rejoin_nonce, rejoin_request_interval, options_.round_resend_interval) {
+    member_(member_config(options_, keys_, *random_,
+                          [this](const crypto::box_public_key& k) { return sealing_pair(k); })),
+    rejoin_(keys_.id, rejoin_nonce, rejoin_request_interval, options_.round_resend_interval),
+    seals_(std::move(seals)) {
   raft::host_boot boot;
   // A rejoining node, and a new member, start with an empty configuration:
   // they learn the cluster's from the leader once it added them.
@@ -416,6 +424,7 @@ void node_engine::drain(millis now) {
   maybe_collect_garbage(now);
   if (failed_) return;
   drive_rounds(now);
+  drive_seal_keys(now);
   drive_rejoin(now);
   lead_rejoins(now);
   if (failed_) return;

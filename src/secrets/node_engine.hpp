@@ -57,6 +57,7 @@
 #include "secrets/round_leader.hpp"
 #include "secrets/round_member.hpp"
 #include "secrets/request_desk.hpp"
+#include "secrets/seal_keyring.hpp"
 #include "secrets/share_store.hpp"
 #include "storage/file_system.hpp"
 #include "storage/raft_storage.hpp"
@@ -135,6 +136,10 @@ struct node_options {
   millis refresh_interval{0};
   millis round_phase_timeout = round_phase_timeout_default;
   millis round_resend_interval = round_resend_interval_default;
+  // How long a superseded sealing key still opens what was sealed to it
+  // (docs/refresh.md §7.9): puts that learned the view before the newer
+  // key was recorded. Then it is erased.
+  millis seal_key_grace{5'000};
   // Keep a queue of apply events for a raft::cluster_checker (take_apply_events).
   bool record_apply_events = false;
   node_test_only_options test_only;
@@ -162,6 +167,9 @@ struct node_counters {
   std::uint64_t rounds_sat_out = 0;     // the share store could not take a round's shares
   std::uint64_t recovery_misfits = 0;   // recovered shares decoded around a helper's wrong value
   std::uint64_t shares_lost_throttled = 0; // the leader: a node's second shares_lost within a refresh interval
+  std::uint64_t seal_keys_drawn = 0;    // sealing key pairs drawn (docs/refresh.md §7.9)
+  std::uint64_t seal_keys_erased = 0;   // sealing key pairs erased from the seal file
+  std::uint64_t seal_keys_foreign = 0;  // the catalog recorded a sealing key for this node it does not hold
 
   bool operator==(const node_counters&) const = default;
 };
@@ -235,6 +243,13 @@ public:
   // The storage error that stopped the node, if any: it drops all input and
   // must be restarted from its disk.
   [[nodiscard]] const std::optional<error>& failure() const noexcept { return failed_; }
+  // This node's sealing key pairs (docs/refresh.md §7.9), for observers;
+  // null before the node opened them.
+  [[nodiscard]] const seal_keyring* seal_keys() const noexcept { return seals_.get(); }
+  // When this node last saw the catalog's record of its own sealing key
+  // change (or its start), and the key recorded before that change.
+  [[nodiscard]] millis seal_recorded_at() const noexcept { return seal_.recorded_at; }
+  [[nodiscard]] const std::optional<crypto::box_public_key>& seal_superseded() const noexcept { return seal_.previous; }
 
   // Aborts (PSS_CHECK) if the engine's own state is inconsistent; called at
   // the end of every input.
@@ -261,7 +276,7 @@ public:
   node_engine(node_options options, node_keys keys, storage::file_system& fs,
               storage::opened_raft_storage raft_storage, std::unique_ptr<share_store> shares,
               catalog initial, std::unique_ptr<crypto::random_source> random, bytes snapshot_data,
-              std::optional<std::uint64_t> rejoin_nonce, millis now);
+              std::optional<std::uint64_t> rejoin_nonce, std::unique_ptr<seal_keyring> seals, millis now);
   ~node_engine() override;
   void on_stop(millis now) override;
 
@@ -300,6 +315,15 @@ private:
   [[nodiscard]] bool holds_less_than_listed();
   [[nodiscard]] bool name_short(const std::string& name, const secret_record& s) const;
   void note_holder_changes(const raft::entry& e, const apply_effects& fx);
+
+  // node_seal_keys.cpp: sealing keys that rotate (docs/refresh.md §7.9).
+  void drive_seal_keys(millis now);
+  void follow_seal_record(millis now);
+  [[nodiscard]] status erase_seal_keys(millis now, bool drawing);
+  void announce_seal_key(millis now, const seal_pair& p);
+  [[nodiscard]] const crypto::box_key_pair* sealing_pair(const crypto::box_public_key& key) const;
+  // The pairs a client's share may be sealed to now, most likely first.
+  [[nodiscard]] std::vector<const crypto::box_key_pair*> store_keys(millis now) const;
 
   // Rejoining after a wipe (node_rejoin.cpp).
   void drive_rejoin(millis now);
@@ -449,6 +473,17 @@ private:
   std::optional<std::uint64_t> spam_first_nonce_; // round_misbehaviour::spam_recovery
   millis next_round_request_{0};
   rejoin_machine rejoin_; // node_rejoin.cpp performs its decisions
+  std::unique_ptr<seal_keyring> seals_; // node_seal_keys.cpp
+  struct seal_follow {
+    std::optional<std::uint64_t> serial;           // the catalog's record of this node, at the last look
+    std::optional<crypto::box_public_key> current; // its key
+    std::optional<crypto::box_public_key> previous; // the key recorded before (the identity key at first)
+    millis recorded_at{0};                         // when the record last changed here (or the start)
+    bool followed = false;                         // recorded_at was set since the start
+    millis announce_next{0};
+    std::optional<std::uint64_t> foreign_warned;   // the serial last warned about
+  };
+  seal_follow seal_;
 };
 
 } // namespace pss::secrets

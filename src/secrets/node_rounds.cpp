@@ -84,6 +84,7 @@ void node_engine::on_node_proposal(millis now, endpoint from, node_proposal&& m)
       else if constexpr (std::is_same_v<T, round_reveal>) return b.dealer == sender;
       else if constexpr (std::is_same_v<T, round_ready>) return b.node == sender;
       else if constexpr (std::is_same_v<T, shares_lost>) return b.node == sender;
+      else if constexpr (std::is_same_v<T, seal_announcement>) return b.node == sender;
       else if constexpr (std::is_same_v<T, round_begin>)
         return b.kind == round_kind::refresh || b.target == sender;
       else return false; // close, qualify, commit, abort are the leader's own

@@ -42,8 +42,18 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
     return refuse(reply_code::refused, "this dealing was registered and has since been deleted or dropped; its shares are not taken back");
   auto context = share_context_for_store(view.cluster_id, m.epoch, m.name, d, keys_.id);
   if (!context.ok()) return refuse(reply_code::refused, context.err().message());
-  auto opened = crypto::open_sealed(keys_.box, m.sealed_share, *context);
-  if (!opened.ok()) return refuse(reply_code::verification_failed, "the sealed share does not open");
+  // Sealed to this node's recorded sealing key, or within the grace to the
+  // one before it (docs/refresh.md §7.9).
+  result<secure_bytes> opened = error{errc::verification_failed, "no key"};
+  for (const crypto::box_key_pair* key : store_keys(now)) {
+    opened = crypto::open_sealed(*key, m.sealed_share, *context);
+    if (opened.ok()) break;
+  }
+  // A conflict, as for a share of another epoch: the client learns the
+  // view again (with the sealing keys recorded now) and deals again.
+  if (!opened.ok())
+    return refuse(reply_code::conflict, "the sealed share does not open with this node's sealing key (sealed to a key "
+                                        "the node has renewed since? learn the view again and deal again)");
   auto share = crypto::decode_share(opened->view());
   if (!share.ok()) return refuse(reply_code::refused, "the sealed share does not parse");
   const share_index own = view.find(keys_.id)->index; // a member: checked above

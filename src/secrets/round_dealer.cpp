@@ -81,7 +81,7 @@ void round_member::deal(const catalog& state, const round_state& r) {
         keys.push_back(crypto::box_key_pair::generate(*config_.random));
         auto context = bundle_chunk_context(view, r, self(), r.participants[j], c);
         PSS_CHECK(context.ok());
-        auto one = crypto::seal_with(keys.back(), view.find(r.participants[j])->box_key, (*plain)[c].view(),
+        auto one = crypto::seal_with(keys.back(), r.sealing_key(view, r.participants[j]), (*plain)[c].view(),
                                      *context, *config_.random);
         PSS_CHECK(one.ok()); // a chunk is far below the seal limit, and member keys were validated
         sealed.push_back(std::move(*one));

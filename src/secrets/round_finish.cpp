@@ -33,17 +33,17 @@ secure_bytes encode_values(std::span<const crypto::scalar> values, std::size_t o
 
 // Seals each plaintext chunk to `to` with its own context, in order.
 result<std::vector<bytes>> seal_chunks(const cluster_view& view, chunk_kind kind, std::uint64_t round,
-                                       epoch_id epoch, node_id from, const member& to,
-                                       const std::vector<secure_bytes>& plain,
+                                       epoch_id epoch, node_id from, node_id to,
+                                       const crypto::box_public_key& to_key, const std::vector<secure_bytes>& plain,
                                        crypto::random_source& rng) {
   if (plain.size() > round_chunks_max) return error{errc::too_large, "a round with too many secrets"};
   std::vector<bytes> out;
   for (std::size_t c = 0; c < plain.size(); ++c) {
-    round_chunk header{kind, round, from, to.id, static_cast<std::uint32_t>(c),
+    round_chunk header{kind, round, from, to, static_cast<std::uint32_t>(c),
                        static_cast<std::uint32_t>(plain.size()), {}};
     auto context = round_chunk_context(view.cluster_id, header, epoch);
     if (!context.ok()) return context.err();
-    auto sealed = crypto::seal(to.box_key, plain[c].view(), *context, rng);
+    auto sealed = crypto::seal(to_key, plain[c].view(), *context, rng);
     if (!sealed.ok()) return sealed.err();
     out.push_back(std::move(*sealed));
   }
@@ -155,9 +155,8 @@ void round_member::send_masked(const catalog& state, const share_store& shares, 
       if (config_.misbehave == round_misbehaviour::false_masked) v += crypto::scalar::one();
       values.push_back(v);
     }
-    const member* target = state.view().find(r.target);
-    auto sealed = seal_chunks(state.view(), chunk_kind::masked, r.id, r.epoch, self(), *target,
-                              masked_chunks(values), *config_.random);
+    auto sealed = seal_chunks(state.view(), chunk_kind::masked, r.id, r.epoch, self(), r.target,
+                              r.sealing_key(state.view(), r.target), masked_chunks(values), *config_.random);
     if (!sealed.ok()) return;
     work_.masked_out = std::move(*sealed);
     work_.opened.clear();
@@ -179,11 +178,16 @@ void round_member::try_recover(const catalog& state, const round_state& r, bool 
     if (resend && !work_.recover_failed) emit(round_fx::propose{round_ready{r.id, self()}});
     return;
   }
+  const crypto::box_key_pair* key = sealing_pair(state.view(), r);
+  if (key == nullptr) {
+    note("round " + std::to_string(r.id) + ": " + std::string{seal_key_gone});
+    return;
+  }
   std::vector<std::pair<node_id, std::vector<crypto::scalar>>> helpers;
   for (node_id h : r.receivers) {
     auto it = work_.masked_in.find(h);
     if (it == work_.masked_in.end() || it->second.size() != work_.masked_counts[h]) return; // wait
-    auto plain = open_chunks(state.view(), config_.keys->box, chunk_kind::masked, r.id, r.epoch, h, self(),
+    auto plain = open_chunks(state.view(), *key, chunk_kind::masked, r.id, r.epoch, h, self(),
                              it->second);
     auto values = plain.ok() ? decode_masked(*plain, r.secrets.size())
                              : result<std::vector<crypto::scalar>>{plain.err()};

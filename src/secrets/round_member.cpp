@@ -126,6 +126,15 @@ void round_member::open_bundles(const catalog& state, const round_state& r) {
       work_.chunks.erase(it);
       continue;
     }
+    if (sealing_pair(state.view(), r) == nullptr) {
+      // This node lost the key the round fixed for it (a wiped disk): it
+      // cannot tell a bad bundle from its own loss, so it complains of
+      // nothing and answers "missing"; a later recovery rebuilds its shares.
+      note(round_name(r) + ": " + std::string{seal_key_gone} + "; answering missing");
+      work_.unmatched.insert(dealer);
+      work_.chunks.erase(it);
+      continue;
+    }
     auto bundle = open_bundle(state, r, dealer, it->second);
     if (!bundle.ok()) {
       work_.bad.insert(dealer);
@@ -137,6 +146,12 @@ void round_member::open_bundles(const catalog& state, const round_state& r) {
   }
 }
 
+const crypto::box_key_pair* round_member::sealing_pair(const cluster_view& view, const round_state& r) const {
+  const crypto::box_public_key key = r.sealing_key(view, self());
+  if (key == config_.keys->box.public_key) return &config_.keys->box;
+  return config_.sealing_pair ? config_.sealing_pair(key) : nullptr;
+}
+
 // Chunk by chunk, by the rules a replica applies to a revealed chunk
 // (round_bundle.hpp), so that this node complains exactly when a reveal
 // would convict the dealer.
@@ -145,10 +160,12 @@ result<crypto::sub_share_bundle> round_member::open_bundle(const catalog& state,
                                                           const std::map<std::uint32_t, bytes>& chunks) const {
   const cluster_view& view = state.view();
   crypto::sub_share_bundle out{view.find(dealer)->index, own_index(view), share_index{r.zero_point(view)}, {}, {}};
+  const crypto::box_key_pair* key = sealing_pair(view, r);
+  if (key == nullptr) return error{errc::not_found, std::string{seal_key_gone}};
   for (const auto& [index, sealed] : chunks) {
     auto context = bundle_chunk_context(view, r, dealer, self(), index);
     if (!context.ok()) return context.err();
-    auto plain = crypto::open_sealed(config_.keys->box, sealed, *context);
+    auto plain = crypto::open_sealed(*key, sealed, *context);
     if (!plain.ok()) return plain.err();
     auto chunk = check_bundle_chunk(view, r, dealer, self(), index, plain->view());
     if (!chunk.ok()) return chunk.err();

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -60,7 +61,12 @@ struct round_member_config {
   bool deal_inconsistent = false;
   bool deal_equivocating = false;
   round_misbehaviour misbehave = round_misbehaviour::none;
+  // The node's sealing key pair with this public key, if it holds it
+  // (docs/refresh.md §7.9); null: only the identity key opens.
+  std::function<const crypto::box_key_pair*(const crypto::box_public_key&)> sealing_pair;
 };
+
+inline constexpr std::string_view seal_key_gone = "this round's chunks are sealed to a key this node no longer holds";
 
 // What node_engine does for the member, in order. A store or sync that
 // fails ends the list: the node sits the round out or stops.
@@ -121,6 +127,8 @@ public:
 
 private:
   [[nodiscard]] share_index own_index(const cluster_view& view) const;
+  // The pair that opens what this round seals to this node, or null.
+  [[nodiscard]] const crypto::box_key_pair* sealing_pair(const cluster_view& view, const round_state& r) const;
   struct work {
     std::uint64_t id = 0;
     bool dealt = false;

@@ -1,5 +1,7 @@
 #include "storage/file_system.hpp"
 
+#include <algorithm>
+
 namespace pss::storage {
 
 std::string join_path(std::string_view dir, std::string_view name) {
@@ -28,6 +30,31 @@ status write_file_atomically(file_system& fs, const std::string& path, byte_view
   opened->reset();
   PSS_TRY(fs.rename(temp, path));
   return fs.sync_directory(parent_path(path));
+}
+
+status overwrite_with_zeroes(file& old) {
+  constexpr std::uint64_t chunk = 64 * 1024;
+  auto size = old.size();
+  if (!size) return size.err();
+  const bytes zeroes(chunk, 0);
+  for (std::uint64_t at = 0; at < *size; at += chunk) {
+    const auto n = std::min<std::uint64_t>(chunk, *size - at);
+    PSS_TRY(old.write_at(at, byte_view{zeroes}.first(n)));
+  }
+  return old.sync();
+}
+
+status replace_file_erasing_old(file_system& fs, const std::string& path, byte_view contents) {
+  auto present = fs.exists(path);
+  if (!present) return present.err();
+  std::unique_ptr<file> old;
+  if (*present) {
+    auto opened = fs.open_file(path, open_flags::existing);
+    if (!opened) return opened.err();
+    old = std::move(*opened);
+  }
+  PSS_TRY(write_file_atomically(fs, path, contents));
+  return old ? overwrite_with_zeroes(*old) : ok_status();
 }
 
 } // namespace pss::storage

@@ -82,6 +82,13 @@ public:
 [[nodiscard]] status write_file_atomically(file_system& fs, const std::string& path,
                                            byte_view contents);
 
+// Overwrites every byte of an (already unlinked) file with zeroes, durably:
+// how erasure reaches the disk (limits: storage/journal.hpp).
+[[nodiscard]] status overwrite_with_zeroes(file& old);
+// write_file_atomically, then the old file's bytes (if there was one)
+// overwritten with zeroes through a handle kept open across the rename.
+[[nodiscard]] status replace_file_erasing_old(file_system& fs, const std::string& path, byte_view contents);
+
 // The suffix of temporary files; storage removes leftovers at open.
 inline constexpr std::string_view temp_suffix = ".tmp";
 

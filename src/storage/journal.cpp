@@ -8,21 +8,7 @@ namespace pss::storage {
 
 namespace {
 
-constexpr std::uint64_t erase_chunk_bytes = 64 * 1024;
-
 bool is_known_file(std::string_view name) { return name == journal_file_name; }
-
-// Overwrites every byte of an (already unlinked) file with zeroes, durably.
-status overwrite_with_zeroes(file& old) {
-  auto size = old.size();
-  if (!size) return size.err();
-  const bytes zeroes(erase_chunk_bytes, 0);
-  for (std::uint64_t at = 0; at < *size; at += erase_chunk_bytes) {
-    const auto n = std::min<std::uint64_t>(erase_chunk_bytes, *size - at);
-    PSS_TRY(old.write_at(at, byte_view{zeroes}.first(n)));
-  }
-  return old.sync();
-}
 
 } // namespace
 

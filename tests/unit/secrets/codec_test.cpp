@@ -31,8 +31,9 @@ std::vector<wire_message> samples() {
   return {
     raft_message{raft::envelope{node_id{1}, node_id{2}, raft::heartbeat{}}},
     get_view_request{1},
-    get_view_response{2, tc.view, {}},
-    get_view_response{3, tc.view, "node 5 was removed from the cluster"},
+    get_view_response{2, tc.view, {}, {}},
+    get_view_response{3, tc.view, "node 5 was removed from the cluster", {}},
+    get_view_response{4, tc.view, {}, {seal_announcement{node_id{2}, epoch_id{3}, 9, tc.keys[0].box.public_key, {}}}},
     store_share_request{3, "name", epoch_id{1}, bytes(66, 1), bytes(108, 4)},
     store_share_response{3, reply_code::verification_failed, "node 2: nope", epoch_id{2}},
     propose_request{4, sequence_number{7}, reg},
@@ -185,4 +186,19 @@ TEST_CASE("commands: round trip, and an oversized holder list is refused") {
 }
 
 } // namespace
+TEST_CASE("commands: a sealing key announcement round-trips as a node command; a zero key is refused") {
+  const auto tc = make_test_cluster(3, 2, 5);
+  seal_announcement a{node_id{2}, epoch_id{4}, 7, tc.keys[1].box.public_key, {}};
+  a.signature.fill(9);
+  command c{session_header{}, a};
+  CHECK(is_node_command(c.body));
+  bytes b = encode_command(c);
+  auto back = decode_command(b);
+  REQUIRE(back.ok());
+  CHECK(*back == c);
+  // The key sits just before the 64-byte signature: all zeroes is no key.
+  std::fill(b.end() - 64 - 32, b.end() - 64, std::uint8_t{0});
+  CHECK_FALSE(decode_command(b).ok());
+}
+
 } // namespace pss::secrets

@@ -28,7 +28,7 @@ struct harness {
     for (std::size_t i = 0; i < tc.keys.size(); ++i) {
       rngs.push_back(std::make_unique<crypto::seeded_random>(100 + i));
       members.push_back(std::make_unique<round_member>(
-        round_member_config{&tc.keys[i], rngs.back().get(), millis{3'000}}));
+        round_member_config{&tc.keys[i], rngs.back().get(), millis{3'000}, false, false, round_misbehaviour::none, {}}));
     }
     auto s = share_store::open(disk, "/shares", storage::data_dir_identity{tc.view.cluster_id, node_id{1}},
                                storage::open_mode::initialise);
