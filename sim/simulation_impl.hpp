@@ -39,6 +39,7 @@
 #include "sim/read_freshness.hpp"
 #include "sim/raft_engine.hpp"
 #include "sim/secrets_checkers.hpp"
+#include "sim/seal_key_checker.hpp"
 #include "sim/round_checker.hpp"
 #include "sim/byzantine.hpp"
 #include "sim/share_corruption.hpp"
@@ -156,6 +157,7 @@ struct simulation::impl final : actors::host_hooks {
   millis refresh_interval{0};      // secrets mode, refresh profiles
   share_epoch_checker epochs;      // secrets mode
   holder_checker holders;          // secrets mode
+  seal_key_checker seal_keys{sim_seal_key_grace}; // secrets mode
   durability_checker durability;
   read_freshness_checker freshness;
   runaway_guard runaway;

@@ -319,6 +319,7 @@ void simulation::impl::check_node(node_slot& n) {
       n.share_checks_at = at;
     }
     epochs.observe_round_material(engine, found);
+    seal_keys.observe(now(), engine, n.disk, found);
     if (opts.profile == "membership") check_committee(engine, found);
     watch_commits(n, engine);
     if (!is_byzantine(n.id) && !rounds->is_faulty(n.id)) {
