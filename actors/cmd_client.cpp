@@ -277,6 +277,9 @@ int run_status(int argc, char** argv) {
       row["rounds_aborted_since_commit"] = health->rounds_aborted_since_commit;
       row["members"] = health->members;
       row["threshold"] = health->threshold;
+      row["seal_key_epoch"] = health->seal_key_epoch;
+      row["seal_keys_held"] = health->seal_keys_held;
+      row["seal_keys_foreign"] = health->seal_keys_foreign;
       if (!health->committee.empty()) row["committee"] = health->committee;
       if (!health->last_abort_reason.empty()) row["last_abort_reason"] = health->last_abort_reason;
       row["voters"] = health->voters;
@@ -344,6 +347,10 @@ int run_status(int argc, char** argv) {
           std::printf("node %llu dropped messages at its gateway:%s\n", id, counts(row["transport_refused"]).c_str());
         if (row.contains("committee"))
           std::printf("node %llu: committee change running: %s\n", id, row["committee"].get<std::string>().c_str());
+        if (const auto foreign = row["seal_keys_foreign"].get<std::uint64_t>(); foreign > 0)
+          std::printf("node %llu: ALARM: %llu time(s) the cluster recorded a sealing key for it that it does not hold "
+                      "(its seal file was lost, or someone else holds its signing key); it announced a new one\n",
+                      id, static_cast<unsigned long long>(foreign));
         if (id == leader && row["members"].get<std::uint64_t>() != c.cluster.members.size())
           std::printf("node %llu (the leader) has %llu members in its view, the cluster file names %zu: once no change "
                       "runs, `pss cluster-file --update` takes the membership in\n",

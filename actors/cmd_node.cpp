@@ -114,6 +114,9 @@ actors::node_health health_of(const secrets::node_engine& e) {
     h.committee = secrets::describe(c->change) + ", step " + std::string{secrets::to_string(c->step)};
   h.members = e.state().view().members.size();
   h.threshold = e.state().view().threshold;
+  if (auto s = e.state().seal_keys().find(e.id()); s != e.state().seal_keys().end()) h.seal_key_epoch = s->second.epoch.value();
+  h.seal_keys_held = e.seal_keys() != nullptr ? e.seal_keys()->pairs().size() : 0;
+  h.seal_keys_foreign = e.counters().seal_keys_foreign;
   for (auto v : e.raft().config().voters) h.voters.push_back(v.value());
   for (auto l : e.raft().config().learners) h.learners.push_back(l.value());
   if (e.failure()) h.failure = e.failure()->describe();

@@ -234,6 +234,12 @@ struct node_health {
   std::string committee;
   std::uint64_t members = 0; // in this node's view
   std::uint64_t threshold = 0; // t in this node's view
+  // Its sealing keys (docs/refresh.md §7.9): the epoch of the key its
+  // catalog records for it (0: none yet), the pairs it holds, and how often
+  // the catalog recorded a key for it that it does not hold (an alarm).
+  std::uint64_t seal_key_epoch = 0;
+  std::uint64_t seal_keys_held = 0;
+  std::uint64_t seal_keys_foreign = 0;
 };
 
 template <class Inspector>
@@ -242,7 +248,8 @@ typename Inspector::result_type inspect(Inspector& f, node_health& x) {
            x.commit, x.applied, x.epoch, x.secrets, x.shares_live, x.refresh_epochs_committed, x.rounds_aborted,
            x.recoveries, x.round_running, x.voters, x.learners, x.failure, x.peers, x.requests_admitted,
            x.requests_refused, x.transport_refused, x.epoch_age_ms, x.rounds_aborted_since_commit,
-           x.last_abort_reason, x.committee, x.members, x.threshold);
+           x.last_abort_reason, x.committee, x.members, x.threshold, x.seal_key_epoch, x.seal_keys_held,
+           x.seal_keys_foreign);
 }
 
 // Asks a node actor for the members of its applied view (answered with a
