@@ -151,5 +151,48 @@ TEST_CASE("client: a put acknowledged with a version not above one the client sa
   CHECK(testing::text_of(*read.value) == "two");
 }
 
+TEST_CASE("client: a sealing key its member did not sign is ignored, so a lying node cannot collect another's share") {
+  network net;
+  net.elect(1);
+  net.add_client(1);
+  net.run_for(millis{1'000}); // every member's sealing key is recorded
+  REQUIRE(net.node(1).state().seal_keys().contains(node_id{2}));
+  crypto::seeded_random rng{77};
+  const crypto::box_key_pair thief = crypto::box_key_pair::generate(rng);
+  bool forged = false;
+  std::vector<store_share_request> to_node2;
+  net.drop_if = [&](const in_flight& m) {
+    if (m.to == endpoint::of(node_id{2}) && m.type() == message_type::store_share_request) {
+      auto q = access::decode_signed_request_wire(m.payload);
+      REQUIRE(q.ok());
+      auto decoded = decode_wire_message(q->body);
+      REQUIRE(decoded.ok());
+      to_node2.push_back(std::get<store_share_request>(*decoded));
+      return false;
+    }
+    if (forged || m.to.is_node() || m.type() != message_type::get_view_response) return false;
+    auto decoded = decode_wire_message(m.payload);
+    REQUIRE(decoded.ok());
+    auto r = std::get<get_view_response>(*decoded);
+    for (auto& a : r.seal_keys)
+      if (a.node == node_id{2}) a.key = thief.public_key; // node 2's signature no longer covers it
+    forged = true;
+    net.inject(m.from, m.to, encode(wire_message{r}));
+    return true;
+  };
+  auto put = net.put(1, 1, "x", "one");
+  REQUIRE_MESSAGE(put.outcome == operation_outcome::ok, put.message);
+  REQUIRE(forged);
+  REQUIRE_FALSE(to_node2.empty());
+  const cluster_view& view = net.node(1).state().view();
+  for (const auto& q : to_node2) {
+    auto c = crypto::commitment::decode(q.commitments, view.threshold);
+    REQUIRE(c.ok());
+    auto context = share_context_for_store(view.cluster_id, q.epoch, q.name, c->digest(), node_id{2});
+    REQUIRE(context.ok());
+    CHECK_FALSE(crypto::open_sealed(thief, q.sealed_share, *context).ok());
+  }
+}
+
 } // namespace
 } // namespace pss::secrets
