@@ -18,7 +18,10 @@ std::array<std::uint8_t, crypto::box_key_bytes> key_of(const crypto::box_public_
 void seal_key_checker::observe(millis now, const secrets::node_engine& node, const storage::sim_disk& disk,
                                std::vector<std::string>& violations) {
   const secrets::seal_keyring* ring = node.seal_keys();
-  if (ring == nullptr || node.failure()) return; // a stopped node does nothing until it restarts
+  // A stopped node does nothing until it restarts; one that is behind
+  // (restarted, cut off) erases nothing until it caught up, unless removed.
+  if (ring == nullptr || node.failure()) return;
+  if (!node.caught_up() && node.state().view().find(node.id()) != nullptr && node.state().leaving() != node.id()) return;
   auto& mine = keys_[node.id()];
   for (const secrets::seal_pair& p : ring->pairs()) {
     const auto k = key_of(p.keys.public_key);
@@ -33,7 +36,9 @@ void seal_key_checker::observe(millis now, const secrets::node_engine& node, con
     tracked& t = it->second;
     // Retired while the node's own catalog records a newer key (a restarted
     // node's catalog may be behind until it catches up: it keeps the key).
-    const bool newer = rec != state.seal_keys().end() && rec->second.serial > t.serial;
+    // A member its own catalog dropped is sealed nothing any more.
+    const bool removed = state.view().find(node.id()) == nullptr || state.leaving() == node.id();
+    const bool newer = removed || (rec != state.seal_keys().end() && rec->second.serial > t.serial);
     if (!newer) t.retired.reset();
     else if (!t.retired) t.retired = now;
     if (round) {

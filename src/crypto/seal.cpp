@@ -138,6 +138,15 @@ result<box_public_key> box_public_key::from_bytes(byte_view encoded) {
                                     + " bytes, got " + std::to_string(encoded.size())};
   if (sodium_is_zero(encoded.data(), encoded.size()) == 1)
     return error{errc::malformed, "the all-zero X25519 public key is not allowed"};
+  // A point of small order gives every shared secret as zero: nothing
+  // sealed to it opens, and crypto_box refuses it. Refused here, at every
+  // decode (configs, views, announcements), so no sender meets one later.
+  std::array<std::uint8_t, crypto_scalarmult_SCALARBYTES> probe{};
+  probe.fill(0x5a);
+  std::array<std::uint8_t, crypto_scalarmult_BYTES> shared{};
+  const bool small_order = crypto_scalarmult(shared.data(), probe.data(), encoded.data()) != 0;
+  sodium_memzero(shared.data(), shared.size());
+  if (small_order) return error{errc::malformed, "an X25519 public key of small order is not allowed"};
   box_public_key out;
   std::copy(encoded.begin(), encoded.end(), out.bytes_.begin());
   return out;

@@ -236,6 +236,15 @@ command_result catalog::execute(const member_rejoin& j, apply_effects& fx) {
   r.removed = false;
   r.done = false;
   leave_holder_lists(j.node);
+  // Its disk lost the sealing key recorded for it: rounds and clients seal
+  // to its identity key until it announces a new one (docs/refresh.md §7.9).
+  // The serial stays, so no older announcement of it is taken again; the
+  // signature no longer covers the key, and clients ignore it.
+  if (auto s = seal_keys_.find(j.node); s != seal_keys_.end()) {
+    s->second.key = view_.find(j.node)->box_key;
+    s->second.signature = {};
+    fx.seal_key_recorded = true;
+  }
   if (round_ && round_->kind == round_kind::recovery && (round_->is_participant(j.node) || round_->target == j.node))
     return abort_round(name_of(j.node) + " lost its disk and is rejoining", fx);
   return make(result_code::ok, name_of(j.node) + " is rejoining and holds no share now");

@@ -49,9 +49,13 @@ crypto::box_public_key round_state::sealing_key(const cluster_view& view, node_i
 
 // Recorded only for the view's epoch (a late one is refused: the member
 // draws another), above the member's last serial (a replayed older one
-// would point senders back at a key it may have erased), signed by the
-// member, and equal to no member's identity key nor any recorded sealing
-// key (one key answering for two would let one node open another's).
+// would point senders back at a key it may have erased) and below
+// seal_serial_max (a member draws above the recorded serial, which must not
+// wrap), and signed by the member. Another member's key is not refused: a
+// key announced by a member that does not hold its secret opens nothing for
+// it (every seal binds its receiver), while refusing it would let a lying
+// leader block an honest member's announcement by front-running its key.
+// Small-order keys never decode (crypto::box_public_key::from_bytes).
 command_result catalog::execute(const seal_announcement& a, apply_effects& fx) {
   if (view_.find(a.node) == nullptr) return make(result_code::invalid, name_of(a.node) + " is not a member");
   if (a.epoch != view_.epoch)
@@ -60,12 +64,9 @@ command_result catalog::execute(const seal_announcement& a, apply_effects& fx) {
   const auto last = seal_keys_.find(a.node);
   if (last != seal_keys_.end() && a.serial <= last->second.serial)
     return make(result_code::invalid, "a sealing key announcement no newer than " + name_of(a.node) + "'s last");
+  if (a.serial == 0 || a.serial > seal_serial_max) return make(result_code::invalid, "a sealing key serial out of range");
   if (!announcement_signed(view_, a))
     return make(result_code::invalid, "the sealing key is not signed by " + name_of(a.node));
-  const bool taken =
-    std::any_of(view_.members.begin(), view_.members.end(), [&](const member& m) { return m.box_key == a.key; })
-    || std::any_of(seal_keys_.begin(), seal_keys_.end(), [&](const auto& kv) { return kv.second.key == a.key; });
-  if (taken) return make(result_code::invalid, "the sealing key is already a member's key");
   seal_keys_[a.node] = a;
   ++stats_.seal_keys_recorded;
   fx.seal_key_recorded = true;

@@ -245,10 +245,11 @@ private:
   client_options options_;
   std::unique_ptr<crypto::random_source> random_;
   std::optional<cluster_view> view_;
-  // The learned view's members' sealing keys whose signatures checked
-  // (docs/refresh.md §7.9); a member without one is sealed to by its
-  // identity key.
-  std::map<node_id, crypto::box_public_key> seal_to_;
+  // The members' sealing keys whose signatures checked, the highest serial
+  // of each this client saw in any view (docs/refresh.md §7.9): a view that
+  // leaves one out or serves an older one does not move the client back. A
+  // member without one is sealed to by its identity key.
+  std::map<node_id, seal_announcement> seal_to_;
   millis view_learned_at_{0};
   node_id leader_;
   std::size_t round_robin_ = 0;

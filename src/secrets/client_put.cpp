@@ -47,7 +47,7 @@ void client_engine::begin_deal(millis now) {
     if (!context.ok()) return fail(client_error::invalid_argument, context.err().message());
     secure_bytes plain = crypto::encode_share(*s);
     const auto sealing = seal_to_.find(m.id);
-    auto box = crypto::seal_with(ephemeral, sealing != seal_to_.end() ? sealing->second : m.box_key, plain.view(),
+    auto box = crypto::seal_with(ephemeral, sealing != seal_to_.end() ? sealing->second.key : m.box_key, plain.view(),
                                  *context, *random_);
     if (!box.ok()) return fail(client_error::refused, "cannot seal to " + node_name(m.id));
     store_share_request req;

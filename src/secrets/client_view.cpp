@@ -98,9 +98,11 @@ void client_engine::on_view(millis now, endpoint from, const get_view_response& 
   // A sealing key counts only if its member signed it with the signing key
   // the vouched view (the cluster file) names: a lying node cannot make
   // this client seal another member's share to a key of its own.
-  seal_to_.clear();
-  for (const seal_announcement& a : m.seal_keys)
-    if (view_->find(a.node) != nullptr && announcement_signed(*view_, a)) seal_to_[a.node] = a.key;
+  for (const seal_announcement& a : m.seal_keys) {
+    auto known = seal_to_.find(a.node);
+    if (known != seal_to_.end() && known->second.serial >= a.serial) continue;
+    if (view_->find(a.node) != nullptr && announcement_signed(*view_, a)) seal_to_[a.node] = a;
+  }
   if (proposes_at_once(op.kind)) return begin_propose(now, true);
   if (op.kind == operation_kind::put) return begin_deal(now);
   begin_read(now);

@@ -225,6 +225,7 @@ struct access_change {
 // over ("pss seal key v1", cluster id, node, epoch, serial, key); `serial`
 // rises with every announcement of the node, so a replayed older one is
 // refused.
+inline constexpr std::uint64_t seal_serial_max = std::uint64_t{1} << 62;
 struct seal_announcement {
   node_id node;
   epoch_id epoch;

@@ -563,6 +563,7 @@ void node_engine::apply_committed(millis now, const raft::entry& e) {
   }
   if (a.effects.policy_changed) event("access policy changed: " + a.result.message);
   if (a.effects.committee_changed) note_committee(a);
+  if (a.effects.seal_key_recorded && seals_ && admitted_) follow_seal_record(now); // the grace starts at the apply
   if (a.effects.registered) changed_names_.insert(a.effects.registered->name);
   if (a.effects.deleted_name) changed_names_.insert(*a.effects.deleted_name);
   for (const auto& [name, v] : a.effects.dropped_versions) changed_names_.insert(name);

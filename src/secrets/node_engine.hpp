@@ -243,6 +243,8 @@ public:
   // The storage error that stopped the node, if any: it drops all input and
   // must be restarted from its disk.
   [[nodiscard]] const std::optional<error>& failure() const noexcept { return failed_; }
+  // It has applied everything it knows committed, and knows a leader.
+  [[nodiscard]] bool caught_up() const;
   // This node's sealing key pairs (docs/refresh.md §7.9), for observers;
   // null before the node opened them.
   [[nodiscard]] const seal_keyring* seal_keys() const noexcept { return seals_.get(); }
@@ -319,6 +321,7 @@ private:
   // node_seal_keys.cpp: sealing keys that rotate (docs/refresh.md §7.9).
   void drive_seal_keys(millis now);
   void follow_seal_record(millis now);
+  void warn_foreign_seal_key();
   [[nodiscard]] status erase_seal_keys(millis now, bool drawing);
   void announce_seal_key(millis now, const seal_pair& p);
   [[nodiscard]] const crypto::box_key_pair* sealing_pair(const crypto::box_public_key& key) const;
@@ -334,7 +337,7 @@ private:
   void drain(millis now);
   [[nodiscard]] millis rounds_wakeup(millis now) const;
   void maybe_collect_garbage(millis now);
-  [[nodiscard]] bool caught_up() const;
+
   [[nodiscard]] status flush_shares();
   // raft::host_client: the Raft shell's calls for each ready.
   void send(const raft::envelope& m) override;
@@ -480,6 +483,7 @@ private:
     std::optional<crypto::box_public_key> previous; // the key recorded before (the identity key at first)
     millis recorded_at{0};                         // when the record last changed here (or the start)
     bool followed = false;                         // recorded_at was set since the start
+    bool live = false;                             // caught up once since the start
     millis announce_next{0};
     std::optional<std::uint64_t> foreign_warned;   // the serial last warned about
   };

@@ -34,24 +34,33 @@ std::vector<const crypto::box_key_pair*> node_engine::store_keys(millis now) con
 
 // Notes when the catalog's record of this node's key changed: the key
 // recorded before stays usable for the grace (the identity key, at the
-// first record), and this node's start counts as a change.
+// first record). A record replayed after a start (before this node was
+// caught up once) gives no grace: the grace ran from the record's first
+// apply, which a restart does not know; a store sealed to that key is
+// refused as a conflict and the client deals again.
 void node_engine::follow_seal_record(millis now) {
   const auto it = catalog_.seal_keys().find(keys_.id);
   const std::optional<std::uint64_t> serial =
     it == catalog_.seal_keys().end() ? std::nullopt : std::optional{it->second.serial};
-  if (serial == seal_.serial && seal_.followed) return;
+  const std::optional<crypto::box_public_key> key = serial ? std::optional{it->second.key} : std::nullopt;
+  if (serial == seal_.serial && key == seal_.current && seal_.followed) return;
   seal_.followed = true;
   seal_.previous = seal_.current.value_or(keys_.box.public_key);
-  seal_.current = serial ? std::optional{it->second.key} : std::nullopt;
+  if (!seal_.live) seal_.previous.reset();
+  seal_.current = key;
   seal_.serial = serial;
   seal_.recorded_at = now;
-  if (seal_.current && sealing_pair(*seal_.current) == nullptr && seal_.foreign_warned != serial) {
-    seal_.foreign_warned = serial;
-    ++counters_.seal_keys_foreign;
-    event("ALARM: the catalog records a sealing key for this node that it does not hold (its seal file was "
-          "lost, or someone else holds its signing key): announcing a new one; if this repeats, rotate this "
-          "node's signing key");
-  }
+}
+
+// Caught up, the catalog records a key for this node that it does not
+// hold (a replayed old record would be no alarm: hence not at the apply).
+void node_engine::warn_foreign_seal_key() {
+  if (!seal_.current || sealing_pair(*seal_.current) != nullptr || seal_.foreign_warned == seal_.serial) return;
+  seal_.foreign_warned = seal_.serial;
+  ++counters_.seal_keys_foreign;
+  event("ALARM: the catalog records a sealing key for this node that it does not hold (its seal file was "
+        "lost, or someone else holds its signing key): announcing a new one; if this repeats, rotate this "
+        "node's signing key");
 }
 
 status node_engine::erase_seal_keys(millis now, bool drawing) {
@@ -89,18 +98,39 @@ void node_engine::announce_seal_key(millis now, const seal_pair& p) {
 // Draws a pair when the epoch moved on past the newest (or there is none,
 // or the catalog recorded a key this node did not draw), and announces the
 // newest until the catalog records it. A round never waits for this.
+//
+// Only once caught up: a catalog that is behind (a restart, a partition)
+// may not show the record of a key or the round that fixed one, and would
+// erase what is still needed. A member being removed erases every pair.
 void node_engine::drive_seal_keys(millis now) {
-  // A rejoining node announces too: its disk lost the key the catalog
-  // records, and what is sealed to that key is lost until it does.
-  if (!seals_ || failed_ || !admitted_ || removal_noted_) return;
+  if (!seals_ || failed_ || !admitted_) return;
   const cluster_view& view = catalog_.view();
-  if (view.find(keys_.id) == nullptr) return;
+  // Leaving (no round takes it in, no store is taken) or dropped (ids are
+  // never given again): nothing is sealed to it any more.
+  if (removal_noted_ || view.find(keys_.id) == nullptr || catalog_.leaving() == keys_.id) {
+    const std::size_t held = seals_->pairs().size();
+    if (auto st = seals_->keep_only([](const seal_pair&) { return false; }); !st.ok()) return fail(st.err());
+    counters_.seal_keys_erased += held;
+    return;
+  }
+  // A rejoining node (wiped disk) waits until it is a voter again: the
+  // catalog's member_rejoin points senders at its identity key meanwhile,
+  // and an announcement recorded before that would be undone by it.
+  if (!caught_up() || rejoining()) return;
+  seal_.live = true;
   follow_seal_record(now);
+  warn_foreign_seal_key();
   if (auto st = erase_seal_keys(now, false); !st.ok()) return fail(st.err());
   const seal_pair* newest = seals_->newest();
   const std::uint64_t recorded = seal_.serial.value_or(0);
   const bool behind = newest != nullptr && newest->serial <= recorded
                       && !(seal_.current && *seal_.current == newest->keys.public_key);
+  if (recorded >= seal_serial_max) {
+    // Only a holder of this node's signing key could have put it there.
+    if (seal_.foreign_warned != seal_.serial) event("ALARM: the catalog records a sealing key serial at its limit");
+    seal_.foreign_warned = seal_.serial;
+    return;
+  }
   if (newest == nullptr || newest->epoch < view.epoch || behind) {
     if (auto st = erase_seal_keys(now, true); !st.ok()) return fail(st.err());
     const std::uint64_t serial = std::max(newest != nullptr ? newest->serial : 0, recorded) + 1;

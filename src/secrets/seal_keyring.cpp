@@ -41,6 +41,11 @@ result<std::vector<seal_pair>> decode_seal_file(byte_view data) {
 
 result<seal_keyring> seal_keyring::open(storage::file_system& fs, std::string dir) {
   seal_keyring out{fs, std::move(dir)};
+  // A rewrite a crash interrupted leaves its temporary file: it is removed.
+  const std::string temp = out.path() + std::string{storage::temp_suffix};
+  auto leftover = fs.exists(temp);
+  if (!leftover) return leftover.err();
+  if (*leftover) PSS_TRY(fs.remove(temp));
   auto present = fs.exists(out.path());
   if (!present) return present.err();
   if (!*present) return out;

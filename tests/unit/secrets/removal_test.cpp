@@ -45,6 +45,9 @@ TEST_CASE("removal: a refresh leaves the member out, Raft removes it, the view d
   net.elect(1);
   put_three(net); // client 100, the admin
   const epoch_id before = net.node(1).state().view().epoch;
+  REQUIRE(net.node(5).seal_keys()->pairs().size() == 1);
+  const auto key5 = net.node(5).seal_keys()->pairs().front().keys.secret_key.view();
+  const bytes seal5(key5.begin(), key5.end());
   auto done = change_committee(net, 100, 10, removal_of(5));
   REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
   CHECK(contains(done.message, "recorded: remove node 5"));
@@ -66,6 +69,9 @@ TEST_CASE("removal: a refresh leaves the member out, Raft removes it, the view d
   CHECK(net.node(5).shares().size() == 0);
   const catalog& own = net.node(5).state();
   CHECK((own.leaving() == node_id{5} || own.view().find(node_id{5}) == nullptr));
+  // Nothing is sealed to it any more: its sealing keys are gone from its disk.
+  CHECK(net.node(5).seal_keys()->pairs().empty());
+  CHECK_FALSE(net.disk(5).durable_image_contains(seal5));
   check_reads(net, 20);
   // New puts deal to the four that remain (indices 1..4), and read back.
   auto put = net.put(100, 30, "after", "after the removal");

@@ -111,8 +111,11 @@ TEST_CASE("seal keys: the catalog records a member's signed key for its epoch an
   refused(announce(f.tc, 1, node_id{2}, e, 1, k2), "no newer");                 // a replay of serial 1
   refused(announce(f.tc, 1, node_id{2}, e.next(), 2, k2), "epoch");             // not the view's epoch
   refused(announce(f.tc, 2, node_id{2}, e, 2, k2), "not signed by node 2");     // node 3 signs for node 2
-  refused(announce(f.tc, 1, node_id{2}, e, 2, f.tc.view.find(node_id{4})->box_key), "already a member's key");
+  refused(announce(f.tc, 1, node_id{2}, e, seal_serial_max + 1, k2), "serial out of range");
   refused(announce(f.tc, 1, node_id{9}, e, 1, k2), "not a member");
+  // A member may announce another's public key (it opens nothing with it);
+  // refusing it would let a lying leader front-run an honest announcement.
+  CHECK(f.apply(announce(f.tc, 3, node_id{4}, e, 1, k2)).result.code == result_code::ok);
   CHECK(f.c.sealing_key(node_id{2}) == k1);
   // A round fixes the keys it began with; a later announcement is for the next.
   REQUIRE(f.apply(round_begin{round_kind::refresh, 1, {}}).result.code == result_code::ok);
@@ -123,6 +126,13 @@ TEST_CASE("seal keys: the catalog records a member's signed key for its epoch an
   auto restored = catalog::restore(f.c.snapshot());
   REQUIRE(restored.ok());
   CHECK(*restored == f.c);
+  // A wiped member rejoins: its lost key is sealed to no more (the identity
+  // key until it announces), and its serial stays, so the old one is not taken again.
+  REQUIRE(f.apply(member_rejoin{node_id{2}, 5}).result.code == result_code::ok);
+  CHECK(f.c.sealing_key(node_id{2}) == f.tc.view.find(node_id{2})->box_key);
+  CHECK_FALSE(announcement_signed(f.c.view(), f.c.seal_keys().at(node_id{2})));
+  refused(announce(f.tc, 1, node_id{2}, e, 2, k2), "no newer");
+  CHECK(f.apply(announce(f.tc, 1, node_id{2}, e, 3, k1)).result.code == result_code::ok);
 }
 
 TEST_CASE("seal keys: each refresh renews every member's key, the old ones leave the disks, and secrets still read") {
