@@ -145,18 +145,11 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
 }
 
 namespace {
-
 round_member_config member_config(const node_options& o, const node_keys& keys, crypto::random_source& random,
                                   std::function<const crypto::box_key_pair*(const crypto::box_public_key&)> pair) {
-  return round_member_config{&keys,
-                             &random,
-                             o.round_phase_timeout,
-                             o.test_only.deal_inconsistent,
-                             o.test_only.deal_equivocating,
-                             o.test_only.misbehave,
-                             std::move(pair)};
+  return round_member_config{&keys, &random, o.round_phase_timeout, o.test_only.deal_inconsistent,
+                             o.test_only.deal_equivocating, o.test_only.misbehave, std::move(pair)};
 }
-
 } // namespace
 
 node_engine::node_engine(node_options options, node_keys keys, storage::file_system& fs,
