@@ -177,20 +177,26 @@ int member_replace(int argc, char** argv) {
 
 constexpr const char* threshold_usage =
   "usage: pss threshold set T\n\n"
-  "Raises t, the number of members whose shares rebuild a secret, to T (at most n-1: the\n"
-  "refresh that deals for it needs T+1 members). Signed with your identity (admin right) and\n"
-  "checked again by every node. The next refresh round adds to every share a polynomial of\n"
-  "degree T-1 that is zero at 0: each secret stays the same, no secret is ever put\n"
-  "together, and from its commit on any T-1 shares reveal nothing. Puts wait while that\n"
-  "round runs (they are refused with a message saying so); `pss status` shows t once it\n"
-  "commits. Then take the new t into the cluster file: pss cluster-file --update (a client\n"
-  "refuses a cluster whose t is not its file's). While some version is held by fewer than T\n"
-  "members the raise waits (refreshes deal for the old t; the leader's log says so);\n"
-  "`pss threshold set` with the current t calls it off.\n\n"
-  "Refused before anything changes: T below 2 or above n-1, T equal to t, a version held by\n"
-  "fewer than T members, fewer than min(n, T+1) members up, or another committee change\n"
-  "running. Lowering t needs a reshare with a check of its own and is not built yet\n"
-  "(docs/refresh.md §7.5).";
+  "Sets t, the number of members whose shares rebuild a secret, to T (2..n-1: the round\n"
+  "that changes it needs T+1 members). Signed with your identity (admin right) and checked\n"
+  "again by every node. No secret is ever put together, and each stays the same.\n"
+  "  Raising (T > t): the next refresh adds to every share a polynomial of degree T-1 that\n"
+  "  is zero at 0; from its commit on any T-1 shares reveal nothing. While some version is\n"
+  "  held by fewer than T members the raise waits (refreshes deal for the old t).\n"
+  "  Lowering (T < t): a reshare round. t members that hold every secret each deal their\n"
+  "  own share on a polynomial of degree T-1; each member's new share is a Lagrange sum of\n"
+  "  what they dealt it. Every node checks, against each secret's public C_0, that the\n"
+  "  dealers it keeps dealt their true shares, and leaves out one that did not (with the\n"
+  "  old t up at least). From its commit on T shares rebuild a secret: you are trusting\n"
+  "  that fewer than T members are faulty from now on (docs/refresh.md 7.5).\n"
+  "Puts (and, while t is lowered, deletes) wait while that round runs: they are refused\n"
+  "with a message saying so. `pss status` shows t once it commits. Then take the new t\n"
+  "into the cluster file: pss cluster-file --update (a client refuses a cluster whose t is\n"
+  "not its file's). `pss threshold set` with the current t calls a waiting change off.\n\n"
+  "Refused before anything changes: T below 2 or above n-1, T equal to t, another\n"
+  "committee change running, fewer than min(n, T+1) members up; for a raise, a version\n"
+  "held by fewer than T members; for a lowering, fewer than t members up or holding a\n"
+  "share of every secret.";
 
 int threshold_set(int argc, char** argv) {
   po::options_description o{"options"};

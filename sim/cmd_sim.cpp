@@ -49,8 +49,11 @@ constexpr const char* description =
   "  membership  (--engine secrets) refresh rounds under the swarm faults, and an admin\n"
   "              removes one member at a drawn moment (when t+1 would remain; a sweep\n"
   "              draws t <= n-2): a refresh leaves it out, Raft removes it, the view drops\n"
-  "              it. Checked: a removed member holds no share of a current epoch, and\n"
-  "              every node that applied an index has the same committee there\n\n"
+  "              it; or adds, replaces, calls an add off, raises or lowers t\n"
+  "              (--membership-change). Checked: a removed member holds no share of a\n"
+  "              current epoch, every node that applied an index has the same committee\n"
+  "              there, and t'-1 new shares do not rebuild a key after a raise, t' do\n"
+  "              after a lowering\n\n"
   "--planted-bug NAME plants one bug at its fault point (the list below) so that the\n"
   "checker named after it must fail: a proof that the checker can see that bug.\n\n"
   "output: progress lines, `reproduce: pss sim ...`, then one JSON object as the last line.\n"
@@ -90,6 +93,10 @@ std::optional<std::string> planted_bug_refusal(planted::bug b, const sim::sim_op
     case bug::remove_before_reshare:
     case bug::raise_without_degree:
       if (!secrets || o.profile != "membership") return "needs --engine secrets and --profile membership";
+      return std::nullopt;
+    case bug::reshare_without_check:
+      if (!secrets || o.profile != "membership" || o.byzantine <= 0)
+        return "needs --engine secrets, --profile membership and --byzantine K (a dealer that lies)";
       return std::nullopt;
     case bug::skip_erasure:
     case bug::erase_newer_epoch:
@@ -174,6 +181,9 @@ int run_sim(int argc, char** argv) {
     ("byzantine", po::value<int>(),
      "with --engine secrets: make K nodes (the highest ids) Byzantine, 1..threshold-1; a sweep whose "
      "drawn threshold is lower uses threshold-1")
+    ("membership-change", po::value<std::string>(),
+     "with --profile membership: the change to make, one of any (drawn from the seed, the default), "
+     "add, remove, replace, call-off, raise, lower")
     ("planted-bug", po::value<std::string>(), "plant one bug (see the list below)")
     ("no-shuffle", "run ready actors in FIFO order instead of a seeded shuffle")
     ("events", "with --seed: print every node's events (elections, rounds, aborts, warnings; never "
@@ -256,6 +266,12 @@ int run_sim(int argc, char** argv) {
   if (vm.count("stranger")) {
     if (o.engine != "secrets") return usage("--stranger needs --engine secrets");
     o.stranger = true;
+  }
+  if (vm.count("membership-change")) {
+    o.membership_change = vm["membership-change"].as<std::string>();
+    if (o.profile != "membership") return usage("--membership-change needs --profile membership");
+    if (!sim::is_membership_change(o.membership_change))
+      return usage("--membership-change must be any, add, remove, replace, call-off, raise or lower");
   }
   if (vm.count("planted-bug")) {
     const std::string name = vm["planted-bug"].as<std::string>();

@@ -48,20 +48,28 @@ void round_checker::check_round(const secrets::round_state& r, std::vector<std::
       violations.push_back("rounds: honest " + n_name(j) + " was judged to have lied in " + round);
     }
   if (r.phase != secrets::round_phase::finishing || r.kind != secrets::round_kind::refresh) return;
+  // A reshare (lowering t, docs/refresh.md §7.5) is the round whose dealings
+  // carry mask commitments; its polynomials have a free constant, so each
+  // needs t'+1 confirmations, and every Byzantine dealer deals a share other
+  // than its own there, which the check against C_0 must leave out.
+  const bool reshare = !r.mask_commitments.empty();
   for (node_id d : r.qualified) {
     ++qualified_checked_;
-    const std::size_t c = confirmations(r, d);
+    const std::size_t c = confirmations(r, d, reshare);
     // The round's t: a raise deals for the new one (docs/refresh.md §7.4).
-    const std::size_t t = std::max<std::size_t>(view_.threshold, r.threshold);
+    const std::size_t t = reshare ? r.threshold + std::size_t{1} : std::max<std::size_t>(view_.threshold, r.threshold);
     if (c < t)
       violations.push_back("rounds: " + n_name(d) + " qualified in " + round + " with " + std::to_string(c) +
-                           " confirmations by other members, fewer than t = " + std::to_string(t));
+                           " confirmations by other members, fewer than " + std::to_string(t));
+    if (reshare && byzantine_.contains(d))
+      violations.push_back("rounds: Byzantine " + n_name(d) + " dealt a share other than its own and qualified in "
+                           + round + ", a reshare");
   }
 }
 
 // Members other than the dealer, no proven liars, whose y equals the
 // dealer's published polynomial (x - 0)·q(x) at their index.
-std::size_t round_checker::confirmations(const secrets::round_state& r, node_id dealer) const {
+std::size_t round_checker::confirmations(const secrets::round_state& r, node_id dealer, bool reshare) const {
   const auto position = std::find(r.dealers.begin(), r.dealers.end(), dealer);
   const auto poly = r.polynomials.find(dealer);
   if (position == r.dealers.end() || poly == r.polynomials.end()) return 0;
@@ -71,6 +79,9 @@ std::size_t round_checker::confirmations(const secrets::round_state& r, node_id 
     if (!s) return 0;
     q.push_back(*s);
   }
+  // A reshare publishes y(x) = c + x·q(x) as c, then q.
+  const crypto::scalar constant = reshare && !q.empty() ? q.front() : crypto::scalar::zero();
+  if (reshare && !q.empty()) q.erase(q.begin());
   const auto i = static_cast<std::size_t>(position - r.dealers.begin());
   std::size_t count = 0;
   for (const auto& [receiver, answers] : r.responses) {
@@ -79,7 +90,7 @@ std::size_t round_checker::confirmations(const secrets::round_state& r, node_id 
     auto y = scalar_of(a.y);
     if (a.status != secrets::answer_status::ok || !y) continue;
     const auto m = indices_.find(receiver);
-    if (m != indices_.end() && *y == crypto::evaluate_vanishing(q, crypto::refresh_point, m->second)) ++count;
+    if (m != indices_.end() && *y == constant + crypto::evaluate_vanishing(q, crypto::refresh_point, m->second)) ++count;
   }
   return count;
 }

@@ -5,9 +5,12 @@
 //   reveal, nor an honest receiver judged to have lied (`honest_excluded`,
 //   which must stay 0);
 // - no dealer qualified for a refresh unless at least t members other than
-//   itself, none of them a proven liar, confirmed its published polynomial
-//   with their y (the qualified-dealers check, recomputed here from the
-//   round's public record, independently of the catalog's own code).
+//   itself (t'+1 in a reshare, whose polynomials have a free constant), none
+//   of them a proven liar, confirmed its published polynomial with their y
+//   (the qualified-dealers check, recomputed here from the round's public
+//   record, independently of the catalog's own code);
+// - no Byzantine dealer qualified for a reshare (lowering t): every one deals
+//   its shares plus one there, which the check against C_0 must leave out.
 //
 // It also sums what the sweep reports: disputes resolved, liars excluded.
 // The simulator knows which nodes are Byzantine; the catalog does not.
@@ -39,7 +42,7 @@ public:
 
 private:
   void check_round(const secrets::round_state& r, std::vector<std::string>& violations);
-  [[nodiscard]] std::size_t confirmations(const secrets::round_state& r, node_id dealer) const;
+  [[nodiscard]] std::size_t confirmations(const secrets::round_state& r, node_id dealer, bool reshare) const;
 
   secrets::cluster_view view_;
   std::map<node_id, share_index> indices_; // every member seen in any view, by id

@@ -299,6 +299,7 @@ void simulation::impl::record_round_stats() {
   if (st.members_removed > 0) counters.faults["members_removed"] = st.members_removed;
   if (st.members_added > 0) counters.faults["members_added"] = st.members_added;
   if (st.thresholds_raised > 0) counters.faults["thresholds_raised"] = st.thresholds_raised;
+  if (st.thresholds_lowered > 0) counters.faults["thresholds_lowered"] = st.thresholds_lowered;
   if (st.seal_keys_recorded > 0) counters.faults["seal_keys_recorded"] = st.seal_keys_recorded;
   if (seal_keys.keys_gone() > 0) counters.faults["seal_keys_checked_gone"] = seal_keys.keys_gone();
   counters.shares_lost_throttled = 0;

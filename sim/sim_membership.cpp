@@ -1,5 +1,5 @@
 // The membership profile (docs/refresh.md §7.7): an operator removes a
-// member, adds one, replaces one, or raises t, at a drawn moment, under the
+// member, adds one, replaces one, or raises or lowers t, at a drawn moment, under the
 // swarm faults with refresh running, and the committee checkers watch every
 // node:
 // - no removed member holds a share of a version at the epoch the catalog
@@ -12,6 +12,10 @@
 // degree), is the read-back check's, which runs on every live node at the
 // end.
 #include "sim/simulation_impl.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
 
 #include "access/signed_request.hpp"
 #include "crypto/decode.hpp"
@@ -42,23 +46,30 @@ std::uint64_t committee_digest(const secrets::catalog& c) {
 
 } // namespace
 
-// One change per run, drawn from the seed at 20..60 % of the safety phase:
-// removing a member (only when t+1 would remain; else an add), adding node
-// n+1, replacing a member by node n+1, adding node n+1 and calling the add
-// off (removing it) as soon as a catalog recorded the add (half of those
-// newcomers never start: the operator's reason to call an add off), or
-// raising t by one (only when t+1 <= n-1; else an add).
+// One change per run, drawn from the seed (or named by --membership-change)
+// at 20..60 % of the safety phase: removing a member (only when t+1 would
+// remain; else an add), adding node n+1, replacing a member by node n+1,
+// adding node n+1 and calling the add off (removing it) as soon as a catalog
+// recorded the add (half of those newcomers never start: the operator's
+// reason to call an add off), raising t by one (only when t+1 <= n-1; else
+// an add), or lowering it by one (only when t >= 3 and at most t-2 nodes are
+// Byzantine, so that they stay below the new t; else a raise).
 void simulation::impl::plan_membership() {
   if (!secrets_mode || opts.profile != "membership") return;
   using kind = secrets::committee_change_kind;
   member_change r;
   const auto span = static_cast<std::uint64_t>(opts.seconds * 1000);
   r.at = millis{static_cast<millis::rep>(span / 5 + membership_rng.below(span * 2 / 5 + 1))};
-  const auto draw = membership_rng.below(5); // add, remove, replace, an add called off, a raise
-  r.kind = draw == 3 ? kind::add : draw == 4 ? kind::threshold : static_cast<kind>(1 + draw);
+  static constexpr std::array<std::string_view, 6> named{"add", "remove", "replace", "call-off", "raise", "lower"};
+  auto draw = membership_rng.below(named.size());
+  if (opts.membership_change != "any")
+    draw = static_cast<std::uint64_t>(std::find(named.begin(), named.end(), opts.membership_change) - named.begin());
+  r.kind = draw == 3 ? kind::add : draw >= 4 ? kind::threshold : static_cast<kind>(1 + draw);
   r.call_off = draw == 3;
   r.newcomer_down = r.call_off && membership_rng.below(2) == 0;
-  if ((r.kind == kind::remove || r.kind == kind::threshold) && opts.nodes < opts.threshold + 2) r.kind = kind::add;
+  r.lower = draw == 5 && opts.threshold >= 3 && opts.byzantine <= static_cast<int>(opts.threshold) - 2;
+  if ((r.kind == kind::remove || (r.kind == kind::threshold && !r.lower)) && opts.nodes < opts.threshold + 2)
+    r.kind = kind::add;
   r.target = node_id{1 + membership_rng.below(opts.nodes)};
   r.next_send = r.at;
   member_plan = r;
@@ -76,7 +87,7 @@ bool simulation::impl::member_change_recorded() const {
         if (c.leaving() == member_plan->target || c.view().find(member_plan->target) == nullptr) return true;
         break;
       case kind::threshold:
-        if (c.raising() != 0 || c.view().threshold != opts.threshold) return true;
+        if (c.new_threshold() != 0 || c.view().threshold != opts.threshold) return true;
         break;
       default:
         if (c.view().find(newcomer) != nullptr) return true;
@@ -98,7 +109,8 @@ void simulation::impl::membership_step() {
   const node_id newcomer{opts.nodes + 1};
   if (member_plan->sent == 0) {
     ++counters.faults[member_plan->kind == kind::remove      ? "member_removal_asked"
-                      : member_plan->kind == kind::threshold ? "threshold_raise_asked"
+                      : member_plan->kind == kind::threshold ? (member_plan->lower ? "threshold_lower_asked"
+                                                                                   : "threshold_raise_asked")
                                                              : "member_add_asked"];
     trace.add(0x3E3B);
     trace.add(member_plan->target.value());
@@ -114,7 +126,7 @@ void simulation::impl::membership_step() {
   secrets::committee_change change{member_plan->kind, member_plan->target, std::nullopt, 0};
   if (member_plan->kind == kind::threshold) {
     change.old_member = no_node;
-    change.threshold = static_cast<std::uint32_t>(opts.threshold + 1);
+    change.threshold = static_cast<std::uint32_t>(member_plan->lower ? opts.threshold - 1 : opts.threshold + 1);
   } else if (member_plan->kind != kind::remove) {
     const auto& k = cluster.keys.at(newcomer.value() - 1);
     change.new_member = secrets::member{newcomer, share_index{}, "node-" + std::to_string(newcomer.value()),
@@ -189,13 +201,15 @@ void simulation::impl::check_removed_shares(const secrets::node_engine& holder, 
   }
 }
 
-// The first node that applies a raise's commit: every version the raise
-// refreshed lies on a polynomial of degree t'-1, so t'-1 of its new shares,
-// from the stores of the live nodes (ready receivers hold them), must not
-// rebuild its key. (Later refreshes deal for t' and would hide a raise that
-// did not raise the degree: the check runs at once.)
-void simulation::impl::check_raised_degree(const secrets::catalog& by, std::vector<std::string>& found) {
-  const std::size_t fewer = by.view().threshold - 1;
+// The first node that applies the commit of a change of t: every version
+// the round dealt lies on a polynomial of degree t'-1. After a raise t'-1 of
+// its new shares, from the stores of the live honest nodes (ready receivers
+// hold them), must not rebuild its key; after a lowering t' of them must.
+// (Later refreshes deal for t' and would hide a raise that did not raise the
+// degree, and the read-back is long after a lowering: the check runs at once.)
+void simulation::impl::check_changed_degree(const secrets::catalog& by, std::vector<std::string>& found) {
+  const bool raised = by.view().threshold > opts.threshold;
+  const std::size_t fewer = by.view().threshold - (raised ? 1 : 0);
   for (const auto& [name, s] : by.secrets()) {
     if (s.deleted) continue;
     for (const auto& [v, rec] : s.versions) {
@@ -203,15 +217,16 @@ void simulation::impl::check_raised_degree(const secrets::catalog& by, std::vect
       const secrets::share_key key{name, v, rec.epoch, rec.commitments_digest};
       std::vector<crypto::share> shares;
       for (const auto& [id, n] : nodes) {
-        if (!n.up || shares.size() == fewer) continue;
+        if (!n.up || shares.size() == fewer || is_byzantine(id)) continue;
         if (auto x = static_cast<const secrets_node_host&>(*n.engine).engine().shares().share_value(key)) shares.push_back(*x);
       }
       auto commitments = secrets::version_commitments(rec, by.view().threshold);
       if (shares.size() < fewer || !commitments.ok()) continue;
-      ++counters.checks["raised_versions"];
-      if (crypto::reconstruct_with_constant(shares, fewer, commitments->constant_term()).ok())
+      ++counters.checks[raised ? "raised_versions" : "lowered_versions"];
+      if (crypto::reconstruct_with_constant(shares, fewer, commitments->constant_term()).ok() == raised)
         found.push_back("committee: " + std::to_string(fewer) + " shares of " + name + " v" + std::to_string(v.value())
-                        + " rebuild its key after t was raised to " + std::to_string(by.view().threshold));
+                        + (raised ? " rebuild its key after t was raised to " : " do not rebuild its key after t was lowered to ")
+                        + std::to_string(by.view().threshold));
     }
   }
 }
@@ -227,9 +242,9 @@ void simulation::impl::check_committee(const secrets::node_engine& e, std::vecto
                     + std::to_string(c.applied_index().value()) + " with another committee than a node before it");
   if (committee_at.size() > committee_indices_kept) committee_at.erase(committee_at.begin());
   if (member_plan && member_plan->kind == secrets::committee_change_kind::threshold && !member_plan->degree_checked
-      && c.view().threshold > opts.threshold) {
+      && c.view().threshold != opts.threshold) {
     member_plan->degree_checked = true;
-    check_raised_degree(c, found);
+    check_changed_degree(c, found);
   }
   for (const auto& [id, n] : nodes) {
     if (!n.up || id == e.id()) continue;

@@ -20,6 +20,12 @@ bool is_profile(const std::string& name) {
   return false;
 }
 
+bool is_membership_change(const std::string& name) {
+  for (const char* c : {"any", "add", "remove", "replace", "call-off", "raise", "lower"})
+    if (name == c) return true;
+  return false;
+}
+
 namespace {
 
 std::string number(double v) {
@@ -79,6 +85,7 @@ std::string reproduce_command(const sim_options& o) {
   if (o.faulty_dealers >= 0) out << " --faulty-dealers " << o.faulty_dealers;
   if (o.stranger) out << " --stranger";
   if (o.byzantine > 0 && o.profile != "byzantine") out << " --byzantine " << o.byzantine;
+  if (o.membership_change != "any") out << " --membership-change " << o.membership_change;
   if (!o.shuffle) out << " --no-shuffle";
   return out.str();
 }

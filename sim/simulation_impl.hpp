@@ -187,7 +187,8 @@ struct simulation::impl final : actors::host_hooks {
     bool call_off = false;
     bool newcomer_down = false; // the called-off newcomer never starts
     bool call_off_recorded = false;
-    bool degree_checked = false; // a raise: the versions it refreshed were checked once it committed
+    bool lower = false;          // a change of t lowers it by one (else it raises it)
+    bool degree_checked = false; // a change of t: the versions it dealt were checked once it committed
   };
   std::optional<member_change> member_plan;
   prng membership_rng{opts.seed ^ 0x3E3BE125ull};
@@ -208,7 +209,7 @@ struct simulation::impl final : actors::host_hooks {
   // The committee checkers (docs/refresh.md §7.7), after a node's input.
   void check_committee(const secrets::node_engine& e, std::vector<std::string>& found);
   void check_removed_shares(const secrets::node_engine& holder, const secrets::catalog& by, std::vector<std::string>& found) const;
-  void check_raised_degree(const secrets::catalog& by, std::vector<std::string>& found);
+  void check_changed_degree(const secrets::catalog& by, std::vector<std::string>& found);
 
   impl(sim_options o, std::ostream* out);
   ~impl() override { shutdown(); }

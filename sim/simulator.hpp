@@ -89,10 +89,17 @@ struct sim_options {
   // the adversary of sim/byzantine.hpp; at most t - 1 (a sweep's draw of a
   // smaller t lowers it). -1: by profile (byzantine: t - 1, else none).
   int byzantine = -1;
+  // The membership profile's change: "any" (drawn from the seed), or one of
+  // add, remove, replace, call-off, raise, lower (which fall back to an add
+  // when the cluster cannot take them; a lowering also needs t >= 3 and at
+  // most t-2 Byzantine nodes, else it is a raise).
+  std::string membership_change = "any";
   history_checker check_history;
 };
 
 [[nodiscard]] bool is_profile(const std::string& name);
+// The values --membership-change takes.
+[[nodiscard]] bool is_membership_change(const std::string& name);
 
 // An inclusive range a sweep draws a value from, per seed.
 struct size_range {

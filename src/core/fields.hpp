@@ -120,6 +120,12 @@ public:
     flag(v.has_value());
     if (v) each(*v);
   }
+  // A field added last to an existing format: its bytes when present, none
+  // when absent, so older encodings (which end before it) still decode.
+  template <std::size_t N>
+  void trailing(const std::optional<std::array<std::uint8_t, N>>& v) {
+    if (v) out_.raw(*v);
+  }
   // A value with its own codec: encode(byte_writer&, const T&), and a decode
   // from a byte_reader returning T or result<T>.
   template <class T, class Encode, class Decode>
@@ -233,6 +239,14 @@ public:
     T x{};
     each(x);
     v = std::move(x);
+  }
+  template <std::size_t N>
+  void trailing(std::optional<std::array<std::uint8_t, N>>& v) {
+    v.reset();
+    if (!in_.ok() || in_.remaining() == 0) return;
+    std::array<std::uint8_t, N> x{};
+    in_.raw_into(x);
+    v = x;
   }
   template <class T, class Encode, class Decode>
   void nested(T& v, Encode&& /*encode*/, Decode&& decode) {

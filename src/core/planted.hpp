@@ -112,6 +112,10 @@ enum class bug : std::uint8_t {
   // §7.9), so a later read of its disk opens chunks and shares sealed to it
   // earlier. Caught by the sealing-key checker (any refresh profile).
   keep_seal_key,
+  // catalog: a reshare (lowering t) takes its dealers without checking their
+  // shares against C_0. Caught by the read-back check under --profile
+  // membership --membership-change lower with a Byzantine dealer.
+  reshare_without_check,
 };
 
 // Every bug but none, in declaration order.

@@ -42,6 +42,33 @@ status check_receiver(share_index recipient, special_point x0) {
   return {};
 }
 
+status check_batch_size(std::size_t secrets) {
+  if (secrets == 0)
+    return error{errc::invalid_argument, "a batch needs at least one secret"};
+  if (secrets > batch_secrets_max)
+    return error{errc::too_large, str(secrets) + " secrets in one batch, above the maximum of "
+                                    + str(batch_secrets_max) + "; split the round"};
+  return {};
+}
+
+// `total` uniform scalars, drawn a block at a time.
+std::vector<scalar> draw_scalars(std::size_t total, random_source& rng) {
+  std::vector<scalar> out;
+  out.reserve(total);
+  secure_bytes block{random_block_scalars * scalar::wide_size};
+  while (out.size() < total) {
+    const std::size_t n = std::min(random_block_scalars, total - out.size());
+    auto wide = block.span().first(n * scalar::wide_size);
+    rng.fill(wide);
+    for (std::size_t i = 0; i < n; ++i)
+      out.push_back(scalar::from_wide(
+        std::span<const std::uint8_t, scalar::wide_size>{wide.data() + i * scalar::wide_size,
+                                                        scalar::wide_size}));
+  }
+  PSS_CHECK(out.size() == total);
+  return out;
+}
+
 void put_u32(std::uint8_t* out, std::uint32_t v) noexcept {
   for (int i = 0; i < 4; ++i)
     out[i] = static_cast<std::uint8_t>(v >> (8 * i));
@@ -65,32 +92,26 @@ result<batch_dealing> deal_batch(share_index dealer, std::size_t secrets,
     return error{errc::invalid_argument, "dealer " + idx_str(dealer)
                                            + " is the special point (the lost node) and"
                                              " cannot deal its own recovery mask"};
-  if (secrets == 0)
-    return error{errc::invalid_argument, "a batch needs at least one secret"};
-  if (secrets > batch_secrets_max)
-    return error{errc::too_large, str(secrets) + " secrets in one batch, above the maximum of "
-                                    + str(batch_secrets_max) + "; split the round"};
-  const std::size_t total = (secrets + 1) * (threshold - 1);
-  std::vector<scalar> q;
-  q.reserve(total);
-  secure_bytes block{random_block_scalars * scalar::wide_size};
-  while (q.size() < total) {
-    const std::size_t n = std::min(random_block_scalars, total - q.size());
-    auto wide = block.span().first(n * scalar::wide_size);
-    rng.fill(wide);
-    for (std::size_t i = 0; i < n; ++i)
-      q.push_back(scalar::from_wide(
-        std::span<const std::uint8_t, scalar::wide_size>{wide.data() + i * scalar::wide_size,
-                                                        scalar::wide_size}));
-  }
-  PSS_CHECK(q.size() == total);
-  return batch_dealing{dealer, secrets, threshold, x0, std::move(q)};
+  PSS_TRY(check_batch_size(secrets));
+  return batch_dealing{dealer, secrets, threshold, x0, draw_scalars((secrets + 1) * (threshold - 1), rng)};
+}
+
+result<batch_dealing> deal_batch_reshare(share_index dealer, std::span<const scalar> own_shares,
+                                         std::size_t threshold, random_source& rng) {
+  PSS_TRY(check_threshold(threshold));
+  PSS_TRY(index_scalar(dealer));
+  PSS_TRY(check_batch_size(own_shares.size()));
+  std::vector<scalar> constants(own_shares.begin(), own_shares.end());
+  constants.push_back(scalar::random(rng)); // the mask's a
+  auto q = draw_scalars((own_shares.size() + 1) * (threshold - 1), rng);
+  return batch_dealing{dealer, own_shares.size(), threshold, refresh_point, std::move(q), std::move(constants)};
 }
 
 result<std::vector<sub_share_bundle>> batch_dealing::bundles_for(
   std::span<const share_index> recipients) const {
   PSS_CHECK(threshold_ >= threshold_min);
   PSS_CHECK(q_.size() == (secrets_ + 1) * (threshold_ - 1));
+  PSS_CHECK(constants_.empty() || constants_.size() == secrets_ + 1);
   const scalar x0 = scalar::from_u64(x0_.value());
   std::vector<scalar> xs;
   std::vector<scalar> factors; // x - x0
@@ -114,6 +135,7 @@ result<std::vector<sub_share_bundle>> batch_dealing::bundles_for(
         acc += coefficients[k];
       }
       acc *= factors[j];
+      if (!constants_.empty()) acc += constants_[row];
       if (row < secrets_)
         out[j].values[row] = acc;
       else
@@ -139,6 +161,24 @@ result<std::vector<scalar>> batch_dealing::response_polynomial(std::span<const s
   for (std::size_t m = 0; m < secrets_; ++m)
     for (std::size_t k = 0; k < width; ++k) out[k] += lambdas[m] * q_[m * width + k];
   return out;
+}
+
+result<scalar> batch_dealing::response_constant(std::span<const scalar> lambdas) const {
+  if (lambdas.size() != secrets_)
+    return error{errc::mismatch, str(lambdas.size()) + " challenge coefficients for a dealing of "
+                                   + str(secrets_) + " secrets"};
+  if (constants_.empty()) return scalar::zero();
+  scalar out = constants_.back();
+  for (std::size_t m = 0; m < secrets_; ++m) out += lambdas[m] * constants_[m];
+  return out;
+}
+
+point batch_dealing::mask_commitment() const noexcept {
+  return constants_.empty() ? point::identity() : point::base_mul(constants_.back());
+}
+
+scalar evaluate_with_constant(const scalar& c, std::span<const scalar> q, special_point x0, share_index x) {
+  return c + evaluate_vanishing(q, x0, x);
 }
 
 scalar evaluate_vanishing(std::span<const scalar> q, special_point x0, share_index x) {

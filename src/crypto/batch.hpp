@@ -101,6 +101,14 @@ public:
   // every receiver's response must equal (docs/refresh.md §3). Publishing it
   // reveals no more than the responses do. Mismatch for another count of λ.
   [[nodiscard]] result<std::vector<scalar>> response_polynomial(std::span<const scalar> lambdas) const;
+  // A reshare dealing's y(0) = a + Σ_m λ_m·c_m (zero for the others, whose
+  // polynomials vanish at x0): published with q, as y(x) = y(0) + x·q(x).
+  [[nodiscard]] result<scalar> response_constant(std::span<const scalar> lambdas) const;
+  // A·G for the mask's constant a (the identity for a dealing that is not a
+  // reshare): committed before the challenge (docs/refresh.md §7.5).
+  [[nodiscard]] point mask_commitment() const noexcept;
+  // True for a reshare dealing (deal_batch_reshare).
+  [[nodiscard]] bool reshares() const noexcept { return !constants_.empty(); }
 
   [[nodiscard]] share_index dealer() const noexcept { return dealer_; }
   [[nodiscard]] special_point x0() const noexcept { return x0_; }
@@ -115,10 +123,12 @@ public:
 private:
   friend result<batch_dealing> deal_batch(share_index, std::size_t, std::size_t,
                                           special_point, random_source&);
+  friend result<batch_dealing> deal_batch_reshare(share_index, std::span<const scalar>, std::size_t,
+                                                  random_source&);
   batch_dealing(share_index dealer, std::size_t secrets, std::size_t threshold,
-                special_point x0, std::vector<scalar> q) noexcept
+                special_point x0, std::vector<scalar> q, std::vector<scalar> constants = {}) noexcept
     : dealer_(dealer), secrets_(secrets), threshold_(threshold), x0_(x0),
-      q_(std::move(q)) {}
+      q_(std::move(q)), constants_(std::move(constants)) {}
 
   share_index dealer_;
   std::size_t secrets_;
@@ -127,6 +137,9 @@ private:
   // (secrets + 1) rows of t-1 coefficients of q, lowest first; the last
   // row is the mask ρ.
   std::vector<scalar> q_;
+  // A reshare's constant terms: the dealer's share of each secret, then the
+  // mask's uniform a (secrets + 1 entries); empty otherwise. SECRET.
+  std::vector<scalar> constants_;
 };
 
 // Deals M = `secrets` polynomials and the mask. Fails for M = 0 or above
@@ -135,6 +148,16 @@ private:
 [[nodiscard]] result<batch_dealing> deal_batch(share_index dealer, std::size_t secrets,
                                                std::size_t threshold, special_point x0,
                                                random_source& rng);
+
+// A reshare dealing for lowering t (docs/refresh.md §7.5): for each secret
+// m, g_m(x) = s_m + x·q_m(x) with s_m = own_shares[m] (the dealer's share)
+// and q_m uniform of degree <= t-2, and the mask ρ(x) = a + x·q(x) with a
+// uniform too. x0 is 0: bundles, responses and the codec are a refresh's; the
+// response polynomial has a constant (response_constant), and the dealer
+// commits to a·G (mask_commitment) before the challenge. Same limits as
+// deal_batch.
+[[nodiscard]] result<batch_dealing> deal_batch_reshare(share_index dealer, std::span<const scalar> own_shares,
+                                                       std::size_t threshold, random_source& rng);
 
 // ---- codec ------------------------------------------------------------------
 
@@ -186,6 +209,10 @@ struct bundle_chunk {
 // batch_dealing::response_polynomial) evaluated at x.
 [[nodiscard]] scalar evaluate_vanishing(std::span<const scalar> q, special_point x0, share_index x);
 
+// c + (x - x0)·q(x): a reshare's response polynomial (x0 = 0) at x.
+[[nodiscard]] scalar evaluate_with_constant(const scalar& c, std::span<const scalar> q, special_point x0,
+                                            share_index x);
+
 // ---- public checks -------------------------------------------------------------
 
 using batch_point = std::pair<share_index, scalar>;
@@ -202,6 +229,18 @@ using batch_point = std::pair<share_index, scalar>;
 // Succeeds iff one polynomial of degree <= t-1 passes through every share
 // (no constraint at any point). Needs at least t+1 shares to check anything.
 [[nodiscard]] status check_consistent(std::span<const share> points, std::size_t threshold);
+
+// Σ_m λ_m·points[m]: the anchor of a reshare's check, K = Σ_m λ_m·C_{0,m}
+// (one variable-base multiplication per point). Mismatch for other counts.
+[[nodiscard]] result<point> combine_points(std::span<const point> points, std::span<const scalar> lambdas);
+
+// A reshare dealer set B passes (docs/refresh.md §7.5) iff
+// Σ_{i∈B} L_i·D_i == K, with L_i the Lagrange weights at 0 over B's
+// indices and D_i = y_i(0)·G - A_i. Needs at least `threshold` (the old t)
+// dealers; refuses duplicate or invalid indices.
+using reshare_term = std::pair<share_index, point>;
+[[nodiscard]] result<bool> reshare_anchor_holds(std::span<const reshare_term> dealers, const point& anchor,
+                                                std::size_t threshold);
 
 // ---- applying ---------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 #include "crypto/reshare.hpp"
 
+#include "crypto/batch.hpp"
+
 #include <string>
 #include <vector>
 
@@ -102,6 +104,35 @@ result<commitment> reshare_commitments(const commitment& old,
     return error{errc::verification_failed,
                  "reshared commitments change the secret's public value; reject the round"};
   return out;
+}
+
+} // namespace pss::crypto
+
+// ---- the batch reshare's check (crypto/batch.hpp) ------------------------------
+
+namespace pss::crypto {
+
+result<point> combine_points(std::span<const point> points, std::span<const scalar> lambdas) {
+  if (points.size() != lambdas.size())
+    return error{errc::mismatch, str(lambdas.size()) + " coefficients for " + str(points.size()) + " points"};
+  point sum = point::identity();
+  for (std::size_t m = 0; m < points.size(); ++m) sum += points[m].mul(lambdas[m]);
+  return sum;
+}
+
+result<bool> reshare_anchor_holds(std::span<const reshare_term> dealers, const point& anchor,
+                                  std::size_t threshold) {
+  PSS_TRY(check_threshold(threshold));
+  if (dealers.size() < threshold)
+    return error{errc::insufficient, str(dealers.size()) + " reshare dealers, fewer than the old t = "
+                                       + str(threshold)};
+  std::vector<share_index> indices;
+  for (const auto& [index, term] : dealers) indices.push_back(index);
+  auto weights = lagrange_coefficients(indices, scalar::zero());
+  PSS_TRY(weights);
+  point sum = point::identity();
+  for (std::size_t i = 0; i < dealers.size(); ++i) sum += dealers[i].second.mul((*weights)[i]);
+  return sum == anchor;
 }
 
 } // namespace pss::crypto

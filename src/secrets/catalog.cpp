@@ -85,7 +85,10 @@ applied_command catalog::apply(const raft::entry& e) {
 
 result<crypto::commitment> version_commitments(const version_record& rec, std::size_t threshold) {
   const bool dealt = rec.epoch == rec.dealt_epoch;
-  return crypto::commitment::decode(rec.commitments, dealt ? threshold : crypto::threshold_min, threshold);
+  // After a refresh only C_0 is used, and t may have been raised or lowered
+  // since the version was dealt (docs/refresh.md §7.4, §7.5).
+  return crypto::commitment::decode(rec.commitments, dealt ? threshold : crypto::threshold_min,
+                                    dealt ? threshold : crypto::shares_max);
 }
 
 status catalog::validate(const register_secret& r, digest& out) const {
@@ -124,11 +127,11 @@ command_result catalog::execute(const register_secret& r, apply_effects& fx) {
     std::erase_if(kept.holders, unlisted);
     return execute(kept, fx);
   }
-  // While the raising refresh runs, a version dealt for the old t would miss
-  // it and stay below the new t (docs/refresh.md §7.4).
-  if (raise_running())
-    return make(result_code::invalid, {}, "t is being raised to " + std::to_string(raising())
-                                            + ": put again once the refresh that raises it commits (pss status)");
+  // While the round that changes t runs, a version dealt for the old t
+  // would miss it and keep the old t (docs/refresh.md §7.4, §7.5).
+  if (threshold_round_running())
+    return make(result_code::invalid, {}, "t is being " + threshold_change()
+                                         + ": put again once the round that changes it commits (pss status)");
   digest d{};
   if (auto v = validate(r, d); !v.ok()) return make(result_code::invalid, {}, v.err().message());
   secret_record& s = secrets_[r.name];
@@ -160,6 +163,10 @@ command_result catalog::execute(const delete_secret& d, apply_effects& fx) {
   auto it = secrets_.find(d.name);
   if (it == secrets_.end() || it->second.deleted)
     return make(result_code::not_found, {}, "no secret named this");
+  // A reshare's check needs the C_0 of every version it deals (§7.5).
+  if (threshold_round_running() && round_->reshares(view_))
+    return make(result_code::invalid, {}, "t is being " + threshold_change()
+                                            + ": delete again once the round that changes it commits (pss status)");
   it->second.deleted = true;
   for (const auto& [number, kept] : it->second.versions) retire(d.name, kept.commitments_digest);
   it->second.versions.clear();

@@ -37,6 +37,7 @@
 #include "core/ids.hpp"
 #include "core/result.hpp"
 #include "crypto/feldman.hpp"
+#include "crypto/point.hpp"
 #include "raft/session_table.hpp"
 #include "raft/types.hpp"
 #include "secrets/cluster.hpp"
@@ -164,7 +165,8 @@ struct round_state {
   std::vector<node_id> dealers;   // D, fixed at close
   digest challenge{};             // c, fixed at close
   std::map<node_id, std::vector<dealer_answer>> responses;
-  std::map<node_id, std::vector<scalar_bytes>> polynomials; // each dealer's q, from its response
+  std::map<node_id, std::vector<scalar_bytes>> polynomials; // each dealer's q (a reshare's: c, then q), from its response
+  std::map<node_id, scalar_bytes> mask_commitments;          // a reshare's A = a·G per dealer, from its dealing
   std::vector<round_dispute> disputes;  // opened at the first qualify
   std::vector<node_id> convicted; // dealers a reveal proved wrong, sorted
   std::vector<node_id> liars;     // receivers a reveal proved wrong, sorted
@@ -182,13 +184,23 @@ struct round_state {
   // x0: 0 for a refresh, the target's share index for a recovery.
   [[nodiscard]] std::uint32_t zero_point(const cluster_view& view) const;
   [[nodiscard]] bool is_participant(node_id n) const;
-  [[nodiscard]] std::size_t dealers_min(std::size_t threshold) const;
+  [[nodiscard]] std::size_t dealers_min(const cluster_view& view) const;
+  // A refresh that lowers t (docs/refresh.md §7.5): its dealers deal their
+  // own shares on polynomials of degree threshold-1, under the view's t.
+  [[nodiscard]] bool reshares(const cluster_view& view) const {
+    return kind == round_kind::refresh && threshold < view.threshold;
+  }
   // The fewest receivers the round may finish with.
   [[nodiscard]] std::size_t receivers_min(std::size_t threshold, bool refreshed) const;
   [[nodiscard]] std::size_t position(node_id n) const; // in participants; n must be one
   [[nodiscard]] round_dispute* dispute(node_id dealer, node_id receiver);
   bool operator==(const round_state&) const = default;
 };
+
+// The most dealer sets a reshare's qualification tries against C_0
+// (docs/refresh.md §7.5): all its candidates, then those leaving out one,
+// two, ... Each try costs about t group multiplications on every node.
+inline constexpr std::size_t reshare_sets_max = 64;
 
 // Replicated counters of how rounds ended (the simulator reports them).
 struct round_stats {
@@ -206,6 +218,7 @@ struct round_stats {
   std::uint64_t members_removed = 0;       // removals whose view dropped the member
   std::uint64_t members_added = 0;         // new members that became voters
   std::uint64_t thresholds_raised = 0;     // refreshes that raised t
+  std::uint64_t thresholds_lowered = 0;    // reshares that lowered t
   std::uint64_t seal_keys_recorded = 0;    // members' sealing key announcements applied
   bool operator==(const round_stats&) const = default;
 };
@@ -305,13 +318,25 @@ public:
   // yet (none otherwise): it is in the view, recovers its shares, and the
   // leader promotes it once it holds every share it can recover.
   [[nodiscard]] node_id joining() const noexcept;
-  // The new t a recorded raise deals for (0 when none runs): the next
-  // refresh that can (every version held by t' members) deals polynomials
-  // of its degree; one that cannot deals for the old t and the raise waits.
-  [[nodiscard]] std::uint32_t raising() const noexcept;
-  // The refresh that deals for a recorded raise is running: registers and
-  // stores wait for its commit (a version dealt for the old t would miss it).
-  [[nodiscard]] bool raise_running() const noexcept;
+  // The new t a recorded change of t deals for (0 when none runs). A raise:
+  // the next refresh that can (every version held by t' members) deals
+  // polynomials of its degree. A lowering: the next refresh that can (t
+  // members hold every version) reshares (docs/refresh.md §7.5). One that
+  // cannot deals for the old t and the change waits.
+  [[nodiscard]] std::uint32_t new_threshold() const noexcept;
+  // "raised to T" or "lowered to T", for messages; empty when none runs.
+  [[nodiscard]] std::string threshold_change() const;
+  // The round that deals for a recorded change of t is running: registers
+  // and stores wait for its commit (a version dealt for the old t would miss it).
+  [[nodiscard]] bool threshold_round_running() const noexcept;
+  // How many members hold a share of every readable version: a reshare's
+  // possible dealers.
+  [[nodiscard]] std::size_t members_holding_all() const;
+  // Once a reshare's dealings closed: sums up to `budget` (0: all) more
+  // versions of K = Σ_m λ_m·C_{0,m}, which its qualify needs (about 64 µs a
+  // version), so that a node spreads the work over the responding phase
+  // instead of stalling one apply. True once K is complete (or unusable).
+  bool advance_reshare_anchor(std::size_t budget) const;
   // The share index the next new member gets: never one given before.
   [[nodiscard]] std::uint32_t next_index() const noexcept { return next_index_; }
   // How many readable versions list fewer holders than `holders`.
@@ -345,6 +370,10 @@ private:
   [[nodiscard]] command_result execute(const round_reveal& v, apply_effects& fx);
   [[nodiscard]] std::size_t open_disputes(round_state& r);
   [[nodiscard]] command_result qualify(round_state& r, apply_effects& fx);
+  // A reshare's QUAL: the first set of candidates whose dealt shares agree
+  // with the versions' C_0 (catalog_reshare.cpp), or why none does.
+  [[nodiscard]] result<std::vector<node_id>> reshare_dealers(const round_state& r,
+                                                             const std::vector<node_id>& candidates) const;
   void judge(round_state& r, round_dispute& d, const round_reveal& v);
   [[nodiscard]] command_result execute(const round_ready& r, apply_effects& fx);
   [[nodiscard]] command_result execute(const round_commit& c, apply_effects& fx);
@@ -389,6 +418,18 @@ private:
   std::optional<committee_record> committee_;
   std::uint32_t next_index_ = 0; // one above the highest share index ever given
   std::map<node_id, seal_announcement> seal_keys_; // members only
+  // K of the running reshare, computed ahead in slices: a cache of a pure
+  // function of the replicated state, so no snapshot carries it and it
+  // never makes two catalogs differ.
+  struct reshare_anchor {
+    std::uint64_t round = 0;
+    digest challenge{};
+    std::size_t next = 0; // versions summed so far
+    crypto::point sum = crypto::point::identity();
+    std::optional<std::string> failure;
+    bool operator==(const reshare_anchor&) const { return true; }
+  };
+  mutable reshare_anchor anchor_;
 };
 
 // The number of acknowledged holders a register needs: t+1, or n when the

@@ -38,12 +38,30 @@ node_id catalog::leaving() const noexcept {
                                                                                   : no_node;
 }
 
-std::uint32_t catalog::raising() const noexcept {
+std::uint32_t catalog::new_threshold() const noexcept {
   return committee_ && committee_->step == committee_step::raising ? committee_->change.threshold : 0;
 }
 
-bool catalog::raise_running() const noexcept {
-  return raising() != 0 && round_ && round_->kind == round_kind::refresh && round_->threshold == raising();
+std::string catalog::threshold_change() const {
+  const std::uint32_t t = new_threshold();
+  if (t == 0) return {};
+  return (t > view_.threshold ? "raised to " : "lowered to ") + std::to_string(t);
+}
+
+std::size_t catalog::members_holding_all() const {
+  std::size_t out = 0;
+  for (const member& m : view_.members) {
+    bool all = true;
+    for (auto s = secrets_.begin(); all && s != secrets_.end(); ++s)
+      if (!s->second.deleted)
+        for (const auto& [v, rec] : s->second.versions) all = all && detail::contains(rec.holders, m.id);
+    out += all ? 1 : 0;
+  }
+  return out;
+}
+
+bool catalog::threshold_round_running() const noexcept {
+  return new_threshold() != 0 && round_ && round_->kind == round_kind::refresh && round_->threshold == new_threshold();
 }
 
 node_id catalog::joining() const noexcept {
@@ -80,7 +98,7 @@ command_result catalog::execute_committee(const committee_change& change, const 
   committee_context ctx;
   ctx.change_running = committee_.has_value();
   ctx.joining = joining();
-  ctx.raising = raising();
+  ctx.new_threshold = new_threshold();
   ctx.rejoin_running = std::any_of(rejoins_.begin(), rejoins_.end(), [](const auto& r) { return !r.second.done; });
   // Who is up is the leader's knowledge, checked before it proposed; the
   // replicated rules count every member.
@@ -89,20 +107,27 @@ command_result catalog::execute_committee(const committee_change& change, const 
     return refuse(result_code::invalid, st.err().message());
   if (change.new_member && next_index_ > members_max)
     return refuse(result_code::invalid, "every share index up to " + std::to_string(members_max) + " was given once");
-  if (change.kind == committee_change_kind::threshold && ctx.raising == 0)
+  if (change.kind == committee_change_kind::threshold && ctx.new_threshold == 0) {
     if (const std::size_t short_of = versions_held_by_fewer(change.threshold); short_of > 0)
       return refuse(result_code::invalid, std::to_string(short_of) + " versions have fewer than "
                                             + std::to_string(change.threshold)
                                             + " holders (their members must recover them first)");
+    // A reshare's dealers each deal their share of every version.
+    if (const std::size_t all = members_holding_all(); change.threshold < view_.threshold && all < view_.threshold)
+      return refuse(result_code::invalid, std::to_string(all) + " members hold a share of every secret; lowering t "
+                                            "needs t = " + std::to_string(view_.threshold)
+                                            + " of them to reshare (the others must recover first)");
+  }
   PSS_CHECK(changes_.remember(request).ok()); // admit_change found room
   committee_change recorded = change;
   if (recorded.new_member) return admit_member(recorded, fx);
-  if (recorded.kind == committee_change_kind::threshold && ctx.raising != 0) return call_off_raise(fx);
+  if (recorded.kind == committee_change_kind::threshold && ctx.new_threshold != 0) return call_off_raise(fx);
   if (recorded.kind == committee_change_kind::threshold) {
     committee_ = committee_record{recorded, committee_step::raising};
     fx.committee_changed = true;
-    return make(result_code::ok, "recorded: " + describe(change)
-                                   + "; the next refresh deals for it, and puts wait while it runs");
+    return make(result_code::ok, "recorded: " + describe(change) + "; the next "
+                                   + (change.threshold < view_.threshold ? "round reshares" : "refresh deals")
+                                   + " for it, and puts wait while it runs");
   }
   // A newcomer removed before its promotion: its add ends here, and it may
   // hold recovered shares, so it leaves like any member.
@@ -113,17 +138,18 @@ command_result catalog::execute_committee(const committee_change& change, const 
                                  + "; a refresh leaves it out, then Raft removes it");
 }
 
-// Setting t to the current t while a raise is recorded calls the raise off
+// Setting t to the current t while a change of t is recorded calls it off
 // (one that waits for versions no recovery can bring to t' holders would
 // otherwise block every later change). A running refresh that deals for
 // it aborts: its shares would need more than the view's t.
 command_result catalog::call_off_raise(apply_effects& fx) {
-  const std::uint32_t was = raising();
+  const std::uint32_t was = new_threshold();
   PSS_CHECK(was != 0);
-  if (raise_running()) (void)abort_round("the raise of t to " + std::to_string(was) + " was called off", fx);
+  const std::string what = "the " + std::string{was > view_.threshold ? "raise" : "lowering"} + " of t to " + std::to_string(was);
+  if (threshold_round_running()) (void)abort_round(what + " was called off", fx);
   committee_.reset();
   fx.committee_changed = true;
-  return make(result_code::ok, "recorded: the raise of t to " + std::to_string(was) + " is called off; t stays "
+  return make(result_code::ok, "recorded: " + what + " is called off; t stays "
                                  + std::to_string(view_.threshold));
 }
 
@@ -186,11 +212,12 @@ std::optional<std::string> catalog::refuse_round_for_committee(const round_begin
 }
 
 void catalog::note_refresh_committed(const round_state& r, apply_effects& fx) {
-  if (raising() != 0 && (r.threshold == raising() || planted::armed(planted::bug::raise_without_degree))) {
+  const bool skip_degree = planted::armed(planted::bug::raise_without_degree) && new_threshold() > view_.threshold;
+  if (new_threshold() != 0 && (r.threshold == new_threshold() || skip_degree)) {
     // Every readable version was in the round (registers waited), so each
     // now lies on a polynomial of degree t'-1.
-    view_.threshold = raising();
-    ++stats_.thresholds_raised;
+    ++(new_threshold() > view_.threshold ? stats_.thresholds_raised : stats_.thresholds_lowered);
+    view_.threshold = new_threshold();
     committee_.reset();
     fx.committee_changed = true;
     return;

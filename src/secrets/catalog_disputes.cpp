@@ -43,10 +43,7 @@ scalar_bytes bytes_of(const crypto::scalar& s) {
 
 // The dealer's published polynomial at a receiver's index.
 crypto::scalar polynomial_at(const cluster_view& view, const round_state& r, node_id dealer, node_id receiver) {
-  const auto& coefficients = r.polynomials.at(dealer);
-  std::vector<crypto::scalar> q;
-  for (const auto& c : coefficients) q.push_back(scalar_of(c));
-  return crypto::evaluate_vanishing(q, share_index{r.zero_point(view)}, view.find(receiver)->index);
+  return published_polynomial_at(view, r, r.polynomials.at(dealer), view.find(receiver)->index);
 }
 
 bool signed_by_dealer(const cluster_view& view, const round_reveal& v) {
@@ -237,7 +234,9 @@ command_result catalog::qualify(round_state& r, apply_effects& fx) {
   const bool refresh = r.kind == round_kind::refresh;
   for (const auto& d : r.disputes)
     if (d.verdict == dispute_verdict::open) ++stats_.disputes_unanswered;
-  std::size_t fit_min = refresh ? t : t - 1;
+  // A reshare's response polynomial has a free constant: t'+1 confirmations.
+  const bool reshare = r.reshares(view_);
+  std::size_t fit_min = reshare ? t + 1 : refresh ? t : t - 1;
   if (planted::armed(planted::bug::self_response) && refresh) fit_min = t - 1;
   reach_map reached;
   std::vector<node_id> candidates = confirmed_dealers(view_, r, fit_min, reached);
@@ -253,8 +252,15 @@ command_result catalog::qualify(round_state& r, apply_effects& fx) {
     if (fresh) it->second = holds_all(n, r.secrets);
     return it->second;
   };
-  const std::size_t dealers_min = r.dealers_min(t);
+  const std::size_t dealers_min = r.dealers_min(view_);
   drop_for_receivers(r, candidates, dealers_min, reached, eligible);
+  std::optional<std::string> unchecked;
+  if (reshare && candidates.size() >= dealers_min) {
+    auto checked = reshare_dealers(r, candidates);
+    if (checked.ok()) candidates = std::move(*checked);
+    else unchecked = checked.err().message();
+    if (!checked.ok()) candidates.clear();
+  }
   std::vector<node_id> receivers = receivers_of(r, candidates, reached, eligible);
   stats_.dealers_excluded += r.dealers.size() - candidates.size();
   stats_.dealers_convicted += r.convicted.size();
@@ -265,6 +271,7 @@ command_result catalog::qualify(round_state& r, apply_effects& fx) {
   r.receivers = std::move(receivers);
   if (enough) r.phase = round_phase::finishing;
   fx.qualified_round = std::make_shared<const round_state>(r);
+  if (unchecked) return abort_round(*unchecked, fx);
   if (r.qualified.size() < dealers_min)
     return abort_round(std::to_string(r.qualified.size()) + " qualified dealers, fewer than " +
                          std::to_string(dealers_min), fx);

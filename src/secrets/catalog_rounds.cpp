@@ -7,6 +7,7 @@
 
 #include "crypto/batch.hpp"
 #include "crypto/hash.hpp"
+#include "crypto/point.hpp"
 #include "crypto/scalar.hpp"
 #include "crypto/sign.hpp"
 #include "core/planted.hpp"
@@ -50,6 +51,7 @@ bytes signed_part(const std::string& cluster_id, const round_dealing& d) {
   encode_header(w, cluster_id, "dealing", d.round_id, d.dealer);
   w.u32(static_cast<std::uint32_t>(d.digests.size()));
   for (const auto& x : d.digests) w.raw({x.data(), x.size()});
+  if (d.mask_commitment) w.raw({d.mask_commitment->data(), d.mask_commitment->size()});
   return w.take();
 }
 
@@ -95,9 +97,11 @@ std::uint32_t round_state::zero_point(const cluster_view& view) const {
 // A refresh needs t qualified dealers, so that one of them is honest (the
 // adversary holds at most t-1 nodes). A recovery needs t-1: the target is
 // one of the adversary's t-1 at worst, so t-1 helpers include an honest one,
-// whose mask hides every other share from the target.
-std::size_t round_state::dealers_min(std::size_t t) const {
-  return kind == round_kind::refresh ? t : std::max<std::size_t>(1, t - 1);
+// whose mask hides every other share from the target. A reshare needs the
+// view's (old) t: their shares determine each secret (docs/refresh.md §7.5).
+std::size_t round_state::dealers_min(const cluster_view& view) const {
+  if (reshares(view)) return view.threshold;
+  return kind == round_kind::refresh ? threshold : std::max<std::size_t>(1, threshold - 1);
 }
 
 // A refresh's receivers each get a new share: t of them keep every secret
@@ -309,15 +313,18 @@ command_result catalog::execute(const round_begin& b, apply_effects& fx) {
     for (const auto& [name, s] : secrets_) {
       if (s.deleted) continue;
       for (const auto& [v, rec] : s.versions) {
-        short_of_raise += rec.holders.size() < raising() ? 1 : 0;
+        short_of_raise += rec.holders.size() < new_threshold() ? 1 : 0;
         r.secrets.push_back(round_secret{name, v});
       }
     }
     // A recorded raise deals for the new t (docs/refresh.md §7.4) once every
-    // version can keep t' holders through it; until then refreshes deal for
-    // the old t (epochs move on) and the raise waits for recoveries.
+    // version can keep t' holders through it; a lowering reshares (§7.5)
+    // once t members hold every version. Until then refreshes deal for the
+    // old t (epochs move on) and the change waits for recoveries.
     const bool old_degree = planted::armed(planted::bug::raise_without_degree);
-    r.threshold = raising() != 0 && short_of_raise == 0 && !old_degree ? raising() : view_.threshold;
+    const bool can = new_threshold() > view_.threshold ? short_of_raise == 0 && !old_degree
+                                                       : members_holding_all() >= view_.threshold;
+    r.threshold = new_threshold() != 0 && can ? new_threshold() : view_.threshold;
   } else {
     if (view_.find(b.target) == nullptr) return make(result_code::invalid, "the target is not a member");
     r.target = b.target;
@@ -356,9 +363,23 @@ command_result catalog::execute(const round_dealing& d, apply_effects& fx) {
   if (r->dealings.contains(d.dealer)) return make(result_code::invalid, "the dealer has dealt already");
   if (d.digests.size() != r->participants.size())
     return make(result_code::invalid, "one digest per participant is required");
+  // A reshare's dealer deals its own shares (it must hold every version) and
+  // commits to its mask's constant (a group element, not the identity);
+  // nobody else commits to one.
+  if (r->reshares(view_)) {
+    if (!d.mask_commitment
+        || !crypto::point::from_bytes({d.mask_commitment->data(), d.mask_commitment->size()},
+                                     crypto::identity_policy::reject).ok())
+      return make(result_code::invalid, "a reshare's dealing needs its mask commitment, a group element");
+    if (!holds_all(d.dealer, r->secrets))
+      return make(result_code::invalid, "the dealer does not hold every version: it cannot reshare");
+  } else if (d.mask_commitment) {
+    return make(result_code::invalid, "a mask commitment in a round that does not reshare");
+  }
   if (!signed_by(view_, d.dealer, signed_part(view_.cluster_id, d), d.signature))
     return make(result_code::invalid, "the dealing's signature does not verify");
   r->dealings.emplace(d.dealer, d.digests);
+  if (d.mask_commitment) r->mask_commitments.emplace(d.dealer, *d.mask_commitment);
   fx.round_changed = true;
   return make(result_code::ok, "dealing recorded");
 }
@@ -366,7 +387,7 @@ command_result catalog::execute(const round_dealing& d, apply_effects& fx) {
 command_result catalog::execute(const round_close& c, apply_effects& fx) {
   round_state* r = round_for(c.round_id, round_phase::dealing);
   if (r == nullptr) return make(result_code::invalid, "no such round in its dealing phase");
-  const std::size_t dealers_min = r->dealers_min(r->threshold);
+  const std::size_t dealers_min = r->dealers_min(view_);
   if (r->dealings.size() < dealers_min)
     return abort_round(std::to_string(r->dealings.size()) + " dealings, fewer than " + std::to_string(dealers_min), fx);
   byte_writer w;
@@ -381,6 +402,9 @@ command_result catalog::execute(const round_close& c, apply_effects& fx) {
     r->dealers.push_back(dealer);
     w.u64(dealer.value());
     for (const auto& x : digests) w.raw({x.data(), x.size()});
+    // A reshare's dealer is bound to its mask's constant before λ too.
+    if (auto a = r->mask_commitments.find(dealer); a != r->mask_commitments.end())
+      w.raw({a->second.data(), a->second.size()});
   }
   r->challenge = crypto::blake2b_256(w.data());
   r->phase = round_phase::responding;
@@ -402,10 +426,11 @@ command_result catalog::execute(const round_response& resp, apply_effects& fx) {
       return make(result_code::invalid, "an answer is not a canonical scalar");
   }
   // A dealer publishes its response polynomial (t-1 coefficients, the
-  // round's t) or
-  // nothing (it lost its dealing and is left out); nobody else publishes one.
+  // round's t; a reshare's has its constant first, t in all) or nothing (it
+  // lost its dealing and is left out); nobody else publishes one.
   const bool dealer = contains(r->dealers, resp.receiver);
-  if (!resp.polynomial.empty() && (!dealer || resp.polynomial.size() != r->threshold - 1))
+  const std::size_t size = r->threshold - (r->reshares(view_) ? 0 : 1);
+  if (!resp.polynomial.empty() && (!dealer || resp.polynomial.size() != size))
     return make(result_code::invalid, "a response polynomial of the wrong size, or from a non-dealer");
   for (const auto& c : resp.polynomial)
     if (!crypto::scalar::from_bytes({c.data(), c.size()}).ok())
@@ -484,7 +509,13 @@ command_result catalog::execute(const round_commit& c, apply_effects& fx) {
       kept += contains(r->ready, h) ? 1 : 0;
     }
     const std::size_t floor = std::min<std::size_t>(view_.members.size(), r->threshold + std::size_t{1});
-    const std::size_t need = std::max<std::size_t>(r->threshold, std::min(floor, listed));
+    std::size_t need = std::max<std::size_t>(r->threshold, std::min(floor, listed));
+    // A reshare deals every ready receiver a share of every version, listed
+    // before or not (docs/refresh.md §7.5).
+    if (r->reshares(view_)) {
+      kept = r->ready.size();
+      need = std::max<std::size_t>(r->threshold, floor);
+    }
     if (kept < need)
       return abort_round(s.name + " v" + std::to_string(s.version.value()) + " would keep " +
                            std::to_string(kept) + " holders, fewer than " + std::to_string(need), fx);
@@ -494,7 +525,8 @@ command_result catalog::execute(const round_commit& c, apply_effects& fx) {
     if (it == secrets_.end() || it->second.deleted) continue;
     auto v = it->second.versions.find(s.version);
     if (v == it->second.versions.end()) continue;
-    std::erase_if(v->second.holders, [&](node_id h) { return !contains(r->ready, h); });
+    if (r->reshares(view_)) v->second.holders = r->ready;
+    else std::erase_if(v->second.holders, [&](node_id h) { return !contains(r->ready, h); });
     v->second.epoch = r->epoch;
   }
   view_.epoch = r->epoch;

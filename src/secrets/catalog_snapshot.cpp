@@ -17,8 +17,9 @@ namespace {
 // 3: rejoins; 4: the access policy; 5: round disputes; 6: shares_lost nonces;
 // 7: the retired dealings; 8: the committee change, members removed and
 // added, and the next share index; 9: a round's threshold, thresholds raised;
-// 10: sealing keys (the members' and a round's), seal keys recorded
-constexpr std::uint32_t snapshot_format = 10;
+// 10: sealing keys (the members' and a round's), seal keys recorded;
+// 11: a reshare round's mask commitments, thresholds lowered
+constexpr std::uint32_t snapshot_format = 11;
 constexpr std::uint32_t snapshot_format_oldest = 4;
 
 void seal_key_map(auto& io, auto& map) {
@@ -95,6 +96,10 @@ void round_fields(auto& io, auto& s, std::uint32_t format) {
   ids(io, s.liars);
   if (format >= 9) io.u32(s.threshold);
   if (format >= 10) seal_key_map(io, s.seal_keys);
+  if (format >= 11) io.map(s.mask_commitments, members_max, "too many mask commitments", [&](auto& kv) {
+    io.id(kv.first);
+    io.raw(kv.second);
+  });
 }
 
 void stats_fields(auto& io, auto& s, std::uint32_t format) {
@@ -162,6 +167,7 @@ void snapshot_fields(auto& io, like<catalog> auto& m, std::uint32_t& format) {
       fields(io, kv.second);
     });
   }
+  if (format >= 11) io.u64(m.stats_.thresholds_lowered);
   io.optional(m.round_, [&](auto& r) { round_fields(io, r, format); });
 }
 
@@ -197,17 +203,26 @@ status catalog::derive_after_restore() {
     return error{errc::malformed, "a snapshot's round fixes a non-member's sealing key"};
   if (round_ && round_->threshold == 0) round_->threshold = view_.threshold; // formats before 9
   if (round_ && round_->threshold != view_.threshold
-      && (round_->threshold != raising() || round_->kind != round_kind::refresh))
-    return error{errc::malformed, "a snapshot's round deals for neither the view's t nor a recorded raise"};
+      && (round_->threshold != new_threshold() || round_->kind != round_kind::refresh))
+    return error{errc::malformed, "a snapshot's round deals for neither the view's t nor a recorded change of t"};
+  if (round_) {
+    const bool each = std::all_of(round_->dealings.begin(), round_->dealings.end(),
+                                  [&](const auto& kv) { return round_->mask_commitments.contains(kv.first); });
+    const bool matched = round_->reshares(view_) ? each && round_->mask_commitments.size() == round_->dealings.size()
+                                                 : round_->mask_commitments.empty();
+    if (!matched) return error{errc::malformed, "a snapshot's round does not have one mask commitment per dealing "
+                                                "exactly when it reshares"};
+  }
   for (const auto& x : view_.members) next_index_ = std::max(next_index_, x.index.value() + 1); // formats before 8
   if (leaving() != no_node && !member(leaving())) return error{errc::malformed, "a snapshot's removal names a non-member"};
   if (joining() != no_node && !member(joining()))
     return error{errc::malformed, "a snapshot's new member is not in its view"};
   const bool raise = committee_ && committee_->change.kind == committee_change_kind::threshold;
   if (committee_ && (raise != (committee_->step == committee_step::raising)
-                     || (raise && (committee_->change.threshold <= view_.threshold
+                     || (raise && (committee_->change.threshold == view_.threshold
+                                   || committee_->change.threshold < crypto::threshold_min
                                    || committee_->change.threshold + std::size_t{1} > view_.members.size()))))
-    return error{errc::malformed, "a snapshot's new t is not a raise, or its step does not match its kind"};
+    return error{errc::malformed, "a snapshot's new t is not a change of t, or its step does not match its kind"};
   return ok_status();
 }
 

@@ -68,6 +68,7 @@ void fields(auto& io, like<round_dealing> auto& m) {
   io.id(m.dealer);
   participants(io, m.digests, [&](auto& d) { io.raw(d); });
   io.raw(m.signature);
+  io.trailing(m.mask_commitment);
 }
 void fields(auto& io, like<round_close> auto& m) { io.u64(m.round_id); }
 void fields(auto& io, like<round_response> auto& m) {

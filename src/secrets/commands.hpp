@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -43,6 +44,8 @@ inline constexpr std::size_t round_reason_bytes_max = 512;
 inline constexpr std::size_t round_signature_bytes = 64;
 
 using digest = std::array<std::uint8_t, 32>;
+// One 32-byte canonical scalar (or group element), as it travels in a command.
+using scalar_bytes = std::array<std::uint8_t, 32>;
 
 struct session_header {
   client_id client;
@@ -96,6 +99,10 @@ struct round_dealing {
   node_id dealer;
   std::vector<digest> digests;
   std::array<std::uint8_t, round_signature_bytes> signature{};
+  // A reshare's (lowering t, docs/refresh.md §7.5) A = a·G for its mask's
+  // constant a, committed with the digests before the challenge; absent in
+  // every other round. Encoded last, so older dealings still decode.
+  std::optional<scalar_bytes> mask_commitment;
   bool operator==(const round_dealing&) const = default;
 };
 
@@ -125,16 +132,14 @@ void fields(auto& io, like<dealer_answer> auto& m) {
   io.raw(m.y);
 }
 
-// One 32-byte canonical scalar, as it travels in a command.
-using scalar_bytes = std::array<std::uint8_t, 32>;
-
 struct round_response {
   std::uint64_t round_id = 0;
   node_id receiver;
   std::vector<dealer_answer> answers; // one per dealer of the closed set, in order
   // A dealer's own response polynomial y(x) = (x - x0)·q(x), as q's t-1
-  // coefficients (crypto::batch_dealing::response_polynomial); empty for a
-  // participant that did not deal. Every other receiver's y must equal it.
+  // coefficients (crypto::batch_dealing::response_polynomial); in a reshare
+  // (lowering t), y(x) = c + x·q(x), as c then q's t-1 coefficients. Empty
+  // for a participant that did not deal. Every other receiver's y must equal it.
   std::vector<scalar_bytes> polynomial;
   std::array<std::uint8_t, round_signature_bytes> signature{};
   bool operator==(const round_response&) const = default;

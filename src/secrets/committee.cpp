@@ -36,14 +36,16 @@ status check_removal(const cluster_view& view, node_id old, std::size_t after, c
   return {};
 }
 
-// The raising refresh keeps min(n, t'+1) holders of every version: that
-// many members must be up, or every attempt aborts.
-status check_raise_up(const cluster_view& view, std::uint32_t t, const committee_context& ctx) {
-  const std::size_t need = std::min<std::size_t>(view.members.size(), std::size_t{t} + 1);
+// The round that changes t keeps min(n, t'+1) holders of every version, and
+// a reshare needs the old t dealers: that many members must be up, or every
+// attempt aborts.
+status check_threshold_up(const cluster_view& view, std::uint32_t t, const committee_context& ctx) {
+  const std::size_t need = std::max<std::size_t>(std::min<std::size_t>(view.members.size(), std::size_t{t} + 1),
+                                                 t < view.threshold ? view.threshold : 0);
   const auto up = static_cast<std::size_t>(
     std::count_if(ctx.up.begin(), ctx.up.end(), [&](node_id n) { return view.find(n) != nullptr; }));
   if (up < need)
-    return refuse("only " + std::to_string(up) + " members are up; the refresh that raises t to " + std::to_string(t)
+    return refuse("only " + std::to_string(up) + " members are up; the round that sets t to " + std::to_string(t)
                   + " needs " + std::to_string(need));
   return {};
 }
@@ -93,13 +95,13 @@ status check_committee_change(const cluster_view& view, const committee_change& 
   // Removing a newcomer that is not a voter yet calls its add off (an add
   // whose node never comes up would otherwise block every later change).
   const bool calls_off = (c.kind == committee_change_kind::remove && ctx.joining != node_id{} && c.old_member == ctx.joining)
-                         || (c.kind == committee_change_kind::threshold && ctx.raising != 0 && c.threshold == view.threshold);
+                         || (c.kind == committee_change_kind::threshold && ctx.new_threshold != 0 && c.threshold == view.threshold);
   if (calls_off && c.kind == committee_change_kind::threshold) return {};
   if (ctx.change_running && !calls_off)
     return refuse("another committee change is running; wait for it to finish"
                   + (ctx.joining != node_id{} ? " (or call the add off: pss member remove --id "
                                                   + std::to_string(ctx.joining.value()) + ")"
-                                              : ctx.raising != 0 ? " (or call the raise off: pss threshold set "
+                                              : ctx.new_threshold != 0 ? " (or call the change of t off: pss threshold set "
                                                                      + std::to_string(view.threshold) + ")"
                                                                  : std::string{}));
   if (ctx.rejoin_running) return refuse("a wiped node is rejoining; wait for it to finish");
@@ -118,10 +120,7 @@ status check_committee_change(const cluster_view& view, const committee_change& 
       if (c.threshold < 2 || c.threshold + 1 > n)
         return refuse("t must be 2.." + std::to_string(n - 1) + " for " + std::to_string(n)
                       + " members (a refresh needs t+1), not " + std::to_string(c.threshold));
-      if (c.threshold < view.threshold)
-        return refuse("lowering t (" + std::to_string(view.threshold) + " to " + std::to_string(c.threshold)
-                      + ") is not built yet: it needs a reshare with a check of its own (docs/refresh.md §7.5)");
-      return check_raise_up(view, c.threshold, ctx);
+      return check_threshold_up(view, c.threshold, ctx);
   }
   return refuse("unknown committee change");
 }

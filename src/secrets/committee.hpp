@@ -4,8 +4,8 @@
 // rules to a change with the replicated state when it records it, and the
 // leader to a fresh view first, for a clear message.
 //
-// Built: removal, add and replace (§7.3), and raising t (§7.4). Lowering t
-// is refused as not built yet (§7.5).
+// Built: removal, add and replace (§7.3), raising t (§7.4) and lowering t
+// through a reshare (§7.5).
 #pragma once
 
 #include <cstdint>
@@ -63,7 +63,7 @@ struct committee_record {
 struct committee_context {
   bool change_running = false; // another committee change is recorded and not done
   node_id joining;             // that change's newcomer while it is not a voter yet
-  std::uint32_t raising = 0;   // that change's new t, if it is a raise
+  std::uint32_t new_threshold = 0; // that change's new t, if it changes t
   bool rejoin_running = false; // a wiped node's rejoin is not done
   std::set<node_id> up;        // members the leader heard from recently
 };
@@ -74,10 +74,10 @@ struct committee_context {
 // while a raise runs, which calls the raise off); a removal that would leave fewer than t+1
 // members or fewer up than a Raft majority of the rest; a new member whose
 // id is in use or whose box or signing key equals a member's; a threshold
-// outside 2..n-1 of the committee after the change, equal to t, or below t
-// (lowering is not built: docs/refresh.md §7.5), or with fewer than
-// min(n, t'+1) members up (the raising refresh needs them); and a committee
-// larger than members_max.
+// outside 2..n-1 of the committee after the change or equal to t, or with
+// fewer than min(n, t'+1) members up (the round that changes t needs them;
+// lowering needs the old t up as well, to reshare); and a committee larger
+// than members_max.
 [[nodiscard]] status check_committee_change(const cluster_view& view, const committee_change& c,
                                             const committee_context& ctx);
 

@@ -28,7 +28,7 @@ void node_engine::on_member_request(millis now, endpoint from, const member_requ
     committee_context ctx;
     ctx.change_running = catalog_.committee().has_value();
     ctx.joining = catalog_.joining();
-    ctx.raising = catalog_.raising();
+    ctx.new_threshold = catalog_.new_threshold();
     ctx.rejoin_running = std::any_of(catalog_.rejoins().begin(), catalog_.rejoins().end(),
                                      [](const auto& r) { return !r.second.done; });
     ctx.up = members_up();
@@ -51,7 +51,7 @@ void node_engine::on_member_request(millis now, endpoint from, const member_requ
 // for a refresh until one deals for it and commits.
 void node_engine::lead_committee(millis now) {
   if (core().role() != raft::role::leader) return;
-  if (catalog_.raising() != 0) {
+  if (catalog_.new_threshold() != 0) {
     // The next refresh deals for the new t (docs/refresh.md §7.4); if the
     // last round began dealt for the old t (a version short of holders),
     // the next one waits for the schedule or a round in between.

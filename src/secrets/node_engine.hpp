@@ -97,6 +97,10 @@ struct node_test_only_options {
 inline constexpr millis round_phase_timeout_default{3'000};
 inline constexpr millis round_resend_interval_default{400};
 
+// How many versions of a reshare's K (docs/refresh.md §7.5) a node sums per
+// input ahead of the qualify: about 64 µs each, so about 16 ms.
+inline constexpr std::size_t reshare_anchor_slice = 256;
+
 // How often a rejoining node repeats its rejoin_request until its catalog
 // shows the rejoin recorded.
 inline constexpr millis rejoin_request_interval{300};

@@ -121,6 +121,9 @@ void node_engine::drive_rounds(millis now) {
     clock_.phase_since = now;
     clock_.seen_phase = r->phase;
   }
+  // A reshare's qualify needs K over every version: a slice per input once
+  // its dealings closed, so that no single apply stalls the node (§7.5).
+  if (r) (void)catalog_.advance_reshare_anchor(reshare_anchor_slice);
   if (r && r->phase != clock_.seen_phase) {
     clock_.seen_phase = r->phase;
     clock_.phase_since = now;
@@ -154,7 +157,7 @@ void node_engine::drive_rounds(millis now) {
 // A refresh that deals for the old t while a raise is recorded: some version
 // is held by fewer than t' members (docs/refresh.md §7.4). The leader says so.
 void node_engine::note_raise_waits(const round_state& r) {
-  const std::uint32_t t = catalog_.raising();
+  const std::uint32_t t = catalog_.new_threshold();
   if (t == 0 || r.kind != round_kind::refresh || r.threshold == t) return;
   raise_waited_round_ = r.id;
   if (core().role() != raft::role::leader) return;

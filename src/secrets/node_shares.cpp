@@ -29,9 +29,9 @@ void node_engine::on_store_share(millis now, endpoint from, const store_share_re
   if (m.epoch != view.epoch)
     return refuse(reply_code::conflict, "the share is for epoch " + std::to_string(m.epoch.value()) +
                                           " but this node is in epoch " + std::to_string(view.epoch.value()));
-  if (catalog_.raise_running())
-    return refuse(reply_code::refused, "t is being raised to " + std::to_string(catalog_.raising())
-                                         + ": put again once the refresh that raises it commits (pss status)");
+  if (catalog_.threshold_round_running())
+    return refuse(reply_code::refused, "t is being " + catalog_.threshold_change()
+                                         + ": put again once the round that changes it commits (pss status)");
   auto commitments = crypto::commitment::decode(m.commitments, view.threshold);
   if (!commitments.ok() && commitments.err().code() == errc::mismatch)
     return refuse(reply_code::refused, "dealt for another t than this cluster's t = " + std::to_string(view.threshold)

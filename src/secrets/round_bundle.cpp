@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/check.hpp"
 #include "crypto/hash.hpp"
 #include "secrets/messages.hpp"
 
@@ -42,6 +43,23 @@ result<crypto::bundle_chunk> check_bundle_chunk(const cluster_view& view, const 
       || decoded->values.size() != std::min(round_chunk_values, total - std::min(total, first)))
     return error{errc::mismatch, "the chunk covers another range than chunk " + std::to_string(chunk) + " of this round"};
   return decoded;
+}
+
+crypto::scalar published_polynomial_at(const cluster_view& view, const round_state& r,
+                                       std::span<const scalar_bytes> polynomial, share_index x) {
+  const bool reshare = r.reshares(view);
+  PSS_CHECK(!reshare || !polynomial.empty());
+  std::vector<crypto::scalar> q;
+  for (std::size_t k = reshare ? 1 : 0; k < polynomial.size(); ++k) {
+    auto c = crypto::scalar::from_bytes({polynomial[k].data(), polynomial[k].size()});
+    PSS_CHECK(c.ok()); // checked canonical when the response applied
+    q.push_back(*c);
+  }
+  const share_index x0{r.zero_point(view)};
+  if (!reshare) return crypto::evaluate_vanishing(q, x0, x);
+  auto c = crypto::scalar::from_bytes({polynomial[0].data(), polynomial[0].size()});
+  PSS_CHECK(c.ok());
+  return crypto::evaluate_with_constant(*c, q, x0, x);
 }
 
 } // namespace pss::secrets

@@ -43,4 +43,10 @@ inline constexpr std::size_t round_chunk_values = 16'384;
                                                               node_id dealer, node_id receiver,
                                                               std::uint32_t chunk, byte_view plain);
 
+// A dealer's published response polynomial at x: (x - x0)·q(x), or in a
+// reshare (docs/refresh.md §7.5) c + x·q(x), c being its first entry.
+// Every receiver's y must equal it. The entries were checked canonical.
+[[nodiscard]] crypto::scalar published_polynomial_at(const cluster_view& view, const round_state& r,
+                                                     std::span<const scalar_bytes> polynomial, share_index x);
+
 } // namespace pss::secrets

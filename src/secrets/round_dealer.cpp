@@ -48,7 +48,33 @@ std::vector<crypto::scalar> interpolate_coefficients(const std::vector<crypto::s
 
 } // namespace
 
-void round_member::deal(const catalog& state, const round_state& r) {
+// Zero polynomials (a refresh, a recovery's masks), or in a reshare this
+// node's own share of every version on a polynomial of the new degree
+// (docs/refresh.md §7.5). An empty round deals one row: zero, whose C_0 is
+// the identity.
+result<crypto::batch_dealing> round_member::make_dealing(const catalog& state, const share_store& shares,
+                                                         const round_state& r) {
+  const cluster_view& view = state.view();
+  if (!r.reshares(view))
+    return crypto::deal_batch(own_index(view), std::max<std::size_t>(1, r.secrets.size()), r.threshold,
+                              share_index{r.zero_point(view)}, *config_.random);
+  std::vector<crypto::scalar> own;
+  for (const auto& s : r.secrets) {
+    auto rec = state.lookup(s.name, s.version);
+    const held_share* held =
+      rec.ok() && contains(rec->holders, self())
+        ? shares.find_live(s.name, rec->version, rec->epoch, rec->commitments_digest) : nullptr;
+    if (held == nullptr) return error{errc::not_found, "this node does not hold every version, so it cannot reshare"};
+    own.push_back(held->value.value);
+  }
+  if (own.empty()) own.push_back(crypto::scalar::zero());
+  if (config_.misbehave != round_misbehaviour::none)
+    for (auto& v : own) v += crypto::scalar::one();
+  auto dealing = crypto::deal_batch_reshare(own_index(view), own, r.threshold, *config_.random);
+  return dealing;
+}
+
+void round_member::deal(const catalog& state, const share_store& shares, const round_state& r) {
   const cluster_view& view = state.view();
   if (!work_.dealt && r.dealings.contains(self())) {
     work_.dealt = true; // dealt before a restart: that dealing is lost, and this node is left out
@@ -56,8 +82,7 @@ void round_member::deal(const catalog& state, const round_state& r) {
   }
   if (!work_.dealt) {
     work_.dealt = true;
-    auto dealing = crypto::deal_batch(own_index(view), std::max<std::size_t>(1, r.secrets.size()), r.threshold,
-                                      share_index{r.zero_point(view)}, *config_.random);
+    auto dealing = make_dealing(state, shares, r);
     std::vector<share_index> xs;
     for (node_id p : r.participants) xs.push_back(view.find(p)->index);
     auto bundles = dealing.ok() ? dealing->bundles_for(xs) : result<std::vector<crypto::sub_share_bundle>>{dealing.err()};
@@ -87,10 +112,12 @@ void round_member::deal(const catalog& state, const round_state& r) {
         sealed.push_back(std::move(*one));
       }
     }
+    if (dealing->reshares()) copy_into(work_.mask_commitment.emplace(), dealing->mask_commitment().bytes());
     work_.dealing = std::move(*dealing);
     ++counters_.dealt;
     send_bundles(state, r, false);
   }
+  if (work_.sealed_to.empty()) return; // it could not deal: nothing to commit to
   if (work_.digests.empty()) {
     for (const auto& chunks : work_.sealed_to) {
       std::vector<digest> digests;
@@ -102,6 +129,7 @@ void round_member::deal(const catalog& state, const round_state& r) {
   d.round_id = r.id;
   d.dealer = self();
   d.digests = work_.digests;
+  d.mask_commitment = work_.mask_commitment;
   auto sig = crypto::sign(config_.keys->sign, round_signature_context(view.cluster_id), signed_part(view.cluster_id, d));
   PSS_CHECK(sig.ok());
   copy_into(d.signature, sig->bytes());
@@ -140,20 +168,26 @@ std::vector<scalar_bytes> round_member::response_polynomial(const catalog& state
                                                             std::span<const crypto::scalar> lambdas) const {
   if (!holds_committed_dealing(r)) return {}; // restarted since it dealt: it is left out
   std::vector<crypto::scalar> q;
+  const bool reshare = r.reshares(state.view());
   if (work_.forged.empty()) {
     auto mine = work_.dealing->response_polynomial(lambdas);
     PSS_CHECK(mine.ok());
     q = std::move(*mine);
+    // A reshare's y(x) = c + x·q(x) is published as c, then q.
+    if (reshare) q.insert(q.begin(), *work_.dealing->response_constant(lambdas));
   } else {
+    // Through the victims' values: a reshare's polynomial has a free
+    // constant, the others vanish at x0 (y = (x - x0)·q).
     const auto x0 = crypto::scalar::from_u64(r.zero_point(state.view()));
     std::vector<crypto::scalar> xs;
     std::vector<crypto::scalar> ys;
     for (const auto& [victim, bundle] : work_.forged) {
       xs.push_back(crypto::scalar::from_u64(bundle.recipient.value()));
-      ys.push_back(*crypto::combine(bundle, lambdas) * *(xs.back() - x0).invert());
+      const auto y = *crypto::combine(bundle, lambdas);
+      ys.push_back(reshare ? y : y * *(xs.back() - x0).invert());
     }
     q = interpolate_coefficients(xs, ys);
-    q.resize(r.threshold - 1, crypto::scalar::zero());
+    q.resize(r.threshold - (reshare ? 0 : 1), crypto::scalar::zero());
   }
   std::vector<scalar_bytes> out;
   for (const auto& c : q) copy_into(out.emplace_back(), c.bytes());

@@ -108,10 +108,15 @@ bool has_bundles(const std::map<node_id, crypto::sub_share_bundle>& opened, cons
 } // namespace
 
 // s' = s + Σ_{QUAL} δ(x) for every round version this node holds, stored
-// pending for the new epoch and synced before it says ready.
+// pending for the new epoch and synced before it says ready. In a reshare,
+// s' = Σ_{QUAL} L_i·g_i(x) for every round version, held here or not.
 void round_member::finish_refresh(const catalog& state, const share_store& shares, const round_state& r,
                                   bool resend) {
   if (!work_.finished_here && !has_bundles(work_.opened, r.qualified)) return;
+  if (!work_.finished_here && r.reshares(state.view())) {
+    store_reshared(state, r);
+    resend = true;
+  }
   if (!work_.finished_here) {
     for (std::size_t m = 0; m < r.secrets.size(); ++m) {
       auto rec = state.lookup(r.secrets[m].name, r.secrets[m].version);
@@ -135,6 +140,29 @@ void round_member::finish_refresh(const catalog& state, const share_store& share
   }
   if (!contains(r.ready, self()) && resend && !work_.recover_failed)
     emit(round_fx::propose{round_ready{r.id, self()}});
+}
+
+// The Lagrange weights at 0 over QUAL's indices turn the dealers' g_i(x),
+// of degree t'-1 with g_i(0) = s_i, into this node's share of the same
+// secret on a polynomial of degree t'-1 (docs/refresh.md §7.5).
+void round_member::store_reshared(const catalog& state, const round_state& r) {
+  const cluster_view& view = state.view();
+  std::vector<share_index> dealers;
+  for (node_id d : r.qualified) dealers.push_back(view.find(d)->index);
+  auto weights = crypto::lagrange_coefficients(dealers, crypto::scalar::zero());
+  PSS_CHECK(weights.ok()); // QUAL's indices are distinct member indices
+  for (std::size_t m = 0; m < r.secrets.size(); ++m) {
+    auto rec = state.lookup(r.secrets[m].name, r.secrets[m].version);
+    if (!rec.ok()) continue;
+    crypto::share next{own_index(view), crypto::scalar::zero()};
+    for (std::size_t i = 0; i < r.qualified.size(); ++i)
+      next.value += (*weights)[i] * work_.opened.at(r.qualified[i]).values[m];
+    emit(round_fx::store{share_key{r.secrets[m].name, rec->version, r.epoch, rec->commitments_digest}, std::move(next)});
+  }
+  emit(round_fx::sync{});
+  work_.finished_here = true;
+  work_.opened.clear();
+  work_.chunks.clear();
 }
 
 // A recovery helper: v = s + Σ_{QUAL} ζ(x), sealed to the target.

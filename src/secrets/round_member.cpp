@@ -90,10 +90,10 @@ std::vector<round_effect> round_member::step(const catalog& state, const share_s
   const part_progress progress{work_.dealt, work_.closed_at, settled, work_.responded, resend, config_.phase_timeout};
   for (const part_step s : plan_part(r, self(), progress, now)) {
     switch (s) {
-      case part_step::deal: deal(state, r); break;
+      case part_step::deal: deal(state, shares, r); break;
       case part_step::resend_dealing:
         send_bundles(state, r, false);
-        deal(state, r); // re-forwards the same dealing
+        deal(state, shares, r); // re-forwards the same dealing
         break;
       case part_step::resend_bundles: send_bundles(state, r, true); break;
       case part_step::respond: respond(state, r); break;
@@ -193,9 +193,7 @@ void round_member::respond(const catalog& state, const round_state& r) {
       a.status = answer_status::missing;
     } else if (dealer == self() && !resp.polynomial.empty()) {
       // Its own y is its polynomial's (nobody checks a dealer's own answer): no second pass over M.
-      std::vector<crypto::scalar> q;
-      for (const auto& c : resp.polynomial) q.push_back(*crypto::scalar::from_bytes({c.data(), c.size()}));
-      copy_into(a.y, crypto::evaluate_vanishing(q, share_index{r.zero_point(state.view())}, own_index(state.view())).bytes());
+      copy_into(a.y, published_polynomial_at(state.view(), r, resp.polynomial, own_index(state.view())).bytes());
     } else {
       auto y = crypto::combine(it->second, *lambdas);
       PSS_CHECK(y.ok()); // open_bundle checked the count

@@ -51,6 +51,9 @@ enum class round_misbehaviour : std::uint8_t {
   false_masked,    // as a recovery's helper, send the target masked values off by one
   spam_recovery,   // declare its shares lost and ask for recovery again and again, replaying old declarations
 };
+// Every misbehaving member also deals, in a reshare (docs/refresh.md §7.5),
+// its shares plus one: a lie no receiver can see, which the check against
+// C_0 must catch.
 
 struct round_member_config {
   const node_keys* keys = nullptr;        // this node's identity, box and signing keys (its index is the view's)
@@ -136,6 +139,7 @@ private:
     // SECRET: this node's dealing (for its response polynomial), and the
     // ephemeral key of every chunk it sealed (revealed in a dispute).
     std::optional<crypto::batch_dealing> dealing;
+    std::optional<scalar_bytes> mask_commitment; // a reshare's A = a·G, forwarded with its dealing
     std::vector<std::vector<crypto::box_key_pair>> ephemerals; // per participant: per chunk
     std::vector<digest> digests;                                // what this node committed to, per participant
     std::map<node_id, crypto::sub_share_bundle> forged;         // round_misbehaviour::garbage_fit
@@ -165,7 +169,9 @@ private:
   void respond(const catalog& state, const round_state& r);
 
   // round_dealer.cpp: the dealer's side, and a Byzantine member's part.
-  void deal(const catalog& state, const round_state& r);
+  void deal(const catalog& state, const share_store& shares, const round_state& r);
+  [[nodiscard]] result<crypto::batch_dealing> make_dealing(const catalog& state, const share_store& shares,
+                                                           const round_state& r);
   void send_bundles(const catalog& state, const round_state& r, bool only_missing);
   [[nodiscard]] bool holds_committed_dealing(const round_state& r) const;
   [[nodiscard]] std::vector<scalar_bytes> response_polynomial(const catalog& state, const round_state& r,
@@ -176,6 +182,7 @@ private:
 
   // round_finish.cpp: the new shares, a helper's masked values, recovery.
   void finish_refresh(const catalog& state, const share_store& shares, const round_state& r, bool resend);
+  void store_reshared(const catalog& state, const round_state& r);
   void send_masked(const catalog& state, const share_store& shares, const round_state& r, bool resend);
   void try_recover(const catalog& state, const round_state& r, bool resend);
 

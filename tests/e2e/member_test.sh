@@ -6,7 +6,8 @@
 # raised (§7.4): clients with the old file refuse the cluster and say how to
 # take the change in, `pss cluster-file --update` does, and every secret
 # reads; a removal that would leave fewer than t+1 members is refused with
-# the reason, and a bad id is a usage error. Usage: member_test.sh PATH_TO_PSS
+# the reason, and a bad id is a usage error; then t is lowered again (§7.5)
+# and every secret reads. Usage: member_test.sh PATH_TO_PSS
 PSS=${1:?usage: member_test.sh PATH_TO_PSS}
 BASE_PORT=7370
 source "$(dirname "$0")/lib.sh"
@@ -76,6 +77,27 @@ check "and it reads back" get_equals e 'value-e'
 "$PSS" member remove --id 4 >/dev/null 2>"$work/four.err"
 check "removing another, leaving 3 < t+1 = 4, is refused (exit 1)" test $? -eq 1
 check "and says why ($(head -c 200 "$work/four.err"))" grep -q 'fewer than t+1' "$work/four.err"
-check "no value in any node's log" bash -c "! grep -q -e 'value-a' -e 'value-d' $work/cluster/node-*/node.log"
+
+# Lowering t from 3 back to 2 (§7.5): one reshare round, checked against C_0.
+"$PSS" threshold set 2 >/dev/null 2>"$work/t2.err"
+rc=$?
+check "threshold set 2 (exit $rc: $(head -c 300 "$work/t2.err"))" test $rc -eq 0
+check "it says a reshare deals for it" grep -q 'round reshares' "$work/t2.err"
+lowered() {
+  local s
+  s=$(status_json)
+  [ -n "$s" ] || return 1
+  jq -e '.leader as $l | [.members[] | select(.id == $l)][0] | (.threshold == 2 and (has("committee") | not))' \
+    <<<"$s" >/dev/null
+}
+check "within 40 s the leader's t is 2 and no change runs" wait_until 40 lowered
+"$PSS" cluster-file --update >"$work/update-t2.out" 2>&1
+rc=$?
+check "cluster-file --update after the lowering (exit $rc: $(head -c 300 "$work/update-t2.out"))" test $rc -eq 0
+check "the file now says t = 2" grep -Eq "^threshold *= *2" "$PSS_CLUSTER"
+for name in a b c d e; do check "get $name after the lowering" get_equals "$name" "value-$name"; done
+check "a put after the lowering" put f 'value-f'
+check "and it reads back" get_equals f 'value-f'
+check "no value in any node's log" bash -c "! grep -q -e 'value-a' -e 'value-d' -e 'value-f' $work/cluster/node-*/node.log"
 
 e2e_finish

@@ -85,7 +85,7 @@ TEST_CASE("membership sim sweep: members come and go, t rises, a removed one kee
     // Every seed asks for one change (an add called off asks twice, counted
     // once); most finish within the run.
     CHECK(t.sum("fault:member_removal_asked") + t.sum("fault:member_add_asked")
-            + t.sum("fault:threshold_raise_asked") == seeds);
+            + t.sum("fault:threshold_raise_asked") + t.sum("fault:threshold_lower_asked") == seeds);
     CHECK(t.sum("fault:members_removed") > 0);
     // Adds called off by design (a quarter of the draws) are not expected to finish.
     CHECK(t.sum("fault:member_add_called_off") > 0);
@@ -93,6 +93,8 @@ TEST_CASE("membership sim sweep: members come and go, t rises, a removed one kee
     CHECK(t.sum("secrets_verified") > 0);
     CHECK(t.sum("fault:thresholds_raised") > 0);
     CHECK(t.sum("check:raised_versions") > 0);
+    CHECK(t.sum("fault:thresholds_lowered") > 0);
+    CHECK(t.sum("check:lowered_versions") > 0);
   }
 }
 

@@ -1,7 +1,7 @@
 // round_bench: one refresh round of M secrets through the real node engines,
 // and then (--add) bringing in member n+1 (docs/refresh.md §7.3: recovery at
-// a never-used index, then promotion) and (--raise) raising t by one (§7.4),
-// timed in the same run.
+// a never-used index, then promotion), (--raise) raising t by one (§7.4) or
+// (--lower) lowering it by one (§7.5), timed in the same run.
 //
 // n = 5 nodes and t = 3 by default, all in this process, each on real files
 // under a fresh temporary directory (so every sync is a real fdatasync).
@@ -10,7 +10,7 @@
 // check, storing the new shares and the erasing rewrite. Setup (M puts
 // through a client) is timed separately and is not part of the round.
 //
-//   round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D] [--complain] [--add] [--raise]
+//   round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D] [--complain] [--add] [--raise|--lower]
 //
 // --complain makes the last node complain about every other dealer, so each
 // of them reveals its whole bundle to it through the log and every replica
@@ -22,8 +22,8 @@
 // Prints, per M: setup time, wall time of the round, CPU time of the round
 // (this process; one thread), and CPU per secret per node; with --add, the
 // wall and CPU time from the admin's request to the new member's promotion,
-// and their ratio to the refresh's; with --raise, the same from the admin's
-// request to the new t on every node.
+// and their ratio to the refresh's; with --raise or --lower, the same from
+// the admin's request to the new t on every node.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -232,14 +232,14 @@ void add_member(cluster& c, std::size_t secrets, std::size_t n, double refresh_w
   std::fflush(stdout);
 }
 
-// t rises to t+1 after the refresh (docs/refresh.md §7.4): the admin's
-// request and the refresh that deals for it, timed until every node's view
-// has t+1 and no change is recorded.
-void raise_threshold(cluster& c, std::size_t secrets, std::size_t n, std::size_t t, double refresh_wall,
-                     double refresh_cpu) {
+// t rises to t+1 (docs/refresh.md §7.4) or falls to t-1 (§7.5) after the
+// refresh: the admin's request and the round that deals for it, timed until
+// every node's view has the new t and no change is recorded.
+void change_threshold(cluster& c, std::size_t secrets, std::size_t n, std::size_t t, bool lower, double refresh_wall,
+                      double refresh_cpu) {
   const double wall_start = wall_seconds();
   const double cpu_start = cpu_seconds();
-  const auto raised = static_cast<std::uint32_t>(t + 1);
+  const auto raised = static_cast<std::uint32_t>(lower ? t - 1 : t + 1);
   c.client().change_committee(c.now(), secrets + 2,
                               committee_change{committee_change_kind::threshold, {}, std::nullopt, raised});
   c.collect(endpoint::of(client_id{1}));
@@ -250,17 +250,18 @@ void raise_threshold(cluster& c, std::size_t secrets, std::size_t n, std::size_t
   });
   const double wall = wall_seconds() - wall_start;
   const double cpu = cpu_seconds() - cpu_start;
-  if (c.node(1).state().stats().thresholds_raised != 1) {
-    std::fprintf(stderr, "round_bench: t was not raised to %u\n", raised);
+  const auto& stats = c.node(1).state().stats();
+  if ((lower ? stats.thresholds_lowered : stats.thresholds_raised) != 1) {
+    std::fprintf(stderr, "round_bench: t was not set to %u\n", raised);
     std::exit(1);
   }
-  std::printf("|   raise t to %u | wall %8.3f s (%.2f x refresh) | CPU %8.3f s (%.2f x refresh) |\n", raised, wall,
-              wall / refresh_wall, cpu, cpu / refresh_cpu);
+  std::printf("|   %s t to %u | wall %8.3f s (%.2f x refresh) | CPU %8.3f s (%.2f x refresh) |\n",
+              lower ? "lower" : "raise", raised, wall, wall / refresh_wall, cpu, cpu / refresh_cpu);
   std::fflush(stdout);
 }
 
 void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string& base, bool complain, bool add,
-           bool raise) {
+           bool raise, bool lower) {
   std::string templ = base + "/pss-round-bench-XXXXXX";
   const char* dir = mkdtemp(templ.data());
   if (dir == nullptr) {
@@ -318,7 +319,7 @@ void bench(std::size_t secrets, std::size_t n, std::size_t t, const std::string&
                 static_cast<double>(syncs_after.directories - syncs_before.directories) / puts_nodes);
     std::fflush(stdout);
     if (add) add_member(c, secrets, n, wall, cpu);
-    if (raise) raise_threshold(c, secrets, add ? n + 1 : n, t, wall, cpu);
+    if (raise || lower) change_threshold(c, secrets, add ? n + 1 : n, t, lower, wall, cpu);
   }
   std::filesystem::remove_all(dir);
 }
@@ -341,6 +342,7 @@ int main(int argc, char** argv) {
   bool complain = false;
   bool add = false;
   bool raise = false;
+  bool lower = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--secrets" && i + 1 < argc) sizes = parse_list(argv[++i]);
@@ -350,8 +352,10 @@ int main(int argc, char** argv) {
     else if (a == "--complain") complain = true;
     else if (a == "--add") add = true;
     else if (a == "--raise") raise = true;
+    else if (a == "--lower") lower = true;
     else if (a == "-h" || a == "--help") {
-      std::puts("round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D] [--complain] [--add] [--raise]\n"
+      std::puts("round_bench [--secrets M[,M...]] [--nodes N] [--threshold T] [--dir D] [--complain] [--add]\n"
+                "            [--raise | --lower]\n"
                 "One refresh round of M secrets through the real node engines, in one process,\n"
                 "on real files under D (default /tmp). Prints wall and CPU time of the round\n"
                 "and CPU per secret per node, and the syncs per sequential put per node while\n"
@@ -360,7 +364,8 @@ int main(int argc, char** argv) {
                 "--add: then member n+1 joins (recovery at a new index, promotion), timed\n"
                 "against the refresh of the same secrets in the same run. --raise: then t rises\n"
                 "to T+1 (one refresh round that deals for it; T+1 must be at most n-1), timed\n"
-                "the same way.");
+                "the same way. --lower: then t falls to T-1 (one reshare round, checked against\n"
+                "every secret's C_0; T must be at least 3), timed the same way.");
       return 0;
     } else if (a.rfind("--benchmark", 0) == 0) {
       // ./scripts/bench may pass Google Benchmark flags to every program.
@@ -376,6 +381,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "round_bench: --raise needs T+1 <= n-1\n");
     return 2;
   }
-  for (auto m : sizes) bench(m, n, t, base, complain, add, raise);
+  if (lower && (raise || t < 3)) {
+    std::fprintf(stderr, "round_bench: --lower needs T >= 3, and not --raise\n");
+    return 2;
+  }
+  for (auto m : sizes) bench(m, n, t, base, complain, add, raise, lower);
   return 0;
 }

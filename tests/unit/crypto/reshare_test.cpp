@@ -1,6 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <array>
+#include <span>
+
 #include "core/prng.hpp"
+#include "crypto/batch.hpp"
+#include "crypto/decode.hpp"
 #include "crypto/reshare.hpp"
 #include "test_support.hpp"
 
@@ -157,4 +162,129 @@ TEST_CASE("reshare: combining needs at least t distinct dealers addressed to the
   CHECK_FALSE(combine_reshare(idx(0), received, 3).ok());
   const std::vector<reshare_commitment> too_few{};
   CHECK(reshare_commitments(d->commitments, too_few, 2).err().code() == errc::insufficient);
+}
+
+// ---- the batch reshare that lowers t (docs/refresh.md §7.5) -------------------
+
+namespace {
+
+struct batch_case {
+  std::vector<scalar> keys;                    // one per secret
+  std::vector<point> c0;                       // k·G
+  std::vector<std::vector<share>> old_shares;  // [secret][holder]
+};
+
+batch_case shared(std::size_t secrets, std::size_t t, std::size_t n, random_source& rng) {
+  batch_case out;
+  for (std::size_t m = 0; m < secrets; ++m) {
+    out.keys.push_back(scalar::random(rng));
+    out.c0.push_back(point::base_mul(out.keys.back()));
+    auto s = split(out.keys.back(), t, n, rng);
+    REQUIRE(s.ok());
+    out.old_shares.push_back(std::move(*s));
+  }
+  return out;
+}
+
+// Dealer i's reshare dealing of its shares (plus `shift` on each).
+batch_dealing dealing_of(const batch_case& c, std::size_t i, std::size_t t2, const scalar& shift, random_source& rng) {
+  std::vector<scalar> own;
+  for (const auto& s : c.old_shares) own.push_back(s[i - 1].value + shift);
+  auto d = deal_batch_reshare(idx(i), own, t2, rng);
+  REQUIRE(d.ok());
+  return std::move(*d);
+}
+
+} // namespace
+
+TEST_CASE("batch reshare: the new shares keep every secret at the new degree, and the C_0 check passes") {
+  seeded_random rng{71};
+  const std::size_t t = 3, t2 = 2, n = 5, secrets = 6;
+  const auto c = shared(secrets, t, n, rng);
+  std::vector<batch_dealing> dealings;
+  for (std::size_t i = 1; i <= n; ++i) dealings.push_back(dealing_of(c, i, t2, scalar::zero(), rng));
+  const std::array<std::uint8_t, 32> transcript{7};
+  auto lambdas = challenge_coefficients({transcript.data(), transcript.size()}, secrets);
+  REQUIRE(lambdas.ok());
+  auto anchor = combine_points(c.c0, *lambdas);
+  REQUIRE(anchor.ok());
+  std::vector<reshare_term> terms;
+  for (const auto& d : dealings) {
+    CHECK(d.reshares());
+    auto constant = d.response_constant(*lambdas);
+    auto q = d.response_polynomial(*lambdas);
+    REQUIRE(constant.ok());
+    REQUIRE(q.ok());
+    CHECK(q->size() == t2 - 1);
+    // Every receiver's y is the published c + x·q(x).
+    for (std::size_t j = 1; j <= n; ++j) {
+      auto b = d.bundle_for(idx(j));
+      REQUIRE(b.ok());
+      CHECK(*combine(*b, *lambdas) == evaluate_with_constant(*constant, *q, refresh_point, idx(j)));
+    }
+    terms.emplace_back(d.dealer(), point::base_mul(*constant) - d.mask_commitment());
+  }
+  CHECK(*reshare_anchor_holds(terms, *anchor, t));
+  CHECK(*reshare_anchor_holds(std::span{terms}.first(3), *anchor, t));
+  CHECK(*reshare_anchor_holds(std::span{terms}.last(3), *anchor, t));
+  CHECK(reshare_anchor_holds(std::span{terms}.first(2), *anchor, t).err().code() == errc::insufficient);
+  // Receiver j's new share: Σ L_i·g_i(x_j) over the dealers 1..n.
+  std::vector<share_index> dealers;
+  for (std::size_t i = 1; i <= n; ++i) dealers.push_back(idx(i));
+  auto weights = lagrange_coefficients(dealers, scalar::zero());
+  REQUIRE(weights.ok());
+  for (std::size_t m = 0; m < secrets; ++m) {
+    std::vector<share> next;
+    for (std::size_t j = 1; j <= n; ++j) {
+      scalar v = scalar::zero();
+      for (std::size_t i = 0; i < n; ++i) v += (*weights)[i] * dealings[i].bundle_for(idx(j))->values[m];
+      next.push_back(share{idx(j), v});
+    }
+    auto two = reconstruct_with_constant(std::span{next}.first(t2), t2, c.c0[m]);
+    REQUIRE(two.ok());
+    CHECK(two->secret == c.keys[m]);
+    CHECK(reconstruct_with_constant(std::span{next}.last(t2), t2, c.c0[m]).ok());
+    CHECK_FALSE(reconstruct_with_constant(std::span{next}.first(1), 1, c.c0[m]).ok());
+  }
+}
+
+TEST_CASE("batch reshare: a dealer that deals other than its shares fails every set it is in") {
+  seeded_random rng{72};
+  const std::size_t t = 3, t2 = 2, n = 5, secrets = 4;
+  const auto c = shared(secrets, t, n, rng);
+  const std::array<std::uint8_t, 32> transcript{9};
+  auto lambdas = challenge_coefficients({transcript.data(), transcript.size()}, secrets);
+  REQUIRE(lambdas.ok());
+  auto anchor = combine_points(c.c0, *lambdas);
+  REQUIRE(anchor.ok());
+  std::vector<reshare_term> terms;
+  for (std::size_t i = 1; i <= n; ++i) {
+    auto d = dealing_of(c, i, t2, i == 4 ? scalar::one() : scalar::zero(), rng);
+    terms.emplace_back(d.dealer(), point::base_mul(*d.response_constant(*lambdas)) - d.mask_commitment());
+  }
+  CHECK_FALSE(*reshare_anchor_holds(terms, *anchor, t));
+  std::vector<reshare_term> without{terms[0], terms[1], terms[2], terms[4]};
+  CHECK(*reshare_anchor_holds(without, *anchor, t));
+  std::vector<reshare_term> with{terms[0], terms[3], terms[4]};
+  CHECK_FALSE(*reshare_anchor_holds(with, *anchor, t));
+  // A mask commitment that is not the dealt mask's fails as well.
+  terms[0].second = terms[0].second + point::generator();
+  CHECK_FALSE(*reshare_anchor_holds(std::span{terms}.first(3), *anchor, t));
+}
+
+TEST_CASE("batch reshare: bad input is refused") {
+  seeded_random rng{73};
+  std::vector<scalar> none;
+  CHECK(deal_batch_reshare(idx(1), none, 2, rng).err().code() == errc::invalid_argument);
+  std::vector<scalar> one{scalar::one()};
+  CHECK_FALSE(deal_batch_reshare(idx(1), one, 1, rng).ok());
+  CHECK_FALSE(deal_batch_reshare(idx(0), one, 2, rng).ok());
+  std::vector<point> two(2, point::generator());
+  std::vector<scalar> lambdas{scalar::one()};
+  CHECK(combine_points(two, lambdas).err().code() == errc::mismatch);
+  auto d = deal_batch(idx(1), 1, 2, refresh_point, rng);
+  REQUIRE(d.ok());
+  CHECK_FALSE(d->reshares());
+  CHECK(d->mask_commitment().is_identity());
+  CHECK(*d->response_constant(lambdas) == scalar::zero());
 }

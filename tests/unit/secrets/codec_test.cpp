@@ -107,6 +107,29 @@ TEST_CASE("commands: shares_lost round-trips with its nonce; the form without on
   CHECK(std::get<shares_lost>(old->body) == shares_lost{node_id{4}, 0});
 }
 
+TEST_CASE("commands: a reshare's dealing carries its mask commitment last; a dealing without one still reads") {
+  round_dealing d{9, node_id{3}, {digest{1}, digest{2}}, {}, std::nullopt};
+  d.signature[0] = 5;
+  command plain{session_header{}, d};
+  const bytes without = encode_command(plain);
+  auto back = decode_command(without);
+  REQUIRE(back.ok());
+  CHECK(*back == plain);
+  d.mask_commitment = scalar_bytes{7, 8};
+  command with{session_header{}, d};
+  const bytes encoded = encode_command(with);
+  CHECK(encoded.size() == without.size() + 32); // the same bytes, then the commitment
+  CHECK(std::equal(without.begin(), without.end(), encoded.begin()));
+  back = decode_command(encoded);
+  REQUIRE(back.ok());
+  CHECK(*back == with);
+  bytes partial = encoded;
+  partial.resize(encoded.size() - 1); // a commitment cut short is refused
+  CHECK_FALSE(decode_command(partial).ok());
+  // The signed part covers it: two dealings that differ only there sign differently.
+  CHECK(signed_part("c", std::get<round_dealing>(with.body)) != signed_part("c", std::get<round_dealing>(plain.body)));
+}
+
 TEST_CASE("commands: member_rejoin round-trips as a node command") {
   command c{session_header{}, member_rejoin{node_id{4}, 77}};
   CHECK(is_node_command(c.body));
