@@ -56,8 +56,10 @@ void round_checker::check_round(const secrets::round_state& r, std::vector<std::
   for (node_id d : r.qualified) {
     ++qualified_checked_;
     const std::size_t c = confirmations(r, d, reshare);
-    // The round's t: a raise deals for the new one (docs/refresh.md §7.4).
-    const std::size_t t = reshare ? r.threshold + std::size_t{1} : std::max<std::size_t>(view_.threshold, r.threshold);
+    // The round's t: a raise deals for the new one (docs/refresh.md §7.4),
+    // and after a lowering every round deals for the lower t (§7.5).
+    const std::size_t dealt = r.threshold != 0 ? r.threshold : view_.threshold;
+    const std::size_t t = reshare ? dealt + 1 : dealt;
     if (c < t)
       violations.push_back("rounds: " + n_name(d) + " qualified in " + round + " with " + std::to_string(c) +
                            " confirmations by other members, fewer than " + std::to_string(t));

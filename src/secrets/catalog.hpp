@@ -417,6 +417,10 @@ private:
   std::map<node_id, std::vector<std::uint64_t>> lost_nonces_; // per node, oldest first, rejoin_nonces_kept_max
   std::optional<committee_record> committee_;
   std::uint32_t next_index_ = 0; // one above the highest share index ever given
+  // The last reshare aborted: the next refresh deals for the old t, so that
+  // liars who make every reshare abort cannot stop refresh; a refresh's
+  // commit clears it, and the reshare is tried again (docs/refresh.md §7.5).
+  bool reshare_backoff_ = false;
   std::map<node_id, seal_announcement> seal_keys_; // members only
   // K of the running reshare, computed ahead in slices: a cache of a pure
   // function of the replicated state, so no snapshot carries it and it

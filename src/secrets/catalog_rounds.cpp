@@ -281,6 +281,7 @@ round_state* catalog::round_for(std::uint64_t id, round_phase phase) {
 command_result catalog::abort_round(std::string reason, apply_effects& fx) {
   PSS_CHECK(round_.has_value());
   ++stats_.rounds_aborted;
+  if (round_->reshares(view_)) reshare_backoff_ = true;
   last_abort_reason_ = reason;
   round_.reset();
   fx.round_changed = true;
@@ -323,7 +324,7 @@ command_result catalog::execute(const round_begin& b, apply_effects& fx) {
     // old t (epochs move on) and the change waits for recoveries.
     const bool old_degree = planted::armed(planted::bug::raise_without_degree);
     const bool can = new_threshold() > view_.threshold ? short_of_raise == 0 && !old_degree
-                                                       : members_holding_all() >= view_.threshold;
+                                                       : !reshare_backoff_ && members_holding_all() >= view_.threshold;
     r.threshold = new_threshold() != 0 && can ? new_threshold() : view_.threshold;
   } else {
     if (view_.find(b.target) == nullptr) return make(result_code::invalid, "the target is not a member");
@@ -531,6 +532,7 @@ command_result catalog::execute(const round_commit& c, apply_effects& fx) {
   }
   view_.epoch = r->epoch;
   ++stats_.refresh_epochs_committed;
+  reshare_backoff_ = false;
   note_refresh_committed(*r, fx);
   round_.reset();
   fx.round_changed = true;

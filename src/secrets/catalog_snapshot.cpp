@@ -167,7 +167,10 @@ void snapshot_fields(auto& io, like<catalog> auto& m, std::uint32_t& format) {
       fields(io, kv.second);
     });
   }
-  if (format >= 11) io.u64(m.stats_.thresholds_lowered);
+  if (format >= 11) {
+    io.u64(m.stats_.thresholds_lowered);
+    io.flag(m.reshare_backoff_);
+  }
   io.optional(m.round_, [&](auto& r) { round_fields(io, r, format); });
 }
 

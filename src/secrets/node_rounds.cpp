@@ -161,9 +161,13 @@ void node_engine::note_raise_waits(const round_state& r) {
   if (t == 0 || r.kind != round_kind::refresh || r.threshold == t) return;
   raise_waited_round_ = r.id;
   if (core().role() != raft::role::leader) return;
-  event("round " + std::to_string(r.id) + " deals for t = " + std::to_string(r.threshold) + ": the raise to "
-        + std::to_string(t) + " waits until every version is held by " + std::to_string(t)
-        + " members (or call it off: pss threshold set " + std::to_string(r.threshold) + ")");
+  const std::string why = t > r.threshold ? "the raise to " + std::to_string(t) + " waits until every version is held by "
+                                              + std::to_string(t) + " members"
+                                          : "the lowering to " + std::to_string(t) + " waits until "
+                                              + std::to_string(r.threshold) + " members hold every version, or after "
+                                                "a reshare that aborted (" + catalog_.last_abort_reason() + ")";
+  event("round " + std::to_string(r.id) + " deals for t = " + std::to_string(r.threshold) + ": " + why
+        + " (or call it off: pss threshold set " + std::to_string(r.threshold) + ")");
 }
 
 // Participants this node has heard nothing from for a third of a phase

@@ -6,6 +6,7 @@
 // SECRET: new shares, masked values and recovered shares. A new share leaves
 // only as a store effect; masked values only sealed to the target.
 #include <algorithm>
+#include <optional>
 
 #include "secrets/round_detail.hpp"
 #include "crypto/decode.hpp"
@@ -97,6 +98,35 @@ result<std::vector<crypto::scalar>> decode_masked(const std::vector<secure_bytes
   }
   if (values.size() != count) return error{errc::malformed, "the wrong number of masked values"};
   return values;
+}
+
+// A share at `at` from helpers' values of a version still in the epoch it
+// was dealt in, when decoding did not give one that verifies: the first
+// t-subset (at most recover_subsets_max) whose value at `at` verifies
+// against the Feldman commitments. Every t honest helpers give it, however
+// many others lie, where decoding needs t + 2 per liar (a version held by
+// t+1 with one liar among them). After a refresh there is nothing to check
+// a subset against.
+constexpr std::size_t recover_subsets_max = 64;
+std::optional<crypto::scalar> recover_by_commitments(std::span<const share_index> indices,
+                                                     std::span<const crypto::scalar> values, std::size_t t,
+                                                     share_index at, const crypto::commitment& c) {
+  const std::size_t n = indices.size();
+  if (n < t) return std::nullopt;
+  std::vector<std::size_t> pick(t);
+  for (std::size_t k = 0; k < t; ++k) pick[k] = k;
+  for (std::size_t tries = 0; tries < recover_subsets_max; ++tries) {
+    std::vector<crypto::share> subset;
+    for (std::size_t k : pick) subset.push_back(crypto::share{indices[k], values[k]});
+    auto v = crypto::interpolate_at(subset, t, at);
+    if (v.ok() && c.verify(crypto::share{at, *v}).ok()) return *v;
+    std::size_t k = t;
+    while (k > 0 && pick[k - 1] == n - t + (k - 1)) --k;
+    if (k == 0) break;
+    ++pick[k - 1];
+    for (std::size_t j = k; j < t; ++j) pick[j] = pick[j - 1] + 1;
+  }
+  return std::nullopt;
 }
 
 // Whether this node still has every qualified dealer's bundle in memory (a
@@ -245,10 +275,16 @@ void round_member::try_recover(const catalog& state, const round_state& r, bool 
     const bool dealt_epoch = rec->epoch == rec->dealt_epoch;
     bool good = mine.ok() && (dealt_epoch || mine->fits > t);
     if (good && !mine->misfits.empty()) ++counters_.misfits;
-    const crypto::share recovered{own_index(view), good ? mine->value : crypto::scalar::zero()};
-    if (good && dealt_epoch) {
+    crypto::share recovered{own_index(view), good ? mine->value : crypto::scalar::zero()};
+    if (dealt_epoch) {
       auto c = crypto::commitment::decode(rec->commitments, t);
-      good = c.ok() && c->verify(recovered).ok();
+      good = good && c.ok() && c->verify(recovered).ok();
+      if (!good && c.ok())
+        if (auto v = recover_by_commitments(indices, values, t, own_index(view), *c)) {
+          recovered.value = *v;
+          good = true;
+          ++counters_.misfits;
+        }
     }
     if (!good) {
       note("round " + std::to_string(r.id) + ": a recovered share does not verify; waiting for the round to end");

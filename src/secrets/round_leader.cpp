@@ -55,8 +55,11 @@ std::optional<round_start> next_round(round_queue& q, millis now, millis refresh
   const bool refresh_due = refresh_interval > millis{0} && now >= q.next_refresh;
   if ((!refresh_due || q.recovery_turn) && !q.recoveries.empty()) {
     q.recovery_turn = false;
-    const node_id target = *q.recoveries.begin();
-    q.recoveries.erase(q.recoveries.begin());
+    auto next = q.recoveries.upper_bound(q.last_recovery);
+    if (next == q.recoveries.end()) next = q.recoveries.begin();
+    const node_id target = *next;
+    q.recoveries.erase(next);
+    q.last_recovery = target;
     return round_start{round_kind::recovery, target};
   }
   if (!refresh_due && !q.refresh_requested) return std::nullopt;

@@ -46,7 +46,11 @@ struct round_queue {
   millis next_refresh{0};         // when the next scheduled refresh is due
   bool refresh_requested = false; // an admin's `pss refresh`, or a member's forwarded begin
   bool recovery_turn = false;     // after a refresh, queued recoveries go before the next one
-  std::set<node_id> recoveries;   // members to recover, lowest id first
+  std::set<node_id> recoveries;   // members to recover, taken in turn by id
+  // The last recovery's target: the next is the next id after it (then the
+  // lowest again), so a member whose recovery keeps failing (a refreshed
+  // version a liar can block, docs/refresh.md §3) never starves the others.
+  node_id last_recovery;
   // The next refresh leaves this member out (docs/refresh.md §7.3, the first
   // step of its removal); set by the leader's own caller only, never from a
   // member's request, and taken off the queue with that refresh.

@@ -247,12 +247,13 @@ TEST_CASE("catalog: snapshots of the older formats 5 to 10 still restore; unknow
   // members removed and added (two u64), next share index (a u32: 6 here)
   // and committee change (a presence byte), format 9's thresholds raised (a
   // u64), format 10's seal keys recorded (a u64) and sealing keys (a u32
-  // count), its own thresholds lowered (a u64), then the round's presence byte.
-  REQUIRE(today.size() > 74);
-  const std::vector<std::uint8_t> tail(today.end() - 74, today.end());
+  // count), its own thresholds lowered (a u64) and reshare back-off (a byte),
+  // then the round's presence byte.
+  REQUIRE(today.size() > 75);
+  const std::vector<std::uint8_t> tail(today.end() - 75, today.end());
   for (std::size_t i = 0; i < tail.size(); ++i) {
     CAPTURE(i);
-    CHECK(tail[i] == (i == 40 ? 6 : 0)); // the next index, little-endian, at 74 - 34
+    CHECK(tail[i] == (i == 40 ? 6 : 0)); // the next index, little-endian, at 75 - 35
   }
   const auto as_format = [&](std::uint8_t format, std::size_t dropped) {
     bytes b(today.begin(), today.end() - static_cast<std::ptrdiff_t>(dropped) - 1);
@@ -260,8 +261,8 @@ TEST_CASE("catalog: snapshots of the older formats 5 to 10 still restore; unknow
     b[0] = format;  // the u32 format, little-endian
     return b;
   };
-  for (const auto& [format, dropped] : {std::pair{10, 8}, std::pair{9, 20}, std::pair{8, 28}, std::pair{7, 49},
-                                        std::pair{6, 53}, std::pair{5, 73}}) {
+  for (const auto& [format, dropped] : {std::pair{10, 9}, std::pair{9, 21}, std::pair{8, 29}, std::pair{7, 50},
+                                        std::pair{6, 54}, std::pair{5, 74}}) {
     CAPTURE(format);
     auto restored = catalog::restore(as_format(static_cast<std::uint8_t>(format), dropped));
     REQUIRE(restored.ok());

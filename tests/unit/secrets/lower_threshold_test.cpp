@@ -171,3 +171,42 @@ TEST_CASE("lower t: puts and deletes wait while the reshare runs; refusals befor
 }
 
 } // namespace pss::secrets::testing
+
+namespace pss::secrets::testing {
+
+TEST_CASE("lower t: reshares that liars make abort never stop refresh; the lowering can be called off") {
+  network net{5, 3, 194};
+  // Three of five deal their shares plus one in a reshare: never t = 3
+  // honest dealers, so every reshare aborts (more liars than t'-1 = 1 is
+  // outside the model; what must hold is that refresh goes on).
+  for (std::uint64_t i : {3, 4, 5}) {
+    net.test_only[node_id{i}].misbehave = round_misbehaviour::false_masked;
+    net.restart(node_id{i});
+  }
+  net.elect(1);
+  put_three(net);
+  const epoch_id before = net.node(1).state().view().epoch;
+  auto done = change_committee(net, 100, 10, committee_change{committee_change_kind::threshold, {}, std::nullopt, 2});
+  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+  net.run_until([&] {
+    const catalog& c = net.node(1).state();
+    return c.view().epoch.value() >= before.value() + 3 && c.stats().rounds_aborted >= 2;
+  }, millis{60'000});
+  const catalog& c = net.node(1).state();
+  CHECK(c.view().epoch.value() >= before.value() + 3); // plain refreshes committed between the attempts
+  CHECK(c.stats().rounds_aborted >= 2);
+  CHECK(c.view().threshold == 3);
+  CHECK(c.new_threshold() == 2);
+  CHECK(contains(c.last_abort_reason(), "C_0"));
+  auto off = change_committee(net, 100, 11, committee_change{committee_change_kind::threshold, {}, std::nullopt, 3});
+  REQUIRE_MESSAGE(off.outcome == operation_outcome::ok, off.message);
+  CHECK(contains(off.message, "the lowering of t to 2 is called off"));
+  net.run_for(millis{500});
+  CHECK(net.node(1).state().new_threshold() == 0);
+  auto got = net.get(100, 12, "s1");
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "value 1");
+  net.check();
+}
+
+} // namespace pss::secrets::testing

@@ -136,7 +136,7 @@ TEST_CASE("round leader: a refresh asked to leave a member out carries it, once"
   CHECK(s->target == node_id{});
 }
 
-TEST_CASE("round leader: recoveries and refreshes take turns when both wait, lowest id first") {
+TEST_CASE("round leader: recoveries and refreshes take turns when both wait, by id") {
   round_queue q;
   q.next_refresh = 500ms;
   q.recoveries = {node_id{3}, node_id{1}};
@@ -158,6 +158,25 @@ TEST_CASE("round leader: recoveries and refreshes take turns when both wait, low
   s = next_round(q, 1000ms, 1000ms);
   REQUIRE(s);
   CHECK(s->kind == round_kind::refresh);
+}
+
+TEST_CASE("round leader: a member whose recovery keeps failing does not starve the others") {
+  round_queue q;
+  q.next_refresh = 1'000'000ms;
+  // Node 1's recovery fails each time (a liar among the t+1 holders of a
+  // refreshed version) and node 1 asks again at once; node 8 waits too.
+  q.recoveries = {node_id{1}, node_id{8}};
+  auto s = next_round(q, 0ms, 1000ms);
+  REQUIRE(s);
+  CHECK(s->target == node_id{1});
+  q.recoveries.insert(node_id{1}); // asks again
+  s = next_round(q, 0ms, 1000ms);
+  REQUIRE(s);
+  CHECK(s->target == node_id{8}); // not node 1 again
+  q.recoveries.insert(node_id{8});
+  s = next_round(q, 0ms, 1000ms);
+  REQUIRE(s);
+  CHECK(s->target == node_id{1}); // past the highest id, the lowest again
 }
 
 TEST_CASE("round leader: a phase does not wait for quiet participants once the others and t+1 answered") {
