@@ -272,6 +272,28 @@ TEST_CASE("recovery: a helper's made-up masked values are outvoted, and the shar
   net.check();
 }
 
+TEST_CASE("recovery: a version still in its dealt epoch with t+1 holders, one lying, is rebuilt by subsets") {
+  network net{5, 3, 38};
+  net.test_only[node_id{2}].misbehave = round_misbehaviour::false_masked;
+  net.restart(node_id{2});
+  net.elect(1);
+  net.crash(node_id{5});
+  put_three(net); // held by nodes 1..4: t+1, node 2 among them
+  REQUIRE(net.node(1).state().lookup("s0", secret_version{1})->holders.size() == 4);
+  net.restart(node_id{5});
+  // Four helpers with one liar cannot be decoded (t + 2 per liar is 5); the
+  // Feldman vector picks the t-subset of honest ones.
+  net.run_until([&] { return net.node(1).state().stats().recoveries >= 1; }, millis{20'000});
+  net.run_for(millis{200});
+  CHECK(net.node(1).state().lookup("s0", secret_version{1})->holders.size() == 5);
+  CHECK(net.node(5).counters().recovery_misfits >= 1);
+  for (std::uint64_t id : {2, 4}) net.cut(endpoint::of(client_id{100}), endpoint::of(node_id{id}));
+  auto got = net.get(100, 30, "s0");
+  REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+  CHECK(text_of(*got.value) == "value 0");
+  net.check();
+}
+
 TEST_CASE("recovery: after a refresh, t helpers are not enough; the node misses those shares and says why") {
   network net{4, 3, 37};
   net.elect(1);
