@@ -195,8 +195,10 @@ constexpr const char* threshold_usage =
   "not its file's). `pss threshold set` with the current t calls a waiting change off.\n\n"
   "Refused before anything changes: T below 2 or above n-1, T equal to t, another\n"
   "committee change running, fewer than min(n, T+1) members up; for a raise, a version\n"
-  "held by fewer than T members; for a lowering, fewer than t members up or holding a\n"
-  "share of every secret.";
+  "held by fewer than T members; for a lowering, fewer than t members holding a share of\n"
+  "every secret, or fewer than max(t, min(n, T+2)) up. A lowering that aborts (a member\n"
+  "lied, or too few answered) lets the next refresh deal for the old t and is tried again\n"
+  "at the refresh after that (pss refresh starts one now).";
 
 int threshold_set(int argc, char** argv) {
   po::options_description o{"options"};

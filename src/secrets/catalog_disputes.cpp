@@ -253,13 +253,25 @@ command_result catalog::qualify(round_state& r, apply_effects& fx) {
     return it->second;
   };
   const std::size_t dealers_min = r.dealers_min(view_);
-  drop_for_receivers(r, candidates, dealers_min, reached, eligible);
   std::optional<std::string> unchecked;
   if (reshare && candidates.size() >= dealers_min) {
+    // The check against C_0 comes first: trimming for receivers first would
+    // let one liar's "missing" answers drop honest dealers until only sets
+    // with the lying dealer were left. Then the trim, kept only if the
+    // trimmed set still passes.
     auto checked = reshare_dealers(r, candidates);
-    if (checked.ok()) candidates = std::move(*checked);
-    else unchecked = checked.err().message();
-    if (!checked.ok()) candidates.clear();
+    if (checked.ok()) {
+      candidates = std::move(*checked);
+      auto trimmed = candidates;
+      drop_for_receivers(r, trimmed, dealers_min, reached, eligible);
+      if (trimmed.size() < candidates.size())
+        if (auto again = reshare_dealers(r, trimmed); again.ok()) candidates = std::move(*again);
+    } else {
+      unchecked = checked.err().message();
+      candidates.clear();
+    }
+  } else {
+    drop_for_receivers(r, candidates, dealers_min, reached, eligible);
   }
   std::vector<node_id> receivers = receivers_of(r, candidates, reached, eligible);
   stats_.dealers_excluded += r.dealers.size() - candidates.size();

@@ -10,6 +10,8 @@
 
 #include "core/fields.hpp"
 #include "crypto/feldman.hpp"
+#include "crypto/point.hpp"
+#include "crypto/scalar.hpp"
 
 namespace pss::secrets {
 namespace {
@@ -215,6 +217,15 @@ status catalog::derive_after_restore() {
                                                  : round_->mask_commitments.empty();
     if (!matched) return error{errc::malformed, "a snapshot's round does not have one mask commitment per dealing "
                                                 "exactly when it reshares"};
+    for (const auto& [n, a] : round_->mask_commitments)
+      if (!crypto::point::from_bytes({a.data(), a.size()}, crypto::identity_policy::reject).ok())
+        return error{errc::malformed, "a snapshot's round has a mask commitment that is not a group element"};
+    const std::size_t size = round_->threshold - (round_->reshares(view_) ? 0 : 1);
+    for (const auto& [n, poly] : round_->polynomials)
+      if (poly.size() != size || !std::all_of(poly.begin(), poly.end(), [](const scalar_bytes& c) {
+            return crypto::scalar::from_bytes({c.data(), c.size()}).ok();
+          }))
+        return error{errc::malformed, "a snapshot's round has a response polynomial of the wrong size or not canonical"};
   }
   for (const auto& x : view_.members) next_index_ = std::max(next_index_, x.index.value() + 1); // formats before 8
   if (leaving() != no_node && !member(leaving())) return error{errc::malformed, "a snapshot's removal names a non-member"};

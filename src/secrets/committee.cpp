@@ -36,12 +36,14 @@ status check_removal(const cluster_view& view, node_id old, std::size_t after, c
   return {};
 }
 
-// The round that changes t keeps min(n, t'+1) holders of every version, and
-// a reshare needs the old t dealers: that many members must be up, or every
-// attempt aborts.
+// The round that changes t keeps min(n, t'+1) holders of every version; a
+// reshare needs the old t dealers, each confirmed by t'+1 others (t'+2
+// members that answer): that many members must be up, or every attempt aborts.
 status check_threshold_up(const cluster_view& view, std::uint32_t t, const committee_context& ctx) {
-  const std::size_t need = std::max<std::size_t>(std::min<std::size_t>(view.members.size(), std::size_t{t} + 1),
-                                                 t < view.threshold ? view.threshold : 0);
+  const std::size_t n = view.members.size();
+  const bool lower = t < view.threshold;
+  const std::size_t need = std::max<std::size_t>(std::min<std::size_t>(n, std::size_t{t} + (lower ? 2 : 1)),
+                                                 lower ? view.threshold : 0);
   const auto up = static_cast<std::size_t>(
     std::count_if(ctx.up.begin(), ctx.up.end(), [&](node_id n) { return view.find(n) != nullptr; }));
   if (up < need)
@@ -86,7 +88,7 @@ std::string_view to_string(committee_step s) noexcept {
     case committee_step::excluding: return "excluding";
     case committee_step::removing: return "removing";
     case committee_step::joining: return "joining";
-    case committee_step::raising: return "raising";
+    case committee_step::raising: return "changing t"; // a raise or a lowering (the enum keeps its first name)
   }
   return "unknown";
 }

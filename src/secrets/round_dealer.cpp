@@ -69,7 +69,7 @@ result<crypto::batch_dealing> round_member::make_dealing(const catalog& state, c
   }
   if (own.empty()) own.push_back(crypto::scalar::zero());
   if (config_.misbehave != round_misbehaviour::none)
-    for (auto& v : own) v += crypto::scalar::one();
+    for (auto& v : own) v += crypto::scalar::random(*config_.random);
   auto dealing = crypto::deal_batch_reshare(own_index(view), own, r.threshold, *config_.random);
   return dealing;
 }
@@ -218,8 +218,11 @@ void round_member::send_reveals(const catalog& state, const round_state& r) {
   }
 }
 
-void round_member::misbehave_in_answer(dealer_answer& a) {
+void round_member::misbehave_in_answer(dealer_answer& a, std::size_t other) {
   switch (config_.misbehave) {
+    case round_misbehaviour::answer_missing:
+      if (other < 2) a.status = answer_status::missing;
+      break;
     case round_misbehaviour::complain: a.status = answer_status::bad; break;
     case round_misbehaviour::false_y:
       a.status = answer_status::ok;

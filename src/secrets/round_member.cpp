@@ -184,6 +184,7 @@ void round_member::respond(const catalog& state, const round_state& r) {
   resp.round_id = r.id;
   resp.receiver = self();
   if (contains(r.dealers, self())) resp.polynomial = response_polynomial(state, r, *lambdas);
+  std::size_t others = 0; // other dealers answered so far
   for (node_id dealer : r.dealers) {
     dealer_answer a;
     a.dealer = dealer;
@@ -199,7 +200,7 @@ void round_member::respond(const catalog& state, const round_state& r) {
       PSS_CHECK(y.ok()); // open_bundle checked the count
       copy_into(a.y, y->bytes());
     }
-    if (dealer != self()) misbehave_in_answer(a);
+    if (dealer != self()) misbehave_in_answer(a, others++);
     resp.answers.push_back(a);
   }
   const std::string& cluster = state.view().cluster_id;

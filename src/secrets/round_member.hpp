@@ -50,10 +50,11 @@ enum class round_misbehaviour : std::uint8_t {
   equivocate,      // send one receiver bytes other than those committed
   false_masked,    // as a recovery's helper, send the target masked values off by one
   spam_recovery,   // declare its shares lost and ask for recovery again and again, replaying old declarations
+  answer_missing,  // answer "missing" about the two lowest other dealers: a claim nobody can disprove
 };
 // Every misbehaving member also deals, in a reshare (docs/refresh.md §7.5),
-// its shares plus one: a lie no receiver can see, which the check against
-// C_0 must catch.
+// each share plus a random shift: a lie no receiver can see, which the check
+// against C_0 must catch (random, so two liars' shifts never cancel).
 
 struct round_member_config {
   const node_keys* keys = nullptr;        // this node's identity, box and signing keys (its index is the view's)
@@ -177,7 +178,7 @@ private:
   [[nodiscard]] std::vector<scalar_bytes> response_polynomial(const catalog& state, const round_state& r,
                                                               std::span<const crypto::scalar> lambdas) const;
   void send_reveals(const catalog& state, const round_state& r);
-  void misbehave_in_answer(dealer_answer& a);
+  void misbehave_in_answer(dealer_answer& a, std::size_t other);
   void misbehave_in_dealing(const round_state& r, std::vector<crypto::sub_share_bundle>& bundles);
 
   // round_finish.cpp: the new shares, a helper's masked values, recovery.

@@ -36,12 +36,13 @@ TEST_CASE("committee: a change that meets every rule passes") {
   CHECK(f.refused({committee_change_kind::replace, node_id{2}, f.newcomer(), 0}).empty());
   CHECK(f.refused({committee_change_kind::threshold, {}, {}, 4}).empty());
   CHECK(f.refused({committee_change_kind::threshold, {}, {}, 2}).empty()); // lowering (docs/refresh.md §7.5)
-  // A lowering needs the old t up to reshare, though t'+1 would do for a raise.
-  committee_context two_up;
-  two_up.up = {node_id{1}, node_id{2}};
-  CHECK(has(f.refused({committee_change_kind::threshold, {}, {}, 2}, two_up), "only 2 members are up"));
-  two_up.up.insert(node_id{3});
-  CHECK(f.refused({committee_change_kind::threshold, {}, {}, 2}, two_up).empty());
+  // A lowering needs the old t up to reshare, and t'+2 to confirm each
+  // dealer (t'+1 others): 4 of 5 here, though t'+1 = 3 would do for a raise.
+  committee_context up;
+  up.up = {node_id{1}, node_id{2}, node_id{3}};
+  CHECK(has(f.refused({committee_change_kind::threshold, {}, {}, 2}, up), "only 3 members are up"));
+  up.up.insert(node_id{4});
+  CHECK(f.refused({committee_change_kind::threshold, {}, {}, 2}, up).empty());
 }
 
 TEST_CASE("committee: one change at a time, and none beside a rejoin") {

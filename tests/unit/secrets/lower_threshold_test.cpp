@@ -37,6 +37,14 @@ std::map<epoch_id, std::vector<crypto::share>> shares_by_epoch(network& net, con
   return out;
 }
 
+// The dealers the last reshare that qualified took (its QUAL), from node 1.
+std::vector<node_id> reshare_qual(network& net) {
+  std::vector<node_id> out;
+  for (const auto& r : net.node(1).qualified_rounds())
+    if (!r->mask_commitments.empty() && r->phase == round_phase::finishing) out = r->qualified;
+  return out;
+}
+
 crypto::point c0_of(network& net, const std::string& name) {
   const catalog& c = net.node(1).state();
   auto rec = c.lookup(name, secret_version{});
@@ -104,7 +112,9 @@ TEST_CASE("lower t: a dealer that deals a share other than its own is left out b
   await_lowered(net, 2, 5);
   const catalog& c = net.node(1).state();
   CHECK(c.stats().thresholds_lowered == 1);
-  CHECK(c.stats().dealers_excluded >= 1);
+  const auto qual = reshare_qual(net);
+  CHECK(qual.size() >= 3);
+  CHECK(std::find(qual.begin(), qual.end(), node_id{4}) == qual.end()); // the liar is not in QUAL
   for (std::uint64_t i = 0; i < 3; ++i) {
     auto got = net.get(100, 20 + i, "s" + std::to_string(i));
     REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
@@ -114,6 +124,29 @@ TEST_CASE("lower t: a dealer that deals a share other than its own is left out b
   REQUIRE(shares.size() >= 2);
   std::vector<crypto::share> two{shares[0], shares[1]};
   CHECK(crypto::reconstruct_with_constant(two, 2, c0_of(net, "s1")).ok());
+}
+
+TEST_CASE("lower t: a liar that also says it missed two honest dealers cannot trim the set down to itself") {
+  network net{5, 3, 195};
+  // Node 5 deals other than its shares and answers "missing" about dealers
+  // 1 and 2: trimmed for receivers first, QUAL would be {3, 4, 5}, which
+  // fails the check, at every attempt.
+  net.test_only[node_id{5}].misbehave = round_misbehaviour::answer_missing;
+  net.restart(node_id{5});
+  net.elect(1);
+  put_three(net);
+  auto done = change_committee(net, 100, 10, committee_change{committee_change_kind::threshold, {}, std::nullopt, 2});
+  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+  await_lowered(net, 2, 5);
+  const auto qual = reshare_qual(net);
+  CHECK(std::find(qual.begin(), qual.end(), node_id{5}) == qual.end());
+  CHECK(net.node(1).state().stats().thresholds_lowered == 1);
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    auto got = net.get(100, 20 + i, "s" + std::to_string(i));
+    REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+    CHECK(text_of(*got.value) == "value " + std::to_string(i));
+  }
+  net.check();
 }
 
 TEST_CASE("lower t: without the check (planted bug reshare-without-check) the same dealer moves every secret") {
