@@ -50,14 +50,15 @@ check "and says why ($(head -c 200 "$work/t4.err"))" grep -q 't must be 2..3' "$
 rc=$?
 check "threshold set 3 (exit $rc: $(head -c 300 "$work/t3.err"))" test $rc -eq 0
 check "it says what was recorded" grep -q 'recorded: set t to 3' "$work/t3.err"
-raised() {
+# The leader's t is $1 and no committee change runs.
+threshold_is() {
   local s
   s=$(status_json)
   [ -n "$s" ] || return 1
-  jq -e '.leader as $l | [.members[] | select(.id == $l)][0] | (.threshold == 3 and (has("committee") | not))' \
+  jq -e --argjson t "$1" '.leader as $l | [.members[] | select(.id == $l)][0] | (.threshold == $t and (has("committee") | not))' \
     <<<"$s" >/dev/null
 }
-check "within 40 s the leader's t is 3 and no change runs" wait_until 40 raised
+check "within 40 s the leader's t is 3 and no change runs" wait_until 40 threshold_is 3
 "$PSS" status >"$work/status-t.txt" 2>&1
 check "pss status says the file lags the cluster's t" grep -q 'has t = 3, the cluster file says 2' "$work/status-t.txt"
 "$PSS" get a >/dev/null 2>"$work/stale.err"
@@ -83,14 +84,7 @@ check "and says why ($(head -c 200 "$work/four.err"))" grep -q 'fewer than t+1' 
 rc=$?
 check "threshold set 2 (exit $rc: $(head -c 300 "$work/t2.err"))" test $rc -eq 0
 check "it says a reshare deals for it" grep -q 'round reshares' "$work/t2.err"
-lowered() {
-  local s
-  s=$(status_json)
-  [ -n "$s" ] || return 1
-  jq -e '.leader as $l | [.members[] | select(.id == $l)][0] | (.threshold == 2 and (has("committee") | not))' \
-    <<<"$s" >/dev/null
-}
-check "within 40 s the leader's t is 2 and no change runs" wait_until 40 lowered
+check "within 40 s the leader's t is 2 and no change runs" wait_until 40 threshold_is 2
 "$PSS" cluster-file --update >"$work/update-t2.out" 2>&1
 rc=$?
 check "cluster-file --update after the lowering (exit $rc: $(head -c 300 "$work/update-t2.out"))" test $rc -eq 0

@@ -37,6 +37,15 @@ std::map<epoch_id, std::vector<crypto::share>> shares_by_epoch(network& net, con
   return out;
 }
 
+// Every secret put_three wrote reads back, through the admin's client.
+void reads_three(network& net) {
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    auto got = net.get(100, 20 + i, "s" + std::to_string(i));
+    REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
+    CHECK(text_of(*got.value) == "value " + std::to_string(i));
+  }
+}
+
 // The dealers the last reshare that qualified took (its QUAL), from node 1.
 std::vector<node_id> reshare_qual(network& net) {
   std::vector<node_id> out;
@@ -87,11 +96,7 @@ TEST_CASE("lower t: a reshare puts every secret on a polynomial of degree t'-1; 
       CHECK(crypto::reconstruct_with_constant(two, 2, c0).ok());
     }
   // The admin's client learns t from the catalog and reads every secret.
-  for (std::uint64_t i = 0; i < 3; ++i) {
-    auto got = net.get(100, 20 + i, "s" + std::to_string(i));
-    REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
-    CHECK(text_of(*got.value) == "value " + std::to_string(i));
-  }
+  reads_three(net);
   auto put = net.put(100, 30, "after", "after the lowering");
   REQUIRE_MESSAGE(put.outcome == operation_outcome::ok, put.message);
   auto after = net.node(1).state().lookup("after", secret_version{});
@@ -115,11 +120,7 @@ TEST_CASE("lower t: a dealer that deals a share other than its own is left out b
   const auto qual = reshare_qual(net);
   CHECK(qual.size() >= 3);
   CHECK(std::find(qual.begin(), qual.end(), node_id{4}) == qual.end()); // the liar is not in QUAL
-  for (std::uint64_t i = 0; i < 3; ++i) {
-    auto got = net.get(100, 20 + i, "s" + std::to_string(i));
-    REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
-    CHECK(text_of(*got.value) == "value " + std::to_string(i));
-  }
+  reads_three(net);
   auto shares = shares_by_epoch(net, "s1", 5).rbegin()->second;
   REQUIRE(shares.size() >= 2);
   std::vector<crypto::share> two{shares[0], shares[1]};
@@ -141,11 +142,7 @@ TEST_CASE("lower t: a liar that also says it missed two honest dealers cannot tr
   const auto qual = reshare_qual(net);
   CHECK(std::find(qual.begin(), qual.end(), node_id{5}) == qual.end());
   CHECK(net.node(1).state().stats().thresholds_lowered == 1);
-  for (std::uint64_t i = 0; i < 3; ++i) {
-    auto got = net.get(100, 20 + i, "s" + std::to_string(i));
-    REQUIRE_MESSAGE(got.outcome == operation_outcome::ok, got.message);
-    CHECK(text_of(*got.value) == "value " + std::to_string(i));
-  }
+  reads_three(net);
   net.check();
 }
 
