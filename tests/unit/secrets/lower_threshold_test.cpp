@@ -37,6 +37,18 @@ std::map<epoch_id, std::vector<crypto::share>> shares_by_epoch(network& net, con
   return out;
 }
 
+// Node `liar` misbehaves as told (and deals other than its shares in a
+// reshare); the admin puts three secrets and lowers t from 3 to 2.
+void lower_with_liar(network& net, std::uint64_t liar, round_misbehaviour m) {
+  net.test_only[node_id{liar}].misbehave = m;
+  net.restart(node_id{liar});
+  net.elect(1);
+  put_three(net);
+  auto done = change_committee(net, 100, 10, threshold_of(2));
+  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+  await_lowered(net, 2, 5);
+}
+
 // Every secret put_three wrote reads back, through the admin's client.
 void reads_three(network& net) {
   for (std::uint64_t i = 0; i < 3; ++i) {
@@ -107,14 +119,8 @@ TEST_CASE("lower t: a reshare puts every secret on a polynomial of degree t'-1; 
 
 TEST_CASE("lower t: a dealer that deals a share other than its own is left out by the check against C_0") {
   network net{5, 3, 192};
-  // Node 4 deals its share plus one in the reshare (and is honest otherwise).
-  net.test_only[node_id{4}].misbehave = round_misbehaviour::false_masked;
-  net.restart(node_id{4});
-  net.elect(1);
-  put_three(net);
-  auto done = change_committee(net, 100, 10, threshold_of(2));
-  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
-  await_lowered(net, 2, 5);
+  // Node 4 deals other than its shares in the reshare (and is honest otherwise).
+  lower_with_liar(net, 4, round_misbehaviour::false_masked);
   const catalog& c = net.node(1).state();
   CHECK(c.stats().thresholds_lowered == 1);
   const auto qual = reshare_qual(net);
@@ -132,13 +138,7 @@ TEST_CASE("lower t: a liar that also says it missed two honest dealers cannot tr
   // Node 5 deals other than its shares and answers "missing" about dealers
   // 1 and 2: trimmed for receivers first, QUAL would be {3, 4, 5}, which
   // fails the check, at every attempt.
-  net.test_only[node_id{5}].misbehave = round_misbehaviour::answer_missing;
-  net.restart(node_id{5});
-  net.elect(1);
-  put_three(net);
-  auto done = change_committee(net, 100, 10, committee_change{committee_change_kind::threshold, {}, std::nullopt, 2});
-  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
-  await_lowered(net, 2, 5);
+  lower_with_liar(net, 5, round_misbehaviour::answer_missing);
   const auto qual = reshare_qual(net);
   CHECK(std::find(qual.begin(), qual.end(), node_id{5}) == qual.end());
   CHECK(net.node(1).state().stats().thresholds_lowered == 1);
@@ -149,13 +149,7 @@ TEST_CASE("lower t: a liar that also says it missed two honest dealers cannot tr
 TEST_CASE("lower t: without the check (planted bug reshare-without-check) the same dealer moves every secret") {
   planted::scoped_arm bug{planted::bug::reshare_without_check};
   network net{5, 3, 192};
-  net.test_only[node_id{4}].misbehave = round_misbehaviour::false_masked;
-  net.restart(node_id{4});
-  net.elect(1);
-  put_three(net);
-  auto done = change_committee(net, 100, 10, threshold_of(2));
-  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
-  await_lowered(net, 2, 5);
+  lower_with_liar(net, 4, round_misbehaviour::false_masked);
   auto shares = shares_by_epoch(net, "s1", 5).rbegin()->second;
   REQUIRE(shares.size() >= 2);
   std::vector<crypto::share> two{shares[0], shares[1]};
