@@ -70,7 +70,8 @@ secrets::round_misbehaviour simulation::impl::misbehaviour_of(node_id n) const {
   static constexpr std::array strategies{round_misbehaviour::complain,        round_misbehaviour::false_y,
                                          round_misbehaviour::inconsistent,    round_misbehaviour::garbage_fit,
                                          round_misbehaviour::withhold_reveal, round_misbehaviour::equivocate,
-                                         round_misbehaviour::false_masked,    round_misbehaviour::spam_recovery};
+                                         round_misbehaviour::false_masked,    round_misbehaviour::spam_recovery,
+                                         round_misbehaviour::answer_missing};
   if (!is_byzantine(n) || refresh_interval <= millis{0}) return round_misbehaviour::none;
   std::uint64_t h = opts.seed * 0x9E3779B97F4A7C15ull + n.value();
   h ^= h >> 31;
