@@ -115,6 +115,7 @@ struct apply_effects {
   bool committee_changed = false; // a committee change was recorded, moved on a step, or ended
   bool seal_key_recorded = false; // a member's sealing key announcement applied
   std::optional<node_id> member_removed; // the view dropped this member (docs/refresh.md §7.3)
+  std::optional<node_id> keys_rotated;   // this member's keys rotated (docs/refresh.md §7.9)
   // A round as it stood when qualified (or aborted at its qualify), with its
   // verdicts: for observers such as the simulator's round checker.
   std::shared_ptr<const round_state> qualified_round;
@@ -220,6 +221,7 @@ struct round_stats {
   std::uint64_t thresholds_raised = 0;     // refreshes that raised t
   std::uint64_t thresholds_lowered = 0;    // reshares that lowered t
   std::uint64_t seal_keys_recorded = 0;    // members' sealing key announcements applied
+  std::uint64_t keys_rotated = 0;          // members' identity and signing keys rotated (§7.9)
   bool operator==(const round_stats&) const = default;
 };
 
@@ -391,6 +393,7 @@ private:
   void note_refresh_committed(const round_state& r, apply_effects& fx);
   void drop_member(node_id n, apply_effects& fx);
   [[nodiscard]] command_result admit_member(committee_change& change, apply_effects& fx);
+  [[nodiscard]] command_result rotate_member(const member& next, apply_effects& fx);
   [[nodiscard]] command_result call_off_raise(apply_effects& fx);
   void start_removal(std::string_view why, apply_effects& fx);
   // recoverable_for with each version's record (valid until the next apply).

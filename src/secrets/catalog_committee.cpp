@@ -105,6 +105,10 @@ command_result catalog::execute_committee(const committee_change& change, const 
   for (const member& m : view_.members) ctx.up.insert(m.id);
   if (auto st = check_committee_change(view_, change, ctx); !st.ok())
     return refuse(result_code::invalid, st.err().message());
+  if (change.kind == committee_change_kind::rotate) {
+    PSS_CHECK(changes_.remember(request).ok()); // admit_change found room
+    return rotate_member(*change.new_member, fx);
+  }
   if (change.new_member && next_index_ > members_max)
     return refuse(result_code::invalid, "every share index up to " + std::to_string(members_max) + " was given once");
   if (change.kind == committee_change_kind::threshold && ctx.new_threshold == 0) {
@@ -166,6 +170,33 @@ command_result catalog::admit_member(committee_change& change, apply_effects& fx
   fx.committee_changed = true;
   return make(result_code::ok, "recorded: " + describe(change) + " at index " + std::to_string(m.index.value())
                                  + "; it recovers its shares as a learner, then becomes a voter");
+}
+
+// A rotation (docs/refresh.md §7.9), whole in this entry: the member keeps
+// its id, index and address, and takes its new identity and signing keys.
+// Its sealing-key record points at the new identity key with no signature
+// (as a rejoin's does; the serial stays), so senders seal to that until it
+// announces a new sealing key signed with its new signing key. A running
+// round aborts: its dealings and responses were signed, and its chunks
+// sealed, under the keys that end here.
+command_result catalog::rotate_member(const member& next, apply_effects& fx) {
+  auto self = std::find_if(view_.members.begin(), view_.members.end(), [&](const member& m) { return m.id == next.id; });
+  PSS_CHECK(self != view_.members.end());
+  self->box_key = next.box_key;
+  self->sign_key = next.sign_key;
+  PSS_CHECK(view_.validate().ok());
+  if (auto s = seal_keys_.find(next.id); s != seal_keys_.end()) {
+    s->second.key = next.box_key;
+    s->second.signature = {};
+  }
+  fx.seal_key_recorded = true;
+  fx.committee_changed = true;
+  fx.keys_rotated = next.id;
+  ++stats_.keys_rotated;
+  const std::string what = "recorded: the keys of " + name_of(next.id) + " rotated";
+  if (round_ && (round_->is_participant(next.id) || round_->target == next.id))
+    (void)abort_round(name_of(next.id) + " rotated its keys", fx);
+  return make(result_code::ok, what + "; clients take the new keys in with pss cluster-file --update");
 }
 
 // A removal's first step: a refresh that leaves the member out (the planted

@@ -21,7 +21,7 @@ namespace {
 // added, and the next share index; 9: a round's threshold, thresholds raised;
 // 10: sealing keys (the members' and a round's), seal keys recorded;
 // 11: a reshare round's mask commitments, thresholds lowered
-constexpr std::uint32_t snapshot_format = 11;
+constexpr std::uint32_t snapshot_format = 12;
 constexpr std::uint32_t snapshot_format_oldest = 4;
 
 void seal_key_map(auto& io, auto& map) {
@@ -173,6 +173,7 @@ void snapshot_fields(auto& io, like<catalog> auto& m, std::uint32_t& format) {
     io.u64(m.stats_.thresholds_lowered);
     io.flag(m.reshare_backoff_);
   }
+  if (format >= 12) io.u64(m.stats_.keys_rotated);
   io.optional(m.round_, [&](auto& r) { round_fields(io, r, format); });
 }
 
@@ -231,6 +232,8 @@ status catalog::derive_after_restore() {
   if (leaving() != no_node && !member(leaving())) return error{errc::malformed, "a snapshot's removal names a non-member"};
   if (joining() != no_node && !member(joining()))
     return error{errc::malformed, "a snapshot's new member is not in its view"};
+  if (committee_ && committee_->change.kind == committee_change_kind::rotate)
+    return error{errc::malformed, "a snapshot records a key rotation as running (a rotation is one entry)"};
   const bool raise = committee_ && committee_->change.kind == committee_change_kind::threshold;
   if (committee_ && (raise != (committee_->step == committee_step::raising)
                      || (raise && (committee_->change.threshold == view_.threshold

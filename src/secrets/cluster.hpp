@@ -82,6 +82,16 @@ struct node_keys {
   [[nodiscard]] node_keys clone() const;
 };
 
+// A member's public keys, as a view names them: what a rotation changes
+// (docs/refresh.md §7.9).
+struct member_keys {
+  crypto::box_public_key box;
+  crypto::sign_public_key sign;
+  bool operator==(const member_keys&) const = default;
+};
+[[nodiscard]] inline member_keys public_keys(const node_keys& k) { return {k.box.public_key, k.sign.public_key}; }
+[[nodiscard]] inline member_keys public_keys(const member& m) { return {m.box_key, m.sign_key}; }
+
 struct test_cluster {
   cluster_view view;
   std::vector<node_keys> keys; // keys[i] belongs to view.members[i]

@@ -22,6 +22,23 @@ status check_new_member(const cluster_view& view, const member& m) {
   return {};
 }
 
+// A rotation keeps the member's id, index and address, and changes both its
+// identity (box) key and its signing key to keys no member has: the old ones
+// may be known (that is why they rotate).
+status check_rotation(const cluster_view& view, node_id id, const member& m) {
+  const member* self = view.find(id);
+  if (self == nullptr) return refuse(node_name(id) + " is not a member");
+  if (m.id != id) return refuse("the key file is " + node_name(m.id) + "'s, not " + node_name(id) + "'s");
+  if (m.address != self->address)
+    return refuse("the key file gives " + node_name(id) + " another address (" + m.address
+                  + "); rotating keys does not move a node (use pss member replace)");
+  for (const member& o : view.members) {
+    if (o.box_key == m.box_key) return refuse("the new box key is " + node_name(o.id) + "'s");
+    if (o.sign_key == m.sign_key) return refuse("the new signing key is " + node_name(o.id) + "'s");
+  }
+  return {};
+}
+
 // After the removal: t+1 members for a refresh, and a Raft majority of them up.
 status check_removal(const cluster_view& view, node_id old, std::size_t after, const committee_context& ctx) {
   if (view.find(old) == nullptr) return refuse(node_name(old) + " is not a member");
@@ -56,7 +73,7 @@ status check_threshold_up(const cluster_view& view, std::uint32_t t, const commi
 
 // The format of a committee change (core/fields.hpp).
 void fields(auto& io, like<committee_change> auto& m) {
-  io.enumeration(m.kind, committee_change_kind::add, committee_change_kind::threshold, "unknown committee change");
+  io.enumeration(m.kind, committee_change_kind::add, committee_change_kind::rotate, "unknown committee change");
   io.id(m.old_member);
   io.optional(m.new_member, [&](auto& x) {
     io.nested(x, [](byte_writer& w, const member& v) { encode(w, v); }, decode_member);
@@ -79,6 +96,7 @@ std::string describe(const committee_change& c) {
     case committee_change_kind::replace:
       return "replace " + node_name(c.old_member) + " by " + (c.new_member ? node_name(c.new_member->id) : std::string{"?"});
     case committee_change_kind::threshold: return "set t to " + std::to_string(c.threshold);
+    case committee_change_kind::rotate: return "rotate the keys of " + node_name(c.old_member);
   }
   return "an unknown change";
 }
@@ -123,6 +141,9 @@ status check_committee_change(const cluster_view& view, const committee_change& 
         return refuse("t must be 2.." + std::to_string(n - 1) + " for " + std::to_string(n)
                       + " members (a refresh needs t+1), not " + std::to_string(c.threshold));
       return check_threshold_up(view, c.threshold, ctx);
+    case committee_change_kind::rotate:
+      if (!c.new_member) return refuse("a rotation needs the member's new keys");
+      return check_rotation(view, c.old_member, *c.new_member);
   }
   return refuse("unknown committee change");
 }

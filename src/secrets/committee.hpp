@@ -4,8 +4,8 @@
 // rules to a change with the replicated state when it records it, and the
 // leader to a fresh view first, for a clear message.
 //
-// Built: removal, add and replace (§7.3), raising t (§7.4) and lowering t
-// through a reshare (§7.5).
+// Built: removal, add and replace (§7.3), raising t (§7.4), lowering t
+// through a reshare (§7.5) and rotating a member's keys (§7.9).
 #pragma once
 
 #include <cstdint>
@@ -26,12 +26,14 @@ enum class committee_change_kind : std::uint8_t {
   remove = 2,    // a refresh that leaves it out, then the Raft removal
   replace = 3,   // add the new member, then remove the old one
   threshold = 4, // a new t
+  rotate = 5,    // new identity and signing keys for a member, in one entry
 };
 
 struct committee_change {
   committee_change_kind kind = committee_change_kind::add;
-  node_id old_member;               // remove, replace
-  std::optional<member> new_member; // add, replace (its index is the catalog's to give)
+  node_id old_member;               // remove, replace, rotate
+  std::optional<member> new_member; // add, replace (its index is the catalog's to give);
+                                    // rotate: the member with its new keys
   std::uint32_t threshold = 0;      // threshold: the new t
   bool operator==(const committee_change&) const = default;
 };
@@ -76,8 +78,10 @@ struct committee_context {
 // id is in use or whose box or signing key equals a member's; a threshold
 // outside 2..n-1 of the committee after the change or equal to t, or with
 // fewer than min(n, t'+1) members up (the round that changes t needs them;
-// lowering needs the old t up as well, to reshare); and a committee larger
-// than members_max.
+// lowering needs the old t up as well, to reshare); a committee larger
+// than members_max; and a rotation that is not the member's own id and
+// address with a box key and a signing key that both differ from every
+// member's (its own included).
 [[nodiscard]] status check_committee_change(const cluster_view& view, const committee_change& c,
                                             const committee_context& ctx);
 

@@ -146,8 +146,7 @@ void node_engine::note_committee(const applied_command& a) {
 // none.
 void node_engine::follow_committee() {
   const member* self = catalog_.view().find(keys_.id);
-  if (self != nullptr && (!(self->box_key == keys_.box.public_key) || !(self->sign_key == keys_.sign.public_key)))
-    return fail(error{errc::mismatch, node_name(keys_.id) + ": the catalog names this node with other keys than its own"});
+  if (self != nullptr && !follow_own_keys(public_keys(*self))) return;
   if (self != nullptr) admitted_ = true;
   if (!admitted_) return; // a new member its catalog does not name yet
   const bool removed = self == nullptr;
@@ -159,6 +158,29 @@ void node_engine::follow_committee() {
   } else if (erased > 0) {
     event("being removed: erased " + std::to_string(erased) + " shares it is no longer listed for");
   }
+}
+
+// The keys the catalog names this node with (docs/refresh.md §7.9): its
+// own; its next ones, once an admin's rotation applied (it switches, and the
+// host rewrites its key file); or ones it held before a rotation, while it
+// replays entries from before it (it signs nothing for those: their rounds
+// are over). Any other keys stop it with a message that says what to do.
+bool node_engine::follow_own_keys(const member_keys& named) {
+  if (named == public_keys(keys_)) return true;
+  const auto& retired = options_.retired_keys;
+  if (std::find(retired.begin(), retired.end(), named) != retired.end()) return true;
+  if (options_.next_keys && named == public_keys(*options_.next_keys)) {
+    options_.retired_keys.push_back(public_keys(keys_));
+    keys_ = std::move(*options_.next_keys); // in place: the round member points at keys_
+    options_.next_keys.reset();
+    keys_rotated_ = true;
+    event("keys rotated: this node now uses its new identity and signing keys (the old ones are retired)");
+    return true;
+  }
+  fail(error{errc::mismatch, node_name(keys_.id) + ": the catalog names this node with keys it does not hold. If an "
+                             "admin rotated its keys (pss member rotate-keys), put the new key file beside its key "
+                             "file as <key_file>.next and start it again"});
+  return false;
 }
 
 // A node that is leaving the committee, was dropped, or is new and not

@@ -37,6 +37,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "access/request_guard.hpp"
@@ -121,6 +122,12 @@ struct node_options {
   // is not in `cluster` (the cluster's first view), starts with an empty
   // Raft configuration, and is a member once its catalog names it.
   bool joining = false;
+  // A rotation of this node's keys (docs/refresh.md §7.9): the keys it
+  // switches to once its catalog names them (`<key_file>.next`), and the
+  // public keys it held before earlier rotations (a log replayed from
+  // before one, and the first view, name those).
+  std::optional<node_keys> next_keys;
+  std::vector<member_keys> retired_keys;
   // The admin named at cluster creation: the policy's first grant
   // (docs/access.md). A node holds client public keys only, never a client
   // secret or a bearer credential.
@@ -264,6 +271,13 @@ public:
   // True until this node, rejoining after a wipe, is a voter again (its
   // applied catalog shows its rejoin done); it never votes meanwhile.
   [[nodiscard]] bool rejoining() const noexcept { return rejoin_.rejoining(); }
+  // True once after this node switched to options.next_keys (its catalog
+  // applied an admin's rotation, docs/refresh.md §7.9): the host then makes
+  // them its key file's keys, the old public keys retired, and erases the
+  // old private keys and the next file.
+  [[nodiscard]] bool take_keys_rotated() noexcept { return std::exchange(keys_rotated_, false); }
+  // Whether a rotation's next keys are still waiting (for `pss status`).
+  [[nodiscard]] bool holds_next_keys() const noexcept { return options_.next_keys.has_value(); }
 
   // True while this node still holds round material (sub-shares, masked
   // values, its dealing and the ephemeral keys of its chunks) in memory; the
@@ -389,6 +403,7 @@ private:
   void lead_joining(millis now);
   [[nodiscard]] bool learner_caught_up(node_id in);
   void follow_committee();
+  [[nodiscard]] bool follow_own_keys(const member_keys& named);
   void note_committee(const applied_command& a);
   [[nodiscard]] std::set<node_id> members_up() const;
   [[nodiscard]] std::set<node_id> quiet_participants(const round_state& r, millis now) const;
@@ -452,6 +467,7 @@ private:
   std::optional<millis> unrecoverable_warned_at_; // ask_for_recovery's last warning
   std::optional<std::uint64_t> lost_nonce_; // the shares_lost being declared
   bool removal_noted_ = false; // the view dropped this node, and it said so
+  bool keys_rotated_ = false;  // switched to options_.next_keys; the host has not taken it yet
   bool admitted_ = !options_.joining; // a new member: once its catalog named it
   // The leader: the member it waits to have applied its exclusion before
   // its Raft removal (member_informed).

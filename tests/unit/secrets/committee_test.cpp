@@ -90,6 +90,29 @@ TEST_CASE("committee: a threshold outside 2..n-1, or unchanged, is refused") {
   CHECK(has(f.refused({committee_change_kind::threshold, {}, {}, 3}), "already"));
 }
 
+TEST_CASE("committee: a rotation keeps the member's id and address and takes keys no member has") {
+  fixture f;
+  // Node 2 with node 2's keys of another cluster: fresh keys.
+  member next = f.other.view.members[1];
+  next.address = f.tc.view.members[1].address;
+  CHECK(f.refused({committee_change_kind::rotate, node_id{2}, next, 0}).empty());
+  CHECK(has(f.refused({committee_change_kind::rotate, node_id{9}, next, 0}), "node 9 is not a member"));
+  CHECK(has(f.refused({committee_change_kind::rotate, node_id{3}, next, 0}), "is node 2's, not node 3's"));
+  CHECK(has(f.refused({committee_change_kind::rotate, node_id{2}, std::nullopt, 0}), "needs the member's new keys"));
+  member moved = next;
+  moved.address = "elsewhere:1";
+  CHECK(has(f.refused({committee_change_kind::rotate, node_id{2}, moved, 0}), "does not move a node"));
+  member same_box = next;
+  same_box.box_key = f.tc.view.members[1].box_key; // its own old key: the rotation exists because it may be known
+  CHECK(has(f.refused({committee_change_kind::rotate, node_id{2}, same_box, 0}), "box key is node 2's"));
+  member others_sign = next;
+  others_sign.sign_key = f.tc.view.members[3].sign_key;
+  CHECK(has(f.refused({committee_change_kind::rotate, node_id{2}, others_sign, 0}), "signing key is node 4's"));
+  auto ctx = f.all_up;
+  ctx.change_running = true;
+  CHECK(has(f.refused({committee_change_kind::rotate, node_id{2}, next, 0}, ctx), "another committee change"));
+}
+
 } // namespace pss::secrets
 
 namespace pss::secrets {
@@ -99,7 +122,8 @@ TEST_CASE("committee: a change and the member request that carries it decode as 
   for (const committee_change& c :
        {committee_change{committee_change_kind::remove, node_id{5}, std::nullopt, 0},
         committee_change{committee_change_kind::replace, node_id{2}, other.view.members.back(), 0},
-        committee_change{committee_change_kind::threshold, {}, std::nullopt, 4}}) {
+        committee_change{committee_change_kind::threshold, {}, std::nullopt, 4},
+        committee_change{committee_change_kind::rotate, node_id{2}, other.view.members[1], 0}}) {
     byte_writer w;
     encode(w, c);
     const bytes b = w.take();

@@ -78,13 +78,18 @@ public:
     o.test_only = test_only[id];
     o.rejoin = rejoin.contains(id);
     o.joining = extra_keys_.contains(id);
+    if (auto next = next_keys_.find(id); next != next_keys_.end()) o.next_keys = next->second.clone();
+    if (auto r = retired_keys_.find(id); r != retired_keys_.end()) o.retired_keys = r->second;
     if (tweak) tweak(id, o);
     return o;
   }
 
   result<std::unique_ptr<node_engine>> open_node(node_id id, bool first_start) {
     const auto extra = extra_keys_.find(id);
-    const auto& keys = extra != extra_keys_.end() ? extra->second : cluster_.keys[id.value() - 1];
+    const auto rotated = rotated_keys_.find(id);
+    const auto& keys = rotated != rotated_keys_.end() ? rotated->second
+                       : extra != extra_keys_.end()   ? extra->second
+                                                      : cluster_.keys[id.value() - 1];
     return node_engine::open(options_for(id, first_start), keys.clone(), *disks_.at(id),
                              std::make_unique<crypto::seeded_random>(random_.next_u64()), now);
   }
@@ -128,6 +133,27 @@ public:
     start_node(id, false);
   }
   std::set<node_id> rejoin; // nodes started with the rejoin option
+  // A rotation of a node's keys (docs/refresh.md §7.9): the node restarts
+  // holding `next` as well, as its host does with a next key file.
+  void give_next_keys(node_keys next) {
+    const node_id id = next.id;
+    next_keys_.insert_or_assign(id, std::move(next));
+    if (is_up(id)) crash(id);
+    restart(id);
+  }
+  // What the host does once the node switched: the next keys become its
+  // keys, the old public ones retired.
+  void adopt_rotated_keys(node_id id) {
+    auto next = next_keys_.extract(id);
+    REQUIRE(!next.empty());
+    const auto rotated = rotated_keys_.find(id);
+    const auto extra = extra_keys_.find(id);
+    const node_keys& old = rotated != rotated_keys_.end() ? rotated->second
+                           : extra != extra_keys_.end()   ? extra->second
+                                                          : cluster_.keys[id.value() - 1];
+    retired_keys_[id].push_back(public_keys(old));
+    rotated_keys_.insert_or_assign(id, std::move(next.mapped()));
+  }
 
   node_engine& node(std::uint64_t id) { return *nodes_.at(node_id{id}); }
   bool is_up(node_id id) const { return nodes_.contains(id); }
@@ -249,6 +275,9 @@ public:
 
 private:
   std::map<node_id, node_keys> extra_keys_; // new members' keys, by id
+  std::map<node_id, node_keys> next_keys_;  // keys a rotation switches to
+  std::map<node_id, node_keys> rotated_keys_; // keys after a rotation
+  std::map<node_id, std::vector<member_keys>> retired_keys_;
   bool step(millis end) {
     millis next = end + millis{1};
     for (const auto& m : queue_) next = std::min(next, m.at);
