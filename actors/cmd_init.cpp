@@ -392,7 +392,10 @@ constexpr const char* init_description =
     "PSS_IDENTITY. No secret is ever printed.\n\n"
     "Adding a member later: `pss init-cluster --add-node ID --out DIR [--address HOST:PORT]`\n"
     "writes DIR/node-ID/ (config with joining = true, keys, a certificate from DIR/ca.key,\n"
-    "and member.toml, the public keys for `pss member add --keys`).\n\n"
+    "and member.toml, the public keys for `pss member add --keys`).\n"
+    "Rotating a member's keys: `pss init-cluster --rotate-keys ID --out DIR` writes\n"
+    "DIR/node-ID/node.key.next (its next private keys, 0600: put it beside the node's key\n"
+    "file and restart the node) and member.next.toml (for `pss member rotate-keys --keys`).\n\n"
     "Exit codes: 0 written, 1 failed (DIR not empty, openssl failed), 2 bad usage.";
 
 } // namespace init
@@ -417,7 +420,9 @@ int run_init_cluster(int argc, char** argv) {
     ("insecure-plaintext", po::bool_switch(&o.insecure_plaintext),
      "no CA, no certificates, no TLS: for local experiments only")
     ("add-node", po::value<std::uint64_t>(), "write the files of a new member ID into the existing cluster --out DIR")
-    ("address", po::value<std::string>(), "with --add-node: where it listens (default: node 1's host, port + ID - 1)");
+    ("address", po::value<std::string>(), "with --add-node: where it listens (default: node 1's host, port + ID - 1)")
+    ("rotate-keys", po::value<std::uint64_t>(),
+     "write next keys for member ID into the existing cluster --out DIR (pss member rotate-keys)");
   po::options_description hidden;
   hidden.add_options()
     ("check-config", po::value<std::string>(), "load a node config with its keys and tokens")
@@ -435,6 +440,7 @@ int run_init_cluster(int argc, char** argv) {
     if (vm.count("check-config")) return check_config(vm["check-config"].as<std::string>());
     if (vm.count("check-cluster")) return check_cluster(vm["check-cluster"].as<std::string>());
     if (vm.count("add-node")) return add_node(vm);
+    if (vm.count("rotate-keys")) return rotate_keys(vm);
     po::notify(vm);
   } catch (const po::error& e) {
     std::cerr << "pss init-cluster: " << e.what() << " (try --help)\n";

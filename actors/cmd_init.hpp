@@ -26,5 +26,8 @@ inline constexpr mode_t node_dir_mode = 0700;
 
 // `pss init-cluster --add-node ID --out DIR [--address HOST:PORT]`.
 int add_node(const boost::program_options::variables_map& vm);
+// `pss init-cluster --rotate-keys ID --out DIR`: next keys for member ID
+// (docs/refresh.md §7.9): DIR/node-ID/node.key.next and member.next.toml.
+int rotate_keys(const boost::program_options::variables_map& vm);
 
 } // namespace pss::cli::init

@@ -136,4 +136,38 @@ int add_node(const boost::program_options::variables_map& vm) {
   return exit_code::ok;
 }
 
+int rotate_keys(const boost::program_options::variables_map& vm) {
+  auto fail = [](const std::string& message, int rc) {
+    std::cerr << "pss init-cluster: " << message << "\n";
+    return rc;
+  };
+  if (!vm.count("out"))
+    return fail("--rotate-keys needs --out DIR, the cluster's directory (try --help)", exit_code::usage);
+  const std::string dir = vm["out"].as<std::string>();
+  const node_id id{vm["rotate-keys"].as<std::uint64_t>()};
+  const std::string node_dir = dir + "/node-" + std::to_string(id.value());
+  auto config = deploy::load_node_config(node_dir + "/node.toml");
+  if (!config.ok()) return fail(config.err().message() + " (--out must be the directory init-cluster wrote)", exit_code::usage);
+  const std::string next = deploy::next_key_path(config->key_file);
+  const std::string member = node_dir + "/member.next.toml";
+  std::error_code ec;
+  if (std::filesystem::exists(next, ec) || std::filesystem::exists(member, ec))
+    return fail(next + " or " + member + " exists already: a rotation is prepared (remove both to prepare another)",
+                exit_code::failed);
+  crypto::system_random rng;
+  const secrets::node_keys keys{id, crypto::box_key_pair::generate(rng), crypto::sign_key_pair::generate(rng)};
+  if (auto st = deploy::write_node_keys(next, keys); !st.ok()) return fail(st.err().message(), exit_code::failed);
+  if (auto st = deploy::write_new_file(member, deploy::render_member_keys({id, keys.box.public_key, keys.sign.public_key}),
+                                       public_file_mode);
+      !st.ok())
+    return fail(st.err().message(), exit_code::failed);
+  std::cout << "wrote " << next << " (node " << id.value() << "'s next private keys, 0600) and " << member
+            << " (their public halves)\n\n"
+            << "next: put " << next << " beside the node's key file as " << std::filesystem::path{next}.filename().string()
+            << " (it is there already if the node runs from " << node_dir << ") and restart the node;\nthen, as an admin:\n"
+            << "  pss member rotate-keys --id " << id.value() << " --keys " << member << "\n"
+            << "and, once it applied, in every client: pss cluster-file --update\n";
+  return exit_code::ok;
+}
+
 } // namespace pss::cli::init

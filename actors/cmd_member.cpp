@@ -1,4 +1,4 @@
-// `pss member add | remove | replace` and `pss threshold set`: an admin's
+// `pss member add | remove | replace | rotate-keys` and `pss threshold set`: an admin's
 // change to the committee
 // (docs/refresh.md §7). The change is one signed request to the leader,
 // which checks it against the cluster as it knows it (who is up, what else
@@ -20,7 +20,8 @@ using namespace client;
 constexpr const char* member_usage =
   "usage: pss member add --id ID --address HOST:PORT --keys FILE\n"
   "       pss member remove --id ID\n"
-  "       pss member replace OLD NEW --address HOST:PORT --keys FILE\n\n"
+  "       pss member replace OLD NEW --address HOST:PORT --keys FILE\n"
+  "       pss member rotate-keys --id ID --keys FILE\n\n"
   "Changes the cluster's committee: the members that hold shares and vote in Raft. Signed\n"
   "with your identity (it must hold the admin right) and checked again by every node.\n"
   "One change runs at a time; `pss status` shows it and each node's member count.\n\n"
@@ -39,11 +40,22 @@ constexpr const char* member_usage =
   "           remain, when fewer than a Raft majority of them are up, or while another change\n"
   "           or a wiped node's rejoin runs.\n"
   "  replace  does both as one change: adds NEW, then removes OLD (stop OLD's process once\n"
-  "           `pss status` no longer lists it).\n\n"
+  "           `pss status` no longer lists it).\n"
+  "  rotate-keys  gives member ID new identity (link) and signing keys, when its old ones\n"
+  "           may be known (a stolen backup, a host that was broken into). First run\n"
+  "           `pss init-cluster --rotate-keys ID --out CLUSTER_DIR`: it writes node-ID/node.key.next\n"
+  "           and node-ID/member.next.toml. Put node.key.next beside the node's key file\n"
+  "           (same name plus .next, mode 0600) and restart the node: it then holds both.\n"
+  "           FILE is member.next.toml. The change is one Raft entry that moves no share:\n"
+  "           the node switches to the new keys when it applies it, rewrites its key file\n"
+  "           (the old public keys kept as retired) and erases the old private keys and the\n"
+  "           .next file; a round that runs aborts and the next one deals with the new keys.\n"
+  "           Clients then refuse the cluster until `pss cluster-file --update`. A node\n"
+  "           started without the .next file stops, saying so; start it with the file.\n\n"
   "Each command returns once the change is recorded. Clients keep working with their old\n"
   "cluster file (they deal to the members it names); `pss cluster-file --update` takes a\n"
   "new member in. `pss threshold set T` changes t.\n\n"
-  "Run `pss member add --help` (or remove, replace) for the options.";
+  "Run `pss member add --help` (or remove, replace, rotate-keys) for the options.";
 
 // The new member of an add or a replace, from --id, --address and --keys.
 int read_newcomer(const po::variables_map& vm, const common& c, node_id id, secrets::member& out) {
@@ -175,6 +187,41 @@ int member_replace(int argc, char** argv) {
                     "member replace", j);
 }
 
+int member_rotate_keys(int argc, char** argv) {
+  po::options_description o{"options"};
+  o.add_options()
+    ("id", po::value<std::uint64_t>(), "the member whose keys rotate")
+    ("keys", po::value<std::string>(), "its new public keys (member.next.toml from init-cluster --rotate-keys)");
+  po::positional_options_description pos;
+  po::variables_map vm;
+  if (int rc = parse(argc, argv, o, pos, {"pss member rotate-keys --id ID --keys FILE", member_usage}, vm); rc >= 0)
+    return rc;
+  common c;
+  if (int rc = load_common(vm, c); rc != exit_code::ok) return rc;
+  node_id id;
+  if (int rc = read_id(vm, c, "id", "rotate-keys needs --id, the member's node id", id); rc != exit_code::ok) return rc;
+  if (int rc = check_named(c, id); rc != exit_code::ok) return rc;
+  if (!vm.count("keys")) {
+    report_error(c, "rotate-keys needs --keys FILE (member.next.toml from pss init-cluster --rotate-keys)",
+                 exit_code::usage);
+    return exit_code::usage;
+  }
+  auto keys = deploy::load_member_keys(vm["keys"].as<std::string>());
+  if (!keys.ok() || keys->id != id) {
+    report_error(c, keys.ok() ? vm["keys"].as<std::string>() + " holds the keys of " + secrets::node_name(keys->id)
+                                  + ", not of " + secrets::node_name(id)
+                              : keys.err().message(),
+                 exit_code::usage);
+    return exit_code::usage;
+  }
+  const secrets::member* named = c.cluster.view().find(id);
+  const secrets::member m{id, named->index, named->address, keys->box_key, keys->sign_key};
+  json j;
+  j["node"] = id.value();
+  return run_change(c, secrets::committee_change{secrets::committee_change_kind::rotate, id, m, 0},
+                    "member rotate-keys", j);
+}
+
 constexpr const char* threshold_usage =
   "usage: pss threshold set T\n\n"
   "Sets t, the number of members whose shares rebuild a secret, to T (2..n-1: the round\n"
@@ -238,6 +285,7 @@ int run_member(int argc, char** argv) {
   if (sub == "add") return member_add(argc - 1, argv + 1);
   if (sub == "remove") return member_remove(argc - 1, argv + 1);
   if (sub == "replace") return member_replace(argc - 1, argv + 1);
+  if (sub == "rotate-keys") return member_rotate_keys(argc - 1, argv + 1);
   if (sub == "--help" || sub == "-h" || sub == "help") {
     std::cout << member_usage << "\n";
     return exit_code::ok;

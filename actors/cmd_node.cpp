@@ -136,6 +136,53 @@ std::vector<actors::member_link> members_of(const secrets::node_engine& e) {
   return out;
 }
 
+// The link keys: each derived from this node's identity key pair that the
+// view names (its key file's, or after a rotation its next one's).
+void own_link_keys(actors::network_options& net, const deploy::node_config& config,
+                   const deploy::node_key_files& files) {
+  auto pairs = std::make_shared<std::vector<secrets::node_keys>>();
+  pairs->push_back(files.keys.clone());
+  if (files.next) pairs->push_back(files.next->clone());
+  for (const auto& k : *pairs) net.own_keys.push_back(k.box.public_key);
+  const auto pair_of = [pairs](const crypto::box_public_key& own) -> const crypto::box_key_pair* {
+    for (const auto& k : *pairs)
+      if (k.box.public_key == own) return &k.box;
+    return nullptr;
+  };
+  net.member_key = [pair_of, self = config.id, cluster = config.cluster_id](
+                     const crypto::box_public_key& own, const crypto::box_public_key& key,
+                     node_id id) -> result<crypto::link_key> {
+    const crypto::box_key_pair* pair = pair_of(own);
+    if (pair == nullptr) return error{errc::not_found, "this node holds no private key for its identity key in the view"};
+    return crypto::link_key::derive(*pair, self, key, id, cluster);
+  };
+  net.client_key = [pair_of, self = config.id, cluster = config.cluster_id](
+                     const crypto::box_public_key& own, const crypto::box_public_key& client_key,
+                     std::uint64_t client) -> result<crypto::link_key> {
+    const crypto::box_key_pair* pair = pair_of(own);
+    if (pair == nullptr) return error{errc::not_found, "this node holds no private key for its identity key in the view"};
+    return crypto::link_key::derive_for_client(*pair, client_key, true, self, client, cluster);
+  };
+}
+
+// Once the engine switched to its next keys (an admin's rotation applied,
+// docs/refresh.md §7.9): the key file takes them, the old public keys
+// retired, and the old private keys and the next file are erased. A crash
+// before this leaves the next file, and the replay switches again.
+void adopt_rotated_keys(secrets::node_engine& engine, deploy::node_key_files& files, const deploy::node_config& config) {
+  if (!engine.take_keys_rotated() || !files.next) return;
+  if (auto st = deploy::adopt_next_keys(config, files); !st.ok()) {
+    log_line("ALARM: the keys rotated, but the key file could not be rewritten: " + st.err().message()
+             + "; the next key file stays, and the node switches again at its next start");
+    return;
+  }
+  files.retired.push_back(secrets::public_keys(files.keys));
+  files.keys = std::move(*files.next);
+  files.next.reset();
+  log_line("keys rotated: " + config.key_file + " holds the new keys (the old public keys retired); "
+           + deploy::next_key_path(config.key_file) + " was erased");
+}
+
 enum class start_mode { existing, init, rejoin };
 
 // Decides how to open the data directory; an empty one needs a flag.
@@ -157,11 +204,13 @@ result<start_mode> decide_start(const deploy::node_config& c, bool init, bool re
 }
 
 int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
-  auto keys = deploy::load_node_keys(config.key_file, config);
-  if (!keys.ok()) {
-    std::cerr << "pss node: " << keys.err().message() << "\n";
+  auto loaded = deploy::load_node_key_files(config);
+  if (!loaded.ok()) {
+    std::cerr << "pss node: " << loaded.err().message() << "\n";
     return exit_code::usage;
   }
+  auto files = std::make_shared<deploy::node_key_files>(std::move(*loaded));
+  const secrets::node_keys* keys = &files->keys;
   if (plaintext)
     log_line("WARNING: --insecure-plaintext: no TLS; anyone on the network can read and forge this node's "
              "traffic. Use it for local experiments only.");
@@ -198,17 +247,11 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
       return exit_code::usage;
     }
     net.keys.emplace(m.id, std::move(*key));
-    net.peers.push_back(actors::peer_address{m.id, m.address.host, m.address.port});
+    const auto box = m.box_key.bytes();
+    net.peers.push_back(actors::peer_address{m.id, m.address.host, m.address.port, {box.begin(), box.end()}});
   }
 
-  net.member_key = [box = std::make_shared<const secrets::node_keys>(keys->clone()), self = config.id,
-                     cluster = config.cluster_id](const crypto::box_public_key& key, node_id id) {
-    return crypto::link_key::derive(box->box, self, key, id, cluster);
-  };
-  net.client_key = [box = std::make_shared<const secrets::node_keys>(keys->clone()), self = config.id,
-                     cluster = config.cluster_id](const crypto::box_public_key& client_key, std::uint64_t client) {
-    return crypto::link_key::derive_for_client(box->box, client_key, true, self, client, cluster);
-  };
+  own_link_keys(net, config, *files);
 
   actors::transport_options transport;
   transport.tls = !plaintext;
@@ -246,12 +289,16 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
   o.raft.heartbeat_interval = secrets::millis{config.timing.heartbeat_ms};
   o.raft.lease_reads = config.timing.lease_reads;
   o.refresh_interval = secrets::millis{config.timing.refresh_interval_ms};
+  if (files->next) o.next_keys = files->next->clone();
+  o.retired_keys = files->retired;
+  if (files->next) log_line("holding next keys (" + deploy::next_key_path(config.key_file) + "): switching to them "
+                            "when an admin's pss member rotate-keys applies");
   crypto::system_random seed_source;
   std::array<std::uint8_t, 8> seed{};
   seed_source.fill(seed);
   for (auto b : seed) o.prng_seed = (o.prng_seed << 8) | b;
   storage::posix_file_system fs;
-  auto opened = secrets::node_engine::open(std::move(o), std::move(*keys), fs,
+  auto opened = secrets::node_engine::open(std::move(o), keys->clone(), fs,
                                            std::make_unique<crypto::system_random>(), now());
   if (!opened.ok()) {
     std::cerr << "pss node: node " << config.id.value() << " cannot open " << config.data_dir << ": "
@@ -268,6 +315,8 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
   slot->health = [raw] { return health_of(*raw); };
   slot->members = [raw] { return members_of(*raw); };
   slot->log = log_line;
+  secrets::node_engine* rotating = engine.get();
+  slot->after_output = [rotating, files, &config] { adopt_rotated_keys(*rotating, *files, config); };
   caf::actor node = actors::spawn_node_actor(sys, slot);
 
   actors::node_network network;

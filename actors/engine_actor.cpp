@@ -80,6 +80,8 @@ void flush(Self* self, Slot& slot, timer_state& t, millis now) {
     caf::actor dest = slot.directory->route(m.to);
     if (dest) self->send(dest, wire_message::make(slot.self, m.to, std::move(m.payload)));
   }
+  if constexpr (requires { slot.after_output; })
+    if (slot.after_output) slot.after_output();
   t.wanted = out.next_wakeup;
   arm(self, t, now);
   if constexpr (requires { self->state.flush_queued; }) {

@@ -58,6 +58,9 @@ struct host_slot {
   std::function<std::vector<member_link>()> members;
   // Receives the engine's events (never secret material); unset: dropped.
   std::function<void(const std::string&)> log;
+  // Runs inside the actor after each input's output is sent (the node's
+  // host adopts rotated keys here); unset: nothing.
+  std::function<void()> after_output;
   bool alive = true;
 };
 

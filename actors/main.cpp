@@ -30,7 +30,7 @@ constexpr command commands[] = {
   {"status", "members, leader, term, commit index, epoch and link health", pss::cli::run_status},
   {"refresh", "ask the cluster to refresh every share now", pss::cli::run_refresh},
   {"access", "grant, revoke and list client keys' rights (admin)", pss::cli::run_access},
-  {"member", "add, remove or replace a member; no secret is ever put together (admin)", pss::cli::run_member},
+  {"member", "add, remove or replace a member, or rotate its keys; no secret is put together (admin)", pss::cli::run_member},
   {"threshold", "change t (set T): a refresh raises it, a reshare lowers it (admin)", pss::cli::run_threshold},
   {"cluster-file", "take the cluster's current members into the cluster file (--update)", pss::cli::run_cluster_file},
   {"audit", "read and check the nodes' audit logs: who read or changed what, when (admin)", pss::cli::run_audit},

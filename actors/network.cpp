@@ -19,6 +19,7 @@
 
 #include "actors/dial_signal.hpp"
 #include "actors/engine_actor.hpp"
+#include "actors/gateway.hpp"
 #include "actors/messages.hpp"
 #include "actors/sockets.hpp"
 #include "crypto/random_source.hpp"
@@ -26,74 +27,7 @@
 
 namespace pss::actors {
 
-namespace {
-
-using peer_up_atom = caf::atom_constant<caf::atom("peer_up")>;
-using peer_fail_atom = caf::atom_constant<caf::atom("peer_fail")>;
-using member_sync_atom = caf::atom_constant<caf::atom("msync")>;
-
-constexpr std::string_view hello_marker = "pss link hello v1";
-
-byte_view hello_bytes() {
-  return {reinterpret_cast<const std::uint8_t*>(hello_marker.data()), hello_marker.size()};
-}
-
-struct peer_route {
-  std::string address;
-  caf::actor handle; // invalid while not connected
-  std::uint32_t failed_attempts = 0;
-  std::string last_error;
-  std::shared_ptr<dial_signal> signal; // set for peers this node dials
-};
-
-struct client_route {
-  caf::actor handle;
-  std::optional<crypto::link_key> key; // from the client's hello on that connection
-  std::uint64_t last_seen = 0; // a counter, for evicting the oldest
-};
-
-struct gateway_counters {
-  std::uint64_t oversize = 0;
-  std::uint64_t bad_tag = 0;
-  std::uint64_t replayed = 0; // authentic member messages refused for their counter
-  std::uint64_t unknown_sender = 0;
-  std::uint64_t unroutable = 0;
-  std::uint64_t bad_hello = 0;
-};
-
-// Starts dialling a peer the view added; null once the node stops.
-using start_dial_fn = std::function<std::shared_ptr<dial_signal>(const peer_address&)>;
-
-struct gateway_state {
-  network_options options;
-  start_dial_fn start_dial;
-  caf::actor node;
-  std::map<node_id, peer_route> peers;
-  std::map<std::uint64_t, client_route> clients;
-  std::uint64_t client_clock = 0;
-  gateway_counters counters;
-  // One link session per peer, from the hello exchange on its connection;
-  // nothing is sent to a peer before it exists (Raft and rounds resend).
-  std::map<node_id, crypto::link_session> sessions;
-  std::map<node_id, std::uint64_t> hellos_sent; // the dialler's nonce, until answered
-  std::map<node_id, std::uint64_t> hellos_at_sync; // hellos_sent at the last member sync
-  std::set<node_id> strangers_logged; // ids whose hello came before this node knew them
-  crypto::system_random random;
-  static inline const char* name = "pss_gateway";
-};
-
-using gateway_actor = caf::stateful_actor<gateway_state>;
-
-void log(gateway_actor* self, const std::string& text) {
-  if (self->state.options.log) self->state.options.log(text);
-}
-
-bool local_sender(gateway_actor* self) {
-  const auto& s = self->current_sender();
-  return s != nullptr && s->node() == self->node();
-}
-
-std::string peer_name(node_id id) { return "node " + std::to_string(id.value()); }
+namespace gateway {
 
 void connect_route(gateway_actor* self, node_id id, caf::actor handle, const char* how) {
   auto it = self->state.peers.find(id);
@@ -106,6 +40,13 @@ void connect_route(gateway_actor* self, node_id id, caf::actor handle, const cha
   self->monitor(p.handle);
   log(self, "link to " + peer_name(id) + " at " + p.address + " is up (" + how + ")");
 }
+
+} // namespace gateway
+
+namespace {
+
+using namespace gateway;
+using dial_signals = std::map<node_id, std::shared_ptr<dial_signal>>;
 
 void send_outbound(gateway_actor* self, wire_message& m) {
   auto& st = self->state;
@@ -121,7 +62,7 @@ void send_outbound(gateway_actor* self, wire_message& m) {
       ++st.counters.unroutable; // Raft and the rounds resend
       return;
     }
-    const auto stamp = session->second.next(m.payload);
+    const auto stamp = session->second.link.next(m.payload);
     self->send(it->second.handle, link_message{st.options.self.value(), to.id, std::move(m.payload),
                                                std::vector<std::uint8_t>(stamp.tag.begin(), stamp.tag.end()),
                                                stamp.counter});
@@ -149,7 +90,9 @@ void remember_client(gateway_actor* self, const client_hello& h) {
     ++st.counters.bad_hello;
     return;
   }
-  auto key = st.options.client_key(*client_key, h.client);
+  auto own = crypto::box_public_key::from_bytes(st.own_box);
+  auto key = own.ok() ? st.options.client_key(*own, *client_key, h.client)
+                      : result<crypto::link_key>{error{errc::invalid_argument, "no identity key"}};
   if (!key.ok()) {
     ++st.counters.bad_hello;
     return;
@@ -175,59 +118,6 @@ std::map<std::string, std::uint64_t> transport_refused(const gateway_counters& c
   return out;
 }
 
-std::uint64_t draw_nonce(crypto::random_source& random) {
-  std::uint64_t v = 0;
-  while (v == 0) {
-    std::array<std::uint8_t, 8> b{};
-    random.fill(b);
-    for (auto x : b) v = v << 8 | x;
-  }
-  return v;
-}
-
-link_hello make_hello(const gateway_state& st, node_id to, const crypto::link_key& key, crypto::link_nonces nonces) {
-  const crypto::link_tag tag = key.tag(st.options.self, to, nonces, 0, hello_bytes());
-  return link_hello{st.options.self.value(), to.value(), std::vector<std::uint8_t>(tag.begin(), tag.end()),
-                    nonces.dialler, nonces.acceptor};
-}
-
-// A dialler's hello opens a session with a fresh nonce of this end's, and is
-// answered over the same connection; an answer to this end's own hello
-// completes the session it asked for. Anything else is refused.
-void on_link_hello(gateway_actor* self, const link_hello& h) {
-  auto& st = self->state;
-  const node_id from{h.from};
-  auto key = st.options.keys.find(from);
-  const crypto::link_nonces nonces{h.dialler_nonce, h.acceptor_nonce};
-  const bool answer = h.acceptor_nonce != 0;
-  const auto sent = st.hellos_sent.find(from);
-  if (key == st.options.keys.end()) {
-    // A member added since this node's view was last synced, or a stranger:
-    // a real newcomer says hello again after the next sync.
-    ++st.counters.unknown_sender;
-    if (st.strangers_logged.size() < client_routes_max && st.strangers_logged.insert(from).second)
-      log(self, "a link hello from " + peer_name(from) + ", which this node's view does not name (yet); refused");
-    return;
-  }
-  if (h.to != st.options.self.value() || h.dialler_nonce == 0
-      || (answer && (sent == st.hellos_sent.end() || sent->second != h.dialler_nonce))
-      || !key->second.verify_tag(key->second.tag(from, st.options.self, nonces, 0, hello_bytes()), h.tag)) {
-    ++st.counters.bad_tag;
-    log(self, "refused a link hello that does not authenticate as node " + std::to_string(h.from));
-    return;
-  }
-  if (answer) {
-    st.hellos_sent.erase(sent);
-    st.sessions.insert_or_assign(from, crypto::link_session{key->second, st.options.self, from, nonces});
-    return;
-  }
-  const crypto::link_nonces opened{h.dialler_nonce, draw_nonce(st.random)};
-  st.sessions.insert_or_assign(from, crypto::link_session{key->second, st.options.self, from, opened});
-  auto handle = caf::actor_cast<caf::actor>(self->current_sender());
-  self->send(handle, make_hello(st, from, key->second, opened));
-  connect_route(self, from, std::move(handle), "it dialled");
-}
-
 void on_link_message(gateway_actor* self, link_message& m) {
   auto& st = self->state;
   if (m.payload.size() > network_payload_bytes_max) {
@@ -239,87 +129,14 @@ void on_link_message(gateway_actor* self, link_message& m) {
     ++st.counters.bad_tag;
     return;
   }
-  const std::uint64_t replays = session->second.replays_refused();
-  if (!session->second.accept(m.counter, m.payload, m.tag)) {
-    ++(session->second.replays_refused() > replays ? st.counters.replayed : st.counters.bad_tag);
+  crypto::link_session& link = session->second.link;
+  const std::uint64_t replays = link.replays_refused();
+  if (!link.accept(m.counter, m.payload, m.tag)) {
+    ++(link.replays_refused() > replays ? st.counters.replayed : st.counters.bad_tag);
     return;
   }
   self->send(st.node, wire_message::make(secrets::endpoint::of(node_id{m.from}),
                                          secrets::endpoint::of(st.options.self), std::move(m.payload)));
-}
-
-using dial_signals = std::map<node_id, std::shared_ptr<dial_signal>>;
-
-void say_hello(gateway_actor* self, node_id id, const caf::actor& handle) {
-  auto& st = self->state;
-  auto key = st.options.keys.find(id);
-  if (key == st.options.keys.end()) return;
-  const crypto::link_nonces nonces{draw_nonce(st.random), 0};
-  st.hellos_sent[id] = nonces.dialler;
-  st.sessions.erase(id); // until the answer names the new one
-  self->send(handle, make_hello(st, id, key->second, nonces));
-}
-
-// A member the view names and the gateway did not know: its key from the
-// box key in the catalog (which only an admin's signed add put there).
-void add_peer(gateway_actor* self, const member_link& m) {
-  auto& st = self->state;
-  const node_id id{m.id};
-  auto address = deploy::parse_host_port(m.address);
-  auto box = crypto::box_public_key::from_bytes(m.box_key);
-  auto key = box.ok() && st.options.member_key ? st.options.member_key(*box, id)
-                                               : result<crypto::link_key>{error{errc::invalid_argument, "no box key"}};
-  if (!address.ok() || !key.ok()) {
-    if (st.strangers_logged.size() < client_routes_max && st.strangers_logged.insert(id).second)
-      log(self, peer_name(id) + " is in this node's view but cannot be linked: "
-                  + (address.ok() ? key.err().message() : address.err().message()));
-    return;
-  }
-  st.options.keys.insert_or_assign(id, std::move(*key));
-  peer_route& r = st.peers[id];
-  r.address = address->to_string();
-  const bool dials = id > st.options.self;
-  if (dials && st.start_dial) r.signal = st.start_dial(peer_address{id, address->host, address->port});
-  log(self, peer_name(id) + " at " + r.address + " joined this node's view: linking ("
-              + (dials ? "dialling it" : "it dials") + ")");
-}
-
-void drop_peer(gateway_actor* self, node_id id) {
-  auto& st = self->state;
-  auto it = st.peers.find(id);
-  PSS_CHECK(it != st.peers.end());
-  if (it->second.signal) it->second.signal->stop();
-  if (it->second.handle) self->demonitor(it->second.handle);
-  log(self, peer_name(id) + " at " + it->second.address + " left this node's view: unlinked");
-  st.peers.erase(it);
-  st.options.keys.erase(id);
-  st.sessions.erase(id);
-  st.hellos_sent.erase(id);
-}
-
-// The peers follow the applied view. A hello still unanswered since the
-// last sync (the other end did not know this node yet) is said again.
-void sync_members(gateway_actor* self, const std::vector<member_link>& members) {
-  auto& st = self->state;
-  if (members.empty()) return; // no view to follow (the node is stopping)
-  std::set<node_id> listed;
-  for (const auto& m : members) {
-    if (node_id{m.id} == st.options.self) continue;
-    listed.insert(node_id{m.id});
-    if (!st.peers.contains(node_id{m.id})) add_peer(self, m);
-  }
-  std::vector<node_id> gone;
-  for (const auto& [id, p] : st.peers)
-    if (!listed.contains(id)) gone.push_back(id);
-  for (auto id : gone) drop_peer(self, id);
-  const auto outstanding = st.hellos_sent;
-  for (const auto& [id, nonce] : outstanding) {
-    auto before = st.hellos_at_sync.find(id);
-    auto peer = st.peers.find(id);
-    if (before != st.hellos_at_sync.end() && before->second == nonce && peer != st.peers.end() && peer->second.handle)
-      say_hello(self, id, peer->second.handle);
-  }
-  st.hellos_at_sync = st.hellos_sent;
 }
 
 caf::behavior gateway_behavior(gateway_actor* self, caf::actor node, network_options options, dial_signals signals,
@@ -329,9 +146,11 @@ caf::behavior gateway_behavior(gateway_actor* self, caf::actor node, network_opt
   for (const auto& p : options.peers) {
     peer_route& r = self->state.peers[p.id];
     r.address = p.host + ":" + std::to_string(p.port);
+    r.box_key = p.box_key;
     if (auto s = signals.find(p.id); s != signals.end()) r.signal = s->second;
   }
   self->state.options = std::move(options);
+  adopt_configured_keys(self->state);
   self->set_down_handler([=](caf::down_msg& d) {
     for (auto& [id, p] : self->state.peers) {
       if (!p.handle || p.handle.address() != d.source) continue;
@@ -376,7 +195,7 @@ caf::behavior gateway_behavior(gateway_actor* self, caf::actor node, network_opt
     [=](link_message& m) { on_link_message(self, m); },
     [=](link_hello& h) { on_link_hello(self, h); },
     [=](peer_up_atom, std::uint64_t id, caf::actor handle) {
-      if (!local_sender(self) || !self->state.options.keys.contains(node_id{id})) return;
+      if (!local_sender(self) || !self->state.keys.contains(node_id{id})) return;
       say_hello(self, node_id{id}, handle);
       connect_route(self, node_id{id}, std::move(handle), "dialled");
     },

@@ -25,7 +25,11 @@
 // links a member added since (its key derived from the box key the admin's
 // signed add put in the catalog; dialled if its id is higher) and unlinks
 // one the view no longer has. A dialler whose hello went unanswered for a
-// whole sync (the other end did not know it yet) says hello again.
+// whole sync (the other end did not know it yet) says hello again. When a
+// member's identity key rotates (or this node's, `pss member rotate-keys`),
+// its link key is derived again; open sessions keep theirs, and a hello
+// verifies under the current key, under the replaced one for a grace, and
+// at the rotating node under the keys its next pair derives.
 #pragma once
 
 #include <chrono>
@@ -82,6 +86,7 @@ struct peer_address {
   node_id id;
   std::string host;
   std::uint16_t port = 0;
+  std::vector<std::uint8_t> box_key; // the identity key its configured link key is derived from
 };
 
 struct network_options {
@@ -91,14 +96,27 @@ struct network_options {
   bool tls = true;
   std::vector<peer_address> peers;          // every other member
   std::map<node_id, crypto::link_key> keys; // one per peer
+  // This node's identity keys it holds the private half of: its key file's,
+  // then a rotation's next ones (docs/refresh.md §7.9). The view says which
+  // one is current; links and client connections derive from that one.
+  std::vector<crypto::box_public_key> own_keys;
   // The key of a client connection from the client's hello (its ephemeral
-  // public key and id), derived with this member's box key pair.
-  std::function<result<crypto::link_key>(const crypto::box_public_key&, std::uint64_t client)> client_key;
+  // public key and id), derived with this member's identity key pair `own`.
+  std::function<result<crypto::link_key>(const crypto::box_public_key& own, const crypto::box_public_key&,
+                                         std::uint64_t client)>
+    client_key;
   std::chrono::milliseconds reconnect_max{5000};
-  // The link key of a member the node's view names beyond `peers` (one
-  // added since the config was written), from its box public key.
-  std::function<result<crypto::link_key>(const crypto::box_public_key&, node_id)> member_key;
+  // The link key of a member the node's view names, from this node's
+  // identity key pair `own` and the member's identity public key: one added
+  // since the config was written, or one whose keys (or this node's) rotated.
+  std::function<result<crypto::link_key>(const crypto::box_public_key& own, const crypto::box_public_key& peer,
+                                         node_id)>
+    member_key;
   std::chrono::milliseconds member_sync{1000};
+  // After a rotation, a hello still verifies under the link key it replaced
+  // for this long (members apply the rotation at different moments); then
+  // the old key is of no use: the rotation exists because it may be known.
+  std::chrono::milliseconds rotation_grace{60'000};
   std::function<void(const std::string&)> log; // link events (never payloads)
 };
 

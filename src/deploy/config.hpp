@@ -150,6 +150,24 @@ struct cluster_file {
 // zeroizes the buffers that held the keys.
 [[nodiscard]] status write_node_keys(const std::string& path, const secrets::node_keys& keys);
 
+// A node's keys as its host holds them across rotations (docs/refresh.md
+// §7.9): the key file's keys; `retired`, the public keys of earlier
+// rotations (the key file's `retired` list, which the config's entry may
+// name); and `next`, the keys of a rotation an admin has not applied yet,
+// from `<key_file>.next` when that file exists (same format, mode 0600).
+inline constexpr std::size_t retired_keys_max = 64;
+struct node_key_files {
+  secrets::node_keys keys;
+  std::vector<secrets::member_keys> retired;
+  std::optional<secrets::node_keys> next;
+};
+[[nodiscard]] inline std::string next_key_path(const std::string& key_file) { return key_file + ".next"; }
+[[nodiscard]] result<node_key_files> load_node_key_files(const node_config& config);
+// Once the node switched to `files.next`: the key file holds the next keys
+// and the old public keys as retired (an atomic replace, the old bytes
+// zeroed), then the next file is erased the same way and removed.
+[[nodiscard]] status adopt_next_keys(const node_config& config, const node_key_files& files);
+
 // A new member's public keys, for `pss member add --keys FILE` (`pss
 // init-cluster --add-node` writes it beside the node's config): `id`,
 // `box_key` and `sign_key` (hex). Public: it may be mailed to the admin.

@@ -3,7 +3,9 @@
 //
 // Nothing read from or written to this file ever reaches an error message;
 // the hex text and raw bytes are zeroized as soon as they are used.
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <limits>
 
 #include "core/bytes.hpp"
@@ -11,6 +13,7 @@
 #include "deploy/config.hpp"
 #include "deploy/files.hpp"
 #include "deploy/toml_reader.hpp"
+#include "storage/posix_file_system.hpp"
 
 namespace pss::deploy {
 
@@ -47,10 +50,46 @@ result<secure_bytes> read_secret_hex(const toml::table& doc, const std::string& 
   return out;
 }
 
-result<secrets::node_keys> keys_from(const toml::table& doc, const std::string& path,
-                                     const node_config& expected) {
+// "<box key hex>:<sign key hex>": a public key pair a rotation retired.
+result<secrets::member_keys> retired_pair(const toml::node& node, const std::string& where) {
+  const auto* text = node.as_string();
+  const auto colon = text != nullptr ? text->get().find(':') : std::string::npos;
+  if (colon == std::string::npos)
+    return error{errc::invalid_argument, where + ": each entry must be \"<box key hex>:<sign key hex>\""};
+  auto box = from_hex(text->get().substr(0, colon));
+  auto sign = from_hex(text->get().substr(colon + 1));
+  auto box_key = box.ok() ? crypto::box_public_key::from_bytes(*box) : result<crypto::box_public_key>{box.err()};
+  auto sign_key = sign.ok() ? crypto::sign_public_key::from_bytes(*sign) : result<crypto::sign_public_key>{sign.err()};
+  if (!box_key.ok() || !sign_key.ok())
+    return error{errc::invalid_argument, where + ": an entry is not a box key and a signing key in hex"};
+  return secrets::member_keys{*box_key, *sign_key};
+}
+
+result<std::vector<secrets::member_keys>> retired_from(const toml::table& doc, const std::string& path) {
+  std::vector<secrets::member_keys> out;
+  const toml::node* node = doc.get("retired");
+  if (node == nullptr) return out;
+  const auto* list = node->as_array();
+  const std::string where = path + ": key 'retired'";
+  if (list == nullptr || list->size() > retired_keys_max)
+    return error{errc::invalid_argument, where + " must be a list of at most " + std::to_string(retired_keys_max)
+                                           + " \"<box key hex>:<sign key hex>\" strings"};
+  for (const toml::node& entry : *list) {
+    auto pair = retired_pair(entry, where);
+    if (!pair.ok()) return pair.err();
+    out.push_back(*pair);
+  }
+  return out;
+}
+
+// `self_check`: the derived public keys must be the config's entry for this
+// node, or a pair the file retired (after a rotation the config, which
+// never changes, still names the first keys). A next key file is not
+// checked against the config: the admin's rotation names its keys.
+result<node_key_files> keys_from(const toml::table& doc, const std::string& path, const node_config& expected,
+                                 bool self_check) {
   const detail::table_reader root{doc, path, ""};
-  PSS_TRY(root.allow_only({"id", "box_secret_key", "sign_seed"}));
+  PSS_TRY(root.allow_only({"id", "box_secret_key", "sign_seed", "retired"}));
   auto id = root.integer("id", 1, std::numeric_limits<std::int64_t>::max(), "id = 1");
   if (!id.ok()) return id.err();
   if (node_id{static_cast<std::uint64_t>(*id)} != expected.id)
@@ -69,16 +108,22 @@ result<secrets::node_keys> keys_from(const toml::table& doc, const std::string& 
   if (!box.ok()) return error{errc::invalid_argument, path + ": key 'box_secret_key' is not a valid X25519 secret key"};
   auto sign = crypto::sign_key_pair::from_seed(sign_seed->view());
   if (!sign.ok()) return error{errc::invalid_argument, path + ": key 'sign_seed' is not a valid Ed25519 seed"};
+  auto retired = retired_from(doc, path);
+  if (!retired.ok()) return retired.err();
   const member_entry* self = expected.self();
   // A joining node is in no [[members]] entry: the engine checks its keys
   // against the catalog's once the admin's add names it.
   PSS_CHECK(self != nullptr || expected.joining);
-  if (self != nullptr && (box->public_key != self->box_key || sign->public_key != self->sign_key))
+  const secrets::member_keys named = self != nullptr ? secrets::member_keys{self->box_key, self->sign_key}
+                                                     : secrets::member_keys{};
+  const bool own = self == nullptr || (box->public_key == self->box_key && sign->public_key == self->sign_key)
+                   || std::find(retired->begin(), retired->end(), named) != retired->end();
+  if (self_check && !own)
     return error{errc::mismatch,
                  path + ": the public keys derived from this key file do not match the box_key "
                         "and sign_key of node " + std::to_string(expected.id.value()) + " in " +
                         expected.file + "; the key file belongs to another node or cluster"};
-  return secrets::node_keys{expected.id, std::move(*box), std::move(*sign)};
+  return node_key_files{secrets::node_keys{expected.id, std::move(*box), std::move(*sign)}, std::move(*retired), {}};
 }
 
 // Reads a private TOML file (mode 0600) and turns it into keys with
@@ -147,18 +192,42 @@ result<crypto::sign_key_pair> client_identity(const cluster_file& c, const char*
                                        "in " + c.file + " (make one with: pss identity new --out FILE)"};
 }
 
-result<secrets::node_keys> load_node_keys(const std::string& path, const node_config& expected) {
-  return load_private_toml(path, "the key file", [&](const toml::table& doc) { return keys_from(doc, path, expected); });
+result<node_key_files> load_node_key_files(const node_config& config) {
+  const std::string& path = config.key_file;
+  auto files = load_private_toml(path, "the key file", [&](const toml::table& doc) {
+    return keys_from(doc, path, config, true);
+  });
+  if (!files.ok()) return files.err();
+  const std::string next_path = next_key_path(path);
+  std::error_code ec;
+  if (!std::filesystem::exists(next_path, ec)) return files;
+  auto next = load_private_toml(next_path, "the next key file", [&](const toml::table& doc) {
+    return keys_from(doc, next_path, config, false);
+  });
+  if (!next.ok()) return next.err();
+  files->next = std::move(next->keys);
+  return files;
 }
 
-status write_node_keys(const std::string& path, const secrets::node_keys& keys) {
+result<secrets::node_keys> load_node_keys(const std::string& path, const node_config& expected) {
+  auto files = load_private_toml(path, "the key file", [&](const toml::table& doc) {
+    return keys_from(doc, path, expected, true);
+  });
+  if (!files.ok()) return files.err();
+  return std::move(files->keys);
+}
+
+namespace {
+
+// The key file's text; the caller zeroizes it.
+std::string node_key_text(const secrets::node_keys& keys, const std::vector<secrets::member_keys>& retired) {
   secure_bytes box_secret = keys.box.secret_bytes();
   secure_bytes sign_seed = keys.sign.seed_bytes();
   std::string box_hex = to_hex(box_secret.view());
   std::string sign_hex = to_hex(sign_seed.view());
   std::string text;
   // Reserved up front so no reallocation leaves a stray copy behind.
-  text.reserve(512);
+  text.reserve(1024 + retired.size() * 160);
   text += "# pss node private keys. Keep this file secret (mode 0600); never copy it\n"
           "# to another machine except as a backup.\n";
   text += "id = " + std::to_string(keys.id.value()) + "\n";
@@ -169,7 +238,37 @@ status write_node_keys(const std::string& path, const secrets::node_keys& keys) 
   text += "\"\n";
   zeroize_string(box_hex);
   zeroize_string(sign_hex);
+  if (retired.empty()) return text;
+  text += "# Public keys this node held before rotations (pss member rotate-keys): its\n"
+          "# config and the cluster's log from before them still name these.\nretired = [\n";
+  for (const auto& r : retired)
+    text += "  \"" + to_hex(r.box.bytes()) + ":" + to_hex(r.sign.bytes()) + "\",\n";
+  text += "]\n";
+  return text;
+}
+
+} // namespace
+
+status write_node_keys(const std::string& path, const secrets::node_keys& keys) {
+  std::string text = node_key_text(keys, {});
   return write_private_text(path, text);
+}
+
+status adopt_next_keys(const node_config& config, const node_key_files& files) {
+  PSS_CHECK(files.next.has_value());
+  std::vector<secrets::member_keys> retired = files.retired;
+  retired.push_back(secrets::public_keys(files.keys));
+  std::string text = node_key_text(*files.next, retired);
+  storage::posix_file_system fs;
+  // The old file's bytes are overwritten with zeroes once the new one is in
+  // its place: the old private keys are the reason for the rotation.
+  auto written = storage::replace_file_erasing_old(
+    fs, config.key_file, byte_view{reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  zeroize_string(text);
+  PSS_TRY(written);
+  // The next file erased the same way: overwritten, then removed.
+  PSS_TRY(storage::replace_file_erasing_old(fs, next_key_path(config.key_file), byte_view{}));
+  return fs.remove(next_key_path(config.key_file));
 }
 
 } // namespace pss::deploy

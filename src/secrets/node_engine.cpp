@@ -205,7 +205,7 @@ void node_engine::event(std::string text) {
 void node_engine::fail(const error& e) {
   if (failed_) return;
   failed_ = e;
-  event("storage failed, the node stops until restarted: " + e.describe());
+  event("the node stops until restarted: " + e.describe());
 }
 
 void node_engine::send(endpoint to, const wire_message& m) {

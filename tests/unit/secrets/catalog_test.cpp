@@ -238,22 +238,22 @@ TEST_CASE("catalog: a shares_lost is applied once per nonce and never takes a ve
   CHECK(restored->shares_lost_recorded(node_id{4}, 7));
 }
 
-TEST_CASE("catalog: snapshots of the older formats 5 to 10 still restore; unknown formats are refused") {
+TEST_CASE("catalog: snapshots of the older formats 5 to 11 still restore; unknown formats are refused") {
   fixture f;
   REQUIRE(f.apply(1, 1, f.dealt("a")).result.code == result_code::ok);
-  const bytes today = f.c.snapshot(); // format 11
-  // Format 11 ends with format 6's shares_lost counters (two u64) and nonces
+  const bytes today = f.c.snapshot(); // format 12
+  // Format 12 ends with format 6's shares_lost counters (two u64) and nonces
   // (a u32 count), format 7's retired dealings (a u32 count), format 8's
   // members removed and added (two u64), next share index (a u32: 6 here)
   // and committee change (a presence byte), format 9's thresholds raised (a
   // u64), format 10's seal keys recorded (a u64) and sealing keys (a u32
-  // count), its own thresholds lowered (a u64) and reshare back-off (a byte),
-  // then the round's presence byte.
-  REQUIRE(today.size() > 75);
-  const std::vector<std::uint8_t> tail(today.end() - 75, today.end());
+  // count), format 11's thresholds lowered (a u64) and reshare back-off (a
+  // byte), its own keys rotated (a u64), then the round's presence byte.
+  REQUIRE(today.size() > 83);
+  const std::vector<std::uint8_t> tail(today.end() - 83, today.end());
   for (std::size_t i = 0; i < tail.size(); ++i) {
     CAPTURE(i);
-    CHECK(tail[i] == (i == 40 ? 6 : 0)); // the next index, little-endian, at 75 - 35
+    CHECK(tail[i] == (i == 40 ? 6 : 0)); // the next index, little-endian, at 83 - 43
   }
   const auto as_format = [&](std::uint8_t format, std::size_t dropped) {
     bytes b(today.begin(), today.end() - static_cast<std::ptrdiff_t>(dropped) - 1);
@@ -261,15 +261,15 @@ TEST_CASE("catalog: snapshots of the older formats 5 to 10 still restore; unknow
     b[0] = format;  // the u32 format, little-endian
     return b;
   };
-  for (const auto& [format, dropped] : {std::pair{10, 9}, std::pair{9, 21}, std::pair{8, 29}, std::pair{7, 50},
-                                        std::pair{6, 54}, std::pair{5, 74}}) {
+  for (const auto& [format, dropped] : {std::pair{11, 8}, std::pair{10, 17}, std::pair{9, 29}, std::pair{8, 37},
+                                        std::pair{7, 58}, std::pair{6, 62}, std::pair{5, 82}}) {
     CAPTURE(format);
     auto restored = catalog::restore(as_format(static_cast<std::uint8_t>(format), dropped));
     REQUIRE(restored.ok());
     CHECK(*restored == f.c);
     CHECK(restored->snapshot() == today); // written again in today's format
   }
-  for (std::uint8_t format : {3, 12}) {
+  for (std::uint8_t format : {3, 13}) {
     bytes b = today;
     b[0] = format;
     CHECK_FALSE(catalog::restore(b).ok());
