@@ -271,7 +271,7 @@ int run_sim(int argc, char** argv) {
     o.membership_change = vm["membership-change"].as<std::string>();
     if (o.profile != "membership") return usage("--membership-change needs --profile membership");
     if (!sim::is_membership_change(o.membership_change))
-      return usage("--membership-change must be any, add, remove, replace, call-off, raise or lower");
+      return usage("--membership-change must be any, add, remove, replace, call-off, raise, lower or rotate");
   }
   if (vm.count("planted-bug")) {
     const std::string name = vm["planted-bug"].as<std::string>();

@@ -39,7 +39,8 @@ secrets_node_host::open(storage::file_system& fs, const secrets::cluster_view& v
                         const secrets::node_keys& keys, const raft::options& raft_options,
                         std::uint64_t prng_seed, std::uint64_t random_seed, millis now,
                         bool first_start, secrets::node_test_only_options test_only,
-                        millis refresh_interval, bool rejoin, std::uint64_t snapshot_every, bool joining) {
+                        millis refresh_interval, bool rejoin, std::uint64_t snapshot_every, bool joining,
+                        const secrets::node_keys* next_keys, std::vector<secrets::member_keys> retired_keys) {
   secrets::node_options o;
   o.cluster = view;
   o.data_dir = "/data";
@@ -55,6 +56,8 @@ secrets_node_host::open(storage::file_system& fs, const secrets::cluster_view& v
   o.refresh_interval = refresh_interval;
   o.snapshot_every_entries = snapshot_every;
   o.seal_key_grace = sim_seal_key_grace;
+  if (next_keys != nullptr) o.next_keys = next_keys->clone();
+  o.retired_keys = std::move(retired_keys);
   // The default 16 MiB segment is allocated, copied at each sync and read
   // back at each restart in memory: a sixth of a calm run's time (seed 7).
   o.log.segment_bytes = sim_segment_bytes;

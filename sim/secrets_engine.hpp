@@ -56,7 +56,8 @@ public:
        const raft::options& raft_options, std::uint64_t prng_seed, std::uint64_t random_seed,
        millis now, bool first_start, secrets::node_test_only_options test_only = {},
        millis refresh_interval = millis{0}, bool rejoin = false,
-       std::uint64_t snapshot_every = secrets::snapshot_every_entries_default, bool joining = false);
+       std::uint64_t snapshot_every = secrets::snapshot_every_entries_default, bool joining = false,
+       const secrets::node_keys* next_keys = nullptr, std::vector<secrets::member_keys> retired_keys = {});
 
   void on_message(millis now, secrets::endpoint from, byte_view payload) override;
   void on_tick(millis now) override;
@@ -70,6 +71,8 @@ public:
   [[nodiscard]] std::vector<applied_event> take_applied() override;
   [[nodiscard]] log_index boot_snapshot_index() const override { return boot_snapshot_index_; }
   [[nodiscard]] bool halted() const override { return engine_->failure().has_value(); }
+  // The engine switched to its next keys since the last call (a rotation).
+  [[nodiscard]] bool take_keys_rotated() { return engine_->take_keys_rotated(); }
   [[nodiscard]] const std::vector<std::string>& open_warnings() const override { return warnings_; }
   [[nodiscard]] const storage::raft_storage& raft_storage() const override { return engine_->storage(); }
   [[nodiscard]] std::vector<raft::read_trace> take_read_traces() override { return engine_->take_read_traces(); }

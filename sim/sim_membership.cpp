@@ -35,7 +35,12 @@ std::uint64_t committee_digest(const secrets::catalog& c) {
   auto mix = [&](std::uint64_t v) {
     h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
   };
-  for (const auto& m : c.view().members) mix(m.id.value() * 1000003u + m.index.value());
+  for (const auto& m : c.view().members) {
+    mix(m.id.value() * 1000003u + m.index.value());
+    std::uint64_t key = 0; // a rotation changes these (sim_rotation.cpp)
+    for (std::size_t i = 0; i < 8; ++i) key = key << 8 | (m.box_key.bytes()[i] ^ m.sign_key.bytes()[i]);
+    mix(key);
+  }
   if (const auto& r = c.committee()) {
     mix(static_cast<std::uint64_t>(r->change.kind) << 8 | static_cast<std::uint64_t>(r->step));
     mix(r->change.old_member.value());
@@ -60,11 +65,12 @@ void simulation::impl::plan_membership() {
   member_change r;
   const auto span = static_cast<std::uint64_t>(opts.seconds * 1000);
   r.at = millis{static_cast<millis::rep>(span / 5 + membership_rng.below(span * 2 / 5 + 1))};
-  static constexpr std::array<std::string_view, 6> named{"add", "remove", "replace", "call-off", "raise", "lower"};
+  static constexpr std::array<std::string_view, 7> named{"add",   "remove", "replace", "call-off",
+                                                         "raise", "lower",  "rotate"};
   auto draw = membership_rng.below(named.size());
   if (opts.membership_change != "any")
     draw = static_cast<std::uint64_t>(std::find(named.begin(), named.end(), opts.membership_change) - named.begin());
-  r.kind = draw == 3 ? kind::add : draw >= 4 ? kind::threshold : static_cast<kind>(1 + draw);
+  r.kind = draw == 6 ? kind::rotate : draw == 3 ? kind::add : draw >= 4 ? kind::threshold : static_cast<kind>(1 + draw);
   r.call_off = draw == 3;
   r.newcomer_down = r.call_off && membership_rng.below(2) == 0;
   r.lower = draw == 5 && opts.threshold >= 3 && opts.byzantine <= static_cast<int>(opts.threshold) - 2;
@@ -89,6 +95,9 @@ bool simulation::impl::member_change_recorded() const {
       case kind::threshold:
         if (c.new_threshold() != 0 || c.view().threshold != opts.threshold) return true;
         break;
+      case kind::rotate:
+        if (c.stats().keys_rotated > 0) return true;
+        break;
       default:
         if (c.view().find(newcomer) != nullptr) return true;
     }
@@ -108,13 +117,15 @@ void simulation::impl::membership_step() {
   using kind = secrets::committee_change_kind;
   const node_id newcomer{opts.nodes + 1};
   if (member_plan->sent == 0) {
-    ++counters.faults[member_plan->kind == kind::remove      ? "member_removal_asked"
+    if (member_plan->kind == kind::rotate) start_rotation();
+    else ++counters.faults[member_plan->kind == kind::remove      ? "member_removal_asked"
                       : member_plan->kind == kind::threshold ? (member_plan->lower ? "threshold_lower_asked"
                                                                                    : "threshold_raise_asked")
                                                              : "member_add_asked"];
     trace.add(0x3E3B);
     trace.add(member_plan->target.value());
-    if (member_plan->kind != kind::remove && member_plan->kind != kind::threshold && !member_plan->newcomer_down) {
+    if (member_plan->kind != kind::remove && member_plan->kind != kind::threshold && member_plan->kind != kind::rotate
+        && !member_plan->newcomer_down) {
       node_ids.push_back(newcomer);
       auto& fresh = nodes[newcomer];
       fresh.id = newcomer;
@@ -124,7 +135,9 @@ void simulation::impl::membership_step() {
   ++member_plan->sent;
   member_plan->next_send = now() + removal_resend;
   secrets::committee_change change{member_plan->kind, member_plan->target, std::nullopt, 0};
-  if (member_plan->kind == kind::threshold) {
+  if (member_plan->kind == kind::rotate) {
+    change = rotation_change();
+  } else if (member_plan->kind == kind::threshold) {
     change.old_member = no_node;
     change.threshold = static_cast<std::uint32_t>(member_plan->lower ? opts.threshold - 1 : opts.threshold + 1);
   } else if (member_plan->kind != kind::remove) {

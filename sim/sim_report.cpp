@@ -21,7 +21,7 @@ bool is_profile(const std::string& name) {
 }
 
 bool is_membership_change(const std::string& name) {
-  for (const char* c : {"any", "add", "remove", "replace", "call-off", "raise", "lower"})
+  for (const char* c : {"any", "add", "remove", "replace", "call-off", "raise", "lower", "rotate"})
     if (name == c) return true;
   return false;
 }

@@ -194,6 +194,18 @@ struct simulation::impl final : actors::host_hooks {
   prng membership_rng{opts.seed ^ 0x3E3BE125ull};
   std::unique_ptr<crypto::seeded_random> membership_nonces;
   std::map<log_index, std::uint64_t> committee_at; // the committee checker's view digest per applied index
+  // A rotation (--membership-change rotate; sim_rotation.cpp): the target's
+  // next keys until its host adopts them, the public keys it retired, and
+  // every identity and sealing key it held before the rotation (what a
+  // thief of its old keys may hold).
+  std::optional<secrets::node_keys> rotation_next;
+  std::vector<secrets::member_keys> rotation_retired;
+  std::vector<crypto::box_public_key> pre_rotation_keys;
+  bool rotation_adopted = false;
+  void start_rotation();
+  void follow_rotation(node_slot& n);
+  void check_rotation(const secrets::node_engine& e, std::vector<std::string>& found);
+  [[nodiscard]] secrets::committee_change rotation_change() const;
   void plan_membership();
   void membership_step();
   [[nodiscard]] bool member_change_recorded() const;

@@ -219,10 +219,17 @@ result<std::shared_ptr<sim_node_engine>> simulation::impl::open_engine(node_slot
     }
     test_only.misbehave = misbehaviour_of(n.id);
     if (fills_stores()) test_only.store_limits = filled_store_limits;
-    // The operator restarts a node whose disk was wiped with --rejoin.
+    // The operator restarts a node whose disk was wiped with --rejoin; a
+    // rotation's target holds its next keys, then its retired ones.
+    const bool target = member_plan && member_plan->kind == secrets::committee_change_kind::rotate
+                        && member_plan->target == n.id;
+    const bool rotating = target && rotation_next.has_value();
+    const bool rotated = target && rotation_adopted;
     auto opened = secrets_node_host::open(n.disk, cluster.view, cluster.keys.at(n.id.value() - 1), raft_opts,
                                           prng_seed, random_seed, now(), first, test_only, refresh_interval,
-                                          n.disk_wiped, plan.snapshot_every, n.id.value() > opts.nodes);
+                                          n.disk_wiped, plan.snapshot_every, n.id.value() > opts.nodes,
+                                          rotating ? &*rotation_next : nullptr, rotated ? rotation_retired
+                                                                                        : std::vector<secrets::member_keys>{});
     if (!opened.ok()) return opened.err();
     if (opts.planted == planted::bug::share_leak) (*opened)->plant_share_leak(n.disk);
     return std::shared_ptr<sim_node_engine>(std::move(*opened));
@@ -309,6 +316,7 @@ void simulation::impl::check_node(node_slot& n) {
   for (auto& v : stale) violation(std::move(v));
   if (e.halted() && std::find(halted.begin(), halted.end(), n.id) == halted.end())
     halted.push_back(n.id);
+  if (secrets_mode && !e.halted()) follow_rotation(n);
   if (secrets_mode && !e.halted()) {
     std::vector<std::string> found;
     const auto& engine = static_cast<const secrets_node_host&>(e).engine();
@@ -321,6 +329,7 @@ void simulation::impl::check_node(node_slot& n) {
     epochs.observe_round_material(engine, found);
     seal_keys.observe(now(), engine, n.disk, found);
     if (opts.profile == "membership") check_committee(engine, found);
+    if (opts.profile == "membership") check_rotation(engine, found);
     watch_commits(n, engine);
     if (!is_byzantine(n.id) && !rounds->is_faulty(n.id)) {
       rounds->observe(engine, found);

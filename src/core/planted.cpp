@@ -16,7 +16,7 @@ struct entry {
   std::string_view summary;
 };
 
-constexpr std::array<entry, 26> names{{
+constexpr std::array<entry, 27> names{{
   {bug::none, "none", "no bug"},
   {bug::figure8, "figure8", "raft commits an earlier term's entry by counting replicas; the Raft checker"},
   {bug::vote_ignores_log, "vote-ignores-log", "raft grants votes without the log check; the Raft checker"},
@@ -49,6 +49,8 @@ constexpr std::array<entry, 26> names{{
    "members keep superseded sealing keys on disk; the sealing-key checker under a refresh profile"},
   {bug::reshare_without_check, "reshare-without-check",
    "a lowering of t skips the dealers' check against C_0; the read-back check with a Byzantine dealer"},
+  {bug::rotate_keeps_seal_record, "rotate-keeps-seal-record",
+   "a key rotation keeps the member's old sealing key in use; the committee checker under --profile membership"},
 }};
 
 } // namespace

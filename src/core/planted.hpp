@@ -116,6 +116,11 @@ enum class bug : std::uint8_t {
   // shares against C_0. Caught by the read-back check under --profile
   // membership --membership-change lower with a Byzantine dealer.
   reshare_without_check,
+  // catalog: a rotation of a member's keys (docs/refresh.md §7.9) leaves
+  // its sealing-key record as it was, so senders keep sealing to a key from
+  // the disk the old keys may have leaked from. Caught by the committee
+  // checker under --profile membership --membership-change rotate.
+  rotate_keeps_seal_record,
 };
 
 // Every bug but none, in declaration order.

@@ -185,7 +185,8 @@ command_result catalog::rotate_member(const member& next, apply_effects& fx) {
   self->box_key = next.box_key;
   self->sign_key = next.sign_key;
   PSS_CHECK(view_.validate().ok());
-  if (auto s = seal_keys_.find(next.id); s != seal_keys_.end()) {
+  const bool keep = planted::armed(planted::bug::rotate_keeps_seal_record);
+  if (auto s = seal_keys_.find(next.id); s != seal_keys_.end() && !keep) {
     s->second.key = next.box_key;
     s->second.signature = {};
   }

@@ -175,12 +175,28 @@ bool node_engine::follow_own_keys(const member_keys& named) {
     options_.next_keys.reset();
     keys_rotated_ = true;
     event("keys rotated: this node now uses its new identity and signing keys (the old ones are retired)");
+    erase_unrecorded_seal_keys();
     return true;
   }
   fail(error{errc::mismatch, node_name(keys_.id) + ": the catalog names this node with keys it does not hold. If an "
                              "admin rotated its keys (pss member rotate-keys), put the new key file beside its key "
                              "file as <key_file>.next and start it again"});
   return false;
+}
+
+// At a rotation, the sealing pairs drawn and not recorded were on the disk
+// the old keys may have leaked from, and the catalog now refuses their
+// announcements (signed with the old key): they are erased, so the node
+// draws a new pair rather than announcing one of them. The recorded pair
+// stays for the grace, for stores in flight.
+void node_engine::erase_unrecorded_seal_keys() {
+  if (!seals_) return;
+  const auto it = catalog_.seal_keys().find(keys_.id);
+  const std::uint64_t recorded = it == catalog_.seal_keys().end() ? 0 : it->second.serial;
+  const std::size_t held = seals_->pairs().size();
+  if (auto st = seals_->keep_only([&](const seal_pair& p) { return p.serial <= recorded; }); !st.ok())
+    return fail(st.err());
+  counters_.seal_keys_erased += held - seals_->pairs().size();
 }
 
 // A node that is leaving the committee, was dropped, or is new and not

@@ -404,6 +404,7 @@ private:
   [[nodiscard]] bool learner_caught_up(node_id in);
   void follow_committee();
   [[nodiscard]] bool follow_own_keys(const member_keys& named);
+  void erase_unrecorded_seal_keys();
   void note_committee(const applied_command& a);
   [[nodiscard]] std::set<node_id> members_up() const;
   [[nodiscard]] std::set<node_id> quiet_participants(const round_state& r, millis now) const;

@@ -61,7 +61,8 @@ TEST_CASE("refresh sim sweep: rounds commit, faulty dealers are excluded, nodes 
 }
 
 // The membership profile (docs/refresh.md §7.7): an admin removes, adds or
-// replaces a member, or raises t, at a drawn moment under the swarm faults
+// replaces a member, raises or lowers t, or rotates a member's keys, at a
+// drawn moment under the swarm faults
 // with refresh running. Every run
 // must stay safe and live, the committee checkers must hold, and across the
 // sweep members must actually be removed, or it proves nothing.
@@ -85,7 +86,8 @@ TEST_CASE("membership sim sweep: members come and go, t rises, a removed one kee
     // Every seed asks for one change (an add called off asks twice, counted
     // once); most finish within the run.
     CHECK(t.sum("fault:member_removal_asked") + t.sum("fault:member_add_asked")
-            + t.sum("fault:threshold_raise_asked") + t.sum("fault:threshold_lower_asked") == seeds);
+            + t.sum("fault:threshold_raise_asked") + t.sum("fault:threshold_lower_asked")
+            + t.sum("fault:keys_rotation_asked") == seeds);
     CHECK(t.sum("fault:members_removed") > 0);
     // Adds called off by design (a quarter of the draws) are not expected to finish.
     CHECK(t.sum("fault:member_add_called_off") > 0);
@@ -95,6 +97,8 @@ TEST_CASE("membership sim sweep: members come and go, t rises, a removed one kee
     CHECK(t.sum("check:raised_versions") > 0);
     CHECK(t.sum("fault:thresholds_lowered") > 0);
     CHECK(t.sum("check:lowered_versions") > 0);
+    CHECK(t.sum("fault:keys_rotated") > 0);
+    CHECK(t.sum("check:rotation_seal_keys") > 0);
   }
 }
 
