@@ -185,3 +185,55 @@ TEST_CASE("deploy: write_new_file sets the mode exactly and refuses an existing 
   CHECK(mode_of(dir.sub("public")) == 0644);
   CHECK_FALSE(write_new_file(dir.sub("public"), "y", 0644).ok());
 }
+
+// A rotation (docs/refresh.md §7.9): the next key file is loaded beside the
+// key file; adopting it rewrites the key file with the next keys and the old
+// public ones retired, erases the next file, and the config (which still
+// names the old keys) loads with the rewritten file; a retired list that is
+// not keys is refused.
+TEST_CASE("deploy: next keys are adopted into the key file, the old public keys retired, the next file erased") {
+  config_fixture f;
+  const node_config c = loaded_config(f);
+  REQUIRE(write_node_keys(c.key_file, f.cluster.keys[0]).ok());
+  auto plain = load_node_key_files(c);
+  REQUIRE_MESSAGE(plain.ok(), plain.err().message());
+  CHECK_FALSE(plain->next.has_value());
+  CHECK(plain->retired.empty());
+  // Node 1's keys of another cluster: fresh keys under the same id.
+  const auto other = secrets::make_test_cluster(3, 2, 991);
+  REQUIRE(write_node_keys(next_key_path(c.key_file), other.keys[0]).ok());
+  auto files = load_node_key_files(c);
+  REQUIRE_MESSAGE(files.ok(), files.err().message());
+  REQUIRE(files->next.has_value());
+  CHECK(files->next->box.public_key == other.keys[0].box.public_key);
+  REQUIRE(adopt_next_keys(c, *files).ok());
+  CHECK(mode_of(c.key_file) == 0600);
+  CHECK_FALSE(std::filesystem::exists(next_key_path(c.key_file)));
+  auto after = load_node_key_files(c);
+  REQUIRE_MESSAGE(after.ok(), after.err().message());
+  CHECK(after->keys.box.public_key == other.keys[0].box.public_key);
+  CHECK(after->keys.sign.public_key == other.keys[0].sign.public_key);
+  REQUIRE(after->retired.size() == 1);
+  CHECK(after->retired[0] == secrets::public_keys(f.cluster.keys[0]));
+  CHECK_FALSE(after->next.has_value());
+  // The rewritten file holds no byte of the old secret key's hex.
+  auto text = read_file_bounded(c.key_file, key_file_bytes_max);
+  REQUIRE(text.ok());
+  const std::string old_hex = to_hex(f.cluster.keys[0].box.secret_bytes().view());
+  CHECK_FALSE(contains(std::string{text->as_string()}, old_hex));
+}
+
+TEST_CASE("deploy: a key file whose retired list is not key pairs is refused, naming the key") {
+  config_fixture f;
+  const node_config c = loaded_config(f);
+  REQUIRE(write_node_keys(c.key_file, f.cluster.keys[0]).ok());
+  auto text = read_file_bounded(c.key_file, key_file_bytes_max);
+  REQUIRE(text.ok());
+  std::string bad{text->as_string()};
+  bad += "retired = [\"00:11\"]\n";
+  REQUIRE(std::filesystem::remove(c.key_file));
+  write_file(c.key_file, bad, 0600);
+  auto keys = load_node_key_files(c);
+  REQUIRE_FALSE(keys.ok());
+  CHECK(contains(keys.err().message(), "key 'retired'"));
+}
