@@ -280,6 +280,8 @@ int run_status(int argc, char** argv) {
       row["seal_key_epoch"] = health->seal_key_epoch;
       row["seal_keys_held"] = health->seal_keys_held;
       row["seal_keys_foreign"] = health->seal_keys_foreign;
+      row["keys_rotated"] = health->keys_rotated;
+      row["next_keys_held"] = health->next_keys_held;
       if (!health->committee.empty()) row["committee"] = health->committee;
       if (!health->last_abort_reason.empty()) row["last_abort_reason"] = health->last_abort_reason;
       row["voters"] = health->voters;
@@ -351,6 +353,9 @@ int run_status(int argc, char** argv) {
           std::printf("node %llu: ALARM: %llu time(s) the cluster recorded a sealing key for it that it does not hold "
                       "(its seal file was lost, or someone else holds its signing key); it announced a new one\n",
                       id, static_cast<unsigned long long>(foreign));
+        if (row["next_keys_held"].get<bool>())
+          std::printf("node %llu holds next keys (its key file's .next): it switches to them when an admin's "
+                      "`pss member rotate-keys --id %llu` applies\n", id, id);
         if (id == leader && row["members"].get<std::uint64_t>() != c.cluster.members.size())
           std::printf("node %llu (the leader) has %llu members in its view, the cluster file names %zu: once no change "
                       "runs, `pss cluster-file --update` takes the membership in\n",

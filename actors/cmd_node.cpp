@@ -117,6 +117,8 @@ actors::node_health health_of(const secrets::node_engine& e) {
   if (auto s = e.state().seal_keys().find(e.id()); s != e.state().seal_keys().end()) h.seal_key_epoch = s->second.epoch.value();
   h.seal_keys_held = e.seal_keys() != nullptr ? e.seal_keys()->pairs().size() : 0;
   h.seal_keys_foreign = e.counters().seal_keys_foreign;
+  h.keys_rotated = e.state().stats().keys_rotated;
+  h.next_keys_held = e.holds_next_keys();
   for (auto v : e.raft().config().voters) h.voters.push_back(v.value());
   for (auto l : e.raft().config().learners) h.learners.push_back(l.value());
   if (e.failure()) h.failure = e.failure()->describe();
@@ -127,12 +129,13 @@ actors::node_health health_of(const secrets::node_engine& e) {
 }
 
 // The applied view's members, for the gateway's links (public data only).
-std::vector<actors::member_link> members_of(const secrets::node_engine& e) {
-  std::vector<actors::member_link> out;
+actors::member_view members_of(const secrets::node_engine& e) {
+  actors::member_view out;
   for (const auto& m : e.state().view().members) {
     const auto key = m.box_key.bytes();
-    out.push_back(actors::member_link{m.id.value(), m.address, std::vector<std::uint8_t>(key.begin(), key.end())});
+    out.members.push_back(actors::member_link{m.id.value(), m.address, std::vector<std::uint8_t>(key.begin(), key.end())});
   }
+  out.caught_up = e.caught_up();
   return out;
 }
 
@@ -144,6 +147,10 @@ void own_link_keys(actors::network_options& net, const deploy::node_config& conf
   pairs->push_back(files.keys.clone());
   if (files.next) pairs->push_back(files.next->clone());
   for (const auto& k : *pairs) net.own_keys.push_back(k.box.public_key);
+  // Every use of `pairs` below runs in the gateway actor.
+  net.forget_own_key = [pairs](const crypto::box_public_key& old) {
+    std::erase_if(*pairs, [&](const secrets::node_keys& k) { return k.box.public_key == old; });
+  };
   const auto pair_of = [pairs](const crypto::box_public_key& own) -> const crypto::box_key_pair* {
     for (const auto& k : *pairs)
       if (k.box.public_key == own) return &k.box;
@@ -165,22 +172,56 @@ void own_link_keys(actors::network_options& net, const deploy::node_config& conf
   };
 }
 
+// What the host holds of its keys: the files as loaded, and a rotation the
+// engine switched to that the key file does not show yet.
+struct key_state {
+  deploy::node_key_files files;
+  bool adopt_pending = false;
+  bool adopt_failure_logged = false;
+};
+
 // Once the engine switched to its next keys (an admin's rotation applied,
 // docs/refresh.md §7.9): the key file takes them, the old public keys
-// retired, and the old private keys and the next file are erased. A crash
-// before this leaves the next file, and the replay switches again.
-void adopt_rotated_keys(secrets::node_engine& engine, deploy::node_key_files& files, const deploy::node_config& config) {
-  if (!engine.take_keys_rotated() || !files.next) return;
-  if (auto st = deploy::adopt_next_keys(config, files); !st.ok()) {
-    log_line("ALARM: the keys rotated, but the key file could not be rewritten: " + st.err().message()
-             + "; the next key file stays, and the node switches again at its next start");
+// retired, and the old private keys and the next file are erased. A failed
+// rewrite is tried again after the next input; a crash before it leaves the
+// next file, and the replay switches again.
+void adopt_rotated_keys(secrets::node_engine& engine, key_state& k, const deploy::node_config& config) {
+  if (engine.take_keys_rotated()) k.adopt_pending = true;
+  if (!k.adopt_pending || !k.files.next) return;
+  if (auto st = deploy::adopt_next_keys(config, k.files); !st.ok()) {
+    if (!k.adopt_failure_logged)
+      log_line("ALARM: the keys rotated, but the key file could not be rewritten: " + st.err().message()
+               + "; trying again after every input (the old private keys stay on disk until it succeeds)");
+    k.adopt_failure_logged = true;
     return;
   }
-  files.retired.push_back(secrets::public_keys(files.keys));
-  files.keys = std::move(*files.next);
-  files.next.reset();
+  k.files.retired.push_back(secrets::public_keys(k.files.keys));
+  k.files.keys = std::move(*k.files.next);
+  k.files.next.reset();
+  k.adopt_pending = false;
   log_line("keys rotated: " + config.key_file + " holds the new keys (the old public keys retired); "
            + deploy::next_key_path(config.key_file) + " was erased");
+}
+
+// The links to the members of the view the engine opened with (the
+// config's first view, or a restored catalog's, whose members' keys may
+// have rotated since the config was written), each keyed with this node's
+// current identity key.
+status link_peers(actors::network_options& net, const secrets::node_engine& e, const deploy::node_config& config,
+                  const secrets::node_keys& own) {
+  for (const auto& m : e.state().view().members) {
+    if (m.id == config.id) continue;
+    auto address = deploy::parse_host_port(m.address);
+    if (!address.ok()) return error{errc::invalid_argument, "member " + std::to_string(m.id.value()) + ": "
+                                                              + address.err().message()};
+    auto key = crypto::link_key::derive(own.box, config.id, m.box_key, m.id, config.cluster_id);
+    if (!key.ok()) return error{errc::invalid_argument, "member " + std::to_string(m.id.value()) + ": "
+                                                          + key.err().message()};
+    net.keys.emplace(m.id, std::move(*key));
+    const auto box = m.box_key.bytes();
+    net.peers.push_back(actors::peer_address{m.id, address->host, address->port, {box.begin(), box.end()}});
+  }
+  return ok_status();
 }
 
 enum class start_mode { existing, init, rejoin };
@@ -209,8 +250,14 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
     std::cerr << "pss node: " << loaded.err().message() << "\n";
     return exit_code::usage;
   }
-  auto files = std::make_shared<deploy::node_key_files>(std::move(*loaded));
-  const secrets::node_keys* keys = &files->keys;
+  auto files = std::make_shared<key_state>(key_state{std::move(*loaded)});
+  if (files->files.next && secrets::public_keys(*files->files.next) == secrets::public_keys(files->files.keys)) {
+    // A crash between adopting the next keys and erasing the next file.
+    if (auto st = deploy::erase_next_key_file(config); !st.ok())
+      log_line("the next key file holds this node's keys and could not be erased: " + st.err().message());
+    files->files.next.reset();
+  }
+  const secrets::node_keys* keys = &files->files.keys;
   if (plaintext)
     log_line("WARNING: --insecure-plaintext: no TLS; anyone on the network can read and forge this node's "
              "traffic. Use it for local experiments only.");
@@ -231,7 +278,6 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
     return exit_code::failed;
   }
 
-  // Links: one key per peer from the membership's box keys.
   actors::network_options net;
   net.self = config.id;
   net.listen_host = config.listen.host;
@@ -239,19 +285,7 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
   net.tls = !plaintext;
   net.reconnect_max = std::chrono::milliseconds{config.timing.reconnect_max_ms};
   net.log = log_line;
-  for (const auto& m : config.members) {
-    if (m.id == config.id) continue;
-    auto key = crypto::link_key::derive(keys->box, config.id, m.box_key, m.id, config.cluster_id);
-    if (!key.ok()) {
-      std::cerr << "pss node: member " << m.id.value() << ": " << key.err().message() << "\n";
-      return exit_code::usage;
-    }
-    net.keys.emplace(m.id, std::move(*key));
-    const auto box = m.box_key.bytes();
-    net.peers.push_back(actors::peer_address{m.id, m.address.host, m.address.port, {box.begin(), box.end()}});
-  }
-
-  own_link_keys(net, config, *files);
+  own_link_keys(net, config, files->files);
 
   actors::transport_options transport;
   transport.tls = !plaintext;
@@ -289,9 +323,9 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
   o.raft.heartbeat_interval = secrets::millis{config.timing.heartbeat_ms};
   o.raft.lease_reads = config.timing.lease_reads;
   o.refresh_interval = secrets::millis{config.timing.refresh_interval_ms};
-  if (files->next) o.next_keys = files->next->clone();
-  o.retired_keys = files->retired;
-  if (files->next) log_line("holding next keys (" + deploy::next_key_path(config.key_file) + "): switching to them "
+  if (files->files.next) o.next_keys = files->files.next->clone();
+  o.retired_keys = files->files.retired;
+  if (files->files.next) log_line("holding next keys (" + deploy::next_key_path(config.key_file) + "): switching to them "
                             "when an admin's pss member rotate-keys applies");
   crypto::system_random seed_source;
   std::array<std::uint8_t, 8> seed{};
@@ -306,6 +340,10 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
     return exit_code::failed;
   }
   std::shared_ptr<secrets::node_engine> engine{std::move(*opened)};
+  if (auto st = link_peers(net, *engine, config, *keys); !st.ok()) {
+    std::cerr << "pss node: " << st.err().message() << "\n";
+    return exit_code::usage;
+  }
   auto directory = std::make_shared<actors::relay_peer_directory>(caf::actor{});
   auto slot = std::make_shared<actors::host_slot>();
   slot->self = secrets::endpoint::of(config.id);

@@ -25,6 +25,7 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<node_health>("node_health");
   cfg.add_message_type<member_link>("member_link");
   cfg.add_message_type<std::vector<member_link>>("std::vector<member_link>");
+  cfg.add_message_type<member_view>("member_view");
 }
 
 namespace {
@@ -143,7 +144,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, std::shared_ptr<
       if (!s.alive || !s.health) return node_health{};
       return s.health();
     },
-    [=](members_atom) -> std::vector<member_link> {
+    [=](members_atom) -> member_view {
       host_slot& s = *self->state.slot;
       if (!s.alive || !s.members) return {};
       return s.members();

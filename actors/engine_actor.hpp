@@ -55,7 +55,7 @@ struct host_slot {
   std::function<node_health()> health;
   // Answers a members_atom request (the applied view's members), under the
   // same rules; unset: an empty list, and the gateway keeps its peers.
-  std::function<std::vector<member_link>()> members;
+  std::function<member_view()> members;
   // Receives the engine's events (never secret material); unset: dropped.
   std::function<void(const std::string&)> log;
   // Runs inside the actor after each input's output is sent (the node's

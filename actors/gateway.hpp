@@ -33,6 +33,7 @@ struct peer_route {
   std::string last_error;
   std::shared_ptr<dial_signal> signal; // set for peers this node dials
   std::vector<std::uint8_t> box_key;   // the peer's identity key its link key is derived from
+  std::uint32_t unanswered = 0;        // hellos said again since the last answer
 };
 
 // A link key shared by the sessions opened under it: a session keeps its
@@ -83,6 +84,7 @@ struct gateway_state {
   std::map<node_id, shared_link_key> keys;      // the current key of each peer's link
   std::map<node_id, retired_link> previous_keys; // for rotation_grace after a rotation
   std::vector<std::uint8_t> own_box;            // this node's identity key, as its view names it
+  std::set<node_id> rehello_asked;              // since the last member sync
   std::map<node_id, std::uint64_t> hellos_sent; // the dialler's nonce, until answered
   std::map<node_id, std::uint64_t> hellos_at_sync; // hellos_sent at the last member sync
   std::set<node_id> strangers_logged; // ids whose hello came before this node knew them
@@ -106,10 +108,14 @@ inline std::string peer_name(node_id id) { return "node " + std::to_string(id.va
 void connect_route(gateway_actor* self, node_id id, caf::actor handle, const char* how);
 // Link hellos (actors/gateway_links.cpp).
 void on_link_hello(gateway_actor* self, const link_hello& h);
-void say_hello(gateway_actor* self, node_id id, const caf::actor& handle);
+// `replaced`: under the key a rotation replaced, if still in its grace.
+void say_hello(gateway_actor* self, node_id id, const caf::actor& handle, bool replaced = false);
+// Asks a peer that dials this node to say hello again (its session here is
+// gone), at most once per member sync.
+void ask_rehello(gateway_actor* self, node_id peer);
 // The peers follow the applied view: added, dropped, and re-keyed when a
 // member's identity key (or this node's) rotated.
-void sync_members(gateway_actor* self, const std::vector<member_link>& members);
+void sync_members(gateway_actor* self, const member_view& view);
 // The current key of every configured peer's link, from the options.
 void adopt_configured_keys(gateway_state& st);
 

@@ -240,6 +240,10 @@ struct node_health {
   std::uint64_t seal_key_epoch = 0;
   std::uint64_t seal_keys_held = 0;
   std::uint64_t seal_keys_foreign = 0;
+  // Key rotations (`pss member rotate-keys`, §7.9): how many this node's
+  // catalog applied, and whether it holds next keys not applied yet.
+  std::uint64_t keys_rotated = 0;
+  bool next_keys_held = false;
 };
 
 template <class Inspector>
@@ -249,12 +253,13 @@ typename Inspector::result_type inspect(Inspector& f, node_health& x) {
            x.recoveries, x.round_running, x.voters, x.learners, x.failure, x.peers, x.requests_admitted,
            x.requests_refused, x.transport_refused, x.epoch_age_ms, x.rounds_aborted_since_commit,
            x.last_abort_reason, x.committee, x.members, x.threshold, x.seal_key_epoch, x.seal_keys_held,
-           x.seal_keys_foreign);
+           x.seal_keys_foreign, x.keys_rotated, x.next_keys_held);
 }
 
 // Asks a node actor for the members of its applied view (answered with a
-// std::vector<member_link>): the gateway links a member added since the
-// config was written and unlinks one removed (actors/network.hpp).
+// member_view): the gateway links a member added since the config was
+// written, unlinks one removed and re-keys one whose keys rotated
+// (actors/network.hpp).
 using members_atom = caf::atom_constant<caf::atom("members")>;
 
 // One member as the catalog's view names it: public data only.
@@ -267,6 +272,19 @@ struct member_link {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_link& x) {
   return f(caf::meta::type_name("member_link"), x.id, x.address, x.box_key);
+}
+
+// The applied view's members, and whether the node was caught up when it
+// answered (a view replayed after a restart is old news: a key it shows
+// rotating away gets no grace).
+struct member_view {
+  std::vector<member_link> members;
+  bool caught_up = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_view& x) {
+  return f(caf::meta::type_name("member_view"), x.members, x.caught_up);
 }
 
 // Registers every type above with the actor system (call before

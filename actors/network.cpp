@@ -127,6 +127,8 @@ void on_link_message(gateway_actor* self, link_message& m) {
   auto session = st.sessions.find(node_id{m.from});
   if (m.to != st.options.self.value() || session == st.sessions.end()) {
     ++st.counters.bad_tag;
+    // A dialler still sending on a session this end dropped says hello again.
+    if (m.to == st.options.self.value()) ask_rehello(self, node_id{m.from});
     return;
   }
   crypto::link_session& link = session->second.link;
@@ -202,7 +204,7 @@ caf::behavior gateway_behavior(gateway_actor* self, caf::actor node, network_opt
     [=](member_sync_atom) {
       if (!local_sender(self)) return;
       self->request(self->state.node, std::chrono::seconds(2), members_atom::value)
-        .then([=](std::vector<member_link>& members) { sync_members(self, members); }, [](caf::error&) {});
+        .then([=](member_view& view) { sync_members(self, view); }, [](caf::error&) {});
       self->delayed_send(self, self->state.options.member_sync, member_sync_atom::value);
     },
     [=](peer_fail_atom, std::uint64_t id, std::string error, std::uint32_t attempts) {

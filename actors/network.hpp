@@ -100,6 +100,9 @@ struct network_options {
   // then a rotation's next ones (docs/refresh.md §7.9). The view says which
   // one is current; links and client connections derive from that one.
   std::vector<crypto::box_public_key> own_keys;
+  // Called with the identity key this node rotated away from: the shell
+  // drops its private half (no link key is derived from it again).
+  std::function<void(const crypto::box_public_key&)> forget_own_key;
   // The key of a client connection from the client's hello (its ephemeral
   // public key and id), derived with this member's identity key pair `own`.
   std::function<result<crypto::link_key>(const crypto::box_public_key& own, const crypto::box_public_key&,

@@ -122,6 +122,10 @@ bool link_key::verify_tag(const link_tag& expected, byte_view received) {
   return received.size() == link_tag_bytes && sodium_memcmp(expected.data(), received.data(), link_tag_bytes) == 0;
 }
 
+bool link_key::same_as(const link_key& other) const {
+  return sodium_memcmp(key_.data(), other.key_.data(), key_.size) == 0;
+}
+
 bool link_key::verify(node_id from, node_id to, byte_view payload, byte_view received) const {
   return verify_tag(tag(from, to, payload), received);
 }

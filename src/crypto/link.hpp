@@ -66,6 +66,8 @@ public:
   // of order in its own.
   [[nodiscard]] link_tag tag(node_id from, node_id to, const link_nonces& session, std::uint64_t counter,
                              byte_view payload) const;
+  // Constant-time: the same key (a session's key against the link's current one).
+  [[nodiscard]] bool same_as(const link_key& other) const;
   // Constant-time comparison of an expected tag with a received one.
   [[nodiscard]] static bool verify_tag(const link_tag& expected, byte_view received);
   // Constant-time check of a received tag.
@@ -84,7 +86,7 @@ private:
 // both ends (issue: "replay-proof links").
 class link_session {
 public:
-  // `key` must outlive the session (it is the holder's key map entry).
+  // `key` must outlive the session (the gateway keeps it beside the session).
   link_session(const link_key& key, node_id self, node_id peer, link_nonces nonces);
   struct stamp {
     std::uint64_t counter = 0;

@@ -167,6 +167,9 @@ struct node_key_files {
 // and the old public keys as retired (an atomic replace, the old bytes
 // zeroed), then the next file is erased the same way and removed.
 [[nodiscard]] status adopt_next_keys(const node_config& config, const node_key_files& files);
+// The second half of adopt_next_keys, for a host that finds the next file
+// holding the key file's own keys (a crash between the two halves).
+[[nodiscard]] status erase_next_key_file(const node_config& config);
 
 // A new member's public keys, for `pss member add --keys FILE` (`pss
 // init-cluster --add-node` writes it beside the node's config): `id`,

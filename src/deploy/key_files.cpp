@@ -200,7 +200,9 @@ result<node_key_files> load_node_key_files(const node_config& config) {
   if (!files.ok()) return files.err();
   const std::string next_path = next_key_path(path);
   std::error_code ec;
-  if (!std::filesystem::exists(next_path, ec)) return files;
+  const bool present = std::filesystem::exists(next_path, ec);
+  if (ec) return error{errc::unavailable, "cannot tell whether " + next_path + " exists: " + ec.message()};
+  if (!present) return files;
   auto next = load_private_toml(next_path, "the next key file", [&](const toml::table& doc) {
     return keys_from(doc, next_path, config, false);
   });
@@ -266,7 +268,12 @@ status adopt_next_keys(const node_config& config, const node_key_files& files) {
     fs, config.key_file, byte_view{reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
   zeroize_string(text);
   PSS_TRY(written);
-  // The next file erased the same way: overwritten, then removed.
+  return erase_next_key_file(config);
+}
+
+status erase_next_key_file(const node_config& config) {
+  storage::posix_file_system fs;
+  // Overwritten (the old bytes zeroed through a kept handle), then removed.
   PSS_TRY(storage::replace_file_erasing_old(fs, next_key_path(config.key_file), byte_view{}));
   return fs.remove(next_key_path(config.key_file));
 }

@@ -348,6 +348,7 @@ public:
   // Each member's last recorded sealing key announcement (docs/refresh.md
   // §7.9); a member with none is sealed to with its identity (box) key.
   [[nodiscard]] const std::map<node_id, seal_announcement>& seal_keys() const noexcept { return seal_keys_; }
+  [[nodiscard]] const std::vector<member_keys>& retired_keys() const noexcept { return retired_keys_; }
   // What shares and chunks for member `n` are sealed to now.
   [[nodiscard]] crypto::box_public_key sealing_key(node_id n) const;
 
@@ -425,6 +426,9 @@ private:
   // commit clears it, and the reshare is tried again (docs/refresh.md §7.5).
   bool reshare_backoff_ = false;
   std::map<node_id, seal_announcement> seal_keys_; // members only
+  // Every member's keys a rotation retired (docs/refresh.md §7.9): a later
+  // rotation never takes one back (they may be what leaked).
+  std::vector<member_keys> retired_keys_;
   // K of the running reshare, computed ahead in slices: a cache of a pure
   // function of the replicated state, so no snapshot carries it and it
   // never makes two catalogs differ.

@@ -103,6 +103,7 @@ command_result catalog::execute_committee(const committee_change& change, const 
   // Who is up is the leader's knowledge, checked before it proposed; the
   // replicated rules count every member.
   for (const member& m : view_.members) ctx.up.insert(m.id);
+  ctx.retired = &retired_keys_;
   if (auto st = check_committee_change(view_, change, ctx); !st.ok())
     return refuse(result_code::invalid, st.err().message());
   if (change.kind == committee_change_kind::rotate) {
@@ -182,6 +183,8 @@ command_result catalog::admit_member(committee_change& change, apply_effects& fx
 command_result catalog::rotate_member(const member& next, apply_effects& fx) {
   auto self = std::find_if(view_.members.begin(), view_.members.end(), [&](const member& m) { return m.id == next.id; });
   PSS_CHECK(self != view_.members.end());
+  PSS_CHECK(retired_keys_.size() < retired_keys_max); // check_rotation refused a full list
+  retired_keys_.push_back(public_keys(*self));
   self->box_key = next.box_key;
   self->sign_key = next.sign_key;
   PSS_CHECK(view_.validate().ok());

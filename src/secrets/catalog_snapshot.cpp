@@ -173,7 +173,13 @@ void snapshot_fields(auto& io, like<catalog> auto& m, std::uint32_t& format) {
     io.u64(m.stats_.thresholds_lowered);
     io.flag(m.reshare_backoff_);
   }
-  if (format >= 12) io.u64(m.stats_.keys_rotated);
+  if (format >= 12) {
+    io.u64(m.stats_.keys_rotated);
+    io.list(m.retired_keys_, retired_keys_max, "a snapshot with too many retired keys", [&](auto& k) {
+      io.convert(k.box, [](const crypto::box_public_key& x) { return x.bytes(); }, crypto::box_public_key::from_bytes);
+      io.convert(k.sign, [](const crypto::sign_public_key& x) { return x.bytes(); }, crypto::sign_public_key::from_bytes);
+    });
+  }
   io.optional(m.round_, [&](auto& r) { round_fields(io, r, format); });
 }
 

@@ -25,7 +25,7 @@ status check_new_member(const cluster_view& view, const member& m) {
 // A rotation keeps the member's id, index and address, and changes both its
 // identity (box) key and its signing key to keys no member has: the old ones
 // may be known (that is why they rotate).
-status check_rotation(const cluster_view& view, node_id id, const member& m) {
+status check_rotation(const cluster_view& view, node_id id, const member& m, const committee_context& ctx) {
   const member* self = view.find(id);
   if (self == nullptr) return refuse(node_name(id) + " is not a member");
   if (m.id != id) return refuse("the key file is " + node_name(m.id) + "'s, not " + node_name(id) + "'s");
@@ -36,6 +36,12 @@ status check_rotation(const cluster_view& view, node_id id, const member& m) {
     if (o.box_key == m.box_key) return refuse("the new box key is " + node_name(o.id) + "'s");
     if (o.sign_key == m.sign_key) return refuse("the new signing key is " + node_name(o.id) + "'s");
   }
+  if (ctx.retired == nullptr) return {};
+  for (const member_keys& r : *ctx.retired)
+    if (r.box == m.box_key || r.sign == m.sign_key)
+      return refuse("a key of the rotation was retired by an earlier one (retired keys may be known); make new keys");
+  if (ctx.retired->size() >= retired_keys_max)
+    return refuse("the cluster has retired " + std::to_string(retired_keys_max) + " key pairs, the most it keeps");
   return {};
 }
 
@@ -143,7 +149,7 @@ status check_committee_change(const cluster_view& view, const committee_change& 
       return check_threshold_up(view, c.threshold, ctx);
     case committee_change_kind::rotate:
       if (!c.new_member) return refuse("a rotation needs the member's new keys");
-      return check_rotation(view, c.old_member, *c.new_member);
+      return check_rotation(view, c.old_member, *c.new_member, ctx);
   }
   return refuse("unknown committee change");
 }

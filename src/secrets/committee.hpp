@@ -68,7 +68,11 @@ struct committee_context {
   std::uint32_t new_threshold = 0; // that change's new t, if it changes t
   bool rejoin_running = false; // a wiped node's rejoin is not done
   std::set<node_id> up;        // members the leader heard from recently
+  const std::vector<member_keys>* retired = nullptr; // keys earlier rotations retired
 };
+// How many retired key pairs the catalog keeps (one per rotation); a
+// rotation beyond that is refused.
+inline constexpr std::size_t retired_keys_max = 1024;
 
 // Refuses (invalid_argument, naming the rule) a change that another change
 // or a rejoin is running beside (except the removal of a newcomer that is
@@ -81,7 +85,7 @@ struct committee_context {
 // lowering needs the old t up as well, to reshare); a committee larger
 // than members_max; and a rotation that is not the member's own id and
 // address with a box key and a signing key that both differ from every
-// member's (its own included).
+// member's (its own included) and from every key a rotation retired.
 [[nodiscard]] status check_committee_change(const cluster_view& view, const committee_change& c,
                                             const committee_context& ctx);
 

@@ -32,6 +32,7 @@ void node_engine::on_member_request(millis now, endpoint from, const member_requ
     ctx.rejoin_running = std::any_of(catalog_.rejoins().begin(), catalog_.rejoins().end(),
                                      [](const auto& r) { return !r.second.done; });
     ctx.up = members_up();
+    ctx.retired = &catalog_.retired_keys();
     if (auto st = check_committee_change(catalog_.view(), m.change, ctx); !st.ok()) {
       propose_response reply;
       reply.request_id = m.request_id;
@@ -173,30 +174,35 @@ bool node_engine::follow_own_keys(const member_keys& named) {
     options_.retired_keys.push_back(public_keys(keys_));
     keys_ = std::move(*options_.next_keys); // in place: the round member points at keys_
     options_.next_keys.reset();
-    keys_rotated_ = true;
+    seal_.after_rotation = true;
     event("keys rotated: this node now uses its new identity and signing keys (the old ones are retired)");
-    erase_unrecorded_seal_keys();
     return true;
   }
-  fail(error{errc::mismatch, node_name(keys_.id) + ": the catalog names this node with keys it does not hold. If an "
-                             "admin rotated its keys (pss member rotate-keys), put the new key file beside its key "
-                             "file as <key_file>.next and start it again"});
+  const auto fingerprint = named.box.bytes();
+  fail(error{errc::mismatch, node_name(keys_.id) + ": the catalog names this node with keys it does not hold (identity "
+                             "key " + to_hex(byte_view{fingerprint.data(), 8}) + "...). If an admin rotated its keys "
+                             "(pss member rotate-keys), put the key file with those keys beside its key file as "
+                             "<key_file>.next and start it again"});
   return false;
 }
 
-// At a rotation, the sealing pairs drawn and not recorded were on the disk
-// the old keys may have leaked from, and the catalog now refuses their
-// announcements (signed with the old key): they are erased, so the node
-// draws a new pair rather than announcing one of them. The recorded pair
-// stays for the grace, for stores in flight.
-void node_engine::erase_unrecorded_seal_keys() {
-  if (!seals_) return;
+// After a switch of keys, once caught up (a replay may still record a pair
+// drawn after an earlier switch that a crash interrupted): the sealing
+// pairs drawn and not recorded were on the disk the old keys may have
+// leaked from, and the catalog refuses their announcements (signed with
+// the old key), so they are erased and the node draws a new one. The
+// recorded pair stays for the grace, for stores in flight. Only then does
+// the host adopt the new keys (take_keys_rotated).
+void node_engine::finish_rotation() {
+  if (!seal_.after_rotation) return;
   const auto it = catalog_.seal_keys().find(keys_.id);
   const std::uint64_t recorded = it == catalog_.seal_keys().end() ? 0 : it->second.serial;
   const std::size_t held = seals_->pairs().size();
   if (auto st = seals_->keep_only([&](const seal_pair& p) { return p.serial <= recorded; }); !st.ok())
     return fail(st.err());
   counters_.seal_keys_erased += held - seals_->pairs().size();
+  seal_.after_rotation = false;
+  keys_rotated_ = true;
 }
 
 // A node that is leaving the committee, was dropped, or is new and not

@@ -272,9 +272,11 @@ public:
   // applied catalog shows its rejoin done); it never votes meanwhile.
   [[nodiscard]] bool rejoining() const noexcept { return rejoin_.rejoining(); }
   // True once after this node switched to options.next_keys (its catalog
-  // applied an admin's rotation, docs/refresh.md §7.9): the host then makes
-  // them its key file's keys, the old public keys retired, and erases the
-  // old private keys and the next file.
+  // applied an admin's rotation, docs/refresh.md §7.9) and, caught up, erased
+  // the sealing pairs drawn before it: the host then makes them its key
+  // file's keys, the old public keys retired, and erases the old private
+  // keys and the next file. Until then a crash leaves the next file, and the
+  // replay switches again.
   [[nodiscard]] bool take_keys_rotated() noexcept { return std::exchange(keys_rotated_, false); }
   // Whether a rotation's next keys are still waiting (for `pss status`).
   [[nodiscard]] bool holds_next_keys() const noexcept { return options_.next_keys.has_value(); }
@@ -404,7 +406,7 @@ private:
   [[nodiscard]] bool learner_caught_up(node_id in);
   void follow_committee();
   [[nodiscard]] bool follow_own_keys(const member_keys& named);
-  void erase_unrecorded_seal_keys();
+  void finish_rotation();
   void note_committee(const applied_command& a);
   [[nodiscard]] std::set<node_id> members_up() const;
   [[nodiscard]] std::set<node_id> quiet_participants(const round_state& r, millis now) const;
@@ -507,6 +509,7 @@ private:
     bool live = false;                             // caught up once since the start
     millis announce_next{0};
     std::optional<std::uint64_t> foreign_warned;   // the serial last warned about
+    bool after_rotation = false; // switched keys; the unrecorded pairs go once caught up
   };
   seal_follow seal_;
 };

@@ -111,12 +111,15 @@ void node_engine::drive_seal_keys(millis now) {
     const std::size_t held = seals_->pairs().size();
     if (auto st = seals_->keep_only([](const seal_pair&) { return false; }); !st.ok()) return fail(st.err());
     counters_.seal_keys_erased += held;
+    keys_rotated_ = keys_rotated_ || std::exchange(seal_.after_rotation, false); // nothing left to erase
     return;
   }
   // A rejoining node (wiped disk) waits until it is a voter again: the
   // catalog's member_rejoin points senders at its identity key meanwhile,
   // and an announcement recorded before that would be undone by it.
   if (!caught_up() || rejoining()) return;
+  finish_rotation();
+  if (failed_) return;
   seal_.live = true;
   follow_seal_record(now);
   warn_foreign_seal_key();

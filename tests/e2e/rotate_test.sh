@@ -28,8 +28,19 @@ check "preparing a second rotation beside the first is refused" test $? -eq 1
 "$PSS" member rotate-keys --help >"$work/help.txt" 2>&1
 check "pss member rotate-keys --help explains the next key file" grep -q 'node.key.next' "$work/help.txt"
 
+# Restarted with the next file beside its key file, node 3 holds the next keys.
+"$cluster" stop-node 3 >/dev/null
+"$cluster" start-node 3 >/dev/null
+holds_next() { status_json | jq -e '[.members[] | select(.id == 3)][0].next_keys_held == true' >/dev/null; }
+check "pss status shows node 3 holding next keys" wait_until 20 holds_next
+"$PSS" status >"$work/status-next.txt" 2>&1
+check "and says what they wait for" grep -q 'node 3 holds next keys' "$work/status-next.txt"
+
 # Node 3 runs without its next keys loaded: the rotation stops it, saying why.
+"$cluster" stop-node 3 >/dev/null
 mv "$node3/node.key.next" "$work/held.next"
+"$cluster" start-node 3 >/dev/null
+check "node 3 back without them, 5 answer" wait_healthy 30 5
 "$PSS" member rotate-keys --id 3 --keys "$node3/member.next.toml" >"$work/rotate.out" 2>"$work/rotate.err"
 rc=$?
 check "member rotate-keys --id 3 (exit $rc: $(head -c 300 "$work/rotate.err"))" test $rc -eq 0

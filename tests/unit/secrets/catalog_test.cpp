@@ -248,12 +248,13 @@ TEST_CASE("catalog: snapshots of the older formats 5 to 11 still restore; unknow
   // and committee change (a presence byte), format 9's thresholds raised (a
   // u64), format 10's seal keys recorded (a u64) and sealing keys (a u32
   // count), format 11's thresholds lowered (a u64) and reshare back-off (a
-  // byte), its own keys rotated (a u64), then the round's presence byte.
-  REQUIRE(today.size() > 83);
-  const std::vector<std::uint8_t> tail(today.end() - 83, today.end());
+  // byte), its own keys rotated (a u64) and retired keys (a u32 count), then
+  // the round's presence byte.
+  REQUIRE(today.size() > 87);
+  const std::vector<std::uint8_t> tail(today.end() - 87, today.end());
   for (std::size_t i = 0; i < tail.size(); ++i) {
     CAPTURE(i);
-    CHECK(tail[i] == (i == 40 ? 6 : 0)); // the next index, little-endian, at 83 - 43
+    CHECK(tail[i] == (i == 40 ? 6 : 0)); // the next index, little-endian, at 87 - 47
   }
   const auto as_format = [&](std::uint8_t format, std::size_t dropped) {
     bytes b(today.begin(), today.end() - static_cast<std::ptrdiff_t>(dropped) - 1);
@@ -261,8 +262,8 @@ TEST_CASE("catalog: snapshots of the older formats 5 to 11 still restore; unknow
     b[0] = format;  // the u32 format, little-endian
     return b;
   };
-  for (const auto& [format, dropped] : {std::pair{11, 8}, std::pair{10, 17}, std::pair{9, 29}, std::pair{8, 37},
-                                        std::pair{7, 58}, std::pair{6, 62}, std::pair{5, 82}}) {
+  for (const auto& [format, dropped] : {std::pair{11, 12}, std::pair{10, 21}, std::pair{9, 33}, std::pair{8, 41},
+                                        std::pair{7, 62}, std::pair{6, 66}, std::pair{5, 86}}) {
     CAPTURE(format);
     auto restored = catalog::restore(as_format(static_cast<std::uint8_t>(format), dropped));
     REQUIRE(restored.ok());

@@ -130,3 +130,51 @@ TEST_CASE("rotate keys: a running round aborts, and a rotation to another member
 }
 
 } // namespace pss::secrets::testing
+
+namespace pss::secrets::testing {
+
+TEST_CASE("rotate keys: keys an earlier rotation retired are never taken back") {
+  network net;
+  rotate_node_2(net);
+  member back = *net.node(1).state().view().find(node_id{2});
+  back.box_key = net.cluster().keys[1].box.public_key; // node 2's first keys: they may be what leaked
+  back.sign_key = net.cluster().keys[1].sign.public_key;
+  auto refused = change_committee(net, 100, 30, committee_change{committee_change_kind::rotate, node_id{2}, back, 0});
+  CHECK(refused.outcome != operation_outcome::ok);
+  CHECK(contains(refused.message, "retired by an earlier one"));
+  CHECK(net.node(1).state().retired_keys().size() == 1);
+  // The list survives a snapshot.
+  auto restored = catalog::restore(net.node(1).state().snapshot());
+  REQUIRE(restored.ok());
+  CHECK(restored->retired_keys() == net.node(1).state().retired_keys());
+}
+
+TEST_CASE("rotate keys: a crash before the host adopted the keys switches again on the replay, and keeps the new sealing key") {
+  network net;
+  net.elect(1);
+  put_three(net);
+  net.give_next_keys(fresh_keys(2));
+  net.run_for(millis{500});
+  auto done = change_committee(net, 100, 10, rotation_of(net, fresh_keys(2)));
+  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+  // Node 2 switches, erases what it drew before, and announces a new sealing key.
+  net.run_until([&] {
+    const auto& seals = net.node(1).state().seal_keys();
+    auto s = seals.find(node_id{2});
+    return s != seals.end() && announcement_signed(net.node(1).state().view(), s->second);
+  }, millis{5'000});
+  REQUIRE(net.node(2).take_keys_rotated());
+  const auto recorded = net.node(1).state().seal_keys().at(node_id{2});
+  // The host never adopted them: the next keys are still its next keys.
+  net.crash(node_id{2});
+  net.restart(node_id{2});
+  net.run_for(millis{1'000});
+  CHECK(net.node(2).take_keys_rotated());
+  CHECK_FALSE(net.node(2).failure().has_value());
+  CHECK(net.node(2).counters().seal_keys_foreign == 0);
+  REQUIRE(net.node(2).seal_keys() != nullptr);
+  CHECK(net.node(2).seal_keys()->find(recorded.key) != nullptr);
+  net.adopt_rotated_keys(node_id{2});
+}
+
+} // namespace pss::secrets::testing
