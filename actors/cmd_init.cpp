@@ -345,9 +345,10 @@ int check_config(const std::string& path) {
   };
   auto node = deploy::load_node_config(path);
   if (!node.ok()) return report(node.err());
-  auto keys = deploy::load_node_keys(node->key_file, *node);
+  auto keys = deploy::load_node_key_files(*node); // with a rotation's next key file, if present
   if (!keys.ok()) return report(keys.err());
-  std::cout << "ok: node " << node->id.value() << " of " << node->cluster_id << "\n";
+  std::cout << "ok: node " << node->id.value() << " of " << node->cluster_id
+            << (keys->next ? " (with next keys for a rotation)" : "") << "\n";
   return exit_code::ok;
 }
 

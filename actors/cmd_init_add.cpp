@@ -166,7 +166,9 @@ int rotate_keys(const boost::program_options::variables_map& vm) {
             << "next: put " << next << " beside the node's key file as " << std::filesystem::path{next}.filename().string()
             << " (it is there already if the node runs from " << node_dir << ") and restart the node;\nthen, as an admin:\n"
             << "  pss member rotate-keys --id " << id.value() << " --keys " << member << "\n"
-            << "and, once it applied, in every client: pss cluster-file --update\n";
+            << "and, once it applied, in every client: pss cluster-file --update\n"
+            << "If the node runs elsewhere, delete " << next << " here once it holds the keys. The rotation does not\n"
+            << "change the node's TLS certificate: if its disk was stolen, reissue that from the CA too.\n";
   return exit_code::ok;
 }
 

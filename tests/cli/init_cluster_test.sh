@@ -134,5 +134,21 @@ fi
 
 "$pss" init-cluster --help | grep -q 'pss node --config' && ok || bad "--help lacks the next steps"
 
+# --rotate-keys (docs/refresh.md §7.9): next keys for a member, refused clearly when it cannot.
+if [ -d "$work/plain/node-2" ]; then
+  "$pss" init-cluster --rotate-keys 2 > /dev/null 2> "$work/err"; rc=$?
+  [ $rc -eq 2 ] && grep -q 'needs --out' "$work/err" && ok || bad "--rotate-keys without --out: exit $rc"
+  "$pss" init-cluster --rotate-keys 9 --out "$work/plain" > /dev/null 2> "$work/err"; rc=$?
+  [ $rc -eq 2 ] && grep -q 'node-9/node.toml' "$work/err" && ok || bad "--rotate-keys of no node: exit $rc, $(cat "$work/err")"
+  "$pss" init-cluster --rotate-keys 2 --out "$work/plain" > "$work/out" 2> "$work/err" && ok \
+    || bad "--rotate-keys 2 failed: $(cat "$work/err")"
+  [ "$(stat -c %a "$work/plain/node-2/node.key.next")" = 600 ] && ok || bad "node.key.next is not 0600"
+  grep -q 'pss member rotate-keys --id 2' "$work/out" && ok || bad "--rotate-keys does not say the next step"
+  "$pss" init-cluster --check-config "$work/plain/node-2/node.toml" > /dev/null && ok \
+    || bad "a node config with a next key file beside its key file does not load"
+  "$pss" init-cluster --rotate-keys 2 --out "$work/plain" > /dev/null 2> "$work/err"; rc=$?
+  [ $rc -eq 1 ] && grep -q 'prepared' "$work/err" && ok || bad "a second --rotate-keys: exit $rc"
+fi
+
 echo "cli-init-cluster: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
