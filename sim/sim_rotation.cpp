@@ -26,6 +26,13 @@ void simulation::impl::start_rotation() {
   boot(n, false);
 }
 
+std::pair<const secrets::node_keys*, std::vector<secrets::member_keys>>
+simulation::impl::rotation_keys_of(node_id id) const {
+  if (!member_plan || member_plan->kind != secrets::committee_change_kind::rotate || member_plan->target != id)
+    return {nullptr, {}};
+  return {rotation_next ? &*rotation_next : nullptr, rotation_adopted ? rotation_retired : std::vector<secrets::member_keys>{}};
+}
+
 secrets::committee_change simulation::impl::rotation_change() const {
   PSS_CHECK(rotation_next.has_value());
   secrets::member m = *cluster.view.find(member_plan->target);

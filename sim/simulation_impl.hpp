@@ -203,6 +203,9 @@ struct simulation::impl final : actors::host_hooks {
   std::vector<crypto::box_public_key> pre_rotation_keys;
   bool rotation_adopted = false;
   void start_rotation();
+  // What node `id` boots with besides its keys: a rotation's target holds
+  // its next keys, then its retired ones.
+  [[nodiscard]] std::pair<const secrets::node_keys*, std::vector<secrets::member_keys>> rotation_keys_of(node_id id) const;
   void follow_rotation(node_slot& n);
   void check_rotation(const secrets::node_engine& e, std::vector<std::string>& found);
   [[nodiscard]] secrets::committee_change rotation_change() const;

@@ -219,17 +219,11 @@ result<std::shared_ptr<sim_node_engine>> simulation::impl::open_engine(node_slot
     }
     test_only.misbehave = misbehaviour_of(n.id);
     if (fills_stores()) test_only.store_limits = filled_store_limits;
-    // The operator restarts a node whose disk was wiped with --rejoin; a
-    // rotation's target holds its next keys, then its retired ones.
-    const bool target = member_plan && member_plan->kind == secrets::committee_change_kind::rotate
-                        && member_plan->target == n.id;
-    const bool rotating = target && rotation_next.has_value();
-    const bool rotated = target && rotation_adopted;
+    // The operator restarts a node whose disk was wiped with --rejoin.
+    const auto [next, retired] = rotation_keys_of(n.id);
     auto opened = secrets_node_host::open(n.disk, cluster.view, cluster.keys.at(n.id.value() - 1), raft_opts,
                                           prng_seed, random_seed, now(), first, test_only, refresh_interval,
-                                          n.disk_wiped, plan.snapshot_every, n.id.value() > opts.nodes,
-                                          rotating ? &*rotation_next : nullptr, rotated ? rotation_retired
-                                                                                        : std::vector<secrets::member_keys>{});
+                                          n.disk_wiped, plan.snapshot_every, n.id.value() > opts.nodes, next, retired);
     if (!opened.ok()) return opened.err();
     if (opts.planted == planted::bug::share_leak) (*opened)->plant_share_leak(n.disk);
     return std::shared_ptr<sim_node_engine>(std::move(*opened));

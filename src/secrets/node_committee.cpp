@@ -161,6 +161,19 @@ void node_engine::follow_committee() {
   }
 }
 
+// The first view names this node's keys, or keys it held before a rotation
+// (docs/refresh.md §7.9). Next keys that are its keys already (the host's
+// rewrite of the key file is done) are no rotation to wait for.
+status node_engine::check_own_keys(node_options& options, const member* self, const node_keys& keys) {
+  const auto& retired = options.retired_keys;
+  if (self != nullptr && public_keys(*self) != public_keys(keys)
+      && std::find(retired.begin(), retired.end(), public_keys(*self)) == retired.end())
+    return error{errc::mismatch, node_name(keys.id) + ": private keys do not match the cluster's public keys"};
+  if (options.next_keys && (options.next_keys->id != keys.id || public_keys(*options.next_keys) == public_keys(keys)))
+    options.next_keys.reset();
+  return ok_status();
+}
+
 // The keys the catalog names this node with (docs/refresh.md §7.9): its
 // own; its next ones, once an admin's rotation applied (it switches, and the
 // host rewrites its key file); or ones it held before a rotation, while it

@@ -83,13 +83,7 @@ result<std::unique_ptr<node_engine>> node_engine::open(node_options options, nod
     return error{errc::invalid_argument, node_name(keys.id) + " is not a member of the cluster"};
   if (self != nullptr && options.joining)
     return error{errc::invalid_argument, node_name(keys.id) + " is a member already: it does not join again"};
-  // The first view may name keys this node held before a rotation.
-  const auto& retired = options.retired_keys;
-  if (self != nullptr && public_keys(*self) != public_keys(keys)
-      && std::find(retired.begin(), retired.end(), public_keys(*self)) == retired.end())
-    return error{errc::mismatch, node_name(keys.id) + ": private keys do not match the cluster's public keys"};
-  if (options.next_keys && (options.next_keys->id != keys.id || public_keys(*options.next_keys) == public_keys(keys)))
-    options.next_keys.reset(); // the rotation's rewrite of the key file is done
+  PSS_TRY(check_own_keys(options, self, keys));
   PSS_CHECK(random != nullptr);
   const storage::data_dir_identity identity{options.cluster.cluster_id, keys.id};
   const auto mode = options.first_start ? storage::open_mode::initialise : storage::open_mode::existing;

@@ -406,6 +406,7 @@ private:
   [[nodiscard]] bool learner_caught_up(node_id in);
   void follow_committee();
   [[nodiscard]] bool follow_own_keys(const member_keys& named);
+  [[nodiscard]] static status check_own_keys(node_options& options, const member* self, const node_keys& keys);
   void finish_rotation();
   void note_committee(const applied_command& a);
   [[nodiscard]] std::set<node_id> members_up() const;

@@ -21,15 +21,19 @@ committee_change rotation_of(const network& net, const node_keys& next) {
   return committee_change{committee_change_kind::rotate, next.id, m, 0};
 }
 
-// Node 2 holds its next keys; the admin rotates them; node 2 switches, and
-// its host adopts them.
-void rotate_node_2(network& net) {
+// Node 2 holds its next keys, and the admin rotates them.
+void ask_rotation_of_2(network& net) {
   net.elect(1);
   put_three(net);
   net.give_next_keys(fresh_keys(2));
   net.run_for(millis{500});
   auto done = change_committee(net, 100, 10, rotation_of(net, fresh_keys(2)));
   REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+}
+
+// ... then node 2 switches, and its host adopts them.
+void rotate_node_2(network& net) {
+  ask_rotation_of_2(net);
   net.run_for(millis{500});
   REQUIRE(net.node(2).take_keys_rotated());
   net.adopt_rotated_keys(node_id{2});
@@ -151,12 +155,7 @@ TEST_CASE("rotate keys: keys an earlier rotation retired are never taken back") 
 
 TEST_CASE("rotate keys: a crash before the host adopted the keys switches again on the replay, and keeps the new sealing key") {
   network net;
-  net.elect(1);
-  put_three(net);
-  net.give_next_keys(fresh_keys(2));
-  net.run_for(millis{500});
-  auto done = change_committee(net, 100, 10, rotation_of(net, fresh_keys(2)));
-  REQUIRE_MESSAGE(done.outcome == operation_outcome::ok, done.message);
+  ask_rotation_of_2(net);
   // Node 2 switches, erases what it drew before, and announces a new sealing key.
   net.run_until([&] {
     const auto& seals = net.node(1).state().seal_keys();
