@@ -26,6 +26,7 @@
 #include "caf/scoped_actor.hpp"
 #include "caf/send.hpp"
 
+#include "actors/stop_signals.hpp"
 #include "actors/engine_actor.hpp"
 #include "actors/network.hpp"
 #include "actors/wall_clock.hpp"
@@ -298,11 +299,7 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
   transport.connection_timeout = std::chrono::milliseconds{config.timing.peer_timeout_ms};
 
   // Block the stop signals in every thread; the main thread waits for them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const actors::stop_signals stop;
 
   caf::actor_system_config cfg;
   actors::configure_transport(cfg, transport);
@@ -369,9 +366,7 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
            + listen + (plaintext ? " (PLAINTEXT)" : " (mutual TLS)") + ", data in " + config.data_dir
            + (mode == start_mode::init ? ", initialised" : mode == start_mode::rejoin ? ", rejoining" : ""));
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  log_line(std::string{"stopping on "} + (signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
+  log_line(std::string{"stopping on "} + stop.wait());
   network.stop();
   {
     // What waited for a later sync (audit records of stores and writes) is

@@ -19,24 +19,6 @@ constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
 constexpr std::string_view hex_key_example =
     R"("3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29" (64 hex digits))";
 
-// Relative paths in a file resolve against the file's own directory, so a
-// config keeps working whatever the working directory of the node is.
-std::string resolve(const std::string& base_dir, const std::string& path) {
-  std::filesystem::path p{path};
-  if (p.is_relative()) {
-    std::error_code ec;
-    std::filesystem::path base = std::filesystem::absolute(base_dir, ec);
-    if (ec) base = base_dir;
-    p = base / p;
-  }
-  return p.lexically_normal().string();
-}
-
-std::string base_dir_of(const std::string& file) {
-  std::filesystem::path parent = std::filesystem::path{file}.parent_path();
-  return parent.empty() ? std::string{"."} : parent.string();
-}
-
 result<std::string> read_cluster_id(const table_reader& root) {
   constexpr std::string_view example = R"(cluster_id = "pss-2f6c9a1e")";
   auto id = root.string("cluster_id", example, cluster_id_chars_max);
@@ -148,7 +130,7 @@ result<std::string> read_path(const table_reader& table, std::string_view key,
                               std::string_view example, const std::string& base_dir) {
   auto text = table.string(key, example);
   if (!text.ok()) return text.err();
-  return resolve(base_dir, *text);
+  return resolve_path(base_dir, *text);
 }
 
 // [tls] is required exactly when plaintext was not asked for: a config that
@@ -188,16 +170,6 @@ result<std::optional<tls_files>> read_tls(const table_reader& root, const std::s
   return std::optional<tls_files>{tls_files{*ca, *cert, *key}};
 }
 
-// Reads one optional timing value; absent keeps the default.
-status read_timing_value(const table_reader& timing, std::string_view key, std::uint32_t& out,
-                         std::int64_t min, std::int64_t max) {
-  const std::string example = std::string{key} + " = " + std::to_string(out);
-  auto v = timing.optional_integer(key, min, max, example);
-  if (!v.ok()) return v.err();
-  if (v->has_value()) out = static_cast<std::uint32_t>(**v);
-  return ok_status();
-}
-
 result<node_timing> read_timing(const table_reader& root) {
   node_timing t;
   auto table = root.optional_table("timing", "[timing] with heartbeat_ms = 100");
@@ -206,12 +178,12 @@ result<node_timing> read_timing(const table_reader& root) {
   const table_reader timing{**table, root.file(), "timing."};
   PSS_TRY(timing.allow_only({"election_timeout_ms", "heartbeat_ms", "refresh_interval_ms",
                              "peer_heartbeat_ms", "peer_timeout_ms", "reconnect_max_ms", "lease_reads"}));
-  PSS_TRY(read_timing_value(timing, "election_timeout_ms", t.election_timeout_ms,
+  PSS_TRY(timing.optional_u32("election_timeout_ms", t.election_timeout_ms,
                             election_timeout_ms_min, election_timeout_ms_max));
   // A leader must be able to send at least two heartbeats inside one
   // election timeout, or followers start elections against a live leader.
   const std::uint32_t heartbeat_max = (t.election_timeout_ms + 1) / 2 - 1;
-  PSS_TRY(read_timing_value(timing, "heartbeat_ms", t.heartbeat_ms, heartbeat_ms_min,
+  PSS_TRY(timing.optional_u32("heartbeat_ms", t.heartbeat_ms, heartbeat_ms_min,
                             election_timeout_ms_max));
   if (t.heartbeat_ms > heartbeat_max)
     return timing.fail("heartbeat_ms", std::to_string(t.heartbeat_ms) + " must be " +
@@ -220,7 +192,7 @@ result<node_timing> read_timing(const table_reader& root) {
                                            ", below election_timeout_ms / 2 (election_timeout_ms = " +
                                            std::to_string(t.election_timeout_ms) + ")",
                        "heartbeat_ms = " + std::to_string(t.election_timeout_ms / 10));
-  PSS_TRY(read_timing_value(timing, "refresh_interval_ms", t.refresh_interval_ms, 0,
+  PSS_TRY(timing.optional_u32("refresh_interval_ms", t.refresh_interval_ms, 0,
                             refresh_interval_ms_max));
   if (t.refresh_interval_ms != 0 && t.refresh_interval_ms < refresh_interval_ms_min)
     return timing.fail("refresh_interval_ms",
@@ -228,18 +200,18 @@ result<node_timing> read_timing(const table_reader& root) {
                            std::to_string(refresh_interval_ms_min) + ".." +
                            std::to_string(refresh_interval_ms_max),
                        "refresh_interval_ms = 60000");
-  PSS_TRY(read_timing_value(timing, "peer_heartbeat_ms", t.peer_heartbeat_ms,
+  PSS_TRY(timing.optional_u32("peer_heartbeat_ms", t.peer_heartbeat_ms,
                             peer_heartbeat_ms_min, peer_heartbeat_ms_max));
   // The connection timeout must outlast a heartbeat, or every quiet
   // connection would be declared dead.
-  PSS_TRY(read_timing_value(timing, "peer_timeout_ms", t.peer_timeout_ms, 1, peer_timeout_ms_max));
+  PSS_TRY(timing.optional_u32("peer_timeout_ms", t.peer_timeout_ms, 1, peer_timeout_ms_max));
   if (t.peer_timeout_ms <= t.peer_heartbeat_ms)
     return timing.fail("peer_timeout_ms", std::to_string(t.peer_timeout_ms) +
                                               " must be above peer_heartbeat_ms (" +
                                               std::to_string(t.peer_heartbeat_ms) + ") and at most " +
                                               std::to_string(peer_timeout_ms_max),
                        "peer_timeout_ms = " + std::to_string(t.peer_heartbeat_ms * 5));
-  PSS_TRY(read_timing_value(timing, "reconnect_max_ms", t.reconnect_max_ms, reconnect_max_ms_min,
+  PSS_TRY(timing.optional_u32("reconnect_max_ms", t.reconnect_max_ms, reconnect_max_ms_min,
                             reconnect_max_ms_max));
   auto lease = timing.optional_boolean("lease_reads", t.lease_reads, "lease_reads = false");
   if (!lease.ok()) return lease.err();

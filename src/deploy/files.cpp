@@ -1,5 +1,7 @@
 #include "deploy/files.hpp"
 
+#include <filesystem>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -115,6 +117,22 @@ status write_new_file(const std::string& path, std::string_view contents, unsign
 
 void zeroize_string(std::string& text) noexcept {
   zeroize(std::span{reinterpret_cast<std::uint8_t*>(text.data()), text.size()});
+}
+
+std::string resolve_path(const std::string& base_dir, const std::string& path) {
+  std::filesystem::path p{path};
+  if (p.is_relative()) {
+    std::error_code ec;
+    std::filesystem::path base = std::filesystem::absolute(base_dir, ec);
+    if (ec) base = base_dir;
+    p = base / p;
+  }
+  return p.lexically_normal().string();
+}
+
+std::string base_dir_of(const std::string& file) {
+  std::filesystem::path parent = std::filesystem::path{file}.parent_path();
+  return parent.empty() ? std::string{"."} : parent.string();
 }
 
 } // namespace pss::deploy

@@ -32,6 +32,12 @@ namespace pss::deploy {
 [[nodiscard]] status write_new_file(const std::string& path, std::string_view contents,
                                     unsigned mode);
 
+// Relative paths in a file resolve against the file's own directory, so a
+// config keeps working whatever the working directory of the process is.
+[[nodiscard]] std::string resolve_path(const std::string& base_dir, const std::string& path);
+// The directory of `file` ("." when it has none).
+[[nodiscard]] std::string base_dir_of(const std::string& file);
+
 // Zeroizes a string's characters (for hex text of keys and tokens).
 void zeroize_string(std::string& text) noexcept;
 

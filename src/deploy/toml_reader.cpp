@@ -1,5 +1,7 @@
 #include "deploy/toml_reader.hpp"
 
+#include <algorithm>
+
 #include <exception>
 
 namespace pss::deploy::detail {
@@ -106,6 +108,13 @@ result<std::optional<std::int64_t>> table_reader::optional_integer(
   if (v < min || v > max)
     return fail(key, std::to_string(v) + " is outside " + range_text(min, max), example);
   return std::optional<std::int64_t>{v};
+}
+
+status table_reader::optional_u32(std::string_view key, std::uint32_t& out, std::int64_t min, std::int64_t max) const {
+  auto v = optional_integer(key, min, std::min<std::int64_t>(max, 0xFFFF'FFFF), std::string{key} + " = " + std::to_string(out));
+  if (!v.ok()) return v.err();
+  if (v->has_value()) out = static_cast<std::uint32_t>(**v);
+  return ok_status();
 }
 
 result<bool> table_reader::optional_boolean(std::string_view key, bool fallback,

@@ -42,6 +42,9 @@ public:
   // An optional integer (nullopt when absent) in min..max.
   [[nodiscard]] result<std::optional<std::int64_t>> optional_integer(
       std::string_view key, std::int64_t min, std::int64_t max, std::string_view example) const;
+  // An optional integer in min..max (max at most 2^32-1) into `out`; absent
+  // keeps `out`, and the example shows its value.
+  [[nodiscard]] status optional_u32(std::string_view key, std::uint32_t& out, std::int64_t min, std::int64_t max) const;
   [[nodiscard]] result<bool> optional_boolean(std::string_view key, bool fallback,
                                               std::string_view example) const;
   // A sub-table written as [key]; nullptr when absent.
