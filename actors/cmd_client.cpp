@@ -33,6 +33,7 @@
 #include "caf/stateful_actor.hpp"
 
 #include "actors/client_cli.hpp"
+#include "actors/cluster_status.hpp"
 #include "actors/messages.hpp"
 #include "actors/network.hpp"
 #include "actors/remote_client.hpp"
@@ -227,88 +228,15 @@ int run_status(int argc, char** argv) {
   if (int rc = load_common(vm, c); rc != exit_code::ok) return rc;
   return with_system(c, [&](caf::actor_system& sys) {
     auto connected = actors::connect_all(sys, addresses(c.cluster), c.tls, connect_wait_max);
-    caf::scoped_actor self{sys};
-    json j;
-    j["cluster_id"] = c.cluster.cluster_id;
-    j["threshold"] = c.cluster.threshold;
-    j["members"] = json::array();
-    std::map<std::uint64_t, std::size_t> leaders; // leader id -> votes
-    std::size_t answered = 0;
-    std::map<node_id, std::string> unreachable;
-    for (std::size_t i = 0; i < connected.failed.size(); ++i) unreachable[connected.failed[i]] = connected.failures[i];
-    for (const auto& m : c.cluster.members) {
-      json row;
-      row["id"] = m.id.value();
-      row["address"] = m.address.to_string();
-      auto it = connected.nodes.find(m.id);
-      if (it == connected.nodes.end()) {
-        row["reachable"] = false;
-        row["error"] = unreachable.count(m.id) ? unreachable[m.id] : "not reached";
-        j["members"].push_back(row);
-        continue;
-      }
-      std::optional<actors::node_health> health;
-      std::string why;
-      self->request(it->second, status_wait_max, actors::health_atom::value)
-        .receive([&](actors::node_health& h) { health = std::move(h); },
-                 [&](caf::error& e) { why = sys.render(e); });
-      if (!health || !health->answered) {
-        row["reachable"] = false;
-        row["error"] = why.empty() ? (health ? health->failure : "no answer") : why;
-        j["members"].push_back(row);
-        continue;
-      }
-      ++answered;
-      if (health->leader != 0) ++leaders[health->leader];
-      row["reachable"] = true;
-      row["role"] = health->role;
-      row["term"] = health->term;
-      row["leader"] = health->leader;
-      row["commit"] = health->commit;
-      row["applied"] = health->applied;
-      row["epoch"] = health->epoch;
-      row["secrets"] = health->secrets;
-      row["shares_live"] = health->shares_live;
-      row["refresh_epochs_committed"] = health->refresh_epochs_committed;
-      row["rounds_aborted"] = health->rounds_aborted;
-      row["recoveries"] = health->recoveries;
-      row["round_running"] = health->round_running;
-      row["epoch_age_ms"] = health->epoch_age_ms;
-      row["rounds_aborted_since_commit"] = health->rounds_aborted_since_commit;
-      row["members"] = health->members;
-      row["threshold"] = health->threshold;
-      row["seal_key_epoch"] = health->seal_key_epoch;
-      row["seal_keys_held"] = health->seal_keys_held;
-      row["seal_keys_foreign"] = health->seal_keys_foreign;
-      row["keys_rotated"] = health->keys_rotated;
-      row["next_keys_held"] = health->next_keys_held;
-      if (!health->committee.empty()) row["committee"] = health->committee;
-      if (!health->last_abort_reason.empty()) row["last_abort_reason"] = health->last_abort_reason;
-      row["voters"] = health->voters;
-      row["learners"] = health->learners;
-      if (!health->failure.empty()) row["failure"] = health->failure;
-      row["requests_admitted"] = health->requests_admitted;
-      row["requests_refused"] = health->requests_refused;
-      row["transport_refused"] = health->transport_refused;
-      row["peers"] = json::array();
-      for (const auto& p : health->peers)
-        row["peers"].push_back({{"id", p.id}, {"address", p.address}, {"connected", p.connected},
-                                {"failed_attempts", p.failed_attempts}, {"last_error", p.last_error}});
-      j["members"].push_back(row);
-    }
-    std::uint64_t leader = 0;
-    for (const auto& [id, votes] : leaders)
-      if (2 * votes > c.cluster.members.size()) leader = id;
-    j["leader"] = leader;
-    j["answered"] = answered;
-    const bool healthy = 2 * answered > c.cluster.members.size() && leader != 0;
-    j["healthy"] = healthy;
+    json j = actors::collect_status(sys, c.cluster, connected);
+    const std::uint64_t leader = j["leader"].get<std::uint64_t>();
+    const bool healthy = j["healthy"].get<bool>();
     if (c.json) {
       std::cout << j.dump() << "\n";
     } else {
       std::cout << "cluster " << c.cluster.cluster_id << ": " << c.cluster.members.size() << " members, threshold "
                 << c.cluster.threshold << ", leader " << (leader ? "node " + std::to_string(leader) : "unknown")
-                << ", " << answered << " answered\n";
+                << ", " << j["answered"].get<std::uint64_t>() << " answered\n";
       std::printf("%-4s %-22s %-10s %6s %6s %8s %6s %7s %8s %8s  %s\n", "id", "address", "role", "term", "leader",
                   "commit", "epoch", "age", "secrets", "refresh", "links");
       for (const auto& row : j["members"]) {

@@ -34,5 +34,6 @@ int run_audit(int argc, char** argv);
 int run_member(int argc, char** argv);
 int run_threshold(int argc, char** argv);
 int run_cluster_file(int argc, char** argv);
+int run_gateway(int argc, char** argv);
 
 } // namespace pss::cli

@@ -33,6 +33,7 @@ constexpr command commands[] = {
   {"member", "add, remove or replace a member, or rotate its keys; no secret is put together (admin)", pss::cli::run_member},
   {"threshold", "change t (set T): a refresh raises it, a reshare lowers it (admin)", pss::cli::run_threshold},
   {"cluster-file", "take the cluster's current members into the cluster file (--update)", pss::cli::run_cluster_file},
+  {"gateway", "the HTTP API for applications: /v1/secrets with API keys, on loopback or TLS", pss::cli::run_gateway},
   {"audit", "read and check the nodes' audit logs: who read or changed what, when (admin)", pss::cli::run_audit},
 };
 

@@ -116,6 +116,15 @@ caf::behavior client_behavior(client_actor* self, std::shared_ptr<secrets_client
   self->state.self = me;
   // Say hello on every connection before any request: the gateway tags its
   // replies under the key this hello lets it derive.
+  for (auto& [id, handle] : self->state.nodes) self->monitor(handle);
+  self->set_down_handler([self](caf::down_msg& d) {
+    auto& st = self->state;
+    for (const auto& [id, handle] : st.nodes)
+      if (handle.address() == d.source) {
+        const std::lock_guard lock{st.dropped->mutex};
+        st.dropped->lost.push_back(id);
+      }
+  });
   for (auto& [id, key] : pins->keys) {
     auto handle = self->state.nodes.find(id);
     if (handle == self->state.nodes.end()) continue;
@@ -230,6 +239,11 @@ remote_client::remote_client(caf::actor_system& sys, std::map<node_id, caf::acto
 std::map<node_id, std::uint64_t> remote_client::unpinned_replies() const {
   const std::lock_guard lock{dropped_->mutex};
   return dropped_->by_member;
+}
+
+std::vector<node_id> remote_client::lost_members() const {
+  const std::lock_guard lock{dropped_->mutex};
+  return dropped_->lost;
 }
 
 remote_client::~remote_client() { caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown); }

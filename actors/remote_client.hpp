@@ -64,9 +64,15 @@ public:
   // another sender. Thread-safe.
   [[nodiscard]] std::map<node_id, std::uint64_t> unpinned_replies() const;
 
+  // Members whose connection broke since this client was made (the
+  // middleman's heartbeat noticed it): a long-lived client (pss gateway)
+  // dials them again. Thread-safe.
+  [[nodiscard]] std::vector<node_id> lost_members() const;
+
   struct dropped_replies {
     mutable std::mutex mutex;
     std::map<node_id, std::uint64_t> by_member;
+    std::vector<node_id> lost;
   };
 
 private:

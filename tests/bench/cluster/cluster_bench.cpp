@@ -1,13 +1,15 @@
 // cluster_bench: the same client workload against a running pss cluster
-// (--pss CLUSTER_FILE) or a running etcd cluster (--etcd URL,...), so that
-// scripts/bench-cluster can print the two side by side.
+// (--pss CLUSTER_FILE), a running etcd cluster (--etcd URL,...) or a pss
+// gateway in front of a pss cluster (--gateway URL), so that
+// scripts/bench-cluster and scripts/bench-gateway can print them side by side.
 //
 // Three measurements, each after a short warm-up: sequential put latency
 // (one client, distinct names, random values), sequential get latency of
 // those names (every value is checked), and put throughput with C
 // concurrent clients for S seconds each. A pss client is one
 // remote_client session; an etcd client is one keep-alive HTTP connection
-// to the v3 JSON gateway. Latency is steady_clock around each operation as
+// to the v3 JSON gateway; a gateway client is one keep-alive connection to
+// pss gateway, values as raw bytes. Latency is steady_clock around each operation as
 // the client sees it. The program asserts nothing about time; it prints.
 // It never prints a value or the identity's seed.
 #include <boost/program_options.hpp>
@@ -157,6 +159,40 @@ public:
     auto res = http_.Post(path, "{}", "application/json");
     if (!res || res->status != 200) return json{};
     return json::parse(res->body, nullptr, false);
+  }
+
+private:
+  httplib::Client http_;
+};
+
+// ---- pss gateway (its HTTP API, docs/openapi.yaml) ---------------------------------------
+
+// One keep-alive connection to `pss gateway`, values as raw bytes: the same
+// workload as the other two, one loopback HTTP round trip further out.
+class gateway_session final : public session {
+public:
+  gateway_session(const std::string& url, const std::string& key) : http_{url} {
+    http_.set_keep_alive(true);
+    http_.set_tcp_nodelay(true);
+    http_.set_read_timeout(http_timeout_seconds, 0);
+    http_.set_write_timeout(http_timeout_seconds, 0);
+    http_.set_default_headers({{"Authorization", "Bearer " + key}});
+  }
+
+  bool put(const std::string& name, const std::string& value) override {
+    auto res = http_.Put(("/v1/secrets/bench/" + name).c_str(), value, "application/octet-stream");
+    return res && res->status == 200;
+  }
+
+  bool get(const std::string& name, const std::string& value) override {
+    auto res = http_.Get(("/v1/secrets/bench/" + name).c_str(), {{"Accept", "application/octet-stream"}});
+    return res && res->status == 200 && res->body == value;
+  }
+
+  // One round trip that does no cluster work: the HTTP cost alone.
+  bool health() {
+    auto res = http_.Get("/v1/sys/health");
+    return res && res->status == 200;
   }
 
 private:
@@ -356,6 +392,25 @@ int run_etcd(const std::string& list, const settings& s, bool as_json) {
   return 0;
 }
 
+int run_gateway(const std::string& url, const settings& s, bool as_json) {
+  const char* key = std::getenv("PSS_GATEWAY_KEY");
+  if (key == nullptr || *key == '\0') {
+    std::cerr << "cluster_bench: --gateway needs the API key in PSS_GATEWAY_KEY\n";
+    return 2;
+  }
+  session_factory make = [&](std::size_t) { return std::make_unique<gateway_session>(url, key); };
+  json r = run("gateway", make, s);
+  gateway_session probe{url, key};
+  r["http_round_trip"] = summary(timed(s.ops, [&](std::size_t) { return probe.health(); }));
+  if (as_json) {
+    std::cout << r.dump() << "\n";
+  } else {
+    print_text(r);
+    std::printf("gateway: /v1/sys/health round trip  median %8.0f us\n", r["http_round_trip"]["median_us"].get<double>());
+  }
+  return 0;
+}
+
 std::vector<std::size_t> parse_list(const std::string& text) {
   std::vector<std::size_t> out;
   std::stringstream in{text};
@@ -374,17 +429,18 @@ int main(int argc, char** argv) {
   const auto given = [&](std::string_view flag) {
     return std::ranges::any_of(args, [&](std::string_view a) { return a.starts_with(flag); });
   };
-  if (!given("--pss") && !given("--etcd") && !given("--help") && !given("-h")) {
-    std::cerr << "cluster_bench: no cluster given (--pss or --etcd); skipped. Run ./scripts/bench-cluster.\n";
+  if (!given("--pss") && !given("--etcd") && !given("--gateway") && !given("--help") && !given("-h")) {
+    std::cerr << "cluster_bench: no cluster given (--pss, --etcd or --gateway); skipped. Run ./scripts/bench-cluster.\n";
     return 0;
   }
   settings s;
   std::string clients = "16,64";
-  po::options_description opts{"usage: cluster_bench (--pss CLUSTER_FILE | --etcd URL[,URL...]) [options]"};
+  po::options_description opts{"usage: cluster_bench (--pss CLUSTER_FILE | --etcd URL[,URL...] | --gateway URL) [options]"};
   opts.add_options()
     ("help,h", "show this help")
     ("pss", po::value<std::string>(), "a pss cluster file (the identity from $PSS_IDENTITY or the file)")
     ("etcd", po::value<std::string>(), "etcd client URLs, comma-separated (http://127.0.0.1:2379,...)")
+    ("gateway", po::value<std::string>(), "a pss gateway's URL (http://127.0.0.1:8200); the key from $PSS_GATEWAY_KEY")
     ("ops", po::value(&s.ops)->default_value(s.ops), "sequential puts, then gets of them")
     ("warmup", po::value(&s.warmup)->default_value(s.warmup), "unmeasured put+get pairs first")
     ("value-bytes", po::value(&s.value_bytes)->default_value(s.value_bytes), "size of each random value")
@@ -400,11 +456,12 @@ int main(int argc, char** argv) {
     std::cerr << "cluster_bench: " << e.what() << " (try --help)\n";
     return 2;
   }
-  if (vm.count("help") || (vm.count("pss") == vm.count("etcd"))) {
-    std::cout << opts << "\nExactly one of --pss and --etcd. Progress goes to standard error.\n";
+  if (vm.count("help") || vm.count("pss") + vm.count("etcd") + vm.count("gateway") != 1) {
+    std::cout << opts << "\nExactly one of --pss, --etcd and --gateway. Progress goes to standard error.\n";
     return vm.count("help") ? 0 : 2;
   }
   const bool as_json = vm.count("json") > 0;
   if (vm.count("pss")) return run_pss(vm["pss"].as<std::string>(), s, as_json);
+  if (vm.count("gateway")) return run_gateway(vm["gateway"].as<std::string>(), s, as_json);
   return run_etcd(vm["etcd"].as<std::string>(), s, as_json);
 }
