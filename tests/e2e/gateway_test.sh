@@ -107,6 +107,19 @@ expect "health with 1 of 3 nodes" 503 "$url/v1/sys/health"
 served() { [ "$(status "${auth[@]}" "$url/v1/secrets/db/root")" = 200 ]; }
 check "the gateway serves again once the nodes are back" wait_until 30 served
 
+# ---- TLS: a second gateway with a certificate answers over https only
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$work/tls.key" \
+  -out "$work/tls.crt" -days 2 -subj /CN=127.0.0.1 -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+sed -e "s/^listen = .*/listen = \"127.0.0.1:$((GW_PORT + 1))\"/" "$g/gateway.toml" >"$work/tls.toml"
+printf 'tls_certificate = "%s"\ntls_key = "%s"\n' "$work/tls.crt" "$work/tls.key" | cat - "$work/tls.toml" >"$work/tls2.toml"
+"$PSS" gateway --config "$work/tls2.toml" >"$work/tls.log" 2>&1 &
+tls_pid=$!
+tls_up() { curl -s --cacert "$work/tls.crt" -o /dev/null "https://127.0.0.1:$((GW_PORT + 1))/v1/sys/health"; }
+check "the TLS gateway starts" wait_until 15 tls_up
+expect "a get over TLS" 200 --cacert "$work/tls.crt" "${auth[@]}" "https://127.0.0.1:$((GW_PORT + 1))/v1/secrets/db/root"
+check "plain HTTP to the TLS port gets no answer" bash -c "! curl -sf -m 5 http://127.0.0.1:$((GW_PORT + 1))/v1/sys/health"
+kill "$tls_pid"; wait "$tls_pid" 2>/dev/null
+
 check "the gateway log holds no value and no name" bash -c "! grep -E 'correct horse|Y29ycmVjdCBob3JzZQ|db/root' '$g/gateway.log'"
 "$cluster" stop >/dev/null 2>&1
 e2e_finish
