@@ -57,6 +57,7 @@ void node::become_pre_candidate(millis now) {
 
 void node::become_candidate(millis now, bool leadership_transfer) {
   PSS_CHECK(role_ != role::leader);
+  ++elections_started_;
   term_ = term_.next();
   vote_ = opts_.id;
   role_ = role::candidate;
@@ -79,6 +80,7 @@ void node::become_candidate(millis now, bool leadership_transfer) {
 void node::become_leader(millis now) {
   PSS_CHECK(role_ == role::candidate && vote_ == opts_.id);
   role_ = role::leader;
+  ++elections_won_;
   leader_ = opts_.id;
   votes_.clear();
   progress_.clear();

@@ -185,6 +185,10 @@ public:
   [[nodiscard]] node_id leader_hint() const noexcept { return leader_; }
   [[nodiscard]] log_index commit_index() const noexcept { return commit_; }
   [[nodiscard]] log_index applied_index() const noexcept { return applied_; }
+  // Elections this node started (it became a candidate), and won, since it
+  // started: for the node's metrics.
+  [[nodiscard]] std::uint64_t elections_started() const noexcept { return elections_started_; }
+  [[nodiscard]] std::uint64_t elections_won() const noexcept { return elections_won_; }
   [[nodiscard]] const raft_log& log() const noexcept { return log_; }
   [[nodiscard]] const configuration& config() const noexcept;
   // The metadata of the latest snapshot (local or installed), for storage.
@@ -201,6 +205,8 @@ public:
   void check_invariants() const;
 
 private:
+  std::uint64_t elections_started_ = 0;
+  std::uint64_t elections_won_ = 0;
   // node.cpp
   [[nodiscard]] error not_leader_error() const;
   void send(node_id to, message body);

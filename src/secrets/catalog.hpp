@@ -203,6 +203,27 @@ struct round_state {
 // two, ... Each try costs about t group multiplications on every node.
 inline constexpr std::size_t reshare_sets_max = 64;
 
+// Why a round aborted, by kind: the label of the nodes' metric of aborted
+// rounds (the text of last_abort_reason() names members and counts).
+enum class abort_kind : std::uint8_t {
+  too_few_dealings,   // fewer dealings than t by the deadline
+  too_few_qualified,  // fewer qualified dealers than t after the disputes
+  too_few_receivers,  // fewer receivers than the round needs
+  reshare_unchecked,  // a reshare whose dealers' constants did not check against C_0
+  holder_floor,       // a version would keep fewer than t holders
+  member_lost_shares, // a participant reported its shares lost
+  member_rejoining,   // a participant lost its disk and is rejoining
+  committee_change,   // a member left, was excluded, or a change of t was called off
+  keys_rotated,       // a participant's keys rotated
+  recovery_timeout,   // the target did not recover in time (the leader's abort)
+};
+inline constexpr std::array every_abort_kind{
+  abort_kind::too_few_dealings, abort_kind::too_few_qualified, abort_kind::too_few_receivers,
+  abort_kind::reshare_unchecked, abort_kind::holder_floor, abort_kind::member_lost_shares,
+  abort_kind::member_rejoining, abort_kind::committee_change, abort_kind::keys_rotated,
+  abort_kind::recovery_timeout};
+[[nodiscard]] std::string_view to_string(abort_kind k) noexcept;
+
 // Replicated counters of how rounds ended (the simulator reports them).
 struct round_stats {
   std::uint64_t refresh_epochs_committed = 0;
@@ -295,6 +316,7 @@ public:
   // Why the last round this replica applied the abort of was aborted (empty
   // before any; not in snapshots: a restarted node knows from then on).
   [[nodiscard]] const std::string& last_abort_reason() const noexcept { return last_abort_reason_; }
+  [[nodiscard]] abort_kind last_abort_kind() const noexcept { return last_abort_kind_; }
   // Whether `n` holds every one of these versions that is still readable.
   [[nodiscard]] bool holds_all(node_id n, const std::vector<round_secret>& versions) const;
   // Some of these versions were refreshed since they were dealt.
@@ -400,7 +422,7 @@ private:
   // recoverable_for with each version's record (valid until the next apply).
   [[nodiscard]] std::vector<std::pair<round_secret, const version_record*>> recoverable_records(node_id n) const;
   void follow_configuration(const raft::configuration& config, apply_effects& fx);
-  [[nodiscard]] command_result abort_round(std::string reason, apply_effects& fx);
+  [[nodiscard]] command_result abort_round(abort_kind kind, std::string reason, apply_effects& fx);
   [[nodiscard]] round_state* round_for(std::uint64_t id, round_phase phase);
   void retire(const std::string& name, const digest& d);
 
@@ -417,6 +439,7 @@ private:
   std::uint64_t last_round_id_ = 0;
   round_stats stats_;
   std::string last_abort_reason_;
+  abort_kind last_abort_kind_ = abort_kind::too_few_dealings;
   std::map<node_id, rejoin_record> rejoins_;
   std::map<node_id, std::vector<std::uint64_t>> lost_nonces_; // per node, oldest first, rejoin_nonces_kept_max
   std::optional<committee_record> committee_;

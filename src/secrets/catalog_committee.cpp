@@ -151,7 +151,7 @@ command_result catalog::call_off_raise(apply_effects& fx) {
   const std::uint32_t was = new_threshold();
   PSS_CHECK(was != 0);
   const std::string what = "the " + std::string{was > view_.threshold ? "raise" : "lowering"} + " of t to " + std::to_string(was);
-  if (threshold_round_running()) (void)abort_round(what + " was called off", fx);
+  if (threshold_round_running()) (void)abort_round(abort_kind::committee_change, what + " was called off", fx);
   committee_.reset();
   fx.committee_changed = true;
   return make(result_code::ok, "recorded: " + what + " is called off; t stays "
@@ -199,7 +199,7 @@ command_result catalog::rotate_member(const member& next, apply_effects& fx) {
   ++stats_.keys_rotated;
   const std::string what = "recorded: the keys of " + name_of(next.id) + " rotated";
   if (round_ && (round_->is_participant(next.id) || round_->target == next.id))
-    (void)abort_round(name_of(next.id) + " rotated its keys", fx);
+    (void)abort_round(abort_kind::keys_rotated, name_of(next.id) + " rotated its keys", fx);
   return make(result_code::ok, what + "; clients take the new keys in with pss cluster-file --update");
 }
 
@@ -213,7 +213,7 @@ void catalog::start_removal(std::string_view why, apply_effects& fx) {
   fx.committee_changed = true;
   const node_id out = committee_->change.old_member;
   if (round_ && round_->kind == round_kind::recovery && round_->target == out)
-    (void)abort_round(name_of(out) + std::string{why}, fx);
+    (void)abort_round(abort_kind::committee_change, name_of(out) + std::string{why}, fx);
 }
 
 // Each committed configuration moves a change on: a newcomer that is a
@@ -277,7 +277,7 @@ void catalog::drop_member(node_id n, apply_effects& fx) {
   lost_nonces_.erase(n);
   seal_keys_.erase(n);
   if (round_ && (round_->is_participant(n) || round_->target == n)) {
-    (void)abort_round(name_of(n) + " left the committee", fx);
+    (void)abort_round(abort_kind::committee_change, name_of(n) + " left the committee", fx);
   }
   committee_.reset();
   ++stats_.members_removed;

@@ -283,12 +283,12 @@ command_result catalog::qualify(round_state& r, apply_effects& fx) {
   r.receivers = std::move(receivers);
   if (enough) r.phase = round_phase::finishing;
   fx.qualified_round = std::make_shared<const round_state>(r);
-  if (unchecked) return abort_round(*unchecked, fx);
+  if (unchecked) return abort_round(abort_kind::reshare_unchecked, *unchecked, fx);
   if (r.qualified.size() < dealers_min)
-    return abort_round(std::to_string(r.qualified.size()) + " qualified dealers, fewer than " +
+    return abort_round(abort_kind::too_few_qualified, std::to_string(r.qualified.size()) + " qualified dealers, fewer than " +
                          std::to_string(dealers_min), fx);
   if (r.receivers.size() < receivers_min)
-    return abort_round(std::to_string(r.receivers.size()) + " receivers, fewer than " + std::to_string(receivers_min) +
+    return abort_round(abort_kind::too_few_receivers, std::to_string(r.receivers.size()) + " receivers, fewer than " + std::to_string(receivers_min) +
                          (receivers_min > t ? " (a recovery after a refresh checks t+1 helpers)" : ""), fx);
   fx.round_changed = true;
   return make(result_code::ok, "qualified");

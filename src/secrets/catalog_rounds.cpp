@@ -210,7 +210,7 @@ command_result catalog::execute(const shares_lost& l, apply_effects& fx) {
   leave_holder_lists(l.node);
   // A round that counted on this node's shares cannot rely on them.
   if (round_ && round_->is_participant(l.node) && round_->kind == round_kind::recovery)
-    return abort_round(name_of(l.node) + " lost its shares", fx);
+    return abort_round(abort_kind::member_lost_shares, name_of(l.node) + " lost its shares", fx);
   return make(result_code::ok, name_of(l.node) + " holds no share now");
 }
 
@@ -250,7 +250,7 @@ command_result catalog::execute(const member_rejoin& j, apply_effects& fx) {
     fx.seal_key_recorded = true;
   }
   if (round_ && round_->kind == round_kind::recovery && (round_->is_participant(j.node) || round_->target == j.node))
-    return abort_round(name_of(j.node) + " lost its disk and is rejoining", fx);
+    return abort_round(abort_kind::member_rejoining, name_of(j.node) + " lost its disk and is rejoining", fx);
   return make(result_code::ok, name_of(j.node) + " is rejoining and holds no share now");
 }
 
@@ -278,11 +278,28 @@ round_state* catalog::round_for(std::uint64_t id, round_phase phase) {
   return &*round_;
 }
 
-command_result catalog::abort_round(std::string reason, apply_effects& fx) {
+std::string_view to_string(abort_kind k) noexcept {
+  switch (k) {
+  case abort_kind::too_few_dealings: return "too_few_dealings";
+  case abort_kind::too_few_qualified: return "too_few_qualified";
+  case abort_kind::too_few_receivers: return "too_few_receivers";
+  case abort_kind::reshare_unchecked: return "reshare_unchecked";
+  case abort_kind::holder_floor: return "holder_floor";
+  case abort_kind::member_lost_shares: return "member_lost_shares";
+  case abort_kind::member_rejoining: return "member_rejoining";
+  case abort_kind::committee_change: return "committee_change";
+  case abort_kind::keys_rotated: return "keys_rotated";
+  case abort_kind::recovery_timeout: return "recovery_timeout";
+  }
+  return "unknown";
+}
+
+command_result catalog::abort_round(abort_kind kind, std::string reason, apply_effects& fx) {
   PSS_CHECK(round_.has_value());
   ++stats_.rounds_aborted;
   if (round_->reshares(view_)) reshare_backoff_ = true;
   last_abort_reason_ = reason;
+  last_abort_kind_ = kind;
   round_.reset();
   fx.round_changed = true;
   fx.round_finished = true;
@@ -390,7 +407,7 @@ command_result catalog::execute(const round_close& c, apply_effects& fx) {
   if (r == nullptr) return make(result_code::invalid, "no such round in its dealing phase");
   const std::size_t dealers_min = r->dealers_min(view_);
   if (r->dealings.size() < dealers_min)
-    return abort_round(std::to_string(r->dealings.size()) + " dealings, fewer than " + std::to_string(dealers_min), fx);
+    return abort_round(abort_kind::too_few_dealings, std::to_string(r->dealings.size()) + " dealings, fewer than " + std::to_string(dealers_min), fx);
   byte_writer w;
   w.str("pss round challenge v1");
   w.str(view_.cluster_id);
@@ -518,7 +535,7 @@ command_result catalog::execute(const round_commit& c, apply_effects& fx) {
       need = std::max<std::size_t>(r->threshold, floor);
     }
     if (kept < need)
-      return abort_round(s.name + " v" + std::to_string(s.version.value()) + " would keep " +
+      return abort_round(abort_kind::holder_floor, s.name + " v" + std::to_string(s.version.value()) + " would keep " +
                            std::to_string(kept) + " holders, fewer than " + std::to_string(need), fx);
   }
   for (const auto& s : r->secrets) {
@@ -542,7 +559,7 @@ command_result catalog::execute(const round_commit& c, apply_effects& fx) {
 
 command_result catalog::execute(const round_abort& a, apply_effects& fx) {
   if (!round_ || round_->id != a.round_id) return make(result_code::invalid, "no such round");
-  return abort_round(a.reason, fx);
+  return abort_round(abort_kind::recovery_timeout, a.reason, fx);
 }
 
 } // namespace pss::secrets

@@ -194,6 +194,7 @@ struct proactivity {
   millis age{0}; // at the node's last input
   std::uint64_t aborted_since_commit = 0;
   std::string last_abort; // why the last round aborted
+  std::map<abort_kind, std::uint64_t> aborted_by_kind; // since this node started
 };
 
 // What the node has durably stored, mirrored for raft::cluster_checker.

@@ -33,6 +33,7 @@ void node_engine::watch_proactivity(millis now) {
   if (aborts_seen_ && aborted > *aborts_seen_) {
     proactive_.aborted_since_commit += aborted - *aborts_seen_;
     proactive_.last_abort = catalog_.last_abort_reason();
+    proactive_.aborted_by_kind[catalog_.last_abort_kind()] += aborted - *aborts_seen_;
   }
   aborts_seen_ = aborted;
   proactive_.age = now - proactive_.since;
