@@ -26,7 +26,9 @@
 #include "caf/scoped_actor.hpp"
 #include "caf/send.hpp"
 
+#include "actors/node_metrics.hpp"
 #include "actors/stop_signals.hpp"
+#include "actors/timed_file_system.hpp"
 #include "actors/engine_actor.hpp"
 #include "actors/network.hpp"
 #include "actors/wall_clock.hpp"
@@ -120,6 +122,13 @@ actors::node_health health_of(const secrets::node_engine& e) {
   h.seal_keys_foreign = e.counters().seal_keys_foreign;
   h.keys_rotated = e.state().stats().keys_rotated;
   h.next_keys_held = e.holds_next_keys();
+  h.elections_started = e.raft().elections_started();
+  h.elections_won = e.raft().elections_won();
+  h.proposals = e.counters().proposals;
+  h.reads_served = e.counters().reads_served;
+  h.shares_served = e.counters().shares_served;
+  h.dealers_excluded = stats.dealers_excluded;
+  for (const auto& [kind, n] : proactive.aborted_by_kind) h.rounds_aborted_by_kind[std::string{secrets::to_string(kind)}] = n;
   for (auto v : e.raft().config().voters) h.voters.push_back(v.value());
   for (auto l : e.raft().config().learners) h.learners.push_back(l.value());
   if (e.failure()) h.failure = e.failure()->describe();
@@ -328,7 +337,10 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
   std::array<std::uint8_t, 8> seed{};
   seed_source.fill(seed);
   for (auto b : seed) o.prng_seed = (o.prng_seed << 8) | b;
-  storage::posix_file_system fs;
+  storage::posix_file_system posix_fs;
+  std::optional<actors::node_metrics> metrics;
+  if (config.metrics_listen) metrics.emplace(config);
+  actors::timed_file_system fs{posix_fs, metrics ? metrics->fsync_observer() : actors::sync_observer{}};
   auto opened = secrets::node_engine::open(std::move(o), keys->clone(), fs,
                                            std::make_unique<crypto::system_random>(), now());
   if (!opened.ok()) {
@@ -362,6 +374,15 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
     return exit_code::failed;
   }
   directory->set(network.gateway());
+  if (metrics) {
+    if (auto st = metrics->start(sys, network.gateway(), *config.metrics_listen); !st.ok()) {
+      std::cerr << "pss node: " << st.err().message() << " ([metrics] listen in " << config.file << ")\n";
+      network.stop();
+      caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+      return exit_code::failed;
+    }
+    log_line("metrics on http://" + config.metrics_listen->to_string() + "/metrics (and /healthz, /readyz)");
+  }
   log_line("node " + std::to_string(config.id.value()) + " of cluster " + config.cluster_id + " listening on "
            + listen + (plaintext ? " (PLAINTEXT)" : " (mutual TLS)") + ", data in " + config.data_dir
            + (mode == start_mode::init ? ", initialised" : mode == start_mode::rejoin ? ", rejoining" : ""));

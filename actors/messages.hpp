@@ -244,6 +244,17 @@ struct node_health {
   // catalog applied, and whether it holds next keys not applied yet.
   std::uint64_t keys_rotated = 0;
   bool next_keys_held = false;
+  // For the node's metrics (docs/gateway.md §2), since this node started:
+  // elections it started and won, proposals, reads it served, shares it
+  // served to clients, and rounds aborted by kind (secrets::abort_kind).
+  // dealers_excluded is the catalog's replicated count.
+  std::uint64_t elections_started = 0;
+  std::uint64_t elections_won = 0;
+  std::uint64_t proposals = 0;
+  std::uint64_t reads_served = 0;
+  std::uint64_t shares_served = 0;
+  std::uint64_t dealers_excluded = 0;
+  std::map<std::string, std::uint64_t> rounds_aborted_by_kind;
 };
 
 template <class Inspector>
@@ -253,7 +264,8 @@ typename Inspector::result_type inspect(Inspector& f, node_health& x) {
            x.recoveries, x.round_running, x.voters, x.learners, x.failure, x.peers, x.requests_admitted,
            x.requests_refused, x.transport_refused, x.epoch_age_ms, x.rounds_aborted_since_commit,
            x.last_abort_reason, x.committee, x.members, x.threshold, x.seal_key_epoch, x.seal_keys_held,
-           x.seal_keys_foreign, x.keys_rotated, x.next_keys_held);
+           x.seal_keys_foreign, x.keys_rotated, x.next_keys_held, x.elections_started, x.elections_won, x.proposals,
+           x.reads_served, x.shares_served, x.dealers_excluded, x.rounds_aborted_by_kind);
 }
 
 // Asks a node actor for the members of its applied view (answered with a

@@ -310,6 +310,22 @@ status check_view(const secrets::cluster_view& view, const std::string& file) {
   return ok_status();
 }
 
+// [metrics]: where the node serves /metrics, /healthz and /readyz (off when absent).
+status read_metrics(const table_reader& root, node_config& c) {
+  auto table = root.optional_table("metrics", R"([metrics] with listen = "127.0.0.1:9101")");
+  if (!table.ok()) return table.err();
+  if (*table == nullptr) return ok_status();
+  const table_reader metrics{**table, root.file(), "metrics."};
+  PSS_TRY(metrics.allow_only({"listen"}));
+  auto text = metrics.string("listen", R"(listen = "127.0.0.1:9101")");
+  if (!text.ok()) return text.err();
+  auto parsed = parse_host_port(*text);
+  if (!parsed.ok()) return metrics.fail("listen", parsed.err().message());
+  if (*parsed == c.listen) return metrics.fail("listen", "is the node's own listen address; give the metrics another port");
+  c.metrics_listen = std::move(*parsed);
+  return ok_status();
+}
+
 template <class Parsed>
 result<Parsed> load(const std::string& path,
                     result<Parsed> (*parse)(std::string_view, const std::string&, const std::string&)) {
@@ -351,7 +367,7 @@ result<node_config> parse_node_config(std::string_view toml_text, const std::str
   auto doc = detail::parse_toml(toml_text, file);
   if (!doc.ok()) return doc.err();
   const table_reader root{*doc, file, ""};
-  PSS_TRY(root.allow_only({"cluster_id", "threshold", "admin_key", "node", "tls", "timing", "members"}));
+  PSS_TRY(root.allow_only({"cluster_id", "threshold", "admin_key", "node", "tls", "timing", "members", "metrics"}));
   node_config c;
   c.file = file;
   PSS_TRY(read_cluster_fields(root, c));
@@ -365,6 +381,7 @@ result<node_config> parse_node_config(std::string_view toml_text, const std::str
   auto timing = read_timing(root);
   if (!timing.ok()) return timing.err();
   c.timing = *timing;
+  PSS_TRY(read_metrics(root, c));
   PSS_TRY(check_view(c.view(), file));
   return c;
 }

@@ -104,6 +104,9 @@ struct node_config {
   std::optional<tls_files> tls; // nullopt iff insecure_plaintext
   bool insecure_plaintext = false;
   node_timing timing;
+  // [metrics] listen: where /metrics, /healthz and /readyz are served; none
+  // when absent (docs/gateway.md §2).
+  std::optional<host_port> metrics_listen;
   // A new member that `pss member add` brings in (`pss init-cluster
   // --add-node` writes it): `members` is the cluster's first view, which
   // does not list this node; the catalog names it once the add is recorded.

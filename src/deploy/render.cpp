@@ -84,6 +84,7 @@ std::string render_node_config(const node_config& c) {
            "# `pss member add` names it (docs/deployment.md, \"Adding a member\")\njoining = true\n";
   out += render_tls(c.tls);
   out += render_timing(c.timing);
+  if (c.metrics_listen) out += "\n[metrics] # /metrics, /healthz, /readyz (docs/gateway.md)\n" + quoted_line("listen", c.metrics_listen->to_string());
   out += render_members(c.members);
   return out;
 }

@@ -351,3 +351,22 @@ TEST_CASE("deploy: a member keys file round-trips, and a bad one is refused with
   check_message(error_of("id = 6\nbox_key = \"00\"\nsign_key = \"00\"\n"), {"key 'box_key'", "64 hex digits"});
   check_message(error_of(render_member_keys(k) + "seed = \"x\"\n"), {"seed"});
 }
+
+TEST_CASE("deploy: [metrics] listen is optional, round-trips, and may not be the node's own address") {
+  config_fixture f;
+  auto plain = f.parse(f.text());
+  REQUIRE(plain.ok());
+  CHECK_FALSE(plain->metrics_listen.has_value());
+  auto with = f.parse(f.text() + "\n[metrics]\nlisten = \"127.0.0.1:9101\"\n");
+  REQUIRE_MESSAGE(with.ok(), with.err().message());
+  REQUIRE(with->metrics_listen.has_value());
+  CHECK(*with->metrics_listen == host_port{"127.0.0.1", 9101});
+  auto again = f.parse(render_node_config(*with));
+  REQUIRE_MESSAGE(again.ok(), again.err().message());
+  CHECK(again->metrics_listen == with->metrics_listen);
+  check_message(f.error_of(f.text() + "\n[metrics]\nlisten = \"127.0.0.1:7101\"\n"),
+                {"key 'metrics.listen'", "the node's own listen address"});
+  check_message(f.error_of(f.text() + "\n[metrics]\nlisten = \"127.0.0.1:9101\"\nname_labels = true\n"),
+                {"name_labels"});
+  check_message(f.error_of(f.text() + "\n[metrics]\nlisten = \"nowhere\"\n"), {"key 'metrics.listen'", "no port"});
+}
