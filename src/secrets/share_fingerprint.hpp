@@ -33,6 +33,16 @@ struct share_status {
   bool round_running = false;
 };
 
+// One fingerprint of every live share a node holds (for `pss status` and the
+// gateway's dashboard): 8 hex digits of BLAKE2b-256 over the label and each
+// live share's encoding, in key order. A refresh changes it on every node; a
+// recovery that rebuilds the same shares gives the same one back. nullopt
+// when the store holds more than `shares_max` shares (it costs one encoding
+// per share), or none live.
+inline constexpr std::size_t share_set_fingerprint_shares_max = 4096;
+[[nodiscard]] std::optional<std::string> share_set_fingerprint(const share_store& shares,
+                                                               std::size_t shares_max = share_set_fingerprint_shares_max);
+
 // The status of the latest readable version of `name` on a node with this
 // catalog and share store (no share of an unknown name).
 [[nodiscard]] share_status describe_share(const catalog& c, const share_store& shares, const std::string& name);

@@ -63,3 +63,34 @@ TEST_CASE("describe_share: a holder's fingerprint changes with a refresh; an unk
 
 } // namespace
 } // namespace pss::secrets::testing
+
+namespace pss::secrets::testing {
+namespace {
+
+TEST_CASE("share_set_fingerprint: one per node, new after a refresh, none above the cap or without shares") {
+  network net{5, 3, 43};
+  net.elect(1);
+  net.add_client(100);
+  CHECK_FALSE(share_set_fingerprint(net.node(2).shares()).has_value()); // nothing held yet
+  REQUIRE(net.put(100, 1, "a", "one").outcome == operation_outcome::ok);
+  REQUIRE(net.put(100, 2, "b", "two").outcome == operation_outcome::ok);
+  net.run_for(millis{100});
+  const auto n2 = share_set_fingerprint(net.node(2).shares());
+  const auto n3 = share_set_fingerprint(net.node(3).shares());
+  REQUIRE(n2.has_value());
+  REQUIRE(n3.has_value());
+  CHECK(*n2 != *n3); // each node's own shares
+  CHECK(share_set_fingerprint(net.node(2).shares()) == n2); // stable while nothing changes
+  CHECK_FALSE(share_set_fingerprint(net.node(2).shares(), 1).has_value()); // above the cap
+
+  net.client(100).refresh(net.now, 3);
+  REQUIRE(net.await(100, 3).outcome == operation_outcome::ok);
+  net.run_until([&] { return net.node(2).state().stats().refresh_epochs_committed == 1; }, millis{20'000});
+  net.run_for(millis{200});
+  const auto after = share_set_fingerprint(net.node(2).shares());
+  REQUIRE(after.has_value());
+  CHECK(*after != *n2);
+}
+
+} // namespace
+} // namespace pss::secrets::testing
