@@ -71,6 +71,7 @@ json collect_status(caf::actor_system& sys, const deploy::cluster_file& cluster,
     if (!health->committee.empty()) row["committee"] = health->committee;
     if (!health->last_abort_reason.empty()) row["last_abort_reason"] = health->last_abort_reason;
     row["voters"] = health->voters;
+    row["shares_fingerprint"] = health->shares_fingerprint;
     row["learners"] = health->learners;
     if (!health->failure.empty()) row["failure"] = health->failure;
     row["requests_admitted"] = health->requests_admitted;

@@ -37,6 +37,7 @@
 #include "deploy/config.hpp"
 #include "secrets/node_engine.hpp"
 #include "storage/data_dir.hpp"
+#include "secrets/share_fingerprint.hpp"
 #include "storage/posix_file_system.hpp"
 
 namespace po = boost::program_options;
@@ -90,8 +91,14 @@ const char* role_name(raft::role r) {
   return "follower";
 }
 
+// The share-set fingerprint, computed again only when the store changed.
+struct fingerprint_cache {
+  std::optional<std::uint64_t> mutations;
+  std::string fingerprint;
+};
+
 // Public health of the engine; runs inside the node actor.
-actors::node_health health_of(const secrets::node_engine& e) {
+actors::node_health health_of(const secrets::node_engine& e, fingerprint_cache& cache) {
   actors::node_health h;
   h.answered = true;
   h.id = e.id().value();
@@ -129,6 +136,11 @@ actors::node_health health_of(const secrets::node_engine& e) {
   h.shares_served = e.counters().shares_served;
   h.dealers_excluded = stats.dealers_excluded;
   for (const auto& [kind, n] : proactive.aborted_by_kind) h.rounds_aborted_by_kind[std::string{secrets::to_string(kind)}] = n;
+  if (cache.mutations != e.shares().mutations()) {
+    cache.mutations = e.shares().mutations();
+    cache.fingerprint = secrets::share_set_fingerprint(e.shares()).value_or("");
+  }
+  h.shares_fingerprint = cache.fingerprint;
   for (auto v : e.raft().config().voters) h.voters.push_back(v.value());
   for (auto l : e.raft().config().learners) h.learners.push_back(l.value());
   if (e.failure()) h.failure = e.failure()->describe();
@@ -359,7 +371,7 @@ int run(const deploy::node_config& config, start_mode mode, bool plaintext) {
   slot->engine = engine;
   slot->directory = directory;
   const secrets::node_engine* raw = engine.get();
-  slot->health = [raw] { return health_of(*raw); };
+  slot->health = [raw, cache = std::make_shared<fingerprint_cache>()] { return health_of(*raw, *cache); };
   slot->members = [raw] { return members_of(*raw); };
   slot->log = log_line;
   secrets::node_engine* rotating = engine.get();

@@ -13,7 +13,9 @@
 #include "actors/cluster_status.hpp"
 #include "actors/gateway_sessions.hpp"
 #include "actors/stop_signals.hpp"
+#include "audit/audit_log.hpp"
 #include "core/check.hpp"
+#include "gateway/dashboard.hpp"
 #include "gateway/http_api.hpp"
 
 namespace pss::actors {
@@ -148,7 +150,83 @@ public:
 
   gateway::http_api& api() { return api_; }
 
+  // The dashboard's history: the cluster's status every 2 s, folded in.
+  void observe_until_stopped() {
+    std::unique_lock lock{observer_mutex_};
+    while (!stopping_) {
+      lock.unlock();
+      json status = collect_status(sys_, cluster_.cluster, sessions_.connected());
+      lock.lock();
+      history_.observe(status, wall_ms());
+      last_status_ = std::move(status);
+      observer_wake_.wait_for(lock, std::chrono::seconds{2}, [this] { return stopping_; });
+    }
+  }
+
+  void stop_observing() {
+    {
+      const std::lock_guard lock{observer_mutex_};
+      stopping_ = true;
+    }
+    observer_wake_.notify_all();
+  }
+
 private:
+  static std::uint64_t wall_ms() {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch()).count());
+  }
+
+  // The last records of one member's audit log (the first connected one),
+  // as `pss audit --json` names their fields; kept for 3 s.
+  json recent_audit() {
+    const std::lock_guard lock{audit_mutex_};
+    if (audit_cache_ && std::chrono::steady_clock::now() - audit_at_ < std::chrono::seconds{3}) return *audit_cache_;
+    json out{{"records", json::array()}, {"note", ""}};
+    const auto connected = sessions_.connected();
+    if (connected.nodes.empty()) {
+      out["note"] = "no member reachable";
+      return out;
+    }
+    const node_id node = connected.nodes.begin()->first;
+    auto ask = [&](std::uint64_t after) {
+      client_request r = client_request::of(secrets::operation_kind::audit);
+      r.node = node;
+      r.audit_after = after;
+      return sessions_.run(std::move(r), 1);
+    };
+    auto first = ask(0);
+    if (first.done && first.done->outcome == secrets::operation_outcome::ok && first.done->audit_head > audit_shown) {
+      auto last = ask(first.done->audit_head - audit_shown);
+      if (last.done) first = std::move(last);
+    }
+    if (!first.done || first.done->outcome != secrets::operation_outcome::ok) {
+      out["note"] = "node " + std::to_string(node.value()) + " did not serve its audit log"
+                    + (first.done ? ": " + std::string{secrets::to_string(first.done->error)} : std::string{});
+    } else {
+      for (const auto& rec : first.done->audit_records)
+        out["records"].push_back({{"node", node.value()}, {"seq", rec.seq}, {"at_ms", rec.at_ms},
+                                  {"action", std::string{audit::to_string(rec.what)}}, {"name", rec.name},
+                                  {"version", rec.version}, {"outcome", rec.result == audit::outcome::ok ? "ok" : "refused"}});
+      out["note"] = "the last records of node " + std::to_string(node.value()) + "'s log";
+    }
+    audit_cache_ = out;
+    audit_at_ = std::chrono::steady_clock::now();
+    return out;
+  }
+
+  http_response dashboard() {
+    json body;
+    {
+      const std::lock_guard lock{observer_mutex_};
+      body["status"] = last_status_.is_null() ? collect_status(sys_, cluster_.cluster, sessions_.connected()) : last_status_;
+      body["timeline"] = history_.timeline();
+      body["fingerprints"] = history_.fingerprints();
+    }
+    body["audit"] = recent_audit();
+    return gateway::json_response(200, body);
+  }
+
   // The route's template, never the name: logs hold no names.
   static std::string route_of(const std::string& path) {
     constexpr std::string_view secrets = "/v1/secrets/";
@@ -162,6 +240,7 @@ private:
     using gateway::route_id;
     if (call.route == route_id::health) return health();
     if (call.route == route_id::status) return gateway::json_response(200, collect_status(sys_, cluster_.cluster, sessions_.connected()));
+    if (call.route == route_id::dashboard) return dashboard();
     client_request r = client_request::of(call.kind, call.name);
     r.value = std::move(call.value);
     r.version = call.version;
@@ -192,6 +271,16 @@ private:
   std::mutex api_mutex_;
   gateway::http_api api_;
   cluster_sessions sessions_;
+
+  static constexpr std::uint64_t audit_shown = 20;
+  std::mutex observer_mutex_;
+  std::condition_variable observer_wake_;
+  bool stopping_ = false;
+  json last_status_;
+  gateway::dashboard_history history_;
+  std::mutex audit_mutex_;
+  std::optional<json> audit_cache_;
+  std::chrono::steady_clock::time_point audit_at_;
 };
 
 // Limits, error bodies and routes on the httplib server.
@@ -268,11 +357,14 @@ int serve_gateway(const deploy::gateway_config& config, const cli::client::commo
     return cli::exit_code::failed;
   }
   std::thread listener([&] { server->listen_after_bind(); });
+  std::thread observer([&] { gateway.observe_until_stopped(); });
   std::cerr << "pss gateway: listening on " << (config.tls() ? "https://" : "http://") << config.listen.to_string()
             << " for cluster " << cluster.cluster.cluster_id << " (" << config.keys.size() << " API keys)\n";
   std::cerr << "pss gateway: stopping on " << stop.wait() << "\n";
   server->stop();
   listener.join();
+  gateway.stop_observing();
+  observer.join();
   return cli::exit_code::ok;
 }
 

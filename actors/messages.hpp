@@ -255,6 +255,9 @@ struct node_health {
   std::uint64_t shares_served = 0;
   std::uint64_t dealers_excluded = 0;
   std::map<std::string, std::uint64_t> rounds_aborted_by_kind;
+  // secrets::share_set_fingerprint of its live shares (empty: none, or too
+  // many to fingerprint): the dashboard shows it change with every epoch.
+  std::string shares_fingerprint;
 };
 
 template <class Inspector>
@@ -265,7 +268,8 @@ typename Inspector::result_type inspect(Inspector& f, node_health& x) {
            x.requests_refused, x.transport_refused, x.epoch_age_ms, x.rounds_aborted_since_commit,
            x.last_abort_reason, x.committee, x.members, x.threshold, x.seal_key_epoch, x.seal_keys_held,
            x.seal_keys_foreign, x.keys_rotated, x.next_keys_held, x.elections_started, x.elections_won, x.proposals,
-           x.reads_served, x.shares_served, x.dealers_excluded, x.rounds_aborted_by_kind);
+           x.reads_served, x.shares_served, x.dealers_excluded, x.rounds_aborted_by_kind,
+           x.shares_fingerprint);
 }
 
 // Asks a node actor for the members of its applied view (answered with a

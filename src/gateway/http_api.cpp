@@ -8,6 +8,7 @@
 #include "core/check.hpp"
 #include "crypto/envelope.hpp"
 #include "gateway/api_keys.hpp"
+#include "gateway/dashboard.hpp"
 
 namespace pss::gateway {
 
@@ -21,7 +22,7 @@ using secrets::operation_kind;
 constexpr std::string_view secrets_path = "/v1/secrets";
 constexpr std::size_t name_chars_max = 256;
 
-constexpr std::array<route, 7> route_table{{
+constexpr std::array<route, 9> route_table{{
   {route_id::put_secret, "PUT", "/v1/secrets/{name}", right::write, true},
   {route_id::put_secret, "POST", "/v1/secrets/{name}", right::write, true},
   {route_id::get_secret, "GET", "/v1/secrets/{name}", right::read, true},
@@ -29,6 +30,8 @@ constexpr std::array<route, 7> route_table{{
   {route_id::list_secrets, "GET", "/v1/secrets", right::list, true},
   {route_id::health, "GET", "/v1/sys/health", std::nullopt, false},
   {route_id::status, "GET", "/v1/sys/status", std::nullopt, true},
+  {route_id::dashboard, "GET", "/v1/sys/dashboard", std::nullopt, true},
+  {route_id::ui, "GET", "/ui/", std::nullopt, false},
 }};
 
 // The template a path falls under, and the name it carries.
@@ -43,6 +46,8 @@ std::optional<matched_path> match_path(std::string_view path) {
     return matched_path{"/v1/secrets/{name}", std::string{path.substr(secrets_path.size() + 1)}};
   if (path == "/v1/sys/health") return matched_path{"/v1/sys/health", {}};
   if (path == "/v1/sys/status") return matched_path{"/v1/sys/status", {}};
+  if (path == "/v1/sys/dashboard") return matched_path{"/v1/sys/dashboard", {}};
+  if (path == "/ui/" || path == "/ui") return matched_path{"/ui/", {}};
   return std::nullopt;
 }
 
@@ -160,6 +165,20 @@ http_response get_answer(const planned_call& call, const secrets::completion& do
   return r;
 }
 
+// The dashboard's page, with headers that keep it from being framed or from
+// loading anything but itself.
+http_response ui_page() {
+  http_response r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::string{dashboard_page()};
+  r.headers["Content-Security-Policy"] = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                                         "connect-src 'self'; form-action 'none'; frame-ancestors 'none'";
+  r.headers["X-Frame-Options"] = "DENY";
+  r.headers["Referrer-Policy"] = "no-referrer";
+  r.headers["Cache-Control"] = "no-store";
+  return r;
+}
+
 } // namespace
 
 std::span<const route> routes() noexcept { return route_table; }
@@ -228,7 +247,7 @@ decision http_api::prepare(const http_request& request, std::uint64_t now_ms) {
   decision d;
   auto matched = match_path(request.path);
   if (!matched) {
-    d.answer = error_response(404, "no_route", "no such route; the API is under /v1/secrets and /v1/sys");
+    d.answer = error_response(404, "no_route", "no such route; the API is under /v1/secrets and /v1/sys, the dashboard at /ui/");
     return d;
   }
   const route* r = nullptr;
@@ -294,8 +313,10 @@ decision http_api::prepare(const http_request& request, std::uint64_t now_ms) {
     }
     break;
   }
+  case route_id::ui: d.answer = ui_page(); break;
   case route_id::health:
-  case route_id::status: break;
+  case route_id::status:
+  case route_id::dashboard: break;
   }
   return d;
 }

@@ -31,7 +31,7 @@
 
 namespace pss::gateway {
 
-enum class route_id : std::uint8_t { put_secret, get_secret, delete_secret, list_secrets, health, status };
+enum class route_id : std::uint8_t { put_secret, get_secret, delete_secret, list_secrets, health, status, dashboard, ui };
 
 struct route {
   route_id id;

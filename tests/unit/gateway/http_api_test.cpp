@@ -52,7 +52,7 @@ TEST_CASE("routes: one table, and every route the OpenAPI file names") {
   for (const auto& r : gateway::routes()) seen.insert(std::string{r.method} + " " + std::string{r.path});
   CHECK(seen == std::set<std::string>{"PUT /v1/secrets/{name}", "POST /v1/secrets/{name}", "GET /v1/secrets/{name}",
                                       "DELETE /v1/secrets/{name}", "GET /v1/secrets", "GET /v1/sys/health",
-                                      "GET /v1/sys/status"});
+                                      "GET /v1/sys/status", "GET /v1/sys/dashboard", "GET /ui/"});
 }
 
 TEST_CASE("keys: missing, malformed and unknown keys get 401; rights and patterns 403") {
