@@ -34,6 +34,7 @@
 
 #include "actors/client_cli.hpp"
 #include "actors/cluster_status.hpp"
+#include "actors/progress.hpp"
 #include "actors/messages.hpp"
 #include "actors/network.hpp"
 #include "actors/remote_client.hpp"
@@ -195,21 +196,103 @@ int run_delete(int argc, char** argv) {
   });
 }
 
+namespace {
+
+// The cluster's epoch, whether a round runs, and the rounds aborted, as the
+// members that answered see them (the highest of each).
+struct refresh_view {
+  std::uint64_t epoch = 0, aborted = 0, at_epoch = 0, answered = 0;
+  bool running = false;
+  std::string last_abort;
+};
+
+refresh_view view_of(const json& status) {
+  refresh_view v;
+  for (const auto& m : status["members"]) {
+    if (!m.value("reachable", false)) continue;
+    ++v.answered;
+    v.epoch = std::max(v.epoch, m["epoch"].get<std::uint64_t>());
+    v.running = v.running || m.value("round_running", false);
+    if (m["rounds_aborted"].get<std::uint64_t>() >= v.aborted) {
+      v.aborted = m["rounds_aborted"].get<std::uint64_t>();
+      v.last_abort = m.value("last_abort_reason", std::string{});
+    }
+  }
+  for (const auto& m : status["members"])
+    if (m.value("reachable", false) && m["epoch"].get<std::uint64_t>() == v.epoch) ++v.at_epoch;
+  return v;
+}
+
+// Waits until the epoch passes `before`, showing the phases on a terminal.
+int wait_for_epoch(const common& c, caf::actor_system& sys, const refresh_view& before, std::chrono::seconds limit,
+                   progress& shown) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  auto connected = actors::connect_all(sys, addresses(c.cluster), c.tls, connect_wait_max);
+  refresh_view now = before;
+  while (std::chrono::steady_clock::now() < deadline) {
+    now = view_of(actors::collect_status(sys, c.cluster, connected));
+    if (now.epoch > before.epoch) {
+      const std::string line = "refresh: committed, epoch " + std::to_string(now.epoch) + " ("
+                               + std::to_string(now.at_epoch) + " of " + std::to_string(c.cluster.members.size())
+                               + " members there so far)";
+      if (shown.on()) shown.done(line);
+      else if (!c.json) std::cerr << line << "\n";
+      if (c.json) std::cout << json{{"ok", true}, {"epoch", now.epoch}, {"epoch_before", before.epoch}}.dump() << "\n";
+      return exit_code::ok;
+    }
+    std::string phase = now.running ? "refresh: round running for epoch " + std::to_string(before.epoch + 1)
+                                    : "refresh: waiting for the leader to begin the round";
+    if (now.aborted > before.aborted)
+      phase += "; " + std::to_string(now.aborted - before.aborted) + " aborted (the last: " + now.last_abort + ")";
+    shown.phase(phase);
+    std::this_thread::sleep_for(std::chrono::milliseconds{300});
+  }
+  shown.done();
+  report_error(c, "the epoch did not pass " + std::to_string(before.epoch) + " within " + std::to_string(limit.count())
+                    + " s" + (now.aborted > before.aborted ? "; rounds aborted, the last: " + now.last_abort : "")
+                    + "; `pss status` shows why", code::unknown);
+  return code::unknown;
+}
+
+} // namespace
+
 int run_refresh(int argc, char** argv) {
   po::options_description o{"options"};
+  o.add_options()("wait", "wait until the new epoch is committed (the default on a terminal)")
+    ("no-wait", "return once the leader accepted the request (the default when piped or with --json)")
+    ("timeout", po::value<unsigned>()->default_value(60), "seconds --wait waits for the new epoch");
   po::positional_options_description pos;
   po::variables_map vm;
   if (int rc = parse(argc, argv, o, pos,
-                     {"pss refresh", "Asks the cluster to run a refresh round now: every share changes, the secrets do "
-                                     "not.\nReturns once the leader accepted the request; `pss status` shows the "
-                                     "epoch advance."}, vm); rc >= 0)
+                     {"pss refresh [--wait | --no-wait] [--timeout S]",
+                      "Asks the cluster to run a refresh round now: every share changes, the secrets do not.\n"
+                      "On a terminal it waits for the new epoch and shows the round's phases on standard error;\n"
+                      "piped or with --json it returns once the leader accepted the request, unless --wait.\n"
+                      "`pss status` shows the epoch and the rounds aborted."}, vm); rc >= 0)
     return rc;
   common c;
   if (int rc = load_common(vm, c); rc != exit_code::ok) return rc;
+  if (vm.count("wait") && vm.count("no-wait")) {
+    report_error(c, "give --wait or --no-wait, not both", exit_code::usage);
+    return exit_code::usage;
+  }
+  progress shown{c.json};
+  const bool wait = vm.count("wait") > 0 || (shown.on() && vm.count("no-wait") == 0);
   return with_system(c, [&](caf::actor_system& sys) {
+    refresh_view before;
+    if (wait) {
+      shown.phase("refresh: reading the current epoch");
+      before = view_of(actors::collect_status(sys, c.cluster, actors::connect_all(sys, addresses(c.cluster), c.tls,
+                                                                                    connect_wait_max)));
+    }
+    shown.phase("refresh: asking the leader");
     auto done = run_operation(c, sys, actors::client_request::of(secrets::operation_kind::refresh));
-    if (done.outcome == secrets::operation_outcome::ok && !c.json) std::cerr << "refresh requested\n";
-    return outcome(c, done, "refresh", json::object());
+    if (done.outcome != secrets::operation_outcome::ok || !wait) {
+      shown.done();
+      if (done.outcome == secrets::operation_outcome::ok && !c.json) std::cerr << "refresh requested\n";
+      return outcome(c, done, "refresh", json::object());
+    }
+    return wait_for_epoch(c, sys, before, std::chrono::seconds{vm["timeout"].as<unsigned>()}, shown);
   });
 }
 

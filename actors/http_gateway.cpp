@@ -177,18 +177,9 @@ private:
                                         std::chrono::system_clock::now().time_since_epoch()).count());
   }
 
-  // The last records of one member's audit log (the first connected one),
-  // as `pss audit --json` names their fields; kept for 3 s.
-  json recent_audit() {
-    const std::lock_guard lock{audit_mutex_};
-    if (audit_cache_ && std::chrono::steady_clock::now() - audit_at_ < std::chrono::seconds{3}) return *audit_cache_;
-    json out{{"records", json::array()}, {"note", ""}};
-    const auto connected = sessions_.connected();
-    if (connected.nodes.empty()) {
-      out["note"] = "no member reachable";
-      return out;
-    }
-    const node_id node = connected.nodes.begin()->first;
+  // The last records of one member's audit log, oldest first (empty and a
+  // reason when it would not serve them).
+  std::vector<json> node_audit(node_id node, std::string& problem) {
     auto ask = [&](std::uint64_t after) {
       client_request r = client_request::of(secrets::operation_kind::audit);
       r.node = node;
@@ -200,16 +191,35 @@ private:
       auto last = ask(first.done->audit_head - audit_shown);
       if (last.done) first = std::move(last);
     }
+    std::vector<json> out;
     if (!first.done || first.done->outcome != secrets::operation_outcome::ok) {
-      out["note"] = "node " + std::to_string(node.value()) + " did not serve its audit log"
-                    + (first.done ? ": " + std::string{secrets::to_string(first.done->error)} : std::string{});
-    } else {
-      for (const auto& rec : first.done->audit_records)
-        out["records"].push_back({{"node", node.value()}, {"seq", rec.seq}, {"at_ms", rec.at_ms},
-                                  {"action", std::string{audit::to_string(rec.what)}}, {"name", rec.name},
-                                  {"version", rec.version}, {"outcome", rec.result == audit::outcome::ok ? "ok" : "refused"}});
-      out["note"] = "the last records of node " + std::to_string(node.value()) + "'s log";
+      problem = "node " + std::to_string(node.value()) + " did not serve its audit log"
+                + (first.done ? ": " + std::string{secrets::to_string(first.done->error)} : std::string{});
+      return out;
     }
+    for (const auto& rec : first.done->audit_records)
+      out.push_back({{"node", node.value()}, {"seq", rec.seq}, {"at_ms", rec.at_ms},
+                     {"action", std::string{audit::to_string(rec.what)}}, {"name", rec.name}, {"version", rec.version},
+                     {"outcome", rec.result == audit::outcome::ok ? "ok" : "refused"}});
+    return out;
+  }
+
+  // The last records of every reachable member's audit log, merged by
+  // time; kept for 3 s.
+  json recent_audit() {
+    const std::lock_guard lock{audit_mutex_};
+    if (audit_cache_ && std::chrono::steady_clock::now() - audit_at_ < std::chrono::seconds{3}) return *audit_cache_;
+    std::vector<json> merged;
+    std::string problems;
+    for (const auto& [node, handle] : sessions_.connected().nodes) {
+      std::string problem;
+      for (auto& r : node_audit(node, problem)) merged.push_back(std::move(r));
+      if (!problem.empty()) problems += (problems.empty() ? "" : "; ") + problem;
+    }
+    std::stable_sort(merged.begin(), merged.end(),
+                     [](const json& x, const json& y) { return x["at_ms"].get<std::uint64_t>() < y["at_ms"].get<std::uint64_t>(); });
+    if (merged.size() > audit_shown) merged.erase(merged.begin(), merged.end() - static_cast<std::ptrdiff_t>(audit_shown));
+    json out{{"records", merged}, {"note", problems.empty() ? "the last records of every member's log" : problems}};
     audit_cache_ = out;
     audit_at_ = std::chrono::steady_clock::now();
     return out;

@@ -23,13 +23,20 @@ KEY=$(cat "$work/cluster/client/gateway.key")
 VALUE="dashboard-must-never-show-this"
 put db/root "$VALUE" || bad "put"
 epoch() { status_json | jq -r '[.members[] | select(.reachable) | .epoch] | max'; }
-for round in 1 2; do
-  before=$(epoch)
-  "$PSS" refresh >/dev/null 2>>"$work/client.err" || bad "refresh $round"
-  advanced() { [ "$(epoch)" -gt "$before" ]; }
-  check "refresh $round commits" wait_until 30 advanced
-  sleep 2.5 # the gateway observes the cluster every 2 s
-done
+# The first refresh piped: it returns once requested, with no progress line.
+before=$(epoch)
+"$PSS" refresh >"$work/refresh1.out" 2>&1 || bad "refresh 1"
+check "piped, pss refresh prints one line and no progress" bash -c "[ \"\$(cat '$work/refresh1.out')\" = 'refresh requested' ]"
+advanced() { [ "$(epoch)" -gt "$before" ]; }
+check "refresh 1 commits" wait_until 30 advanced
+sleep 2.5 # the gateway observes the cluster every 2 s
+# The second on a terminal (script(1) gives it one): it waits, showing phases.
+before=$(epoch)
+script -qec "$PSS refresh" /dev/null >"$work/refresh2.out" 2>&1 || bad "refresh 2 on a terminal"
+check "on a terminal, pss refresh waits for the new epoch" grep -q "refresh: committed, epoch $((before + 1))" "$work/refresh2.out"
+check "on a terminal, pss refresh shows its phases" grep -q "refresh: asking the leader" "$work/refresh2.out"
+check "refresh 2 commits" test "$(epoch)" -gt "$before"
+sleep 2.5
 
 page() {
   "$browser" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
