@@ -11,7 +11,7 @@ packages=(
   libcaf-dev libsodium-dev doctest-dev libtomlplusplus-dev
   libboost-program-options-dev libbenchmark-dev nlohmann-json3-dev
   libssl-dev openssl iproute2 procps jq libcpp-httplib-dev curl python3-requests python3-yaml
-  prometheus-cpp-dev prometheus chromium
+  prometheus-cpp-dev prometheus chromium help2man man-db systemd
   clang libclang-rt-14-dev
 )
 
