@@ -30,6 +30,7 @@ namespace {
 constexpr const char* gateway_usage =
   "usage: pss gateway --config FILE [--check-config]   serve the HTTP API\n"
   "       pss gateway init --cluster FILE --out FILE [--key-out FILE] [--listen HOST:PORT]\n"
+  "                        [--insecure-plaintext]\n"
   "       pss gateway new-key --config FILE --label NAME --rights R [--pattern GLOB]\n"
   "       pss gateway routes\n\n"
   "The gateway is a client of the cluster that applications reach over HTTP, in the style of\n"
@@ -99,7 +100,8 @@ int gateway_init(int argc, char** argv) {
   o.add_options()("cluster", po::value<std::string>()->required(), "the cluster file the gateway serves")
     ("out", po::value<std::string>()->required(), "the config to write (never overwritten)")
     ("key-out", po::value<std::string>(), "write the first API key to this file (mode 0600) instead of stdout")
-    ("listen", po::value<std::string>()->default_value("127.0.0.1:8200"), "where the gateway listens");
+    ("listen", po::value<std::string>()->default_value("127.0.0.1:8200"), "where the gateway listens")
+    ("insecure-plaintext", "allow plain HTTP on a non-loopback --listen (a private container network only)");
   po::variables_map vm;
   if (int rc = parse_options(argc, argv, o, vm); rc >= 0) return rc;
   const auto out = vm["out"].as<std::string>();
@@ -107,8 +109,9 @@ int gateway_init(int argc, char** argv) {
   PSS_CHECK(made.ok());
   const std::string cluster = std::filesystem::absolute(vm["cluster"].as<std::string>()).lexically_normal().string();
   const std::string toml = "# pss gateway config (docs/gateway.md). Relative paths resolve against this file.\n"
-                           "cluster_file = \"" + cluster + "\"\nlisten = \"" + vm["listen"].as<std::string>()
-                           + "\"\n\n[limits]\nthreads = 8\nconnections_max = 64\nrequests_per_second = 50\nburst = 100\n\n"
+                           "cluster_file = \"" + cluster + "\"\nlisten = \"" + vm["listen"].as<std::string>() + "\"\n"
+                           + (vm.count("insecure-plaintext") ? "insecure_plaintext = true\n" : "")
+                           + "\n[limits]\nthreads = 8\nconnections_max = 64\nrequests_per_second = 50\nburst = 100\n\n"
                            + deploy::render_gateway_key(made->second);
   if (auto s = check_with(toml, out); !s.ok()) return usage_error(s.err().message());
   if (auto s = deploy::write_new_file(out, toml, 0644); !s.ok()) {

@@ -12,6 +12,7 @@ packages=(
   libboost-program-options-dev libbenchmark-dev nlohmann-json3-dev
   libssl-dev openssl iproute2 procps jq libcpp-httplib-dev curl python3-requests python3-yaml
   prometheus-cpp-dev prometheus chromium help2man man-db systemd
+  podman podman-compose debootstrap
   clang libclang-rt-14-dev
 )
 
