@@ -13,6 +13,7 @@
 #include "actors/cluster_status.hpp"
 #include "actors/gateway_sessions.hpp"
 #include "actors/stop_signals.hpp"
+#include "access/rights.hpp"
 #include "audit/audit_log.hpp"
 #include "core/check.hpp"
 #include "gateway/dashboard.hpp"
@@ -225,7 +226,9 @@ private:
     return out;
   }
 
-  http_response dashboard() {
+  // What the dashboard shows a key: the audit records of names its pattern
+  // does not match are left out (a refresh's record names none).
+  http_response dashboard(const gateway::planned_call& call) {
     json body;
     {
       const std::lock_guard lock{observer_mutex_};
@@ -233,7 +236,14 @@ private:
       body["timeline"] = history_.timeline();
       body["fingerprints"] = history_.fingerprints();
     }
-    body["audit"] = recent_audit();
+    json audit = recent_audit();
+    json shown = json::array();
+    for (auto& r : audit["records"]) {
+      const auto name = r["name"].get<std::string>();
+      if (name.empty() || access::pattern_matches(call.key_pattern, name)) shown.push_back(std::move(r));
+    }
+    audit["records"] = std::move(shown);
+    body["audit"] = std::move(audit);
     return gateway::json_response(200, body);
   }
 
@@ -250,7 +260,7 @@ private:
     using gateway::route_id;
     if (call.route == route_id::health) return health();
     if (call.route == route_id::status) return gateway::json_response(200, collect_status(sys_, cluster_.cluster, sessions_.connected()));
-    if (call.route == route_id::dashboard) return dashboard();
+    if (call.route == route_id::dashboard) return dashboard(call);
     client_request r = client_request::of(call.kind, call.name);
     r.value = std::move(call.value);
     r.version = call.version;

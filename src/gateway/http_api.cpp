@@ -136,12 +136,19 @@ json success_body(const planned_call& call, const secrets::completion& done) {
   switch (call.route) {
   case route_id::put_secret: return {{"name", call.name}, {"version", done.version.value()}, {"holders", done.answered}};
   case route_id::delete_secret: return {{"name", call.name}, {"deleted", true}};
-  case route_id::list_secrets:
+  case route_id::list_secrets: {
+    // A name the gateway cannot serve (the CLI stores any bytes) is counted, not shown.
     j["secrets"] = json::array();
-    for (const auto& item : done.items)
-      if (!item.deleted && item.name.rfind(call.prefix, 0) == 0 && access::pattern_matches(call.key_pattern, item.name))
-        j["secrets"].push_back({{"name", item.name}, {"version", item.latest.value()}});
+    std::size_t not_servable = 0;
+    for (const auto& item : done.items) {
+      if (item.deleted || item.name.rfind(call.prefix, 0) != 0 || !access::pattern_matches(call.key_pattern, item.name))
+        continue;
+      if (bad_name(item.name)) ++not_servable;
+      else j["secrets"].push_back({{"name", item.name}, {"version", item.latest.value()}});
+    }
+    if (not_servable > 0) j["not_servable"] = not_servable;
     return j;
+  }
   default: PSS_CHECK(false && "success_body: not a JSON route");
   }
   return j;
@@ -194,7 +201,8 @@ http_response error_response(int status, std::string_view code, std::string mess
 http_response json_response(int status, const json& body) {
   http_response r;
   r.status = status;
-  r.body = body.dump();
+  // Text from the cluster (an audit record's name) may not be UTF-8: replaced, never thrown on.
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 

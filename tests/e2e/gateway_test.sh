@@ -65,6 +65,13 @@ expect "get after delete" 404 "${auth[@]}" "$url/v1/secrets/app/token"
 check "a 404 is JSON with a code" test "$(jq -r .error.code "$work/body")" = not_found
 expect "status" 200 "${auth[@]}" "$url/v1/sys/status"
 check "status names a leader" test "$(jq -r .leader "$work/body")" != 0
+# The dashboard's audit shows a key only the names its pattern matches.
+sleep 3 # the audit cache
+expect "dashboard data" 200 "${auth[@]}" "$url/v1/sys/dashboard"
+check "the full key sees app/token in the audit" test "$(jq '[.audit.records[].name] | index("app/token")' "$work/body")" != null
+expect "dashboard data for the reader" 200 -H "Authorization: Bearer $READER" "$url/v1/sys/dashboard"
+check "the reader sees db/ names in the audit" test "$(jq '[.audit.records[].name] | index("db/root")' "$work/body")" != null
+check "the reader does not see app/token" test "$(jq '[.audit.records[].name] | index("app/token")' "$work/body")" = null
 
 # ---- bad input
 expect "no key" 401 "$url/v1/secrets/db/root"

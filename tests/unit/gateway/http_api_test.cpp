@@ -177,9 +177,13 @@ TEST_CASE("a list shows only live names under the prefix that the key's pattern 
   REQUIRE_FALSE(d.answer);
   secrets::completion done;
   done.kind = secrets::operation_kind::list;
-  done.items = {{"db/a", secret_version{1}, false}, {"db/b", secret_version{2}, true}, {"app/c", secret_version{1}, false}};
+  done.items = {{"db/a", secret_version{1}, false}, {"db/b", secret_version{2}, true}, {"app/c", secret_version{1}, false},
+                {"db/\xff\xfe", secret_version{1}, false}};
   auto answer = api.finish(d.call, done);
-  CHECK(json::parse(answer.body) == json{{"secrets", json::array({{{"name", "db/a"}, {"version", 1}}})}});
+  CHECK(json::parse(answer.body)
+        == json{{"secrets", json::array({{{"name", "db/a"}, {"version", 1}}})}, {"not_servable", 1}});
+  // Text that is not UTF-8 is replaced, not thrown on.
+  CHECK(gateway::json_response(200, json{{"name", "a\xff"}}).body == "{\"name\":\"a\xef\xbf\xbd\"}");
 }
 
 TEST_CASE("a key over its rate gets 429 with Retry-After; another key is not slowed") {
