@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <deque>
+#include <thread>
 #include <iostream>
 
 #include <httplib.h>
@@ -123,6 +124,16 @@ gateway::http_request to_request(const httplib::Request& req) {
   return r;
 }
 
+// Zeroizes what httplib read of a request that may hold a value.
+void wipe(const httplib::Request& req) {
+  auto& body = const_cast<std::string&>(req.body);
+  sodium_memzero(body.data(), body.size());
+  for (auto& [k, v] : const_cast<httplib::Params&>(req.params)) {
+    sodium_memzero(const_cast<std::string&>(k).data(), k.size());
+    sodium_memzero(v.data(), v.size());
+  }
+}
+
 class gateway_server {
 public:
   gateway_server(const deploy::gateway_config& config, const cli::client::common& cluster, caf::actor_system& sys)
@@ -133,14 +144,17 @@ public:
     const auto started = std::chrono::steady_clock::now();
     gateway::decision d;
     {
+      gateway::http_request parsed = to_request(req);
       const std::lock_guard lock{api_mutex_};
-      d = api_.prepare(to_request(req), now_ms());
+      d = api_.prepare(parsed, now_ms());
+      for (auto& [k, v] : parsed.query) sodium_memzero(v.data(), v.size());
     }
-    // The request body may hold a value: gone once parsed.
-    auto& body = const_cast<std::string&>(req.body);
-    sodium_memzero(body.data(), body.size());
-    const http_response out = d.answer ? std::move(*d.answer) : run(d.call);
+    // The request may hold a value (in its body, and for a form-encoded body in
+    // the parameters httplib parsed from it): gone once parsed.
+    wipe(req);
+    http_response out = d.answer ? std::move(*d.answer) : run(d.call);
     write(out, res);
+    if (out.sensitive) sodium_memzero(out.body.data(), out.body.size());
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     // One write per line: std::cerr is unbuffered, and lines from threads must not interleave.
     const std::string line = "pss gateway: " + std::to_string(out.status) + " " + req.method + " " + route_of(req.path)
@@ -157,9 +171,14 @@ public:
     while (!stopping_) {
       lock.unlock();
       json status = collect_status(sys_, cluster_.cluster, sessions_.connected());
+      // The audit is read here, every third look, never on a request's thread: a member
+      // that is connected but silent holds this thread, not the HTTP workers.
+      std::optional<json> audit;
+      if (cycle_++ % 3 == 0) audit = recent_audit();
       lock.lock();
       history_.observe(status, wall_ms());
       last_status_ = std::move(status);
+      if (audit) audit_cache_ = std::move(*audit);
       observer_wake_.wait_for(lock, std::chrono::seconds{2}, [this] { return stopping_; });
     }
   }
@@ -205,11 +224,8 @@ private:
     return out;
   }
 
-  // The last records of every reachable member's audit log, merged by
-  // time; kept for 3 s.
+  // The last records of every reachable member's audit log, merged by time.
   json recent_audit() {
-    const std::lock_guard lock{audit_mutex_};
-    if (audit_cache_ && std::chrono::steady_clock::now() - audit_at_ < std::chrono::seconds{3}) return *audit_cache_;
     std::vector<json> merged;
     std::string problems;
     for (const auto& [node, handle] : sessions_.connected().nodes) {
@@ -220,23 +236,22 @@ private:
     std::stable_sort(merged.begin(), merged.end(),
                      [](const json& x, const json& y) { return x["at_ms"].get<std::uint64_t>() < y["at_ms"].get<std::uint64_t>(); });
     if (merged.size() > audit_shown) merged.erase(merged.begin(), merged.end() - static_cast<std::ptrdiff_t>(audit_shown));
-    json out{{"records", merged}, {"note", problems.empty() ? "the last records of every member's log" : problems}};
-    audit_cache_ = out;
-    audit_at_ = std::chrono::steady_clock::now();
-    return out;
+    return json{{"records", merged}, {"note", problems.empty() ? "the last records of every member's log" : problems}};
   }
 
   // What the dashboard shows a key: the audit records of names its pattern
   // does not match are left out (a refresh's record names none).
   http_response dashboard(const gateway::planned_call& call) {
-    json body;
+    json body, audit;
     {
       const std::lock_guard lock{observer_mutex_};
       body["status"] = last_status_.is_null() ? collect_status(sys_, cluster_.cluster, sessions_.connected()) : last_status_;
       body["timeline"] = history_.timeline();
       body["fingerprints"] = history_.fingerprints();
+      audit = audit_cache_.is_null() ? json{{"records", json::array()}, {"note", "not read yet"}} : audit_cache_;
     }
-    json audit = recent_audit();
+    if (!call.key_may_list)
+      audit = json{{"records", json::array()}, {"note", "audit records name secrets: this key has no list right"}};
     json shown = json::array();
     for (auto& r : audit["records"]) {
       const auto name = r["name"].get<std::string>();
@@ -298,16 +313,17 @@ private:
   bool stopping_ = false;
   json last_status_;
   gateway::dashboard_history history_;
-  std::mutex audit_mutex_;
-  std::optional<json> audit_cache_;
-  std::chrono::steady_clock::time_point audit_at_;
+  json audit_cache_;       // under observer_mutex_
+  std::uint64_t cycle_ = 0; // the observer's looks
 };
 
 // Limits, error bodies and routes on the httplib server.
 void configure(httplib::Server& server, const deploy::gateway_config& config, gateway_server& gateway) {
   const auto& l = config.limits;
   server.new_task_queue = [threads = l.threads, max = l.connections_max] { return new bounded_pool(threads, max); };
-  server.set_payload_max_length(l.body_bytes_max);
+  // A value of body_bytes_max travels as that many raw bytes or as base64 in JSON:
+  // the body may be the larger; the core checks the value's own size (413).
+  server.set_payload_max_length(4 * ((std::size_t{l.body_bytes_max} + 2) / 3) + 1024);
   server.set_read_timeout(std::chrono::milliseconds{l.read_timeout_ms});
   server.set_write_timeout(std::chrono::milliseconds{l.write_timeout_ms});
   server.set_keep_alive_timeout(std::max<time_t>(1, l.idle_timeout_ms / 1000));
@@ -315,6 +331,7 @@ void configure(httplib::Server& server, const deploy::gateway_config& config, ga
   server.set_tcp_nodelay(true); // an answer's header and body leave at once, not 40 ms apart
   server.set_pre_routing_handler([&config](const httplib::Request& req, httplib::Response& res) {
     if (shedding) {
+      wipe(req);
       write(gateway::error_response(503, "busy", "the gateway has " + std::to_string(config.limits.connections_max)
                                                    + " connections open; try again"), res);
       res.set_header("Connection", "close");
@@ -324,6 +341,7 @@ void configure(httplib::Server& server, const deploy::gateway_config& config, ga
     std::size_t bytes = 0;
     for (const auto& [name, value] : req.headers) bytes += name.size() + value.size() + 4;
     if (bytes > config.limits.header_bytes_max) {
+      wipe(req);
       write(gateway::error_response(431, "headers_too_large", "the request's headers are above "
                                                              + std::to_string(config.limits.header_bytes_max) + " bytes"), res);
       return httplib::Server::HandlerResponse::Handled;
@@ -339,12 +357,17 @@ void configure(httplib::Server& server, const deploy::gateway_config& config, ga
   server.Options(".*", handler);
   // Answers httplib made itself (413 a body above the limit, 400 a request
   // it could not parse, 414 a long URI): JSON like every other answer.
-  server.set_error_handler([&config](const httplib::Request&, httplib::Response& res) {
+  server.set_error_handler([&config](const httplib::Request& req, httplib::Response& res) {
+    wipe(req);
     if (!res.body.empty()) return;
     const bool large = res.status == 413;
-    write(gateway::error_response(res.status, large ? "body_too_large" : "bad_request",
-                                  large ? "the body is above " + std::to_string(config.limits.body_bytes_max) + " bytes"
-                                        : "the request could not be read (HTTP " + std::to_string(res.status) + ")"), res);
+    const bool form = req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0;
+    std::string why = "the request could not be read (HTTP " + std::to_string(res.status) + ")";
+    if (large)
+      why = form ? "a form-encoded body (curl -d without a Content-Type) is limited to 8 KiB by the HTTP library; "
+                   "send Content-Type: application/json or application/octet-stream"
+                 : "the body is above the limit (a value of " + std::to_string(config.limits.body_bytes_max) + " bytes)";
+    write(gateway::error_response(res.status, large ? "body_too_large" : "bad_request", why), res);
   });
   server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     write(gateway::error_response(500, "internal", "the gateway failed on this request; see its log"), res);
@@ -381,6 +404,8 @@ int serve_gateway(const deploy::gateway_config& config, const cli::client::commo
   std::cerr << "pss gateway: listening on " << (config.tls() ? "https://" : "http://") << config.listen.to_string()
             << " for cluster " << cluster.cluster.cluster_id << " (" << config.keys.size() << " API keys)\n";
   std::cerr << "pss gateway: stopping on " << stop.wait() << "\n";
+  // stop() does nothing before the listener runs: a signal right at start must not hang.
+  for (int i = 0; i < 500 && !server->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds{10});
   server->stop();
   listener.join();
   gateway.stop_observing();

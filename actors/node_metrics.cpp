@@ -177,6 +177,9 @@ node_metrics::~node_metrics() {
     impl_->stopping = true;
   }
   impl_->wake.notify_all();
+  // stop() does nothing before the listener runs.
+  for (int i = 0; i < 500 && impl_->serving.joinable() && !impl_->server.is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
   impl_->server.stop();
   if (impl_->serving.joinable()) impl_->serving.join();
   if (impl_->polling.joinable()) impl_->polling.join();

@@ -219,8 +219,11 @@ function render(d) {
   $("auditnote").textContent = d.audit.note || "";
   document.body.dataset.loaded = "1";
 }
+let loading = false; // one request at a time: a slow gateway is not asked again meanwhile
 async function load() {
   if (!key) { $("keyform").hidden = false; return; }
+  if (loading) return;
+  loading = true;
   try {
     const r = await fetch("/v1/sys/dashboard", { headers: { Authorization: "Bearer " + key } });
     const d = await r.json();
@@ -229,6 +232,8 @@ async function load() {
     render(d);
   } catch (e) {
     $("error").textContent = "the gateway does not answer";
+  } finally {
+    loading = false;
   }
 }
 $("keyform").addEventListener("submit", (ev) => {

@@ -72,7 +72,8 @@ bool known_media_type(std::string_view type) {
 // the base64 text is zeroized before returning.
 result<secure_bytes> read_value(const http_request& request, std::size_t bytes_max) {
   if (media_type(request) == "application/octet-stream") {
-    if (request.body.size() > bytes_max) return error{errc::invalid_argument, "the value is above the limit"};
+    if (request.body.size() > bytes_max)
+      return error{errc::too_large, "the value is above " + std::to_string(bytes_max) + " bytes"};
     return secure_bytes{byte_view{reinterpret_cast<const std::uint8_t*>(request.body.data()), request.body.size()}};
   }
   json body = json::parse(request.body, nullptr, false);
@@ -87,7 +88,7 @@ result<secure_bytes> read_value(const http_request& request, std::size_t bytes_m
   const bool whole = rc == 0 && end == text.data() + text.size();
   sodium_memzero(text.data(), text.size());
   if (!whole) return error{errc::invalid_argument, "\"value\" is not standard base64"};
-  if (length > bytes_max) return error{errc::invalid_argument, "the value is above the limit"};
+  if (length > bytes_max) return error{errc::too_large, "the value is above " + std::to_string(bytes_max) + " bytes"};
   return secure_bytes{byte_view{value.data(), length}};
 }
 
@@ -166,8 +167,10 @@ http_response get_answer(const planned_call& call, const secrets::completion& do
     return r;
   }
   std::string encoded = base64(done.value->view());
-  r.body = R"({"name":)" + json(call.name).dump() + R"(,"version":)" + std::to_string(done.version.value())
-           + R"(,"value":")" + encoded + "\"}";
+  const std::string head = R"({"name":)" + json(call.name).dump() + R"(,"version":)"
+                           + std::to_string(done.version.value()) + R"(,"value":")";
+  r.body.reserve(head.size() + encoded.size() + 2); // no reallocation once the value is in
+  r.body.append(head).append(encoded).append("\"}");
   sodium_memzero(encoded.data(), encoded.size());
   return r;
 }
@@ -193,7 +196,9 @@ std::span<const route> routes() noexcept { return route_table; }
 http_response error_response(int status, std::string_view code, std::string message) {
   http_response r;
   r.status = status;
-  r.body = json{{"error", {{"code", code}, {"message", std::move(message)}}}}.dump();
+  // A message may carry a node's text, which need not be UTF-8: replaced, never thrown on.
+  r.body = json{{"error", {{"code", code}, {"message", std::move(message)}}}}.dump(-1, ' ', false,
+                                                                               json::error_handler_t::replace);
   if (status == 401) r.headers["WWW-Authenticate"] = R"(Bearer realm="pss")";
   return r;
 }
@@ -236,6 +241,7 @@ std::optional<http_response> http_api::check_key(const route& r, const http_requ
   if (key == nullptr) return error_response(401, "bad_key", "the API key is not one of this gateway's keys");
   call.key_label = key->label;
   call.key_pattern = key->pattern;
+  call.key_may_list = key->granted.has(right::list);
   if (auto wait = limiter_.admit(key->label, now_ms)) {
     auto answer = error_response(429, "rate_limited", "key \"" + key->label + "\" sent more than "
                                    + std::to_string(config_.limits.requests_per_second) + " requests a second");
@@ -293,7 +299,8 @@ decision http_api::prepare(const http_request& request, std::uint64_t now_ms) {
     }
     auto value = read_value(request, config_.limits.body_bytes_max);
     if (!value.ok()) {
-      d.answer = error_response(400, "bad_body", value.err().message());
+      const bool large = value.err().code() == errc::too_large;
+      d.answer = error_response(large ? 413 : 400, large ? "body_too_large" : "bad_body", value.err().message());
       return d;
     }
     d.call.value = std::move(*value);

@@ -67,6 +67,7 @@ struct planned_call {
   route_id route = route_id::health;
   std::string key_label;     // for the log; empty without a key
   std::string key_pattern;   // list: the names the key may see
+  bool key_may_list = false; // the dashboard shows audit records (names) only to such a key
   secrets::operation_kind kind = secrets::operation_kind::get;
   std::string name;
   secure_bytes value;        // put

@@ -66,7 +66,7 @@ check "a 404 is JSON with a code" test "$(jq -r .error.code "$work/body")" = not
 expect "status" 200 "${auth[@]}" "$url/v1/sys/status"
 check "status names a leader" test "$(jq -r .leader "$work/body")" != 0
 # The dashboard's audit shows a key only the names its pattern matches.
-sleep 3 # the audit cache
+sleep 7 # the gateway reads the audit logs every 6 s
 expect "dashboard data" 200 "${auth[@]}" "$url/v1/sys/dashboard"
 check "the full key sees app/token in the audit" test "$(jq '[.audit.records[].name] | index("app/token")' "$work/body")" != null
 expect "dashboard data for the reader" 200 -H "Authorization: Bearer $READER" "$url/v1/sys/dashboard"

@@ -77,6 +77,7 @@ TEST_CASE("keys: missing, malformed and unknown keys get 401; rights and pattern
   CHECK(ok.call.kind == secrets::operation_kind::get);
   CHECK(ok.call.name == "db/root");
   CHECK(ok.call.key_label == "reader");
+  CHECK(ok.call.key_may_list); // the dashboard shows audit names only to such a key
   auto health = api.prepare(request("GET", "/v1/sys/health", ""), 0);
   CHECK_FALSE(health.answer);
   CHECK(health.call.route == gateway::route_id::health);
@@ -123,6 +124,14 @@ TEST_CASE("bodies: JSON base64 or raw bytes; anything else is refused") {
   CHECK(api.prepare(put, now += 1000).call.value.size() == 3);
   put.content_type = "text/plain";
   CHECK(api.prepare(put, now += 1000).answer->status == 415);
+  const std::string big(64 * 1024 + 1, 'v'); // one byte above the value limit: 413, and the value is not echoed
+  put.content_type = "application/octet-stream";
+  put.body = big;
+  auto large = api.prepare(put, now += 1000);
+  REQUIRE(large.answer);
+  CHECK(large.answer->status == 413);
+  CHECK(code_of(*large.answer) == "body_too_large");
+  CHECK(large.answer->body.find("vvvv") == std::string::npos);
   put.content_type = "application/json";
   for (const char* bad : {"{", R"({"value": 5})", R"({"value": "***"})", R"(["a"])"}) {
     INFO(std::string{bad});
