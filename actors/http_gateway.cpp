@@ -163,8 +163,6 @@ public:
     std::cerr.write(line.data(), static_cast<std::streamsize>(line.size()));
   }
 
-  gateway::http_api& api() { return api_; }
-
   // The dashboard's history: the cluster's status every 2 s, folded in.
   void observe_until_stopped() {
     std::unique_lock lock{observer_mutex_};
